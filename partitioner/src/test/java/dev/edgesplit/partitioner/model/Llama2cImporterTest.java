@@ -1,5 +1,7 @@
 package dev.edgesplit.partitioner.model;
 
+import dev.edgesplit.testkit.SharedModels;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
