@@ -1,5 +1,10 @@
 package dev.edgesplit.partitioner.model;
 
+import dev.edgesplit.engine.sampling.Sampler;
+import dev.edgesplit.engine.sampling.SamplingParams;
+import dev.edgesplit.engine.tokenizer.Tokenizer;
+import dev.edgesplit.engine.tokenizer.Tokenizers;
+import dev.edgesplit.partitioner.reference.ReferenceForward;
 import dev.edgesplit.testkit.SharedModels;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,14 +56,15 @@ class Llama2cImporterTest {
   @Test
   void stories260k_greedyDecoding_printsTheLlama2cReferenceText() throws Exception {
     ModelWeights m = Llama2cImporter.load(SharedModels.require("stories260K/stories260K.bin"));
-    Llama2cVocab vocab = new Llama2cVocab(m.tokenizer().orElseThrow(), 512);
-    List<Integer> prompt = vocab.encodeWithBos("Once upon a time");
+    Tokenizer vocab = Tokenizers.load(m.tokenizer().orElseThrow());
+    int[] prompt = vocab.encode("Once upon a time", true);
     ReferenceForward f = new ReferenceForward(m, 100);
+    Sampler greedy = new Sampler(SamplingParams.GREEDY, m.config().vocabSize());
     StringBuilder text = new StringBuilder();
-    int token = prompt.get(0);
+    int token = prompt[0];
     for (int pos = 0; pos < 99; pos++) {
-      float[] logits = f.step(token, pos);
-      int next = pos + 1 < prompt.size() ? prompt.get(pos + 1) : ReferenceForward.argmax(logits);
+      float[] logits = f.step(token);
+      int next = pos + 1 < prompt.length ? prompt[pos + 1] : greedy.sample(logits);
       if (next == 1) {
         break;
       }
@@ -130,12 +136,12 @@ class Llama2cImporterTest {
       assertThat(back.layer(l, "w2").data()).isEqualTo(m.layer(l, "w2").data());
     }
     // Same function: identical greedy logits up to float rounding.
-    float[] a = new ReferenceForward(m, 4).step(5, 0);
+    float[] a = new ReferenceForward(m, 4).step(5);
     ReferenceForward fb = new ReferenceForward(back, 4);
     ReferenceForward fa = new ReferenceForward(m, 4);
-    fa.step(5, 0);
-    fb.step(5, 0);
-    assertThat(maxAbsDiff(fa.step(9, 1), fb.step(9, 1))).isLessThan(1e-4f);
+    fa.step(5);
+    fb.step(5);
+    assertThat(maxAbsDiff(fa.step(9), fb.step(9))).isLessThan(1e-4f);
     assertThat(a).doesNotContain(Float.NaN);
   }
 
