@@ -46,7 +46,7 @@ final class SysfsFiles {
     }
   }
 
-  /** Entries of {@code dir} whose names match {@code glob}-like {@code regex}, sorted by natural number order. */
+  /** Entries of {@code dir} whose names match {@code nameRegex}, sorted by natural number order. */
   static List<Path> list(Path dir, Pattern nameRegex) throws IOException {
     if (!Files.isDirectory(dir)) {
       return List.of();
