@@ -1,0 +1,83 @@
+package dev.edgesplit.engine.energy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Power from a battery or USB-PD supply under {@code <sys>/class/power_supply/*}: {@code power_now}
+ * (microwatts), or {@code current_now} (microamps) times {@code voltage_now} (microvolts), integrated over time.
+ *
+ * <p>The first supply (in name order) exposing either is used; summing several would double count a battery
+ * charged through a USB-PD port. The current's sign convention differs between drivers, so its magnitude is
+ * used. Thread-safe.
+ */
+public final class PowerSupplyMeter implements EnergyMeter {
+
+  private static final Pattern ANY = Pattern.compile("[^.].*");
+
+  private final PowerIntegrator integrator;
+
+  private PowerSupplyMeter(PowerIntegrator integrator) {
+    this.integrator = integrator;
+  }
+
+  /**
+   * Finds a supply with power readings and takes the first sample.
+   *
+   * @param sysRoot      the sysfs root, {@code /sys} on a real machine
+   * @param samplePeriod sampler thread period; zero integrates only on {@link #read()}
+   * @throws MeterUnavailableException when no supply has readable power or current and voltage
+   */
+  public static PowerSupplyMeter open(Path sysRoot, MeterClock clock, Duration samplePeriod) {
+    Path supplies = sysRoot.resolve("class/power_supply");
+    List<String> skipped = new ArrayList<>();
+    try {
+      for (Path supply : SysfsFiles.list(supplies, ANY)) {
+        Path power = supply.resolve("power_now");
+        Path current = supply.resolve("current_now");
+        Path voltage = supply.resolve("voltage_now");
+        PowerSensor sensor;
+        String description;
+        if (Files.exists(power)) {
+          sensor = () -> Math.abs(SysfsFiles.readLong(power)) * 1e-6;
+          description = "power_supply " + power + " uW";
+        } else if (Files.exists(current) && Files.exists(voltage)) {
+          sensor = () -> Math.abs(SysfsFiles.readLong(current)) * 1e-6 * SysfsFiles.readLong(voltage) * 1e-6;
+          description = "power_supply " + current + " uA x " + voltage + " uV";
+        } else {
+          continue;
+        }
+        try {
+          EnergySource source = new EnergySource("power_supply", description, true);
+          return new PowerSupplyMeter(new PowerIntegrator(sensor, source, clock, samplePeriod));
+        } catch (IOException e) {
+          skipped.add(e.getMessage());
+        }
+      }
+    } catch (IOException e) {
+      throw new MeterUnavailableException("power_supply under " + supplies + " unreadable: " + e.getMessage(), e);
+    }
+    throw new MeterUnavailableException("no readable power_now or current_now+voltage_now under " + supplies
+        + (skipped.isEmpty() ? "" : ": " + String.join("; ", skipped)));
+  }
+
+  @Override
+  public EnergyReading read() {
+    return integrator.read();
+  }
+
+  @Override
+  public EnergySource source() {
+    return integrator.source();
+  }
+
+  @Override
+  public void close() {
+    integrator.close();
+  }
+}

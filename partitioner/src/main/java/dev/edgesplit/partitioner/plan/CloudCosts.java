@@ -1,0 +1,20 @@
+package dev.edgesplit.partitioner.plan;
+
+import java.util.List;
+
+/**
+ * Per-token costs reported by the cloud worker.
+ *
+ * @param layerMillis decode time of layer i for one token, milliseconds; one entry per layer
+ * @param headMillis  final norm + LM head + sampling, milliseconds
+ * @param watts       power attributed to this model's work on the cloud host
+ */
+public record CloudCosts(List<Double> layerMillis, double headMillis, double watts) {
+
+  public CloudCosts {
+    layerMillis = List.copyOf(layerMillis);
+    PlanChecks.nonNegative("cloud layerMillis", layerMillis);
+    PlanChecks.nonNegative("cloud headMillis", headMillis);
+    PlanChecks.nonNegative("cloud watts", watts);
+  }
+}

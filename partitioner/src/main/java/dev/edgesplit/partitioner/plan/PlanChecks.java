@@ -1,0 +1,25 @@
+package dev.edgesplit.partitioner.plan;
+
+import java.util.List;
+
+/** Argument checks shared by the plan records. */
+final class PlanChecks {
+
+  private PlanChecks() {}
+
+  static void nonNegative(String name, double value) {
+    if (!Double.isFinite(value) || value < 0) {
+      throw new IllegalArgumentException(name + " must be finite and >= 0, got " + value);
+    }
+  }
+
+  static void nonNegative(String name, List<Double> values) {
+    for (int i = 0; i < values.size(); i++) {
+      Double v = values.get(i);
+      if (v == null) {
+        throw new IllegalArgumentException(name + "[" + i + "] is missing");
+      }
+      nonNegative(name + "[" + i + "]", v);
+    }
+  }
+}
