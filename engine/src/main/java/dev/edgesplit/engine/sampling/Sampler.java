@@ -42,18 +42,28 @@ public final class Sampler {
     if (params.greedy()) {
       return best;
     }
-    double temperature = params.temperature();
     double max = logits[best];
-    for (int i = 0; i < vocabSize; i++) {
-      weights[i] = Math.exp((logits[i] - max) / temperature);
-    }
+    double inverseTemperature = 1.0 / params.temperature();
     int k = params.topK() > 0 && params.topK() < vocabSize ? params.topK() : 0;
     boolean nucleus = params.topP() < 1f;
-    if (k == 0 && !nucleus) {
-      return drawInIdOrder();
+    int candidates;
+    if (k > 0) {
+      // Rank by logit first, so only the k survivors need an exp.
+      candidates = selectTopK(logits, k);
+      for (int i = 0; i < k; i++) {
+        weights[order[i]] = Math.exp((logits[order[i]] - max) * inverseTemperature);
+      }
+      sortDescending(logits, candidates);
+    } else {
+      for (int i = 0; i < vocabSize; i++) {
+        weights[i] = Math.exp((logits[i] - max) * inverseTemperature);
+      }
+      if (!nucleus) {
+        return drawInIdOrder();
+      }
+      candidates = nucleusCandidates(logits);
+      sortDescending(logits, candidates);
     }
-    int candidates = k > 0 ? selectTopK(logits, k) : nucleusCandidates(logits);
-    sortDescending(logits, candidates);
     if (nucleus) {
       candidates = nucleusCut(candidates);
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -43,8 +42,7 @@ final class HfBpeModel {
     }
     JsonNode vocabNode = HfJson.object(model, "vocab", source);
     Map<String, Integer> vocab = new HashMap<>(vocabNode.size() * 2);
-    for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
+    for (Map.Entry<String, JsonNode> entry : vocabNode.properties()) {
       if (!entry.getValue().canConvertToInt() || entry.getValue().asInt() < 0) {
         throw new TokenizerException(source + ": vocab entry \"" + entry.getKey() + "\" has id " + entry.getValue());
       }

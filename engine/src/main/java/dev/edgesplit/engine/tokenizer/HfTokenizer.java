@@ -172,19 +172,27 @@ public final class HfTokenizer implements Tokenizer {
     return out.toArray();
   }
 
-  /** A byte-fallback byte of a multi-byte character decodes to "" here: use a {@link #newDecoder() stream decoder}. */
+  /**
+   * Decodes one token, taking it to start the text when {@code previous} is -1 or a special token (a stream
+   * decoder tracks that exactly). A byte-fallback byte of a multi-byte character decodes to "" here: use a
+   * {@link #newDecoder() stream decoder}.
+   */
   @Override
   public String decode(int previous, int token) {
-    byte[] bytes = bytes(previous, token);
+    byte[] bytes = bytes(previous, token, previous < 0 || isSpecial(previous));
     return new String(bytes, 0, Utf8StreamDecoder.completePrefix(bytes, bytes.length), StandardCharsets.UTF_8);
   }
 
   @Override
   public StreamDecoder newDecoder(int previous) {
-    return new Utf8StreamDecoder(this::bytes, tokens.length, previous);
+    return new Utf8StreamDecoder(this::bytes, this::isSpecial, tokens.length, previous);
   }
 
-  private byte[] bytes(int previous, int token) {
+  /**
+   * Special tokens decode to nothing and do not end the start of the text: Hugging Face drops them before its
+   * decoder runs, so a Strip after Fuse sees the text of the first non-special token first.
+   */
+  private byte[] bytes(int previous, int token, boolean atStart) {
     checkId(token);
     AddedTokens.Entry entry = added.byId(token);
     if (entry != null) {
@@ -194,9 +202,7 @@ public final class HfTokenizer implements Tokenizer {
     if (content == null) {
       return new byte[0];
     }
-    AddedTokens.Entry before = previous >= 0 ? added.byId(previous) : null;
-    boolean first = previous < 0 || (before != null && before.special());
-    return decoder.decode(content, first);
+    return decoder.decode(content, atStart);
   }
 
   /** The vocabulary string of {@code token} (byte-level spelling for byte-level vocabularies), or null. */

@@ -171,17 +171,18 @@ public final class Llama2cTokenizer implements Tokenizer {
    */
   @Override
   public String decode(int previous, int token) {
-    byte[] bytes = bytes(previous, token);
+    byte[] bytes = bytes(previous, token, false);
     int complete = Utf8StreamDecoder.completePrefix(bytes, bytes.length);
     return new String(bytes, 0, complete, StandardCharsets.UTF_8);
   }
 
   @Override
   public StreamDecoder newDecoder(int previous) {
-    return new Utf8StreamDecoder(this::bytes, pieces.length, previous);
+    return new Utf8StreamDecoder(this::bytes, t -> t == BOS || t == EOS, pieces.length, previous);
   }
 
-  private byte[] bytes(int previous, int token) {
+  /** run.c strips by the previous token alone, so {@code atStart} is not used. */
+  private byte[] bytes(int previous, int token, boolean atStart) {
     checkId(token);
     if (token == BOS || token == EOS) {
       return new byte[0]; // control tokens: run.c never prints them (its pieces are "\n<s>\n", "\n</s>\n")

@@ -4,6 +4,9 @@ package dev.edgesplit.engine.tokenizer;
 @FunctionalInterface
 interface TokenBytes {
 
-  /** Bytes (usually UTF-8, byte-fallback tokens give single raw bytes) that {@code token} adds after {@code previous}. */
-  byte[] bytes(int previous, int token);
+  /**
+   * Bytes (usually UTF-8; byte-fallback tokens give single raw bytes) that {@code token} adds after
+   * {@code previous}; {@code atStart} when no token but control tokens (BOS, special tokens) came before it.
+   */
+  byte[] bytes(int previous, int token, boolean atStart);
 }

@@ -2,6 +2,7 @@ package dev.edgesplit.engine.tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.IntPredicate;
 
 /**
  * Turns the byte pieces of a token stream into text, holding back the tail of a UTF-8 sequence that a later
@@ -11,15 +12,23 @@ import java.util.Arrays;
 final class Utf8StreamDecoder implements Tokenizer.StreamDecoder {
 
   private final TokenBytes pieces;
+  private final IntPredicate control;
   private final int vocabSize;
   private int previous;
+  private boolean atStart;
   private byte[] pending = new byte[8];
   private int pendingLength;
 
-  Utf8StreamDecoder(TokenBytes pieces, int vocabSize, int previous) {
+  /**
+   * @param control  tokens that do not end the start of a text (BOS, special tokens)
+   * @param previous the token before the stream, -1 if none
+   */
+  Utf8StreamDecoder(TokenBytes pieces, IntPredicate control, int vocabSize, int previous) {
     this.pieces = pieces;
+    this.control = control;
     this.vocabSize = vocabSize;
     this.previous = previous;
+    this.atStart = previous < 0 || control.test(previous);
   }
 
   @Override
@@ -27,8 +36,9 @@ final class Utf8StreamDecoder implements Tokenizer.StreamDecoder {
     if (token < 0 || token >= vocabSize) {
       throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + vocabSize + ")");
     }
-    byte[] bytes = pieces.bytes(previous, token);
+    byte[] bytes = pieces.bytes(previous, token, atStart);
     previous = token;
+    atStart = atStart && control.test(token);
     append(bytes);
     int complete = completePrefix(pending, pendingLength);
     if (complete == 0) {

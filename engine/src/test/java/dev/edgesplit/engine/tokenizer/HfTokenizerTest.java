@@ -103,6 +103,9 @@ class HfTokenizerTest {
     assertThat(tok.decode(1, 286)).isEqualTo("Once"); // after the special BOS
     assertThat(tok.decode(260, 286)).isEqualTo(" Once");
     assertThat(tok.decode(-1, 13)).isEqualTo("\n"); // <0x0A>
+    // As Hugging Face with skip_special_tokens: a special token mid-text does not start a new text.
+    assertThat(tok.decode(new int[] {1, 286, 2, 286})).isEqualTo("Once Once");
+    assertThat(tok.decode(new int[] {259, 286})).isEqualTo(" Once"); // only one leading space is stripped
   }
 
   @Test
