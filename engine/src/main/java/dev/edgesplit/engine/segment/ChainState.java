@@ -1,0 +1,50 @@
+package dev.edgesplit.engine.segment;
+
+import java.util.List;
+
+/**
+ * One session's KV caches across the segments of a {@link SegmentChain}, and how many positions they hold.
+ * Not thread-safe: one session runs one step at a time. Close it to free the caches.
+ */
+public final class ChainState implements AutoCloseable {
+
+  private final List<KvCache> caches;
+  private final int maxContext;
+  private int position;
+
+  ChainState(List<KvCache> caches, int maxContext) {
+    this.caches = caches;
+    this.maxContext = maxContext;
+  }
+
+  /** Positions already in the KV cache; the next run starts here. */
+  public int position() {
+    return position;
+  }
+
+  public int maxContext() {
+    return maxContext;
+  }
+
+  public long kvBytes() {
+    return caches.stream().mapToLong(KvCache::bytes).sum();
+  }
+
+  /** Forgets every position (the stale entries are overwritten by the next runs). */
+  public void reset() {
+    position = 0;
+  }
+
+  KvCache cache(int segment) {
+    return caches.get(segment);
+  }
+
+  void advance(int positions) {
+    position += positions;
+  }
+
+  @Override
+  public void close() {
+    caches.forEach(KvCache::close);
+  }
+}

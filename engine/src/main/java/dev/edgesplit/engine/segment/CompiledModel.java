@@ -1,0 +1,152 @@
+package dev.edgesplit.engine.segment;
+
+import ai.onnxruntime.OrtEnvironment;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.edgesplit.engine.EngineException;
+import dev.edgesplit.engine.model.ModelConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A compiled model directory ({@code plan.json}, segment files, tokenizer) and the chains that serve either
+ * side of a cut. Immutable; each opened chain belongs to the caller, who closes it.
+ */
+public final class CompiledModel {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path dir;
+  private final CompiledManifest manifest;
+
+  private CompiledModel(Path dir, CompiledManifest manifest) {
+    this.dir = dir;
+    this.manifest = manifest;
+  }
+
+  /** Reads {@code dir/plan.json}; a missing or malformed manifest is an {@link IllegalArgumentException}. */
+  public static CompiledModel load(Path dir) {
+    Path file = dir.resolve(CompiledManifest.FILE_NAME);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(dir + " is not a compiled model: " + CompiledManifest.FILE_NAME + " is missing");
+    }
+    try {
+      return new CompiledModel(dir, JSON.readValue(file.toFile(), CompiledManifest.class));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes {@code manifest} as {@code dir/plan.json}. */
+  public static void writeManifest(Path dir, CompiledManifest manifest) throws IOException {
+    JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(CompiledManifest.FILE_NAME).toFile(), manifest);
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  public CompiledManifest manifest() {
+    return manifest;
+  }
+
+  public ModelConfig config() {
+    return manifest.config();
+  }
+
+  public String fingerprint() {
+    return manifest.fingerprint();
+  }
+
+  public Path tokenizerFile() {
+    if (manifest.tokenizer() == null) {
+      throw new IllegalStateException("compiled model " + dir + " has no tokenizer");
+    }
+    return dir.resolve(manifest.tokenizer());
+  }
+
+  /** True when this directory holds segments for the edge side of {@code cut}. */
+  public boolean servesCut(int cut) {
+    ChainPlanner planner = new ChainPlanner(manifest.segments());
+    return cut >= 0 && cut <= config().nLayers()
+        && planner.chain(0, cut, true, false, manifest.edgeWeights()).isPresent()
+        && planner.chain(cut, config().nLayers(), false, true, manifest.cloudWeights()).isPresent();
+  }
+
+  /** Embedding + layers {@code [0,cut)} in the edge weight format: token ids in, hidden states out. */
+  public SegmentChain openEdge(int cut, RuntimeOptions options) {
+    return open(0, cut, true, false, manifest.edgeWeights(), options);
+  }
+
+  /** Layers {@code [cut,N)} in the cloud weight format + final norm + LM head: hidden states in, logits out. */
+  public SegmentChain openCloud(int cut, RuntimeOptions options) {
+    return open(cut, config().nLayers(), false, true, manifest.cloudWeights(), options);
+  }
+
+  /** All layers in one chain with {@code format} weights: token ids in, logits out (the unsplit model). */
+  public SegmentChain openWhole(WeightFormat format, RuntimeOptions options) {
+    return open(0, config().nLayers(), true, true, format, options);
+  }
+
+  private SegmentChain open(int from, int to, boolean embedding, boolean head, WeightFormat format,
+      RuntimeOptions options) {
+    if (from < 0 || to > config().nLayers() || from > to) {
+      throw new IllegalArgumentException("cut outside 0.." + config().nLayers());
+    }
+    List<SegmentEntry> entries = new ChainPlanner(manifest.segments())
+        .chain(from, to, embedding, head, format)
+        .orElseThrow(() -> new IllegalArgumentException("compiled model " + dir + " has no " + format
+            + " segments for layers [" + from + "," + to + ")" + (embedding ? " with the embedding" : "")
+            + (head ? " with the head" : "") + "; recompile with --per-layer or this cut"));
+    int context = options.maxContext() == 0 ? manifest.maxContext() : options.maxContext();
+    if (context > manifest.maxContext()) {
+      throw new IllegalArgumentException(
+          "context " + context + " exceeds the compiled maximum of " + manifest.maxContext());
+    }
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    List<Segment> segments = new ArrayList<>();
+    try {
+      for (SegmentEntry e : entries) {
+        Path file = dir.resolve(e.file());
+        verify(file, e.sha256());
+        segments.add(new Segment(env, file, e.spec(), options));
+      }
+    } catch (RuntimeException ex) {
+      segments.forEach(Segment::close);
+      throw ex;
+    }
+    return new SegmentChain(env, config(), segments, context);
+  }
+
+  private static void verify(Path file, String expected) {
+    if (expected == null) {
+      return;
+    }
+    String actual = sha256(file);
+    if (!actual.equalsIgnoreCase(expected)) {
+      throw new EngineException("segment " + file + " is corrupt: sha256 " + actual + ", manifest says " + expected);
+    }
+  }
+
+  /** Hex sha256 of a file, streamed. */
+  public static String sha256(Path file) {
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+      byte[] buf = new byte[1 << 16];
+      while (in.read(buf) >= 0) {
+        // digesting
+      }
+      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    } catch (IOException e) {
+      throw new EngineException("cannot read " + file + ": " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

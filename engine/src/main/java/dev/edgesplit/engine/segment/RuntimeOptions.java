@@ -1,0 +1,23 @@
+package dev.edgesplit.engine.segment;
+
+/**
+ * How segments run in this process.
+ *
+ * @param intraOpThreads ONNX Runtime threads per run (1 suits a board that also serves gRPC)
+ * @param maxContext     KV cache length per session; 0 means the compiled maximum
+ */
+public record RuntimeOptions(int intraOpThreads, int maxContext) {
+
+  public RuntimeOptions {
+    if (intraOpThreads < 1) {
+      throw new IllegalArgumentException("intraOpThreads must be >= 1, got " + intraOpThreads);
+    }
+    if (maxContext < 0) {
+      throw new IllegalArgumentException("maxContext must be >= 0, got " + maxContext);
+    }
+  }
+
+  public static RuntimeOptions defaults() {
+    return new RuntimeOptions(1, 0);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.edgesplit.engine.segment;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.edgesplit.engine.EngineException;
+import java.nio.file.Path;
+import java.util.Set;
+
+/** One ONNX Runtime session over one segment file. Thread-safe; closed by its {@link SegmentChain}. */
+final class Segment implements AutoCloseable {
+
+  private final SegmentSpec spec;
+  private final OrtSession session;
+  private final boolean takesPositionIds;
+  private final Set<String> outputs;
+
+  Segment(OrtEnvironment env, Path file, SegmentSpec spec, RuntimeOptions options) {
+    this.spec = spec;
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      so.setIntraOpNumThreads(options.intraOpThreads());
+      so.setInterOpNumThreads(1);
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      // Sequential runs with identical shapes: the allocator's arena reuses its blocks, no spinning threads.
+      so.addConfigEntry("session.intra_op.allow_spinning", "0");
+      this.session = env.createSession(file.toString(), so);
+    } catch (OrtException e) {
+      throw new EngineException("cannot load segment " + file + ": " + e.getMessage(), e);
+    }
+    this.takesPositionIds = session.getInputNames().contains(SegmentIo.POSITION_IDS);
+    this.outputs = Set.of(spec.head() ? SegmentIo.LOGITS : SegmentIo.HIDDEN_OUT);
+  }
+
+  SegmentSpec spec() {
+    return spec;
+  }
+
+  OrtSession session() {
+    return session;
+  }
+
+  boolean takesPositionIds() {
+    return takesPositionIds;
+  }
+
+  /** The one non-KV output this segment returns. */
+  Set<String> mainOutput() {
+    return outputs;
+  }
+
+  @Override
+  public void close() {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      throw new EngineException("cannot close segment session", e);
+    }
+  }
+}

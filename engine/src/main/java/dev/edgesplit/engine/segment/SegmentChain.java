@@ -1,0 +1,184 @@
+package dev.edgesplit.engine.segment;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.edgesplit.engine.ContextOverflowException;
+import dev.edgesplit.engine.EngineException;
+import dev.edgesplit.engine.model.ModelConfig;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Contiguous segments run one after another: token ids or hidden states in, hidden states or logits out.
+ * Thread-safe (each session brings its own {@link ChainState}); owns and closes its ONNX Runtime sessions.
+ */
+public final class SegmentChain implements AutoCloseable {
+
+  private final OrtEnvironment env;
+  private final ModelConfig config;
+  private final List<Segment> segments;
+  private final int maxContext;
+
+  SegmentChain(OrtEnvironment env, ModelConfig config, List<Segment> segments, int maxContext) {
+    if (segments.isEmpty()) {
+      throw new IllegalArgumentException("a chain needs at least one segment");
+    }
+    this.env = env;
+    this.config = config;
+    this.segments = List.copyOf(segments);
+    this.maxContext = maxContext;
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** True when the chain starts at the embedding (takes token ids). */
+  public boolean takesTokens() {
+    return segments.get(0).spec().embedding();
+  }
+
+  /** True when the chain ends with the LM head (returns logits). */
+  public boolean emitsLogits() {
+    return segments.get(segments.size() - 1).spec().head();
+  }
+
+  public int firstLayer() {
+    return segments.get(0).spec().firstLayer();
+  }
+
+  public int endLayer() {
+    return segments.get(segments.size() - 1).spec().endLayer();
+  }
+
+  public int maxContext() {
+    return maxContext;
+  }
+
+  /** KV caches for one session; the caller closes the state. */
+  public ChainState newState() {
+    List<KvCache> caches = new ArrayList<>(segments.size());
+    try {
+      for (Segment s : segments) {
+        caches.add(new KvCache(env, s.spec(), config.nKvHeads(), maxContext, config.headSize()));
+      }
+    } catch (RuntimeException e) {
+      caches.forEach(KvCache::close);
+      throw e;
+    }
+    return new ChainState(caches, maxContext);
+  }
+
+  /**
+   * Runs token ids at positions {@code state.position() ..} and advances the state.
+   *
+   * @return hidden states {@code [tokens.length * dim]}, or the last position's logits {@code [vocab]}
+   */
+  public float[] forwardTokens(ChainState state, int[] tokens) {
+    if (!takesTokens()) {
+      throw new IllegalStateException("this chain starts at layer " + firstLayer() + " and takes hidden states");
+    }
+    long[] ids = new long[tokens.length];
+    for (int i = 0; i < tokens.length; i++) {
+      if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+        throw new IllegalArgumentException("token id " + tokens[i] + " outside the vocabulary of " + config.vocabSize());
+      }
+      ids[i] = tokens[i];
+    }
+    return run(state, tokens.length, (first) -> OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {1, ids.length}));
+  }
+
+  /**
+   * Runs hidden states {@code [seqLen * dim]} at positions {@code state.position() ..} and advances the state.
+   *
+   * @return hidden states {@code [seqLen * dim]}, or the last position's logits {@code [vocab]}
+   */
+  public float[] forwardHidden(ChainState state, float[] hidden, int seqLen) {
+    if (takesTokens()) {
+      throw new IllegalStateException("this chain starts with the embedding and takes token ids");
+    }
+    if (seqLen < 1 || hidden.length != (long) seqLen * config.dim()) {
+      throw new IllegalArgumentException(
+          "hidden states hold " + hidden.length + " values, expected " + seqLen + " x " + config.dim());
+    }
+    return run(state, seqLen, (first) -> hiddenTensor(hidden, seqLen));
+  }
+
+  private float[] run(ChainState state, int seqLen, FirstInput firstInput) {
+    int position = state.position();
+    if (position + seqLen > maxContext) {
+      throw new ContextOverflowException(position, seqLen, maxContext);
+    }
+    List<OnnxTensor> owned = new ArrayList<>();
+    try {
+      OnnxTensor positions = own(owned, positionIds(position, seqLen));
+      OnnxTensor seqlensK = own(owned, OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {position + seqLen - 1}), new long[] {1}));
+      OnnxTensor total = own(owned, OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {position + seqLen}), new long[] {}));
+      OnnxTensor input = own(owned, firstInput.create(segments.get(0)));
+      float[] out = null;
+      for (int i = 0; i < segments.size(); i++) {
+        Segment seg = segments.get(i);
+        if (i > 0) {
+          input = own(owned, hiddenTensor(out, seqLen));
+        }
+        KvCache cache = state.cache(i);
+        Map<String, OnnxTensorLike> inputs = new HashMap<>(cache.inputs());
+        inputs.put(seg.spec().embedding() ? SegmentIo.INPUT_IDS : SegmentIo.HIDDEN_IN, input);
+        if (seg.spec().layers() > 0) {
+          inputs.put(SegmentIo.SEQLENS_K, seqlensK);
+          inputs.put(SegmentIo.TOTAL_SEQUENCE_LENGTH, total);
+          if (seg.takesPositionIds()) {
+            inputs.put(SegmentIo.POSITION_IDS, positions);
+          }
+        }
+        try (OrtSession.Result result = seg.session().run(inputs, seg.mainOutput(), cache.pinnedOutputs())) {
+          OnnxTensor t = (OnnxTensor) result.get(seg.mainOutput().iterator().next()).orElseThrow();
+          FloatBuffer fb = t.getFloatBuffer();
+          out = new float[fb.remaining()];
+          fb.get(out);
+        }
+      }
+      state.advance(seqLen);
+      return out;
+    } catch (OrtException e) {
+      throw new EngineException("segment run failed at position " + position + ": " + e.getMessage(), e);
+    } finally {
+      owned.forEach(OnnxTensor::close);
+    }
+  }
+
+  private OnnxTensor positionIds(int position, int seqLen) throws OrtException {
+    long[] ids = new long[seqLen];
+    for (int i = 0; i < seqLen; i++) {
+      ids[i] = position + i;
+    }
+    return OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {1, seqLen});
+  }
+
+  private OnnxTensor hiddenTensor(float[] hidden, int seqLen) throws OrtException {
+    return OnnxTensor.createTensor(env, FloatBuffer.wrap(hidden), new long[] {1, seqLen, config.dim()});
+  }
+
+  private static OnnxTensor own(List<OnnxTensor> owned, OnnxTensor t) {
+    owned.add(t);
+    return t;
+  }
+
+  @Override
+  public void close() {
+    segments.forEach(Segment::close);
+  }
+
+  @FunctionalInterface
+  private interface FirstInput {
+    OnnxTensor create(Segment first) throws OrtException;
+  }
+}

@@ -1,0 +1,74 @@
+package dev.edgesplit.partitioner;
+
+import dev.edgesplit.engine.segment.CompiledManifest;
+import dev.edgesplit.engine.segment.CompiledModel;
+import dev.edgesplit.engine.segment.SegmentEntry;
+import dev.edgesplit.engine.segment.SegmentSpec;
+import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.partitioner.model.ModelWeights;
+import dev.edgesplit.partitioner.onnx.SegmentWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns imported weights into a compiled model directory: ONNX segments, {@code plan.json} and the
+ * tokenizer. Either one edge and one cloud segment for a fixed cut, or one segment per layer (in each
+ * side's weight format) so that any cut can be served without recompiling.
+ */
+public final class Compiler {
+
+  private final CompileOptions options;
+
+  public Compiler(CompileOptions options) {
+    this.options = options;
+  }
+
+  public CompiledModel compile(ModelWeights model, Path outDir) throws IOException {
+    Files.createDirectories(outDir);
+    SegmentWriter writer = new SegmentWriter(model, options.segment());
+    List<SegmentEntry> entries = new ArrayList<>();
+    int n = model.config().nLayers();
+    if (options.cut() != null) {
+      int cut = options.cut();
+      if (cut < 0 || cut > n) {
+        throw new IllegalArgumentException("cut " + cut + " outside 0.." + n + " for a " + n + "-layer model");
+      }
+      entries.add(write(writer, SegmentSpec.edge(cut, options.edgeWeights()), outDir, "edge.onnx"));
+      entries.add(write(writer, SegmentSpec.cloud(cut, n, options.cloudWeights()), outDir, "cloud.onnx"));
+    } else {
+      entries.add(write(writer, new SegmentSpec(0, 0, true, false, WeightFormat.FP32), outDir, "embed.onnx"));
+      Set<WeightFormat> formats = new LinkedHashSet<>(List.of(options.edgeWeights(), options.cloudWeights()));
+      for (int layer = 0; layer < n; layer++) {
+        for (WeightFormat f : formats) {
+          String name = String.format("layer-%03d-%s.onnx", layer, f.name().toLowerCase(java.util.Locale.ROOT));
+          entries.add(write(writer, new SegmentSpec(layer, layer + 1, false, false, f), outDir, name));
+        }
+      }
+      entries.add(write(writer, new SegmentSpec(n, n, false, true, WeightFormat.FP32), outDir, "head.onnx"));
+    }
+    String tokenizer = null;
+    if (model.tokenizer().isPresent()) {
+      Path src = model.tokenizer().get();
+      tokenizer = src.getFileName().toString();
+      Files.copy(src, outDir.resolve(tokenizer), StandardCopyOption.REPLACE_EXISTING);
+    }
+    CompiledManifest manifest = new CompiledManifest(CompiledManifest.FORMAT, model.config(), model.fingerprint(),
+        tokenizer, options.segment().maxContext(), options.cut(), options.edgeWeights(), options.cloudWeights(),
+        entries);
+    CompiledModel.writeManifest(outDir, manifest);
+    return CompiledModel.load(outDir);
+  }
+
+  private static SegmentEntry write(SegmentWriter writer, SegmentSpec spec, Path dir, String name) throws IOException {
+    Path file = dir.resolve(name);
+    writer.write(spec, file);
+    return new SegmentEntry(name, spec.firstLayer(), spec.endLayer(), spec.embedding(), spec.head(), spec.weights(),
+        CompiledModel.sha256(file));
+  }
+}

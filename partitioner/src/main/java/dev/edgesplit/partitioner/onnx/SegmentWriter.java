@@ -1,0 +1,204 @@
+package dev.edgesplit.partitioner.onnx;
+
+import static dev.edgesplit.partitioner.onnx.proto.TensorProto.DataType.FLOAT;
+import static dev.edgesplit.partitioner.onnx.proto.TensorProto.DataType.INT32;
+import static dev.edgesplit.partitioner.onnx.proto.TensorProto.DataType.INT64;
+
+import dev.edgesplit.engine.model.ModelConfig;
+import dev.edgesplit.engine.segment.SegmentIo;
+import dev.edgesplit.engine.segment.SegmentSpec;
+import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.partitioner.model.FloatTensor;
+import dev.edgesplit.partitioner.model.ModelWeights;
+import dev.edgesplit.partitioner.quant.BlockwiseQuantizer;
+import dev.edgesplit.partitioner.quant.QuantizedMatrix;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Writes one ONNX segment: optional token embedding, decoder layers {@code [a,b)} with GroupQueryAttention
+ * over an in-place KV cache, optional final RMSNorm + LM head. Input and output names are those of
+ * {@link SegmentIo}, so the engine can run any segment this writes.
+ */
+public final class SegmentWriter {
+
+  private final ModelWeights model;
+  private final ModelConfig cfg;
+  private final SegmentOptions options;
+
+  public SegmentWriter(ModelWeights model, SegmentOptions options) {
+    this.model = model;
+    this.cfg = model.config();
+    this.options = options;
+  }
+
+  /** Builds the graph of {@code spec} and writes it to {@code file}. */
+  public void write(SegmentSpec spec, Path file) throws IOException {
+    build(spec).write(file);
+  }
+
+  public OnnxGraph build(SegmentSpec spec) {
+    OnnxGraph g = new OnnxGraph("edgesplit_" + spec.firstLayer() + "_" + spec.endLayer());
+    g.metadata("edgesplit.segment", spec.toString()).metadata("edgesplit.model", model.fingerprint());
+    String x;
+    if (spec.embedding()) {
+      g.input(SegmentIo.INPUT_IDS, INT64, 1L, "seq");
+      String table = initializer(g, model.tensor("tok_embeddings"));
+      x = g.node("Gather", table, SegmentIo.INPUT_IDS).attr("axis", 0L).out("embedded");
+    } else {
+      g.input(SegmentIo.HIDDEN_IN, FLOAT, 1L, "seq", (long) cfg.dim());
+      x = SegmentIo.HIDDEN_IN;
+    }
+    if (spec.layers() > 0) {
+      if (!useFusedRotary()) {
+        g.input(SegmentIo.POSITION_IDS, INT64, 1L, "seq");
+      }
+      g.input(SegmentIo.SEQLENS_K, INT32, 1L);
+      g.input(SegmentIo.TOTAL_SEQUENCE_LENGTH, INT32);
+      float[][] rope = ropeCaches();
+      g.floats("rope_cos", rope[0], options.maxContext(), cfg.headSize() / 2);
+      g.floats("rope_sin", rope[1], options.maxContext(), cfg.headSize() / 2);
+    }
+    for (int layer = spec.firstLayer(); layer < spec.endLayer(); layer++) {
+      x = layer(g, layer, x, spec.weights());
+    }
+    if (spec.head()) {
+      g.int64s("last_index", new long[] {-1});
+      String last = g.node("Gather", x, "last_index").attr("axis", 1L).out("last_hidden");
+      String norm = rmsNorm(g, last, model.tensor("norm"), "final_norm");
+      String head = g.floats("lm_head", model.lmHead().data(), cfg.vocabSize(), cfg.dim());
+      g.node("Gemm", norm, head).attr("transB", 1L).out(SegmentIo.LOGITS);
+      g.output(SegmentIo.LOGITS, FLOAT, 1L, (long) cfg.vocabSize());
+    } else {
+      g.node("Identity", x).out(SegmentIo.HIDDEN_OUT);
+      g.output(SegmentIo.HIDDEN_OUT, FLOAT, 1L, "seq", (long) cfg.dim());
+    }
+    return g;
+  }
+
+  /** GroupQueryAttention applies RoPE itself for head sizes that are multiples of 16. */
+  private boolean useFusedRotary() {
+    return options.fusedRotary() && cfg.headSize() % 16 == 0;
+  }
+
+  private String layer(OnnxGraph g, int layer, String x, WeightFormat format) {
+    String p = "l" + layer + ".";
+    String attnIn = rmsNorm(g, x, model.layer(layer, "attention_norm"), p + "attn_norm");
+    String q = linear(g, attnIn, layer, "wq", "bq", format);
+    String k = linear(g, attnIn, layer, "wk", "bk", format);
+    String v = linear(g, attnIn, layer, "wv", "bv", format);
+    boolean fused = useFusedRotary();
+    if (!fused) {
+      q = rotary(g, q, cfg.nHeads(), p + "q_rot");
+      k = rotary(g, k, cfg.nKvHeads(), p + "k_rot");
+    }
+    String pastK = SegmentIo.pastKey(layer);
+    String pastV = SegmentIo.pastValue(layer);
+    Object[] kvDims = {1L, (long) cfg.nKvHeads(), "max_context", (long) cfg.headSize()};
+    g.input(pastK, FLOAT, kvDims).input(pastV, FLOAT, kvDims);
+    String[] gqaInputs = fused
+        ? new String[] {q, k, v, pastK, pastV, SegmentIo.SEQLENS_K, SegmentIo.TOTAL_SEQUENCE_LENGTH, "rope_cos", "rope_sin"}
+        : new String[] {q, k, v, pastK, pastV, SegmentIo.SEQLENS_K, SegmentIo.TOTAL_SEQUENCE_LENGTH};
+    OnnxGraph.NodeBuilder gqa = g.node("GroupQueryAttention", gqaInputs)
+        .domain(OnnxGraph.MS_DOMAIN)
+        .attr("num_heads", (long) cfg.nHeads())
+        .attr("kv_num_heads", (long) cfg.nKvHeads())
+        .attr("do_rotary", fused ? 1L : 0L)
+        .attr("rotary_interleaved", cfg.ropeInterleaved() ? 1L : 0L);
+    String attn = gqa.out(p + "attn", SegmentIo.presentKey(layer), SegmentIo.presentValue(layer));
+    g.output(SegmentIo.presentKey(layer), FLOAT, kvDims).output(SegmentIo.presentValue(layer), FLOAT, kvDims);
+    String o = linear(g, attn, layer, "wo", null, format);
+    String h = g.node("Add", x, o).out(p + "attn_residual");
+
+    String ffnIn = rmsNorm(g, h, model.layer(layer, "ffn_norm"), p + "ffn_norm");
+    String gate = linear(g, ffnIn, layer, "w1", null, format);
+    String up = linear(g, ffnIn, layer, "w3", null, format);
+    String sig = g.node("Sigmoid", gate).out(p + "gate_sigmoid");
+    String silu = g.node("Mul", gate, sig).out(p + "gate_silu");
+    String act = g.node("Mul", silu, up).out(p + "ffn_act");
+    String down = linear(g, act, layer, "w2", null, format);
+    return g.node("Add", h, down).out(p + "out");
+  }
+
+  private String rmsNorm(OnnxGraph g, String x, FloatTensor weight, String name) {
+    String scale = initializer(g, weight);
+    return g.node("SimplifiedLayerNormalization", x, scale)
+        .attr("axis", -1L)
+        .attr("epsilon", cfg.normEps())
+        .out(name);
+  }
+
+  private String rotary(OnnxGraph g, String x, int heads, String name) {
+    return g.node("RotaryEmbedding", x, SegmentIo.POSITION_IDS, "rope_cos", "rope_sin")
+        .domain(OnnxGraph.MS_DOMAIN)
+        .attr("interleaved", cfg.ropeInterleaved() ? 1L : 0L)
+        .attr("num_heads", (long) heads)
+        .out(name);
+  }
+
+  /** y = x W^T (+ b), with W stored as fp32 MatMul weights or as MatMulNBits blocks. */
+  private String linear(OnnxGraph g, String x, int layer, String weight, String bias, WeightFormat format) {
+    FloatTensor w = model.layer(layer, weight);
+    String name = ModelWeights.layerName(layer, weight);
+    int n = w.rows();
+    int k = w.cols();
+    String y;
+    if (format == WeightFormat.FP32) {
+      String init = g.floats(name, transpose(w.data(), n, k), k, n);
+      y = g.node("MatMul", x, init).out(name + ".out");
+    } else {
+      QuantizedMatrix qm = new BlockwiseQuantizer(format.bits(), options.blockSize()).quantize(w.data(), n, k);
+      String b = g.bytes(name + ".q", qm.packed(), n, qm.blocksPerRow(), qm.blockBytes());
+      String s = g.floats(name + ".scales", qm.scales(), (long) n * qm.blocksPerRow());
+      String zp = g.bytes(name + ".zero_points", qm.zeroPoints(), qm.zeroPoints().length);
+      y = g.node("MatMulNBits", x, b, s, zp)
+          .domain(OnnxGraph.MS_DOMAIN)
+          .attr("K", (long) k)
+          .attr("N", (long) n)
+          .attr("bits", (long) format.bits())
+          .attr("block_size", (long) options.blockSize())
+          .attr("accuracy_level", (long) options.accuracyLevel())
+          .out(name + ".out");
+    }
+    if (bias != null && cfg.attentionBias()) {
+      String b = initializer(g, model.layer(layer, bias));
+      y = g.node("Add", y, b).out(name + ".biased");
+    }
+    return y;
+  }
+
+  private String initializer(OnnxGraph g, FloatTensor t) {
+    long[] dims = new long[t.shape().length];
+    for (int i = 0; i < dims.length; i++) {
+      dims[i] = t.shape()[i];
+    }
+    return g.floats(t.name(), t.data(), dims);
+  }
+
+  /** cos/sin of position x frequency, {@code [maxContext, headSize/2]}, shared by every convention. */
+  private float[][] ropeCaches() {
+    int half = cfg.headSize() / 2;
+    int positions = options.maxContext();
+    float[] cos = new float[positions * half];
+    float[] sin = new float[positions * half];
+    for (int pos = 0; pos < positions; pos++) {
+      for (int i = 0; i < half; i++) {
+        double freq = Math.pow(cfg.ropeTheta(), -(2.0 * i) / cfg.headSize());
+        double angle = pos * freq;
+        cos[pos * half + i] = (float) Math.cos(angle);
+        sin[pos * half + i] = (float) Math.sin(angle);
+      }
+    }
+    return new float[][] {cos, sin};
+  }
+
+  private static float[] transpose(float[] w, int rows, int cols) {
+    float[] t = new float[w.length];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        t[c * rows + r] = w[r * cols + c];
+      }
+    }
+    return t;
+  }
+}

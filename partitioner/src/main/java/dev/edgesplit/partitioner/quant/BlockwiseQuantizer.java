@@ -1,0 +1,89 @@
+package dev.edgesplit.partitioner.quant;
+
+/**
+ * Asymmetric blockwise round-to-nearest quantization to 4 or 8 bits with a zero point per block. The block
+ * range always includes 0 so that zero weights (and the padding of a partial last block) stay exact.
+ */
+public final class BlockwiseQuantizer {
+
+  public static final int DEFAULT_BLOCK = 32;
+
+  private final int bits;
+  private final int blockSize;
+
+  public BlockwiseQuantizer(int bits, int blockSize) {
+    if (bits != 4 && bits != 8) {
+      throw new IllegalArgumentException("bits must be 4 or 8, got " + bits);
+    }
+    if (blockSize < 16 || Integer.bitCount(blockSize) != 1) {
+      throw new IllegalArgumentException("block size must be a power of two >= 16, got " + blockSize);
+    }
+    this.bits = bits;
+    this.blockSize = blockSize;
+  }
+
+  public static BlockwiseQuantizer int4() {
+    return new BlockwiseQuantizer(4, DEFAULT_BLOCK);
+  }
+
+  public static BlockwiseQuantizer int8() {
+    return new BlockwiseQuantizer(8, DEFAULT_BLOCK);
+  }
+
+  public int bits() {
+    return bits;
+  }
+
+  /** Quantizes a row-major {@code [n, k]} matrix. */
+  public QuantizedMatrix quantize(float[] w, int n, int k) {
+    if ((long) n * k != w.length) {
+      throw new IllegalArgumentException("matrix [" + n + "," + k + "] needs " + (long) n * k + " values, got " + w.length);
+    }
+    int blocks = (k + blockSize - 1) / blockSize;
+    int blockBytes = blockSize * bits / 8;
+    int zpPerRow = bits == 8 ? blocks : (blocks + 1) / 2;
+    byte[] packed = new byte[n * blocks * blockBytes];
+    float[] scales = new float[n * blocks];
+    byte[] zeroPoints = new byte[n * zpPerRow];
+    int qmax = (1 << bits) - 1;
+    for (int row = 0; row < n; row++) {
+      for (int b = 0; b < blocks; b++) {
+        int start = b * blockSize;
+        int end = Math.min(k, start + blockSize);
+        float min = 0f;
+        float max = 0f;
+        for (int c = start; c < end; c++) {
+          float v = w[row * k + c];
+          if (!Float.isFinite(v)) {
+            throw new IllegalArgumentException("non-finite weight at [" + row + "," + c + "]");
+          }
+          min = Math.min(min, v);
+          max = Math.max(max, v);
+        }
+        float scale = max > min ? (max - min) / qmax : 1f;
+        int zp = Math.max(0, Math.min(qmax, Math.round(-min / scale)));
+        scales[row * blocks + b] = scale;
+        setZeroPoint(zeroPoints, row * zpPerRow, b, zp);
+        int base = (row * blocks + b) * blockBytes;
+        for (int i = 0; i < blockSize; i++) {
+          int c = start + i;
+          int q = c < end ? Math.max(0, Math.min(qmax, Math.round(w[row * k + c] / scale) + zp)) : zp;
+          if (bits == 8) {
+            packed[base + i] = (byte) q;
+          } else {
+            packed[base + i / 2] |= (byte) ((i & 1) == 0 ? q : q << 4);
+          }
+        }
+      }
+    }
+    return new QuantizedMatrix(n, k, bits, blockSize, packed, scales, zeroPoints);
+  }
+
+  private void setZeroPoint(byte[] zeroPoints, int rowBase, int block, int zp) {
+    if (bits == 8) {
+      zeroPoints[rowBase + block] = (byte) zp;
+    } else {
+      zeroPoints[rowBase + block / 2] |= (byte) ((block & 1) == 0 ? zp : zp << 4);
+    }
+  }
+}
