@@ -50,7 +50,7 @@ public final class Compiler {
           entries.add(write(writer, new SegmentSpec(layer, layer + 1, false, false, f), outDir, name));
         }
       }
-      entries.add(write(writer, new SegmentSpec(n, n, false, true, WeightFormat.FP32), outDir, "head.onnx"));
+      entries.add(write(writer, new SegmentSpec(n, n, false, true, options.cloudWeights()), outDir, "head.onnx"));
     }
     String tokenizer = null;
     if (model.tokenizer().isPresent()) {

@@ -36,6 +36,11 @@ public final class ModelImporter {
       if (checkpoints.size() == 1) {
         return Llama2cImporter.load(checkpoints.get(0));
       }
+      // A folder named like one of its checkpoints (stories260K/stories260K.bin) means that one.
+      Path named = path.resolve(path.getFileName() + ".bin");
+      if (checkpoints.contains(named)) {
+        return Llama2cImporter.load(named);
+      }
       if (checkpoints.isEmpty()) {
         throw new ModelFormatException(path + ": no config.json (Hugging Face) and no llama2.c .bin checkpoint");
       }

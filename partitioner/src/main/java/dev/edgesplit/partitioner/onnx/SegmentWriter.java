@@ -66,8 +66,13 @@ public final class SegmentWriter {
       g.int64s("last_index", new long[] {-1});
       String last = g.node("Gather", x, "last_index").attr("axis", 1L).out("last_hidden");
       String norm = rmsNorm(g, last, model.tensor("norm"), "final_norm");
-      String head = g.floats("lm_head", model.lmHead().data(), cfg.vocabSize(), cfg.dim());
-      g.node("Gemm", norm, head).attr("transB", 1L).out(SegmentIo.LOGITS);
+      FloatTensor lmHead = model.lmHead();
+      if (spec.weights() == WeightFormat.FP32) {
+        String head = g.floats("lm_head", lmHead.data(), cfg.vocabSize(), cfg.dim());
+        g.node("Gemm", norm, head).attr("transB", 1L).out(SegmentIo.LOGITS);
+      } else {
+        matMulNBits(g, norm, lmHead, "lm_head", spec.weights(), SegmentIo.LOGITS);
+      }
       g.output(SegmentIo.LOGITS, FLOAT, 1L, (long) cfg.vocabSize());
     } else {
       g.node("Identity", x).out(SegmentIo.HIDDEN_OUT);
@@ -147,24 +152,31 @@ public final class SegmentWriter {
       String init = g.floats(name, transpose(w.data(), n, k), k, n);
       y = g.node("MatMul", x, init).out(name + ".out");
     } else {
-      QuantizedMatrix qm = new BlockwiseQuantizer(format.bits(), options.blockSize()).quantize(w.data(), n, k);
-      String b = g.bytes(name + ".q", qm.packed(), n, qm.blocksPerRow(), qm.blockBytes());
-      String s = g.floats(name + ".scales", qm.scales(), (long) n * qm.blocksPerRow());
-      String zp = g.bytes(name + ".zero_points", qm.zeroPoints(), qm.zeroPoints().length);
-      y = g.node("MatMulNBits", x, b, s, zp)
-          .domain(OnnxGraph.MS_DOMAIN)
-          .attr("K", (long) k)
-          .attr("N", (long) n)
-          .attr("bits", (long) format.bits())
-          .attr("block_size", (long) options.blockSize())
-          .attr("accuracy_level", (long) options.accuracyLevel())
-          .out(name + ".out");
+      y = matMulNBits(g, x, w, name, format, name + ".out");
     }
     if (bias != null && cfg.attentionBias()) {
       String b = initializer(g, model.layer(layer, bias));
       y = g.node("Add", y, b).out(name + ".biased");
     }
     return y;
+  }
+
+  /** y = x W^T with W {@code [n, k]} quantized blockwise for MatMulNBits. */
+  private String matMulNBits(OnnxGraph g, String x, FloatTensor w, String name, WeightFormat format, String out) {
+    int n = w.rows();
+    int k = w.cols();
+    QuantizedMatrix qm = new BlockwiseQuantizer(format.bits(), options.blockSize()).quantize(w.data(), n, k);
+    String b = g.bytes(name + ".q", qm.packed(), n, qm.blocksPerRow(), qm.blockBytes());
+    String s = g.floats(name + ".scales", qm.scales(), (long) n * qm.blocksPerRow());
+    String zp = g.bytes(name + ".zero_points", qm.zeroPoints(), qm.zeroPoints().length);
+    return g.node("MatMulNBits", x, b, s, zp)
+        .domain(OnnxGraph.MS_DOMAIN)
+        .attr("K", (long) k)
+        .attr("N", (long) n)
+        .attr("bits", (long) format.bits())
+        .attr("block_size", (long) options.blockSize())
+        .attr("accuracy_level", (long) options.accuracyLevel())
+        .out(out);
   }
 
   private String initializer(OnnxGraph g, FloatTensor t) {

@@ -1,0 +1,48 @@
+package dev.edgesplit.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code edgesplit} launcher: one entry point, a subcommand per job. */
+@Command(
+    name = "edgesplit",
+    mixinStandardHelpOptions = true,
+    version = "edgesplit 0.1.0",
+    description = "Run a Llama-family LLM split between a small board (edge) and the cloud.",
+    subcommands = {
+      CompileCommand.class,
+      RunCommand.class,
+      QualityCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line (tests call it without exiting the JVM). */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+      line.getErr().println(line.getColorScheme().errorText("edgesplit: " + describe(ex)));
+      if (System.getenv("EDGESPLIT_DEBUG") != null) {
+        ex.printStackTrace(line.getErr());
+      }
+      return 1;
+    });
+    return cl;
+  }
+
+  private static String describe(Throwable ex) {
+    String message = ex.getMessage();
+    return message == null ? ex.getClass().getSimpleName() : message;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}

@@ -1,0 +1,41 @@
+package dev.edgesplit.cli;
+
+import dev.edgesplit.engine.segment.WeightFormat;
+import picocli.CommandLine.Option;
+
+/** Options shared by every command that loads a model. */
+final class ModelOptions {
+
+  @Option(names = "--model", paramLabel = "PATH",
+      description = "llama2.c checkpoint (.bin or its directory), Hugging Face directory, compiled directory, "
+          + "or synthetic:NAME (${COMPLETION-CANDIDATES}). Default: $EDGESPLIT_MODEL, else the bundled stories260K.")
+  String model;
+
+  @Option(names = "--edge-quant", paramLabel = "FORMAT", defaultValue = "fp32",
+      description = "Weights of edge layers: fp32, int8 or int4 (default: ${DEFAULT-VALUE}).")
+  String edgeQuant;
+
+  @Option(names = "--cloud-quant", paramLabel = "FORMAT", defaultValue = "fp32",
+      description = "Weights of cloud layers (default: ${DEFAULT-VALUE}).")
+  String cloudQuant;
+
+  @Option(names = "--max-context", paramLabel = "N", defaultValue = "0",
+      description = "Longest context to compile for; 0 = the model's, capped at 4096.")
+  int maxContext;
+
+  @Option(names = "--accuracy-level", paramLabel = "L", defaultValue = "0",
+      description = "MatMulNBits accuracy_level: 0 exact, 4 int8 compute (faster).")
+  int accuracyLevel;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+      description = "ONNX Runtime threads per run (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  WeightFormat edge() {
+    return WeightFormat.parse(edgeQuant);
+  }
+
+  WeightFormat cloud() {
+    return WeightFormat.parse(cloudQuant);
+  }
+}

@@ -1,0 +1,180 @@
+package dev.edgesplit.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The distribution archive, unpacked in a fresh directory, runs with nothing but a JRE: layout, the
+ * launcher's short command line, ORT natives loaded from native/ (not /tmp), the manifest classpath.
+ */
+class DistributionArchiveTest {
+    @TempDir
+    static Path unpacked;
+    static Path home;
+
+    @BeforeAll
+    static void unpack() {
+        Path archive = Repo.distArchive();
+        Cmd.Result r = Cmd.of("tar", "-xzf", archive.toString(), "-C", unpacked.toString()).run();
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        home = unpacked.resolve("edgesplit-" + Repo.version());
+    }
+
+    @Test
+    void archive_hasLauncherJarsNativesConfigsAndReadme() throws IOException {
+        assertThat(home.resolve("bin/edgesplit")).isRegularFile().isExecutable();
+        assertThat(Files.getPosixFilePermissions(home.resolve("bin/edgesplit")))
+                .contains(PosixFilePermission.OTHERS_EXECUTE);
+        assertThat(home.resolve("README.md")).isRegularFile();
+        for (String conf : List.of("edge.yaml", "cloud.yaml", "logback.xml")) {
+            assertThat(home.resolve("conf").resolve(conf)).isRegularFile();
+        }
+        for (String arch : List.of("linux-x64", "linux-aarch64")) {
+            assertThat(home.resolve("native").resolve(arch).resolve("libonnxruntime.so")).isRegularFile();
+            assertThat(home.resolve("native").resolve(arch).resolve("libonnxruntime4j_jni.so")).isRegularFile();
+        }
+        assertThat(home.resolve("systemd/edgesplit-edge.service")).isRegularFile();
+        assertThat(home.resolve("systemd/install.sh")).isExecutable();
+        try (Stream<Path> jars = Files.list(home.resolve("lib"))) {
+            assertThat(jars.map(p -> p.getFileName().toString()))
+                    .contains("edgesplit-cli-" + Repo.version() + ".jar", "edgesplit-engine-" + Repo.version() + ".jar",
+                            "edgesplit-edge-agent-" + Repo.version() + ".jar",
+                            "edgesplit-cloud-worker-" + Repo.version() + ".jar")
+                    .anyMatch(n -> n.startsWith("onnxruntime-"))
+                    .anyMatch(n -> n.startsWith("picocli-"))
+                    .allMatch(n -> n.endsWith(".jar"));
+        }
+    }
+
+    @Test
+    void cliJarManifest_namesMainClassAndEverySiblingJar() throws IOException {
+        Path cliJar = home.resolve("lib/edgesplit-cli-" + Repo.version() + ".jar");
+        try (JarFile jar = new JarFile(cliJar.toFile())) {
+            Attributes main = jar.getManifest().getMainAttributes();
+            assertThat(main.getValue("Main-Class")).isEqualTo("dev.edgesplit.cli.Main");
+            List<String> classPath = Arrays.asList(main.getValue("Class-Path").trim().split("\\s+"));
+            assertThat(classPath).isNotEmpty();
+            for (String entry : classPath) {
+                assertThat(home.resolve("lib").resolve(entry)).as("Class-Path entry %s", entry).isRegularFile();
+            }
+        }
+    }
+
+    @Test
+    void launcher_startsJvmWithShortCommandLineTelemetryOffAndUnpackedNatives(@TempDir Path work) throws IOException {
+        Path jvmTmp = Files.createDirectories(work.resolve("jvm-tmp"));
+        Properties seen = probe(work, "-Djava.io.tmpdir=" + jvmTmp, Path.of("/"));
+
+        assertThat(Integer.parseInt(seen.getProperty("cmdline.bytes"))).as("java command line bytes").isLessThan(1024);
+        assertThat(seen.getProperty("env.ORT_DISABLE_TELEMETRY")).isEqualTo("1");
+        assertThat(seen.getProperty("env.CLASSPATH")).isEqualTo(home.toRealPath() + "/lib/*");
+        assertThat(seen.getProperty("java.class.path")).contains("onnxruntime-").contains("edgesplit-cli-");
+        assertThat(seen.getProperty("edgesplit.home")).isEqualTo(home.toRealPath().toString());
+        assertThat(seen.getProperty("logback.configurationFile")).isEqualTo(home.toRealPath() + "/conf/logback.xml");
+        String arch = System.getProperty("os.arch").equals("aarch64") ? "linux-aarch64" : "linux-x64";
+        assertThat(seen.getProperty("onnxruntime.native.path")).isEqualTo(home.toRealPath() + "/native/" + arch);
+        assertThat(seen.getProperty("ort.environment")).as("ORT error: %s", seen.getProperty("ort.error"))
+                .contains("OrtEnvironment");
+        try (Stream<Path> left = Files.list(jvmTmp)) {
+            assertThat(left.map(Path::toString)).as("ORT must not unpack natives into java.io.tmpdir")
+                    .noneMatch(n -> n.contains("onnxruntime"));
+        }
+    }
+
+    @Test
+    void launcher_followsSymlinks_andWorksFromAnyDirectory(@TempDir Path work) throws IOException {
+        Path linkDir = Files.createDirectories(work.resolve("usr/local/bin"));
+        Path link = Files.createSymbolicLink(linkDir.resolve("edgesplit"), home.resolve("bin/edgesplit"));
+        Properties seen = probeWith(work, link, "", work);
+        assertThat(seen.getProperty("edgesplit.home")).isEqualTo(home.toRealPath().toString());
+        Files.delete(link);
+    }
+
+    @Test
+    void launcher_failsClearly_whenJavaHomeIsWrong(@TempDir Path work) {
+        Cmd.Result r = Cmd.of(home.resolve("bin/edgesplit").toString(), "--help")
+                .env("JAVA_HOME", work.resolve("no-such-jdk").toString()).dir(work).run();
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(127);
+        assertThat(r.stderr()).contains("JAVA_HOME").contains("no-such-jdk");
+    }
+
+    @Test
+    void launcher_failsClearly_whenNoJavaAnywhere(@TempDir Path work) {
+        Cmd.Result r = Cmd.of("/bin/sh", home.resolve("bin/edgesplit").toString(), "--help")
+                .unset("JAVA_HOME").env("PATH", "/usr/bin/nonexistent:/bin-none").dir(work).run();
+        assertThat(r.exitCode()).as(r.describe()).isEqualTo(127);
+        assertThat(r.stderr()).contains("no Java runtime found");
+    }
+
+    @Test
+    void help_runsFromUnpackedCopy_withOnlyAJre(@TempDir Path work) throws IOException {
+        Path cliJar = home.resolve("lib/edgesplit-cli-" + Repo.version() + ".jar");
+        try (JarFile jar = new JarFile(cliJar.toFile())) {
+            assumeTrue(jar.getEntry("dev/edgesplit/cli/Main.class") != null,
+                    "dev.edgesplit.cli.Main is not in the distribution yet (the cli commands are not merged):"
+                            + " --help cannot run");
+        }
+        Cmd.Result r = Cmd.of(home.resolve("bin/edgesplit").toString(), "--help")
+                .env("JAVA_HOME", System.getProperty("java.home")).env("PATH", "/usr/bin:/bin")
+                .unset("CLASSPATH").dir(work).run();
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout() + r.stderr()).contains("demo").contains("cloud").contains("edge");
+    }
+
+    private static Properties probe(Path work, String extraOpts, Path cwd) throws IOException {
+        return probeWith(work, home.resolve("bin/edgesplit"), extraOpts, cwd);
+    }
+
+    /** Runs {@code launcher} with the probe agent injected through EDGESPLIT_JAVA_OPTS. */
+    static Properties probeWith(Path work, Path launcher, String extraOpts, Path cwd) throws IOException {
+        Path agent = agentJar(work);
+        Path out = work.resolve("probe.properties");
+        Cmd.Result r = Cmd.of(launcher.toString(), "--help")
+                .env("EDGESPLIT_JAVA_OPTS", "-javaagent:" + agent + "=" + out + " " + extraOpts)
+                .env("JAVA_HOME", System.getProperty("java.home")).unset("CLASSPATH").dir(cwd).run();
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(out)) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    /** Packs {@link LauncherProbe} alone into an agent jar. */
+    static Path agentJar(Path work) throws IOException {
+        Path jar = work.resolve("probe-agent.jar");
+        if (Files.exists(jar)) {
+            return jar;
+        }
+        Manifest mf = new Manifest();
+        mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().put(new Attributes.Name("Premain-Class"), LauncherProbe.class.getName());
+        String entry = LauncherProbe.class.getName().replace('.', '/') + ".class";
+        try (OutputStream os = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(os, mf);
+                InputStream cls = LauncherProbe.class.getClassLoader().getResourceAsStream(entry)) {
+            jos.putNextEntry(new JarEntry(entry));
+            cls.transferTo(jos);
+            jos.closeEntry();
+        }
+        return jar;
+    }
+}

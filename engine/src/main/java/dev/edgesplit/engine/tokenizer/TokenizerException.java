@@ -1,0 +1,15 @@
+package dev.edgesplit.engine.tokenizer;
+
+/** A tokenizer file cannot be read or is malformed; the message names the file and what is wrong. */
+public final class TokenizerException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  public TokenizerException(String message) {
+    super(message);
+  }
+
+  public TokenizerException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}
