@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.edgesplit.cloud.CloudWorker;
 import dev.edgesplit.cloud.compute.ChainCloudCompute;
-import dev.edgesplit.cloud.compute.GreedySamplerFactory;
+import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.edge.energy.StepEnergy;
@@ -14,6 +14,8 @@ import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.engine.tokenizer.Tokenizer;
+import dev.edgesplit.engine.tokenizer.Tokenizers;
 import dev.edgesplit.partitioner.CompileOptions;
 import dev.edgesplit.partitioner.Compiler;
 import dev.edgesplit.partitioner.model.ModelImporter;
@@ -60,7 +62,7 @@ class SplitServingTest {
 
   @TempDir static Path dir;
   static CompiledModel compiled;
-  static Llama2cTestTokenizer tokenizer;
+  static Tokenizer tokenizer;
 
   @BeforeAll
   static void compile() throws Exception {
@@ -68,7 +70,7 @@ class SplitServingTest {
     Path checkpoint = models.resolve("stories260K/stories260K.bin");
     compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
         SegmentOptions.defaults(512))).compile(ModelImporter.load(checkpoint), dir);
-    tokenizer = new Llama2cTestTokenizer(models.resolve("stories260K/tok512.bin"), compiled.config().vocabSize());
+    tokenizer = Tokenizers.load(compiled.tokenizerFile());
   }
 
   @ParameterizedTest(name = "cut {0}")
@@ -209,7 +211,7 @@ class SplitServingTest {
       CloudConfig cloudConfig = CloudConfig.load(null, Map.of(),
           Map.of("listen.port", "0", "model.cut", String.valueOf(cut), "runtime.step_threads", "2"));
       cloud = new CloudWorker(cloudConfig, new ChainCloudCompute(cloudChain, compiled.fingerprint()),
-          new GreedySamplerFactory(), dev.edgesplit.cloud.energy.StepEnergy.none()).start();
+          new EngineSamplerFactory(), dev.edgesplit.cloud.energy.StepEnergy.none()).start();
       toCloud = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port()).usePlaintext().build();
       EdgeConfig edgeConfig = EdgeConfig.load(null, Map.of(), Map.of("listen.port", "0",
           "model.cut", String.valueOf(cut), "cloud.hidden_dtype", "fp32",

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import dev.edgesplit.cloud.compute.GreedySamplerFactory;
+import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.compute.PooledStepExecutor;
 import dev.edgesplit.cloud.energy.StepEnergy;
 import dev.edgesplit.cloud.session.SessionRegistry;
@@ -51,7 +51,7 @@ class CloudServiceTest {
 
   @BeforeEach
   void start() throws Exception {
-    registry = new SessionRegistry(compute, new GreedySamplerFactory(), FakeCompute.KV_BYTES * MAX_SESSIONS, 100,
+    registry = new SessionRegistry(compute, new EngineSamplerFactory(), FakeCompute.KV_BYTES * MAX_SESSIONS, 100,
         Duration.ofSeconds(30), now::get);
     registry.start();
     steps = new PooledStepExecutor(2, 16, Duration.ofSeconds(1));

@@ -69,10 +69,7 @@ public final class Generation {
     StepEnergy.Span span = energy.begin();
     int dim = edge.config().dim();
     int[] prompt = request.prompt();
-    Tokenizer.StreamDecoder decoder = tokenizer.newDecoder();
-    for (int t : prompt) {
-      decoder.next(t);
-    }
+    Tokenizer.StreamDecoder decoder = tokenizer.newDecoder(prompt[prompt.length - 1]);
     StringBuilder text = new StringBuilder();
     double cloudJoules = 0;
     EnergySource cloudSource = EnergySource.getDefaultInstance();
