@@ -31,6 +31,10 @@ final class ModelOptions {
       description = "Quantization block size along the input dimension (default: ${DEFAULT-VALUE}).")
   int blockSize;
 
+  @Option(names = "--calibrate", negatable = true, defaultValue = "false", fallbackValue = "true",
+      description = "Weight quantization errors by activations on a calibration text (default: ${DEFAULT-VALUE}).")
+  boolean calibrate;
+
   @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
       description = "ONNX Runtime threads per run (default: ${DEFAULT-VALUE}).")
   int threads;
