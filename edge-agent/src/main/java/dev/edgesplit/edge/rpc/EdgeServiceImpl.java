@@ -42,13 +42,19 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
 
   public EdgeServiceImpl(SegmentChain edge, Tokenizer tokenizer, CloudLink link, GenerationSettings settings,
       StepEnergy energy, ExecutorService generations) {
+    this(edge, tokenizer, link, settings, energy, generations, new RequestValidator(tokenizer));
+  }
+
+  /** @param validator checks requests (and applies the operator's prompt and generation length limits) */
+  public EdgeServiceImpl(SegmentChain edge, Tokenizer tokenizer, CloudLink link, GenerationSettings settings,
+      StepEnergy energy, ExecutorService generations, RequestValidator validator) {
     this.edge = edge;
     this.tokenizer = tokenizer;
     this.link = link;
     this.settings = settings;
     this.energy = energy;
     this.generations = generations;
-    this.validator = new RequestValidator(tokenizer);
+    this.validator = validator;
   }
 
   /** Refuses new generations (UNAVAILABLE) from now on. */
