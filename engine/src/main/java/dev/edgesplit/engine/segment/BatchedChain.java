@@ -77,6 +77,11 @@ public final class BatchedChain implements AutoCloseable {
     this.buffers = new BatchBuffers(maxBatch, config, segments);
   }
 
+  /** First layer the chain runs (the cut). */
+  public int firstLayer() {
+    return segments.get(0).spec().firstLayer();
+  }
+
   public int maxBatch() {
     return maxBatch;
   }
