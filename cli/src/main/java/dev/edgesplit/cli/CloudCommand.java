@@ -1,10 +1,13 @@
 package dev.edgesplit.cli;
 
 import dev.edgesplit.cloud.CloudWorker;
+import dev.edgesplit.cloud.compute.BatchingCloudCompute;
 import dev.edgesplit.cloud.compute.ChainCloudCompute;
+import dev.edgesplit.cloud.compute.CloudCompute;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.cloud.energy.StepEnergy;
+import dev.edgesplit.engine.segment.BatchedChain;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -34,6 +37,10 @@ final class CloudCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address (default 127.0.0.1:50052).")
   String listen;
 
+  @Option(names = "--batch", paramLabel = "N", defaultValue = "16",
+      description = "Sessions whose decode steps run as one batch (KV slots); 1 = no batching (default: ${DEFAULT-VALUE}).")
+  int batch;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -51,17 +58,33 @@ final class CloudCommand implements Callable<Integer> {
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), base.cut());
     overrides.put("model.dir", compiled.directory().toString());
     CloudConfig cfg = CloudConfig.load(config, System.getenv(), overrides);
-    try (SegmentChain chain = compiled.openCloud(cfg.cut(),
-            new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext()));
-        CloudWorker worker = new CloudWorker(cfg, new ChainCloudCompute(chain, compiled.fingerprint()),
-            new EngineSamplerFactory(), StepEnergy.none())) {
+    RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
+    if (batch > 1) {
+      // Step threads block while their step waits for its batch: enough of them to fill one.
+      overrides.putIfAbsent("runtime.step_threads", String.valueOf(Math.max(cfg.runtime().stepThreads(), batch + 2)));
+      cfg = CloudConfig.load(config, System.getenv(), overrides);
+      try (BatchedChain chain = compiled.openCloudBatched(cfg.cut(), runtime, batch);
+          BatchingCloudCompute compute = new BatchingCloudCompute(chain, compiled.fingerprint())) {
+        serve(cfg, compiled, compute, "batches of up to " + batch);
+      }
+    } else {
+      try (SegmentChain chain = compiled.openCloud(cfg.cut(), runtime)) {
+        serve(cfg, compiled, new ChainCloudCompute(chain, compiled.fingerprint()), "no batching");
+      }
+    }
+    return 0;
+  }
+
+  private void serve(CloudConfig cfg, CompiledModel compiled, CloudCompute compute, String batching)
+      throws InterruptedException {
+    try (CloudWorker worker = new CloudWorker(cfg, compute, new EngineSamplerFactory(), StepEnergy.none())) {
       worker.start();
       Apps.closeOnShutdown(worker);
-      spec.commandLine().getOut().printf("cloud worker serving layers [%d,%d) + head of %s on %s:%d%n", cfg.cut(),
-          compiled.config().nLayers(), compiled.config().architecture(), cfg.listen().host(), worker.port());
+      spec.commandLine().getOut().printf("cloud worker serving layers [%d,%d) + head of %s on %s:%d (%s)%n",
+          cfg.cut(), compiled.config().nLayers(), compiled.config().architecture(), cfg.listen().host(),
+          worker.port(), batching);
       spec.commandLine().getOut().flush();
       worker.blockUntilShutdown();
     }
-    return 0;
   }
 }
