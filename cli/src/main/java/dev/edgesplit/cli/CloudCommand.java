@@ -41,6 +41,19 @@ final class CloudCommand implements Callable<Integer> {
       description = "Sessions whose decode steps run as one batch (KV slots); 1 = no batching (default: ${DEFAULT-VALUE}).")
   int batch;
 
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve TLS with this certificate chain (tls.cert).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 PEM key of --tls-cert (tls.key).")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "PEM",
+      description = "Require edge client certificates signed by this CA: mutual TLS (tls.client_ca).")
+  Path tlsClientCa;
+
+  @Option(names = "--insecure", description = "Allow a non-loopback --listen without mutual TLS (logged loudly).")
+  boolean insecure;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -53,6 +66,15 @@ final class CloudCommand implements Callable<Integer> {
       HostPort hp = HostPort.parse(listen);
       overrides.put("listen.host", hp.host());
       overrides.put("listen.port", String.valueOf(hp.port()));
+    }
+    if (tlsCert != null || tlsKey != null) {
+      overrides.put("tls.enabled", "true");
+      put(overrides, "tls.cert", tlsCert);
+      put(overrides, "tls.key", tlsKey);
+    }
+    put(overrides, "tls.client_ca", tlsClientCa);
+    if (insecure) {
+      overrides.put("insecure", "true");
     }
     CloudConfig base = CloudConfig.load(config, System.getenv(), overrides);
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), base.cut());
@@ -85,6 +107,12 @@ final class CloudCommand implements Callable<Integer> {
           worker.port(), batching);
       spec.commandLine().getOut().flush();
       worker.blockUntilShutdown();
+    }
+  }
+
+  private static void put(Map<String, String> overrides, String key, Path value) {
+    if (value != null) {
+      overrides.put(key, value.toString());
     }
   }
 }

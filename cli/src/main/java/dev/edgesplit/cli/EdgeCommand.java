@@ -3,12 +3,12 @@ package dev.edgesplit.cli;
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.edge.security.CloudChannels;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,6 +42,43 @@ final class EdgeCommand implements Callable<Integer> {
   @Option(names = "--hidden-dtype", paramLabel = "DTYPE", description = "Hidden states on the wire: fp32, fp16, int8.")
   String hiddenDtype;
 
+  @Option(names = "--cloud-tls-ca", paramLabel = "PEM", description = "TLS to the cloud, trusting this CA (tls.ca).")
+  Path cloudTlsCa;
+
+  @Option(names = "--cloud-tls-cert", paramLabel = "PEM",
+      description = "Client certificate presented to the cloud: mutual TLS (tls.cert).")
+  Path cloudTlsCert;
+
+  @Option(names = "--cloud-tls-key", paramLabel = "PEM", description = "PKCS#8 PEM key of --cloud-tls-cert (tls.key).")
+  Path cloudTlsKey;
+
+  @Option(names = "--server-tls-cert", paramLabel = "PEM", description = "Serve Generate over TLS (server_tls.cert).")
+  Path serverTlsCert;
+
+  @Option(names = "--server-tls-key", paramLabel = "PEM", description = "PKCS#8 PEM key of --server-tls-cert.")
+  Path serverTlsKey;
+
+  @Option(names = "--server-tls-client-ca", paramLabel = "PEM",
+      description = "CA of client certificates (server_tls.client_ca), for --auth client_cert.")
+  Path serverTlsClientCa;
+
+  @Option(names = "--auth", paramLabel = "MODE", description = "Generate client authentication: none, token, client_cert.")
+  String auth;
+
+  @Option(names = "--tokens-file", paramLabel = "FILE", description = "Bearer tokens, one 'NAME TOKEN' per line.")
+  Path tokensFile;
+
+  @Option(names = "--rate-limit", paramLabel = "PER_SECOND",
+      description = "Generate calls per second per client (limits.rate_per_second; 0 = off).")
+  Double rateLimit;
+
+  @Option(names = "--max-concurrent-per-client", paramLabel = "N",
+      description = "Running Generate calls per client (limits.max_concurrent_per_client; 0 = off).")
+  Integer maxConcurrentPerClient;
+
+  @Option(names = "--insecure", description = "Allow a non-loopback --listen or --cloud without TLS (logged loudly).")
+  boolean insecure;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -61,12 +98,13 @@ final class EdgeCommand implements Callable<Integer> {
     if (hiddenDtype != null) {
       overrides.put("cloud.hidden_dtype", hiddenDtype);
     }
+    securityOverrides(overrides);
     EdgeConfig base = EdgeConfig.load(config, System.getenv(), overrides);
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), base.cut());
     overrides.put("model.dir", compiled.directory().toString());
     EdgeConfig cfg = EdgeConfig.load(config, System.getenv(), overrides);
-    HostPort target = HostPort.parse(cfg.cloud().target());
-    ManagedChannel channel = NettyChannelBuilder.forAddress(target.host(), target.port()).usePlaintext().build();
+    String target = cfg.cloud().target();
+    ManagedChannel channel = CloudChannels.open(cfg);
     try (SegmentChain chain = compiled.openEdge(cfg.cut(),
             new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext()));
         EdgeAgent agent = new EdgeAgent(cfg, chain, compiled.fingerprint(),
@@ -81,5 +119,39 @@ final class EdgeCommand implements Callable<Integer> {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     return 0;
+  }
+
+  private void securityOverrides(Map<String, String> o) {
+    if (cloudTlsCa != null || cloudTlsCert != null) {
+      o.put("tls.enabled", "true");
+    }
+    put(o, "tls.ca", cloudTlsCa);
+    put(o, "tls.cert", cloudTlsCert);
+    put(o, "tls.key", cloudTlsKey);
+    if (serverTlsCert != null || serverTlsKey != null) {
+      o.put("server_tls.enabled", "true");
+    }
+    put(o, "server_tls.cert", serverTlsCert);
+    put(o, "server_tls.key", serverTlsKey);
+    put(o, "server_tls.client_ca", serverTlsClientCa);
+    if (auth != null) {
+      o.put("auth.mode", auth);
+    }
+    put(o, "auth.tokens_file", tokensFile);
+    if (rateLimit != null) {
+      o.put("limits.rate_per_second", String.valueOf(rateLimit));
+    }
+    if (maxConcurrentPerClient != null) {
+      o.put("limits.max_concurrent_per_client", String.valueOf(maxConcurrentPerClient));
+    }
+    if (insecure) {
+      o.put("insecure", "true");
+    }
+  }
+
+  private static void put(Map<String, String> overrides, String key, Path value) {
+    if (value != null) {
+      overrides.put(key, value.toString());
+    }
   }
 }

@@ -49,7 +49,7 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
    * Server TLS (keys {@code tls.*}). PEM files: the certificate chain, its PKCS#8 private key, and the CA that
    * signs edge agents' client certificates.
    *
-   * @param enabled  serve TLS
+   * @param enabled  serve TLS (the files are ignored while false)
    * @param cert     server certificate chain (PEM); required when enabled
    * @param key      private key of {@code cert} (PKCS#8 PEM); required when enabled
    * @param clientCa CA certificates (PEM) that sign accepted client certificates; null = no client certificate
@@ -59,9 +59,6 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
     public Tls {
       if (enabled && (cert == null || key == null)) {
         throw new IllegalArgumentException("tls.enabled=true needs tls.cert and tls.key");
-      }
-      if (!enabled && clientCa != null) {
-        throw new IllegalArgumentException("tls.client_ca is set but tls.enabled is false");
       }
     }
 
