@@ -4,10 +4,23 @@ import dev.edgesplit.cloud.CloudWorker;
 import dev.edgesplit.cloud.compute.ChainCloudCompute;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
-import dev.edgesplit.cloud.energy.StepEnergy;
+import dev.edgesplit.cloud.compute.CloudCompute;
+import dev.edgesplit.cloud.compute.PerLayerCloudCompute;
+import dev.edgesplit.cloud.energy.MeteredStepEnergy;
+import dev.edgesplit.cloud.metrics.CloudEnergyLogListener;
+import dev.edgesplit.cloud.metrics.CloudMetrics;
+import dev.edgesplit.cloud.metrics.CloudStepListener;
+import dev.edgesplit.engine.energy.EnergyLog;
+import dev.edgesplit.engine.energy.EnergyMeter;
+import dev.edgesplit.engine.energy.EnergyMeters;
+import dev.edgesplit.engine.energy.MeterChoice;
+import dev.edgesplit.engine.energy.ProbeOptions;
+import dev.edgesplit.engine.metrics.MetricsHttpServer;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
-import dev.edgesplit.engine.segment.SegmentChain;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,6 +47,10 @@ final class CloudCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address (default 127.0.0.1:50052).")
   String listen;
 
+  @Option(names = "--any-cut", description = "Compile per layer and serve whatever cut each edge asks for "
+      + "(edges that re-plan need this).")
+  boolean anyCut;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -48,20 +65,40 @@ final class CloudCommand implements Callable<Integer> {
       overrides.put("listen.port", String.valueOf(hp.port()));
     }
     CloudConfig base = CloudConfig.load(config, System.getenv(), overrides);
-    CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), base.cut());
+    CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), anyCut ? null : base.cut());
     overrides.put("model.dir", compiled.directory().toString());
     CloudConfig cfg = CloudConfig.load(config, System.getenv(), overrides);
-    try (SegmentChain chain = compiled.openCloud(cfg.cut(),
-            new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext()));
-        CloudWorker worker = new CloudWorker(cfg, new ChainCloudCompute(chain, compiled.fingerprint()),
-            new EngineSamplerFactory(), StepEnergy.none())) {
-      worker.start();
-      Apps.closeOnShutdown(worker);
-      spec.commandLine().getOut().printf("cloud worker serving layers [%d,%d) + head of %s on %s:%d%n", cfg.cut(),
-          compiled.config().nLayers(), compiled.config().architecture(), cfg.listen().host(), worker.port());
-      spec.commandLine().getOut().flush();
-      worker.blockUntilShutdown();
+    RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
+    AtomicReference<CloudWorker> running = new AtomicReference<>();
+    MeterChoice meterChoice = EnergyMeters.probe(Path.of("/sys"), ProbeOptions.defaults());
+    try (EnergyMeter meter = meterChoice.meter();
+        AutoCloseable compute = compiled.manifest().cut() == null
+            ? new PerLayerCloudCompute(compiled, runtime, cfg.cut())
+            : new ChainCloudCompute.Owning(compiled.openCloud(cfg.cut(), runtime), compiled.fingerprint())) {
+      CloudMetrics metrics = new CloudMetrics(cfg::cut,
+          () -> running.get() == null || running.get().sessions() == null ? 0
+              : running.get().sessions().activeSessions(),
+          () -> running.get() == null || running.get().sessions() == null ? 0
+              : running.get().sessions().reservedBytes(), Optional.of(meter));
+      CloudStepListener listener = CloudStepListener.all(List.of(metrics, new CloudEnergyLogListener(new EnergyLog())));
+      try (CloudWorker worker = new CloudWorker(cfg, (CloudCompute) compute, new EngineSamplerFactory(),
+              new MeteredStepEnergy(meter), listener);
+          AutoCloseable http = Apps.closeable(MetricsHttpServer.startIfEnabled(cfg.metricsListen(), metrics::scrape))) {
+        running.set(worker);
+        worker.start();
+        Apps.closeOnShutdown(worker);
+        serve(worker, cfg, compiled, meter);
+      }
     }
     return 0;
+  }
+
+  private void serve(CloudWorker worker, CloudConfig cfg, CompiledModel compiled, EnergyMeter meter)
+      throws InterruptedException {
+    spec.commandLine().getOut().printf("cloud worker serving layers [%d,%d) + head of %s on %s:%d%n", cfg.cut(),
+        compiled.config().nLayers(), compiled.config().architecture(), cfg.listen().host(), worker.port());
+    spec.commandLine().getOut().printf("energy: %s; metrics: %s%n", meter.source().label(), cfg.metricsListen());
+    spec.commandLine().getOut().flush();
+    worker.blockUntilShutdown();
   }
 }

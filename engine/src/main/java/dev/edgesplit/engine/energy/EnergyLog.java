@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,27 +22,33 @@ public final class EnergyLog {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Logger log;
+  private final Consumer<String> sink;
 
+  /** Lines go to the {@value #LOGGER} logger at INFO. */
   public EnergyLog() {
-    this(LoggerFactory.getLogger(LOGGER));
+    Logger logger = LoggerFactory.getLogger(LOGGER);
+    this.log = logger;
+    this.sink = logger::info;
   }
 
-  EnergyLog(Logger log) {
-    this.log = Objects.requireNonNull(log, "log");
+  /** Lines go to {@code sink} (tests, or a file of one's own). */
+  public EnergyLog(Consumer<String> sink) {
+    this.log = null;
+    this.sink = Objects.requireNonNull(sink, "sink");
   }
 
   /** True when lines would be written (INFO enabled on {@value #LOGGER}); callers may skip building them. */
   public boolean enabled() {
-    return log.isInfoEnabled();
+    return log == null || log.isInfoEnabled();
   }
 
   /** Writes {@code fields} (insertion order kept) as one JSON line. */
   public void write(Map<String, Object> fields) {
-    if (!log.isInfoEnabled()) {
+    if (!enabled()) {
       return;
     }
     try {
-      log.info(JSON.writeValueAsString(fields));
+      sink.accept(JSON.writeValueAsString(fields));
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("energy log fields are not serialisable: " + e.getMessage(), e);
     }
