@@ -17,10 +17,11 @@ import java.util.Objects;
  * @param cloud        the cloud worker and how to talk to it
  * @param runtime      ONNX Runtime settings
  * @param generate     concurrency limits
+ * @param metricsListen HOST:PORT of the Prometheus /metrics endpoint (loopback by default), or "off"
  * @param drainTimeout how long close() lets running generations finish
  */
 public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Runtime runtime, Generate generate,
-    Duration drainTimeout) {
+    Duration drainTimeout, String metricsListen) {
 
   public EdgeConfig {
     Objects.requireNonNull(listen, "listen");
@@ -98,6 +99,7 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     d.put("generate.max_concurrent", "16");
     d.put("generate.queue", "64");
     d.put("drain_timeout_ms", "5000");
+    d.put("metrics.listen", "127.0.0.1:9101");
     return d;
   }
 
@@ -113,7 +115,8 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
             c.millis("cloud.session_deadline_ms")),
         new Runtime(c.integer("runtime.intra_op_threads"), c.integer("runtime.max_context")),
         new Generate(c.integer("generate.max_concurrent"), c.integer("generate.queue")),
-        c.millis("drain_timeout_ms"));
+        c.millis("drain_timeout_ms"),
+        c.string("metrics.listen"));
   }
 
   /** Parses fp32, fp16 or int8. */
