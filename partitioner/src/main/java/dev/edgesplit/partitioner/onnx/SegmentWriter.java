@@ -206,8 +206,7 @@ public final class SegmentWriter {
     float[] sin = new float[positions * half];
     for (int pos = 0; pos < positions; pos++) {
       for (int i = 0; i < half; i++) {
-        double freq = Math.pow(cfg.ropeTheta(), -(2.0 * i) / cfg.headSize());
-        double angle = pos * freq;
+        double angle = pos * cfg.ropeFrequency(i);
         cos[pos * half + i] = (float) Math.cos(angle);
         sin[pos * half + i] = (float) Math.sin(angle);
       }
