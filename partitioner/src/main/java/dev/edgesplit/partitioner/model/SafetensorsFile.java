@@ -135,13 +135,13 @@ final class SafetensorsFile implements AutoCloseable {
     if (e == null) {
       throw bad("missing tensor '" + name + "'");
     }
+    SafetensorsDType dtype = SafetensorsDType.parse(e.dtype).orElseThrow(() -> bad("tensor '" + name
+        + "' has unsupported dtype " + e.dtype + " (supported: F32, F16, BF16)"));
     long[] expected = Arrays.stream(expectedShape).asLongStream().toArray();
     if (!Arrays.equals(e.shape, expected)) {
       throw bad("tensor '" + name + "' has shape " + Arrays.toString(e.shape) + ", expected "
           + Arrays.toString(expectedShape));
     }
-    SafetensorsDType dtype = SafetensorsDType.parse(e.dtype).orElseThrow(() -> bad("tensor '" + name
-        + "' has unsupported dtype " + e.dtype + " (supported: F32, F16, BF16)"));
     long count = elementCount(e);
     if (count > Integer.MAX_VALUE - 8) {
       throw bad("tensor '" + name + "' has " + count + " values, more than a Java array holds");
