@@ -1,5 +1,6 @@
 package dev.edgesplit.partitioner.model;
 
+import dev.edgesplit.testkit.SharedModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -43,13 +44,24 @@ class ModelImporterTest {
   }
 
   @Test
-  void directoryWithTwoCheckpoints_isAmbiguous() {
+  void directoryWithTwoCheckpoints_meansTheOneNamedLikeIt() throws Exception {
     Path dir = SharedModels.require("stories260K");
+    assertThat(ModelImporter.load(dir).fingerprint())
+        .isEqualTo(Llama2cImporter.load(dir.resolve("stories260K.bin")).fingerprint());
+  }
+
+  @Test
+  void directoryWithTwoCheckpoints_noneNamedLikeIt_isAmbiguous() throws Exception {
+    Path dir = tmp.resolve("two");
+    Files.createDirectories(dir);
+    Path models = SharedModels.require("stories260K");
+    Files.copy(models.resolve("stories260K.bin"), dir.resolve("a.bin"));
+    Files.copy(models.resolve("stories260K-q8.bin"), dir.resolve("b.bin"));
     assertThatThrownBy(() -> ModelImporter.load(dir))
         .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("several llama2.c checkpoints")
-        .hasMessageContaining("stories260K-q8.bin")
-        .hasMessageContaining("stories260K.bin");
+        .hasMessageContaining("a.bin")
+        .hasMessageContaining("b.bin");
   }
 
   @Test
