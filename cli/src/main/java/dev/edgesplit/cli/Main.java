@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       CompileCommand.class,
       RunCommand.class,
       QualityCommand.class,
+      dev.edgesplit.bench.BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -95,6 +95,17 @@ public final class CompiledModel {
     return open(0, config().nLayers(), true, true, format, options);
   }
 
+  /**
+   * Layers {@code [from,to)} alone, without embedding or head: hidden states in and out. Lets a profiler or a
+   * benchmark time one layer (a per-layer compile has a segment per layer).
+   */
+  public SegmentChain openLayers(int from, int to, WeightFormat format, RuntimeOptions options) {
+    if (from >= to) {
+      throw new IllegalArgumentException("empty layer range [" + from + "," + to + ")");
+    }
+    return open(from, to, false, false, format, options);
+  }
+
   private SegmentChain open(int from, int to, boolean embedding, boolean head, WeightFormat format,
       RuntimeOptions options) {
     if (from < 0 || to > config().nLayers() || from > to) {
