@@ -109,7 +109,7 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private String commandLine() {
-    List<String> args = new ArrayList<>(List.of("./edgesplit", "bench"));
+    List<String> args = new ArrayList<>(List.of("./edgesplit"));
     args.addAll(spec.commandLine().getParseResult().originalArgs());
     return String.join(" ", args);
   }
