@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  * process and split over loopback gRPC, for each thread count and cut; prints a table and writes
  * {@code bench.json} and {@code bench.md}.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = JmhCommand.class,
     description = "Measure decode/prefill speed unsplit vs split (in one process and over loopback gRPC), "
         + "per-layer times, serialization, memory and the memory-bandwidth roofline.")
 public final class BenchCommand implements Callable<Integer> {
@@ -35,7 +35,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "ONNX Runtime threads per run; a list runs each (default: ${DEFAULT-VALUE}).")
   List<Integer> threads;
 
-  @Option(names = "--cut", paramLabel = "K", split = ",", required = true,
+  @Option(names = "--cut", paramLabel = "K", split = ",",
       description = "Cuts to benchmark (edge runs embedding + layers [0,K)); a list runs each.")
   List<Integer> cuts;
 
@@ -80,6 +80,9 @@ public final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (cuts == null || cuts.isEmpty()) {
+      throw new IllegalArgumentException("give --cut K (or a list, e.g. --cut 10,20)");
+    }
     WeightFormat format = WeightFormat.parse(quant);
     for (int t : threads) {
       if (t < 1) {
