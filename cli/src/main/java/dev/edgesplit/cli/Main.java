@@ -13,6 +13,11 @@ import picocli.CommandLine.Command;
       CompileCommand.class,
       RunCommand.class,
       QualityCommand.class,
+      DemoCommand.class,
+      CloudCommand.class,
+      EdgeCommand.class,
+      GenerateCommand.class,
+      HealthCommand.class,
       dev.edgesplit.bench.BenchCommand.class,
       CommandLine.HelpCommand.class
     })

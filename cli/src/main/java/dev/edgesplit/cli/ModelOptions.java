@@ -27,6 +27,14 @@ final class ModelOptions {
       description = "MatMulNBits accuracy_level: 0 exact, 4 int8 compute (faster).")
   int accuracyLevel;
 
+  @Option(names = "--block-size", paramLabel = "B", defaultValue = "32",
+      description = "Quantization block size along the input dimension (default: ${DEFAULT-VALUE}).")
+  int blockSize;
+
+  @Option(names = "--calibrate", negatable = true, defaultValue = "false", fallbackValue = "true",
+      description = "Weight quantization errors by activations on a calibration text (default: ${DEFAULT-VALUE}).")
+  boolean calibrate;
+
   @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
       description = "ONNX Runtime threads per run (default: ${DEFAULT-VALUE}).")
   int threads;

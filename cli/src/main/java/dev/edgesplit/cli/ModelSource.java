@@ -62,7 +62,8 @@ final class ModelSource {
     }
     String key = Fingerprints.sha256OfText(String.join("|", sourceIdentity(name), options.edge().name(),
         options.cloud().name(), String.valueOf(cut), String.valueOf(options.maxContext),
-        String.valueOf(options.accuracyLevel), CompiledManifest.FORMAT));
+        String.valueOf(options.accuracyLevel), String.valueOf(options.blockSize), String.valueOf(options.calibrate), CompiledManifest.FORMAT,
+        Compiler.VERSION));
     Path dir = Workspace.compiledCache().resolve(key.substring(0, 16));
     if (Files.isRegularFile(dir.resolve(KEY_FILE)) && Files.readString(dir.resolve(KEY_FILE)).equals(key)) {
       return CompiledModel.load(dir);
@@ -73,9 +74,9 @@ final class ModelSource {
     log.printf("compiling %s (%s edge, %s cloud, %s) into %s%n", name, options.edge(), options.cloud(),
         cut == null ? "per-layer" : "cut " + cut, dir);
     log.flush();
-    SegmentOptions seg = new SegmentOptions(context, 32, options.accuracyLevel, true);
+    SegmentOptions seg = new SegmentOptions(context, options.blockSize, options.accuracyLevel, true);
     Path tmp = Files.createDirectories(Workspace.compiledCache()).resolve(dir.getFileName() + ".tmp" + ProcessHandle.current().pid());
-    new Compiler(new CompileOptions(cut, options.edge(), options.cloud(), seg)).compile(weights, tmp);
+    new Compiler(new CompileOptions(cut, options.edge(), options.cloud(), seg, options.calibrate)).compile(weights, tmp);
     Files.writeString(tmp.resolve(KEY_FILE), key);
     deleteTree(dir);
     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);

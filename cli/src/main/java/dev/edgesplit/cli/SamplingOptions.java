@@ -12,7 +12,8 @@ final class SamplingOptions {
   @Option(names = "--prompt", defaultValue = "Once upon a time", description = "Prompt text (default: ${DEFAULT-VALUE}).")
   String prompt;
 
-  @Option(names = "--max-tokens", defaultValue = "95", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--max-tokens", defaultValue = "96",
+      description = "Most tokens to generate (default: ${DEFAULT-VALUE}: 100 positions with the default prompt, as llama2.c -n 100).")
   int maxTokens;
 
   @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).")

@@ -18,7 +18,7 @@ import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,9 +31,13 @@ class DistributionArchiveTest {
     static Path unpacked;
     static Path home;
 
-    @BeforeAll
-    static void unpack() {
+    /** Per test (not @BeforeAll) so that a missing archive shows as each test skipped, with the reason. */
+    @BeforeEach
+    void unpackOnce() {
         Path archive = Repo.distArchive();
+        if (home != null) {
+            return;
+        }
         Cmd.Result r = Cmd.of("tar", "-xzf", archive.toString(), "-C", unpacked.toString()).run();
         assertThat(r.exitCode()).as(r.describe()).isZero();
         home = unpacked.resolve("edgesplit-" + Repo.version());

@@ -7,6 +7,8 @@ import dev.edgesplit.engine.segment.SegmentSpec;
 import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.partitioner.model.ModelWeights;
 import dev.edgesplit.partitioner.onnx.SegmentWriter;
+import dev.edgesplit.partitioner.quant.ActivationStats;
+import dev.edgesplit.partitioner.quant.Calibration;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +25,9 @@ import java.util.Set;
  */
 public final class Compiler {
 
+  /** Bumped whenever the segments written for the same inputs change (caches key on it). */
+  public static final String VERSION = "3";
+
   private final CompileOptions options;
 
   public Compiler(CompileOptions options) {
@@ -31,7 +36,9 @@ public final class Compiler {
 
   public CompiledModel compile(ModelWeights model, Path outDir) throws IOException {
     Files.createDirectories(outDir);
-    SegmentWriter writer = new SegmentWriter(model, options.segment());
+    boolean quantizes = options.edgeWeights().quantized() || options.cloudWeights().quantized();
+    ActivationStats calibration = options.calibrate() && quantizes ? Calibration.stats(model) : null;
+    SegmentWriter writer = new SegmentWriter(model, options.segment(), calibration);
     List<SegmentEntry> entries = new ArrayList<>();
     int n = model.config().nLayers();
     if (options.cut() != null) {

@@ -10,6 +10,7 @@ import dev.edgesplit.engine.segment.SegmentSpec;
 import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.partitioner.model.FloatTensor;
 import dev.edgesplit.partitioner.model.ModelWeights;
+import dev.edgesplit.partitioner.quant.ActivationStats;
 import dev.edgesplit.partitioner.quant.BlockwiseQuantizer;
 import dev.edgesplit.partitioner.quant.QuantizedMatrix;
 import java.io.IOException;
@@ -25,11 +26,18 @@ public final class SegmentWriter {
   private final ModelWeights model;
   private final ModelConfig cfg;
   private final SegmentOptions options;
+  private final ActivationStats calibration;
 
   public SegmentWriter(ModelWeights model, SegmentOptions options) {
+    this(model, options, null);
+  }
+
+  /** With {@code calibration}, quantized weights favour the input channels that carry large activations. */
+  public SegmentWriter(ModelWeights model, SegmentOptions options, ActivationStats calibration) {
     this.model = model;
     this.cfg = model.config();
     this.options = options;
+    this.calibration = calibration;
   }
 
   /** Builds the graph of {@code spec} and writes it to {@code file}. */
@@ -165,7 +173,9 @@ public final class SegmentWriter {
   private String matMulNBits(OnnxGraph g, String x, FloatTensor w, String name, WeightFormat format, String out) {
     int n = w.rows();
     int k = w.cols();
-    QuantizedMatrix qm = new BlockwiseQuantizer(format.bits(), options.blockSize()).quantize(w.data(), n, k);
+    float[] importance = calibration == null ? null : calibration.importance(w.name());
+    QuantizedMatrix qm =
+        new BlockwiseQuantizer(format.bits(), options.blockSize()).quantize(w.data(), n, k, importance);
     String b = g.bytes(name + ".q", qm.packed(), n, qm.blocksPerRow(), qm.blockBytes());
     String s = g.floats(name + ".scales", qm.scales(), (long) n * qm.blocksPerRow());
     String zp = g.bytes(name + ".zero_points", qm.zeroPoints(), qm.zeroPoints().length);

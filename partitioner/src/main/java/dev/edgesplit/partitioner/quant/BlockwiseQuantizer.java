@@ -7,6 +7,8 @@ package dev.edgesplit.partitioner.quant;
 public final class BlockwiseQuantizer {
 
   public static final int DEFAULT_BLOCK = 32;
+  private static final int CLIP_STEPS = 16;
+  private static final float CLIP_DELTA = 0.025f;
 
   private final int bits;
   private final int blockSize;
@@ -34,8 +36,20 @@ public final class BlockwiseQuantizer {
     return bits;
   }
 
-  /** Quantizes a row-major {@code [n, k]} matrix. */
+  /** Quantizes a row-major {@code [n, k]} matrix, every input channel weighted alike. */
   public QuantizedMatrix quantize(float[] w, int n, int k) {
+    return quantize(w, n, k, null);
+  }
+
+  /**
+   * Quantizes a row-major {@code [n, k]} matrix, choosing each block's range to minimise the squared error
+   * weighted by {@code importance[k]} (e.g. the mean squared activation of each input channel, AWQ-style),
+   * or uniformly when it is null.
+   */
+  public QuantizedMatrix quantize(float[] w, int n, int k, float[] importance) {
+    if (importance != null && importance.length != k) {
+      throw new IllegalArgumentException("importance has " + importance.length + " channels, expected " + k);
+    }
     if ((long) n * k != w.length) {
       throw new IllegalArgumentException("matrix [" + n + "," + k + "] needs " + (long) n * k + " values, got " + w.length);
     }
@@ -60,8 +74,29 @@ public final class BlockwiseQuantizer {
           min = Math.min(min, v);
           max = Math.max(max, v);
         }
-        float scale = max > min ? (max - min) / qmax : 1f;
-        int zp = Math.max(0, Math.min(qmax, Math.round(-min / scale)));
+        float scale = 1f;
+        int zp = 0;
+        double bestError = Double.POSITIVE_INFINITY;
+        // Clipping the range trades a few large errors for finer steps everywhere: keep the best.
+        for (int step = 0; step < CLIP_STEPS; step++) {
+          float clip = 1f - step * CLIP_DELTA;
+          float lo = min * clip;
+          float hi = max * clip;
+          float s = hi > lo ? (hi - lo) / qmax : 1f;
+          int z = Math.max(0, Math.min(qmax, Math.round(-lo / s)));
+          double error = 0;
+          for (int c = start; c < end; c++) {
+            float v = w[row * k + c];
+            int q = Math.max(0, Math.min(qmax, Math.round(v / s) + z));
+            float e = (q - z) * s - v;
+            error += (double) e * e * (importance == null ? 1f : importance[c]);
+          }
+          if (error < bestError) {
+            bestError = error;
+            scale = s;
+            zp = z;
+          }
+        }
         scales[row * blocks + b] = scale;
         setZeroPoint(zeroPoints, row * zpPerRow, b, zp);
         int base = (row * blocks + b) * blockBytes;

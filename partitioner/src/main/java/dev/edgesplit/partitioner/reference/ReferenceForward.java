@@ -16,6 +16,7 @@ public final class ReferenceForward {
   private final float[][] keys; // [layer][position * kvDim]
   private final float[][] values;
   private int position;
+  private ActivationObserver observer = ActivationObserver.NONE;
 
   public ReferenceForward(ModelWeights model, int maxContext) {
     this.model = model;
@@ -23,6 +24,11 @@ public final class ReferenceForward {
     this.maxContext = maxContext;
     this.keys = new float[cfg.nLayers()][maxContext * cfg.kvDim()];
     this.values = new float[cfg.nLayers()][maxContext * cfg.kvDim()];
+  }
+
+  /** Receives the input of every linear layer from now on. */
+  public void observe(ActivationObserver observer) {
+    this.observer = observer;
   }
 
   public int position() {
@@ -46,15 +52,20 @@ public final class ReferenceForward {
       rotate(k, cfg.nKvHeads());
       System.arraycopy(k, 0, keys[layer], position * cfg.kvDim(), cfg.kvDim());
       System.arraycopy(v, 0, values[layer], position * cfg.kvDim(), cfg.kvDim());
-      addInPlace(x, matVec(model.layer(layer, "wo"), attend(q, layer)));
+      float[] attention = attend(q, layer);
+      observer.onInput(layer, "wo", attention);
+      addInPlace(x, matVec(model.layer(layer, "wo"), attention));
 
       float[] f = rmsNorm(x, model.layer(layer, "ffn_norm"));
+      observer.onInput(layer, "w1", f);
+      observer.onInput(layer, "w3", f);
       float[] gate = matVec(model.layer(layer, "w1"), f);
       float[] up = matVec(model.layer(layer, "w3"), f);
       for (int i = 0; i < gate.length; i++) {
         float g = gate[i];
         gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
       }
+      observer.onInput(layer, "w2", gate);
       addInPlace(x, matVec(model.layer(layer, "w2"), gate));
     }
     position++;
@@ -125,6 +136,7 @@ public final class ReferenceForward {
   }
 
   private float[] linear(float[] x, int layer, String weight, String bias) {
+    observer.onInput(layer, weight, x);
     float[] y = matVec(model.layer(layer, weight), x);
     if (cfg.attentionBias()) {
       addInPlace(y, model.layer(layer, bias).data());

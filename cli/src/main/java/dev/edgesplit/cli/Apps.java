@@ -1,0 +1,35 @@
+package dev.edgesplit.cli;
+
+import dev.edgesplit.engine.segment.CompiledModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** What the edge and cloud commands share: finding the compiled model, closing on SIGTERM. */
+final class Apps {
+
+  private Apps() {}
+
+  /**
+   * {@code --model} (compiled on first use) when given, else the config's {@code model.dir}, else the default
+   * model; compiled for {@code cut}.
+   */
+  static CompiledModel compiledModel(CommandSpec spec, ModelOptions model, Path configuredDir, int cut)
+      throws IOException {
+    if (model.model == null && configuredDir != null) {
+      return CompiledModel.load(configuredDir);
+    }
+    return new ModelSource(spec.commandLine().getErr()).compiled(model, cut);
+  }
+
+  /** One shutdown hook per app: close (drain, then stop) when the JVM is asked to exit. */
+  static void closeOnShutdown(AutoCloseable app) {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        app.close();
+      } catch (Exception e) {
+        System.err.println("edgesplit: shutdown: " + e.getMessage());
+      }
+    }, "edgesplit-shutdown"));
+  }
+}

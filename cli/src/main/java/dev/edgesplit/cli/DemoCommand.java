@@ -1,0 +1,112 @@
+package dev.edgesplit.cli;
+
+import dev.edgesplit.engine.segment.CompiledModel;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code edgesplit demo}: a cloud worker and an edge agent as two processes on loopback ports, one
+ * Generate call through them, the text streamed and the summary printed.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Start a cloud worker and an edge agent as two processes on loopback, run one Generate, print the text and summary.")
+final class DemoCommand implements Callable<Integer> {
+
+  @Mixin ModelOptions model;
+
+  @Option(names = "--cut", paramLabel = "K", defaultValue = "2", description = "Layer cut (default: ${DEFAULT-VALUE}).")
+  int cut;
+
+  @Option(names = "--hidden-dtype", defaultValue = "fp32", description = "Hidden states on the wire (default: ${DEFAULT-VALUE}).")
+  String hiddenDtype;
+
+  @Option(names = "--startup-seconds", defaultValue = "120", description = "How long to wait for both servers.")
+  int startupSeconds;
+
+  @Mixin SamplingOptions sampling;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    // Compile once here so that both children load the same directory instead of racing to compile it.
+    CompiledModel compiled = new ModelSource(err).compiled(model, cut);
+    if (cut < 0 || cut > compiled.config().nLayers()) {
+      throw new IllegalArgumentException("cut " + cut + " outside 0.." + compiled.config().nLayers());
+    }
+    int cloudPort = freePort();
+    int edgePort = freePort();
+    Path logs = Workspace.home().resolve("demo");
+    String dir = compiled.directory().toString();
+    err.printf("demo: cloud worker on 127.0.0.1:%d, edge agent on 127.0.0.1:%d, cut %d (logs in %s)%n",
+        cloudPort, edgePort, cut, logs);
+    err.flush();
+    List<ChildProcess> children = new ArrayList<>();
+    try {
+      children.add(ChildProcess.start("cloud", logs, List.of("cloud", "--model", dir, "--cut", String.valueOf(cut),
+          "--listen", "127.0.0.1:" + cloudPort, "--threads", String.valueOf(model.threads))));
+      awaitServing(children.get(0), cloudPort);
+      children.add(ChildProcess.start("edge", logs, List.of("edge", "--model", dir, "--cut", String.valueOf(cut),
+          "--listen", "127.0.0.1:" + edgePort, "--cloud", "127.0.0.1:" + cloudPort,
+          "--hidden-dtype", hiddenDtype, "--threads", String.valueOf(model.threads))));
+      awaitServing(children.get(1), edgePort);
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", edgePort).usePlaintext().build();
+      try {
+        return GenerateCommand.run(channel, sampling, 300, out, err);
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } finally {
+      for (int i = children.size() - 1; i >= 0; i--) {
+        children.get(i).close();
+      }
+    }
+  }
+
+  private void awaitServing(ChildProcess child, int port) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(startupSeconds);
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    try {
+      while (System.nanoTime() < deadline) {
+        if (!child.alive()) {
+          throw new IllegalStateException("the " + child.name() + " process exited during startup:\n" + child.tail(20));
+        }
+        try {
+          if (HealthCommand.check(channel, "", 1000) == HealthCheckResponse.ServingStatus.SERVING) {
+            return;
+          }
+        } catch (StatusRuntimeException notYet) {
+          // not listening yet
+        }
+        Thread.sleep(200);
+      }
+      throw new IllegalStateException("the " + child.name() + " process was not serving after " + startupSeconds
+          + " s; see " + child.log());
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package dev.edgesplit.cli;
+
+import dev.edgesplit.proto.v1.EnergySource;
+import dev.edgesplit.proto.v1.GenerationSummary;
+
+/** A Generate summary as a few aligned lines for people. */
+final class SummaryFormat {
+
+  private SummaryFormat() {}
+
+  static String format(GenerationSummary s) {
+    return String.format(
+        "--- summary%n"
+            + "  finish            %s%n"
+            + "  tokens            %d prompt + %d generated%n"
+            + "  speed             %.1f tokens/s, first token after %.1f ms%n"
+            + "  cut               edge runs embedding + layers [0,%d)%n"
+            + "  link              %.0f bytes sent per token%n"
+            + "  edge energy       %s%n"
+            + "  cloud energy      %s%n",
+        s.getFinishReason().name().replace("FINISH_REASON_", "").toLowerCase(java.util.Locale.ROOT),
+        s.getPromptTokens(), s.getGeneratedTokens(), s.getTokensPerSecond(), s.getTimeToFirstTokenMs(),
+        s.getCut(), s.getBytesSentPerToken(),
+        joules(s.getEdgeJoulesPerToken(), s.getEdgeEnergySource()),
+        joules(s.getCloudJoulesPerToken(), s.getCloudEnergySource()));
+  }
+
+  private static String joules(double perToken, EnergySource source) {
+    String kind = source.getKind().isEmpty() ? "none" : source.getKind();
+    return String.format("%.4f J/token (%s, %s%s)", perToken, kind, source.getMeasured() ? "measured" : "estimated",
+        source.getDescription().isEmpty() ? "" : ": " + source.getDescription());
+  }
+}

@@ -1,0 +1,62 @@
+package dev.edgesplit.cloud.compute;
+
+import dev.edgesplit.engine.segment.ChainState;
+import dev.edgesplit.engine.segment.SegmentChain;
+
+/** {@link CloudCompute} over the engine's cloud chain (layers [cut, N) + norm + LM head). */
+public final class ChainCloudCompute implements CloudCompute {
+
+  private final SegmentChain chain;
+  private final CloudModelInfo info;
+
+  /** @param chain opened by the caller with {@code CompiledModel.openCloud(cut, ...)}; the caller closes it */
+  public ChainCloudCompute(SegmentChain chain, String fingerprint) {
+    if (chain.takesTokens() || !chain.emitsLogits()) {
+      throw new IllegalArgumentException("a cloud chain takes hidden states and ends with the LM head");
+    }
+    this.chain = chain;
+    this.info = new CloudModelInfo(fingerprint, chain.firstLayer(), chain.config().nLayers(), chain.config().dim(),
+        chain.config().vocabSize(), chain.maxContext());
+  }
+
+  @Override
+  public CloudModelInfo info() {
+    return info;
+  }
+
+  @Override
+  public ComputeState newState() {
+    return new ChainComputeState(chain.newState());
+  }
+
+  @Override
+  public float[] forward(ComputeState state, float[] hidden, int seqLen) {
+    if (!(state instanceof ChainComputeState)) {
+      throw new IllegalArgumentException("state was not created by this compute");
+    }
+    return chain.forwardHidden(((ChainComputeState) state).state, hidden, seqLen);
+  }
+
+  private static final class ChainComputeState implements ComputeState {
+    private final ChainState state;
+
+    ChainComputeState(ChainState state) {
+      this.state = state;
+    }
+
+    @Override
+    public int position() {
+      return state.position();
+    }
+
+    @Override
+    public long kvBytes() {
+      return state.kvBytes();
+    }
+
+    @Override
+    public void close() {
+      state.close();
+    }
+  }
+}

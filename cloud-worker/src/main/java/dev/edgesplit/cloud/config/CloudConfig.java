@@ -1,0 +1,122 @@
+package dev.edgesplit.cloud.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the cloud worker is configured with, loaded once in main and passed down.
+ *
+ * @param listen       where the gRPC server binds
+ * @param modelDir     compiled model directory (plan.json, segments, tokenizer)
+ * @param cut          first layer this worker runs
+ * @param runtime      ONNX Runtime and step threads
+ * @param limits       sessions, KV budget, frame and probe sizes
+ * @param drainTimeout how long close() lets running streams finish before cancelling them
+ */
+public record CloudConfig(Listen listen, Path modelDir, int cut, Runtime runtime, Limits limits,
+    Duration drainTimeout) {
+
+  public CloudConfig {
+    Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(runtime, "runtime");
+    Objects.requireNonNull(limits, "limits");
+    if (cut < 0) {
+      throw new IllegalArgumentException("model.cut must be >= 0, got " + cut);
+    }
+    requireNonNegative("drain_timeout_ms", drainTimeout);
+  }
+
+  /**
+   * @param host     interface to bind; loopback unless {@code insecure} (no TLS yet)
+   * @param port     TCP port, 0 for any free port
+   * @param insecure allow a non-loopback address without TLS (logged loudly)
+   */
+  public record Listen(String host, int port, boolean insecure) {
+    public Listen {
+      Objects.requireNonNull(host, "host");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("listen.port must be in [0, 65535], got " + port);
+      }
+    }
+  }
+
+  /**
+   * @param intraOpThreads ONNX Runtime threads per step
+   * @param maxContext     positions per session; 0 = the model's maximum
+   * @param stepThreads    threads running model steps
+   * @param stepQueue      steps that may wait for a thread before RESOURCE_EXHAUSTED
+   */
+  public record Runtime(int intraOpThreads, int maxContext, int stepThreads, int stepQueue) {
+    public Runtime {
+      if (intraOpThreads < 1 || maxContext < 0 || stepThreads < 1 || stepQueue < 1) {
+        throw new IllegalArgumentException("runtime: threads and queue must be >= 1, max_context >= 0");
+      }
+    }
+  }
+
+  /**
+   * @param maxSessions       concurrent sessions
+   * @param kvBudgetBytes     bytes of KV cache all sessions may reserve together
+   * @param idleTtl           a session idle this long is closed
+   * @param maxFramePositions positions per frame; 0 = the context length
+   * @param maxProbeBytes     largest probe payload
+   */
+  public record Limits(int maxSessions, long kvBudgetBytes, Duration idleTtl, int maxFramePositions,
+      int maxProbeBytes) {
+    public Limits {
+      if (maxSessions < 1 || kvBudgetBytes < 1 || maxFramePositions < 0 || maxProbeBytes < 0) {
+        throw new IllegalArgumentException("limits must be positive (max_frame_positions may be 0 = context)");
+      }
+      requireNonNegative("limits.idle_ttl_ms", idleTtl);
+      if (idleTtl.isZero()) {
+        throw new IllegalArgumentException("limits.idle_ttl_ms must be > 0");
+      }
+    }
+  }
+
+  /** Every key with its default; model.dir has none. */
+  public static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("listen.host", "127.0.0.1");
+    d.put("listen.port", "50052");
+    d.put("listen.insecure", "false");
+    d.put("model.dir", "");
+    d.put("model.cut", "1");
+    d.put("runtime.intra_op_threads", "1");
+    d.put("runtime.max_context", "0");
+    d.put("runtime.step_threads", "2");
+    d.put("runtime.step_queue", "256");
+    d.put("limits.max_sessions", "64");
+    d.put("limits.kv_budget_bytes", String.valueOf(512L << 20));
+    d.put("limits.idle_ttl_ms", "60000");
+    d.put("limits.max_frame_positions", "0");
+    d.put("limits.max_probe_bytes", String.valueOf(1 << 20));
+    d.put("drain_timeout_ms", "5000");
+    return d;
+  }
+
+  /** Loads defaults, then {@code file} (may be null), then EDGESPLIT_* env, then {@code overrides}. */
+  public static CloudConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+    LayeredConfig c = LayeredConfig.load(defaults(), file, env, overrides);
+    return new CloudConfig(
+        new Listen(c.string("listen.host"), c.integer("listen.port"), c.bool("listen.insecure")),
+        c.path("model.dir"),
+        c.integer("model.cut"),
+        new Runtime(c.integer("runtime.intra_op_threads"), c.integer("runtime.max_context"),
+            c.integer("runtime.step_threads"), c.integer("runtime.step_queue")),
+        new Limits(c.integer("limits.max_sessions"), c.longValue("limits.kv_budget_bytes"),
+            c.millis("limits.idle_ttl_ms"), c.integer("limits.max_frame_positions"),
+            c.integer("limits.max_probe_bytes")),
+        c.millis("drain_timeout_ms"));
+  }
+
+  private static void requireNonNegative(String key, Duration d) {
+    Objects.requireNonNull(d, key);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(key + " must be >= 0");
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package dev.edgesplit.cloud.rpc;
+
+import dev.edgesplit.cloud.compute.CloudCompute;
+import dev.edgesplit.cloud.compute.StepExecutor;
+import dev.edgesplit.cloud.compute.TokenChoice;
+import dev.edgesplit.cloud.energy.EnergyReading;
+import dev.edgesplit.cloud.energy.StepEnergy;
+import dev.edgesplit.cloud.error.InvalidFrameException;
+import dev.edgesplit.cloud.error.SessionNotFoundException;
+import dev.edgesplit.cloud.error.StatusMapper;
+import dev.edgesplit.cloud.session.CloudSession;
+import dev.edgesplit.cloud.session.SessionRegistry;
+import dev.edgesplit.proto.v1.EnergySource;
+import dev.edgesplit.proto.v1.SessionFrame;
+import dev.edgesplit.proto.v1.SessionReply;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Server side of one {@code CloudService.Session} stream. Reads one frame at a time (manual flow control:
+ * the next frame is requested only after the reply is sent), validates it, runs the step on the
+ * {@link StepExecutor}, answers, and frees the stream's sessions when it ends, fails or is cancelled.
+ * The first bad frame ends the stream with the mapped status; other streams are unaffected.
+ */
+final class SessionStream implements StreamObserver<SessionFrame> {
+
+  private final ServerCallStreamObserver<SessionReply> out;
+  private final FrameValidator validator;
+  private final SessionRegistry registry;
+  private final CloudCompute compute;
+  private final StepExecutor steps;
+  private final StepEnergy energy;
+  private final LongSupplier nanoTime;
+  private final Map<String, CloudSession> sessions = new HashMap<>();
+  private boolean stepRunning;
+  private boolean halfClosed;
+  private boolean finished;
+
+  SessionStream(ServerCallStreamObserver<SessionReply> out, FrameValidator validator, SessionRegistry registry,
+      CloudCompute compute, StepExecutor steps, StepEnergy energy, LongSupplier nanoTime) {
+    this.out = out;
+    this.validator = validator;
+    this.registry = registry;
+    this.compute = compute;
+    this.steps = steps;
+    this.energy = energy;
+    this.nanoTime = nanoTime;
+  }
+
+  /** Hooks cancellation and asks for the first frame; call from the service method. */
+  void begin() {
+    out.disableAutoRequest();
+    out.setOnCancelHandler(() -> finish("stream cancelled"));
+    out.request(1);
+  }
+
+  @Override
+  public synchronized void onNext(SessionFrame frame) {
+    if (finished) {
+      return;
+    }
+    try {
+      ValidFrame valid = validator.validate(frame);
+      CloudSession session = sessionFor(valid);
+      if (valid.closeOnly()) {
+        sessions.remove(valid.sessionId());
+        session.close("closed by the edge");
+        send(SessionReply.newBuilder().setSessionId(valid.sessionId()).setPosition(valid.startPosition()).build());
+        out.request(1);
+        return;
+      }
+      session.beginStep();
+      stepRunning = true;
+      try {
+        steps.submit(() -> runStep(session, valid)).whenComplete((reply, error) -> afterStep(session, valid, reply, error));
+      } catch (RuntimeException e) {
+        stepRunning = false;
+        session.endStep(nanoTime.getAsLong());
+        throw e;
+      }
+    } catch (RuntimeException e) {
+      fail(e);
+    }
+  }
+
+  @Override
+  public synchronized void onError(Throwable t) {
+    finish("stream reset by the edge");
+  }
+
+  @Override
+  public synchronized void onCompleted() {
+    halfClosed = true;
+    if (!stepRunning && !finished) {
+      finish("stream completed");
+      out.onCompleted();
+    }
+  }
+
+  private CloudSession sessionFor(ValidFrame frame) {
+    CloudSession session = sessions.get(frame.sessionId());
+    if (session == null) {
+      if (frame.startPosition() != 0 || frame.closeOnly()) {
+        throw new SessionNotFoundException("no open session '" + frame.sessionId() + "' on this stream");
+      }
+      session = registry.open(frame.sessionId(), frame.sampling());
+      sessions.put(frame.sessionId(), session);
+      return session;
+    }
+    int held = session.position();
+    if (frame.startPosition() != held) {
+      throw new InvalidFrameException("session '" + frame.sessionId() + "' holds " + held
+          + " positions but the frame starts at " + frame.startPosition());
+    }
+    return session;
+  }
+
+  private SessionReply runStep(CloudSession session, ValidFrame frame) {
+    StepEnergy.Span span = energy.begin();
+    long t0 = nanoTime.getAsLong();
+    float[] logits = compute.forward(session.state(), frame.hidden(), frame.seqLen());
+    TokenChoice choice = frame.sample() ? session.sampler().sample(logits) : null;
+    long micros = (nanoTime.getAsLong() - t0) / 1000;
+    EnergyReading joules = span.end();
+    SessionReply.Builder reply = SessionReply.newBuilder()
+        .setSessionId(frame.sessionId())
+        .setPosition(session.state().position())
+        .setComputeTimeUs(micros)
+        .setCloudJoules(joules.joules())
+        .setCloudEnergySource(EnergySource.newBuilder()
+            .setKind(joules.kind()).setMeasured(joules.measured()).setDescription(joules.description()));
+    if (choice != null) {
+      reply.setHasToken(true).setTokenId(choice.token()).setLogprob(choice.logprob());
+    }
+    return reply.build();
+  }
+
+  private synchronized void afterStep(CloudSession session, ValidFrame frame, SessionReply reply, Throwable error) {
+    stepRunning = false;
+    session.endStep(nanoTime.getAsLong());
+    if (finished) {
+      return;
+    }
+    if (error != null) {
+      fail(error);
+      return;
+    }
+    if (frame.close()) {
+      sessions.remove(frame.sessionId());
+      session.close("closed by the edge");
+    }
+    send(reply);
+    if (halfClosed) {
+      finish("stream completed");
+      out.onCompleted();
+    } else {
+      out.request(1);
+    }
+  }
+
+  private void send(SessionReply reply) {
+    out.onNext(reply);
+  }
+
+  private void fail(Throwable error) {
+    if (finished) {
+      return;
+    }
+    finish("stream failed");
+    out.onError(StatusMapper.toStatus(error).asRuntimeException());
+  }
+
+  private synchronized void finish(String reason) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    for (CloudSession s : sessions.values()) {
+      s.close(reason);
+    }
+    sessions.clear();
+  }
+}

@@ -1,0 +1,82 @@
+package dev.edgesplit.edge.error;
+
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The edge agent's one mapping from failures to gRPC statuses, by exception type. Cloud failures keep the
+ * codes a client can act on (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION,
+ * CANCELLED); any other cloud code means the edge sent something wrong, which is INTERNAL here.
+ */
+public final class StatusMapper {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StatusMapper.class);
+
+  private StatusMapper() {}
+
+  public static Status toStatus(Throwable t) {
+    if (t instanceof StatusRuntimeException) {
+      return ((StatusRuntimeException) t).getStatus();
+    }
+    if (t instanceof StatusException) {
+      return ((StatusException) t).getStatus();
+    }
+    if (t instanceof CloudLinkException) {
+      return forCloud((CloudLinkException) t).withDescription(t.getMessage());
+    }
+    Status status = typed(t);
+    if (status != null) {
+      return status.withDescription(t.getMessage());
+    }
+    LOG.error("internal error", t);
+    return Status.INTERNAL.withDescription("internal error: " + t.getClass().getSimpleName());
+  }
+
+  private static Status typed(Throwable t) {
+    if (t instanceof InvalidRequestException) {
+      return Status.INVALID_ARGUMENT;
+    }
+    if (t instanceof PromptTooLongException) {
+      return Status.OUT_OF_RANGE;
+    }
+    if (t instanceof CapacityExceededException || t instanceof RejectedExecutionException) {
+      return Status.RESOURCE_EXHAUSTED;
+    }
+    if (t instanceof IncompatiblePlanException) {
+      return Status.FAILED_PRECONDITION;
+    }
+    if (t instanceof DrainingException) {
+      return Status.UNAVAILABLE;
+    }
+    if (t instanceof TimeoutException) {
+      return Status.DEADLINE_EXCEEDED;
+    }
+    if (t instanceof CancellationException) {
+      return Status.CANCELLED;
+    }
+    return null;
+  }
+
+  private static Status forCloud(CloudLinkException e) {
+    switch (e.code()) {
+      case UNAVAILABLE:
+        return Status.UNAVAILABLE;
+      case DEADLINE_EXCEEDED:
+        return Status.DEADLINE_EXCEEDED;
+      case RESOURCE_EXHAUSTED:
+        return Status.RESOURCE_EXHAUSTED;
+      case FAILED_PRECONDITION:
+        return Status.FAILED_PRECONDITION;
+      case CANCELLED:
+        return Status.CANCELLED;
+      default:
+        return Status.INTERNAL;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.edgesplit.edge.link;
+
+import dev.edgesplit.edge.error.CloudLinkException;
+import dev.edgesplit.edge.error.IncompatiblePlanException;
+import dev.edgesplit.proto.v1.CloudServiceGrpc;
+import dev.edgesplit.proto.v1.HandshakeRequest;
+import dev.edgesplit.proto.v1.HandshakeResponse;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The edge's view of one cloud worker: handshakes once (again after a failure), then opens session streams.
+ * Every call carries a deadline. Takes a {@link Channel}; whoever created the channel shuts it down.
+ * Thread-safe.
+ */
+public final class CloudLink {
+
+  private final Channel channel;
+  private final HandshakeRequest hello;
+  private final Duration handshakeTimeout;
+  private HandshakeResponse accepted;
+
+  public CloudLink(Channel channel, HandshakeRequest hello, Duration handshakeTimeout) {
+    this.channel = channel;
+    this.hello = hello;
+    this.handshakeTimeout = handshakeTimeout;
+  }
+
+  /**
+   * The worker's limits, handshaking first if needed.
+   *
+   * @throws IncompatiblePlanException when the worker serves another protocol, model, cut or context
+   * @throws CloudLinkException        when the worker cannot be reached in time
+   */
+  public synchronized HandshakeResponse handshake() {
+    if (accepted != null) {
+      return accepted;
+    }
+    HandshakeResponse response;
+    try {
+      response = CloudServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .handshake(hello);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
+        throw new IncompatiblePlanException("cloud worker refused the handshake: " + e.getStatus().getDescription());
+      }
+      throw new CloudLinkException("handshake", e.getStatus());
+    }
+    if (response.getHiddenDim() == 0 || response.getMaxFramePositions() == 0) {
+      throw new IncompatiblePlanException("cloud worker sent an incomplete handshake: " + response);
+    }
+    accepted = response;
+    return response;
+  }
+
+  /** Forgets the handshake so the next generation checks the worker again (after UNAVAILABLE). */
+  public synchronized void reset() {
+    accepted = null;
+  }
+
+  /** Opens a session stream whose deadline is {@code deadline} from now (or the caller's, if sooner). */
+  public CloudSessionCall openSession(Duration deadline) {
+    CloudSessionCall call = new CloudSessionCall();
+    CloudServiceGrpc.newStub(channel)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .session(call.observer());
+    return call;
+  }
+}

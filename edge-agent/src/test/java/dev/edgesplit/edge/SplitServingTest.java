@@ -1,0 +1,255 @@
+package dev.edgesplit.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.edgesplit.cloud.CloudWorker;
+import dev.edgesplit.cloud.compute.ChainCloudCompute;
+import dev.edgesplit.cloud.compute.EngineSamplerFactory;
+import dev.edgesplit.cloud.config.CloudConfig;
+import dev.edgesplit.edge.config.EdgeConfig;
+import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.engine.segment.CompiledModel;
+import dev.edgesplit.engine.segment.RuntimeOptions;
+import dev.edgesplit.engine.segment.SegmentChain;
+import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.engine.tokenizer.Tokenizer;
+import dev.edgesplit.engine.tokenizer.Tokenizers;
+import dev.edgesplit.partitioner.CompileOptions;
+import dev.edgesplit.partitioner.Compiler;
+import dev.edgesplit.partitioner.model.ModelImporter;
+import dev.edgesplit.partitioner.onnx.SegmentOptions;
+import dev.edgesplit.proto.v1.EdgeServiceGrpc;
+import dev.edgesplit.proto.v1.FinishReason;
+import dev.edgesplit.proto.v1.GenerateRequest;
+import dev.edgesplit.proto.v1.GenerateResponse;
+import dev.edgesplit.proto.v1.GenerationSummary;
+import dev.edgesplit.proto.v1.TokenIds;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Edge agent and cloud worker over real loopback sockets (port 0) in one JVM, running the real stories260K
+ * model compiled per layer, fp32 hidden states on the wire.
+ */
+class SplitServingTest {
+
+  /** llama2.c run.c, stories260K, -t 0 -n 100 -i "Once upon a time" (DESIGN.md section 5). */
+  static final String REFERENCE = "Once upon a time, there was a little girl named Lily. She loved to play outside in "
+      + "the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\n"
+      + "Lily's mom said, \"Lily, let's go to the park.\" Lily was sad and didn't know w";
+  static final String PROMPT = "Once upon a time";
+
+  @TempDir static Path dir;
+  static CompiledModel compiled;
+  static Tokenizer tokenizer;
+
+  @BeforeAll
+  static void compile() throws Exception {
+    Path models = modelsDir();
+    Path checkpoint = models.resolve("stories260K/stories260K.bin");
+    compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
+        SegmentOptions.defaults(512))).compile(ModelImporter.load(checkpoint), dir);
+    tokenizer = Tokenizers.load(compiled.tokenizerFile());
+  }
+
+  @ParameterizedTest(name = "cut {0}")
+  @ValueSource(ints = {0, 1, 2, 3, 4, 5})
+  void greedyText_overLoopbackGrpc_equalsLlama2cReference_atEveryCut(int cut) throws Exception {
+    try (Split split = new Split(cut)) {
+      int promptTokens = tokenizer.encode(PROMPT, true).length;
+      Result r = split.generate(textRequest(PROMPT, 100 - promptTokens + 1));
+      assertThat(PROMPT + r.text).isEqualTo(REFERENCE);
+      GenerationSummary s = r.summary;
+      assertThat(s.getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_MAX_TOKENS);
+      assertThat(s.getPromptTokens()).isEqualTo(promptTokens);
+      assertThat(s.getGeneratedTokens()).isEqualTo(100 - promptTokens + 1);
+      assertThat(s.getCut()).isEqualTo(cut);
+      // fp32 rows of 64 floats: prompt + (generated - 1) decode steps, spread over generated tokens.
+      assertThat(s.getBytesSentPerToken() * s.getGeneratedTokens()).isEqualTo(100 * 64 * 4.0);
+      assertThat(s.getTokensPerSecond()).isPositive();
+      assertThat(s.getTimeToFirstTokenMs()).isPositive();
+      assertThat(s.getEdgeEnergySource().getKind()).isEqualTo("none");
+      assertThat(s.getCloudEnergySource().getKind()).isEqualTo("none");
+      await().until(() -> split.cloud.sessions().activeSessions() == 0);
+    }
+  }
+
+  @Test
+  void badRequests_getTheirStatus_andTheAgentKeepsServing() throws Exception {
+    try (Split split = new Split(2)) {
+      assertStatus(split, GenerateRequest.newBuilder().setText("").setMaxNewTokens(5).build(),
+          Status.Code.INVALID_ARGUMENT, "prompt text is empty");
+      assertStatus(split, GenerateRequest.newBuilder().setMaxNewTokens(5).build(),
+          Status.Code.INVALID_ARGUMENT, "no prompt");
+      TokenIds.Builder tooLong = TokenIds.newBuilder();
+      for (int i = 0; i < 512; i++) {
+        tooLong.addIds(100);
+      }
+      assertStatus(split, GenerateRequest.newBuilder().setTokenIds(tooLong).setMaxNewTokens(1).build(),
+          Status.Code.OUT_OF_RANGE, "512 tokens");
+      assertStatus(split, textRequest(PROMPT, 600), Status.Code.OUT_OF_RANGE, "exceeds the context of 512");
+      assertStatus(split, GenerateRequest.newBuilder().setTokenIds(TokenIds.newBuilder().addIds(1).addIds(512))
+          .setMaxNewTokens(3).build(), Status.Code.INVALID_ARGUMENT, "outside the vocabulary");
+      assertThat(PROMPT + split.generate(textRequest(PROMPT, 10)).text).isEqualTo(REFERENCE.substring(0, 
+          (PROMPT + split.generate(textRequest(PROMPT, 10)).text).length()));
+    }
+  }
+
+  @Test
+  void stopString_endsTheGeneration() throws Exception {
+    try (Split split = new Split(3)) {
+      Result r = split.generate(textRequest(PROMPT, 90).toBuilder().addStop("Lily.").build());
+      assertThat(r.summary.getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_STOP_STRING);
+      assertThat(PROMPT + r.text).isEqualTo("Once upon a time, there was a little girl named Lily.");
+    }
+  }
+
+  @Test
+  void sixteenConcurrentStreams_allCompleteWithTheReferenceText() throws Exception {
+    try (Split split = new Split(2)) {
+      ExecutorService clients = Executors.newFixedThreadPool(16);
+      try {
+        List<Future<Result>> results = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          results.add(clients.submit(() -> split.generate(textRequest(PROMPT, 40))));
+        }
+        for (Future<Result> f : results) {
+          String text = PROMPT + f.get(120, TimeUnit.SECONDS).text;
+          assertThat(REFERENCE).startsWith(text);
+          assertThat(text.length()).isGreaterThan(PROMPT.length() + 100);
+        }
+      } finally {
+        clients.shutdownNow();
+      }
+      await().until(() -> split.cloud.sessions().activeSessions() == 0);
+    }
+  }
+
+  @Test
+  void clientCancellation_stopsTheGeneration_andFreesTheCloudSession() throws Exception {
+    try (Split split = new Split(1)) {
+      Context.CancellableContext call = Context.current().withCancellation();
+      call.run(() -> {
+        Iterator<GenerateResponse> it = split.stub().generate(textRequest(PROMPT, 400));
+        assertThat(it.next().hasToken()).isTrue();
+        call.cancel(null);
+      });
+      await().atMost(10, TimeUnit.SECONDS).until(() -> split.cloud.sessions().activeSessions() == 0);
+    }
+  }
+
+  private static void assertStatus(Split split, GenerateRequest request, Status.Code code, String message) {
+    assertThatThrownBy(() -> split.generate(request)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(code);
+      assertThat(e.getStatus().getDescription()).contains(message);
+    });
+  }
+
+  private static GenerateRequest textRequest(String text, int maxNewTokens) {
+    return GenerateRequest.newBuilder().setText(text).setMaxNewTokens(maxNewTokens).build();
+  }
+
+  private static Path modelsDir() {
+    String prop = System.getProperty("edgesplit.models", "");
+    String env = System.getenv("EDGESPLIT_MODELS");
+    List<Path> candidates = new ArrayList<>();
+    if (!prop.isBlank() && !prop.startsWith("${")) {
+      candidates.add(Path.of(prop));
+    }
+    if (env != null && !env.isBlank()) {
+      candidates.add(Path.of(env));
+    }
+    // Tests run in the module directory; the repo root is its parent and models sit next to the repo.
+    candidates.add(Path.of("").toAbsolutePath().getParent().resolve("../shared/models").normalize());
+    for (Path p : candidates) {
+      if (Files.isRegularFile(p.resolve("stories260K/stories260K.bin"))) {
+        return p;
+      }
+    }
+    if ("true".equals(System.getenv("CI"))) {
+      throw new IllegalStateException("stories260K not found in " + candidates + " and CI=true");
+    }
+    Assumptions.abort("stories260K not found in " + candidates + "; set EDGESPLIT_MODELS");
+    return null;
+  }
+
+  private record Result(String text, GenerationSummary summary) {}
+
+  /** A cloud worker and an edge agent for one cut, on loopback port 0, and a client channel to the agent. */
+  private static final class Split implements AutoCloseable {
+    final SegmentChain cloudChain;
+    final SegmentChain edgeChain;
+    final CloudWorker cloud;
+    final ManagedChannel toCloud;
+    final EdgeAgent edge;
+    final ManagedChannel toEdge;
+
+    Split(int cut) {
+      cloudChain = compiled.openCloud(cut, RuntimeOptions.defaults());
+      edgeChain = compiled.openEdge(cut, RuntimeOptions.defaults());
+      CloudConfig cloudConfig = CloudConfig.load(null, Map.of(),
+          Map.of("listen.port", "0", "model.cut", String.valueOf(cut), "runtime.step_threads", "2"));
+      cloud = new CloudWorker(cloudConfig, new ChainCloudCompute(cloudChain, compiled.fingerprint()),
+          new EngineSamplerFactory(), dev.edgesplit.cloud.energy.StepEnergy.none()).start();
+      toCloud = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port()).usePlaintext().build();
+      EdgeConfig edgeConfig = EdgeConfig.load(null, Map.of(), Map.of("listen.port", "0",
+          "model.cut", String.valueOf(cut), "cloud.hidden_dtype", "fp32",
+          "cloud.target", "127.0.0.1:" + cloud.port()));
+      edge = new EdgeAgent(edgeConfig, edgeChain, compiled.fingerprint(), tokenizer, toCloud, StepEnergy.none())
+          .start();
+      toEdge = NettyChannelBuilder.forAddress("127.0.0.1", edge.port()).usePlaintext().build();
+    }
+
+    EdgeServiceGrpc.EdgeServiceBlockingStub stub() {
+      return EdgeServiceGrpc.newBlockingStub(toEdge).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    Result generate(GenerateRequest request) {
+      StringBuilder text = new StringBuilder();
+      GenerationSummary summary = null;
+      Iterator<GenerateResponse> it = stub().generate(request);
+      while (it.hasNext()) {
+        GenerateResponse r = it.next();
+        assertThat(summary).as("nothing may follow the summary").isNull();
+        if (r.hasToken()) {
+          text.append(r.getToken().getText());
+        } else {
+          summary = r.getSummary();
+        }
+      }
+      assertThat(summary).isNotNull();
+      return new Result(text.toString(), summary);
+    }
+
+    @Override
+    public void close() throws Exception {
+      toEdge.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      edge.close();
+      toCloud.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      cloud.close();
+      edgeChain.close();
+      cloudChain.close();
+    }
+  }
+}
