@@ -74,6 +74,14 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Compiled-model cache (default: $EDGESPLIT_HOME/compiled or ~/.edgesplit/compiled).")
   Path cache;
 
+  @Option(names = "--no-loopback", description = "Skip the split over loopback gRPC (two processes).")
+  boolean noLoopback;
+
+  @Option(names = "--launcher", paramLabel = "PATH",
+      description = "The edgesplit launcher that starts the edge and cloud processes "
+          + "(default: bin/edgesplit of this installation).")
+  Path launcher;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -96,8 +104,19 @@ public final class BenchCommand implements Callable<Integer> {
     err.printf("bench: measuring memory bandwidth (%d MB copy, %d thread(s))%n", bandwidthMb, maxThreads);
     err.flush();
     StreamCopy.Result bandwidth = new StreamCopy((long) bandwidthMb << 20, maxThreads, 10).measure();
-    BenchRunner runner = new BenchRunner(compiled, model, format, settings.blockSize(),
-        new BenchRunner.Plan(promptTokens, tokens, warmup, !noParts, 42L), bandwidth, null, err);
+    BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, !noParts, 42L);
+    BenchRunner.LoopbackSplit loopback = null;
+    if (!noLoopback) {
+      Path bin = launcher != null ? launcher : defaultLauncher();
+      if (bin == null || !java.nio.file.Files.isExecutable(bin)) {
+        throw new IllegalArgumentException("cannot find the edgesplit launcher for the loopback processes"
+            + (bin == null ? "" : " at " + bin) + ": pass --launcher PATH, or --no-loopback");
+      }
+      loopback = new LoopbackProcesses(bin, compiled.directory(), plan, compiled.config().vocabSize(),
+          java.time.Duration.ofSeconds(120), err);
+    }
+    BenchRunner runner = new BenchRunner(compiled, model, format, settings.blockSize(), plan, bandwidth, loopback,
+        err);
     List<BenchResult> results = runner.run(threads, cuts);
     ReportWriter report = new ReportWriter(results, bandwidth, commandLine(), machine());
     out.print(report.table());
@@ -105,6 +124,12 @@ public final class BenchCommand implements Callable<Integer> {
     out.printf("wrote %s and %s%n", out().resolve("bench.json"), out().resolve("bench.md"));
     out.flush();
     return 0;
+  }
+
+  /** {@code bin/edgesplit} of the running installation (the launcher sets {@code edgesplit.home}). */
+  private static Path defaultLauncher() {
+    String home = System.getProperty("edgesplit.home");
+    return home == null ? null : Path.of(home, "bin", "edgesplit");
   }
 
   private Path out() {

@@ -76,7 +76,7 @@ public final class BenchModel {
         missing.add(w);
       }
     }
-    if (old != null && missing.isEmpty()) {
+    if (old != null && missing.isEmpty() && old.tokenizer() != null) {
       return CompiledModel.load(dir);
     }
     ModelWeights model = weights.get();
@@ -87,6 +87,7 @@ public final class BenchModel {
     if (old == null) {
       missing = wanted(cuts, n);
     }
+    String tokenizer = tokenizer(model);
     SegmentWriter writer = new SegmentWriter(model, new dev.edgesplit.partitioner.onnx.SegmentOptions(
         settings.maxContext(), settings.blockSize(), settings.accuracyLevel(), true));
     for (Wanted w : missing) {
@@ -99,9 +100,26 @@ public final class BenchModel {
       log.flush();
       // The manifest after every file: an interrupted compile keeps what it finished.
       CompiledModel.writeManifest(dir, new CompiledManifest(CompiledManifest.FORMAT, model.config(),
-          model.fingerprint(), null, settings.maxContext(), null, format, format, present));
+          model.fingerprint(), tokenizer, settings.maxContext(), null, format, format, present));
     }
+    CompiledModel.writeManifest(dir, new CompiledManifest(CompiledManifest.FORMAT, model.config(),
+        model.fingerprint(), tokenizer, settings.maxContext(), null, format, format, present));
     return CompiledModel.load(dir);
+  }
+
+  /**
+   * The model's tokenizer copied in, or for a model without one (synthetic) a generated llama2.c vocabulary of
+   * placeholder pieces, so that servers which decode token ids to text can run it.
+   */
+  private String tokenizer(ModelWeights model) throws IOException {
+    if (model.tokenizer().isPresent()) {
+      Path src = model.tokenizer().get();
+      Files.copy(src, dir.resolve(src.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return src.getFileName().toString();
+    }
+    String name = "synthetic-tokenizer.bin";
+    Files.write(dir.resolve(name), SyntheticVocabulary.llama2c(model.config().vocabSize()));
+    return name;
   }
 
   private List<Wanted> wanted(Collection<Integer> cuts, int nLayers) {

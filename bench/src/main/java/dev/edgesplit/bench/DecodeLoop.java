@@ -32,7 +32,7 @@ final class DecodeLoop {
   }
 
   GenerationTiming run(BenchSession session) {
-    int[] prompt = new SplittableRandom(seed).ints(promptTokens, 0, vocab).toArray();
+    int[] prompt = prompt(promptTokens, vocab, seed);
     if (warmupTokens > 0) {
       generate(session, prompt, warmupTokens, new long[warmupTokens]);
     }
@@ -41,6 +41,11 @@ final class DecodeLoop {
     long[] prefill = generate(session, prompt, decodeTokens, steps);
     return new GenerationTiming(promptTokens, prefill[0] / 1e6, prefill[1] / 1e6,
         LatencyStats.ofNanos(steps, decodeTokens));
+  }
+
+  /** The seeded random prompt every mode uses. */
+  static int[] prompt(int tokens, int vocab, long seed) {
+    return new SplittableRandom(seed).ints(tokens, 0, vocab).toArray();
   }
 
   /** @return prefill nanos and time-to-first-token nanos */
