@@ -137,8 +137,12 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private String commandLine() {
+    List<String> original = spec.commandLine().getParseResult().originalArgs();
     List<String> args = new ArrayList<>(List.of("./edgesplit"));
-    args.addAll(spec.commandLine().getParseResult().originalArgs());
+    if (original.isEmpty() || !original.get(0).equals("bench")) {
+      args.add("bench"); // run as the root command (tests) rather than under the launcher
+    }
+    args.addAll(original);
     return String.join(" ", args);
   }
 

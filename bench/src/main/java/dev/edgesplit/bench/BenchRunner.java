@@ -85,7 +85,7 @@ public final class BenchRunner {
       }
       Map<String, Long> unsplitPeak = peak(ownPeak ? "bench" : "bench (cumulative)");
       List<LayerProfiler.PartTime> parts = plan.profileParts()
-          ? new LayerProfiler(model, format, runtime, plan.promptTokens(), 32).profile() : List.of();
+          ? new LayerProfiler(model, format, runtime, plan.promptTokens(), profileSteps()).profile() : List.of();
       for (int cut : cuts) {
         log.printf("bench: %d thread(s), cut %d: split in one process%n", threads, cut);
         log.flush();
@@ -115,6 +115,16 @@ public final class BenchRunner {
       }
     }
     return results;
+  }
+
+  /** Steps per part: 32, fewer when the warm-up and measured steps after the prompt would overflow the context. */
+  private int profileSteps() {
+    int room = (model.manifest().maxContext() - plan.promptTokens()) / 2;
+    if (room < 2) {
+      throw new IllegalArgumentException("no room to profile layers after a " + plan.promptTokens()
+          + "-token prompt in a context of " + model.manifest().maxContext());
+    }
+    return Math.min(32, room);
   }
 
   private BenchResult result(int threads, int cut, GenerationTiming unsplit, long unsplitAlloc,
