@@ -97,13 +97,11 @@ public final class BenchCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--threads must be >= 1, got " + t);
       }
     }
+    // Other work on the machine skews every figure: the report states the load it ran under.
+    String loadBefore = loadAverage();
     BenchModel.Settings settings = new BenchModel.Settings(maxContext, 32, accuracyLevel);
     CompiledModel compiled = new BenchModels(cache != null ? cache : BenchModels.defaultCache(), err)
         .compiled(model, format, settings, cuts);
-    int maxThreads = threads.stream().mapToInt(Integer::intValue).max().orElse(1);
-    err.printf("bench: measuring memory bandwidth (%d MB copy, %d thread(s))%n", bandwidthMb, maxThreads);
-    err.flush();
-    StreamCopy.Result bandwidth = new StreamCopy((long) bandwidthMb << 20, maxThreads, 10).measure();
     BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, !noParts, 42L);
     BenchRunner.LoopbackSplit loopback = null;
     if (!noLoopback) {
@@ -115,10 +113,16 @@ public final class BenchCommand implements Callable<Integer> {
       loopback = new LoopbackProcesses(bin, compiled.directory(), plan, compiled.config().vocabSize(),
           java.time.Duration.ofSeconds(120), err);
     }
-    BenchRunner runner = new BenchRunner(compiled, model, format, settings.blockSize(), plan, bandwidth, loopback,
-        err);
-    List<BenchResult> results = runner.run(threads, cuts);
-    ReportWriter report = new ReportWriter(results, bandwidth, commandLine(), machine());
+    BenchRunner runner = new BenchRunner(compiled, model, format, settings.blockSize(), plan, loopback, err);
+    List<BenchResult> measured = runner.run(threads, cuts);
+    // After the runs: the copy's arrays would otherwise stay resident in the heap and inflate every peak RSS.
+    int maxThreads = threads.stream().mapToInt(Integer::intValue).max().orElse(1);
+    err.printf("bench: measuring memory bandwidth (%d MB copy, %d thread(s))%n", bandwidthMb, maxThreads);
+    err.flush();
+    StreamCopy.Result bandwidth = new StreamCopy((long) bandwidthMb << 20, maxThreads, 10).measure();
+    List<BenchResult> results = measured.stream().map(r -> r.withCopyBandwidth(bandwidth.bestGbPerSecond())).toList();
+    ReportWriter report = new ReportWriter(results, bandwidth, commandLine(),
+        machine() + "; load average before " + loadBefore + ", after " + loadAverage());
     out.print(report.table());
     report.write(out());
     out.printf("wrote %s and %s%n", out().resolve("bench.json"), out().resolve("bench.md"));
@@ -150,6 +154,15 @@ public final class BenchCommand implements Callable<Integer> {
     return String.format(Locale.ROOT, "Machine: %d cores (%s), %s, Java %s, ONNX Runtime", 
         Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("os.arch"),
         System.getProperty("java.version")) + " " + ortVersion();
+  }
+
+  /** The 1-minute load average from /proc/loadavg ("?" elsewhere). */
+  private static String loadAverage() {
+    try {
+      return java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "?";
+    }
   }
 
   private static String cpuModel() {

@@ -21,6 +21,13 @@ import java.util.Map;
 public record BenchResult(String label, String model, String quant, int threads, int cut, int nLayers,
     List<Mode> modes, SplitBreakdown splitBreakdown, Roofline roofline, Allocation allocation, List<Part> parts) {
 
+  /** This result with the roofline set against {@code copyGbPerSecond} (measured after the runs, see the command). */
+  public BenchResult withCopyBandwidth(double copyGbPerSecond) {
+    Roofline r = new Roofline(roofline.weightBytesPerToken(), roofline.achievedGbPerSecond(), copyGbPerSecond,
+        100.0 * roofline.achievedGbPerSecond() / copyGbPerSecond);
+    return new BenchResult(label, model, quant, threads, cut, nLayers, modes, splitBreakdown, r, allocation, parts);
+  }
+
   /**
    * One way of running the same generation.
    *
@@ -44,9 +51,11 @@ public record BenchResult(String label, String model, String quant, int threads,
    * @param serializationMedianMs  fp16 encode + decode of h_k, per token, in process
    * @param linkMsPerToken         loopback split minus in-process split, median per token (NaN when not run)
    * @param bytesPerToken          h_k payload per decode token (fp16)
+   * @param edgeReportedBytesPerToken the edge's bytes sent per generated token over loopback, prompt frame
+   *                               included (NaN when not run)
    */
   public record SplitBreakdown(double edgeMedianMs, double cloudMedianMs, double serializationMedianMs,
-      double linkMsPerToken, long bytesPerToken) {}
+      double linkMsPerToken, long bytesPerToken, double edgeReportedBytesPerToken) {}
 
   /**
    * @param weightBytesPerToken bytes of weights one decode step reads

@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
 /**
  * Runs one model and quantization for every thread count and cut: the unsplit model (once per thread count),
  * the split in one process and, when a {@link LoopbackSplit} is given, the split over loopback gRPC; then the
- * per-part times, the serialization cost and the roofline.
+ * per-part times, the serialization cost and the bytes for the roofline (its bandwidth is set afterwards with
+ * {@link BenchResult#withCopyBandwidth}).
  */
 public final class BenchRunner {
 
@@ -46,19 +47,17 @@ public final class BenchRunner {
   private final WeightFormat format;
   private final int blockSize;
   private final Plan plan;
-  private final StreamCopy.Result bandwidth;
   private final LoopbackSplit loopback;
   private final PrintWriter log;
   private final ProcessMemory memory = ProcessMemory.system();
 
   public BenchRunner(CompiledModel model, String modelName, WeightFormat format, int blockSize, Plan plan,
-      StreamCopy.Result bandwidth, LoopbackSplit loopback, PrintWriter log) {
+      LoopbackSplit loopback, PrintWriter log) {
     this.model = model;
     this.modelName = modelName;
     this.format = format;
     this.blockSize = blockSize;
     this.plan = plan;
-    this.bandwidth = bandwidth;
     this.loopback = loopback;
     this.log = log;
   }
@@ -138,7 +137,8 @@ public final class BenchRunner {
     remote.ifPresent(r -> modes.add(mode("split-loopback", r.timing(), base, r.peakRssBytes())));
     int dim = model.config().dim();
     double link = remote.map(r -> r.timing().decode().medianMs() - split.decode().medianMs()).orElse(Double.NaN);
-    long bytes = remote.map(r -> Math.round(r.bytesPerToken())).orElse(2L * dim);
+    // Decode frames carry one position of h_k in fp16; the edge's own figure averages the prompt frame in too.
+    long bytes = 2L * dim;
     WeightTraffic traffic = new WeightTraffic(model.config(), format, blockSize);
     double perToken = traffic.perToken();
     double achieved = perToken / (unsplit.decode().meanMs() / 1000.0) / 1e9;
@@ -150,9 +150,9 @@ public final class BenchRunner {
     }
     return new BenchResult(BenchModels.isSynthetic(modelName) ? "synthetic" : "real", modelName,
         format.name().toLowerCase(java.util.Locale.ROOT), threads, cut, model.config().nLayers(), modes,
-        new BenchResult.SplitBreakdown(edgeMs, cloudMs, serializationMs(dim), link, bytes),
-        new BenchResult.Roofline(perToken, achieved, bandwidth.bestGbPerSecond(),
-            100.0 * achieved / bandwidth.bestGbPerSecond()),
+        new BenchResult.SplitBreakdown(edgeMs, cloudMs, serializationMs(dim), link, bytes,
+            remote.map(LoopbackResult::bytesPerToken).orElse(Double.NaN)),
+        new BenchResult.Roofline(perToken, achieved, Double.NaN, Double.NaN),
         new BenchResult.Allocation(edgeAllocMax, edgeAllocMean, unsplitAlloc), partRows);
   }
 
