@@ -1,6 +1,7 @@
 package dev.edgesplit.cli;
 
 import dev.edgesplit.cloud.CloudWorker;
+import dev.edgesplit.cloud.compute.BatchingCloudCompute;
 import dev.edgesplit.cloud.compute.ChainCloudCompute;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
@@ -51,6 +52,11 @@ final class CloudCommand implements Callable<Integer> {
       + "(edges that re-plan need this).")
   boolean anyCut;
 
+  @Option(names = "--batch", paramLabel = "N", defaultValue = "16",
+      description = "Sessions whose decode steps run as one batch (KV slots) for a fixed cut; 1 = no batching "
+          + "(default: ${DEFAULT-VALUE}).")
+  int batch;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -67,6 +73,11 @@ final class CloudCommand implements Callable<Integer> {
     CloudConfig base = CloudConfig.load(config, System.getenv(), overrides);
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), anyCut ? null : base.cut());
     overrides.put("model.dir", compiled.directory().toString());
+    boolean batching = batch > 1 && compiled.manifest().cut() != null;
+    if (batching) {
+      // Step threads block while their step waits for its batch: enough of them to fill one.
+      overrides.putIfAbsent("runtime.step_threads", String.valueOf(Math.max(base.runtime().stepThreads(), batch + 2)));
+    }
     CloudConfig cfg = CloudConfig.load(config, System.getenv(), overrides);
     RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
     AtomicReference<CloudWorker> running = new AtomicReference<>();
@@ -74,7 +85,9 @@ final class CloudCommand implements Callable<Integer> {
     try (EnergyMeter meter = meterChoice.meter();
         AutoCloseable compute = compiled.manifest().cut() == null
             ? new PerLayerCloudCompute(compiled, runtime, cfg.cut())
-            : new ChainCloudCompute.Owning(compiled.openCloud(cfg.cut(), runtime), compiled.fingerprint())) {
+            : batching
+                ? BatchingCloudCompute.owning(compiled.openCloudBatched(cfg.cut(), runtime, batch), compiled.fingerprint())
+                : new ChainCloudCompute.Owning(compiled.openCloud(cfg.cut(), runtime), compiled.fingerprint())) {
       CloudMetrics metrics = new CloudMetrics(cfg::cut,
           () -> running.get() == null || running.get().sessions() == null ? 0
               : running.get().sessions().activeSessions(),
@@ -87,16 +100,17 @@ final class CloudCommand implements Callable<Integer> {
         running.set(worker);
         worker.start();
         Apps.closeOnShutdown(worker);
-        serve(worker, cfg, compiled, meter);
+        serve(worker, cfg, compiled, meter, batching ? "batches of up to " + batch : "no batching");
       }
     }
     return 0;
   }
 
-  private void serve(CloudWorker worker, CloudConfig cfg, CompiledModel compiled, EnergyMeter meter)
-      throws InterruptedException {
-    spec.commandLine().getOut().printf("cloud worker serving layers [%d,%d) + head of %s on %s:%d%n", cfg.cut(),
-        compiled.config().nLayers(), compiled.config().architecture(), cfg.listen().host(), worker.port());
+  private void serve(CloudWorker worker, CloudConfig cfg, CompiledModel compiled, EnergyMeter meter,
+      String batching) throws InterruptedException {
+    spec.commandLine().getOut().printf("cloud worker serving layers [%d,%d) + head of %s on %s:%d (%s)%n",
+        cfg.cut(), compiled.config().nLayers(), compiled.config().architecture(), cfg.listen().host(), worker.port(),
+        batching);
     spec.commandLine().getOut().printf("energy: %s; metrics: %s%n", meter.source().label(), cfg.metricsListen());
     spec.commandLine().getOut().flush();
     worker.blockUntilShutdown();

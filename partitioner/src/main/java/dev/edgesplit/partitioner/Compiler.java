@@ -26,7 +26,7 @@ import java.util.Set;
 public final class Compiler {
 
   /** Bumped whenever the segments written for the same inputs change (caches key on it). */
-  public static final String VERSION = "3";
+  public static final String VERSION = "4";
 
   private final CompileOptions options;
 

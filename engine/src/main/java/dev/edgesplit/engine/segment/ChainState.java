@@ -11,6 +11,7 @@ public final class ChainState implements AutoCloseable {
   private final List<KvCache> caches;
   private final int maxContext;
   private int position;
+  private DecodeBindings decode;
 
   ChainState(List<KvCache> caches, int maxContext) {
     this.caches = caches;
@@ -39,12 +40,23 @@ public final class ChainState implements AutoCloseable {
     return caches.get(segment);
   }
 
+  DecodeBindings decode() {
+    return decode;
+  }
+
+  void decode(DecodeBindings bindings) {
+    this.decode = bindings;
+  }
+
   void advance(int positions) {
     position += positions;
   }
 
   @Override
   public void close() {
+    if (decode != null) {
+      decode.close();
+    }
     caches.forEach(KvCache::close);
   }
 }

@@ -90,6 +90,15 @@ public final class CompiledModel {
     return open(cut, config().nLayers(), false, true, manifest.cloudWeights(), options);
   }
 
+  /**
+   * The cloud side of {@code cut} serving up to {@code maxBatch} sessions from one KV-cache pool, with their
+   * decode steps batched into single runs.
+   */
+  public BatchedChain openCloudBatched(int cut, RuntimeOptions options, int maxBatch) {
+    List<Segment> segments = openSegments(cut, config().nLayers(), false, true, manifest.cloudWeights(), options);
+    return new BatchedChain(OrtEnvironment.getEnvironment(), config(), segments, maxBatch, context(options));
+  }
+
   /** All layers in one chain with {@code format} weights: token ids in, logits out (the unsplit model). */
   public SegmentChain openWhole(WeightFormat format, RuntimeOptions options) {
     return open(0, config().nLayers(), true, true, format, options);
@@ -108,6 +117,21 @@ public final class CompiledModel {
 
   private SegmentChain open(int from, int to, boolean embedding, boolean head, WeightFormat format,
       RuntimeOptions options) {
+    List<Segment> segments = openSegments(from, to, embedding, head, format, options);
+    return new SegmentChain(OrtEnvironment.getEnvironment(), config(), segments, context(options));
+  }
+
+  private int context(RuntimeOptions options) {
+    int context = options.maxContext() == 0 ? manifest.maxContext() : options.maxContext();
+    if (context > manifest.maxContext()) {
+      throw new IllegalArgumentException(
+          "context " + context + " exceeds the compiled maximum of " + manifest.maxContext());
+    }
+    return context;
+  }
+
+  private List<Segment> openSegments(int from, int to, boolean embedding, boolean head, WeightFormat format,
+      RuntimeOptions options) {
     if (from < 0 || to > config().nLayers() || from > to) {
       throw new IllegalArgumentException("cut outside 0.." + config().nLayers());
     }
@@ -116,11 +140,7 @@ public final class CompiledModel {
         .orElseThrow(() -> new IllegalArgumentException("compiled model " + dir + " has no " + format
             + " segments for layers [" + from + "," + to + ")" + (embedding ? " with the embedding" : "")
             + (head ? " with the head" : "") + "; recompile with --per-layer or this cut"));
-    int context = options.maxContext() == 0 ? manifest.maxContext() : options.maxContext();
-    if (context > manifest.maxContext()) {
-      throw new IllegalArgumentException(
-          "context " + context + " exceeds the compiled maximum of " + manifest.maxContext());
-    }
+    context(options);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     List<Segment> segments = new ArrayList<>();
     try {
@@ -133,7 +153,7 @@ public final class CompiledModel {
       segments.forEach(Segment::close);
       throw ex;
     }
-    return new SegmentChain(env, config(), segments, context);
+    return segments;
   }
 
   private static void verify(Path file, String expected) {

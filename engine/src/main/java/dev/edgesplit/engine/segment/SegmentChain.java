@@ -86,6 +86,9 @@ public final class SegmentChain implements AutoCloseable {
     if (!takesTokens()) {
       throw new IllegalStateException("this chain starts at layer " + firstLayer() + " and takes hidden states");
     }
+    if (tokens.length == 1) {
+      return copy(decodeToken(state, tokens[0]));
+    }
     long[] ids = new long[tokens.length];
     for (int i = 0; i < tokens.length; i++) {
       if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
@@ -109,7 +112,75 @@ public final class SegmentChain implements AutoCloseable {
       throw new IllegalArgumentException(
           "hidden states hold " + hidden.length + " values, expected " + seqLen + " x " + config.dim());
     }
+    if (seqLen == 1) {
+      return copy(decodeHidden(state, FloatBuffer.wrap(hidden)));
+    }
     return run(state, seqLen, (first) -> hiddenTensor(hidden, seqLen));
+  }
+
+  /**
+   * One token at the next position, without allocating: the result is a view of a buffer this state
+   * reuses, valid until its next step.
+   *
+   * @return hidden states {@code [dim]} or logits {@code [vocab]}
+   */
+  public FloatBuffer decodeToken(ChainState state, int token) {
+    if (!takesTokens()) {
+      throw new IllegalStateException("this chain starts at layer " + firstLayer() + " and takes hidden states");
+    }
+    if (token < 0 || token >= config.vocabSize()) {
+      throw new IllegalArgumentException("token id " + token + " outside the vocabulary of " + config.vocabSize());
+    }
+    DecodeBindings b = bindings(state);
+    b.set(state.position(), token);
+    return step(state, b);
+  }
+
+  /**
+   * One position of hidden states {@code [dim]} (read from the buffer's position) at the next position,
+   * without allocating; the result is a view valid until the state's next step.
+   */
+  public FloatBuffer decodeHidden(ChainState state, FloatBuffer hidden) {
+    if (takesTokens()) {
+      throw new IllegalStateException("this chain starts with the embedding and takes token ids");
+    }
+    if (hidden.remaining() != config.dim()) {
+      throw new IllegalArgumentException(
+          "hidden states hold " + hidden.remaining() + " values, expected " + config.dim());
+    }
+    DecodeBindings b = bindings(state);
+    b.set(state.position(), 0);
+    b.hiddenIn().clear();
+    b.hiddenIn().put(hidden.duplicate());
+    return step(state, b);
+  }
+
+  private DecodeBindings bindings(ChainState state) {
+    if (state.position() + 1 > maxContext) {
+      throw new ContextOverflowException(state.position(), 1, maxContext);
+    }
+    if (state.decode() == null) {
+      state.decode(new DecodeBindings(env, segments, state, config.dim(), config.vocabSize()));
+    }
+    return state.decode();
+  }
+
+  private FloatBuffer step(ChainState state, DecodeBindings b) {
+    try {
+      for (int i = 0; i < segments.size(); i++) {
+        segments.get(i).session().run(b.inputs(i), b.pinned(i)).close();
+      }
+    } catch (OrtException e) {
+      throw new EngineException("decode step failed at position " + state.position() + ": " + e.getMessage(), e);
+    }
+    state.advance(1);
+    return b.output();
+  }
+
+  private static float[] copy(FloatBuffer buffer) {
+    float[] out = new float[buffer.remaining()];
+    buffer.get(out);
+    return out;
   }
 
   private float[] run(ChainState state, int seqLen, FirstInput firstInput) {

@@ -50,18 +50,18 @@ public final class SegmentWriter {
     g.metadata("edgesplit.segment", spec.toString()).metadata("edgesplit.model", model.fingerprint());
     String x;
     if (spec.embedding()) {
-      g.input(SegmentIo.INPUT_IDS, INT64, 1L, "seq");
+      g.input(SegmentIo.INPUT_IDS, INT64, "batch", "seq");
       String table = initializer(g, model.tensor("tok_embeddings"));
       x = g.node("Gather", table, SegmentIo.INPUT_IDS).attr("axis", 0L).out("embedded");
     } else {
-      g.input(SegmentIo.HIDDEN_IN, FLOAT, 1L, "seq", (long) cfg.dim());
+      g.input(SegmentIo.HIDDEN_IN, FLOAT, "batch", "seq", (long) cfg.dim());
       x = SegmentIo.HIDDEN_IN;
     }
     if (spec.layers() > 0) {
       if (!useFusedRotary()) {
-        g.input(SegmentIo.POSITION_IDS, INT64, 1L, "seq");
+        g.input(SegmentIo.POSITION_IDS, INT64, "batch", "seq");
       }
-      g.input(SegmentIo.SEQLENS_K, INT32, 1L);
+      g.input(SegmentIo.SEQLENS_K, INT32, "batch");
       g.input(SegmentIo.TOTAL_SEQUENCE_LENGTH, INT32);
       float[][] rope = ropeCaches();
       g.floats("rope_cos", rope[0], options.maxContext(), cfg.headSize() / 2);
@@ -81,10 +81,10 @@ public final class SegmentWriter {
       } else {
         matMulNBits(g, norm, lmHead, "lm_head", spec.weights(), SegmentIo.LOGITS);
       }
-      g.output(SegmentIo.LOGITS, FLOAT, 1L, (long) cfg.vocabSize());
+      g.output(SegmentIo.LOGITS, FLOAT, "batch", (long) cfg.vocabSize());
     } else {
       g.node("Identity", x).out(SegmentIo.HIDDEN_OUT);
-      g.output(SegmentIo.HIDDEN_OUT, FLOAT, 1L, "seq", (long) cfg.dim());
+      g.output(SegmentIo.HIDDEN_OUT, FLOAT, "batch", "seq", (long) cfg.dim());
     }
     return g;
   }
@@ -107,7 +107,8 @@ public final class SegmentWriter {
     }
     String pastK = SegmentIo.pastKey(layer);
     String pastV = SegmentIo.pastValue(layer);
-    Object[] kvDims = {1L, (long) cfg.nKvHeads(), "max_context", (long) cfg.headSize()};
+    // Batch > 1 only for decode steps (one position per row); prefill runs one sequence at a time.
+    Object[] kvDims = {"batch", (long) cfg.nKvHeads(), "max_context", (long) cfg.headSize()};
     g.input(pastK, FLOAT, kvDims).input(pastV, FLOAT, kvDims);
     String[] gqaInputs = fused
         ? new String[] {q, k, v, pastK, pastV, SegmentIo.SEQLENS_K, SegmentIo.TOTAL_SEQUENCE_LENGTH, "rope_cos", "rope_sin"}

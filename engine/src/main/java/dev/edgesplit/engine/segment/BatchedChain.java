@@ -1,0 +1,323 @@
+package dev.edgesplit.engine.segment;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import dev.edgesplit.engine.ContextOverflowException;
+import dev.edgesplit.engine.EngineException;
+import dev.edgesplit.engine.model.ModelConfig;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A chain that takes hidden states and serves many sessions from one pool of KV-cache slots, so that the
+ * decode steps of concurrent sessions run as one batched ONNX Runtime run: the weights are read once for
+ * the whole batch. Slot {@code s} of every layer's cache is row {@code s} of a {@code [maxBatch, nKvHeads,
+ * maxContext, headSize]} buffer; a batch of the first {@code b} slots is a view of its prefix, a single slot
+ * (for prefill) a view of its row. Slots are handed out lowest first so batches stay dense; free slots inside
+ * a batch run as padding rows with length 0.
+ *
+ * <p>Not thread-safe: one thread (the worker's batcher) makes every call.
+ */
+public final class BatchedChain implements AutoCloseable {
+
+  private final OrtEnvironment env;
+  private final ModelConfig config;
+  private final List<Segment> segments;
+  private final int maxBatch;
+  private final int maxContext;
+  private final long slotFloats;
+  private final Map<Integer, ByteBuffer> kv = new HashMap<>(); // per layer and K/V: all slots
+  private final Deque<Integer> free = new ArrayDeque<>();
+  private final int[] positions;
+  private final boolean[] used;
+  private final BatchBuffers buffers;
+  private final Map<Integer, Binding> bindings = new HashMap<>(); // by batch size
+  private final Map<Integer, Binding> slotBindings = new HashMap<>(); // by slot, for prefill
+
+  BatchedChain(OrtEnvironment env, ModelConfig config, List<Segment> segments, int maxBatch, int maxContext) {
+    if (segments.get(0).spec().embedding()) {
+      throw new IllegalArgumentException("a batched chain takes hidden states (cloud side)");
+    }
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("maxBatch must be >= 1");
+    }
+    this.env = env;
+    this.config = config;
+    this.segments = List.copyOf(segments);
+    this.maxBatch = maxBatch;
+    this.maxContext = maxContext;
+    this.slotFloats = (long) config.nKvHeads() * maxContext * config.headSize();
+    long layerBytes = slotFloats * Float.BYTES * maxBatch;
+    if (layerBytes > Integer.MAX_VALUE) {
+      throw new EngineException("KV pool of " + layerBytes + " bytes per layer is too large; lower batch or context");
+    }
+    for (Segment s : segments) {
+      for (int layer = s.spec().firstLayer(); layer < s.spec().endLayer(); layer++) {
+        kv.put(2 * layer, direct(layerBytes));
+        kv.put(2 * layer + 1, direct(layerBytes));
+      }
+    }
+    for (int s = 0; s < maxBatch; s++) {
+      free.add(s);
+    }
+    this.positions = new int[maxBatch];
+    this.used = new boolean[maxBatch];
+    this.buffers = new BatchBuffers(maxBatch, config, segments);
+  }
+
+  /** First layer the chain runs (the cut). */
+  public int firstLayer() {
+    return segments.get(0).spec().firstLayer();
+  }
+
+  public int maxBatch() {
+    return maxBatch;
+  }
+
+  public int maxContext() {
+    return maxContext;
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** KV bytes of one slot (one session) across this chain's layers. */
+  public long slotBytes() {
+    return slotFloats * Float.BYTES * 2 * (kv.size() / 2);
+  }
+
+  public int freeSlots() {
+    return free.size();
+  }
+
+  /** A free slot with an empty cache, or -1 when all are taken. */
+  public int acquire() {
+    if (free.isEmpty()) {
+      return -1;
+    }
+    int slot = free.stream().mapToInt(Integer::intValue).min().orElseThrow();
+    free.remove(slot);
+    used[slot] = true;
+    positions[slot] = 0;
+    return slot;
+  }
+
+  public void release(int slot) {
+    if (used[slot]) {
+      used[slot] = false;
+      free.add(slot);
+    }
+  }
+
+  public int position(int slot) {
+    return positions[slot];
+  }
+
+  /**
+   * Runs {@code seqLen} positions of one slot (a prefill, or a lone decode step).
+   *
+   * @return logits {@code [vocab]} of the last position
+   */
+  public float[] forward(int slot, float[] hidden, int seqLen) {
+    checkSlot(slot);
+    if (positions[slot] + seqLen > maxContext) {
+      throw new ContextOverflowException(positions[slot], seqLen, maxContext);
+    }
+    try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(hidden), new long[] {1, seqLen, config.dim()});
+        OnnxTensor seq = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {positions[slot] + seqLen - 1}), new long[] {1});
+        OnnxTensor total = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {positions[slot] + seqLen}), new long[] {});
+        OnnxTensor pos = OnnxTensor.createTensor(env, LongBuffer.wrap(range(positions[slot], seqLen)), new long[] {1, seqLen})) {
+      Binding b = slotBindings.computeIfAbsent(slot, s -> bind(s, 1));
+      OnnxTensor x = in;
+      float[] out = null;
+      for (int i = 0; i < segments.size(); i++) {
+        Segment seg = segments.get(i);
+        Map<String, OnnxTensorLike> inputs = new HashMap<>(b.kvInputs.get(i));
+        inputs.put(SegmentIo.HIDDEN_IN, x);
+        putSteps(seg, inputs, seq, total, pos);
+        try (var result = seg.session().run(inputs, seg.mainOutput(), b.kvOutputs.get(i))) {
+          FloatBuffer fb = ((OnnxTensor) result.get(seg.mainOutput().iterator().next()).orElseThrow()).getFloatBuffer();
+          out = new float[fb.remaining()];
+          fb.get(out);
+        }
+        if (i + 1 < segments.size()) {
+          x.close();
+          x = OnnxTensor.createTensor(env, FloatBuffer.wrap(out), new long[] {1, seqLen, config.dim()});
+        }
+      }
+      positions[slot] += seqLen;
+      return out;
+    } catch (OrtException e) {
+      throw new EngineException("batched chain run failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * One decode step for each of {@code slots} (distinct, taken), hidden states {@code hidden[i]} of
+   * {@code [dim]} each, in one run.
+   *
+   * @return logits {@code [vocab]} per slot, in the order given
+   */
+  public float[][] decode(int[] slots, float[][] hidden) {
+    int batch = 0;
+    for (int s : slots) {
+      checkSlot(s);
+      if (positions[s] + 1 > maxContext) {
+        throw new ContextOverflowException(positions[s], 1, maxContext);
+      }
+      batch = Math.max(batch, s + 1);
+    }
+    int dim = config.dim();
+    buffers.clear(batch);
+    int maxTotal = 1;
+    for (int i = 0; i < slots.length; i++) {
+      int s = slots[i];
+      buffers.hidden.position(s * dim);
+      buffers.hidden.put(hidden[i], 0, dim);
+      buffers.seqlens.put(s, positions[s]);
+      buffers.positions.put(s, positions[s]);
+      maxTotal = Math.max(maxTotal, positions[s] + 1);
+    }
+    buffers.total.put(0, maxTotal);
+    Binding b = bindings.computeIfAbsent(batch, n -> bind(0, n));
+    try {
+      for (int i = 0; i < segments.size(); i++) {
+        segments.get(i).session().run(b.inputs.get(i), b.outputs.get(i)).close();
+      }
+    } catch (OrtException e) {
+      throw new EngineException("batched decode of " + slots.length + " sessions failed: " + e.getMessage(), e);
+    }
+    float[][] out = new float[slots.length][config.vocabSize()];
+    FloatBuffer logits = buffers.logits();
+    for (int i = 0; i < slots.length; i++) {
+      logits.position(slots[i] * config.vocabSize());
+      logits.get(out[i]);
+      positions[slots[i]]++;
+    }
+    return out;
+  }
+
+  private void checkSlot(int slot) {
+    if (slot < 0 || slot >= maxBatch || !used[slot]) {
+      throw new IllegalArgumentException("slot " + slot + " is not taken");
+    }
+  }
+
+  private static void putSteps(Segment seg, Map<String, OnnxTensorLike> inputs, OnnxTensor seq, OnnxTensor total,
+      OnnxTensor pos) {
+    if (seg.spec().layers() > 0) {
+      inputs.put(SegmentIo.SEQLENS_K, seq);
+      inputs.put(SegmentIo.TOTAL_SEQUENCE_LENGTH, total);
+      if (seg.takesPositionIds()) {
+        inputs.put(SegmentIo.POSITION_IDS, pos);
+      }
+    }
+  }
+
+  /** Tensors over slots {@code [first, first + count)}: KV views, and for batches from 0 the step buffers. */
+  private Binding bind(int first, int count) {
+    Binding b = new Binding();
+    try {
+      long[] kvShape = {count, config.nKvHeads(), maxContext, config.headSize()};
+      OnnxTensor previous = null;
+      for (int i = 0; i < segments.size(); i++) {
+        Segment seg = segments.get(i);
+        Map<String, OnnxTensorLike> kvIn = new HashMap<>();
+        Map<String, OnnxValue> kvOut = new HashMap<>();
+        for (int layer = seg.spec().firstLayer(); layer < seg.spec().endLayer(); layer++) {
+          OnnxTensor k = b.own(OnnxTensor.createTensor(env, view(kv.get(2 * layer), first, count), kvShape));
+          OnnxTensor v = b.own(OnnxTensor.createTensor(env, view(kv.get(2 * layer + 1), first, count), kvShape));
+          kvIn.put(SegmentIo.pastKey(layer), k);
+          kvIn.put(SegmentIo.pastValue(layer), v);
+          kvOut.put(SegmentIo.presentKey(layer), k);
+          kvOut.put(SegmentIo.presentValue(layer), v);
+        }
+        b.kvInputs.add(kvIn);
+        b.kvOutputs.add(kvOut);
+        if (first == 0 && count <= maxBatch) {
+          Map<String, OnnxTensorLike> in = new HashMap<>(kvIn);
+          OnnxTensor x = previous != null ? previous
+              : b.own(OnnxTensor.createTensor(env, buffers.hidden(count), new long[] {count, 1, config.dim()}));
+          in.put(SegmentIo.HIDDEN_IN, x);
+          putSteps(seg, in,
+              b.own(OnnxTensor.createTensor(env, buffers.seqlens(count), new long[] {count})),
+              b.own(OnnxTensor.createTensor(env, buffers.total, new long[] {})),
+              b.own(OnnxTensor.createTensor(env, buffers.positions(count), new long[] {count, 1})));
+          Map<String, OnnxValue> out = new HashMap<>(kvOut);
+          boolean head = seg.spec().head();
+          OnnxTensor y = b.own(OnnxTensor.createTensor(env, buffers.output(i, count),
+              head ? new long[] {count, config.vocabSize()} : new long[] {count, 1, config.dim()}));
+          out.put(head ? SegmentIo.LOGITS : SegmentIo.HIDDEN_OUT, y);
+          b.inputs.add(in);
+          b.outputs.add(out);
+          previous = y;
+        }
+      }
+      return b;
+    } catch (OrtException e) {
+      b.close();
+      throw new EngineException("cannot bind a batch of " + count, e);
+    }
+  }
+
+  private FloatBuffer view(ByteBuffer all, int first, int count) {
+    ByteBuffer d = all.duplicate().order(ByteOrder.nativeOrder());
+    d.position((int) (first * slotFloats * Float.BYTES));
+    d.limit((int) ((first + count) * slotFloats * Float.BYTES));
+    return d.slice().order(ByteOrder.nativeOrder()).asFloatBuffer();
+  }
+
+  private static ByteBuffer direct(long bytes) {
+    return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+  }
+
+  private static long[] range(int from, int count) {
+    long[] r = new long[count];
+    for (int i = 0; i < count; i++) {
+      r[i] = from + i;
+    }
+    return r;
+  }
+
+  @Override
+  public void close() {
+    bindings.values().forEach(Binding::close);
+    slotBindings.values().forEach(Binding::close);
+    bindings.clear();
+    slotBindings.clear();
+    segments.forEach(Segment::close);
+  }
+
+  /** The tensors of one batch size or one slot. */
+  private static final class Binding implements AutoCloseable {
+    final List<Map<String, OnnxTensorLike>> kvInputs = new ArrayList<>();
+    final List<Map<String, OnnxValue>> kvOutputs = new ArrayList<>();
+    final List<Map<String, OnnxTensorLike>> inputs = new ArrayList<>();
+    final List<Map<String, OnnxValue>> outputs = new ArrayList<>();
+    private final List<OnnxTensor> owned = new ArrayList<>();
+
+    OnnxTensor own(OnnxTensor t) {
+      owned.add(t);
+      return t;
+    }
+
+    @Override
+    public void close() {
+      owned.forEach(OnnxTensor::close);
+      owned.clear();
+    }
+  }
+}

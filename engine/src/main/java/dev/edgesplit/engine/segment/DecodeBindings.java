@@ -1,0 +1,115 @@
+package dev.edgesplit.engine.segment;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import dev.edgesplit.engine.EngineException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one session's single-position steps feed to and take from ONNX Runtime, allocated once: the
+ * small inputs live in direct buffers that are rewritten in place, and each segment's output is pinned to a
+ * tensor that the next segment reads as its input. A decode step therefore allocates nothing of its own.
+ */
+final class DecodeBindings implements AutoCloseable {
+
+  private final LongBuffer ids;       // [1, 1]
+  private final LongBuffer positions; // [1, 1]
+  private final IntBuffer seqlensK;   // [1]
+  private final IntBuffer total;      // []
+  private final FloatBuffer hiddenIn; // [1, 1, d] when the chain takes hidden states
+  private final FloatBuffer output;   // [1, 1, d] hidden or [1, vocab] logits of the last segment
+  private final List<Map<String, OnnxTensorLike>> inputs = new ArrayList<>();
+  private final List<Map<String, OnnxValue>> pinned = new ArrayList<>();
+  private final List<OnnxTensor> owned = new ArrayList<>();
+
+  DecodeBindings(OrtEnvironment env, List<Segment> segments, ChainState state, int dim, int vocab) {
+    try {
+      ids = direct(8).asLongBuffer();
+      positions = direct(8).asLongBuffer();
+      seqlensK = direct(4).asIntBuffer();
+      total = direct(4).asIntBuffer();
+      hiddenIn = direct(dim * 4).asFloatBuffer();
+      OnnxTensor idsT = own(OnnxTensor.createTensor(env, ids, new long[] {1, 1}));
+      OnnxTensor posT = own(OnnxTensor.createTensor(env, positions, new long[] {1, 1}));
+      OnnxTensor seqT = own(OnnxTensor.createTensor(env, seqlensK, new long[] {1}));
+      OnnxTensor totalT = own(OnnxTensor.createTensor(env, total, new long[] {}));
+      OnnxTensor previous = own(OnnxTensor.createTensor(env, hiddenIn, new long[] {1, 1, dim}));
+      FloatBuffer last = null;
+      for (int i = 0; i < segments.size(); i++) {
+        Segment seg = segments.get(i);
+        Map<String, OnnxTensorLike> in = new HashMap<>(state.cache(i).inputs());
+        in.put(seg.spec().embedding() ? SegmentIo.INPUT_IDS : SegmentIo.HIDDEN_IN, seg.spec().embedding() ? idsT : previous);
+        if (seg.spec().layers() > 0) {
+          in.put(SegmentIo.SEQLENS_K, seqT);
+          in.put(SegmentIo.TOTAL_SEQUENCE_LENGTH, totalT);
+          if (seg.takesPositionIds()) {
+            in.put(SegmentIo.POSITION_IDS, posT);
+          }
+        }
+        boolean head = seg.spec().head();
+        last = direct((head ? vocab : dim) * 4).asFloatBuffer();
+        OnnxTensor out = own(OnnxTensor.createTensor(env, last, head ? new long[] {1, vocab} : new long[] {1, 1, dim}));
+        Map<String, OnnxValue> pin = new HashMap<>(state.cache(i).pinnedOutputs());
+        pin.put(head ? SegmentIo.LOGITS : SegmentIo.HIDDEN_OUT, out);
+        inputs.add(in);
+        pinned.add(pin);
+        previous = out;
+      }
+      output = last;
+    } catch (OrtException e) {
+      close();
+      throw new EngineException("cannot bind decode tensors", e);
+    }
+  }
+
+  private static ByteBuffer direct(int bytes) {
+    return ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+  }
+
+  private OnnxTensor own(OnnxTensor t) {
+    owned.add(t);
+    return t;
+  }
+
+  /** Writes the step's position (and token id) into the bound input buffers. */
+  void set(int position, int token) {
+    ids.put(0, token);
+    positions.put(0, position);
+    seqlensK.put(0, position);
+    total.put(0, position + 1);
+  }
+
+  FloatBuffer hiddenIn() {
+    return hiddenIn;
+  }
+
+  Map<String, OnnxTensorLike> inputs(int segment) {
+    return inputs.get(segment);
+  }
+
+  Map<String, OnnxValue> pinned(int segment) {
+    return pinned.get(segment);
+  }
+
+  /** The last segment's output after a step; valid until the next step. */
+  FloatBuffer output() {
+    return output.duplicate().rewind();
+  }
+
+  @Override
+  public void close() {
+    owned.forEach(OnnxTensor::close);
+    owned.clear();
+  }
+}
