@@ -72,6 +72,8 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
     synchronized (this) {
       chain = chain(cut);
       users.merge(cut, 1, Integer::sum);
+      // Only now that this cut has a user may others be evicted (never the one just opened).
+      evictIdle();
     }
     try {
       return new State(chain.newState(), cut, this);
@@ -123,7 +125,6 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
     if (c == null) {
       c = model.openCloud(cut, runtime);
       chains.put(cut, c);
-      evictIdle();
     }
     return c;
   }

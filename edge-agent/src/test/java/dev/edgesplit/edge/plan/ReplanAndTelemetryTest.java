@@ -272,6 +272,29 @@ class ReplanAndTelemetryTest {
     }
   }
 
+  @Test
+  void perLayerCloud_servesEveryCut_keepsChainsInUse_andClosesIdleOnesBeyondItsLimit() {
+    List<dev.edgesplit.cloud.compute.ComputeState> open = new java.util.ArrayList<>();
+    try {
+      for (int cut = 0; cut <= 5; cut++) {
+        open.add(compute.newState(cut));
+      }
+      // Six cuts in use at once: none may be evicted under a live state.
+      for (int cut = 0; cut <= 5; cut++) {
+        assertThat(compute.forward(open.get(cut), new float[64], 1)).hasSize(512);
+      }
+    } finally {
+      open.forEach(dev.edgesplit.cloud.compute.ComputeState::close);
+    }
+    // All idle now: opening them again one at a time works, evicting idle chains as it goes.
+    for (int cut = 5; cut >= 0; cut--) {
+      try (dev.edgesplit.cloud.compute.ComputeState s = compute.newState(cut)) {
+        assertThat(compute.forward(s, new float[64], 1)).hasSize(512);
+      }
+    }
+    assertThat(compute.servesCut(6)).isFalse();
+  }
+
   private static GenerationSummary generate(int tokens) {
     GenerateRequest request = GenerateRequest.newBuilder().setText("Once upon a time").setMaxNewTokens(tokens)
         .setSampling(SamplingParams.newBuilder().setTemperature(0)).build();
