@@ -8,6 +8,7 @@ import dev.edgesplit.engine.energy.MeterChoice;
 import dev.edgesplit.engine.energy.ProbeOptions;
 import dev.edgesplit.engine.link.LinkEstimate;
 import dev.edgesplit.engine.link.LinkEstimator;
+import dev.edgesplit.engine.link.TransferSample;
 import dev.edgesplit.engine.profile.ProfileSettings;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
@@ -152,7 +153,7 @@ final class PlanCommand implements Callable<Integer> {
         WireDType w = wireType();
         int element = (int) (w.bytesPerToken(compiled.config().dim()) / compiled.config().dim());
         List<Integer> sizes = LinkProber.activationSizes(compiled.config().dim(), Math.max(1, element), 1 << 20);
-        link = LinkEstimator.fit(new LinkProber(channel, Duration.ofSeconds(30)).probe(sizes, 5));
+        link = anchoredAtDecodeSize(new LinkProber(channel, Duration.ofSeconds(30)).probe(sizes, 5));
         outw.printf(Locale.ROOT, "link: probed with frames of %s bytes: RTT %.3f ms, %.3f Mbit/s%n", sizes,
             link.rttMillis(), link.bandwidthBitsPerSecond() / 1e6);
       }
@@ -206,6 +207,23 @@ final class PlanCommand implements Callable<Integer> {
     }
     Files.write(out.resolve("measured.csv"), csv, StandardCharsets.UTF_8);
     outw.printf("wrote %s%n", out.resolve("measured.csv"));
+  }
+
+  /**
+   * The least-squares fit, with its RTT raised, when needed, so that the smallest (decode-size) frame's median
+   * time is predicted exactly. A token-bucket shaper lets small frames through at line rate while large ones pay
+   * the shaped rate, so the line through all sizes can cross zero below the RTT; per-token latency depends on
+   * the small frame, so the line is anchored there.
+   */
+  static LinkEstimate anchoredAtDecodeSize(List<TransferSample> samples) {
+    LinkEstimate fit = LinkEstimator.fit(samples);
+    long smallest = samples.stream().mapToLong(TransferSample::bytes).min().orElseThrow();
+    double[] times = samples.stream().filter(t -> t.bytes() == smallest).mapToDouble(t -> t.seconds() * 1000)
+        .sorted().toArray();
+    double median = times.length % 2 == 1 ? times[times.length / 2]
+        : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+    double rtt = Math.max(fit.rttMillis(), median - fit.transferMillis(smallest));
+    return new LinkEstimate(rtt, fit.bandwidthBitsPerSecond(), fit.samples());
   }
 
   private WireDType wireType() {
