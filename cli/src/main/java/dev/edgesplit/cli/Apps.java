@@ -14,12 +14,17 @@ final class Apps {
    * {@code --model} (compiled on first use) when given, else the config's {@code model.dir}, else the default
    * model; compiled for {@code cut}.
    */
-  static CompiledModel compiledModel(CommandSpec spec, ModelOptions model, Path configuredDir, int cut)
+  static CompiledModel compiledModel(CommandSpec spec, ModelOptions model, Path configuredDir, Integer cut)
       throws IOException {
     if (model.model == null && configuredDir != null) {
       return CompiledModel.load(configuredDir);
     }
     return new ModelSource(spec.commandLine().getErr()).compiled(model, cut);
+  }
+
+  /** {@code resource} as an AutoCloseable for try-with-resources; null (a disabled endpoint) closes nothing. */
+  static AutoCloseable closeable(AutoCloseable resource) {
+    return resource == null ? () -> { } : resource;
   }
 
   /** One shutdown hook per app: close (drain, then stop) when the JVM is asked to exit. */

@@ -3,14 +3,25 @@ package dev.edgesplit.cli;
 import dev.edgesplit.cloud.CloudWorker;
 import dev.edgesplit.cloud.compute.BatchingCloudCompute;
 import dev.edgesplit.cloud.compute.ChainCloudCompute;
-import dev.edgesplit.cloud.compute.CloudCompute;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
-import dev.edgesplit.cloud.energy.StepEnergy;
-import dev.edgesplit.engine.segment.BatchedChain;
+import dev.edgesplit.cloud.compute.CloudCompute;
+import dev.edgesplit.cloud.compute.PerLayerCloudCompute;
+import dev.edgesplit.cloud.energy.MeteredStepEnergy;
+import dev.edgesplit.cloud.metrics.CloudEnergyLogListener;
+import dev.edgesplit.cloud.metrics.CloudMetrics;
+import dev.edgesplit.cloud.metrics.CloudStepListener;
+import dev.edgesplit.engine.energy.EnergyLog;
+import dev.edgesplit.engine.energy.EnergyMeter;
+import dev.edgesplit.engine.energy.EnergyMeters;
+import dev.edgesplit.engine.energy.MeterChoice;
+import dev.edgesplit.engine.energy.ProbeOptions;
+import dev.edgesplit.engine.metrics.MetricsHttpServer;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
-import dev.edgesplit.engine.segment.SegmentChain;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -37,8 +48,13 @@ final class CloudCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address (default 127.0.0.1:50052).")
   String listen;
 
+  @Option(names = "--any-cut", description = "Compile per layer and serve whatever cut each edge asks for "
+      + "(edges that re-plan need this).")
+  boolean anyCut;
+
   @Option(names = "--batch", paramLabel = "N", defaultValue = "16",
-      description = "Sessions whose decode steps run as one batch (KV slots); 1 = no batching (default: ${DEFAULT-VALUE}).")
+      description = "Sessions whose decode steps run as one batch (KV slots) for a fixed cut; 1 = no batching "
+          + "(default: ${DEFAULT-VALUE}).")
   int batch;
 
   @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve TLS with this certificate chain (tls.cert).")
@@ -77,37 +93,49 @@ final class CloudCommand implements Callable<Integer> {
       overrides.put("insecure", "true");
     }
     CloudConfig base = CloudConfig.load(config, System.getenv(), overrides);
-    CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), base.cut());
+    CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), anyCut ? null : base.cut());
     overrides.put("model.dir", compiled.directory().toString());
+    boolean batching = batch > 1 && compiled.manifest().cut() != null;
+    if (batching) {
+      // Step threads block while their step waits for its batch: enough of them to fill one.
+      overrides.putIfAbsent("runtime.step_threads", String.valueOf(Math.max(base.runtime().stepThreads(), batch + 2)));
+    }
     CloudConfig cfg = CloudConfig.load(config, System.getenv(), overrides);
     RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
-    if (batch > 1) {
-      // Step threads block while their step waits for its batch: enough of them to fill one.
-      overrides.putIfAbsent("runtime.step_threads", String.valueOf(Math.max(cfg.runtime().stepThreads(), batch + 2)));
-      cfg = CloudConfig.load(config, System.getenv(), overrides);
-      try (BatchedChain chain = compiled.openCloudBatched(cfg.cut(), runtime, batch);
-          BatchingCloudCompute compute = new BatchingCloudCompute(chain, compiled.fingerprint())) {
-        serve(cfg, compiled, compute, "batches of up to " + batch);
-      }
-    } else {
-      try (SegmentChain chain = compiled.openCloud(cfg.cut(), runtime)) {
-        serve(cfg, compiled, new ChainCloudCompute(chain, compiled.fingerprint()), "no batching");
+    AtomicReference<CloudWorker> running = new AtomicReference<>();
+    MeterChoice meterChoice = EnergyMeters.probe(Path.of("/sys"), ProbeOptions.defaults());
+    try (EnergyMeter meter = meterChoice.meter();
+        AutoCloseable compute = compiled.manifest().cut() == null
+            ? new PerLayerCloudCompute(compiled, runtime, cfg.cut())
+            : batching
+                ? BatchingCloudCompute.owning(compiled.openCloudBatched(cfg.cut(), runtime, batch), compiled.fingerprint())
+                : new ChainCloudCompute.Owning(compiled.openCloud(cfg.cut(), runtime), compiled.fingerprint())) {
+      CloudMetrics metrics = new CloudMetrics(cfg::cut,
+          () -> running.get() == null || running.get().sessions() == null ? 0
+              : running.get().sessions().activeSessions(),
+          () -> running.get() == null || running.get().sessions() == null ? 0
+              : running.get().sessions().reservedBytes(), Optional.of(meter));
+      CloudStepListener listener = CloudStepListener.all(List.of(metrics, new CloudEnergyLogListener(new EnergyLog())));
+      try (CloudWorker worker = new CloudWorker(cfg, (CloudCompute) compute, new EngineSamplerFactory(),
+              new MeteredStepEnergy(meter), listener);
+          AutoCloseable http = Apps.closeable(MetricsHttpServer.startIfEnabled(cfg.metricsListen(), metrics::scrape))) {
+        running.set(worker);
+        worker.start();
+        Apps.closeOnShutdown(worker);
+        serve(worker, cfg, compiled, meter, batching ? "batches of up to " + batch : "no batching");
       }
     }
     return 0;
   }
 
-  private void serve(CloudConfig cfg, CompiledModel compiled, CloudCompute compute, String batching)
-      throws InterruptedException {
-    try (CloudWorker worker = new CloudWorker(cfg, compute, new EngineSamplerFactory(), StepEnergy.none())) {
-      worker.start();
-      Apps.closeOnShutdown(worker);
-      spec.commandLine().getOut().printf("cloud worker serving layers [%d,%d) + head of %s on %s:%d (%s)%n",
-          cfg.cut(), compiled.config().nLayers(), compiled.config().architecture(), cfg.listen().host(),
-          worker.port(), batching);
-      spec.commandLine().getOut().flush();
-      worker.blockUntilShutdown();
-    }
+  private void serve(CloudWorker worker, CloudConfig cfg, CompiledModel compiled, EnergyMeter meter,
+      String batching) throws InterruptedException {
+    spec.commandLine().getOut().printf("cloud worker serving layers [%d,%d) + head of %s on %s:%d (%s)%n",
+        cfg.cut(), compiled.config().nLayers(), compiled.config().architecture(), cfg.listen().host(), worker.port(),
+        batching);
+    spec.commandLine().getOut().printf("energy: %s; metrics: %s%n", meter.source().label(), cfg.metricsListen());
+    spec.commandLine().getOut().flush();
+    worker.blockUntilShutdown();
   }
 
   private static void put(Map<String, String> overrides, String key, Path value) {

@@ -2,11 +2,36 @@ package dev.edgesplit.cli;
 
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.edge.energy.MeteredStepEnergy;
+import dev.edgesplit.edge.generate.EdgeSlowdown;
+import dev.edgesplit.edge.generate.StepHooks;
+import dev.edgesplit.edge.generate.StepListener;
+import dev.edgesplit.edge.link.LinkProber;
+import dev.edgesplit.edge.metrics.EdgeMetrics;
+import dev.edgesplit.edge.metrics.EnergyLogListener;
+import dev.edgesplit.edge.plan.EdgeChains;
+import dev.edgesplit.edge.plan.ProfileBuilder;
+import dev.edgesplit.edge.plan.Replanner;
 import dev.edgesplit.edge.security.CloudChannels;
+import dev.edgesplit.engine.energy.EnergyLog;
+import dev.edgesplit.engine.energy.EnergyMeter;
+import dev.edgesplit.engine.energy.EnergyMeters;
+import dev.edgesplit.engine.energy.MeterChoice;
+import dev.edgesplit.engine.energy.ProbeOptions;
+import dev.edgesplit.engine.link.LinkEstimator;
+import dev.edgesplit.engine.metrics.MetricsHttpServer;
+import dev.edgesplit.engine.profile.ProfileSettings;
+import dev.edgesplit.partitioner.plan.LayerProfile;
+import dev.edgesplit.partitioner.plan.PlanConstraints;
+import dev.edgesplit.partitioner.plan.PlanGoal;
+import dev.edgesplit.partitioner.plan.WireDType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
-import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
@@ -79,6 +104,10 @@ final class EdgeCommand implements Callable<Integer> {
   @Option(names = "--insecure", description = "Allow a non-loopback --listen or --cloud without TLS (logged loudly).")
   boolean insecure;
 
+  @Option(names = "--replan", description = "Compile per layer, profile, probe the link, choose the cut by the "
+      + "plan (energy objective) and move it when the link or the edge's speed drifts (the worker needs --any-cut).")
+  boolean replan;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -100,21 +129,50 @@ final class EdgeCommand implements Callable<Integer> {
     }
     securityOverrides(overrides);
     EdgeConfig base = EdgeConfig.load(config, System.getenv(), overrides);
-    CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), base.cut());
+    CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), replan ? null : base.cut());
     overrides.put("model.dir", compiled.directory().toString());
     EdgeConfig cfg = EdgeConfig.load(config, System.getenv(), overrides);
     String target = cfg.cloud().target();
-    ManagedChannel channel = CloudChannels.open(cfg);
-    try (SegmentChain chain = compiled.openEdge(cfg.cut(),
-            new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext()));
-        EdgeAgent agent = new EdgeAgent(cfg, chain, compiled.fingerprint(),
-            Tokenizers.load(compiled.tokenizerFile(), compiled.config().vocabSize()), channel, StepEnergy.none())) {
-      agent.start();
-      Apps.closeOnShutdown(agent);
-      spec.commandLine().getOut().printf("edge agent running embedding + layers [0,%d) of %s on %s:%d, cloud %s%n",
-          cfg.cut(), compiled.config().architecture(), cfg.listen().host(), agent.port(), target);
-      spec.commandLine().getOut().flush();
-      agent.blockUntilShutdown();
+    // Replies only go into the waiting step's queue: run them on the event loop, saving a thread hop per token.
+    ManagedChannel channel = CloudChannels.builder(cfg).directExecutor().maxInboundMessageSize(8 << 20).build();
+    RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
+    MeterChoice meterChoice = EnergyMeters.probe(Path.of("/sys"), ProbeOptions.defaults());
+    AtomicReference<EdgeAgent> running = new AtomicReference<>();
+    try (EnergyMeter meter = meterChoice.meter();
+        EdgeChains chains = EdgeChains.perLayer(compiled, runtime)) {
+      LinkEstimator link = new LinkEstimator(0.2, 0.25);
+      link.calibrate(new LinkProber(channel, cfg.cloud().handshakeTimeout()).probe(LinkProber.activationSizes(
+          compiled.config().dim(), 2, 1 << 20), 5));
+      EdgeMetrics metrics = new EdgeMetrics(() -> running.get() == null ? cfg.cut() : running.get().cut(),
+          () -> Optional.of(link.current()), Optional.of(meter));
+      List<StepListener> listeners = new ArrayList<>(List.of(metrics, new EnergyLogListener(new EnergyLog())));
+      Replanner replanner = null;
+      if (replan) {
+        LayerProfile profile = new ProfileBuilder(compiled, runtime, meter, ProfileSettings.defaults())
+            .build(PlanCommand.deviceId(meter.source().kind(), runtime.intraOpThreads()), channel, false,
+                Duration.ofMinutes(5)).profile();
+        replanner = new Replanner(profile, WireDType.valueOf(cfg.cloud().hiddenDtype().name().substring(6)),
+            PlanConstraints.defaults(compiled.manifest().maxContext()), PlanGoal.energy(), link,
+            () -> running.get().cut(), k -> running.get().useCut(k), Replanner.Settings.defaults());
+        listeners.add(replanner);
+      }
+      try (EdgeAgent agent = new EdgeAgent(cfg, chains, compiled.fingerprint(),
+              Tokenizers.load(compiled.tokenizerFile(), compiled.config().vocabSize()), channel,
+              new StepHooks(new MeteredStepEnergy(meter), StepListener.all(listeners), EdgeSlowdown.none()));
+          AutoCloseable http = Apps.closeable(MetricsHttpServer.startIfEnabled(cfg.metricsListen(), metrics::scrape))) {
+        running.set(agent);
+        agent.start();
+        if (replanner != null) {
+          replanner.planNow("start");
+        }
+        Apps.closeOnShutdown(agent);
+        spec.commandLine().getOut().printf("edge agent running embedding + layers [0,%d) of %s on %s:%d, cloud %s%n",
+            agent.cut(), compiled.config().architecture(), cfg.listen().host(), agent.port(), target);
+        spec.commandLine().getOut().printf("energy: %s; link: %s; metrics: %s%n", meter.source().label(),
+            link.current(), cfg.metricsListen());
+        spec.commandLine().getOut().flush();
+        agent.blockUntilShutdown();
+      }
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

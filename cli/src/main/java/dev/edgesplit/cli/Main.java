@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
       EdgeCommand.class,
       GenerateCommand.class,
       HealthCommand.class,
+      PlanCommand.class,
+      dev.edgesplit.bench.BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

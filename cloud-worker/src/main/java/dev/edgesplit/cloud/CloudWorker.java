@@ -6,6 +6,7 @@ import dev.edgesplit.cloud.compute.SamplerFactory;
 import dev.edgesplit.cloud.compute.StepExecutor;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.cloud.energy.StepEnergy;
+import dev.edgesplit.cloud.metrics.CloudStepListener;
 import dev.edgesplit.cloud.rpc.CloudServiceImpl;
 import dev.edgesplit.cloud.rpc.WireLimits;
 import dev.edgesplit.cloud.security.ListenerSecurity;
@@ -37,6 +38,7 @@ public final class CloudWorker implements AutoCloseable {
   private final CloudCompute compute;
   private final SamplerFactory samplers;
   private final StepEnergy energy;
+  private final CloudStepListener listener;
   private final HealthStatusManager health = new HealthStatusManager();
   private SessionRegistry registry;
   private StepExecutor steps;
@@ -44,6 +46,13 @@ public final class CloudWorker implements AutoCloseable {
   private boolean closed;
 
   public CloudWorker(CloudConfig config, CloudCompute compute, SamplerFactory samplers, StepEnergy energy) {
+    this(config, compute, samplers, energy, CloudStepListener.NONE);
+  }
+
+  /** @param listener told about every step the worker runs (metrics, energy log) */
+  public CloudWorker(CloudConfig config, CloudCompute compute, SamplerFactory samplers, StepEnergy energy,
+      CloudStepListener listener) {
+    this.listener = listener;
     this.config = config;
     this.compute = compute;
     this.samplers = samplers;
@@ -67,7 +76,7 @@ public final class CloudWorker implements AutoCloseable {
     steps = new PooledStepExecutor(config.runtime().stepThreads(), config.runtime().stepQueue(),
         config.drainTimeout());
     CloudServiceImpl service = new CloudServiceImpl(compute, registry, steps, energy, limits,
-        Clock.systemUTC(), System::nanoTime);
+        Clock.systemUTC(), System::nanoTime, listener);
     try {
       server = NettyServerBuilder.forAddress(address, credentials)
           .maxInboundMessageSize(limits.maxInboundBytes())

@@ -3,6 +3,9 @@ package dev.edgesplit.edge;
 import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.edge.energy.StepEnergy;
 import dev.edgesplit.edge.generate.GenerationSettings;
+import dev.edgesplit.edge.generate.StepHooks;
+import dev.edgesplit.edge.plan.EdgeChains;
+import dev.edgesplit.edge.plan.Route;
 import dev.edgesplit.edge.generate.RequestValidator;
 import dev.edgesplit.edge.link.CloudLink;
 import dev.edgesplit.edge.rpc.EdgeServiceImpl;
@@ -26,7 +29,9 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,11 +50,13 @@ public final class EdgeAgent implements AutoCloseable {
   public static final int PROTOCOL_VERSION = 1;
 
   private final EdgeConfig config;
-  private final SegmentChain edge;
+  private final EdgeChains chains;
   private final String fingerprint;
   private final Tokenizer tokenizer;
   private final Channel cloud;
-  private final StepEnergy energy;
+  private final StepHooks hooks;
+  private final Map<Integer, CloudLink> links = new ConcurrentHashMap<>();
+  private volatile int cut;
   private final HealthStatusManager health = new HealthStatusManager();
   private ThreadPoolExecutor generations;
   private EdgeServiceImpl service;
@@ -62,12 +69,56 @@ public final class EdgeAgent implements AutoCloseable {
    */
   public EdgeAgent(EdgeConfig config, SegmentChain edge, String fingerprint, Tokenizer tokenizer, Channel cloud,
       StepEnergy energy) {
+    this(config, EdgeChains.fixed(edge), fingerprint, tokenizer, cloud, StepHooks.of(energy));
+  }
+
+  /**
+   * An agent that can move its cut while serving ({@link #useCut}) when {@code chains} is per-layer.
+   *
+   * @param chains the edge chains; starts at {@code config.cut()}. The caller closes them after this agent.
+   * @param hooks  energy, step listeners (metrics, energy log, re-planner) and the slowdown hook
+   */
+  public EdgeAgent(EdgeConfig config, EdgeChains chains, String fingerprint, Tokenizer tokenizer, Channel cloud,
+      StepHooks hooks) {
     this.config = config;
-    this.edge = edge;
+    this.chains = chains;
     this.fingerprint = fingerprint;
     this.tokenizer = tokenizer;
     this.cloud = cloud;
-    this.energy = energy;
+    this.hooks = hooks;
+    this.cut = config.cut();
+  }
+
+  /** The cut new generations use. */
+  public int cut() {
+    return cut;
+  }
+
+  /**
+   * Makes new generations run at {@code newCut} (opening its edge chain now); running ones finish on theirs.
+   *
+   * @throws IllegalArgumentException when the edge chains cannot serve that cut
+   */
+  public void useCut(int newCut) {
+    chains.chain(newCut);
+    if (newCut != cut) {
+      LOG.info("edge agent moves new generations from cut {} to cut {}", cut, newCut);
+    }
+    cut = newCut;
+  }
+
+  /** The route of a new generation: the current cut, its chain and its handshook link. */
+  Route route() {
+    int k = cut;
+    SegmentChain chain = chains.chain(k);
+    CloudLink link = links.computeIfAbsent(k, c -> new CloudLink(cloud, HandshakeRequest.newBuilder()
+        .setProtocolVersion(PROTOCOL_VERSION)
+        .setModelFingerprint(fingerprint)
+        .setCut(c)
+        .setHiddenDtype(config.cloud().hiddenDtype())
+        .setMaxContext(chain.maxContext())
+        .build(), config.cloud().handshakeTimeout()));
+    return new Route(k, chain, link);
   }
 
   /** Binds the port and starts serving; the cloud handshake happens at the first Generate. */
@@ -75,21 +126,13 @@ public final class EdgeAgent implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("edge agent already started");
     }
-    if (edge.endLayer() != config.cut() || !edge.takesTokens()) {
-      throw new IllegalArgumentException("edge chain runs layers [" + edge.firstLayer() + ", " + edge.endLayer()
-          + ") but model.cut is " + config.cut());
+    if (!chains.serves(config.cut())) {
+      throw new IllegalArgumentException("edge chain does not serve model.cut " + config.cut());
     }
+    SegmentChain edge = chains.chain(config.cut());
     InetSocketAddress address = ListenerSecurity.bindAddress(config.listen(), config.security());
     ServerCredentials credentials = ListenerSecurity.credentials(config.security());
     AuthInterceptor auth = ListenerSecurity.authInterceptor(config.security());
-    HandshakeRequest hello = HandshakeRequest.newBuilder()
-        .setProtocolVersion(PROTOCOL_VERSION)
-        .setModelFingerprint(fingerprint)
-        .setCut(config.cut())
-        .setHiddenDtype(config.cloud().hiddenDtype())
-        .setMaxContext(edge.maxContext())
-        .build();
-    CloudLink link = new CloudLink(cloud, hello, config.cloud().handshakeTimeout());
     AtomicInteger n = new AtomicInteger();
     generations = new ThreadPoolExecutor(config.generate().maxConcurrent(), config.generate().maxConcurrent(),
         0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.generate().queue()), r -> {
@@ -100,7 +143,7 @@ public final class EdgeAgent implements AutoCloseable {
     GenerationSettings settings = new GenerationSettings(config.cloud().hiddenDtype(), config.cloud().stepTimeout(),
         config.cloud().sessionDeadline());
     EdgeConfig.Admission admission = config.admission();
-    service = new EdgeServiceImpl(edge, tokenizer, link, settings, energy, generations,
+    service = new EdgeServiceImpl(this::route, tokenizer, settings, hooks, generations,
         new RequestValidator(tokenizer, admission.maxPromptTokens(), admission.maxNewTokens()));
     try {
       server = NettyServerBuilder.forAddress(address, credentials)
@@ -118,9 +161,9 @@ public final class EdgeAgent implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(EdgeServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    LOG.info("edge agent serving cut {} on {}:{} ({}, auth {}), cloud worker {}", config.cut(),
-        address.getHostString(), port(), config.security().serverTls().enabled() ? "TLS" : "plaintext",
-        config.security().authMode(), config.cloud().target());
+    LOG.info("edge agent serving cut {} on {}:{} ({}, auth {}), cloud worker {}", cut, address.getHostString(),
+        port(), config.security().serverTls().enabled() ? "TLS" : "plaintext", config.security().authMode(),
+        config.cloud().target());
     return this;
   }
 

@@ -23,11 +23,22 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
   private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
   private final Thread batcher;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final boolean ownsChain;
   private volatile int lastBatch;
 
   /** @param chain opened with {@code CompiledModel.openCloudBatched}; the caller closes it after this */
   public BatchingCloudCompute(BatchedChain chain, String fingerprint) {
+    this(chain, fingerprint, false);
+  }
+
+  /** A compute that closes {@code chain} when it is closed. */
+  public static BatchingCloudCompute owning(BatchedChain chain, String fingerprint) {
+    return new BatchingCloudCompute(chain, fingerprint, true);
+  }
+
+  private BatchingCloudCompute(BatchedChain chain, String fingerprint, boolean ownsChain) {
     this.chain = chain;
+    this.ownsChain = ownsChain;
     this.info = new CloudModelInfo(fingerprint, chain.firstLayer(), chain.config().nLayers(), chain.config().dim(),
         chain.config().vocabSize(), chain.maxContext());
     this.batcher = new Thread(this::loop, "cloud-batcher");
@@ -151,7 +162,7 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
     }
   }
 
-  /** Stops the batcher after the queued jobs; the chain stays open (its opener closes it). */
+  /** Stops the batcher; queued steps fail. Closes the chain when this compute owns it. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
@@ -160,6 +171,9 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
         batcher.join(5_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+      if (ownsChain) {
+        chain.close();
       }
     }
   }

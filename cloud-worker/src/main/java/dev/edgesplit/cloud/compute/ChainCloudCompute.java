@@ -37,6 +37,37 @@ public final class ChainCloudCompute implements CloudCompute {
     return chain.forwardHidden(((ChainComputeState) state).state, hidden, seqLen);
   }
 
+  /** A {@link ChainCloudCompute} that owns its chain and closes it. */
+  public static final class Owning implements CloudCompute, AutoCloseable {
+    private final SegmentChain chain;
+    private final ChainCloudCompute compute;
+
+    public Owning(SegmentChain chain, String fingerprint) {
+      this.chain = chain;
+      this.compute = new ChainCloudCompute(chain, fingerprint);
+    }
+
+    @Override
+    public CloudModelInfo info() {
+      return compute.info();
+    }
+
+    @Override
+    public ComputeState newState() {
+      return compute.newState();
+    }
+
+    @Override
+    public float[] forward(ComputeState state, float[] hidden, int seqLen) {
+      return compute.forward(state, hidden, seqLen);
+    }
+
+    @Override
+    public void close() {
+      chain.close();
+    }
+  }
+
   private static final class ChainComputeState implements ComputeState {
     private final ChainState state;
 

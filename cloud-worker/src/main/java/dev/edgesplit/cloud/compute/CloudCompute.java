@@ -8,8 +8,37 @@ public interface CloudCompute {
 
   CloudModelInfo info();
 
-  /** A fresh, empty KV cache for one session. */
+  /** A fresh, empty KV cache for one session at the worker's configured cut. */
   ComputeState newState();
+
+  /** True when sessions at {@code cut} can be served (a single-cut compute serves only its own). */
+  default boolean servesCut(int cut) {
+    return cut == info().cut();
+  }
+
+  /**
+   * A fresh, empty KV cache for one session at {@code cut}.
+   *
+   * @throws dev.edgesplit.cloud.error.IncompatiblePlanException when this compute does not serve that cut
+   */
+  default ComputeState newState(int cut) {
+    if (!servesCut(cut)) {
+      throw new dev.edgesplit.cloud.error.IncompatiblePlanException("this worker serves cut " + info().cut()
+          + " only, not cut " + cut + " (start it with a per-layer build to serve any cut)");
+    }
+    return newState();
+  }
+
+  /**
+   * Times every layer and the head on this host (the Profile RPC).
+   *
+   * @throws dev.edgesplit.cloud.error.IncompatiblePlanException when the compute has no per-layer build
+   */
+  default dev.edgesplit.engine.profile.LayerTimings profile(dev.edgesplit.engine.profile.ProfileSettings settings,
+      dev.edgesplit.engine.energy.EnergyMeter meter) {
+    throw new dev.edgesplit.cloud.error.IncompatiblePlanException(
+        "this worker runs a single-cut build; per-layer profiling needs a per-layer build");
+  }
 
   /**
    * Runs {@code seqLen} positions starting at {@code state.position()} and advances the state.

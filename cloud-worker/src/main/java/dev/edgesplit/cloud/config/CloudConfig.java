@@ -15,10 +15,11 @@ import java.util.Objects;
  * @param cut          first layer this worker runs
  * @param runtime      ONNX Runtime and step threads
  * @param limits       sessions, KV budget, frame and probe sizes
+ * @param metricsListen HOST:PORT of the Prometheus /metrics endpoint (loopback by default), or "off"
  * @param drainTimeout how long close() lets running streams finish before cancelling them
  */
 public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtime runtime, Limits limits,
-    Duration drainTimeout) {
+    Duration drainTimeout, String metricsListen) {
 
   public CloudConfig {
     Objects.requireNonNull(listen, "listen");
@@ -124,6 +125,7 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
     d.put("limits.max_frame_positions", "0");
     d.put("limits.max_probe_bytes", String.valueOf(1 << 20));
     d.put("drain_timeout_ms", "5000");
+    d.put("metrics.listen", "127.0.0.1:9102");
     return d;
   }
 
@@ -140,7 +142,8 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
         new Limits(c.integer("limits.max_sessions"), c.longValue("limits.kv_budget_bytes"),
             c.millis("limits.idle_ttl_ms"), c.integer("limits.max_frame_positions"),
             c.integer("limits.max_probe_bytes")),
-        c.millis("drain_timeout_ms"));
+        c.millis("drain_timeout_ms"),
+        c.string("metrics.listen"));
   }
 
   private static void requireNonNegative(String key, Duration d) {

@@ -15,6 +15,15 @@ import dev.edgesplit.proto.v1.HandshakeRequest;
 import dev.edgesplit.proto.v1.HandshakeResponse;
 import dev.edgesplit.proto.v1.ProbeRequest;
 import dev.edgesplit.proto.v1.ProbeResponse;
+import dev.edgesplit.proto.v1.ProfileRequest;
+import dev.edgesplit.proto.v1.ProfileResponse;
+import dev.edgesplit.proto.v1.EnergySource;
+import dev.edgesplit.cloud.metrics.CloudStepListener;
+import dev.edgesplit.engine.energy.DeviceProfile;
+import dev.edgesplit.engine.energy.EnergyMeter;
+import dev.edgesplit.engine.energy.EstimatedMeter;
+import dev.edgesplit.engine.profile.LayerTimings;
+import dev.edgesplit.engine.profile.ProfileSettings;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -41,9 +50,17 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
   private final FrameValidator validator;
   private final Clock clock;
   private final LongSupplier nanoTime;
+  private final CloudStepListener listener;
 
   public CloudServiceImpl(CloudCompute compute, SessionRegistry registry, StepExecutor steps, StepEnergy energy,
       WireLimits limits, Clock clock, LongSupplier nanoTime) {
+    this(compute, registry, steps, energy, limits, clock, nanoTime, CloudStepListener.NONE);
+  }
+
+  /** @param listener told about every step (metrics, energy log) */
+  public CloudServiceImpl(CloudCompute compute, SessionRegistry registry, StepExecutor steps, StepEnergy energy,
+      WireLimits limits, Clock clock, LongSupplier nanoTime, CloudStepListener listener) {
+    this.listener = listener;
     this.compute = compute;
     this.registry = registry;
     this.steps = steps;
@@ -62,7 +79,7 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
       response.onNext(HandshakeResponse.newBuilder()
           .setProtocolVersion(PROTOCOL_VERSION)
           .setModelFingerprint(info.fingerprint())
-          .setCut(info.cut())
+          .setCut(request.getCut())
           .setHiddenDim(info.dim())
           .setMaxContext(info.maxContext())
           .setMaxFramePositions(limits.maxFramePositions())
@@ -84,7 +101,7 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
   @Override
   public StreamObserver<SessionFrame> session(StreamObserver<SessionReply> response) {
     SessionStream stream = new SessionStream((ServerCallStreamObserver<SessionReply>) response, validator, registry,
-        compute, steps, energy, nanoTime);
+        compute, steps, energy, nanoTime, listener);
     stream.begin();
     return stream;
   }
@@ -114,6 +131,38 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
     }
   }
 
+  @Override
+  public void profile(ProfileRequest request, StreamObserver<ProfileResponse> response) {
+    try {
+      int context = request.getContextPositions() == 0 ? 32 : request.getContextPositions();
+      int tokens = request.getDecodeTokens() == 0 ? 16 : request.getDecodeTokens();
+      if (context < 1 || tokens < 1 || (long) context + tokens + 4 > compute.info().maxContext() || tokens > 1024) {
+        throw new InvalidFrameException("profile of " + Integer.toUnsignedString(context) + " context positions and "
+            + Integer.toUnsignedString(tokens) + " tokens does not fit the context of " + compute.info().maxContext()
+            + " (at most 1024 tokens)");
+      }
+      EnergyMeter meter = energy.meter().orElseGet(() -> EstimatedMeter.forThisProcess(DeviceProfile.GENERIC_X86_SERVER));
+      // Seconds of model runs: on a step thread, where model work belongs, not on a gRPC callback thread.
+      steps.submit(() -> compute.profile(new ProfileSettings(context, 4, tokens), meter)).whenComplete((t, error) -> {
+        if (error != null) {
+          Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+          response.onError(StatusMapper.toStatus(cause).asRuntimeException());
+          return;
+        }
+        response.onNext(ProfileResponse.newBuilder()
+            .addAllLayerMs(t.layerMillis())
+            .setHeadMs(t.headMillis() == null ? 0 : t.headMillis())
+            .setWatts(t.watts())
+            .setEnergySource(EnergySource.newBuilder().setKind(t.source().kind()).setMeasured(t.source().measured())
+                .setDescription(t.source().description()))
+            .build());
+        response.onCompleted();
+      });
+    } catch (RuntimeException e) {
+      response.onError(StatusMapper.toStatus(e).asRuntimeException());
+    }
+  }
+
   private void check(HandshakeRequest request) {
     CloudModelInfo info = compute.info();
     if (request.getProtocolVersion() != PROTOCOL_VERSION) {
@@ -124,8 +173,9 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
       throw new IncompatiblePlanException("model fingerprint " + request.getModelFingerprint()
           + " does not match the worker's " + info.fingerprint());
     }
-    if (request.getCut() != info.cut()) {
-      throw new IncompatiblePlanException("cut " + request.getCut() + " does not match the worker's cut " + info.cut());
+    if (request.getCut() > info.nLayers() || !compute.servesCut(request.getCut())) {
+      throw new IncompatiblePlanException("cut " + Integer.toUnsignedString(request.getCut())
+          + " does not match the worker's cut " + info.cut() + " (a per-layer build serves every cut)");
     }
     if (!ACCEPTED_DTYPES.contains(request.getHiddenDtype())) {
       throw new IncompatiblePlanException("hidden dtype " + request.getHiddenDtype() + " is not accepted");

@@ -8,6 +8,8 @@ import dev.edgesplit.cloud.energy.StepEnergy;
 import dev.edgesplit.cloud.error.InvalidFrameException;
 import dev.edgesplit.cloud.error.SessionNotFoundException;
 import dev.edgesplit.cloud.error.StatusMapper;
+import dev.edgesplit.cloud.metrics.CloudStep;
+import dev.edgesplit.cloud.metrics.CloudStepListener;
 import dev.edgesplit.cloud.session.CloudSession;
 import dev.edgesplit.cloud.session.SessionRegistry;
 import dev.edgesplit.proto.v1.EnergySource;
@@ -34,13 +36,15 @@ final class SessionStream implements StreamObserver<SessionFrame> {
   private final StepExecutor steps;
   private final StepEnergy energy;
   private final LongSupplier nanoTime;
+  private final CloudStepListener listener;
   private final Map<String, CloudSession> sessions = new HashMap<>();
   private boolean stepRunning;
   private boolean halfClosed;
   private boolean finished;
 
   SessionStream(ServerCallStreamObserver<SessionReply> out, FrameValidator validator, SessionRegistry registry,
-      CloudCompute compute, StepExecutor steps, StepEnergy energy, LongSupplier nanoTime) {
+      CloudCompute compute, StepExecutor steps, StepEnergy energy, LongSupplier nanoTime, CloudStepListener listener) {
+    this.listener = listener;
     this.out = out;
     this.validator = validator;
     this.registry = registry;
@@ -64,7 +68,8 @@ final class SessionStream implements StreamObserver<SessionFrame> {
     }
     try {
       ValidFrame valid = validator.validate(frame);
-      CloudSession session = sessionFor(valid);
+      int cut = frame.hasCut() ? frame.getCut() : compute.info().cut();
+      CloudSession session = sessionFor(valid, cut);
       if (valid.closeOnly()) {
         sessions.remove(valid.sessionId());
         session.close("closed by the edge");
@@ -75,7 +80,7 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       session.beginStep();
       stepRunning = true;
       try {
-        steps.submit(() -> runStep(session, valid)).whenComplete((reply, error) -> afterStep(session, valid, reply, error));
+        steps.submit(() -> runStep(session, valid, cut)).whenComplete((reply, error) -> afterStep(session, valid, reply, error));
       } catch (RuntimeException e) {
         stepRunning = false;
         session.endStep(nanoTime.getAsLong());
@@ -100,13 +105,13 @@ final class SessionStream implements StreamObserver<SessionFrame> {
     }
   }
 
-  private CloudSession sessionFor(ValidFrame frame) {
+  private CloudSession sessionFor(ValidFrame frame, int cut) {
     CloudSession session = sessions.get(frame.sessionId());
     if (session == null) {
       if (frame.startPosition() != 0 || frame.closeOnly()) {
         throw new SessionNotFoundException("no open session '" + frame.sessionId() + "' on this stream");
       }
-      session = registry.open(frame.sessionId(), frame.sampling());
+      session = registry.open(frame.sessionId(), frame.sampling(), cut);
       sessions.put(frame.sessionId(), session);
       return session;
     }
@@ -118,13 +123,23 @@ final class SessionStream implements StreamObserver<SessionFrame> {
     return session;
   }
 
-  private SessionReply runStep(CloudSession session, ValidFrame frame) {
-    StepEnergy.Span span = energy.begin();
+  private SessionReply runStep(CloudSession session, ValidFrame frame, int cut) {
+    int start = session.state().position();
+    StepEnergy.Span span = energy.begin(frame.sessionId(), start, frame.seqLen());
     long t0 = nanoTime.getAsLong();
-    float[] logits = compute.forward(session.state(), frame.hidden(), frame.seqLen());
-    TokenChoice choice = frame.sample() ? session.sampler().sample(logits) : null;
-    long micros = (nanoTime.getAsLong() - t0) / 1000;
+    TokenChoice choice;
+    try {
+      float[] logits = compute.forward(session.state(), frame.hidden(), frame.seqLen());
+      choice = frame.sample() ? session.sampler().sample(logits) : null;
+    } catch (RuntimeException e) {
+      span.abandon();
+      throw e;
+    }
+    long nanos = nanoTime.getAsLong() - t0;
+    long micros = nanos / 1000;
     EnergyReading joules = span.end();
+    listener.onStep(new CloudStep(frame.sessionId(), cut, start, frame.seqLen(), choice != null,
+        choice == null ? -1 : choice.token(), nanos / 1e6, joules));
     SessionReply.Builder reply = SessionReply.newBuilder()
         .setSessionId(frame.sessionId())
         .setPosition(session.state().position())

@@ -70,10 +70,19 @@ public final class SessionRegistry implements AutoCloseable {
    * @throws DrainingException         when the worker is shutting down
    */
   public CloudSession open(String id, SamplingParams params) {
+    return open(id, params, compute.info().cut());
+  }
+
+  /**
+   * Opens a session at {@code cut} (the budget reserves the configured cut's KV size per session).
+   *
+   * @throws dev.edgesplit.cloud.error.IncompatiblePlanException when the compute does not serve that cut
+   */
+  public CloudSession open(String id, SamplingParams params, int cut) {
     reserve();
     ComputeState state = null;
     try {
-      state = compute.newState();
+      state = compute.newState(cut);
       TokenSampler sampler = samplers.create(params, compute.info().vocabSize());
       CloudSession session = new CloudSession(id, state, sampler, nanoTime.getAsLong(), this::release);
       sessions.add(session);

@@ -17,12 +17,13 @@ import java.util.Objects;
  * @param cloud        the cloud worker and how to talk to it
  * @param runtime      ONNX Runtime settings
  * @param generate     concurrency limits
+ * @param metricsListen HOST:PORT of the Prometheus /metrics endpoint (loopback by default), or "off"
  * @param drainTimeout how long close() lets running generations finish
  * @param security     TLS to the cloud, TLS and client authentication on the Generate listener
  * @param admission    per-client rate and concurrency limits, prompt and generation length limits
  */
 public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Runtime runtime, Generate generate,
-    Duration drainTimeout, Security security, Admission admission) {
+    Duration drainTimeout, String metricsListen, Security security, Admission admission) {
 
   public EdgeConfig {
     Objects.requireNonNull(listen, "listen");
@@ -207,6 +208,7 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     d.put("generate.max_concurrent", "16");
     d.put("generate.queue", "64");
     d.put("drain_timeout_ms", "5000");
+    d.put("metrics.listen", "127.0.0.1:9101");
     d.put("tls.enabled", "false");
     d.put("tls.ca", "");
     d.put("tls.cert", "");
@@ -240,6 +242,7 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
         new Runtime(c.integer("runtime.intra_op_threads"), c.integer("runtime.max_context")),
         new Generate(c.integer("generate.max_concurrent"), c.integer("generate.queue")),
         c.millis("drain_timeout_ms"),
+        c.string("metrics.listen"),
         new Security(c.bool("insecure"),
             new CloudTls(c.bool("tls.enabled"), c.path("tls.ca"), c.path("tls.cert"), c.path("tls.key"),
                 emptyToNull(c.string("tls.server_name_override"))),

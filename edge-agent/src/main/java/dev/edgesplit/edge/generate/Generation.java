@@ -37,15 +37,27 @@ public final class Generation {
   private final CloudLink link;
   private final HandshakeResponse worker;
   private final GenerationSettings settings;
-  private final StepEnergy energy;
+  private final StepHooks hooks;
   private final ServerCallStreamObserver<GenerateResponse> out;
   private final OutputGate gate;
   private final long arrivalNanos;
   private final SentHiddenLog sent = new SentHiddenLog();
   private final String sessionId = UUID.randomUUID().toString();
+  private StepEnergy.Span openSpan;
+  private int steps;
+  private int stepPositions;
+  private long stepEdgeNanos;
+  private long stepRoundTripNanos;
+  private long stepCloudMicros;
+  private long stepBytes;
+  private double stepCloudJoules;
+  private double edgeJoules;
+  private double cloudJoules;
+  private EnergySource edgeSource = EnergySource.newBuilder().setKind("none").build();
+  private EnergySource cloudSource = EnergySource.newBuilder().setKind("none").build();
 
   public Generation(ValidRequest request, SegmentChain edge, Tokenizer tokenizer, CloudLink link,
-      HandshakeResponse worker, GenerationSettings settings, StepEnergy energy,
+      HandshakeResponse worker, GenerationSettings settings, StepHooks hooks,
       ServerCallStreamObserver<GenerateResponse> out, OutputGate gate, long arrivalNanos) {
     this.request = request;
     this.edge = edge;
@@ -53,7 +65,7 @@ public final class Generation {
     this.link = link;
     this.worker = worker;
     this.settings = settings;
-    this.energy = energy;
+    this.hooks = hooks;
     this.out = out;
     this.gate = gate;
     this.arrivalNanos = arrivalNanos;
@@ -65,21 +77,31 @@ public final class Generation {
   }
 
   public void run() throws InterruptedException {
+    try {
+      generate();
+    } finally {
+      if (openSpan != null) {
+        openSpan.abandon();
+      }
+    }
+  }
+
+  private void generate() throws InterruptedException {
     Context context = Context.current();
-    StepEnergy.Span span = energy.begin();
-    int dim = edge.config().dim();
     int[] prompt = request.prompt();
     Tokenizer.StreamDecoder decoder = tokenizer.newDecoder(prompt[prompt.length - 1]);
     StringBuilder text = new StringBuilder();
-    double cloudJoules = 0;
-    EnergySource cloudSource = EnergySource.getDefaultInstance();
     long firstTokenNanos = 0;
     int generated = 0;
     FinishReason finish;
+    long kvBytes = 0;
     try (ChainState state = edge.newState();
         CloudSessionCall call = link.openSession(settings.sessionDeadline())) {
+      kvBytes = state.kvBytes();
+      hooks.listener().sessionOpened(sessionId, kvBytes);
       checkAlive(context);
-      float[] hidden = edge.forwardTokens(state, prompt);
+      beginStep(prompt.length);
+      float[] hidden = edgeForward(state, prompt);
       SessionReply reply = null;
       int chunk = worker.getMaxFramePositions();
       for (int row = 0; row < prompt.length; row += chunk) {
@@ -87,11 +109,10 @@ public final class Generation {
         int rows = Math.min(chunk, prompt.length - row);
         boolean last = row + rows == prompt.length;
         reply = send(call, hidden, row, rows, FramePhase.FRAME_PHASE_PREFILL, last);
-        cloudJoules += reply.getCloudJoules();
-        cloudSource = reply.getCloudEnergySource();
       }
       while (true) {
         int token = tokenOf(reply);
+        endStep(true, generated, token);
         if (token == tokenizer.eos() || token == tokenizer.bos()) {
           finish = FinishReason.FINISH_REASON_EOS;
           break;
@@ -120,44 +141,86 @@ public final class Generation {
           break;
         }
         checkAlive(context);
-        hidden = edge.forwardTokens(state, new int[] {token});
+        beginStep(1);
+        hidden = edgeForward(state, new int[] {token});
         reply = send(call, hidden, 0, 1, FramePhase.FRAME_PHASE_DECODE, true);
-        cloudJoules += reply.getCloudJoules();
-        cloudSource = reply.getCloudEnergySource();
       }
       call.complete();
+    } finally {
+      hooks.listener().sessionClosed(sessionId, kvBytes);
     }
-    EnergyReading edgeJoules = span.end();
     long end = System.nanoTime();
     int perToken = Math.max(1, generated);
-    out.onNext(GenerateResponse.newBuilder().setSummary(GenerationSummary.newBuilder()
+    GenerationSummary summary = GenerationSummary.newBuilder()
         .setFinishReason(finish)
         .setPromptTokens(prompt.length)
         .setGeneratedTokens(generated)
         .setTokensPerSecond(generated / Math.max(1e-9, (end - arrivalNanos) / 1e9))
         .setTimeToFirstTokenMs(generated == 0 ? 0 : (firstTokenNanos - arrivalNanos) / 1e6)
-        .setEdgeJoulesPerToken(edgeJoules.joules() / perToken)
-        .setEdgeEnergySource(EnergySource.newBuilder().setKind(edgeJoules.kind())
-            .setMeasured(edgeJoules.measured()).setDescription(edgeJoules.description()))
+        .setEdgeJoulesPerToken(edgeJoules / perToken)
+        .setEdgeEnergySource(edgeSource)
         .setCloudJoulesPerToken(cloudJoules / perToken)
         .setCloudEnergySource(cloudSource)
         .setCut(worker.getCut())
-        .setBytesSentPerToken((double) sent.bytes() / perToken))
-        .build());
+        .setBytesSentPerToken((double) sent.bytes() / perToken)
+        .build();
+    hooks.listener().onSummary(sessionId, summary);
+    out.onNext(GenerateResponse.newBuilder().setSummary(summary).build());
     out.onCompleted();
+  }
+
+  /** Starts a step's energy span and its counters. */
+  private void beginStep(int positions) {
+    openSpan = hooks.energy().begin(sessionId, steps++);
+    stepPositions = positions;
+    stepEdgeNanos = 0;
+    stepRoundTripNanos = 0;
+    stepCloudMicros = 0;
+    stepBytes = 0;
+    stepCloudJoules = 0;
+  }
+
+  /** Ends the running step, adds its joules to the totals and tells the listener. */
+  private void endStep(boolean yieldedToken, int tokenIndex, int tokenId) {
+    EnergyReading e = openSpan.end();
+    openSpan = null;
+    edgeJoules += e.joules();
+    edgeSource = EnergySource.newBuilder().setKind(e.kind()).setMeasured(e.measured())
+        .setDescription(e.description()).build();
+    cloudJoules += stepCloudJoules;
+    hooks.listener().onStep(new StepRecord(sessionId, worker.getCut(), steps == 1,
+        yieldedToken ? tokenIndex : -1, tokenId, stepPositions, stepEdgeNanos / 1e6, stepRoundTripNanos / 1e6,
+        stepCloudMicros / 1e3, stepBytes, e, stepCloudJoules, cloudSource));
+  }
+
+  private float[] edgeForward(ChainState state, int[] tokens) {
+    long t0 = System.nanoTime();
+    float[] hidden = edge.forwardTokens(state, tokens);
+    long took = System.nanoTime() - t0;
+    stepEdgeNanos += took + hooks.slowdown().after(took);
+    return hidden;
   }
 
   private SessionReply send(CloudSessionCall call, float[] hidden, int row, int rows, FramePhase phase, boolean last) {
     HiddenTensor tensor = HiddenCodec.encode(hidden, row, rows, edge.config().dim(), settings.hiddenDtype());
     SessionFrame frame = SessionFrame.newBuilder()
         .setSessionId(sessionId)
+        .setCut(worker.getCut())
         .setStartPosition(sent.positions())
         .setHidden(tensor)
         .setSampling(request.sampling())
         .setPhase(phase)
         .setLast(last)
         .build();
+    long t0 = System.nanoTime();
     SessionReply reply = call.exchange(frame, settings.stepTimeout());
+    stepRoundTripNanos += System.nanoTime() - t0;
+    stepCloudMicros += reply.getComputeTimeUs();
+    stepBytes += tensor.getData().size();
+    stepCloudJoules += reply.getCloudJoules();
+    if (reply.hasCloudEnergySource()) {
+      cloudSource = reply.getCloudEnergySource();
+    }
     sent.add(tensor);
     if (reply.getPosition() != sent.positions() || reply.getHasToken() != last) {
       throw new CloudLinkException("session step", Status.INTERNAL.withDescription("reply at position "

@@ -1,16 +1,16 @@
 package dev.edgesplit.edge.rpc;
 
-import dev.edgesplit.edge.energy.StepEnergy;
 import dev.edgesplit.edge.error.CapacityExceededException;
 import dev.edgesplit.edge.error.DrainingException;
 import dev.edgesplit.edge.error.StatusMapper;
 import dev.edgesplit.edge.generate.Generation;
 import dev.edgesplit.edge.generate.GenerationSettings;
 import dev.edgesplit.edge.generate.OutputGate;
+import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.generate.RequestValidator;
 import dev.edgesplit.edge.generate.ValidRequest;
 import dev.edgesplit.edge.link.CloudLink;
-import dev.edgesplit.engine.segment.SegmentChain;
+import dev.edgesplit.edge.plan.Route;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
@@ -23,6 +23,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * gRPC face of the edge agent. Validates each request on the calling thread (cheap), then runs the
@@ -31,28 +32,27 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
 
-  private final SegmentChain edge;
+  private final Supplier<Route> routes;
   private final Tokenizer tokenizer;
-  private final CloudLink link;
   private final GenerationSettings settings;
-  private final StepEnergy energy;
+  private final StepHooks hooks;
   private final ExecutorService generations;
   private final RequestValidator validator;
   private final AtomicBoolean draining = new AtomicBoolean();
 
-  public EdgeServiceImpl(SegmentChain edge, Tokenizer tokenizer, CloudLink link, GenerationSettings settings,
-      StepEnergy energy, ExecutorService generations) {
-    this(edge, tokenizer, link, settings, energy, generations, new RequestValidator(tokenizer));
+  /** @param routes the cut, edge chain and cloud link a new generation uses (read once per generation) */
+  public EdgeServiceImpl(Supplier<Route> routes, Tokenizer tokenizer, GenerationSettings settings,
+      StepHooks hooks, ExecutorService generations) {
+    this(routes, tokenizer, settings, hooks, generations, new RequestValidator(tokenizer));
   }
 
   /** @param validator checks requests (and applies the operator's prompt and generation length limits) */
-  public EdgeServiceImpl(SegmentChain edge, Tokenizer tokenizer, CloudLink link, GenerationSettings settings,
-      StepEnergy energy, ExecutorService generations, RequestValidator validator) {
-    this.edge = edge;
+  public EdgeServiceImpl(Supplier<Route> routes, Tokenizer tokenizer, GenerationSettings settings,
+      StepHooks hooks, ExecutorService generations, RequestValidator validator) {
+    this.routes = routes;
     this.tokenizer = tokenizer;
-    this.link = link;
     this.settings = settings;
-    this.energy = energy;
+    this.hooks = hooks;
     this.generations = generations;
     this.validator = validator;
   }
@@ -67,38 +67,41 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
     long arrival = System.nanoTime();
     ServerCallStreamObserver<GenerateResponse> out = (ServerCallStreamObserver<GenerateResponse>) observer;
     OutputGate gate = OutputGate.install(out);
+    Route route = null;
     try {
       if (draining.get()) {
         throw new DrainingException("edge agent is shutting down");
       }
-      ValidRequest valid = validator.validate(request, edge.maxContext());
-      HandshakeResponse worker = link.handshake();
-      Generation generation = new Generation(valid, edge, tokenizer, link, worker, settings, energy, out, gate,
-          arrival);
+      route = routes.get();
+      ValidRequest valid = validator.validate(request, route.edge().maxContext());
+      HandshakeResponse worker = route.link().handshake();
+      Generation generation = new Generation(valid, route.edge(), tokenizer, route.link(), worker, settings, hooks,
+          out, gate, arrival);
+      CloudLink link = route.link();
       try {
-        generations.execute(Context.current().wrap(() -> runGuarded(generation, out)));
+        generations.execute(Context.current().wrap(() -> runGuarded(generation, link, out)));
       } catch (RejectedExecutionException e) {
         throw new CapacityExceededException("edge agent is running its maximum of concurrent generations");
       }
     } catch (RuntimeException e) {
-      fail(out, e);
+      fail(route == null ? null : route.link(), out, e);
     }
   }
 
-  private void runGuarded(Generation generation, ServerCallStreamObserver<GenerateResponse> out) {
+  private void runGuarded(Generation generation, CloudLink link, ServerCallStreamObserver<GenerateResponse> out) {
     try {
       generation.run();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      fail(out, Status.CANCELLED.withDescription("edge agent interrupted").asRuntimeException());
+      fail(link, out, Status.CANCELLED.withDescription("edge agent interrupted").asRuntimeException());
     } catch (RuntimeException e) {
-      fail(out, e);
+      fail(link, out, e);
     }
   }
 
-  private void fail(ServerCallStreamObserver<GenerateResponse> out, RuntimeException e) {
+  private void fail(CloudLink link, ServerCallStreamObserver<GenerateResponse> out, RuntimeException e) {
     Status status = StatusMapper.toStatus(e);
-    if (status.getCode() == Status.Code.UNAVAILABLE) {
+    if (status.getCode() == Status.Code.UNAVAILABLE && link != null) {
       link.reset();
     }
     if (!out.isCancelled()) {

@@ -25,7 +25,13 @@ public final class CloudChannels {
 
   private CloudChannels() {}
 
+  /** The configured channel. */
   public static ManagedChannel open(EdgeConfig config) {
+    return builder(config).build();
+  }
+
+  /** A builder with target and credentials set, for callers that tune executors and sizes before build(). */
+  public static NettyChannelBuilder builder(EdgeConfig config) {
     String target = config.cloud().target();
     EdgeConfig.CloudTls tls = config.security().cloudTls();
     ChannelCredentials credentials;
@@ -47,7 +53,7 @@ public final class CloudChannels {
     if (tls.enabled() && tls.serverNameOverride() != null) {
       builder.overrideAuthority(tls.serverNameOverride());
     }
-    return builder.build();
+    return builder;
   }
 
   /** True when the target's host resolves to loopback addresses only; unresolvable counts as remote. */

@@ -104,6 +104,17 @@ public final class CompiledModel {
     return open(0, config().nLayers(), true, true, format, options);
   }
 
+  /**
+   * Any contiguous range: layers {@code [from, to)} in {@code format}, optionally preceded by the embedding and
+   * followed by the head. A per-layer build serves every range; the profiler opens one layer at a time.
+   *
+   * @throws IllegalArgumentException when the directory has no segments computing that range
+   */
+  public SegmentChain openLayers(int from, int to, boolean embedding, boolean head, WeightFormat format,
+      RuntimeOptions options) {
+    return open(from, to, embedding, head, format, options);
+  }
+
   private SegmentChain open(int from, int to, boolean embedding, boolean head, WeightFormat format,
       RuntimeOptions options) {
     List<Segment> segments = openSegments(from, to, embedding, head, format, options);

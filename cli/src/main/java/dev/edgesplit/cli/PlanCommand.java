@@ -1,0 +1,256 @@
+package dev.edgesplit.cli;
+
+import dev.edgesplit.edge.link.LinkProber;
+import dev.edgesplit.edge.plan.ProfileBuilder;
+import dev.edgesplit.engine.energy.DeviceProfile;
+import dev.edgesplit.engine.energy.EnergyMeters;
+import dev.edgesplit.engine.energy.MeterChoice;
+import dev.edgesplit.engine.energy.ProbeOptions;
+import dev.edgesplit.engine.link.LinkEstimate;
+import dev.edgesplit.engine.link.LinkEstimator;
+import dev.edgesplit.engine.link.TransferSample;
+import dev.edgesplit.engine.profile.ProfileSettings;
+import dev.edgesplit.engine.segment.CompiledModel;
+import dev.edgesplit.engine.segment.RuntimeOptions;
+import dev.edgesplit.partitioner.plan.CutPlan;
+import dev.edgesplit.partitioner.plan.CutPlanner;
+import dev.edgesplit.partitioner.plan.CutRow;
+import dev.edgesplit.partitioner.plan.LayerProfile;
+import dev.edgesplit.partitioner.plan.LayerProfileStore;
+import dev.edgesplit.partitioner.plan.PlanChart;
+import dev.edgesplit.partitioner.plan.PlanConstraints;
+import dev.edgesplit.partitioner.plan.PlanGoal;
+import dev.edgesplit.partitioner.plan.PlanJson;
+import dev.edgesplit.partitioner.plan.PlanTable;
+import dev.edgesplit.partitioner.plan.WireDType;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code edgesplit plan}: profiles the model's layers on this device (cached), gets the cloud's per-layer cost,
+ * measures the link, prices every cut and prints the table with the choice; writes plan.json and plan.svg.
+ * With {@code --measure-tokens}, also runs real decode steps at every cut and prints measured against predicted.
+ */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+    description = "Choose the cut: profile layers, measure the link, price every cut, print and save the plan.")
+final class PlanCommand implements Callable<Integer> {
+
+  @Mixin ModelOptions model;
+
+  @Option(names = "--cloud", paramLabel = "HOST:PORT",
+      description = "Cloud worker: its Profile RPC gives cloud layer times and Probe measures the link. "
+          + "Without it the cloud format is timed locally and --bandwidth/--rtt are required.")
+  String cloud;
+
+  @Option(names = "--objective", defaultValue = "energy", description = "energy, latency or weighted (default: ${DEFAULT-VALUE}).")
+  String objective;
+
+  @Option(names = "--alpha", defaultValue = "0.5", description = "Weight of energy for --objective weighted.")
+  double alpha;
+
+  @Option(names = "--latency-target-ms", paramLabel = "X", description = "Reject cuts slower than this per token.")
+  Double latencyTargetMs;
+
+  @Option(names = "--edge-memory-mb", paramLabel = "Y", description = "Reject cuts needing more edge memory (MiB).")
+  Long edgeMemoryMb;
+
+  @Option(names = "--bandwidth", paramLabel = "MBIT", description = "Use this bandwidth (Mbit/s) instead of probing.")
+  Double bandwidthMbit;
+
+  @Option(names = "--rtt", paramLabel = "MS", description = "Use this RTT (ms) instead of probing.")
+  Double rttMs;
+
+  @Option(names = "--min-edge-layers", defaultValue = "1", description = "Privacy floor (default: ${DEFAULT-VALUE}).")
+  int minEdgeLayers;
+
+  @Option(names = "--wire", defaultValue = "fp16", description = "Hidden states on the wire: fp32, fp16, int8.")
+  String wire;
+
+  @Option(names = "--device-profile", paramLabel = "ID",
+      description = "Power profile of the estimate when no sensor exists (rpi4, rpi5, jetson-orin-nano, x86-server); "
+          + "default: detected.")
+  String deviceProfile;
+
+  @Option(names = "--reprofile", description = "Ignore the cached layer profile and measure again.")
+  boolean reprofile;
+
+  @Option(names = "--profile-tokens", defaultValue = "16", description = "Timed decode steps per layer.")
+  int profileTokens;
+
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = ".", description = "Where plan.json and plan.svg go.")
+  Path out;
+
+  @Option(names = "--measure-tokens", paramLabel = "N", defaultValue = "0",
+      description = "Also run N real decode tokens at every cut against --cloud and compare with the prediction.")
+  int measureTokens;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter outw = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    CompiledModel compiled = new ModelSource(err).compiled(model, null);
+    if ((bandwidthMbit == null) != (rttMs == null)) {
+      throw new IllegalArgumentException("--bandwidth and --rtt go together");
+    }
+    if (cloud == null && bandwidthMbit == null) {
+      throw new IllegalArgumentException("give --cloud HOST:PORT to probe the link, or --bandwidth and --rtt");
+    }
+    ProbeOptions probe = ProbeOptions.defaults();
+    if (deviceProfile != null) {
+      probe = probe.withEstimateProfile(DeviceProfile.byId(deviceProfile));
+    }
+    MeterChoice choice = EnergyMeters.probe(Path.of("/sys"), probe);
+    ManagedChannel channel = null;
+    if (cloud != null) {
+      HostPort hp = HostPort.parse(cloud);
+      channel = NettyChannelBuilder.forAddress(hp.host(), hp.port()).usePlaintext()
+          .maxInboundMessageSize(8 << 20).build();
+    }
+    try (var meter = choice.meter()) {
+      RuntimeOptions runtime = new RuntimeOptions(model.threads, 0);
+      String device = deviceId(meter.source().kind(), model.threads);
+      LayerProfileStore store = new LayerProfileStore(Workspace.home().resolve("profiles"));
+      Optional<LayerProfile> cached = reprofile ? Optional.empty()
+          : store.load(device, compiled.fingerprint(), compiled.manifest().edgeWeights());
+      LayerProfile profile;
+      if (cached.isPresent()) {
+        profile = cached.get();
+        outw.printf("layer profile: cached %s%n", store.fileFor(device, compiled.fingerprint(),
+            compiled.manifest().edgeWeights()));
+      } else {
+        outw.printf("profiling %d layers on this device (%s) ...%n", compiled.config().nLayers(), device);
+        outw.flush();
+        ProfileBuilder.Result r = new ProfileBuilder(compiled, runtime, meter,
+            new ProfileSettings(32, 4, profileTokens)).build(device, channel, true, Duration.ofMinutes(5));
+        profile = r.profile();
+        Path file = store.save(profile);
+        outw.printf("layer profile saved to %s; cloud costs: %s%n", file, r.cloudSource());
+      }
+      LinkEstimate link;
+      if (bandwidthMbit != null) {
+        link = new LinkEstimate(rttMs, bandwidthMbit * 1e6, 0);
+        outw.printf("link: given --bandwidth %.3f Mbit/s --rtt %.3f ms%n", bandwidthMbit, rttMs);
+      } else {
+        WireDType w = wireType();
+        int element = (int) (w.bytesPerToken(compiled.config().dim()) / compiled.config().dim());
+        List<Integer> sizes = LinkProber.activationSizes(compiled.config().dim(), Math.max(1, element), 1 << 20);
+        link = anchoredAtDecodeSize(new LinkProber(channel, Duration.ofSeconds(30)).probe(sizes, 5));
+        outw.printf(Locale.ROOT, "link: probed with frames of %s bytes: RTT %.3f ms, %.3f Mbit/s%n", sizes,
+            link.rttMillis(), link.bandwidthBitsPerSecond() / 1e6);
+      }
+      PlanConstraints constraints = PlanConstraints.defaults(compiled.manifest().maxContext())
+          .withMinEdgeLayers(minEdgeLayers);
+      if (latencyTargetMs != null) {
+        constraints = constraints.withLatencyTarget(latencyTargetMs);
+      }
+      if (edgeMemoryMb != null) {
+        constraints = constraints.withMemoryBudget(edgeMemoryMb << 20);
+      }
+      CutPlan plan = new CutPlanner().plan(profile, link, wireType(), constraints, goal());
+      outw.print(PlanTable.render(plan));
+      Files.createDirectories(out);
+      new PlanJson().writePlan(plan, out.resolve("plan.json"));
+      PlanChart.write(plan, out.resolve("plan.svg"));
+      outw.printf("wrote %s and %s%n", out.resolve("plan.json"), out.resolve("plan.svg"));
+      if (measureTokens > 0) {
+        if (channel == null) {
+          throw new IllegalArgumentException("--measure-tokens needs --cloud");
+        }
+        measure(outw, plan, compiled, runtime, channel, meter);
+      }
+      outw.flush();
+    } finally {
+      if (channel != null) {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+    return 0;
+  }
+
+  private void measure(PrintWriter outw, CutPlan plan, CompiledModel compiled, RuntimeOptions runtime,
+      ManagedChannel channel, dev.edgesplit.engine.energy.EnergyMeter meter) throws Exception {
+    CutMeasurer measurer = new CutMeasurer(compiled, runtime, channel, meter);
+    List<String> csv = new ArrayList<>();
+    csv.add("cut,predicted_ms,measured_ms,latency_error_pct,predicted_edge_j,measured_edge_j,energy_error_pct");
+    outw.printf("%ncut  predicted ms  measured ms  err%%   predicted edge J  measured edge J  err%%%n");
+    for (CutRow row : plan.rows()) {
+      if (row.edgeOnly()) {
+        continue;
+      }
+      CutMeasurer.Measured m = measurer.measure(row.cut(), 8, 3, measureTokens);
+      double le = 100 * (row.latencyMillis() - m.latencyMillis()) / m.latencyMillis();
+      double ee = 100 * (row.edgeJoulesPerToken() - m.edgeJoules()) / Math.max(1e-12, m.edgeJoules());
+      outw.printf(Locale.ROOT, "%3d  %12.3f  %11.3f  %+5.1f  %16.5f  %15.5f  %+5.1f%n", row.cut(),
+          row.latencyMillis(), m.latencyMillis(), le, row.edgeJoulesPerToken(), m.edgeJoules(), ee);
+      outw.flush();
+      csv.add(String.format(Locale.ROOT, "%d,%.4f,%.4f,%.2f,%.6f,%.6f,%.2f", row.cut(), row.latencyMillis(),
+          m.latencyMillis(), le, row.edgeJoulesPerToken(), m.edgeJoules(), ee));
+    }
+    Files.write(out.resolve("measured.csv"), csv, StandardCharsets.UTF_8);
+    outw.printf("wrote %s%n", out.resolve("measured.csv"));
+  }
+
+  /**
+   * The least-squares fit, with its RTT raised, when needed, so that the smallest (decode-size) frame's median
+   * time is predicted exactly. A token-bucket shaper lets small frames through at line rate while large ones pay
+   * the shaped rate, so the line through all sizes can cross zero below the RTT; per-token latency depends on
+   * the small frame, so the line is anchored there.
+   */
+  static LinkEstimate anchoredAtDecodeSize(List<TransferSample> samples) {
+    LinkEstimate fit = LinkEstimator.fit(samples);
+    long smallest = samples.stream().mapToLong(TransferSample::bytes).min().orElseThrow();
+    double[] times = samples.stream().filter(t -> t.bytes() == smallest).mapToDouble(t -> t.seconds() * 1000)
+        .sorted().toArray();
+    double median = times.length % 2 == 1 ? times[times.length / 2]
+        : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+    double rtt = Math.max(fit.rttMillis(), median - fit.transferMillis(smallest));
+    return new LinkEstimate(rtt, fit.bandwidthBitsPerSecond(), fit.samples());
+  }
+
+  private WireDType wireType() {
+    return WireDType.valueOf(wire.trim().toUpperCase(Locale.ROOT));
+  }
+
+  private PlanGoal goal() {
+    switch (objective.trim().toLowerCase(Locale.ROOT)) {
+      case "energy":
+        return PlanGoal.energy();
+      case "latency":
+        return PlanGoal.latency();
+      case "weighted":
+        return PlanGoal.weighted(alpha);
+      default:
+        throw new IllegalArgumentException("--objective must be energy, latency or weighted, got " + objective);
+    }
+  }
+
+  /** Host name, meter kind and threads: a profile is valid for this device measured this way. */
+  static String deviceId(String meterKind, int threads) {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      host = "unknown-host";
+    }
+    return host + "-" + meterKind + "-t" + threads;
+  }
+}

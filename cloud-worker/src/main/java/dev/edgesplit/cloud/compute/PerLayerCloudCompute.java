@@ -1,0 +1,172 @@
+package dev.edgesplit.cloud.compute;
+
+import dev.edgesplit.cloud.error.IncompatiblePlanException;
+import dev.edgesplit.engine.energy.EnergyMeter;
+import dev.edgesplit.engine.profile.LayerTimings;
+import dev.edgesplit.engine.profile.ProfileSettings;
+import dev.edgesplit.engine.profile.SegmentProfiler;
+import dev.edgesplit.engine.segment.ChainState;
+import dev.edgesplit.engine.segment.CompiledModel;
+import dev.edgesplit.engine.segment.RuntimeOptions;
+import dev.edgesplit.engine.segment.SegmentChain;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@link CloudCompute} over a per-layer compiled model: serves any cut an edge names in its handshake, opening the
+ * cloud chain of each cut (layers [cut, N) + head) on first use and keeping it, so edges that re-plan never wait
+ * for a restart and sessions at several cuts run side by side. Chains no session uses are closed once more than
+ * {@link #MAX_IDLE_CHAINS} are open. Owns its chains: {@link #close()} them after the
+ * worker. Thread-safe.
+ */
+public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
+
+  private final CompiledModel model;
+  private final RuntimeOptions runtime;
+  private final CloudModelInfo info;
+  /** Chains kept open beyond those in use; an unused chain past this many is closed (each holds the head). */
+  static final int MAX_IDLE_CHAINS = 4;
+
+  private final Map<Integer, SegmentChain> chains = new HashMap<>();
+  private final Map<Integer, Integer> users = new HashMap<>();
+
+  /**
+   * @param defaultCut the cut of sessions whose first frame names none (and the one opened now)
+   * @throws IllegalArgumentException when the model cannot serve {@code defaultCut}
+   */
+  public PerLayerCloudCompute(CompiledModel model, RuntimeOptions runtime, int defaultCut) {
+    this.model = model;
+    this.runtime = runtime;
+    SegmentChain first = chain(defaultCut);
+    this.info = new CloudModelInfo(model.fingerprint(), defaultCut, model.config().nLayers(), model.config().dim(),
+        model.config().vocabSize(), first.maxContext());
+  }
+
+  @Override
+  public CloudModelInfo info() {
+    return info;
+  }
+
+  @Override
+  public boolean servesCut(int cut) {
+    synchronized (this) {
+      if (chains.containsKey(cut)) {
+        return true;
+      }
+    }
+    return model.servesCut(cut);
+  }
+
+  @Override
+  public ComputeState newState() {
+    return newState(info.cut());
+  }
+
+  @Override
+  public ComputeState newState(int cut) {
+    if (!servesCut(cut)) {
+      throw new IncompatiblePlanException("compiled model " + model.directory() + " has no segments for cut " + cut);
+    }
+    SegmentChain chain;
+    synchronized (this) {
+      chain = chain(cut);
+      users.merge(cut, 1, Integer::sum);
+      // Only now that this cut has a user may others be evicted (never the one just opened).
+      evictIdle();
+    }
+    try {
+      return new State(chain.newState(), cut, this);
+    } catch (RuntimeException e) {
+      release(cut);
+      throw e;
+    }
+  }
+
+  private synchronized void release(int cut) {
+    users.merge(cut, -1, Integer::sum);
+    evictIdle();
+  }
+
+  /** Closes unused chains (never the default cut's) while more than {@link #MAX_IDLE_CHAINS} are open. */
+  private void evictIdle() {
+    for (Integer cut : List.copyOf(chains.keySet())) {
+      if (chains.size() <= MAX_IDLE_CHAINS) {
+        return;
+      }
+      if (cut != info.cut() && users.getOrDefault(cut, 0) == 0) {
+        chains.remove(cut).close();
+        users.remove(cut);
+      }
+    }
+  }
+
+  @Override
+  public float[] forward(ComputeState state, float[] hidden, int seqLen) {
+    if (!(state instanceof State)) {
+      throw new IllegalArgumentException("state was not created by this compute");
+    }
+    State s = (State) state;
+    SegmentChain chain;
+    synchronized (this) {
+      chain = chains.get(s.cut);
+    }
+    // A chain with a live state is never evicted, so it is still open here.
+    return chain.forwardHidden(s.state, hidden, seqLen);
+  }
+
+  @Override
+  public LayerTimings profile(ProfileSettings settings, EnergyMeter meter) {
+    return new SegmentProfiler(model, runtime, meter, settings).profile(model.manifest().cloudWeights(), false, true);
+  }
+
+  private synchronized SegmentChain chain(int cut) {
+    SegmentChain c = chains.get(cut);
+    if (c == null) {
+      c = model.openCloud(cut, runtime);
+      chains.put(cut, c);
+    }
+    return c;
+  }
+
+  @Override
+  public synchronized void close() {
+    chains.values().forEach(SegmentChain::close);
+    chains.clear();
+  }
+
+  private static final class State implements ComputeState {
+    private final ChainState state;
+    private final int cut;
+    private final PerLayerCloudCompute owner;
+    private boolean closed;
+
+    State(ChainState state, int cut, PerLayerCloudCompute owner) {
+      this.state = state;
+      this.cut = cut;
+      this.owner = owner;
+    }
+
+    @Override
+    public int position() {
+      return state.position();
+    }
+
+    @Override
+    public long kvBytes() {
+      return state.kvBytes();
+    }
+
+    @Override
+    public void close() {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+      }
+      state.close();
+      owner.release(cut);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package dev.edgesplit.cloud.metrics;
+
+import dev.edgesplit.engine.energy.EnergyLog;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One JSON line per step on the {@code edgesplit.energy} logger: event "token" for steps that sampled a token,
+ * "prefill_chunk" otherwise, with the worker's joules and their source. The edge's joules are not known here;
+ * the edge's own line for the token carries both sides.
+ */
+public final class CloudEnergyLogListener implements CloudStepListener {
+
+  private final EnergyLog log;
+
+  public CloudEnergyLogListener(EnergyLog log) {
+    this.log = log;
+  }
+
+  @Override
+  public void onStep(CloudStep s) {
+    if (!log.enabled()) {
+      return;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("event", s.sampled() ? "token" : "prefill_chunk");
+    m.put("side", "cloud");
+    m.put("session", s.sessionId());
+    m.put("cut", s.cut());
+    m.put("position", s.startPosition());
+    m.put("positions", s.positions());
+    m.put("token_id", s.tokenId());
+    m.put("cloud_ms", Math.round(s.computeMillis() * 1000) / 1000.0);
+    m.put("cloud_joules", s.energy().joules());
+    m.put("cloud_source", EnergyLog.source(s.energy().kind(), s.energy().measured()));
+    log.write(m);
+  }
+}

@@ -1,0 +1,191 @@
+package dev.edgesplit.edge.plan;
+
+import dev.edgesplit.edge.generate.StepListener;
+import dev.edgesplit.edge.generate.StepRecord;
+import dev.edgesplit.engine.link.LinkEstimate;
+import dev.edgesplit.engine.link.LinkEstimator;
+import dev.edgesplit.engine.link.TransferSample;
+import dev.edgesplit.partitioner.plan.CutPlan;
+import dev.edgesplit.partitioner.plan.CutPlanner;
+import dev.edgesplit.partitioner.plan.CutRow;
+import dev.edgesplit.partitioner.plan.EdgeCosts;
+import dev.edgesplit.partitioner.plan.LayerProfile;
+import dev.edgesplit.partitioner.plan.PlanConstraints;
+import dev.edgesplit.partitioner.plan.PlanGoal;
+import dev.edgesplit.partitioner.plan.WireDType;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Re-plans the cut while the agent serves. Watches every decode step: its link time refines the
+ * {@link LinkEstimator}, and its edge time, compared with the profile's prediction for the current cut, tracks how
+ * much slower (thermal throttling) or faster the board runs than when it was profiled. When bandwidth or RTT
+ * drifted past the estimator's threshold, or the edge slowdown moved by more than {@code edgeDriftThreshold}, it
+ * prices every cut again with the edge times scaled by the observed slowdown and the current link, and switches
+ * new generations to the chosen cut (running ones finish on theirs). Thread-safe.
+ */
+public final class Replanner implements StepListener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Replanner.class);
+
+  private final LayerProfile profile;
+  private final WireDType wire;
+  private final PlanConstraints constraints;
+  private final PlanGoal goal;
+  private final LinkEstimator link;
+  private final IntSupplier currentCut;
+  private final IntConsumer switchTo;
+  private final Settings settings;
+  private final CutPlanner planner = new CutPlanner();
+
+  private double ewmaRatio = Double.NaN;
+  private int stepsSinceCheck;
+  private double baselineRatio = Double.NaN;
+  private double edgeScale = 1.0;
+  private int replans;
+  private CutPlan lastPlan;
+
+  /**
+   * Tuning.
+   *
+   * @param edgeDriftThreshold relative change of the edge slowdown that triggers a re-plan (0.25 = 25%)
+   * @param alpha              EWMA weight of one decode step's edge-time ratio
+   * @param checkEvery         decode steps between drift checks (and steps to learn the baseline ratio)
+   * @param minEdgeMillis      below this predicted edge time the ratio is too noisy to watch
+   */
+  public record Settings(double edgeDriftThreshold, double alpha, int checkEvery, double minEdgeMillis) {
+    public Settings {
+      if (!(edgeDriftThreshold > 0) || !(alpha > 0 && alpha <= 1) || checkEvery < 1 || !(minEdgeMillis >= 0)) {
+        throw new IllegalArgumentException("replan settings out of range: " + edgeDriftThreshold + ", " + alpha
+            + ", " + checkEvery + ", " + minEdgeMillis);
+      }
+    }
+
+    public static Settings defaults() {
+      return new Settings(0.25, 0.2, 16, 0.05);
+    }
+  }
+
+  public Replanner(LayerProfile profile, WireDType wire, PlanConstraints constraints, PlanGoal goal,
+      LinkEstimator link, IntSupplier currentCut, IntConsumer switchTo, Settings settings) {
+    this.profile = Objects.requireNonNull(profile, "profile");
+    this.wire = Objects.requireNonNull(wire, "wire");
+    this.constraints = Objects.requireNonNull(constraints, "constraints");
+    this.goal = Objects.requireNonNull(goal, "goal");
+    this.link = Objects.requireNonNull(link, "link");
+    this.currentCut = Objects.requireNonNull(currentCut, "currentCut");
+    this.switchTo = Objects.requireNonNull(switchTo, "switchTo");
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  /** Plans with the current link and edge scale, switches to the choice, and returns the plan. */
+  public synchronized CutPlan planNow(String reason) {
+    CutPlan plan = planner.plan(scaled(profile, edgeScale), link.current(), wire, constraints, goal);
+    lastPlan = plan;
+    Optional<CutRow> chosen = plan.chosen().filter(r -> !r.edgeOnly());
+    if (chosen.isEmpty()) {
+      LOG.warn("re-plan ({}): no feasible split cut; staying at cut {}", reason, currentCut.getAsInt());
+      return plan;
+    }
+    int from = currentCut.getAsInt();
+    int to = chosen.get().cut();
+    replans++;
+    LOG.info(String.format(Locale.ROOT, "re-plan (%s): edge x%.2f, link RTT %.3f ms, %.3f Mbit/s: cut %d -> %d",
+        reason, edgeScale, link.current().rttMillis(), link.current().bandwidthBitsPerSecond() / 1e6, from, to));
+    if (to != from) {
+      switchTo.accept(to);
+      ewmaRatio = Double.NaN;
+    }
+    link.rebaseline();
+    stepsSinceCheck = 0;
+    return plan;
+  }
+
+  @Override
+  public synchronized void onStep(StepRecord step) {
+    if (step.prefill() || step.cut() != currentCut.getAsInt()) {
+      return;
+    }
+    link.observe(new TransferSample(step.bytesSent(), step.linkMillis() / 1000));
+    double predicted = predictedEdgeMillis(step.cut());
+    if (predicted >= settings.minEdgeMillis()) {
+      double ratio = step.edgeMillis() / predicted;
+      ewmaRatio = Double.isNaN(ewmaRatio) ? ratio : (1 - settings.alpha()) * ewmaRatio + settings.alpha() * ratio;
+    }
+    if (++stepsSinceCheck < settings.checkEvery()) {
+      return;
+    }
+    stepsSinceCheck = 0;
+    if (Double.isNaN(ewmaRatio)) {
+      if (link.drifted()) {
+        planNow("link drifted");
+      }
+      return;
+    }
+    if (Double.isNaN(baselineRatio)) {
+      // What "as profiled" looks like in serving (per-step overheads the profile does not see).
+      baselineRatio = ewmaRatio;
+      return;
+    }
+    double observedScale = ewmaRatio / baselineRatio;
+    if (Math.abs(observedScale / edgeScale - 1) > settings.edgeDriftThreshold()) {
+      String reason = String.format(Locale.ROOT, "edge time x%.2f of profile (was x%.2f)", observedScale, edgeScale);
+      edgeScale = observedScale;
+      planNow(reason);
+    } else if (link.drifted()) {
+      planNow("link drifted");
+    }
+  }
+
+  /** Re-plans done so far (including the initial one). */
+  public synchronized int replans() {
+    return replans;
+  }
+
+  /** How much slower than profiled the edge is believed to run now. */
+  public synchronized double edgeScale() {
+    return edgeScale;
+  }
+
+  public synchronized Optional<CutPlan> lastPlan() {
+    return Optional.ofNullable(lastPlan);
+  }
+
+  /** The link estimate the plans use. */
+  public LinkEstimate linkEstimate() {
+    return link.current();
+  }
+
+  private double predictedEdgeMillis(int cut) {
+    EdgeCosts e = profile.edge();
+    double sum = e.embeddingMillis();
+    for (int i = 0; i < cut; i++) {
+      sum += e.layerMillis().get(i);
+    }
+    return sum;
+  }
+
+  /** The profile with edge times and energies multiplied by {@code scale} (a throttled board). */
+  static LayerProfile scaled(LayerProfile p, double scale) {
+    if (scale == 1.0) {
+      return p;
+    }
+    EdgeCosts e = p.edge();
+    EdgeCosts s = new EdgeCosts(times(e.layerMillis(), scale), times(e.layerJoules(), scale),
+        e.embeddingMillis() * scale, e.embeddingJoules() * scale,
+        e.headMillis() == null ? null : e.headMillis() * scale, e.headJoules() == null ? null : e.headJoules() * scale,
+        e.idleWatts(), e.radioJoulesPerByte(), e.energySource());
+    return new LayerProfile(p.device(), p.modelFingerprint(), p.weights(), p.shape(), s, p.cloud());
+  }
+
+  private static List<Double> times(List<Double> values, double scale) {
+    return values.stream().map(v -> v * scale).collect(Collectors.toList());
+  }
+}

@@ -1,0 +1,160 @@
+package dev.edgesplit.engine.profile;
+
+import dev.edgesplit.engine.energy.EnergyMeter;
+import dev.edgesplit.engine.energy.EnergyReading;
+import dev.edgesplit.engine.energy.EstimatedMeter;
+import dev.edgesplit.engine.segment.ChainState;
+import dev.edgesplit.engine.segment.CompiledModel;
+import dev.edgesplit.engine.segment.RuntimeOptions;
+import dev.edgesplit.engine.segment.SegmentChain;
+import dev.edgesplit.engine.segment.WeightFormat;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * Times each layer of a per-layer compiled model on this machine, one decode token at a time, and reads the
+ * energy meter around each layer's timed steps: the measured input of the cut planner (DESIGN.md section 2).
+ *
+ * <p>Each layer runs as its own one-layer chain, exactly as a per-layer build serves it, over a KV cache already
+ * holding {@link ProfileSettings#contextPositions()} positions. The meter is shared with nothing else while
+ * profiling, so run it on an idle device. Not thread-safe; the caller owns the model and the meter.
+ */
+public final class SegmentProfiler {
+
+  private final CompiledModel model;
+  private final RuntimeOptions runtime;
+  private final EnergyMeter meter;
+  private final ProfileSettings settings;
+
+  public SegmentProfiler(CompiledModel model, RuntimeOptions runtime, EnergyMeter meter, ProfileSettings settings) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.runtime = Objects.requireNonNull(runtime, "runtime");
+    this.meter = Objects.requireNonNull(meter, "meter");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    if (settings.contextPositions() + settings.warmupTokens() + settings.decodeTokens() > model.manifest().maxContext()) {
+      throw new IllegalArgumentException("profile needs " + (settings.contextPositions() + settings.warmupTokens()
+          + settings.decodeTokens()) + " positions, the model is compiled for " + model.manifest().maxContext());
+    }
+  }
+
+  /**
+   * Profiles every layer in {@code format}, plus the embedding and/or the head when asked.
+   *
+   * @throws IllegalArgumentException when the model was compiled for one cut rather than per layer
+   */
+  public LayerTimings profile(WeightFormat format, boolean embedding, boolean head) {
+    int n = model.config().nLayers();
+    int dim = model.config().dim();
+    List<Double> millis = new ArrayList<>();
+    List<Double> joules = new ArrayList<>();
+    double totalSeconds = 0;
+    double totalJoules = 0;
+    for (int layer = 0; layer < n; layer++) {
+      Cost c = timeHidden(model.openLayers(layer, layer + 1, false, false, format, runtime), dim);
+      millis.add(c.millis);
+      joules.add(c.joules);
+      totalSeconds += c.millis * settings.decodeTokens() / 1000;
+      totalJoules += c.joules * settings.decodeTokens();
+    }
+    double embedMillis = 0;
+    double embedJoules = 0;
+    if (embedding) {
+      Cost c = timeTokens(model.openLayers(0, 0, true, false, format, runtime));
+      embedMillis = c.millis;
+      embedJoules = c.joules;
+    }
+    Double headMillis = null;
+    Double headJoules = null;
+    if (head) {
+      Cost c = timeHidden(model.openLayers(n, n, false, true, format, runtime), dim);
+      headMillis = c.millis;
+      headJoules = c.joules;
+      totalSeconds += c.millis * settings.decodeTokens() / 1000;
+      totalJoules += c.joules * settings.decodeTokens();
+    }
+    double watts = totalSeconds > 0 ? totalJoules / totalSeconds : 0;
+    return new LayerTimings(millis, joules, embedMillis, embedJoules, headMillis, headJoules, watts, idleWatts(),
+        meter.source());
+  }
+
+  /**
+   * Power with nothing running: the estimate's idle figure when the meter is an estimate (its formula gives
+   * exactly that at zero utilisation), else a half-second measurement while this thread sleeps.
+   */
+  public double idleWatts() {
+    if (meter instanceof EstimatedMeter) {
+      return ((EstimatedMeter) meter).profile().idleWatts();
+    }
+    EnergyReading before = meter.read();
+    long t0 = System.nanoTime();
+    try {
+      Thread.sleep(Duration.ofMillis(500).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    EnergyReading after = meter.read();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return Math.max(0, after.joulesSince(before)) / seconds;
+  }
+
+  private Cost timeHidden(SegmentChain chain, int dim) {
+    try (chain; ChainState state = chain.newState()) {
+      Random random = new Random(42);
+      chain.forwardHidden(state, gaussian(random, settings.contextPositions() * dim), settings.contextPositions());
+      float[] one = gaussian(random, dim);
+      for (int i = 0; i < settings.warmupTokens(); i++) {
+        chain.forwardHidden(state, one, 1);
+      }
+      EnergyReading before = meter.read();
+      long t0 = System.nanoTime();
+      for (int i = 0; i < settings.decodeTokens(); i++) {
+        chain.forwardHidden(state, one, 1);
+      }
+      return cost(t0, before);
+    }
+  }
+
+  private Cost timeTokens(SegmentChain chain) {
+    try (chain; ChainState state = chain.newState()) {
+      int[] prompt = new int[settings.contextPositions()];
+      chain.forwardTokens(state, prompt);
+      for (int i = 0; i < settings.warmupTokens(); i++) {
+        chain.forwardTokens(state, new int[] {1});
+      }
+      EnergyReading before = meter.read();
+      long t0 = System.nanoTime();
+      for (int i = 0; i < settings.decodeTokens(); i++) {
+        chain.forwardTokens(state, new int[] {1 + i % Math.max(1, model.config().vocabSize() - 1)});
+      }
+      return cost(t0, before);
+    }
+  }
+
+  private Cost cost(long t0, EnergyReading before) {
+    long elapsed = System.nanoTime() - t0;
+    EnergyReading after = meter.read();
+    int steps = settings.decodeTokens();
+    return new Cost(elapsed / 1e6 / steps, Math.max(0, after.joulesSince(before)) / steps);
+  }
+
+  private static float[] gaussian(Random random, int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) random.nextGaussian();
+    }
+    return v;
+  }
+
+  private static final class Cost {
+    final double millis;
+    final double joules;
+
+    Cost(double millis, double joules) {
+      this.millis = millis;
+      this.joules = joules;
+    }
+  }
+}
