@@ -45,7 +45,7 @@ final class CompileCommand implements Callable<Integer> {
     int context = model.maxContext > 0 ? model.maxContext : Math.min(weights.config().maxSeqLen(), 4096);
     long started = System.nanoTime();
     CompiledModel compiled = new Compiler(new CompileOptions(perLayer ? null : cut, model.edge(), model.cloud(),
-        new SegmentOptions(context, model.blockSize, model.accuracyLevel, true), model.calibrate)).compile(weights, this.out);
+        new SegmentOptions(context, model.blockSize, model.accuracyLevel, true), model.quantMethod())).compile(weights, this.out);
     out.printf("compiled %s (%d layers, d=%d, fingerprint %s) in %.1f s%n", weights.config().architecture(),
         weights.config().nLayers(), weights.config().dim(), compiled.fingerprint().substring(0, 16),
         (System.nanoTime() - started) / 1e9);

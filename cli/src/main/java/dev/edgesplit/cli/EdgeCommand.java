@@ -95,8 +95,9 @@ final class EdgeCommand implements Callable<Integer> {
     overrides.put("model.dir", compiled.directory().toString());
     EdgeConfig cfg = EdgeConfig.load(config, System.getenv(), overrides);
     HostPort target = HostPort.parse(cfg.cloud().target());
+    // Replies only go into the waiting step's queue: run them on the event loop, saving a thread hop per token.
     ManagedChannel channel = NettyChannelBuilder.forAddress(target.host(), target.port()).usePlaintext()
-        .maxInboundMessageSize(8 << 20).build();
+        .directExecutor().maxInboundMessageSize(8 << 20).build();
     RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
     MeterChoice meterChoice = EnergyMeters.probe(Path.of("/sys"), ProbeOptions.defaults());
     AtomicReference<EdgeAgent> running = new AtomicReference<>();

@@ -1,6 +1,7 @@
 package dev.edgesplit.cli;
 
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.partitioner.quant.QuantMethod;
 import picocli.CommandLine.Option;
 
 /** Options shared by every command that loads a model. */
@@ -31,13 +32,19 @@ final class ModelOptions {
       description = "Quantization block size along the input dimension (default: ${DEFAULT-VALUE}).")
   int blockSize;
 
-  @Option(names = "--calibrate", negatable = true, defaultValue = "false", fallbackValue = "true",
-      description = "Weight quantization errors by activations on a calibration text (default: ${DEFAULT-VALUE}).")
-  boolean calibrate;
+  @Option(names = "--quantizer", paramLabel = "METHOD", defaultValue = "rtn",
+      description = "How int8/int4 weights are rounded: rtn (round to nearest, clip search), awq (errors "
+          + "weighted by calibration activations) or gptq (error compensation from calibration inputs) "
+          + "(default: ${DEFAULT-VALUE}).")
+  String quantizer;
 
   @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
       description = "ONNX Runtime threads per run (default: ${DEFAULT-VALUE}).")
   int threads;
+
+  QuantMethod quantMethod() {
+    return QuantMethod.parse(quantizer);
+  }
 
   WeightFormat edge() {
     return WeightFormat.parse(edgeQuant);

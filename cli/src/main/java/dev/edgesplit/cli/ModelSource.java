@@ -62,7 +62,7 @@ final class ModelSource {
     }
     String key = Fingerprints.sha256OfText(String.join("|", sourceIdentity(name), options.edge().name(),
         options.cloud().name(), String.valueOf(cut), String.valueOf(options.maxContext),
-        String.valueOf(options.accuracyLevel), String.valueOf(options.blockSize), String.valueOf(options.calibrate), CompiledManifest.FORMAT,
+        String.valueOf(options.accuracyLevel), String.valueOf(options.blockSize), options.quantMethod().name(), CompiledManifest.FORMAT,
         Compiler.VERSION));
     Path dir = Workspace.compiledCache().resolve(key.substring(0, 16));
     if (Files.isRegularFile(dir.resolve(KEY_FILE)) && Files.readString(dir.resolve(KEY_FILE)).equals(key)) {
@@ -76,7 +76,7 @@ final class ModelSource {
     log.flush();
     SegmentOptions seg = new SegmentOptions(context, options.blockSize, options.accuracyLevel, true);
     Path tmp = Files.createDirectories(Workspace.compiledCache()).resolve(dir.getFileName() + ".tmp" + ProcessHandle.current().pid());
-    new Compiler(new CompileOptions(cut, options.edge(), options.cloud(), seg, options.calibrate)).compile(weights, tmp);
+    new Compiler(new CompileOptions(cut, options.edge(), options.cloud(), seg, options.quantMethod())).compile(weights, tmp);
     Files.writeString(tmp.resolve(KEY_FILE), key);
     deleteTree(dir);
     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);

@@ -9,18 +9,18 @@ import dev.edgesplit.cloud.energy.StepEnergy;
 import dev.edgesplit.cloud.metrics.CloudStepListener;
 import dev.edgesplit.cloud.rpc.CloudServiceImpl;
 import dev.edgesplit.cloud.rpc.WireLimits;
+import dev.edgesplit.cloud.security.ListenerSecurity;
 import dev.edgesplit.cloud.session.SessionRegistry;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -64,7 +64,8 @@ public final class CloudWorker implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("cloud worker already started");
     }
-    InetSocketAddress address = bindAddress(config.listen());
+    InetSocketAddress address = ListenerSecurity.bindAddress(config.listen(), config.tls());
+    ServerCredentials credentials = ListenerSecurity.credentials(config.tls());
     int maxContext = compute.info().maxContext();
     int framePositions = config.limits().maxFramePositions() == 0
         ? maxContext : Math.min(maxContext, config.limits().maxFramePositions());
@@ -77,7 +78,7 @@ public final class CloudWorker implements AutoCloseable {
     CloudServiceImpl service = new CloudServiceImpl(compute, registry, steps, energy, limits,
         Clock.systemUTC(), System::nanoTime, listener);
     try {
-      server = NettyServerBuilder.forAddress(address)
+      server = NettyServerBuilder.forAddress(address, credentials)
           .maxInboundMessageSize(limits.maxInboundBytes())
           .addService(service)
           .addService(health.getHealthService())
@@ -91,8 +92,10 @@ public final class CloudWorker implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(CloudServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    LOG.info("cloud worker serving cut {} of model {} on {}:{} (max inbound {} bytes)", compute.info().cut(),
-        compute.info().fingerprint(), address.getHostString(), port(), limits.maxInboundBytes());
+    LOG.info("cloud worker serving cut {} of model {} on {}:{} ({}, max inbound {} bytes)", compute.info().cut(),
+        compute.info().fingerprint(), address.getHostString(), port(),
+        config.tls().mutual() ? "mutual TLS" : config.tls().enabled() ? "TLS" : "plaintext",
+        limits.maxInboundBytes());
     return this;
   }
 
@@ -143,22 +146,5 @@ public final class CloudWorker implements AutoCloseable {
       steps.close();
       registry.close();
     }
-  }
-
-  private static InetSocketAddress bindAddress(CloudConfig.Listen listen) {
-    InetAddress host;
-    try {
-      host = InetAddress.getByName(listen.host());
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("listen.host '" + listen.host() + "' does not resolve", e);
-    }
-    if (!host.isLoopbackAddress()) {
-      if (!listen.insecure()) {
-        throw new IllegalArgumentException("listen.host " + listen.host() + " is not loopback; TLS is not "
-            + "implemented yet, so set listen.insecure=true to serve it in plaintext");
-      }
-      LOG.warn("INSECURE: serving plaintext gRPC on non-loopback address {}", listen.host());
-    }
-    return new InetSocketAddress(host, listen.port());
   }
 }

@@ -6,23 +6,29 @@ import dev.edgesplit.edge.generate.GenerationSettings;
 import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.plan.EdgeChains;
 import dev.edgesplit.edge.plan.Route;
+import dev.edgesplit.edge.generate.RequestValidator;
 import dev.edgesplit.edge.link.CloudLink;
 import dev.edgesplit.edge.rpc.EdgeServiceImpl;
+import dev.edgesplit.edge.security.AdmissionInterceptor;
+import dev.edgesplit.edge.security.AuthInterceptor;
+import dev.edgesplit.edge.security.ConcurrencyLimiter;
+import dev.edgesplit.edge.security.ListenerSecurity;
+import dev.edgesplit.edge.security.RateLimiter;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.HandshakeRequest;
 import io.grpc.Channel;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -124,7 +130,9 @@ public final class EdgeAgent implements AutoCloseable {
       throw new IllegalArgumentException("edge chain does not serve model.cut " + config.cut());
     }
     SegmentChain edge = chains.chain(config.cut());
-    InetSocketAddress address = bindAddress(config.listen());
+    InetSocketAddress address = ListenerSecurity.bindAddress(config.listen(), config.security());
+    ServerCredentials credentials = ListenerSecurity.credentials(config.security());
+    AuthInterceptor auth = ListenerSecurity.authInterceptor(config.security());
     AtomicInteger n = new AtomicInteger();
     generations = new ThreadPoolExecutor(config.generate().maxConcurrent(), config.generate().maxConcurrent(),
         0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.generate().queue()), r -> {
@@ -134,14 +142,17 @@ public final class EdgeAgent implements AutoCloseable {
         });
     GenerationSettings settings = new GenerationSettings(config.cloud().hiddenDtype(), config.cloud().stepTimeout(),
         config.cloud().sessionDeadline());
-    service = new EdgeServiceImpl(this::route, tokenizer, settings, hooks, generations);
+    EdgeConfig.Admission admission = config.admission();
+    service = new EdgeServiceImpl(this::route, tokenizer, settings, hooks, generations,
+        new RequestValidator(tokenizer, admission.maxPromptTokens(), admission.maxNewTokens()));
     try {
-      server = NettyServerBuilder.forAddress(address)
+      server = NettyServerBuilder.forAddress(address, credentials)
           // A Generate request is a prompt and a few numbers: a context's worth of text is plenty.
           .maxInboundMessageSize(Math.max(64 << 10, edge.maxContext() * 64 + 4096))
-          .addService(service)
+          // Interceptors run last-listed first: authenticate, then admit per client, then serve.
+          .addService(ServerInterceptors.intercept(service, admissionInterceptor(admission), auth))
           .addService(health.getHealthService())
-          .addService(ProtoReflectionServiceV1.newInstance())
+          .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), auth))
           .build()
           .start();
     } catch (IOException e) {
@@ -150,7 +161,8 @@ public final class EdgeAgent implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(EdgeServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    LOG.info("edge agent serving cut {} on {}:{}, cloud worker {}", cut, address.getHostString(), port(),
+    LOG.info("edge agent serving cut {} on {}:{} ({}, auth {}), cloud worker {}", cut, address.getHostString(),
+        port(), config.security().serverTls().enabled() ? "TLS" : "plaintext", config.security().authMode(),
         config.cloud().target());
     return this;
   }
@@ -201,20 +213,11 @@ public final class EdgeAgent implements AutoCloseable {
     }
   }
 
-  private static InetSocketAddress bindAddress(EdgeConfig.Listen listen) {
-    InetAddress host;
-    try {
-      host = InetAddress.getByName(listen.host());
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("listen.host '" + listen.host() + "' does not resolve", e);
-    }
-    if (!host.isLoopbackAddress()) {
-      if (!listen.insecure()) {
-        throw new IllegalArgumentException("listen.host " + listen.host() + " is not loopback; TLS is not "
-            + "implemented yet, so set listen.insecure=true to serve it in plaintext");
-      }
-      LOG.warn("INSECURE: serving plaintext gRPC on non-loopback address {}", listen.host());
-    }
-    return new InetSocketAddress(host, listen.port());
+  private static AdmissionInterceptor admissionInterceptor(EdgeConfig.Admission a) {
+    RateLimiter rate = a.ratePerSecond() > 0
+        ? new RateLimiter(a.ratePerSecond(), a.rateBurst(), a.maxTrackedClients(), System::nanoTime) : null;
+    ConcurrencyLimiter concurrency = a.maxConcurrentPerClient() > 0
+        ? new ConcurrencyLimiter(a.maxConcurrentPerClient()) : null;
+    return new AdmissionInterceptor(rate, concurrency, a.ratePerSecond() + "/s, burst " + a.rateBurst());
   }
 }

@@ -26,7 +26,7 @@ import java.util.Set;
 public final class Compiler {
 
   /** Bumped whenever the segments written for the same inputs change (caches key on it). */
-  public static final String VERSION = "4";
+  public static final String VERSION = "5";
 
   private final CompileOptions options;
 
@@ -37,8 +37,8 @@ public final class Compiler {
   public CompiledModel compile(ModelWeights model, Path outDir) throws IOException {
     Files.createDirectories(outDir);
     boolean quantizes = options.edgeWeights().quantized() || options.cloudWeights().quantized();
-    ActivationStats calibration = options.calibrate() && quantizes ? Calibration.stats(model) : null;
-    SegmentWriter writer = new SegmentWriter(model, options.segment(), calibration);
+    ActivationStats calibration = options.quantMethod().calibrated() && quantizes ? Calibration.stats(model) : null;
+    SegmentWriter writer = new SegmentWriter(model, options.segment(), calibration, options.quantMethod());
     List<SegmentEntry> entries = new ArrayList<>();
     int n = model.config().nLayers();
     if (options.cut() != null) {

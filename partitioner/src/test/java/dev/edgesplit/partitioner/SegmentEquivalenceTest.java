@@ -3,6 +3,7 @@ package dev.edgesplit.partitioner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.edgesplit.engine.model.RopeScaling;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
@@ -25,11 +26,21 @@ class SegmentEquivalenceTest {
 
   @TempDir Path dir;
 
-  @ParameterizedTest(name = "head size {0}, interleaved {1}, bias {2}")
-  @CsvSource({"16, false, false", "16, true, false", "8, true, false", "8, false, true"})
-  void chainedSegments_matchUnsplitModelAndJavaReference_atEveryCut(int headSize, boolean interleaved, boolean bias)
-      throws Exception {
+  @ParameterizedTest(name = "head size {0}, interleaved {1}, bias {2}, rope scaling {3}")
+  @CsvSource({"16, false, false, none", "16, true, false, none", "8, true, false, none", "8, false, true, none",
+      "16, false, false, llama3", "8, true, false, linear"})
+  void chainedSegments_matchUnsplitModelAndJavaReference_atEveryCut(int headSize, boolean interleaved, boolean bias,
+      String scaling) throws Exception {
     ModelWeights weights = RandomModels.tiny(headSize, interleaved, bias, 7);
+    if (!scaling.equals("none")) {
+      // A short original context so that most frequencies are scaled at these few positions.
+      ModelWeights scaled = new ModelWeights(weights.config().withRopeScaling(
+          new RopeScaling(scaling, 4, 1, 4, 16)), weights.tensors(), weights.tokenizer(), weights.fingerprint());
+      float[] a = stepTwice(scaled);
+      float[] b = stepTwice(weights);
+      assertThat(a).as("scaling changes what the model computes").isNotEqualTo(b);
+      weights = scaled;
+    }
     CompiledModel compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
         SegmentOptions.defaults(64))).compile(weights, dir);
     List<float[]> reference = referenceLogits(weights);
@@ -43,6 +54,12 @@ class SegmentEquivalenceTest {
         assertClose(run(edge, cloud), reference, 1e-4f);
       }
     }
+  }
+
+  private static float[] stepTwice(ModelWeights w) {
+    ReferenceForward f = new ReferenceForward(w, 8);
+    f.step(5);
+    return f.step(9);
   }
 
   /** Logits after the prompt (one prefill) and after each continuation token (decode steps). */

@@ -10,6 +10,7 @@ import java.util.Objects;
  * Everything the cloud worker is configured with, loaded once in main and passed down.
  *
  * @param listen       where the gRPC server binds
+ * @param tls          server TLS and client certificate checking
  * @param modelDir     compiled model directory (plan.json, segments, tokenizer)
  * @param cut          first layer this worker runs
  * @param runtime      ONNX Runtime and step threads
@@ -17,11 +18,12 @@ import java.util.Objects;
  * @param metricsListen HOST:PORT of the Prometheus /metrics endpoint (loopback by default), or "off"
  * @param drainTimeout how long close() lets running streams finish before cancelling them
  */
-public record CloudConfig(Listen listen, Path modelDir, int cut, Runtime runtime, Limits limits,
+public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtime runtime, Limits limits,
     Duration drainTimeout, String metricsListen) {
 
   public CloudConfig {
     Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(runtime, "runtime");
     Objects.requireNonNull(limits, "limits");
     if (cut < 0) {
@@ -31,9 +33,9 @@ public record CloudConfig(Listen listen, Path modelDir, int cut, Runtime runtime
   }
 
   /**
-   * @param host     interface to bind; loopback unless {@code insecure} (no TLS yet)
+   * @param host     interface to bind; a non-loopback address needs mutual TLS unless {@code insecure}
    * @param port     TCP port, 0 for any free port
-   * @param insecure allow a non-loopback address without TLS (logged loudly)
+   * @param insecure (key {@code insecure}) allow a non-loopback address without mutual TLS (logged loudly)
    */
   public record Listen(String host, int port, boolean insecure) {
     public Listen {
@@ -41,6 +43,32 @@ public record CloudConfig(Listen listen, Path modelDir, int cut, Runtime runtime
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("listen.port must be in [0, 65535], got " + port);
       }
+    }
+  }
+
+  /**
+   * Server TLS (keys {@code tls.*}). PEM files: the certificate chain, its PKCS#8 private key, and the CA that
+   * signs edge agents' client certificates.
+   *
+   * @param enabled  serve TLS
+   * @param cert     server certificate chain (PEM); required when enabled
+   * @param key      private key of {@code cert} (PKCS#8 PEM); required when enabled
+   * @param clientCa CA certificates (PEM) that sign accepted client certificates; null = no client certificate
+   *                 asked (a non-loopback listener then needs {@code insecure})
+   */
+  public record Tls(boolean enabled, Path cert, Path key, Path clientCa) {
+    public Tls {
+      if (enabled && (cert == null || key == null)) {
+        throw new IllegalArgumentException("tls.enabled=true needs tls.cert and tls.key");
+      }
+      if (!enabled && clientCa != null) {
+        throw new IllegalArgumentException("tls.client_ca is set but tls.enabled is false");
+      }
+    }
+
+    /** Mutual TLS: the server asks for, and requires, a client certificate signed by {@code clientCa}. */
+    public boolean mutual() {
+      return enabled && clientCa != null;
     }
   }
 
@@ -83,7 +111,11 @@ public record CloudConfig(Listen listen, Path modelDir, int cut, Runtime runtime
     Map<String, String> d = new LinkedHashMap<>();
     d.put("listen.host", "127.0.0.1");
     d.put("listen.port", "50052");
-    d.put("listen.insecure", "false");
+    d.put("insecure", "false");
+    d.put("tls.enabled", "false");
+    d.put("tls.cert", "");
+    d.put("tls.key", "");
+    d.put("tls.client_ca", "");
     d.put("model.dir", "");
     d.put("model.cut", "1");
     d.put("runtime.intra_op_threads", "1");
@@ -104,7 +136,8 @@ public record CloudConfig(Listen listen, Path modelDir, int cut, Runtime runtime
   public static CloudConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
     LayeredConfig c = LayeredConfig.load(defaults(), file, env, overrides);
     return new CloudConfig(
-        new Listen(c.string("listen.host"), c.integer("listen.port"), c.bool("listen.insecure")),
+        new Listen(c.string("listen.host"), c.integer("listen.port"), c.bool("insecure")),
+        new Tls(c.bool("tls.enabled"), c.path("tls.cert"), c.path("tls.key"), c.path("tls.client_ca")),
         c.path("model.dir"),
         c.integer("model.cut"),
         new Runtime(c.integer("runtime.intra_op_threads"), c.integer("runtime.max_context"),

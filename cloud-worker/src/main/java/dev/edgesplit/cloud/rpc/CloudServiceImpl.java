@@ -142,15 +142,22 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
             + " (at most 1024 tokens)");
       }
       EnergyMeter meter = energy.meter().orElseGet(() -> EstimatedMeter.forThisProcess(DeviceProfile.GENERIC_X86_SERVER));
-      LayerTimings t = compute.profile(new ProfileSettings(context, 4, tokens), meter);
-      response.onNext(ProfileResponse.newBuilder()
-          .addAllLayerMs(t.layerMillis())
-          .setHeadMs(t.headMillis() == null ? 0 : t.headMillis())
-          .setWatts(t.watts())
-          .setEnergySource(EnergySource.newBuilder().setKind(t.source().kind()).setMeasured(t.source().measured())
-              .setDescription(t.source().description()))
-          .build());
-      response.onCompleted();
+      // Seconds of model runs: on a step thread, where model work belongs, not on a gRPC callback thread.
+      steps.submit(() -> compute.profile(new ProfileSettings(context, 4, tokens), meter)).whenComplete((t, error) -> {
+        if (error != null) {
+          Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+          response.onError(StatusMapper.toStatus(cause).asRuntimeException());
+          return;
+        }
+        response.onNext(ProfileResponse.newBuilder()
+            .addAllLayerMs(t.layerMillis())
+            .setHeadMs(t.headMillis() == null ? 0 : t.headMillis())
+            .setWatts(t.watts())
+            .setEnergySource(EnergySource.newBuilder().setKind(t.source().kind()).setMeasured(t.source().measured())
+                .setDescription(t.source().description()))
+            .build());
+        response.onCompleted();
+      });
     } catch (RuntimeException e) {
       response.onError(StatusMapper.toStatus(e).asRuntimeException());
     }

@@ -19,9 +19,11 @@ import java.util.Objects;
  * @param generate     concurrency limits
  * @param metricsListen HOST:PORT of the Prometheus /metrics endpoint (loopback by default), or "off"
  * @param drainTimeout how long close() lets running generations finish
+ * @param security     TLS to the cloud, TLS and client authentication on the Generate listener
+ * @param admission    per-client rate and concurrency limits, prompt and generation length limits
  */
 public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Runtime runtime, Generate generate,
-    Duration drainTimeout, String metricsListen) {
+    Duration drainTimeout, String metricsListen, Security security, Admission admission) {
 
   public EdgeConfig {
     Objects.requireNonNull(listen, "listen");
@@ -29,12 +31,19 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     Objects.requireNonNull(runtime, "runtime");
     Objects.requireNonNull(generate, "generate");
     Objects.requireNonNull(drainTimeout, "drainTimeout");
+    Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(admission, "admission");
     if (cut < 0) {
       throw new IllegalArgumentException("model.cut must be >= 0, got " + cut);
     }
   }
 
-  /** @param host loopback unless {@code insecure}; @param port 0 for any free port */
+  /**
+   * @param host     a non-loopback address needs server TLS and client authentication unless {@code insecure}
+   * @param port     0 for any free port
+   * @param insecure (key {@code insecure}) allow a non-loopback listener without TLS or authentication (logged
+   *                 loudly)
+   */
   public record Listen(String host, int port, boolean insecure) {
     public Listen {
       Objects.requireNonNull(host, "host");
@@ -82,11 +91,117 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     }
   }
 
+  /** How Generate clients prove who they are. */
+  public enum AuthMode {
+    /** No authentication: clients are told apart by peer address (fine on loopback). */
+    NONE,
+    /** {@code authorization: Bearer <token>} metadata, tokens from {@code auth.tokens_file}. */
+    TOKEN,
+    /** A client certificate signed by {@code server_tls.client_ca}; the principal is its subject. */
+    CLIENT_CERT;
+
+    static AuthMode parse(String text) {
+      switch (text.trim().toLowerCase(Locale.ROOT)) {
+        case "none":
+          return NONE;
+        case "token":
+          return TOKEN;
+        case "client_cert":
+          return CLIENT_CERT;
+        default:
+          throw new IllegalArgumentException("auth.mode must be none, token or client_cert, got '" + text + "'");
+      }
+    }
+  }
+
+  /**
+   * @param insecure   allow a non-loopback Generate listener without TLS and authentication (key {@code insecure})
+   * @param cloudTls   TLS of the channel to the cloud worker (keys {@code tls.*})
+   * @param serverTls  TLS of the Generate listener (keys {@code server_tls.*})
+   * @param authMode   client authentication on Generate (key {@code auth.mode})
+   * @param tokensFile bearer tokens, one per line as {@code NAME TOKEN} or {@code TOKEN} (key
+   *                   {@code auth.tokens_file}); required for {@link AuthMode#TOKEN}
+   */
+  public record Security(boolean insecure, CloudTls cloudTls, ServerTls serverTls, AuthMode authMode,
+      Path tokensFile) {
+    public Security {
+      Objects.requireNonNull(cloudTls, "cloudTls");
+      Objects.requireNonNull(serverTls, "serverTls");
+      Objects.requireNonNull(authMode, "authMode");
+      if (authMode == AuthMode.TOKEN && tokensFile == null) {
+        throw new IllegalArgumentException("auth.mode=token needs auth.tokens_file");
+      }
+      if (authMode == AuthMode.CLIENT_CERT && serverTls.clientCa() == null) {
+        throw new IllegalArgumentException("auth.mode=client_cert needs server_tls.enabled and server_tls.client_ca");
+      }
+    }
+  }
+
+  /**
+   * @param enabled            TLS to the cloud worker
+   * @param ca                 CA certificates (PEM) trusted for the worker's certificate; null = the JDK's
+   * @param cert               client certificate chain (PEM) presented to the worker (mutual TLS); may be null
+   * @param key                PKCS#8 PEM private key of {@code cert}
+   * @param serverNameOverride name to check the worker's certificate against instead of the target host; may be
+   *                           null
+   */
+  public record CloudTls(boolean enabled, Path ca, Path cert, Path key, String serverNameOverride) {
+    public CloudTls {
+      if ((cert == null) != (key == null)) {
+        throw new IllegalArgumentException("tls.cert and tls.key go together");
+      }
+      if (!enabled && (ca != null || cert != null)) {
+        throw new IllegalArgumentException("tls.ca/tls.cert/tls.key are set but tls.enabled is false");
+      }
+    }
+  }
+
+  /**
+   * @param enabled  serve Generate over TLS
+   * @param cert     server certificate chain (PEM)
+   * @param key      PKCS#8 PEM private key of {@code cert}
+   * @param clientCa CA certificates (PEM) that sign client certificates; needed by auth.mode=client_cert
+   */
+  public record ServerTls(boolean enabled, Path cert, Path key, Path clientCa) {
+    public ServerTls {
+      if (enabled && (cert == null || key == null)) {
+        throw new IllegalArgumentException("server_tls.enabled=true needs server_tls.cert and server_tls.key");
+      }
+      if (!enabled && (cert != null || key != null || clientCa != null)) {
+        throw new IllegalArgumentException("server_tls.* files are set but server_tls.enabled is false");
+      }
+    }
+  }
+
+  /**
+   * Limits applied before a Generate request costs anything. Excess gets RESOURCE_EXHAUSTED.
+   *
+   * @param ratePerSecond           sustained Generate calls per second per client; 0 = unlimited
+   * @param rateBurst               calls a client may make at once before the rate applies (bucket size)
+   * @param maxConcurrentPerClient  Generate calls one client may have running; 0 = unlimited
+   * @param maxPromptTokens         longest prompt in tokens; 0 = the context
+   * @param maxNewTokens            most tokens one call may generate; 0 = the context
+   * @param maxTrackedClients       clients whose buckets are remembered (bounds memory against address churn)
+   */
+  public record Admission(double ratePerSecond, int rateBurst, int maxConcurrentPerClient, int maxPromptTokens,
+      int maxNewTokens, int maxTrackedClients) {
+    public Admission {
+      if (!(ratePerSecond >= 0) || Double.isInfinite(ratePerSecond)) {
+        throw new IllegalArgumentException("limits.rate_per_second must be finite and >= 0, got " + ratePerSecond);
+      }
+      if (rateBurst < 1 || maxConcurrentPerClient < 0 || maxPromptTokens < 0 || maxNewTokens < 0
+          || maxTrackedClients < 1) {
+        throw new IllegalArgumentException("limits: rate_burst and max_tracked_clients must be >= 1, "
+            + "max_concurrent_per_client, max_prompt_tokens and max_new_tokens >= 0");
+      }
+    }
+  }
+
   public static Map<String, String> defaults() {
     Map<String, String> d = new LinkedHashMap<>();
     d.put("listen.host", "127.0.0.1");
     d.put("listen.port", "50051");
-    d.put("listen.insecure", "false");
+    d.put("insecure", "false");
     d.put("model.dir", "");
     d.put("model.cut", "1");
     d.put("cloud.target", "127.0.0.1:50052");
@@ -100,6 +215,23 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     d.put("generate.queue", "64");
     d.put("drain_timeout_ms", "5000");
     d.put("metrics.listen", "127.0.0.1:9101");
+    d.put("tls.enabled", "false");
+    d.put("tls.ca", "");
+    d.put("tls.cert", "");
+    d.put("tls.key", "");
+    d.put("tls.server_name_override", "");
+    d.put("server_tls.enabled", "false");
+    d.put("server_tls.cert", "");
+    d.put("server_tls.key", "");
+    d.put("server_tls.client_ca", "");
+    d.put("auth.mode", "none");
+    d.put("auth.tokens_file", "");
+    d.put("limits.rate_per_second", "0");
+    d.put("limits.rate_burst", "8");
+    d.put("limits.max_concurrent_per_client", "0");
+    d.put("limits.max_prompt_tokens", "0");
+    d.put("limits.max_new_tokens", "0");
+    d.put("limits.max_tracked_clients", "10000");
     return d;
   }
 
@@ -107,7 +239,7 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
   public static EdgeConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
     LayeredConfig c = LayeredConfig.load(defaults(), file, env, overrides);
     return new EdgeConfig(
-        new Listen(c.string("listen.host"), c.integer("listen.port"), c.bool("listen.insecure")),
+        new Listen(c.string("listen.host"), c.integer("listen.port"), c.bool("insecure")),
         c.path("model.dir"),
         c.integer("model.cut"),
         new Cloud(c.string("cloud.target"), dtype(c.string("cloud.hidden_dtype")),
@@ -116,7 +248,20 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
         new Runtime(c.integer("runtime.intra_op_threads"), c.integer("runtime.max_context")),
         new Generate(c.integer("generate.max_concurrent"), c.integer("generate.queue")),
         c.millis("drain_timeout_ms"),
-        c.string("metrics.listen"));
+        c.string("metrics.listen"),
+        new Security(c.bool("insecure"),
+            new CloudTls(c.bool("tls.enabled"), c.path("tls.ca"), c.path("tls.cert"), c.path("tls.key"),
+                emptyToNull(c.string("tls.server_name_override"))),
+            new ServerTls(c.bool("server_tls.enabled"), c.path("server_tls.cert"), c.path("server_tls.key"),
+                c.path("server_tls.client_ca")),
+            AuthMode.parse(c.string("auth.mode")), c.path("auth.tokens_file")),
+        new Admission(c.decimal("limits.rate_per_second"), c.integer("limits.rate_burst"),
+            c.integer("limits.max_concurrent_per_client"), c.integer("limits.max_prompt_tokens"),
+            c.integer("limits.max_new_tokens"), c.integer("limits.max_tracked_clients")));
+  }
+
+  private static String emptyToNull(String s) {
+    return s.isEmpty() ? null : s;
   }
 
   /** Parses fp32, fp16 or int8. */

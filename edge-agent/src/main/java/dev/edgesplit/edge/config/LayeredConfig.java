@@ -85,6 +85,14 @@ public final class LayeredConfig {
     }
   }
 
+  public double decimal(String key) {
+    try {
+      return Double.parseDouble(string(key));
+    } catch (NumberFormatException e) {
+      throw bad(key, "a number");
+    }
+  }
+
   public boolean bool(String key) {
     String v = string(key).toLowerCase(Locale.ROOT);
     if (v.equals("true") || v.equals("false")) {

@@ -1,5 +1,6 @@
 package dev.edgesplit.edge.generate;
 
+import dev.edgesplit.edge.error.CapacityExceededException;
 import dev.edgesplit.edge.error.InvalidRequestException;
 import dev.edgesplit.edge.error.PromptTooLongException;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
@@ -20,15 +21,32 @@ public final class RequestValidator {
   private static final int MAX_CHARS_PER_POSITION = 64;
 
   private final Tokenizer tokenizer;
+  private final int maxPromptTokens;
+  private final int maxNewTokens;
 
   public RequestValidator(Tokenizer tokenizer) {
+    this(tokenizer, 0, 0);
+  }
+
+  /**
+   * @param maxPromptTokens operator limit on prompt tokens, 0 = the context only
+   * @param maxNewTokens    operator limit on generated tokens per call, 0 = the context only; a request with
+   *                        max_new_tokens 0 ("up to the context") is capped to it
+   */
+  public RequestValidator(Tokenizer tokenizer, int maxPromptTokens, int maxNewTokens) {
+    if (maxPromptTokens < 0 || maxNewTokens < 0) {
+      throw new IllegalArgumentException("limits must be >= 0");
+    }
     this.tokenizer = tokenizer;
+    this.maxPromptTokens = maxPromptTokens;
+    this.maxNewTokens = maxNewTokens;
   }
 
   /**
    * @param context positions available to a session (the smaller of the edge's and the worker's)
    * @throws InvalidRequestException malformed request (INVALID_ARGUMENT)
    * @throws PromptTooLongException  prompt or prompt + max_new_tokens beyond the context (OUT_OF_RANGE)
+   * @throws CapacityExceededException prompt or max_new_tokens beyond the operator's limits (RESOURCE_EXHAUSTED)
    */
   public ValidRequest validate(GenerateRequest request, int context) {
     SamplingParams sampling = sampling(request);
@@ -38,9 +56,20 @@ public final class RequestValidator {
       throw new PromptTooLongException("prompt has " + prompt.length + " tokens; the context holds " + context
           + " positions, leaving none to generate");
     }
+    if (maxPromptTokens > 0 && prompt.length > maxPromptTokens) {
+      throw new CapacityExceededException("prompt has " + prompt.length + " tokens; this edge agent accepts at most "
+          + maxPromptTokens + " (limits.max_prompt_tokens)");
+    }
     long maxNew = Integer.toUnsignedLong(request.getMaxNewTokens());
+    if (maxNewTokens > 0 && maxNew > maxNewTokens) {
+      throw new CapacityExceededException("max_new_tokens " + maxNew + " exceeds this edge agent's limit of "
+          + maxNewTokens + " (limits.max_new_tokens)");
+    }
     if (maxNew == 0) {
       maxNew = context - prompt.length;
+      if (maxNewTokens > 0) {
+        maxNew = Math.min(maxNew, maxNewTokens);
+      }
     }
     if (prompt.length + maxNew > context) {
       throw new PromptTooLongException("prompt of " + prompt.length + " tokens + max_new_tokens " + maxNew
@@ -56,7 +85,12 @@ public final class RequestValidator {
         if (text.isEmpty()) {
           throw new InvalidRequestException("prompt text is empty");
         }
-        if ((long) text.length() > (long) context * MAX_CHARS_PER_POSITION) {
+        long positions = maxPromptTokens > 0 ? Math.min(context, maxPromptTokens) : context;
+        if ((long) text.length() > positions * MAX_CHARS_PER_POSITION) {
+          if (positions < context) {
+            throw new CapacityExceededException("prompt of " + text.length() + " characters cannot fit this edge "
+                + "agent's limit of " + maxPromptTokens + " tokens (limits.max_prompt_tokens)");
+          }
           throw new PromptTooLongException("prompt of " + text.length() + " characters cannot fit a context of "
               + context + " positions");
         }

@@ -43,12 +43,18 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
   /** @param routes the cut, edge chain and cloud link a new generation uses (read once per generation) */
   public EdgeServiceImpl(Supplier<Route> routes, Tokenizer tokenizer, GenerationSettings settings,
       StepHooks hooks, ExecutorService generations) {
+    this(routes, tokenizer, settings, hooks, generations, new RequestValidator(tokenizer));
+  }
+
+  /** @param validator checks requests (and applies the operator's prompt and generation length limits) */
+  public EdgeServiceImpl(Supplier<Route> routes, Tokenizer tokenizer, GenerationSettings settings,
+      StepHooks hooks, ExecutorService generations, RequestValidator validator) {
     this.routes = routes;
     this.tokenizer = tokenizer;
     this.settings = settings;
     this.hooks = hooks;
     this.generations = generations;
-    this.validator = new RequestValidator(tokenizer);
+    this.validator = validator;
   }
 
   /** Refuses new generations (UNAVAILABLE) from now on. */

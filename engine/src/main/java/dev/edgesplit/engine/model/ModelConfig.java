@@ -16,6 +16,7 @@ package dev.edgesplit.engine.model;
  * @param ropeInterleaved  true when RoPE rotates adjacent pairs (llama2.c), false for halves (Hugging Face)
  * @param tiedEmbeddings   true when the LM head reuses the token embedding
  * @param attentionBias    true when q/k/v projections have biases (Qwen2)
+ * @param ropeScaling      RoPE frequency scaling (Llama 3.1/3.2), or null for none
  */
 public record ModelConfig(
     String architecture,
@@ -30,7 +31,16 @@ public record ModelConfig(
     float normEps,
     boolean ropeInterleaved,
     boolean tiedEmbeddings,
-    boolean attentionBias) {
+    boolean attentionBias,
+    RopeScaling ropeScaling) {
+
+  /** A config without RoPE scaling. */
+  public ModelConfig(String architecture, int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads,
+      int vocabSize, int maxSeqLen, float ropeTheta, float normEps, boolean ropeInterleaved, boolean tiedEmbeddings,
+      boolean attentionBias) {
+    this(architecture, dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize, maxSeqLen, ropeTheta, normEps,
+        ropeInterleaved, tiedEmbeddings, attentionBias, null);
+  }
 
   public ModelConfig {
     requirePositive("dim", dim);
@@ -60,6 +70,23 @@ public record ModelConfig(
 
   public int kvDim() {
     return nKvHeads * headSize();
+  }
+
+  /** The same model with its usable context limited to {@code maxSeqLen} (e.g. to size a KV cache). */
+  public ModelConfig withMaxSeqLen(int maxSeqLen) {
+    return new ModelConfig(architecture, dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize, maxSeqLen, ropeTheta,
+        normEps, ropeInterleaved, tiedEmbeddings, attentionBias, ropeScaling);
+  }
+
+  public ModelConfig withRopeScaling(RopeScaling scaling) {
+    return new ModelConfig(architecture, dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize, maxSeqLen, ropeTheta,
+        normEps, ropeInterleaved, tiedEmbeddings, attentionBias, scaling);
+  }
+
+  /** Inverse frequency (radians per position) of RoPE pair {@code i} of a head, scaling applied. */
+  public double ropeFrequency(int i) {
+    double base = Math.pow(ropeTheta, -(2.0 * i) / headSize());
+    return ropeScaling == null ? base : ropeScaling.apply(base);
   }
 
   /** Parameters in one decoder layer (weights and norms, biases included). */

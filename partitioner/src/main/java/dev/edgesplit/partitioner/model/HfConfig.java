@@ -3,6 +3,7 @@ package dev.edgesplit.partitioner.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgesplit.engine.model.ModelConfig;
+import dev.edgesplit.engine.model.RopeScaling;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -96,14 +97,7 @@ final class HfConfig {
     if (!act.equals("silu")) {
       throw bad("hidden_act '" + act + "' is not supported (only silu)");
     }
-    JsonNode scaling = root.get("rope_scaling");
-    if (scaling != null && !scaling.isNull()) {
-      JsonNode type = scaling.has("rope_type") ? scaling.get("rope_type") : scaling.get("type");
-      if (type == null || !type.asText().equals("default")) {
-        throw bad("rope_scaling " + scaling + " is not supported (ModelConfig has no field for it, and"
-            + " ignoring it would change every RoPE frequency it scales)");
-      }
-    }
+    RopeScaling ropeScaling = ropeScaling(root.get("rope_scaling"));
     if (bool("mlp_bias", false)) {
       throw bad("mlp_bias=true is not supported");
     }
@@ -121,7 +115,7 @@ final class HfConfig {
     }
     try {
       return new ModelConfig(modelType, dim, hidden, layers, heads, kvHeads, vocab, context, theta, eps, false,
-          tied, qwen);
+          tied, qwen, ropeScaling);
     } catch (IllegalArgumentException e) {
       throw bad("inconsistent config: " + e.getMessage());
     }
@@ -166,5 +160,27 @@ final class HfConfig {
 
   private ModelFormatException bad(String what) {
     return new ModelFormatException(path + ": " + what);
+  }
+
+  /** "default" or absent: none; "linear" and "llama3" are applied to the RoPE tables; others are refused. */
+  private RopeScaling ropeScaling(JsonNode scaling) {
+    if (scaling == null || scaling.isNull()) {
+      return null;
+    }
+    JsonNode typeNode = scaling.has("rope_type") ? scaling.get("rope_type") : scaling.get("type");
+    String type = typeNode == null ? "" : typeNode.asText();
+    if (type.equals("default")) {
+      return null;
+    }
+    if (!type.equals("linear") && !type.equals("llama3")) {
+      throw bad("rope_scaling type '" + type + "' is not supported (linear and llama3 are)");
+    }
+    try {
+      return new RopeScaling(type, scaling.path("factor").asDouble(Double.NaN),
+          scaling.path("low_freq_factor").asDouble(1), scaling.path("high_freq_factor").asDouble(4),
+          scaling.path("original_max_position_embeddings").asInt(0));
+    } catch (IllegalArgumentException e) {
+      throw bad("rope_scaling " + scaling + ": " + e.getMessage());
+    }
   }
 }

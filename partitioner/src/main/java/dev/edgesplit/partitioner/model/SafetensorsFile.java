@@ -40,22 +40,22 @@ final class SafetensorsFile implements AutoCloseable {
   static SafetensorsFile open(Path path, ObjectMapper json) {
     BinaryFile file = BinaryFile.open(path);
     try {
-      return new SafetensorsFile(file, 0, Map.of()).parse(json);
+      return parse(file, json);
     } catch (RuntimeException e) {
       file.close();
       throw e;
     }
   }
 
-  private SafetensorsFile parse(ObjectMapper json) {
+  private static SafetensorsFile parse(BinaryFile file, ObjectMapper json) {
     file.require(0, 8, "the 8-byte header length");
     long n = ByteBuffer.wrap(file.readBytesAt(0, 8, "header length")).order(ByteOrder.LITTLE_ENDIAN).getLong();
     if (n < 0 || n > MAX_HEADER_BYTES) {
-      throw bad("header length " + Long.toUnsignedString(n) + " is too large (limit " + MAX_HEADER_BYTES
+      throw bad(file, "header length " + Long.toUnsignedString(n) + " is too large (limit " + MAX_HEADER_BYTES
           + " bytes); not a safetensors file?");
     }
     if (n < 2) {
-      throw bad("header length " + n + " is too small for a JSON object");
+      throw bad(file, "header length " + n + " is too small for a JSON object");
     }
     byte[] headerBytes = file.readBytesAt(8, (int) n, "JSON header");
     JsonNode root;
@@ -65,7 +65,7 @@ final class SafetensorsFile implements AutoCloseable {
       throw new ModelFormatException(file.path() + ": header is not valid JSON: " + e.getMessage(), e);
     }
     if (root == null || !root.isObject()) {
-      throw bad("header is not a JSON object");
+      throw bad(file, "header is not a JSON object");
     }
     long start = 8 + n;
     long dataBytes = file.size() - start;
@@ -76,15 +76,15 @@ final class SafetensorsFile implements AutoCloseable {
       if (f.getKey().equals("__metadata__")) {
         continue;
       }
-      Entry e = entry(f.getKey(), f.getValue());
+      Entry e = entry(file, f.getKey(), f.getValue());
       if (e.begin < 0 || e.end < e.begin || e.end > dataBytes) {
-        throw bad("data_offsets [" + e.begin + ", " + e.end + "] of tensor '" + e.name
+        throw bad(file, "data_offsets [" + e.begin + ", " + e.end + "] of tensor '" + e.name
             + "' lie outside the data section (" + dataBytes + " bytes)");
       }
       SafetensorsDType.parse(e.dtype).ifPresent(t -> {
-        long expected = elementCount(e) * t.bytes();
+        long expected = elementCount(file, e) * t.bytes();
         if (expected != e.end - e.begin) {
-          throw bad("tensor '" + e.name + "' has shape " + Arrays.toString(e.shape) + " of " + e.dtype + " ("
+          throw bad(file, "tensor '" + e.name + "' has shape " + Arrays.toString(e.shape) + " of " + e.dtype + " ("
               + expected + " bytes) but data_offsets span " + (e.end - e.begin) + " bytes");
         }
       });
@@ -93,20 +93,20 @@ final class SafetensorsFile implements AutoCloseable {
     return new SafetensorsFile(file, start, Collections.unmodifiableMap(parsed));
   }
 
-  private Entry entry(String name, JsonNode node) {
+  private static Entry entry(BinaryFile file, String name, JsonNode node) {
     JsonNode dtype = node.get("dtype");
     JsonNode shape = node.get("shape");
     JsonNode offsets = node.get("data_offsets");
     if (!node.isObject() || dtype == null || !dtype.isTextual() || shape == null || !shape.isArray()
         || offsets == null || !offsets.isArray() || offsets.size() != 2 || !offsets.get(0).canConvertToLong()
         || !offsets.get(1).canConvertToLong()) {
-      throw bad("header entry of tensor '" + name + "' needs dtype, shape and data_offsets [begin, end]");
+      throw bad(file, "header entry of tensor '" + name + "' needs dtype, shape and data_offsets [begin, end]");
     }
     long[] dims = new long[shape.size()];
     for (int i = 0; i < dims.length; i++) {
       JsonNode d = shape.get(i);
       if (!d.canConvertToInt() || d.asLong() < 0) {
-        throw bad("tensor '" + name + "' has a bad shape " + shape);
+        throw bad(file, "tensor '" + name + "' has a bad shape " + shape);
       }
       dims[i] = d.asLong();
     }
@@ -135,14 +135,14 @@ final class SafetensorsFile implements AutoCloseable {
     if (e == null) {
       throw bad("missing tensor '" + name + "'");
     }
+    SafetensorsDType dtype = SafetensorsDType.parse(e.dtype).orElseThrow(() -> bad("tensor '" + name
+        + "' has unsupported dtype " + e.dtype + " (supported: F32, F16, BF16)"));
     long[] expected = Arrays.stream(expectedShape).asLongStream().toArray();
     if (!Arrays.equals(e.shape, expected)) {
       throw bad("tensor '" + name + "' has shape " + Arrays.toString(e.shape) + ", expected "
           + Arrays.toString(expectedShape));
     }
-    SafetensorsDType dtype = SafetensorsDType.parse(e.dtype).orElseThrow(() -> bad("tensor '" + name
-        + "' has unsupported dtype " + e.dtype + " (supported: F32, F16, BF16)"));
-    long count = elementCount(e);
+    long count = elementCount(file, e);
     if (count > Integer.MAX_VALUE - 8) {
       throw bad("tensor '" + name + "' has " + count + " values, more than a Java array holds");
     }
@@ -176,19 +176,23 @@ final class SafetensorsFile implements AutoCloseable {
     return new FloatTensor(canonicalName, expectedShape, values);
   }
 
-  private long elementCount(Entry e) {
+  private static long elementCount(BinaryFile file, Entry e) {
     long n = 1;
     try {
       for (long d : e.shape) {
         n = Math.multiplyExact(n, d);
       }
     } catch (ArithmeticException overflow) {
-      throw bad("tensor '" + e.name + "' has an absurd shape " + Arrays.toString(e.shape));
+      throw bad(file, "tensor '" + e.name + "' has an absurd shape " + Arrays.toString(e.shape));
     }
     return n;
   }
 
   private ModelFormatException bad(String what) {
+    return bad(file, what);
+  }
+
+  private static ModelFormatException bad(BinaryFile file, String what) {
     return new ModelFormatException(file.path() + ": " + what);
   }
 

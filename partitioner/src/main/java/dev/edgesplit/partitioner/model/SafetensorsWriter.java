@@ -92,6 +92,14 @@ public final class SafetensorsWriter {
     n.put("rms_norm_eps", c.normEps());
     n.put("tie_word_embeddings", c.tiedEmbeddings());
     n.put("hidden_act", "silu");
+    if (c.ropeScaling() != null) {
+      n.putObject("rope_scaling")
+          .put("rope_type", c.ropeScaling().type())
+          .put("factor", c.ropeScaling().factor())
+          .put("low_freq_factor", c.ropeScaling().lowFreqFactor())
+          .put("high_freq_factor", c.ropeScaling().highFreqFactor())
+          .put("original_max_position_embeddings", c.ropeScaling().originalMaxPosition());
+    }
     n.put("torch_dtype", dtype == SafetensorsDType.F32 ? "float32" : dtype == SafetensorsDType.F16 ? "float16"
         : "bfloat16");
     return json.writerWithDefaultPrettyPrinter().writeValueAsString(n);

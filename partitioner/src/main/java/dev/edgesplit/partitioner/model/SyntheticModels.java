@@ -1,6 +1,7 @@
 package dev.edgesplit.partitioner.model;
 
 import dev.edgesplit.engine.model.ModelConfig;
+import dev.edgesplit.engine.model.RopeScaling;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,9 @@ public final class SyntheticModels {
       case "tinyllama-1.1b":
         return shape(name, 2048, 5632, 22, 32, 4, 32000, 2048, 10000f, false);
       case "llama-3.2-1b":
-        return shape(name, 2048, 8192, 16, 32, 8, 128256, 131072, 500000f, true);
+        // Llama 3.2 stretches RoPE from 8192 positions with "llama3" scaling (its config.json).
+        return shape(name, 2048, 8192, 16, 32, 8, 128256, 131072, 500000f, true)
+            .withRopeScaling(new RopeScaling("llama3", 32, 1, 4, 8192));
       default:
         throw new IllegalArgumentException("unknown synthetic model '" + name + "'; known: " + NAMES);
     }
@@ -43,10 +46,7 @@ public final class SyntheticModels {
 
   /** The named shape with its context limited to {@code maxSeqLen} (e.g. to size a KV cache). */
   public static ModelConfig config(String name, int maxSeqLen) {
-    ModelConfig c = config(name);
-    return new ModelConfig(c.architecture(), c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(), c.nKvHeads(),
-        c.vocabSize(), maxSeqLen, c.ropeTheta(), c.normEps(), c.ropeInterleaved(), c.tiedEmbeddings(),
-        c.attentionBias());
+    return config(name).withMaxSeqLen(maxSeqLen);
   }
 
   /** Generates the named shape with its real context length. */

@@ -12,6 +12,8 @@ import dev.edgesplit.partitioner.model.FloatTensor;
 import dev.edgesplit.partitioner.model.ModelWeights;
 import dev.edgesplit.partitioner.quant.ActivationStats;
 import dev.edgesplit.partitioner.quant.BlockwiseQuantizer;
+import dev.edgesplit.partitioner.quant.GptqQuantizer;
+import dev.edgesplit.partitioner.quant.QuantMethod;
 import dev.edgesplit.partitioner.quant.QuantizedMatrix;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,17 +29,22 @@ public final class SegmentWriter {
   private final ModelConfig cfg;
   private final SegmentOptions options;
   private final ActivationStats calibration;
+  private final QuantMethod method;
 
   public SegmentWriter(ModelWeights model, SegmentOptions options) {
-    this(model, options, null);
+    this(model, options, null, QuantMethod.RTN);
   }
 
-  /** With {@code calibration}, quantized weights favour the input channels that carry large activations. */
-  public SegmentWriter(ModelWeights model, SegmentOptions options, ActivationStats calibration) {
+  /** Calibrated methods need {@code calibration}: the inputs each linear layer saw on calibration text. */
+  public SegmentWriter(ModelWeights model, SegmentOptions options, ActivationStats calibration, QuantMethod method) {
+    if (method.calibrated() && calibration == null) {
+      throw new IllegalArgumentException(method + " quantization needs calibration statistics");
+    }
     this.model = model;
     this.cfg = model.config();
     this.options = options;
     this.calibration = calibration;
+    this.method = method;
   }
 
   /** Builds the graph of {@code spec} and writes it to {@code file}. */
@@ -174,9 +181,7 @@ public final class SegmentWriter {
   private String matMulNBits(OnnxGraph g, String x, FloatTensor w, String name, WeightFormat format, String out) {
     int n = w.rows();
     int k = w.cols();
-    float[] importance = calibration == null ? null : calibration.importance(w.name());
-    QuantizedMatrix qm =
-        new BlockwiseQuantizer(format.bits(), options.blockSize()).quantize(w.data(), n, k, importance);
+    QuantizedMatrix qm = quantize(w, format);
     String b = g.bytes(name + ".q", qm.packed(), n, qm.blocksPerRow(), qm.blockBytes());
     String s = g.floats(name + ".scales", qm.scales(), (long) n * qm.blocksPerRow());
     String zp = g.bytes(name + ".zero_points", qm.zeroPoints(), qm.zeroPoints().length);
@@ -188,6 +193,16 @@ public final class SegmentWriter {
         .attr("block_size", (long) options.blockSize())
         .attr("accuracy_level", (long) options.accuracyLevel())
         .out(out);
+  }
+
+  private QuantizedMatrix quantize(FloatTensor w, WeightFormat format) {
+    BlockwiseQuantizer blockwise = new BlockwiseQuantizer(format.bits(), options.blockSize());
+    float[][] inputs = calibration == null ? null : calibration.inputs(w.name());
+    if (method == QuantMethod.GPTQ && inputs != null) {
+      return new GptqQuantizer(blockwise).quantize(w.data(), w.rows(), w.cols(), inputs);
+    }
+    float[] importance = method == QuantMethod.ACTIVATION_WEIGHTED ? calibration.importance(w.name()) : null;
+    return blockwise.quantize(w.data(), w.rows(), w.cols(), importance);
   }
 
   private String initializer(OnnxGraph g, FloatTensor t) {
@@ -206,8 +221,7 @@ public final class SegmentWriter {
     float[] sin = new float[positions * half];
     for (int pos = 0; pos < positions; pos++) {
       for (int i = 0; i < half; i++) {
-        double freq = Math.pow(cfg.ropeTheta(), -(2.0 * i) / cfg.headSize());
-        double angle = pos * freq;
+        double angle = pos * cfg.ropeFrequency(i);
         cos[pos * half + i] = (float) Math.cos(angle);
         sin[pos * half + i] = (float) Math.sin(angle);
       }

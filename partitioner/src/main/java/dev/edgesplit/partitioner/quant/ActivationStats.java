@@ -3,7 +3,9 @@ package dev.edgesplit.partitioner.quant;
 import dev.edgesplit.partitioner.model.ModelWeights;
 import dev.edgesplit.partitioner.reference.ActivationObserver;
 import dev.edgesplit.partitioner.reference.ReferenceForward;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,6 +17,7 @@ public final class ActivationStats implements ActivationObserver {
 
   private final Map<String, double[]> sumSquares = new HashMap<>();
   private final Map<String, Integer> counts = new HashMap<>();
+  private final Map<String, List<float[]>> inputs = new HashMap<>();
 
   /** Runs {@code tokens} through the reference model of {@code model} and records every linear input. */
   public static ActivationStats collect(ModelWeights model, int[] tokens) {
@@ -35,6 +38,13 @@ public final class ActivationStats implements ActivationObserver {
       acc[i] += (double) input[i] * input[i];
     }
     counts.merge(name, 1, Integer::sum);
+    inputs.computeIfAbsent(name, k -> new ArrayList<>()).add(input.clone());
+  }
+
+  /** Every calibration input of the weight {@code layers.{i}.{name}} (rows of X), or null when never observed. */
+  public float[][] inputs(String weightName) {
+    List<float[]> rows = inputs.get(weightName);
+    return rows == null ? null : rows.toArray(new float[0][]);
   }
 
   /** Per-channel importance of the weight {@code layers.{i}.{name}}, or null when it was never observed. */

@@ -109,7 +109,7 @@ public final class ReferenceForward {
     int hs = cfg.headSize();
     for (int head = 0; head < heads; head++) {
       for (int i = 0; i < hs / 2; i++) {
-        double angle = position * Math.pow(cfg.ropeTheta(), -(2.0 * i) / hs);
+        double angle = position * cfg.ropeFrequency(i);
         float cos = (float) Math.cos(angle);
         float sin = (float) Math.sin(angle);
         int a = head * hs + (cfg.ropeInterleaved() ? 2 * i : i);

@@ -1,0 +1,78 @@
+package dev.edgesplit.bench;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one benchmark configuration (model, quantization, threads, cut) measured; serialized as is to JSON.
+ *
+ * @param label            "synthetic" for random weights with a real shape, else "real"
+ * @param model            what {@code --model} named
+ * @param quant            weight format of every layer and the head
+ * @param threads          ONNX Runtime intra-op threads per run
+ * @param cut              edge runs embedding + layers [0,cut)
+ * @param nLayers          layers in the model
+ * @param modes            unsplit, split in one process, split over loopback gRPC (when run)
+ * @param splitBreakdown   where a split decode step goes
+ * @param roofline         unsplit decode against this machine's copy bandwidth
+ * @param allocation       heap bytes per decode step after warm-up
+ * @param parts            per-part decode-step times with the side each part runs on at this cut
+ */
+public record BenchResult(String label, String model, String quant, int threads, int cut, int nLayers,
+    List<Mode> modes, SplitBreakdown splitBreakdown, Roofline roofline, Allocation allocation, List<Part> parts) {
+
+  /** This result with the roofline set against {@code copyGbPerSecond} (measured after the runs, see the command). */
+  public BenchResult withCopyBandwidth(double copyGbPerSecond) {
+    Roofline r = new Roofline(roofline.weightBytesPerToken(), roofline.achievedGbPerSecond(), copyGbPerSecond,
+        100.0 * roofline.achievedGbPerSecond() / copyGbPerSecond);
+    return new BenchResult(label, model, quant, threads, cut, nLayers, modes, splitBreakdown, r, allocation, parts);
+  }
+
+  /**
+   * One way of running the same generation.
+   *
+   * @param name               unsplit | split-in-process | split-loopback
+   * @param decodeTokensPerSecond 1000 / mean ms per decode token
+   * @param decodeMedianMs     median ms per decode token
+   * @param decodeP90Ms        p90 ms per decode token
+   * @param decodeTokens       decode tokens measured
+   * @param prefillTokensPerSecond prompt tokens / prefill time
+   * @param timeToFirstTokenMs prefill + first token choice
+   * @param vsUnsplit          decode tokens/s relative to unsplit
+   * @param peakRssBytes       peak resident bytes per process taking part (edge, cloud, or bench)
+   */
+  public record Mode(String name, double decodeTokensPerSecond, double decodeMedianMs, double decodeP90Ms,
+      int decodeTokens, double prefillTokensPerSecond, double timeToFirstTokenMs, double vsUnsplit,
+      Map<String, Long> peakRssBytes) {}
+
+  /**
+   * @param edgeMedianMs           edge chain (embedding + [0,k)) per decode token
+   * @param cloudMedianMs          cloud chain ([k,N) + head) per decode token
+   * @param serializationMedianMs  fp16 encode + decode of h_k, per token, in process
+   * @param linkMsPerToken         loopback split minus in-process split, median per token (NaN when not run)
+   * @param bytesPerToken          h_k payload per decode token (fp16)
+   * @param edgeReportedBytesPerToken the edge's bytes sent per generated token over loopback, prompt frame
+   *                               included (NaN when not run)
+   */
+  public record SplitBreakdown(double edgeMedianMs, double cloudMedianMs, double serializationMedianMs,
+      double linkMsPerToken, long bytesPerToken, double edgeReportedBytesPerToken) {}
+
+  /**
+   * @param weightBytesPerToken bytes of weights one decode step reads
+   * @param achievedGbPerSecond weight bytes per token / mean s per token (unsplit)
+   * @param copyGbPerSecond     measured STREAM-style copy bandwidth (best, reads + writes)
+   * @param percent             achieved / copy x 100
+   */
+  public record Roofline(double weightBytesPerToken, double achievedGbPerSecond, double copyGbPerSecond,
+      double percent) {}
+
+  /**
+   * @param edgeBytesPerStepMax    largest allocation of one edge decode step after warm-up
+   * @param edgeBytesPerStepMean   mean allocation per edge decode step
+   * @param unsplitBytesPerStepMax largest allocation of one unsplit decode step
+   */
+  public record Allocation(long edgeBytesPerStepMax, double edgeBytesPerStepMean, long unsplitBytesPerStepMax) {}
+
+  /** @param side edge or cloud at this cut */
+  public record Part(String part, String side, double medianMs, double p90Ms) {}
+}

@@ -1,0 +1,192 @@
+package dev.edgesplit.bench;
+
+import dev.edgesplit.engine.segment.CompiledModel;
+import dev.edgesplit.engine.segment.RuntimeOptions;
+import dev.edgesplit.engine.segment.SegmentChain;
+import dev.edgesplit.engine.segment.WeightFormat;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * Runs one model and quantization for every thread count and cut: the unsplit model (once per thread count),
+ * the split in one process and, when a {@link LoopbackSplit} is given, the split over loopback gRPC; then the
+ * per-part times, the serialization cost and the bytes for the roofline (its bandwidth is set afterwards with
+ * {@link BenchResult#withCopyBandwidth}).
+ */
+public final class BenchRunner {
+
+  /**
+   * How much to measure.
+   *
+   * @param promptTokens prompt length (one prefill run)
+   * @param decodeTokens decode steps measured per generation
+   * @param warmupTokens decode steps of the discarded warm-up generation
+   * @param profileParts time every layer, the embedding and the head alone
+   */
+  public record Plan(int promptTokens, int decodeTokens, int warmupTokens, boolean profileParts, long seed) {}
+
+  /** The split over a real link; empty when it cannot run here. */
+  public interface LoopbackSplit {
+    Optional<LoopbackResult> run(int threads, int cut);
+  }
+
+  /**
+   * @param timing       the generation as the client saw it
+   * @param bytesPerToken h_k bytes sent per token, as the edge reported it
+   * @param peakRssBytes peak resident bytes of the edge and cloud processes
+   */
+  public record LoopbackResult(GenerationTiming timing, double bytesPerToken, Map<String, Long> peakRssBytes) {}
+
+  private final CompiledModel model;
+  private final String modelName;
+  private final WeightFormat format;
+  private final int blockSize;
+  private final Plan plan;
+  private final LoopbackSplit loopback;
+  private final PrintWriter log;
+  private final ProcessMemory memory = ProcessMemory.system();
+
+  public BenchRunner(CompiledModel model, String modelName, WeightFormat format, int blockSize, Plan plan,
+      LoopbackSplit loopback, PrintWriter log) {
+    this.model = model;
+    this.modelName = modelName;
+    this.format = format;
+    this.blockSize = blockSize;
+    this.plan = plan;
+    this.loopback = loopback;
+    this.log = log;
+  }
+
+  public List<BenchResult> run(List<Integer> threadCounts, List<Integer> cuts) {
+    List<BenchResult> results = new ArrayList<>();
+    for (int threads : threadCounts) {
+      RuntimeOptions runtime = new RuntimeOptions(threads, 0);
+      DecodeLoop loop = new DecodeLoop(plan.promptTokens(), plan.decodeTokens(), plan.warmupTokens(),
+          model.config().vocabSize(), plan.seed());
+      if (loop.contextNeeded() > model.manifest().maxContext()) {
+        throw new IllegalArgumentException("prompt + tokens need " + loop.contextNeeded()
+            + " positions; the bench model was compiled for " + model.manifest().maxContext() + " (--max-context)");
+      }
+      log.printf("bench: %d thread(s): unsplit%n", threads);
+      log.flush();
+      boolean ownPeak = memory.resetPeak();
+      GenerationTiming unsplit;
+      long unsplitAlloc;
+      try (SegmentChain whole = model.openWhole(format, runtime);
+          WholeSession session = new WholeSession(whole, plan.decodeTokens())) {
+        unsplit = loop.run(session);
+        unsplitAlloc = session.allocated.maxAfter(0);
+      }
+      Map<String, Long> unsplitPeak = peak(ownPeak ? "bench" : "bench (cumulative)");
+      List<LayerProfiler.PartTime> parts = plan.profileParts()
+          ? new LayerProfiler(model, format, runtime, plan.promptTokens(), profileSteps()).profile() : List.of();
+      for (int cut : cuts) {
+        log.printf("bench: %d thread(s), cut %d: split in one process%n", threads, cut);
+        log.flush();
+        ownPeak = memory.resetPeak();
+        GenerationTiming split;
+        double edgeMs;
+        double cloudMs;
+        long edgeAllocMax;
+        double edgeAllocMean;
+        try (SegmentChain edge = model.openEdge(cut, runtime); SegmentChain cloud = model.openCloud(cut, runtime);
+            SplitSession session = new SplitSession(edge, cloud, plan.decodeTokens())) {
+          split = loop.run(session);
+          edgeMs = session.edgeNanos.nanosStats().medianMs();
+          cloudMs = session.cloudNanos.nanosStats().medianMs();
+          edgeAllocMax = session.edgeAllocated.maxAfter(0);
+          edgeAllocMean = session.edgeAllocated.mean();
+        }
+        Map<String, Long> splitPeak = peak(ownPeak ? "bench" : "bench (cumulative)");
+        Optional<LoopbackResult> remote = Optional.empty();
+        if (loopback != null) {
+          log.printf("bench: %d thread(s), cut %d: split over loopback gRPC%n", threads, cut);
+          log.flush();
+          remote = loopback.run(threads, cut);
+        }
+        results.add(result(threads, cut, unsplit, unsplitAlloc, unsplitPeak, split, splitPeak, edgeMs, cloudMs,
+            edgeAllocMax, edgeAllocMean, remote, parts));
+      }
+    }
+    return results;
+  }
+
+  /** Steps per part: 32, fewer when the warm-up and measured steps after the prompt would overflow the context. */
+  private int profileSteps() {
+    int room = (model.manifest().maxContext() - plan.promptTokens()) / 2;
+    if (room < 2) {
+      throw new IllegalArgumentException("no room to profile layers after a " + plan.promptTokens()
+          + "-token prompt in a context of " + model.manifest().maxContext());
+    }
+    return Math.min(32, room);
+  }
+
+  private BenchResult result(int threads, int cut, GenerationTiming unsplit, long unsplitAlloc,
+      Map<String, Long> unsplitPeak, GenerationTiming split, Map<String, Long> splitPeak, double edgeMs,
+      double cloudMs, long edgeAllocMax, double edgeAllocMean, Optional<LoopbackResult> remote,
+      List<LayerProfiler.PartTime> parts) {
+    double base = unsplit.decodeTokensPerSecond();
+    List<BenchResult.Mode> modes = new ArrayList<>();
+    modes.add(mode("unsplit", unsplit, base, unsplitPeak));
+    modes.add(mode("split-in-process", split, base, splitPeak));
+    remote.ifPresent(r -> modes.add(mode("split-loopback", r.timing(), base, r.peakRssBytes())));
+    int dim = model.config().dim();
+    double link = remote.map(r -> r.timing().decode().medianMs() - split.decode().medianMs()).orElse(Double.NaN);
+    // Decode frames carry one position of h_k in fp16; the edge's own figure averages the prompt frame in too.
+    long bytes = 2L * dim;
+    WeightTraffic traffic = new WeightTraffic(model.config(), format, blockSize);
+    double perToken = traffic.perToken();
+    double achieved = perToken / (unsplit.decode().meanMs() / 1000.0) / 1e9;
+    List<BenchResult.Part> partRows = new ArrayList<>();
+    for (LayerProfiler.PartTime p : parts) {
+      String side = p.part().equals("embedding") || (p.part().startsWith("layer ")
+          && Integer.parseInt(p.part().substring(6)) < cut) ? "edge" : "cloud";
+      partRows.add(new BenchResult.Part(p.part(), side, p.medianMs(), p.p90Ms()));
+    }
+    return new BenchResult(BenchModels.isSynthetic(modelName) ? "synthetic" : "real", modelName,
+        format.name().toLowerCase(java.util.Locale.ROOT), threads, cut, model.config().nLayers(), modes,
+        new BenchResult.SplitBreakdown(edgeMs, cloudMs, serializationMs(dim), link, bytes,
+            remote.map(LoopbackResult::bytesPerToken).orElse(Double.NaN)),
+        new BenchResult.Roofline(perToken, achieved, Double.NaN, Double.NaN),
+        new BenchResult.Allocation(edgeAllocMax, edgeAllocMean, unsplitAlloc), partRows);
+  }
+
+  private static BenchResult.Mode mode(String name, GenerationTiming t, double base, Map<String, Long> peak) {
+    return new BenchResult.Mode(name, t.decodeTokensPerSecond(), t.decode().medianMs(), t.decode().p90Ms(),
+        t.decode().count(), t.prefillTokensPerSecond(), t.timeToFirstTokenMs(), t.decodeTokensPerSecond() / base,
+        peak);
+  }
+
+  private Map<String, Long> peak(String process) {
+    Map<String, Long> m = new LinkedHashMap<>();
+    memory.peakBytes(ProcessHandle.current().pid()).ifPresent(b -> m.put(process, b));
+    return m;
+  }
+
+  /** Median time to encode h_k to fp16 bytes and decode it back, one decode token's worth. */
+  static double serializationMs(int dim) {
+    float[] hidden = new float[dim];
+    SplittableRandom random = new SplittableRandom(3);
+    for (int i = 0; i < dim; i++) {
+      hidden[i] = (float) random.nextGaussian();
+    }
+    byte[] wire = new byte[2 * dim];
+    float[] back = new float[dim];
+    int reps = 2000;
+    long[] nanos = new long[reps];
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < reps; i++) {
+        long t = System.nanoTime();
+        Fp16Wire.encode(hidden, wire);
+        Fp16Wire.decode(wire, back);
+        nanos[i] = System.nanoTime() - t;
+      }
+    }
+    return LatencyStats.ofNanos(nanos, reps).medianMs();
+  }
+}

@@ -1,0 +1,109 @@
+package dev.edgesplit.bench;
+
+import dev.edgesplit.engine.segment.ChainState;
+import dev.edgesplit.engine.segment.CompiledModel;
+import dev.edgesplit.engine.segment.RuntimeOptions;
+import dev.edgesplit.engine.segment.SegmentChain;
+import dev.edgesplit.engine.segment.WeightFormat;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * JMH: one decode step of the edge chain (embedding + [0,cut)), the cloud chain ([cut,N) + head) or the whole
+ * model, on a compiled bench model. Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is the heap bytes one
+ * step allocates. The KV cache is prefilled with {@code prefill} positions; when it fills up it starts again at
+ * position 0, so attention averages about half the context.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class DecodeStepBenchmark {
+
+  /** A compiled bench model directory ({@code edgesplit bench} prints it). */
+  @Param("")
+  public String modelDir;
+
+  /** edge, cloud or whole. */
+  @Param("edge")
+  public String side;
+
+  @Param("10")
+  public int cut;
+
+  @Param("1")
+  public int threads;
+
+  @Param("int4")
+  public String quant;
+
+  @Param("128")
+  public int prefill;
+
+  private SegmentChain chain;
+  private ChainState state;
+  private final int[] token = {1};
+  private float[] hidden;
+
+  @Setup
+  public void open() {
+    if (modelDir.isEmpty()) {
+      throw new IllegalArgumentException("set -p modelDir=DIR (a compiled bench model)");
+    }
+    CompiledModel model = CompiledModel.load(Path.of(modelDir));
+    RuntimeOptions runtime = new RuntimeOptions(threads, 0);
+    WeightFormat format = WeightFormat.parse(quant);
+    switch (side) {
+      case "edge":
+        chain = model.openEdge(cut, runtime);
+        break;
+      case "cloud":
+        chain = model.openCloud(cut, runtime);
+        break;
+      case "whole":
+        chain = model.openWhole(format, runtime);
+        break;
+      default:
+        throw new IllegalArgumentException("side must be edge, cloud or whole, got " + side);
+    }
+    state = chain.newState();
+    int dim = chain.config().dim();
+    SplittableRandom random = new SplittableRandom(5);
+    hidden = new float[dim];
+    for (int i = 0; i < dim; i++) {
+      hidden[i] = (float) random.nextGaussian();
+    }
+    if (chain.takesTokens()) {
+      chain.forwardTokens(state, random.ints(prefill, 0, chain.config().vocabSize()).toArray());
+    } else {
+      float[] many = new float[prefill * dim];
+      for (int i = 0; i < many.length; i++) {
+        many[i] = (float) random.nextGaussian();
+      }
+      chain.forwardHidden(state, many, prefill);
+    }
+  }
+
+  @Benchmark
+  public float[] step() {
+    if (state.position() + 1 >= chain.maxContext()) {
+      state.reset();
+    }
+    return chain.takesTokens() ? chain.forwardTokens(state, token) : chain.forwardHidden(state, hidden, 1);
+  }
+
+  @TearDown
+  public void close() {
+    state.close();
+    chain.close();
+  }
+}

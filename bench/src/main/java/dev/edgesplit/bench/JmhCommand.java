@@ -1,0 +1,63 @@
+package dev.edgesplit.bench;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code edgesplit bench jmh}: the JMH decode-step micro-benchmarks with the GC (allocation) profiler. */
+@Command(name = "jmh", mixinStandardHelpOptions = true,
+    description = "JMH micro-benchmark of one decode step (edge, cloud, whole) with -prof gc.")
+public final class JmhCommand implements Callable<Integer> {
+
+  @Option(names = "--model-dir", paramLabel = "DIR", required = true,
+      description = "Compiled bench model directory (printed by edgesplit bench).")
+  String modelDir;
+
+  @Option(names = "--side", split = ",", defaultValue = "edge,cloud,whole",
+      description = "Which chains (default: ${DEFAULT-VALUE}).")
+  List<String> sides;
+
+  @Option(names = "--cut", defaultValue = "10", description = "Cut (default: ${DEFAULT-VALUE}).")
+  int cut;
+
+  @Option(names = "--threads", defaultValue = "1", description = "ONNX Runtime threads (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--quant", defaultValue = "int4", description = "Weights of the whole chain (default: ${DEFAULT-VALUE}).")
+  String quant;
+
+  @Option(names = "--iterations", defaultValue = "3", description = "Warm-up and measured iterations of 1 s each.")
+  int iterations;
+
+  @Override
+  public Integer call() throws Exception {
+    // The fork's class path goes into a manifest jar: ONNX Runtime 1.29 crashes on command lines over ~4 KB.
+    System.setProperty("jmh.separateClasspathJAR", "true");
+    ChainedOptionsBuilder options = new OptionsBuilder()
+        .include(DecodeStepBenchmark.class.getName() + ".step")
+        .param("modelDir", modelDir)
+        .param("side", sides.toArray(new String[0]))
+        .param("cut", Integer.toString(cut))
+        .param("threads", Integer.toString(threads))
+        .param("quant", quant)
+        .addProfiler(GCProfiler.class)
+        .forks(1)
+        .warmupIterations(iterations)
+        .warmupTime(TimeValue.seconds(1))
+        .measurementIterations(iterations)
+        .measurementTime(TimeValue.seconds(1));
+    for (RunResult r : new Runner(options.build()).run()) {
+      if (r.getPrimaryResult().getScore() <= 0) {
+        return 1;
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,81 @@
+package dev.edgesplit.edge.security;
+
+import dev.edgesplit.edge.config.EdgeConfig;
+import dev.edgesplit.proto.tls.TlsFiles;
+import dev.edgesplit.proto.tls.TlsFiles.Pem;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens the channel to the cloud worker: TLS with the configured CA and client certificate (mutual TLS) when
+ * {@code tls.enabled}, plaintext otherwise. Plaintext to a target that is not loopback carries the prompt's
+ * hidden states in the clear, so it needs {@code insecure: true} and is logged loudly. The caller owns (and
+ * shuts down) the returned channel. Stateless.
+ */
+public final class CloudChannels {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CloudChannels.class);
+
+  private CloudChannels() {}
+
+  public static ManagedChannel open(EdgeConfig config) {
+    String target = config.cloud().target();
+    EdgeConfig.CloudTls tls = config.security().cloudTls();
+    ChannelCredentials credentials;
+    if (tls.enabled()) {
+      credentials = TlsFiles.channel(tls.ca() == null ? null : new Pem("tls.ca", tls.ca()),
+          tls.cert() == null ? null : new Pem("tls.cert", tls.cert()),
+          tls.key() == null ? null : new Pem("tls.key", tls.key()));
+    } else {
+      if (!isLoopback(target)) {
+        if (!config.security().insecure()) {
+          throw new IllegalArgumentException("cloud.target " + target + " is not a loopback address: enable TLS "
+              + "(tls.enabled, tls.ca, tls.cert, tls.key) or set insecure: true");
+        }
+        LOG.warn("INSECURE: hidden states go to cloud worker {} in PLAINTEXT", target);
+      }
+      credentials = InsecureChannelCredentials.create();
+    }
+    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target, credentials);
+    if (tls.enabled() && tls.serverNameOverride() != null) {
+      builder.overrideAuthority(tls.serverNameOverride());
+    }
+    return builder.build();
+  }
+
+  /** True when the target's host resolves to loopback addresses only; unresolvable counts as remote. */
+  static boolean isLoopback(String target) {
+    String host = hostOf(target);
+    try {
+      for (InetAddress a : InetAddress.getAllByName(host)) {
+        if (!a.isLoopbackAddress()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static String hostOf(String target) {
+    String authority = target;
+    if (target.contains("://")) {
+      URI uri = URI.create(target);
+      authority = uri.getPath() != null && uri.getPath().length() > 1 ? uri.getPath().substring(1)
+          : uri.getAuthority();
+    }
+    if (authority.startsWith("[")) {
+      return authority.substring(1, authority.indexOf(']'));
+    }
+    int colon = authority.lastIndexOf(':');
+    return colon < 0 ? authority : authority.substring(0, colon);
+  }
+}

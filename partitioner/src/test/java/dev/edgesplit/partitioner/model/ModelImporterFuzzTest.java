@@ -1,0 +1,65 @@
+package dev.edgesplit.partitioner.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Truncated, corrupted and made-up model files through {@link ModelImporter} (llama2.c and safetensors): the
+ * only failure allowed is {@link ModelFormatException}. An ArrayIndexOutOfBounds, NegativeArraySize,
+ * OutOfMemoryError, NumberFormatException or a hang found here is a bug (Jazzer reports uncaught throwables
+ * and timeouts). `mvn test` replays the seeds in {@code ModelImporterFuzzTestInputs} (tiny valid models and
+ * damaged copies); FUZZING.md says how to fuzz for real.
+ */
+class ModelImporterFuzzTest {
+
+  private static Path work;
+
+  private static synchronized Path dir(String name) throws IOException {
+    if (work == null) {
+      work = Files.createTempDirectory("edgesplit-importer-fuzz");
+      work.toFile().deleteOnExit();
+    }
+    Path d = work.resolve(name);
+    Files.createDirectories(d);
+    return d;
+  }
+
+  @FuzzTest
+  void llama2cCheckpoint_importsOrFailsWithModelFormatException(byte[] checkpoint) throws IOException {
+    Path file = dir("llama2c").resolve("model.bin");
+    Files.write(file, checkpoint);
+    importOrFormatError(file);
+  }
+
+  /** Input: a 2-byte big-endian length, that many bytes of config.json, then model.safetensors. */
+  @FuzzTest
+  void safetensorsDirectory_importsOrFailsWithModelFormatException(FuzzedDataProvider data) throws IOException {
+    Path d = dir("hf");
+    int configLength = Math.min(Short.toUnsignedInt(data.consumeShort()), data.remainingBytes());
+    byte[] config = data.consumeBytes(configLength);
+    byte[] tensors = data.consumeRemainingAsBytes();
+    Files.write(d.resolve("config.json"), config);
+    Files.write(d.resolve("model.safetensors"), tensors);
+    importOrFormatError(d);
+  }
+
+  private static void importOrFormatError(Path path) {
+    ModelWeights model;
+    try {
+      model = ModelImporter.load(path);
+    } catch (ModelFormatException e) {
+      assertThat(e.getMessage()).as("the message names the file").contains(path.getFileName().toString());
+      return;
+    } catch (UncheckedIOException e) {
+      throw new AssertionError("an I/O failure on a local temp file is a bug, not a format error", e);
+    }
+    assertThat(model.config().dim()).isPositive();
+    assertThat(model.fingerprint()).isNotEmpty();
+  }
+}
