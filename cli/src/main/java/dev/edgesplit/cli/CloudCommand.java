@@ -48,6 +48,10 @@ final class CloudCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address (default 127.0.0.1:50052).")
   String listen;
 
+  @Option(names = "--metrics", paramLabel = "HOST:PORT|off",
+      description = "Prometheus /metrics endpoint (default 127.0.0.1:9102), or off.")
+  String metrics;
+
   @Option(names = "--any-cut", description = "Compile per layer and serve whatever cut each edge asks for "
       + "(edges that re-plan need this).")
   boolean anyCut;
@@ -82,6 +86,9 @@ final class CloudCommand implements Callable<Integer> {
       HostPort hp = HostPort.parse(listen);
       overrides.put("listen.host", hp.host());
       overrides.put("listen.port", String.valueOf(hp.port()));
+    }
+    if (metrics != null) {
+      overrides.put("metrics.listen", metrics.equals("off") ? "off" : HostPort.parse(metrics).toString());
     }
     if (tlsCert != null || tlsKey != null) {
       overrides.put("tls.enabled", "true");

@@ -61,6 +61,10 @@ final class EdgeCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Generate address (default 127.0.0.1:50051).")
   String listen;
 
+  @Option(names = "--metrics", paramLabel = "HOST:PORT|off",
+      description = "Prometheus /metrics endpoint (default 127.0.0.1:9101), or off.")
+  String metrics;
+
   @Option(names = "--cloud", paramLabel = "HOST:PORT", description = "Cloud worker (default 127.0.0.1:50052).")
   String cloud;
 
@@ -120,6 +124,9 @@ final class EdgeCommand implements Callable<Integer> {
       HostPort hp = HostPort.parse(listen);
       overrides.put("listen.host", hp.host());
       overrides.put("listen.port", String.valueOf(hp.port()));
+    }
+    if (metrics != null) {
+      overrides.put("metrics.listen", metrics.equals("off") ? "off" : HostPort.parse(metrics).toString());
     }
     if (cloud != null) {
       overrides.put("cloud.target", HostPort.parse(cloud).toString());
