@@ -72,8 +72,9 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
   /**
    * @param intraOpThreads ONNX Runtime threads per step
    * @param maxContext     positions per session; 0 = the model's maximum
-   * @param stepThreads    threads running model steps
-   * @param stepQueue      steps that may wait for a thread before RESOURCE_EXHAUSTED
+   * @param stepThreads    model steps that may run at once (on gRPC's threads; with batching, the sessions that
+   *                       can share one batch)
+   * @param stepQueue      steps that may wait for their turn before RESOURCE_EXHAUSTED
    */
   public record Runtime(int intraOpThreads, int maxContext, int stepThreads, int stepQueue) {
     public Runtime {
