@@ -1,0 +1,54 @@
+# Sourced by the scripts: start a cloud worker and an edge agent on free loopback ports, stop them on exit.
+# Needs $repo. Sets $es (the launcher), $logs, $cloud_port, $edge_port, $cloud_pid, $edge_pid.
+es=$repo/edgesplit
+logs=$(mktemp -d "${TMPDIR:-/tmp}/edgesplit-run.XXXXXX")
+cloud_pid=
+edge_pid=
+
+# Build once up front, so the two servers do not race to build the distribution.
+"$es" --version >/dev/null
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+stop_servers() {
+  for p in $edge_pid $cloud_pid; do
+    kill "$p" 2>/dev/null || true
+  done
+  for p in $edge_pid $cloud_pid; do
+    wait "$p" 2>/dev/null || true
+  done
+  edge_pid=
+  cloud_pid=
+}
+trap stop_servers EXIT INT TERM
+
+await_serving() {
+  i=0
+  until "$es" health --target "127.0.0.1:$1" >/dev/null 2>&1; do
+    i=$((i + 1))
+    if [ "$i" -gt 600 ]; then
+      echo "$2 not serving on port $1 after 120 s; log: $logs/$2.log" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
+
+# start_servers MODEL CUT [extra cloud options...]
+start_servers() {
+  model_arg=$1
+  cut_arg=$2
+  shift 2
+  cloud_port=$(free_port)
+  edge_port=$(free_port)
+  "$es" cloud --model "$model_arg" --cut "$cut_arg" --listen "127.0.0.1:$cloud_port" --metrics off "$@" \
+    >"$logs/cloud.log" 2>&1 &
+  cloud_pid=$!
+  await_serving "$cloud_port" cloud
+  "$es" edge --model "$model_arg" --cut "$cut_arg" --listen "127.0.0.1:$edge_port" --metrics off \
+    --cloud "127.0.0.1:$cloud_port" --hidden-dtype fp16 >"$logs/edge.log" 2>&1 &
+  edge_pid=$!
+  await_serving "$edge_port" edge
+}
