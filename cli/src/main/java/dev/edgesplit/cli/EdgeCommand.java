@@ -7,9 +7,12 @@ import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,8 +39,13 @@ final class EdgeCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Generate address (default 127.0.0.1:50051).")
   String listen;
 
-  @Option(names = "--cloud", paramLabel = "HOST:PORT", description = "Cloud worker (default 127.0.0.1:50052).")
+  @Option(names = "--cloud", paramLabel = "HOST:PORT[,HOST:PORT...]",
+      description = "Cloud worker, or workers to fail over between (default 127.0.0.1:50052).")
   String cloud;
+
+  @Option(names = "--fallback", paramLabel = "MODE",
+      description = "When no cloud worker is reachable: none (fail) or local (run the cloud layers here).")
+  String fallback;
 
   @Option(names = "--hidden-dtype", paramLabel = "DTYPE", description = "Hidden states on the wire: fp32, fp16, int8.")
   String hiddenDtype;
@@ -56,7 +64,14 @@ final class EdgeCommand implements Callable<Integer> {
       overrides.put("listen.port", String.valueOf(hp.port()));
     }
     if (cloud != null) {
-      overrides.put("cloud.target", HostPort.parse(cloud).toString());
+      List<String> targets = new ArrayList<>();
+      for (String t : cloud.split(",")) {
+        targets.add(HostPort.parse(t.trim()).toString());
+      }
+      overrides.put("cloud.target", String.join(",", targets));
+    }
+    if (fallback != null) {
+      overrides.put("cloud.fallback", fallback);
     }
     if (hiddenDtype != null) {
       overrides.put("cloud.hidden_dtype", hiddenDtype);
@@ -65,20 +80,29 @@ final class EdgeCommand implements Callable<Integer> {
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), base.cut());
     overrides.put("model.dir", compiled.directory().toString());
     EdgeConfig cfg = EdgeConfig.load(config, System.getenv(), overrides);
-    HostPort target = HostPort.parse(cfg.cloud().target());
-    ManagedChannel channel = NettyChannelBuilder.forAddress(target.host(), target.port()).usePlaintext().build();
-    try (SegmentChain chain = compiled.openEdge(cfg.cut(),
-            new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext()));
+    List<ManagedChannel> channels = new ArrayList<>();
+    for (String t : cfg.cloud().targets()) {
+      HostPort target = HostPort.parse(t);
+      channels.add(NettyChannelBuilder.forAddress(target.host(), target.port()).usePlaintext().build());
+    }
+    RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
+    boolean local = cfg.recovery().fallback() == EdgeConfig.Fallback.LOCAL;
+    try (SegmentChain chain = compiled.openEdge(cfg.cut(), runtime);
+        SegmentChain localCloud = local ? compiled.openCloud(cfg.cut(), runtime) : null;
         EdgeAgent agent = new EdgeAgent(cfg, chain, compiled.fingerprint(),
-            Tokenizers.load(compiled.tokenizerFile(), compiled.config().vocabSize()), channel, StepEnergy.none())) {
+            Tokenizers.load(compiled.tokenizerFile(), compiled.config().vocabSize()), List.<Channel>copyOf(channels),
+            localCloud, StepEnergy.none())) {
       agent.start();
       Apps.closeOnShutdown(agent);
-      spec.commandLine().getOut().printf("edge agent running embedding + layers [0,%d) of %s on %s:%d, cloud %s%n",
-          cfg.cut(), compiled.config().architecture(), cfg.listen().host(), agent.port(), target);
+      spec.commandLine().getOut().printf("edge agent running embedding + layers [0,%d) of %s on %s:%d, cloud %s%s%n",
+          cfg.cut(), compiled.config().architecture(), cfg.listen().host(), agent.port(),
+          String.join(",", cfg.cloud().targets()), local ? " (local fallback)" : "");
       spec.commandLine().getOut().flush();
       agent.blockUntilShutdown();
     } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      for (ManagedChannel channel : channels) {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
     }
     return 0;
   }

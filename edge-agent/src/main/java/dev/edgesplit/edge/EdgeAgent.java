@@ -2,8 +2,12 @@ package dev.edgesplit.edge;
 
 import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.edge.generate.CloudSessions;
 import dev.edgesplit.edge.generate.GenerationSettings;
 import dev.edgesplit.edge.link.CloudLink;
+import dev.edgesplit.edge.link.CloudPool;
+import dev.edgesplit.edge.link.LocalCloud;
+import dev.edgesplit.edge.link.RetryPolicy;
 import dev.edgesplit.edge.rpc.EdgeServiceImpl;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
@@ -20,6 +24,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The edge agent process: a gRPC server with {@code EdgeService}, health and reflection. The edge chain,
- * tokenizer and cloud channel are created and closed by the caller (main), after this agent is closed.
+ * tokenizer, cloud channels and the optional local fallback chain are created and closed by the caller
+ * (main), after this agent is closed.
  */
 public final class EdgeAgent implements AutoCloseable {
 
@@ -42,7 +49,8 @@ public final class EdgeAgent implements AutoCloseable {
   private final SegmentChain edge;
   private final String fingerprint;
   private final Tokenizer tokenizer;
-  private final Channel cloud;
+  private final List<Channel> clouds;
+  private final SegmentChain localCloud;
   private final StepEnergy energy;
   private final HealthStatusManager health = new HealthStatusManager();
   private ThreadPoolExecutor generations;
@@ -56,11 +64,28 @@ public final class EdgeAgent implements AutoCloseable {
    */
   public EdgeAgent(EdgeConfig config, SegmentChain edge, String fingerprint, Tokenizer tokenizer, Channel cloud,
       StepEnergy energy) {
+    this(config, edge, fingerprint, tokenizer, List.of(cloud), null, energy);
+  }
+
+  /**
+   * @param clouds     one channel per worker of {@code config.cloud().targets()}, in the same order
+   * @param localCloud layers [cut, N) + head opened on the board for {@code cloud.fallback=local}, else null
+   */
+  public EdgeAgent(EdgeConfig config, SegmentChain edge, String fingerprint, Tokenizer tokenizer,
+      List<Channel> clouds, SegmentChain localCloud, StepEnergy energy) {
+    if (clouds.size() != config.cloud().targets().size()) {
+      throw new IllegalArgumentException(clouds.size() + " cloud channels for the " + config.cloud().targets().size()
+          + " workers of cloud.target " + config.cloud().targets());
+    }
+    if (config.recovery().fallback() == EdgeConfig.Fallback.LOCAL && localCloud == null) {
+      throw new IllegalArgumentException("cloud.fallback=local needs the cloud layers opened on the board");
+    }
     this.config = config;
     this.edge = edge;
     this.fingerprint = fingerprint;
     this.tokenizer = tokenizer;
-    this.cloud = cloud;
+    this.clouds = List.copyOf(clouds);
+    this.localCloud = config.recovery().fallback() == EdgeConfig.Fallback.LOCAL ? localCloud : null;
     this.energy = energy;
   }
 
@@ -81,7 +106,12 @@ public final class EdgeAgent implements AutoCloseable {
         .setHiddenDtype(config.cloud().hiddenDtype())
         .setMaxContext(edge.maxContext())
         .build();
-    CloudLink link = new CloudLink(cloud, hello, config.cloud().handshakeTimeout());
+    List<CloudLink> links = new ArrayList<>();
+    for (int i = 0; i < clouds.size(); i++) {
+      links.add(new CloudLink(config.cloud().targets().get(i), clouds.get(i), hello,
+          config.cloud().handshakeTimeout()));
+    }
+    EdgeConfig.Recovery recovery = config.recovery();
     AtomicInteger n = new AtomicInteger();
     generations = new ThreadPoolExecutor(config.generate().maxConcurrent(), config.generate().maxConcurrent(),
         0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.generate().queue()), r -> {
@@ -91,7 +121,10 @@ public final class EdgeAgent implements AutoCloseable {
         });
     GenerationSettings settings = new GenerationSettings(config.cloud().hiddenDtype(), config.cloud().stepTimeout(),
         config.cloud().sessionDeadline());
-    service = new EdgeServiceImpl(edge, tokenizer, link, settings, energy, generations);
+    CloudSessions sessions = new CloudSessions(new CloudPool(links),
+        new RetryPolicy(recovery.initialBackoff(), recovery.maxBackoff(), recovery.deadline()),
+        localCloud == null ? null : new LocalCloud(localCloud), settings);
+    service = new EdgeServiceImpl(edge, tokenizer, sessions, settings, energy, generations);
     try {
       server = NettyServerBuilder.forAddress(address)
           // A Generate request is a prompt and a few numbers: a context's worth of text is plenty.
@@ -107,8 +140,8 @@ public final class EdgeAgent implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(EdgeServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    LOG.info("edge agent serving cut {} on {}:{}, cloud worker {}", config.cut(), address.getHostString(), port(),
-        config.cloud().target());
+    LOG.info("edge agent serving cut {} on {}:{}, cloud workers {}, fallback {}", config.cut(),
+        address.getHostString(), port(), config.cloud().targets(), recovery.fallback());
     return this;
   }
 

@@ -3,7 +3,9 @@ package dev.edgesplit.edge.config;
 import dev.edgesplit.proto.v1.DType;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -18,9 +20,10 @@ import java.util.Objects;
  * @param runtime      ONNX Runtime settings
  * @param generate     concurrency limits
  * @param drainTimeout how long close() lets running generations finish
+ * @param recovery     what a generation does when its cloud link fails
  */
 public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Runtime runtime, Generate generate,
-    Duration drainTimeout) {
+    Duration drainTimeout, Recovery recovery) {
 
   public EdgeConfig {
     Objects.requireNonNull(listen, "listen");
@@ -28,6 +31,7 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     Objects.requireNonNull(runtime, "runtime");
     Objects.requireNonNull(generate, "generate");
     Objects.requireNonNull(drainTimeout, "drainTimeout");
+    Objects.requireNonNull(recovery, "recovery");
     if (cut < 0) {
       throw new IllegalArgumentException("model.cut must be >= 0, got " + cut);
     }
@@ -44,7 +48,8 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
   }
 
   /**
-   * @param target           host:port of the cloud worker
+   * @param target           host:port of the cloud worker, or a comma-separated list of workers serving the
+   *                         same model and cut (a failed session moves to the next one)
    * @param hiddenDtype      element type of hidden states on the wire
    * @param handshakeTimeout deadline of the handshake call
    * @param stepTimeout      longest wait for one cloud reply
@@ -59,6 +64,62 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
         if (d.isNegative() || d.isZero()) {
           throw new IllegalArgumentException("cloud timeouts must be positive");
         }
+      }
+      if (targets(target).isEmpty()) {
+        throw new IllegalArgumentException("cloud.target names no worker: '" + target + "'");
+      }
+    }
+
+    /** The workers of {@code target}, in the order given. */
+    public List<String> targets() {
+      return targets(target);
+    }
+
+    private static List<String> targets(String target) {
+      List<String> list = new ArrayList<>();
+      for (String t : target.split(",")) {
+        if (!t.isBlank()) {
+          list.add(t.trim());
+        }
+      }
+      return List.copyOf(list);
+    }
+  }
+
+  /** What runs the cloud's layers when no cloud worker can be reached. */
+  public enum Fallback {
+    /** Nothing: the generation fails with UNAVAILABLE. */
+    NONE,
+    /** The board opens the cloud's layers itself and finishes the generation locally. */
+    LOCAL;
+
+    static Fallback parse(String text) {
+      switch (text.trim().toLowerCase(Locale.ROOT)) {
+        case "none":
+          return NONE;
+        case "local":
+          return LOCAL;
+        default:
+          throw new IllegalArgumentException("cloud.fallback must be none or local, got '" + text + "'");
+      }
+    }
+  }
+
+  /**
+   * Reconnect, replay and fallback after a cloud link failure.
+   *
+   * @param initialBackoff wait before the second attempt (the first is immediate)
+   * @param maxBackoff     cap of the doubling wait between attempts
+   * @param deadline       how long one recovery may take before the generation gives up (or falls back)
+   * @param fallback       what runs the cloud's layers when no worker is reachable
+   */
+  public record Recovery(Duration initialBackoff, Duration maxBackoff, Duration deadline, Fallback fallback) {
+    public Recovery {
+      Objects.requireNonNull(fallback, "fallback");
+      if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0
+          || deadline.isNegative() || deadline.isZero()) {
+        throw new IllegalArgumentException("cloud.retry: backoffs and deadline must be positive and "
+            + "max_backoff_ms >= initial_backoff_ms");
       }
     }
   }
@@ -98,6 +159,10 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     d.put("generate.max_concurrent", "16");
     d.put("generate.queue", "64");
     d.put("drain_timeout_ms", "5000");
+    d.put("cloud.retry.initial_backoff_ms", "50");
+    d.put("cloud.retry.max_backoff_ms", "2000");
+    d.put("cloud.retry.deadline_ms", "30000");
+    d.put("cloud.fallback", "none");
     return d;
   }
 
@@ -113,7 +178,9 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
             c.millis("cloud.session_deadline_ms")),
         new Runtime(c.integer("runtime.intra_op_threads"), c.integer("runtime.max_context")),
         new Generate(c.integer("generate.max_concurrent"), c.integer("generate.queue")),
-        c.millis("drain_timeout_ms"));
+        c.millis("drain_timeout_ms"),
+        new Recovery(c.millis("cloud.retry.initial_backoff_ms"), c.millis("cloud.retry.max_backoff_ms"),
+            c.millis("cloud.retry.deadline_ms"), Fallback.parse(c.string("cloud.fallback"))));
   }
 
   /** Parses fp32, fp16 or int8. */

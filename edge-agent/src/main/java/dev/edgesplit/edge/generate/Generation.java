@@ -3,8 +3,6 @@ package dev.edgesplit.edge.generate;
 import dev.edgesplit.edge.energy.EnergyReading;
 import dev.edgesplit.edge.energy.StepEnergy;
 import dev.edgesplit.edge.error.CloudLinkException;
-import dev.edgesplit.edge.link.CloudLink;
-import dev.edgesplit.edge.link.CloudSessionCall;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
@@ -14,7 +12,6 @@ import dev.edgesplit.proto.v1.FinishReason;
 import dev.edgesplit.proto.v1.FramePhase;
 import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.GenerationSummary;
-import dev.edgesplit.proto.v1.HandshakeResponse;
 import dev.edgesplit.proto.v1.HiddenTensor;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
@@ -34,8 +31,7 @@ public final class Generation {
   private final ValidRequest request;
   private final SegmentChain edge;
   private final Tokenizer tokenizer;
-  private final CloudLink link;
-  private final HandshakeResponse worker;
+  private final CloudSessions cloud;
   private final GenerationSettings settings;
   private final StepEnergy energy;
   private final ServerCallStreamObserver<GenerateResponse> out;
@@ -44,14 +40,13 @@ public final class Generation {
   private final SentHiddenLog sent = new SentHiddenLog();
   private final String sessionId = UUID.randomUUID().toString();
 
-  public Generation(ValidRequest request, SegmentChain edge, Tokenizer tokenizer, CloudLink link,
-      HandshakeResponse worker, GenerationSettings settings, StepEnergy energy,
+  public Generation(ValidRequest request, SegmentChain edge, Tokenizer tokenizer, CloudSessions cloud,
+      GenerationSettings settings, StepEnergy energy,
       ServerCallStreamObserver<GenerateResponse> out, OutputGate gate, long arrivalNanos) {
     this.request = request;
     this.edge = edge;
     this.tokenizer = tokenizer;
-    this.link = link;
-    this.worker = worker;
+    this.cloud = cloud;
     this.settings = settings;
     this.energy = energy;
     this.out = out;
@@ -76,19 +71,23 @@ public final class Generation {
     long firstTokenNanos = 0;
     int generated = 0;
     FinishReason finish;
+    boolean local;
+    String fallbackReason;
+    int recoveries;
+    int cut;
     try (ChainState state = edge.newState();
-        CloudSessionCall call = link.openSession(settings.sessionDeadline())) {
+        ResilientSession call = cloud.open(sessionId, request.sampling(), sent)) {
       checkAlive(context);
       float[] hidden = edge.forwardTokens(state, prompt);
       SessionReply reply = null;
-      int chunk = worker.getMaxFramePositions();
-      for (int row = 0; row < prompt.length; row += chunk) {
+      for (int row = 0; row < prompt.length; ) {
         checkAlive(context);
-        int rows = Math.min(chunk, prompt.length - row);
+        int rows = Math.min(call.worker().getMaxFramePositions(), prompt.length - row);
         boolean last = row + rows == prompt.length;
         reply = send(call, hidden, row, rows, FramePhase.FRAME_PHASE_PREFILL, last);
         cloudJoules += reply.getCloudJoules();
         cloudSource = reply.getCloudEnergySource();
+        row += rows;
       }
       while (true) {
         int token = tokenOf(reply);
@@ -115,7 +114,7 @@ public final class Generation {
           finish = FinishReason.FINISH_REASON_MAX_TOKENS;
           break;
         }
-        if (state.position() >= worker.getMaxContext() || state.position() >= edge.maxContext()) {
+        if (state.position() >= call.worker().getMaxContext() || state.position() >= edge.maxContext()) {
           finish = FinishReason.FINISH_REASON_CONTEXT_FULL;
           break;
         }
@@ -126,6 +125,10 @@ public final class Generation {
         cloudSource = reply.getCloudEnergySource();
       }
       call.complete();
+      local = call.local();
+      fallbackReason = call.fallbackReason();
+      recoveries = call.recoveries();
+      cut = call.worker().getCut();
     }
     EnergyReading edgeJoules = span.end();
     long end = System.nanoTime();
@@ -141,13 +144,16 @@ public final class Generation {
             .setMeasured(edgeJoules.measured()).setDescription(edgeJoules.description()))
         .setCloudJoulesPerToken(cloudJoules / perToken)
         .setCloudEnergySource(cloudSource)
-        .setCut(worker.getCut())
-        .setBytesSentPerToken((double) sent.bytes() / perToken))
+        .setCut(cut)
+        .setBytesSentPerToken((double) sent.bytes() / perToken)
+        .setFinishedLocally(local)
+        .setFallbackReason(fallbackReason)
+        .setCloudRecoveries(recoveries))
         .build());
     out.onCompleted();
   }
 
-  private SessionReply send(CloudSessionCall call, float[] hidden, int row, int rows, FramePhase phase, boolean last) {
+  private SessionReply send(ResilientSession call, float[] hidden, int row, int rows, FramePhase phase, boolean last) {
     HiddenTensor tensor = HiddenCodec.encode(hidden, row, rows, edge.config().dim(), settings.hiddenDtype());
     SessionFrame frame = SessionFrame.newBuilder()
         .setSessionId(sessionId)
@@ -157,7 +163,7 @@ public final class Generation {
         .setPhase(phase)
         .setLast(last)
         .build();
-    SessionReply reply = call.exchange(frame, settings.stepTimeout());
+    SessionReply reply = call.exchange(frame);
     sent.add(tensor);
     if (reply.getPosition() != sent.positions() || reply.getHasToken() != last) {
       throw new CloudLinkException("session step", Status.INTERNAL.withDescription("reply at position "

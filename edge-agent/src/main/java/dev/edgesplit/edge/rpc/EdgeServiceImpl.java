@@ -4,18 +4,17 @@ import dev.edgesplit.edge.energy.StepEnergy;
 import dev.edgesplit.edge.error.CapacityExceededException;
 import dev.edgesplit.edge.error.DrainingException;
 import dev.edgesplit.edge.error.StatusMapper;
+import dev.edgesplit.edge.generate.CloudSessions;
 import dev.edgesplit.edge.generate.Generation;
 import dev.edgesplit.edge.generate.GenerationSettings;
 import dev.edgesplit.edge.generate.OutputGate;
 import dev.edgesplit.edge.generate.RequestValidator;
 import dev.edgesplit.edge.generate.ValidRequest;
-import dev.edgesplit.edge.link.CloudLink;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
-import dev.edgesplit.proto.v1.HandshakeResponse;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -33,18 +32,18 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
 
   private final SegmentChain edge;
   private final Tokenizer tokenizer;
-  private final CloudLink link;
+  private final CloudSessions cloud;
   private final GenerationSettings settings;
   private final StepEnergy energy;
   private final ExecutorService generations;
   private final RequestValidator validator;
   private final AtomicBoolean draining = new AtomicBoolean();
 
-  public EdgeServiceImpl(SegmentChain edge, Tokenizer tokenizer, CloudLink link, GenerationSettings settings,
+  public EdgeServiceImpl(SegmentChain edge, Tokenizer tokenizer, CloudSessions cloud, GenerationSettings settings,
       StepEnergy energy, ExecutorService generations) {
     this.edge = edge;
     this.tokenizer = tokenizer;
-    this.link = link;
+    this.cloud = cloud;
     this.settings = settings;
     this.energy = energy;
     this.generations = generations;
@@ -66,9 +65,9 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
         throw new DrainingException("edge agent is shutting down");
       }
       ValidRequest valid = validator.validate(request, edge.maxContext());
-      HandshakeResponse worker = link.handshake();
-      Generation generation = new Generation(valid, edge, tokenizer, link, worker, settings, energy, out, gate,
-          arrival);
+      // The cloud session (handshake, failover) opens on the generation thread: a dead worker must not
+      // hold up the gRPC thread.
+      Generation generation = new Generation(valid, edge, tokenizer, cloud, settings, energy, out, gate, arrival);
       try {
         generations.execute(Context.current().wrap(() -> runGuarded(generation, out)));
       } catch (RejectedExecutionException e) {
@@ -92,9 +91,6 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
 
   private void fail(ServerCallStreamObserver<GenerateResponse> out, RuntimeException e) {
     Status status = StatusMapper.toStatus(e);
-    if (status.getCode() == Status.Code.UNAVAILABLE) {
-      link.reset();
-    }
     if (!out.isCancelled()) {
       out.onError(status.asRuntimeException());
     }
