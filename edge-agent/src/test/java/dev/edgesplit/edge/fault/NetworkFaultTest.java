@@ -45,7 +45,7 @@ class NetworkFaultTest {
   }
 
   @Test
-  void stalledLink_longerThanStepTimeoutAndIdleTtl_workerFreesTheSession_generationCompletesAfterResume()
+  void stalledLink_workerReapsTheSilentSession_afterItsIdleTtl_generationRecoversAfterResume()
       throws Exception {
     StepGate gate = new StepGate(HOLD_AT);
     try (Worker cloud = new Worker(2, 0, Map.of("limits.idle_ttl_ms", "300"), gate);
@@ -56,8 +56,9 @@ class NetworkFaultTest {
       gate.awaitReached();
       proxy.stall();
       gate.release();
-      // The edge hears nothing: its step times out and its reconnects hang in the stall. The worker hears
-      // nothing either and reaps the session after its idle TTL: the KV cache does not wait for the edge.
+      // The worker hears nothing from the edge and reaps the session after its idle TTL: the KV cache does
+      // not wait for a silent edge. After the stall the edge finds its session gone (NOT_FOUND) or, when
+      // the stall outlasted its step timeout, reconnects; either way it replays and continues.
       await().atMost(20, TimeUnit.SECONDS).until(() -> cloud.sessions() == 0);
       proxy.resume();
       Result r = run.get(60, TimeUnit.SECONDS);
