@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       EdgeCommand.class,
       GenerateCommand.class,
       HealthCommand.class,
+      LoadCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
