@@ -105,10 +105,16 @@ class CloudProcessKillTest {
       this.modelDir = compiled.directory().toString();
       ports.add(Processes.freePort());
       ports.add(Processes.freePort());
-      workers[0] = launch(0);
-      workers[1] = launch(1);
-      Processes.awaitServing(workers[0], ports.get(0), Duration.ofSeconds(60));
-      Processes.awaitServing(workers[1], ports.get(1), Duration.ofSeconds(60));
+      try {
+        workers[0] = launch(0);
+        workers[1] = launch(1);
+        Processes.awaitServing(workers[0], ports.get(0), Duration.ofSeconds(60));
+        Processes.awaitServing(workers[1], ports.get(1), Duration.ofSeconds(60));
+      } catch (Exception | AssertionError e) {
+        // try-with-resources closes only a constructed pair: do not orphan a child that did start.
+        close();
+        throw e;
+      }
     }
 
     private ChildProcess launch(int i) throws Exception {
