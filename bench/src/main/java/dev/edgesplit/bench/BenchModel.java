@@ -87,7 +87,7 @@ public final class BenchModel {
     if (old == null) {
       missing = wanted(cuts, n);
     }
-    String tokenizer = tokenizer(model);
+    String tokenizer = dev.edgesplit.partitioner.Compiler.installTokenizer(model, dir);
     SegmentWriter writer = new SegmentWriter(model, new dev.edgesplit.partitioner.onnx.SegmentOptions(
         settings.maxContext(), settings.blockSize(), settings.accuracyLevel(), true));
     for (Wanted w : missing) {
@@ -105,21 +105,6 @@ public final class BenchModel {
     CompiledModel.writeManifest(dir, new CompiledManifest(CompiledManifest.FORMAT, model.config(),
         model.fingerprint(), tokenizer, settings.maxContext(), null, format, format, present));
     return CompiledModel.load(dir);
-  }
-
-  /**
-   * The model's tokenizer copied in, or for a model without one (synthetic) a generated llama2.c vocabulary of
-   * placeholder pieces, so that servers which decode token ids to text can run it.
-   */
-  private String tokenizer(ModelWeights model) throws IOException {
-    if (model.tokenizer().isPresent()) {
-      Path src = model.tokenizer().get();
-      Files.copy(src, dir.resolve(src.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      return src.getFileName().toString();
-    }
-    String name = "synthetic-tokenizer.bin";
-    Files.write(dir.resolve(name), SyntheticVocabulary.llama2c(model.config().vocabSize()));
-    return name;
   }
 
   private List<Wanted> wanted(Collection<Integer> cuts, int nLayers) {

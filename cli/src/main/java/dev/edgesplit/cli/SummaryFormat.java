@@ -26,8 +26,10 @@ final class SummaryFormat {
   }
 
   private static String joules(double perToken, EnergySource source) {
-    String kind = source.getKind().isEmpty() ? "none" : source.getKind();
-    return String.format("%.4f J/token (%s, %s%s)", perToken, kind, source.getMeasured() ? "measured" : "estimated",
-        source.getDescription().isEmpty() ? "" : ": " + source.getDescription());
+    if (source.getKind().isEmpty() || source.getKind().equals("none")) {
+      return String.format("%.4f J/token (no energy source)", perToken);
+    }
+    return String.format("%.4f J/token, %s by %s%s", perToken, source.getMeasured() ? "measured" : "estimated",
+        source.getKind(), source.getDescription().isEmpty() ? "" : " (" + source.getDescription() + ")");
   }
 }

@@ -144,6 +144,22 @@ class DistributionArchiveTest {
         assertThat(r.stdout() + r.stderr()).contains("demo").contains("cloud").contains("edge");
     }
 
+    @Test
+    void demo_runsFromUnpackedCopy_withOnlyAJre_andPrintsTheReferenceText(@TempDir Path work) {
+        Path model = dev.edgesplit.testkit.SharedModels.require("stories260K");
+        // A JRE is all it needs: java from java.home, nothing else on PATH, no Maven, a fresh workspace.
+        Cmd.Result r = Cmd.of(home.resolve("bin/edgesplit").toString(), "demo", "--model", model.toString(),
+                        "--cut", "2", "--temperature", "0")
+                .env("JAVA_HOME", System.getProperty("java.home")).env("PATH", "/usr/bin:/bin")
+                .env("EDGESPLIT_HOME", work.resolve("home").toString()).unset("CLASSPATH").dir(work)
+                .timeout(java.time.Duration.ofMinutes(3)).run();
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout()).contains("Once upon a time, there was a little girl named Lily. She loved to play "
+                + "outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too "
+                + "high.\nLily's mom said, \"Lily, let's go to the park.\" Lily was sad and didn't know w");
+        assertThat(r.stderr()).contains("--- summary").contains("tokens/s");
+    }
+
     private static Properties probe(Path work, String extraOpts, Path cwd) throws IOException {
         return probeWith(work, home.resolve("bin/edgesplit"), extraOpts, cwd);
     }

@@ -6,6 +6,8 @@ import dev.edgesplit.engine.segment.SegmentEntry;
 import dev.edgesplit.engine.segment.SegmentSpec;
 import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.partitioner.model.ModelWeights;
+import dev.edgesplit.partitioner.model.SyntheticModels;
+import dev.edgesplit.partitioner.model.SyntheticVocabulary;
 import dev.edgesplit.partitioner.onnx.SegmentWriter;
 import dev.edgesplit.partitioner.quant.ActivationStats;
 import dev.edgesplit.partitioner.quant.Calibration;
@@ -26,7 +28,7 @@ import java.util.Set;
 public final class Compiler {
 
   /** Bumped whenever the segments written for the same inputs change (caches key on it). */
-  public static final String VERSION = "5";
+  public static final String VERSION = "6";
 
   private final CompileOptions options;
 
@@ -59,17 +61,32 @@ public final class Compiler {
       }
       entries.add(write(writer, new SegmentSpec(n, n, false, true, options.cloudWeights()), outDir, "head.onnx"));
     }
-    String tokenizer = null;
-    if (model.tokenizer().isPresent()) {
-      Path src = model.tokenizer().get();
-      tokenizer = src.getFileName().toString();
-      Files.copy(src, outDir.resolve(tokenizer), StandardCopyOption.REPLACE_EXISTING);
-    }
+    String tokenizer = installTokenizer(model, outDir);
     CompiledManifest manifest = new CompiledManifest(CompiledManifest.FORMAT, model.config(), model.fingerprint(),
         tokenizer, options.segment().maxContext(), options.cut(), options.edgeWeights(), options.cloudWeights(),
         entries);
     CompiledModel.writeManifest(outDir, manifest);
     return CompiledModel.load(outDir);
+  }
+
+  /**
+   * Copies the model's tokenizer into {@code dir}; a synthetic model (random weights, no tokenizer) gets a
+   * placeholder llama2.c vocabulary so that servers, which decode every token, can run it. Returns the file
+   * name, or null for a real model that came without a tokenizer.
+   */
+  public static String installTokenizer(ModelWeights model, Path dir) throws IOException {
+    if (model.tokenizer().isPresent()) {
+      Path src = model.tokenizer().get();
+      String name = src.getFileName().toString();
+      Files.copy(src, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+      return name;
+    }
+    if (model.config().architecture().startsWith(SyntheticModels.ARCHITECTURE_PREFIX)) {
+      String name = "synthetic-tokenizer.bin";
+      Files.write(dir.resolve(name), SyntheticVocabulary.llama2c(model.config().vocabSize()));
+      return name;
+    }
+    return null;
   }
 
   private static SegmentEntry write(SegmentWriter writer, SegmentSpec spec, Path dir, String name) throws IOException {

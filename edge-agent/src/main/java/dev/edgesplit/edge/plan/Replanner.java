@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Re-plans the cut while the agent serves. Watches every decode step: its link time refines the
  * {@link LinkEstimator}, and its edge time, compared with the profile's prediction for the current cut, tracks how
- * much slower (thermal throttling) or faster the board runs than when it was profiled. When bandwidth or RTT
+ * much slower (thermal throttling) or faster the board runs than when it was profiled (median over a window of
+ * decode steps, against a per-cut baseline learned when the cut is first served). When bandwidth or RTT
  * drifted past the estimator's threshold, or the edge slowdown moved by more than {@code edgeDriftThreshold}, it
  * prices every cut again with the edge times scaled by the observed slowdown and the current link, and switches
  * new generations to the chosen cut (running ones finish on theirs). Thread-safe.
@@ -46,8 +47,10 @@ public final class Replanner implements StepListener {
   private final CutPlanner planner = new CutPlanner();
 
   private double ewmaRatio = Double.NaN;
+  private final java.util.ArrayDeque<Double> window = new java.util.ArrayDeque<>();
   private int stepsSinceCheck;
-  private double baselineRatio = Double.NaN;
+  /** Per cut: measured/predicted edge time at the profiled speed (per-step overheads the profile misses). */
+  private final java.util.Map<Integer, Double> baselineRatio = new java.util.HashMap<>();
   private double edgeScale = 1.0;
   private int replans;
   private CutPlan lastPlan;
@@ -56,8 +59,8 @@ public final class Replanner implements StepListener {
    * Tuning.
    *
    * @param edgeDriftThreshold relative change of the edge slowdown that triggers a re-plan (0.25 = 25%)
-   * @param alpha              EWMA weight of one decode step's edge-time ratio
-   * @param checkEvery         decode steps between drift checks (and steps to learn the baseline ratio)
+   * @param alpha              reserved (the edge-time ratio is a median over the window, not an EWMA)
+   * @param checkEvery         decode steps between drift checks, and the median window
    * @param minEdgeMillis      below this predicted edge time the ratio is too noisy to watch
    */
   public record Settings(double edgeDriftThreshold, double alpha, int checkEvery, double minEdgeMillis) {
@@ -102,6 +105,7 @@ public final class Replanner implements StepListener {
     if (to != from) {
       switchTo.accept(to);
       ewmaRatio = Double.NaN;
+      window.clear();
     }
     link.rebaseline();
     stepsSinceCheck = 0;
@@ -116,25 +120,31 @@ public final class Replanner implements StepListener {
     link.observe(new TransferSample(step.bytesSent(), step.linkMillis() / 1000));
     double predicted = predictedEdgeMillis(step.cut());
     if (predicted >= settings.minEdgeMillis()) {
-      double ratio = step.edgeMillis() / predicted;
-      ewmaRatio = Double.isNaN(ewmaRatio) ? ratio : (1 - settings.alpha()) * ewmaRatio + settings.alpha() * ratio;
+      window.addLast(step.edgeMillis() / predicted);
+      while (window.size() > settings.checkEvery()) {
+        window.removeFirst();
+      }
     }
     if (++stepsSinceCheck < settings.checkEvery()) {
       return;
     }
     stepsSinceCheck = 0;
+    // The median of the last window, not a mean: one step delayed by a busy core must not look like throttling.
+    ewmaRatio = window.size() < settings.checkEvery() ? Double.NaN
+        : window.stream().mapToDouble(Double::doubleValue).sorted().skip(window.size() / 2).findFirst().orElseThrow();
     if (Double.isNaN(ewmaRatio)) {
       if (link.drifted()) {
         planNow("link drifted");
       }
       return;
     }
-    if (Double.isNaN(baselineRatio)) {
-      // What "as profiled" looks like in serving (per-step overheads the profile does not see).
-      baselineRatio = ewmaRatio;
+    Double baseline = baselineRatio.get(step.cut());
+    if (baseline == null) {
+      // What "as profiled" looks like in serving at this cut, normalised by the slowdown believed in force now.
+      baselineRatio.put(step.cut(), ewmaRatio / edgeScale);
       return;
     }
-    double observedScale = ewmaRatio / baselineRatio;
+    double observedScale = ewmaRatio / baseline;
     if (Math.abs(observedScale / edgeScale - 1) > settings.edgeDriftThreshold()) {
       String reason = String.format(Locale.ROOT, "edge time x%.2f of profile (was x%.2f)", observedScale, edgeScale);
       edgeScale = observedScale;

@@ -133,7 +133,7 @@ class ReplanAndTelemetryTest {
     edgeMetrics = new EdgeMetrics(() -> agent.cut(), () -> java.util.Optional.of(link.current()),
         java.util.Optional.of(edgeMeter));
     replanner = new Replanner(profile, WireDType.FP32, PlanConstraints.defaults(512), PlanGoal.latency(), link,
-        () -> agent.cut(), k -> agent.useCut(k), new Replanner.Settings(0.5, 0.3, 8, 0.0));
+        () -> agent.cut(), k -> agent.useCut(k), new Replanner.Settings(0.5, 0.3, 12, 0.0));
     StepListener recorder = step -> {
       steps.add(step);
       CountDownLatch mid = midGeneration;

@@ -22,6 +22,9 @@ import java.util.stream.IntStream;
 public final class SyntheticModels {
 
   /** Names accepted by {@link #config(String)}. */
+  /** Every synthetic model's architecture name starts with this. */
+  public static final String ARCHITECTURE_PREFIX = "synthetic-";
+
   public static final List<String> NAMES = List.of("tiny", "smollm2-135m", "tinyllama-1.1b", "llama-3.2-1b");
 
   private SyntheticModels() {}
@@ -119,7 +122,7 @@ public final class SyntheticModels {
 
   private static ModelConfig shape(String name, int d, int ffn, int layers, int heads, int kvHeads, int vocab,
       int context, float theta, boolean tied) {
-    return new ModelConfig("synthetic-" + name, d, ffn, layers, heads, kvHeads, vocab, context, theta, 1e-5f, false,
+    return new ModelConfig(ARCHITECTURE_PREFIX + name, d, ffn, layers, heads, kvHeads, vocab, context, theta, 1e-5f, false,
         tied, false);
   }
 }

@@ -1,4 +1,4 @@
-package dev.edgesplit.bench;
+package dev.edgesplit.partitioner.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,5 +20,12 @@ class SyntheticVocabularyTest {
     assertThat(t.bos()).isEqualTo(1);
     assertThat(t.eos()).isEqualTo(2);
     assertThat(t.decode(500, 999)).isEqualTo(" <t999>");
+    int[] ids = t.encode("Once upon a time, café", true);
+    Tokenizer.StreamDecoder decoder = t.newDecoder();
+    StringBuilder text = new StringBuilder();
+    for (int id : ids) {
+      text.append(decoder.next(id));
+    }
+    assertThat(text.append(decoder.flush()).toString()).isEqualTo("Once upon a time, café");
   }
 }

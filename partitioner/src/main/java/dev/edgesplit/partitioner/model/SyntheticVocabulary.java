@@ -1,4 +1,4 @@
-package dev.edgesplit.bench;
+package dev.edgesplit.partitioner.model;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -8,14 +8,14 @@ import java.util.Locale;
 
 /**
  * A llama2.c {@code tokenizer.bin} for a model with random weights: {@code <unk>}, {@code <s>}, {@code </s>}, the
- * 256 byte tokens, then placeholder pieces {@code <tN>}. Its text is meaningless, like the model's; it exists so
+ * 256 byte tokens, the printable ASCII characters, then placeholder pieces {@code <tN>}. Its text is meaningless, like the model's; it exists so
  * that code which needs a tokenizer (the edge agent decodes every token) can serve a synthetic model.
  */
-final class SyntheticVocabulary {
+public final class SyntheticVocabulary {
 
   private SyntheticVocabulary() {}
 
-  static byte[] llama2c(int vocabSize) {
+  public static byte[] llama2c(int vocabSize) {
     if (vocabSize < 259) {
       throw new IllegalArgumentException("a llama2.c vocabulary needs at least 259 tokens, got " + vocabSize);
     }
@@ -27,7 +27,12 @@ final class SyntheticVocabulary {
     for (int b = 0; b < 256; b++) {
       pieces[3 + b] = String.format(Locale.ROOT, "<0x%02X>", b);
     }
-    for (int i = 259; i < vocabSize; i++) {
+    // Printable ASCII as single pieces, so that any text encodes (other characters fall back to bytes).
+    int next = 259;
+    for (char c = ' '; c <= '~' && next < vocabSize; c++) {
+      pieces[next++] = String.valueOf(c);
+    }
+    for (int i = next; i < vocabSize; i++) {
       pieces[i] = " <t" + i + ">";
     }
     int maxLength = 0;
