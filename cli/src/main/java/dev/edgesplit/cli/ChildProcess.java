@@ -52,6 +52,11 @@ final class ChildProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** "running", or how the process ended (128 + n: killed by signal n, e.g. 137 for SIGKILL). */
+  String status() {
+    return process.isAlive() ? "running" : "exit code " + process.exitValue();
+  }
+
   Path log() {
     return log;
   }

@@ -67,7 +67,8 @@ final class Processes {
     try {
       await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {
         if (!child.alive()) {
-          throw new IllegalStateException("the " + child.name() + " process exited:\n" + child.tail(30));
+          throw new IllegalStateException("the " + child.name() + " process exited (" + child.status() + "):\n"
+              + child.tail(30));
         }
         try {
           return HealthCommand.check(channel, "", 1000) == HealthCheckResponse.ServingStatus.SERVING;
