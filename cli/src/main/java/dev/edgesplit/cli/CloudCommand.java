@@ -48,6 +48,10 @@ final class CloudCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address (default 127.0.0.1:50052).")
   String listen;
 
+  @Option(names = "--metrics", paramLabel = "HOST:PORT|off",
+      description = "Prometheus /metrics endpoint (default 127.0.0.1:9102), or off.")
+  String metrics;
+
   @Option(names = "--any-cut", description = "Compile per layer and serve whatever cut each edge asks for "
       + "(edges that re-plan need this).")
   boolean anyCut;
@@ -56,6 +60,19 @@ final class CloudCommand implements Callable<Integer> {
       description = "Sessions whose decode steps run as one batch (KV slots) for a fixed cut; 1 = no batching "
           + "(default: ${DEFAULT-VALUE}).")
   int batch;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve TLS with this certificate chain (tls.cert).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 PEM key of --tls-cert (tls.key).")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "PEM",
+      description = "Require edge client certificates signed by this CA: mutual TLS (tls.client_ca).")
+  Path tlsClientCa;
+
+  @Option(names = "--insecure", description = "Allow a non-loopback --listen without mutual TLS (logged loudly).")
+  boolean insecure;
 
   @Spec CommandSpec spec;
 
@@ -69,6 +86,18 @@ final class CloudCommand implements Callable<Integer> {
       HostPort hp = HostPort.parse(listen);
       overrides.put("listen.host", hp.host());
       overrides.put("listen.port", String.valueOf(hp.port()));
+    }
+    if (metrics != null) {
+      overrides.put("metrics.listen", metrics.equals("off") ? "off" : HostPort.parse(metrics).toString());
+    }
+    if (tlsCert != null || tlsKey != null) {
+      overrides.put("tls.enabled", "true");
+      put(overrides, "tls.cert", tlsCert);
+      put(overrides, "tls.key", tlsKey);
+    }
+    put(overrides, "tls.client_ca", tlsClientCa);
+    if (insecure) {
+      overrides.put("insecure", "true");
     }
     CloudConfig base = CloudConfig.load(config, System.getenv(), overrides);
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), anyCut ? null : base.cut());
@@ -114,5 +143,11 @@ final class CloudCommand implements Callable<Integer> {
     spec.commandLine().getOut().printf("energy: %s; metrics: %s%n", meter.source().label(), cfg.metricsListen());
     spec.commandLine().getOut().flush();
     worker.blockUntilShutdown();
+  }
+
+  private static void put(Map<String, String> overrides, String key, Path value) {
+    if (value != null) {
+      overrides.put(key, value.toString());
+    }
   }
 }

@@ -53,18 +53,23 @@ final class DemoCommand implements Callable<Integer> {
     }
     int cloudPort = freePort();
     int edgePort = freePort();
+    int cloudMetrics = freePort();
+    int edgeMetrics = freePort();
     Path logs = Workspace.home().resolve("demo");
     String dir = compiled.directory().toString();
-    err.printf("demo: cloud worker on 127.0.0.1:%d, edge agent on 127.0.0.1:%d, cut %d (logs in %s)%n",
-        cloudPort, edgePort, cut, logs);
+    err.printf("demo: cloud worker on 127.0.0.1:%d, edge agent on 127.0.0.1:%d, cut %d (logs in %s)%n"
+            + "      metrics: http://127.0.0.1:%d/metrics (cloud), http://127.0.0.1:%d/metrics (edge)%n",
+        cloudPort, edgePort, cut, logs, cloudMetrics, edgeMetrics);
     err.flush();
     List<ChildProcess> children = new ArrayList<>();
     try {
       children.add(ChildProcess.start("cloud", logs, List.of("cloud", "--model", dir, "--cut", String.valueOf(cut),
-          "--listen", "127.0.0.1:" + cloudPort, "--threads", String.valueOf(model.threads))));
+          "--listen", "127.0.0.1:" + cloudPort, "--metrics", "127.0.0.1:" + cloudMetrics,
+          "--threads", String.valueOf(model.threads))));
       awaitServing(children.get(0), cloudPort);
       children.add(ChildProcess.start("edge", logs, List.of("edge", "--model", dir, "--cut", String.valueOf(cut),
-          "--listen", "127.0.0.1:" + edgePort, "--cloud", "127.0.0.1:" + cloudPort,
+          "--listen", "127.0.0.1:" + edgePort, "--metrics", "127.0.0.1:" + edgeMetrics,
+          "--cloud", "127.0.0.1:" + cloudPort,
           "--hidden-dtype", hiddenDtype, "--threads", String.valueOf(model.threads))));
       awaitServing(children.get(1), edgePort);
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", edgePort).usePlaintext().build();

@@ -63,6 +63,10 @@ final class EdgeCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Generate address (default 127.0.0.1:50051).")
   String listen;
 
+  @Option(names = "--metrics", paramLabel = "HOST:PORT|off",
+      description = "Prometheus /metrics endpoint (default 127.0.0.1:9101), or off.")
+  String metrics;
+
   @Option(names = "--cloud", paramLabel = "HOST:PORT[,HOST:PORT...]",
       description = "Cloud worker, or workers to fail over between (default 127.0.0.1:50052).")
   String cloud;
@@ -73,6 +77,43 @@ final class EdgeCommand implements Callable<Integer> {
 
   @Option(names = "--hidden-dtype", paramLabel = "DTYPE", description = "Hidden states on the wire: fp32, fp16, int8.")
   String hiddenDtype;
+
+  @Option(names = "--cloud-tls-ca", paramLabel = "PEM", description = "TLS to the cloud, trusting this CA (tls.ca).")
+  Path cloudTlsCa;
+
+  @Option(names = "--cloud-tls-cert", paramLabel = "PEM",
+      description = "Client certificate presented to the cloud: mutual TLS (tls.cert).")
+  Path cloudTlsCert;
+
+  @Option(names = "--cloud-tls-key", paramLabel = "PEM", description = "PKCS#8 PEM key of --cloud-tls-cert (tls.key).")
+  Path cloudTlsKey;
+
+  @Option(names = "--server-tls-cert", paramLabel = "PEM", description = "Serve Generate over TLS (server_tls.cert).")
+  Path serverTlsCert;
+
+  @Option(names = "--server-tls-key", paramLabel = "PEM", description = "PKCS#8 PEM key of --server-tls-cert.")
+  Path serverTlsKey;
+
+  @Option(names = "--server-tls-client-ca", paramLabel = "PEM",
+      description = "CA of client certificates (server_tls.client_ca), for --auth client_cert.")
+  Path serverTlsClientCa;
+
+  @Option(names = "--auth", paramLabel = "MODE", description = "Generate client authentication: none, token, client_cert.")
+  String auth;
+
+  @Option(names = "--tokens-file", paramLabel = "FILE", description = "Bearer tokens, one 'NAME TOKEN' per line.")
+  Path tokensFile;
+
+  @Option(names = "--rate-limit", paramLabel = "PER_SECOND",
+      description = "Generate calls per second per client (limits.rate_per_second; 0 = off).")
+  Double rateLimit;
+
+  @Option(names = "--max-concurrent-per-client", paramLabel = "N",
+      description = "Running Generate calls per client (limits.max_concurrent_per_client; 0 = off).")
+  Integer maxConcurrentPerClient;
+
+  @Option(names = "--insecure", description = "Allow a non-loopback --listen or --cloud without TLS (logged loudly).")
+  boolean insecure;
 
   @Option(names = "--replan", description = "Compile per layer, profile, probe the link, choose the cut by the "
       + "plan (energy objective) and move it when the link or the edge's speed drifts (the worker needs --any-cut).")
@@ -91,6 +132,9 @@ final class EdgeCommand implements Callable<Integer> {
       overrides.put("listen.host", hp.host());
       overrides.put("listen.port", String.valueOf(hp.port()));
     }
+    if (metrics != null) {
+      overrides.put("metrics.listen", metrics.equals("off") ? "off" : HostPort.parse(metrics).toString());
+    }
     if (cloud != null) {
       List<String> targets = new ArrayList<>();
       for (String t : cloud.split(",")) {
@@ -104,6 +148,7 @@ final class EdgeCommand implements Callable<Integer> {
     if (hiddenDtype != null) {
       overrides.put("cloud.hidden_dtype", hiddenDtype);
     }
+    securityOverrides(overrides);
     EdgeConfig base = EdgeConfig.load(config, System.getenv(), overrides);
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), replan ? null : base.cut());
     overrides.put("model.dir", compiled.directory().toString());
@@ -179,5 +224,39 @@ final class EdgeCommand implements Callable<Integer> {
       }
     }
     throw last;
+  }
+
+  private void securityOverrides(Map<String, String> o) {
+    if (cloudTlsCa != null || cloudTlsCert != null) {
+      o.put("tls.enabled", "true");
+    }
+    put(o, "tls.ca", cloudTlsCa);
+    put(o, "tls.cert", cloudTlsCert);
+    put(o, "tls.key", cloudTlsKey);
+    if (serverTlsCert != null || serverTlsKey != null) {
+      o.put("server_tls.enabled", "true");
+    }
+    put(o, "server_tls.cert", serverTlsCert);
+    put(o, "server_tls.key", serverTlsKey);
+    put(o, "server_tls.client_ca", serverTlsClientCa);
+    if (auth != null) {
+      o.put("auth.mode", auth);
+    }
+    put(o, "auth.tokens_file", tokensFile);
+    if (rateLimit != null) {
+      o.put("limits.rate_per_second", String.valueOf(rateLimit));
+    }
+    if (maxConcurrentPerClient != null) {
+      o.put("limits.max_concurrent_per_client", String.valueOf(maxConcurrentPerClient));
+    }
+    if (insecure) {
+      o.put("insecure", "true");
+    }
+  }
+
+  private static void put(Map<String, String> overrides, String key, Path value) {
+    if (value != null) {
+      overrides.put(key, value.toString());
+    }
   }
 }

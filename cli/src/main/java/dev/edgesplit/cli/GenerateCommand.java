@@ -5,10 +5,22 @@ import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.GenerationSummary;
 import dev.edgesplit.proto.v1.SamplingParams;
+import dev.edgesplit.proto.tls.TlsFiles;
+import dev.edgesplit.proto.tls.TlsFiles.Pem;
+import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptors;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -32,21 +44,61 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Mixin SamplingOptions sampling;
 
+  @Option(names = "--token-file", paramLabel = "FILE",
+      description = "Send the bearer token in FILE (its first line) as 'authorization: Bearer <token>'.")
+  Path tokenFile;
+
+  @Option(names = "--tls-ca", paramLabel = "PEM", description = "Connect with TLS, trusting this CA (PEM).")
+  Path tlsCa;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Client certificate (PEM) for mutual TLS.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 PEM key of --tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--authority", paramLabel = "NAME",
+      description = "Name to check the server certificate against instead of the target host.")
+  String authority;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     HostPort hp = HostPort.parse(target);
-    ManagedChannel channel = NettyChannelBuilder.forAddress(hp.host(), hp.port()).usePlaintext().build();
+    ChannelCredentials credentials = tlsCa == null && tlsCert == null ? InsecureChannelCredentials.create()
+        : TlsFiles.channel(tlsCa == null ? null : new Pem("--tls-ca", tlsCa),
+            tlsCert == null ? null : new Pem("--tls-cert", tlsCert), tlsKey == null ? null : new Pem("--tls-key", tlsKey));
+    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(hp.host(), hp.port(), credentials);
+    if (authority != null) {
+      builder.overrideAuthority(authority);
+    }
+    ManagedChannel channel = builder.build();
     try {
-      return run(channel, sampling, deadlineSeconds, spec.commandLine().getOut(), spec.commandLine().getErr());
+      Channel calls = channel;
+      if (tokenFile != null) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token(tokenFile));
+        calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+      }
+      return run(calls, sampling, deadlineSeconds, spec.commandLine().getOut(), spec.commandLine().getErr());
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
 
+  /** The first non-blank line of {@code file}; the message names the file only, never its content. */
+  private static String token(Path file) throws IOException {
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      if (!line.isBlank()) {
+        return line.strip();
+      }
+    }
+    throw new IllegalArgumentException("--token-file " + file + " is empty");
+  }
+
   /** Streams one generation to {@code out} and its summary to {@code err}; 0 on success. */
-  static int run(ManagedChannel channel, SamplingOptions sampling, long deadlineSeconds, PrintWriter out,
+  static int run(Channel channel, SamplingOptions sampling, long deadlineSeconds, PrintWriter out,
       PrintWriter err) {
     GenerateRequest request = GenerateRequest.newBuilder()
         .setText(sampling.prompt)

@@ -120,7 +120,7 @@ class CloudProcessKillTest {
     private ChildProcess launch(int i) throws Exception {
       return Processes.start("cloud-" + cut + "-" + i + "-" + starts++, dir.resolve("logs"), dir.resolve("tmp"),
           List.of("cloud", "--model", modelDir, "--cut", String.valueOf(cut), "--listen",
-              "127.0.0.1:" + ports.get(i), "--config", Processes.noMetricsConfig(dir).toString()));
+              "127.0.0.1:" + ports.get(i), "--metrics", "off"));
     }
 
     void kill(int i) throws InterruptedException {

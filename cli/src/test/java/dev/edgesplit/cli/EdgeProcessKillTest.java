@@ -57,7 +57,7 @@ class EdgeProcessKillTest {
       ChildProcess edge = Processes.start("edge", dir.resolve("logs"), dir.resolve("tmp"), List.of("edge",
           "--model", compiled.directory().toString(), "--cut", String.valueOf(cut),
           "--listen", "127.0.0.1:" + edgePort, "--cloud", "127.0.0.1:" + cloud.port(),
-          "--config", Processes.noMetricsConfig(dir).toString()));
+          "--metrics", "off"));
       ManagedChannel client = Processes.channel(edgePort);
       try {
         Processes.awaitServing(edge, edgePort, Duration.ofSeconds(60));

@@ -50,17 +50,6 @@ final class Processes {
         "-XX:+UseSerialGC", "-Xss512k"), args);
   }
 
-  /**
-   * A config file that turns the child's /metrics endpoint off: every cloud (and every edge) child would bind the
-   * same default metrics port, and only the first would start.
-   */
-  static Path noMetricsConfig(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    Path file = dir.resolve("no-metrics.properties");
-    Files.writeString(file, "metrics.listen=off\n");
-    return file;
-  }
-
   /** Waits until the child answers health checks with SERVING on {@code port}. */
   static void awaitServing(ChildProcess child, int port, Duration atMost) {
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();

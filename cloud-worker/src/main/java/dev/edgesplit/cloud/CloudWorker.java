@@ -1,7 +1,7 @@
 package dev.edgesplit.cloud;
 
 import dev.edgesplit.cloud.compute.CloudCompute;
-import dev.edgesplit.cloud.compute.PooledStepExecutor;
+import dev.edgesplit.cloud.compute.InlineStepExecutor;
 import dev.edgesplit.cloud.compute.SamplerFactory;
 import dev.edgesplit.cloud.compute.StepExecutor;
 import dev.edgesplit.cloud.config.CloudConfig;
@@ -74,7 +74,7 @@ public final class CloudWorker implements AutoCloseable {
     registry = new SessionRegistry(compute, samplers, config.limits().kvBudgetBytes(),
         config.limits().maxSessions(), config.limits().idleTtl(), System::nanoTime);
     registry.start();
-    steps = new PooledStepExecutor(config.runtime().stepThreads(), config.runtime().stepQueue(),
+    steps = new InlineStepExecutor(config.runtime().stepThreads(), config.runtime().stepQueue(),
         config.drainTimeout());
     CloudServiceImpl service = new CloudServiceImpl(compute, registry, steps, energy, limits,
         Clock.systemUTC(), System::nanoTime, listener);

@@ -50,7 +50,7 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
    * Server TLS (keys {@code tls.*}). PEM files: the certificate chain, its PKCS#8 private key, and the CA that
    * signs edge agents' client certificates.
    *
-   * @param enabled  serve TLS
+   * @param enabled  serve TLS (the files are ignored while false)
    * @param cert     server certificate chain (PEM); required when enabled
    * @param key      private key of {@code cert} (PKCS#8 PEM); required when enabled
    * @param clientCa CA certificates (PEM) that sign accepted client certificates; null = no client certificate
@@ -60,9 +60,6 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
     public Tls {
       if (enabled && (cert == null || key == null)) {
         throw new IllegalArgumentException("tls.enabled=true needs tls.cert and tls.key");
-      }
-      if (!enabled && clientCa != null) {
-        throw new IllegalArgumentException("tls.client_ca is set but tls.enabled is false");
       }
     }
 
@@ -75,8 +72,9 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
   /**
    * @param intraOpThreads ONNX Runtime threads per step
    * @param maxContext     positions per session; 0 = the model's maximum
-   * @param stepThreads    threads running model steps
-   * @param stepQueue      steps that may wait for a thread before RESOURCE_EXHAUSTED
+   * @param stepThreads    model steps that may run at once (on gRPC's threads; with batching, the sessions that
+   *                       can share one batch)
+   * @param stepQueue      steps that may wait for their turn before RESOURCE_EXHAUSTED
    */
   public record Runtime(int intraOpThreads, int maxContext, int stepThreads, int stepQueue) {
     public Runtime {

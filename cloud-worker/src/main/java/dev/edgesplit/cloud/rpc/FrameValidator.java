@@ -34,7 +34,13 @@ final class FrameValidator {
       if (!frame.getClose()) {
         throw new InvalidFrameException("frame of session '" + id + "' has no hidden tensor and is not a close frame");
       }
-      return new ValidFrame(id, frame.getStartPosition(), null, 0, false, true, sampling);
+      // start_position is uint32 on the wire: an unchecked value >= 2^31 would become a negative position.
+      long closeAt = Integer.toUnsignedLong(frame.getStartPosition());
+      if (closeAt > info.maxContext()) {
+        throw new ContextOverflowException("close frame at position " + closeAt + " is beyond the context of "
+            + info.maxContext() + " positions");
+      }
+      return new ValidFrame(id, (int) closeAt, null, 0, false, true, sampling);
     }
     FramePhase phase = frame.getPhase();
     if (phase != FramePhase.FRAME_PHASE_PREFILL && phase != FramePhase.FRAME_PHASE_DECODE) {

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
-import dev.edgesplit.cloud.compute.PooledStepExecutor;
+import dev.edgesplit.cloud.compute.InlineStepExecutor;
 import dev.edgesplit.cloud.energy.StepEnergy;
 import dev.edgesplit.cloud.session.SessionRegistry;
 import dev.edgesplit.proto.tensor.HiddenCodec;
@@ -45,7 +45,7 @@ class CloudServiceTest {
   private final FakeCompute compute = new FakeCompute();
   private final AtomicLong now = new AtomicLong();
   private SessionRegistry registry;
-  private PooledStepExecutor steps;
+  private InlineStepExecutor steps;
   private Server server;
   private ManagedChannel channel;
 
@@ -54,7 +54,7 @@ class CloudServiceTest {
     registry = new SessionRegistry(compute, new EngineSamplerFactory(), FakeCompute.KV_BYTES * MAX_SESSIONS, 100,
         Duration.ofSeconds(30), now::get);
     registry.start();
-    steps = new PooledStepExecutor(2, 16, Duration.ofSeconds(1));
+    steps = new InlineStepExecutor(2, 16, Duration.ofSeconds(1));
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor()
         .addService(new CloudServiceImpl(compute, registry, steps, StepEnergy.none(),

@@ -192,14 +192,14 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
       if (authMode == AuthMode.TOKEN && tokensFile == null) {
         throw new IllegalArgumentException("auth.mode=token needs auth.tokens_file");
       }
-      if (authMode == AuthMode.CLIENT_CERT && serverTls.clientCa() == null) {
+      if (authMode == AuthMode.CLIENT_CERT && (!serverTls.enabled() || serverTls.clientCa() == null)) {
         throw new IllegalArgumentException("auth.mode=client_cert needs server_tls.enabled and server_tls.client_ca");
       }
     }
   }
 
   /**
-   * @param enabled            TLS to the cloud worker
+   * @param enabled            TLS to the cloud worker (the files are ignored while false)
    * @param ca                 CA certificates (PEM) trusted for the worker's certificate; null = the JDK's
    * @param cert               client certificate chain (PEM) presented to the worker (mutual TLS); may be null
    * @param key                PKCS#8 PEM private key of {@code cert}
@@ -211,14 +211,11 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
       if ((cert == null) != (key == null)) {
         throw new IllegalArgumentException("tls.cert and tls.key go together");
       }
-      if (!enabled && (ca != null || cert != null)) {
-        throw new IllegalArgumentException("tls.ca/tls.cert/tls.key are set but tls.enabled is false");
-      }
     }
   }
 
   /**
-   * @param enabled  serve Generate over TLS
+   * @param enabled  serve Generate over TLS (the files are ignored while false)
    * @param cert     server certificate chain (PEM)
    * @param key      PKCS#8 PEM private key of {@code cert}
    * @param clientCa CA certificates (PEM) that sign client certificates; needed by auth.mode=client_cert
@@ -227,9 +224,6 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     public ServerTls {
       if (enabled && (cert == null || key == null)) {
         throw new IllegalArgumentException("server_tls.enabled=true needs server_tls.cert and server_tls.key");
-      }
-      if (!enabled && (cert != null || key != null || clientCa != null)) {
-        throw new IllegalArgumentException("server_tls.* files are set but server_tls.enabled is false");
       }
     }
   }

@@ -30,9 +30,14 @@ public final class CloudChannels {
 
   /** Channels to every worker of {@code cloud.target}, in order, with the builder's default executor. */
   public static List<ManagedChannel> open(EdgeConfig config) {
-    List<ManagedChannel> channels = new ArrayList<>();
+    // Every target passes the checks before any channel opens: a refused one must not leak the others.
+    List<NettyChannelBuilder> builders = new ArrayList<>();
     for (String target : config.cloud().targets()) {
-      channels.add(builder(config, target).build());
+      builders.add(builder(config, target));
+    }
+    List<ManagedChannel> channels = new ArrayList<>();
+    for (NettyChannelBuilder b : builders) {
+      channels.add(b.build());
     }
     return channels;
   }
