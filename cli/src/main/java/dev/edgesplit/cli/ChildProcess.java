@@ -25,6 +25,11 @@ final class ChildProcess implements AutoCloseable {
   }
 
   static ChildProcess start(String name, Path logDir, List<String> args) throws IOException {
+    return start(name, logDir, List.of(), args);
+  }
+
+  /** @param jvmArgs extra JVM options, after the ones inherited from this JVM */
+  static ChildProcess start(String name, Path logDir, List<String> jvmArgs, List<String> args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     for (String jvmArg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -32,6 +37,7 @@ final class ChildProcess implements AutoCloseable {
         command.add(jvmArg);
       }
     }
+    command.addAll(jvmArgs);
     command.add(Main.class.getName());
     command.addAll(args);
     Files.createDirectories(logDir);
@@ -44,6 +50,11 @@ final class ChildProcess implements AutoCloseable {
 
   boolean alive() {
     return process.isAlive();
+  }
+
+  /** "running", or how the process ended (128 + n: killed by signal n, e.g. 137 for SIGKILL). */
+  String status() {
+    return process.isAlive() ? "running" : "exit code " + process.exitValue();
   }
 
   Path log() {
@@ -62,6 +73,15 @@ final class ChildProcess implements AutoCloseable {
 
   String name() {
     return name;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** SIGKILL: no shutdown hook, no drain; sockets are closed by the kernel. Waits until the process is gone. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
   }
 
   /** SIGTERM (the child drains through its shutdown hook), then SIGKILL after a grace period. */

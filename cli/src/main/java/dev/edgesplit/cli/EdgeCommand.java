@@ -2,6 +2,7 @@ package dev.edgesplit.cli;
 
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
+import dev.edgesplit.edge.error.CloudLinkException;
 import dev.edgesplit.edge.energy.MeteredStepEnergy;
 import dev.edgesplit.edge.generate.EdgeSlowdown;
 import dev.edgesplit.edge.generate.StepHooks;
@@ -33,6 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -65,8 +67,13 @@ final class EdgeCommand implements Callable<Integer> {
       description = "Prometheus /metrics endpoint (default 127.0.0.1:9101), or off.")
   String metrics;
 
-  @Option(names = "--cloud", paramLabel = "HOST:PORT", description = "Cloud worker (default 127.0.0.1:50052).")
+  @Option(names = "--cloud", paramLabel = "HOST:PORT[,HOST:PORT...]",
+      description = "Cloud worker, or workers to fail over between (default 127.0.0.1:50052).")
   String cloud;
+
+  @Option(names = "--fallback", paramLabel = "MODE",
+      description = "When no cloud worker is reachable: none (fail) or local (run the cloud layers here).")
+  String fallback;
 
   @Option(names = "--hidden-dtype", paramLabel = "DTYPE", description = "Hidden states on the wire: fp32, fp16, int8.")
   String hiddenDtype;
@@ -129,7 +136,14 @@ final class EdgeCommand implements Callable<Integer> {
       overrides.put("metrics.listen", metrics.equals("off") ? "off" : HostPort.parse(metrics).toString());
     }
     if (cloud != null) {
-      overrides.put("cloud.target", HostPort.parse(cloud).toString());
+      List<String> targets = new ArrayList<>();
+      for (String t : cloud.split(",")) {
+        targets.add(HostPort.parse(t.trim()).toString());
+      }
+      overrides.put("cloud.target", String.join(",", targets));
+    }
+    if (fallback != null) {
+      overrides.put("cloud.fallback", fallback);
     }
     if (hiddenDtype != null) {
       overrides.put("cloud.hidden_dtype", hiddenDtype);
@@ -139,24 +153,25 @@ final class EdgeCommand implements Callable<Integer> {
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), replan ? null : base.cut());
     overrides.put("model.dir", compiled.directory().toString());
     EdgeConfig cfg = EdgeConfig.load(config, System.getenv(), overrides);
-    String target = cfg.cloud().target();
-    // Replies only go into the waiting step's queue: run them on the event loop, saving a thread hop per token.
-    ManagedChannel channel = CloudChannels.builder(cfg).directExecutor().maxInboundMessageSize(8 << 20).build();
     RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
     MeterChoice meterChoice = EnergyMeters.probe(Path.of("/sys"), ProbeOptions.defaults());
     AtomicReference<EdgeAgent> running = new AtomicReference<>();
+    List<ManagedChannel> channels = new ArrayList<>();
     try (EnergyMeter meter = meterChoice.meter();
         EdgeChains chains = EdgeChains.perLayer(compiled, runtime)) {
+      for (String target : cfg.cloud().targets()) {
+        // Replies only go into the waiting step's queue: run them on the event loop, saving a thread hop per token.
+        channels.add(CloudChannels.builder(cfg, target).directExecutor().maxInboundMessageSize(8 << 20).build());
+      }
       LinkEstimator link = new LinkEstimator(0.2, 0.25);
-      link.calibrate(new LinkProber(channel, cfg.cloud().handshakeTimeout()).probe(LinkProber.activationSizes(
-          compiled.config().dim(), 2, 1 << 20), 5));
+      Channel probed = probeFirstReachable(channels, cfg, compiled.config().dim(), link);
       EdgeMetrics metrics = new EdgeMetrics(() -> running.get() == null ? cfg.cut() : running.get().cut(),
           () -> Optional.of(link.current()), Optional.of(meter));
       List<StepListener> listeners = new ArrayList<>(List.of(metrics, new EnergyLogListener(new EnergyLog())));
       Replanner replanner = null;
       if (replan) {
         LayerProfile profile = new ProfileBuilder(compiled, runtime, meter, ProfileSettings.defaults())
-            .build(PlanCommand.deviceId(meter.source().kind(), runtime.intraOpThreads()), channel, false,
+            .build(PlanCommand.deviceId(meter.source().kind(), runtime.intraOpThreads()), probed, false,
                 Duration.ofMinutes(5)).profile();
         replanner = new Replanner(profile, WireDType.valueOf(cfg.cloud().hiddenDtype().name().substring(6)),
             PlanConstraints.defaults(compiled.manifest().maxContext()), PlanGoal.energy(), link,
@@ -164,7 +179,7 @@ final class EdgeCommand implements Callable<Integer> {
         listeners.add(replanner);
       }
       try (EdgeAgent agent = new EdgeAgent(cfg, chains, compiled.fingerprint(),
-              Tokenizers.load(compiled.tokenizerFile(), compiled.config().vocabSize()), channel,
+              Tokenizers.load(compiled.tokenizerFile(), compiled.config().vocabSize()), List.<Channel>copyOf(channels),
               new StepHooks(new MeteredStepEnergy(meter), StepListener.all(listeners), EdgeSlowdown.none()));
           AutoCloseable http = Apps.closeable(MetricsHttpServer.startIfEnabled(cfg.metricsListen(), metrics::scrape))) {
         running.set(agent);
@@ -173,17 +188,42 @@ final class EdgeCommand implements Callable<Integer> {
           replanner.planNow("start");
         }
         Apps.closeOnShutdown(agent);
-        spec.commandLine().getOut().printf("edge agent running embedding + layers [0,%d) of %s on %s:%d, cloud %s%n",
-            agent.cut(), compiled.config().architecture(), cfg.listen().host(), agent.port(), target);
+        spec.commandLine().getOut().printf("edge agent running embedding + layers [0,%d) of %s on %s:%d, cloud %s%s%n",
+            agent.cut(), compiled.config().architecture(), cfg.listen().host(), agent.port(),
+            String.join(",", cfg.cloud().targets()),
+            cfg.recovery().fallback() == EdgeConfig.Fallback.LOCAL ? " (local fallback)" : "");
         spec.commandLine().getOut().printf("energy: %s; link: %s; metrics: %s%n", meter.source().label(),
             link.current(), cfg.metricsListen());
         spec.commandLine().getOut().flush();
         agent.blockUntilShutdown();
       }
     } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      for (ManagedChannel channel : channels) {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
     }
     return 0;
+  }
+
+  /**
+   * Calibrates {@code link} with probes of the workers in order and returns the first that answered (it also
+   * serves the re-planner's cloud profile): a worker that is down at start must not keep the edge from serving.
+   *
+   * @throws CloudLinkException the last worker's failure when none answers
+   */
+  private static Channel probeFirstReachable(List<ManagedChannel> channels, EdgeConfig cfg, int dim,
+      LinkEstimator link) {
+    CloudLinkException last = null;
+    for (ManagedChannel channel : channels) {
+      try {
+        link.calibrate(new LinkProber(channel, cfg.cloud().handshakeTimeout())
+            .probe(LinkProber.activationSizes(dim, 2, 1 << 20), 5));
+        return channel;
+      } catch (CloudLinkException e) {
+        last = e;
+      }
+    }
+    throw last;
   }
 
   private void securityOverrides(Map<String, String> o) {

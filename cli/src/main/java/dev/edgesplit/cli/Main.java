@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       HealthCommand.class,
       PlanCommand.class,
       dev.edgesplit.bench.BenchCommand.class,
+      LoadCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -40,7 +40,8 @@ public final class CloudWorker implements AutoCloseable {
   private final StepEnergy energy;
   private final CloudStepListener listener;
   private final HealthStatusManager health = new HealthStatusManager();
-  private SessionRegistry registry;
+  // Read without the lock by sessions(), which must answer while close() holds the lock during a drain.
+  private volatile SessionRegistry registry;
   private StepExecutor steps;
   private Server server;
   private boolean closed;
@@ -107,8 +108,8 @@ public final class CloudWorker implements AutoCloseable {
     return server.getPort();
   }
 
-  /** Live sessions, for tests and metrics. */
-  public synchronized SessionRegistry sessions() {
+  /** Live sessions, for tests and metrics; answers during a drain too (not blocked by {@link #close()}). */
+  public SessionRegistry sessions() {
     return registry;
   }
 

@@ -2,12 +2,16 @@ package dev.edgesplit.edge;
 
 import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.edge.generate.CloudSessions;
 import dev.edgesplit.edge.generate.GenerationSettings;
+import dev.edgesplit.edge.generate.RequestValidator;
 import dev.edgesplit.edge.generate.StepHooks;
+import dev.edgesplit.edge.link.CloudLink;
+import dev.edgesplit.edge.link.CloudPool;
+import dev.edgesplit.edge.link.LocalCloud;
+import dev.edgesplit.edge.link.RetryPolicy;
 import dev.edgesplit.edge.plan.EdgeChains;
 import dev.edgesplit.edge.plan.Route;
-import dev.edgesplit.edge.generate.RequestValidator;
-import dev.edgesplit.edge.link.CloudLink;
 import dev.edgesplit.edge.rpc.EdgeServiceImpl;
 import dev.edgesplit.edge.security.AdmissionInterceptor;
 import dev.edgesplit.edge.security.AuthInterceptor;
@@ -29,6 +33,8 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,8 +45,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edge agent process: a gRPC server with {@code EdgeService}, health and reflection. The edge chain,
- * tokenizer and cloud channel are created and closed by the caller (main), after this agent is closed.
+ * The edge agent process: a gRPC server with {@code EdgeService}, health and reflection. The chains, tokenizer
+ * and cloud channels are created and closed by the caller (main), after this agent is closed.
  */
 public final class EdgeAgent implements AutoCloseable {
 
@@ -53,9 +59,11 @@ public final class EdgeAgent implements AutoCloseable {
   private final EdgeChains chains;
   private final String fingerprint;
   private final Tokenizer tokenizer;
-  private final Channel cloud;
+  private final List<Channel> clouds;
   private final StepHooks hooks;
-  private final Map<Integer, CloudLink> links = new ConcurrentHashMap<>();
+  private final GenerationSettings settings;
+  private final RetryPolicy retry;
+  private final Map<Integer, CloudSessions> cloudByCut = new ConcurrentHashMap<>();
   private volatile int cut;
   private final HealthStatusManager health = new HealthStatusManager();
   private ThreadPoolExecutor generations;
@@ -69,23 +77,46 @@ public final class EdgeAgent implements AutoCloseable {
    */
   public EdgeAgent(EdgeConfig config, SegmentChain edge, String fingerprint, Tokenizer tokenizer, Channel cloud,
       StepEnergy energy) {
-    this(config, EdgeChains.fixed(edge), fingerprint, tokenizer, cloud, StepHooks.of(energy));
+    this(config, edge, fingerprint, tokenizer, List.of(cloud), null, energy);
   }
 
   /**
-   * An agent that can move its cut while serving ({@link #useCut}) when {@code chains} is per-layer.
+   * A fixed-cut agent with a pool of workers.
    *
-   * @param chains the edge chains; starts at {@code config.cut()}. The caller closes them after this agent.
+   * @param clouds     one channel per worker of {@code config.cloud().targets()}, in the same order
+   * @param localCloud layers [cut, N) + head opened on the board for {@code cloud.fallback=local}, else null
+   */
+  public EdgeAgent(EdgeConfig config, SegmentChain edge, String fingerprint, Tokenizer tokenizer,
+      List<Channel> clouds, SegmentChain localCloud, StepEnergy energy) {
+    this(config, EdgeChains.fixed(edge, localCloud), fingerprint, tokenizer, clouds, StepHooks.of(energy));
+  }
+
+  /**
+   * An agent that can move its cut while serving ({@link #useCut}) when {@code chains} is per-layer. Each cut's
+   * sessions run on the pool of {@code clouds}, handshaking that cut, with failover, replay and (with
+   * {@code cloud.fallback=local}) the cloud layers of that cut from {@code chains} as the last resort.
+   *
+   * @param chains the edge (and local fallback) chains; starts at {@code config.cut()}. The caller closes them
+   *               after this agent.
+   * @param clouds one channel per worker of {@code config.cloud().targets()}, in the same order
    * @param hooks  energy, step listeners (metrics, energy log, re-planner) and the slowdown hook
    */
-  public EdgeAgent(EdgeConfig config, EdgeChains chains, String fingerprint, Tokenizer tokenizer, Channel cloud,
-      StepHooks hooks) {
+  public EdgeAgent(EdgeConfig config, EdgeChains chains, String fingerprint, Tokenizer tokenizer,
+      List<Channel> clouds, StepHooks hooks) {
+    if (clouds.size() != config.cloud().targets().size()) {
+      throw new IllegalArgumentException(clouds.size() + " cloud channels for the " + config.cloud().targets().size()
+          + " workers of cloud.target " + config.cloud().targets());
+    }
     this.config = config;
     this.chains = chains;
     this.fingerprint = fingerprint;
     this.tokenizer = tokenizer;
-    this.cloud = cloud;
+    this.clouds = List.copyOf(clouds);
     this.hooks = hooks;
+    this.settings = new GenerationSettings(config.cloud().hiddenDtype(), config.cloud().stepTimeout(),
+        config.cloud().sessionDeadline());
+    EdgeConfig.Recovery recovery = config.recovery();
+    this.retry = new RetryPolicy(recovery.initialBackoff(), recovery.maxBackoff(), recovery.deadline());
     this.cut = config.cut();
   }
 
@@ -95,30 +126,48 @@ public final class EdgeAgent implements AutoCloseable {
   }
 
   /**
-   * Makes new generations run at {@code newCut} (opening its edge chain now); running ones finish on theirs.
+   * Makes new generations run at {@code newCut} (opening its edge chain, and with {@code cloud.fallback=local} its
+   * cloud chain, now); running ones finish on theirs.
    *
    * @throws IllegalArgumentException when the edge chains cannot serve that cut
    */
   public void useCut(int newCut) {
-    chains.chain(newCut);
+    cloudFor(newCut, chains.chain(newCut));
     if (newCut != cut) {
       LOG.info("edge agent moves new generations from cut {} to cut {}", cut, newCut);
     }
     cut = newCut;
   }
 
-  /** The route of a new generation: the current cut, its chain and its handshook link. */
+  /** The route of a new generation: the current cut, its chain and its cloud sessions. */
   Route route() {
     int k = cut;
     SegmentChain chain = chains.chain(k);
-    CloudLink link = links.computeIfAbsent(k, c -> new CloudLink(cloud, HandshakeRequest.newBuilder()
-        .setProtocolVersion(PROTOCOL_VERSION)
-        .setModelFingerprint(fingerprint)
-        .setCut(c)
-        .setHiddenDtype(config.cloud().hiddenDtype())
-        .setMaxContext(chain.maxContext())
-        .build(), config.cloud().handshakeTimeout()));
-    return new Route(k, chain, link);
+    return new Route(k, chain, cloudFor(k, chain));
+  }
+
+  /**
+   * The cloud side of cut {@code k}, built on first use: a pool with one link per worker, each handshaking cut
+   * {@code k}, so a session that fails over re-handshakes the cut it runs at.
+   */
+  private CloudSessions cloudFor(int k, SegmentChain edge) {
+    return cloudByCut.computeIfAbsent(k, c -> {
+      HandshakeRequest hello = HandshakeRequest.newBuilder()
+          .setProtocolVersion(PROTOCOL_VERSION)
+          .setModelFingerprint(fingerprint)
+          .setCut(c)
+          .setHiddenDtype(config.cloud().hiddenDtype())
+          .setMaxContext(edge.maxContext())
+          .build();
+      List<CloudLink> links = new ArrayList<>();
+      for (int i = 0; i < clouds.size(); i++) {
+        links.add(new CloudLink(config.cloud().targets().get(i), clouds.get(i), hello,
+            config.cloud().handshakeTimeout()));
+      }
+      LocalCloud local = config.recovery().fallback() == EdgeConfig.Fallback.LOCAL
+          ? new LocalCloud(chains.cloudChain(c)) : null;
+      return new CloudSessions(c, new CloudPool(links), retry, local, settings);
+    });
   }
 
   /** Binds the port and starts serving; the cloud handshake happens at the first Generate. */
@@ -130,6 +179,8 @@ public final class EdgeAgent implements AutoCloseable {
       throw new IllegalArgumentException("edge chain does not serve model.cut " + config.cut());
     }
     SegmentChain edge = chains.chain(config.cut());
+    // Builds the start cut's pool now, so a missing local fallback chain fails here rather than mid-generation.
+    cloudFor(config.cut(), edge);
     InetSocketAddress address = ListenerSecurity.bindAddress(config.listen(), config.security());
     ServerCredentials credentials = ListenerSecurity.credentials(config.security());
     AuthInterceptor auth = ListenerSecurity.authInterceptor(config.security());
@@ -140,8 +191,6 @@ public final class EdgeAgent implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
-    GenerationSettings settings = new GenerationSettings(config.cloud().hiddenDtype(), config.cloud().stepTimeout(),
-        config.cloud().sessionDeadline());
     EdgeConfig.Admission admission = config.admission();
     service = new EdgeServiceImpl(this::route, tokenizer, settings, hooks, generations,
         new RequestValidator(tokenizer, admission.maxPromptTokens(), admission.maxNewTokens()));
@@ -161,9 +210,9 @@ public final class EdgeAgent implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(EdgeServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    LOG.info("edge agent serving cut {} on {}:{} ({}, auth {}), cloud worker {}", cut, address.getHostString(),
-        port(), config.security().serverTls().enabled() ? "TLS" : "plaintext", config.security().authMode(),
-        config.cloud().target());
+    LOG.info("edge agent serving cut {} on {}:{} ({}, auth {}), cloud workers {}, fallback {}", cut,
+        address.getHostString(), port(), config.security().serverTls().enabled() ? "TLS" : "plaintext",
+        config.security().authMode(), config.cloud().targets(), config.recovery().fallback());
     return this;
   }
 

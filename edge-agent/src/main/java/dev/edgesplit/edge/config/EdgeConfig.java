@@ -3,7 +3,9 @@ package dev.edgesplit.edge.config;
 import dev.edgesplit.proto.v1.DType;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -21,9 +23,10 @@ import java.util.Objects;
  * @param drainTimeout how long close() lets running generations finish
  * @param security     TLS to the cloud, TLS and client authentication on the Generate listener
  * @param admission    per-client rate and concurrency limits, prompt and generation length limits
+ * @param recovery     what a generation does when its cloud link fails
  */
 public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Runtime runtime, Generate generate,
-    Duration drainTimeout, String metricsListen, Security security, Admission admission) {
+    Duration drainTimeout, String metricsListen, Security security, Admission admission, Recovery recovery) {
 
   public EdgeConfig {
     Objects.requireNonNull(listen, "listen");
@@ -33,6 +36,7 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     Objects.requireNonNull(drainTimeout, "drainTimeout");
     Objects.requireNonNull(security, "security");
     Objects.requireNonNull(admission, "admission");
+    Objects.requireNonNull(recovery, "recovery");
     if (cut < 0) {
       throw new IllegalArgumentException("model.cut must be >= 0, got " + cut);
     }
@@ -54,7 +58,8 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
   }
 
   /**
-   * @param target           host:port of the cloud worker
+   * @param target           host:port of the cloud worker, or a comma-separated list of workers serving the
+   *                         same model and cut (a failed session moves to the next one)
    * @param hiddenDtype      element type of hidden states on the wire
    * @param handshakeTimeout deadline of the handshake call
    * @param stepTimeout      longest wait for one cloud reply
@@ -69,6 +74,62 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
         if (d.isNegative() || d.isZero()) {
           throw new IllegalArgumentException("cloud timeouts must be positive");
         }
+      }
+      if (targets(target).isEmpty()) {
+        throw new IllegalArgumentException("cloud.target names no worker: '" + target + "'");
+      }
+    }
+
+    /** The workers of {@code target}, in the order given. */
+    public List<String> targets() {
+      return targets(target);
+    }
+
+    private static List<String> targets(String target) {
+      List<String> list = new ArrayList<>();
+      for (String t : target.split(",")) {
+        if (!t.isBlank()) {
+          list.add(t.trim());
+        }
+      }
+      return List.copyOf(list);
+    }
+  }
+
+  /** What runs the cloud's layers when no cloud worker can be reached. */
+  public enum Fallback {
+    /** Nothing: the generation fails with UNAVAILABLE. */
+    NONE,
+    /** The board opens the cloud's layers itself and finishes the generation locally. */
+    LOCAL;
+
+    static Fallback parse(String text) {
+      switch (text.trim().toLowerCase(Locale.ROOT)) {
+        case "none":
+          return NONE;
+        case "local":
+          return LOCAL;
+        default:
+          throw new IllegalArgumentException("cloud.fallback must be none or local, got '" + text + "'");
+      }
+    }
+  }
+
+  /**
+   * Reconnect, replay and fallback after a cloud link failure.
+   *
+   * @param initialBackoff wait before the second attempt (the first is immediate)
+   * @param maxBackoff     cap of the doubling wait between attempts
+   * @param deadline       how long one recovery may take before the generation gives up (or falls back)
+   * @param fallback       what runs the cloud's layers when no worker is reachable
+   */
+  public record Recovery(Duration initialBackoff, Duration maxBackoff, Duration deadline, Fallback fallback) {
+    public Recovery {
+      Objects.requireNonNull(fallback, "fallback");
+      if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0
+          || deadline.isNegative() || deadline.isZero()) {
+        throw new IllegalArgumentException("cloud.retry: backoffs and deadline must be positive and "
+            + "max_backoff_ms >= initial_backoff_ms");
       }
     }
   }
@@ -203,6 +264,10 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     d.put("cloud.handshake_timeout_ms", "5000");
     d.put("cloud.step_timeout_ms", "10000");
     d.put("cloud.session_deadline_ms", "600000");
+    d.put("cloud.retry.initial_backoff_ms", "50");
+    d.put("cloud.retry.max_backoff_ms", "2000");
+    d.put("cloud.retry.deadline_ms", "30000");
+    d.put("cloud.fallback", "none");
     d.put("runtime.intra_op_threads", "1");
     d.put("runtime.max_context", "0");
     d.put("generate.max_concurrent", "16");
@@ -251,7 +316,9 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
             AuthMode.parse(c.string("auth.mode")), c.path("auth.tokens_file")),
         new Admission(c.decimal("limits.rate_per_second"), c.integer("limits.rate_burst"),
             c.integer("limits.max_concurrent_per_client"), c.integer("limits.max_prompt_tokens"),
-            c.integer("limits.max_new_tokens"), c.integer("limits.max_tracked_clients")));
+            c.integer("limits.max_new_tokens"), c.integer("limits.max_tracked_clients")),
+        new Recovery(c.millis("cloud.retry.initial_backoff_ms"), c.millis("cloud.retry.max_backoff_ms"),
+            c.millis("cloud.retry.deadline_ms"), Fallback.parse(c.string("cloud.fallback"))));
   }
 
   private static String emptyToNull(String s) {

@@ -3,8 +3,6 @@ package dev.edgesplit.edge.generate;
 import dev.edgesplit.edge.energy.EnergyReading;
 import dev.edgesplit.edge.energy.StepEnergy;
 import dev.edgesplit.edge.error.CloudLinkException;
-import dev.edgesplit.edge.link.CloudLink;
-import dev.edgesplit.edge.link.CloudSessionCall;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
@@ -14,7 +12,6 @@ import dev.edgesplit.proto.v1.FinishReason;
 import dev.edgesplit.proto.v1.FramePhase;
 import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.GenerationSummary;
-import dev.edgesplit.proto.v1.HandshakeResponse;
 import dev.edgesplit.proto.v1.HiddenTensor;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
@@ -34,8 +31,7 @@ public final class Generation {
   private final ValidRequest request;
   private final SegmentChain edge;
   private final Tokenizer tokenizer;
-  private final CloudLink link;
-  private final HandshakeResponse worker;
+  private final CloudSessions cloud;
   private final GenerationSettings settings;
   private final StepHooks hooks;
   private final ServerCallStreamObserver<GenerateResponse> out;
@@ -56,14 +52,14 @@ public final class Generation {
   private EnergySource edgeSource = EnergySource.newBuilder().setKind("none").build();
   private EnergySource cloudSource = EnergySource.newBuilder().setKind("none").build();
 
-  public Generation(ValidRequest request, SegmentChain edge, Tokenizer tokenizer, CloudLink link,
-      HandshakeResponse worker, GenerationSettings settings, StepHooks hooks,
+  /** @param cloud where the cloud's layers of the route's cut run (a worker pool, with recovery and fallback) */
+  public Generation(ValidRequest request, SegmentChain edge, Tokenizer tokenizer, CloudSessions cloud,
+      GenerationSettings settings, StepHooks hooks,
       ServerCallStreamObserver<GenerateResponse> out, OutputGate gate, long arrivalNanos) {
     this.request = request;
     this.edge = edge;
     this.tokenizer = tokenizer;
-    this.link = link;
-    this.worker = worker;
+    this.cloud = cloud;
     this.settings = settings;
     this.hooks = hooks;
     this.out = out;
@@ -94,60 +90,66 @@ public final class Generation {
     long firstTokenNanos = 0;
     int generated = 0;
     FinishReason finish;
-    long kvBytes = 0;
-    try (ChainState state = edge.newState();
-        CloudSessionCall call = link.openSession(settings.sessionDeadline())) {
-      kvBytes = state.kvBytes();
+    boolean local;
+    String fallbackReason;
+    int recoveries;
+    try (ChainState state = edge.newState()) {
+      long kvBytes = state.kvBytes();
       hooks.listener().sessionOpened(sessionId, kvBytes);
-      checkAlive(context);
-      beginStep(prompt.length);
-      float[] hidden = edgeForward(state, prompt);
-      SessionReply reply = null;
-      int chunk = worker.getMaxFramePositions();
-      for (int row = 0; row < prompt.length; row += chunk) {
+      try (ResilientSession call = cloud.open(sessionId, request.sampling(), sent)) {
         checkAlive(context);
-        int rows = Math.min(chunk, prompt.length - row);
-        boolean last = row + rows == prompt.length;
-        reply = send(call, hidden, row, rows, FramePhase.FRAME_PHASE_PREFILL, last);
+        beginStep(prompt.length);
+        float[] hidden = edgeForward(state, prompt);
+        SessionReply reply = null;
+        for (int row = 0; row < prompt.length; ) {
+          checkAlive(context);
+          int rows = Math.min(call.worker().getMaxFramePositions(), prompt.length - row);
+          boolean last = row + rows == prompt.length;
+          reply = send(call, hidden, row, rows, FramePhase.FRAME_PHASE_PREFILL, last);
+          row += rows;
+        }
+        while (true) {
+          int token = tokenOf(reply);
+          endStep(true, generated, token);
+          if (token == tokenizer.eos() || token == tokenizer.bos()) {
+            finish = FinishReason.FINISH_REASON_EOS;
+            break;
+          }
+          String piece = decoder.next(token);
+          int before = text.length();
+          text.append(piece);
+          checkAlive(context);
+          gate.awaitReady(context);
+          checkAlive(context);
+          out.onNext(GenerateResponse.newBuilder().setToken(TokenEvent.newBuilder()
+              .setTokenId(token).setText(piece).setLogprob(reply.getLogprob()).setIndex(generated)).build());
+          if (generated++ == 0) {
+            firstTokenNanos = System.nanoTime();
+          }
+          if (hitStop(text, before)) {
+            finish = FinishReason.FINISH_REASON_STOP_STRING;
+            break;
+          }
+          if (generated >= request.maxNewTokens()) {
+            finish = FinishReason.FINISH_REASON_MAX_TOKENS;
+            break;
+          }
+          if (state.position() >= call.worker().getMaxContext() || state.position() >= edge.maxContext()) {
+            finish = FinishReason.FINISH_REASON_CONTEXT_FULL;
+            break;
+          }
+          checkAlive(context);
+          beginStep(1);
+          hidden = edgeForward(state, new int[] {token});
+          reply = send(call, hidden, 0, 1, FramePhase.FRAME_PHASE_DECODE, true);
+        }
+        call.complete();
+        local = call.local();
+        fallbackReason = call.fallbackReason();
+        recoveries = call.recoveries();
+      } finally {
+        hooks.listener().sessionClosed(sessionId, kvBytes);
       }
-      while (true) {
-        int token = tokenOf(reply);
-        endStep(true, generated, token);
-        if (token == tokenizer.eos() || token == tokenizer.bos()) {
-          finish = FinishReason.FINISH_REASON_EOS;
-          break;
-        }
-        String piece = decoder.next(token);
-        int before = text.length();
-        text.append(piece);
-        checkAlive(context);
-        gate.awaitReady(context);
-        checkAlive(context);
-        out.onNext(GenerateResponse.newBuilder().setToken(TokenEvent.newBuilder()
-            .setTokenId(token).setText(piece).setLogprob(reply.getLogprob()).setIndex(generated)).build());
-        if (generated++ == 0) {
-          firstTokenNanos = System.nanoTime();
-        }
-        if (hitStop(text, before)) {
-          finish = FinishReason.FINISH_REASON_STOP_STRING;
-          break;
-        }
-        if (generated >= request.maxNewTokens()) {
-          finish = FinishReason.FINISH_REASON_MAX_TOKENS;
-          break;
-        }
-        if (state.position() >= worker.getMaxContext() || state.position() >= edge.maxContext()) {
-          finish = FinishReason.FINISH_REASON_CONTEXT_FULL;
-          break;
-        }
-        checkAlive(context);
-        beginStep(1);
-        hidden = edgeForward(state, new int[] {token});
-        reply = send(call, hidden, 0, 1, FramePhase.FRAME_PHASE_DECODE, true);
-      }
-      call.complete();
-    } finally {
-      hooks.listener().sessionClosed(sessionId, kvBytes);
     }
     long end = System.nanoTime();
     int perToken = Math.max(1, generated);
@@ -161,8 +163,11 @@ public final class Generation {
         .setEdgeEnergySource(edgeSource)
         .setCloudJoulesPerToken(cloudJoules / perToken)
         .setCloudEnergySource(cloudSource)
-        .setCut(worker.getCut())
+        .setCut(cloud.cut())
         .setBytesSentPerToken((double) sent.bytes() / perToken)
+        .setFinishedLocally(local)
+        .setFallbackReason(fallbackReason)
+        .setCloudRecoveries(recoveries)
         .build();
     hooks.listener().onSummary(sessionId, summary);
     out.onNext(GenerateResponse.newBuilder().setSummary(summary).build());
@@ -188,7 +193,7 @@ public final class Generation {
     edgeSource = EnergySource.newBuilder().setKind(e.kind()).setMeasured(e.measured())
         .setDescription(e.description()).build();
     cloudJoules += stepCloudJoules;
-    hooks.listener().onStep(new StepRecord(sessionId, worker.getCut(), steps == 1,
+    hooks.listener().onStep(new StepRecord(sessionId, cloud.cut(), steps == 1,
         yieldedToken ? tokenIndex : -1, tokenId, stepPositions, stepEdgeNanos / 1e6, stepRoundTripNanos / 1e6,
         stepCloudMicros / 1e3, stepBytes, e, stepCloudJoules, cloudSource));
   }
@@ -201,11 +206,11 @@ public final class Generation {
     return hidden;
   }
 
-  private SessionReply send(CloudSessionCall call, float[] hidden, int row, int rows, FramePhase phase, boolean last) {
+  private SessionReply send(ResilientSession call, float[] hidden, int row, int rows, FramePhase phase, boolean last) {
     HiddenTensor tensor = HiddenCodec.encode(hidden, row, rows, edge.config().dim(), settings.hiddenDtype());
     SessionFrame frame = SessionFrame.newBuilder()
         .setSessionId(sessionId)
-        .setCut(worker.getCut())
+        .setCut(cloud.cut())
         .setStartPosition(sent.positions())
         .setHidden(tensor)
         .setSampling(request.sampling())
@@ -213,7 +218,7 @@ public final class Generation {
         .setLast(last)
         .build();
     long t0 = System.nanoTime();
-    SessionReply reply = call.exchange(frame, settings.stepTimeout());
+    SessionReply reply = call.exchange(frame);
     stepRoundTripNanos += System.nanoTime() - t0;
     stepCloudMicros += reply.getComputeTimeUs();
     stepBytes += tensor.getData().size();

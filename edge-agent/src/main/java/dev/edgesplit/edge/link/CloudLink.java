@@ -6,6 +6,7 @@ import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.HandshakeRequest;
 import dev.edgesplit.proto.v1.HandshakeResponse;
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -18,15 +19,27 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CloudLink {
 
+  private final String target;
   private final Channel channel;
   private final HandshakeRequest hello;
   private final Duration handshakeTimeout;
   private HandshakeResponse accepted;
 
   public CloudLink(Channel channel, HandshakeRequest hello, Duration handshakeTimeout) {
+    this(channel.authority(), channel, hello, handshakeTimeout);
+  }
+
+  /** @param target the worker's address as configured, for messages */
+  public CloudLink(String target, Channel channel, HandshakeRequest hello, Duration handshakeTimeout) {
+    this.target = target;
     this.channel = channel;
     this.hello = hello;
     this.handshakeTimeout = handshakeTimeout;
+  }
+
+  /** The worker's address as configured. */
+  public String target() {
+    return target;
   }
 
   /**
@@ -35,20 +48,26 @@ public final class CloudLink {
    * @throws IncompatiblePlanException when the worker serves another protocol, model, cut or context
    * @throws CloudLinkException        when the worker cannot be reached in time
    */
-  public synchronized HandshakeResponse handshake() {
+  public HandshakeResponse handshake() {
+    return handshake(handshakeTimeout);
+  }
+
+  /** Like {@link #handshake()}, waiting at most {@code timeout} (or the configured timeout, if shorter). */
+  public synchronized HandshakeResponse handshake(Duration timeout) {
     if (accepted != null) {
       return accepted;
     }
+    long millis = Math.max(1, Math.min(handshakeTimeout.toMillis(), timeout.toMillis()));
     HandshakeResponse response;
     try {
       response = CloudServiceGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .withDeadlineAfter(millis, TimeUnit.MILLISECONDS)
           .handshake(hello);
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
         throw new IncompatiblePlanException("cloud worker refused the handshake: " + e.getStatus().getDescription());
       }
-      throw new CloudLinkException("handshake", e.getStatus());
+      throw new CloudLinkException("handshake with " + target, e.getStatus());
     }
     if (response.getHiddenDim() == 0 || response.getMaxFramePositions() == 0) {
       throw new IncompatiblePlanException("cloud worker sent an incomplete handshake: " + response);
@@ -57,9 +76,15 @@ public final class CloudLink {
     return response;
   }
 
-  /** Forgets the handshake so the next generation checks the worker again (after UNAVAILABLE). */
+  /**
+   * Forgets the handshake so the next session checks the worker again (it may have restarted), and asks a
+   * {@link ManagedChannel} to reconnect now rather than after its own backoff.
+   */
   public synchronized void reset() {
     accepted = null;
+    if (channel instanceof ManagedChannel) {
+      ((ManagedChannel) channel).resetConnectBackoff();
+    }
   }
 
   /** Opens a session stream whose deadline is {@code deadline} from now (or the caller's, if sooner). */

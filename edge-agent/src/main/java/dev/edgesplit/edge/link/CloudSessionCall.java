@@ -72,7 +72,8 @@ public final class CloudSessionCall implements AutoCloseable {
     }
     done = true;
     if (next == COMPLETED) {
-      throw new CloudLinkException("session step", Status.INTERNAL.withDescription("stream ended without a reply"));
+      // The worker ends a stream only after the edge half-closes it; an early end means the worker went away.
+      throw new CloudLinkException("session step", Status.UNAVAILABLE.withDescription("stream ended without a reply"));
     }
     throw new CloudLinkException("session step", (Status) next);
   }

@@ -7,37 +7,56 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The edge chains (embedding + layers [0, cut)) an agent may serve. A fixed chain serves its own cut only; a
- * per-layer compiled model serves every cut, opening each cut's chain on first use and keeping it, so that
- * generations still running on the previous cut finish on their chain after a re-plan. Thread-safe.
+ * The chains an agent runs on the board, by cut: the edge chains (embedding + layers [0, cut)) and, for the
+ * local fallback ({@code cloud.fallback=local}), the cloud's layers [cut, N) with norm and LM head. A fixed
+ * build serves its own cut only; a per-layer compiled model serves every cut, opening each chain on first use
+ * and keeping it, so that generations still running on the previous cut finish on their chains after a
+ * re-plan. Thread-safe.
  */
 public final class EdgeChains implements AutoCloseable {
 
   private final CompiledModel model;
   private final RuntimeOptions runtime;
   private final Map<Integer, SegmentChain> chains = new ConcurrentHashMap<>();
+  private final Map<Integer, SegmentChain> cloudChains = new ConcurrentHashMap<>();
   private final boolean owns;
 
-  private EdgeChains(CompiledModel model, RuntimeOptions runtime, SegmentChain fixed) {
+  private EdgeChains(CompiledModel model, RuntimeOptions runtime, SegmentChain fixed, SegmentChain fixedCloud) {
     this.model = model;
     this.runtime = runtime;
     this.owns = fixed == null;
     if (fixed != null) {
       chains.put(fixed.endLayer(), fixed);
     }
+    if (fixedCloud != null) {
+      cloudChains.put(fixedCloud.firstLayer(), fixedCloud);
+    }
   }
 
-  /** Only {@code chain}'s cut; the caller keeps owning and closes the chain. */
+  /** Only {@code chain}'s cut, without a local fallback; the caller keeps owning and closes the chain. */
   public static EdgeChains fixed(SegmentChain chain) {
+    return fixed(chain, null);
+  }
+
+  /**
+   * Only {@code chain}'s cut; the caller keeps owning and closes both chains.
+   *
+   * @param cloud the same cut's cloud layers opened on the board for the local fallback, or null
+   */
+  public static EdgeChains fixed(SegmentChain chain, SegmentChain cloud) {
     if (!chain.takesTokens() || chain.firstLayer() != 0) {
       throw new IllegalArgumentException("an edge chain starts with the embedding");
     }
-    return new EdgeChains(null, null, chain);
+    if (cloud != null && (cloud.takesTokens() || !cloud.emitsLogits() || cloud.firstLayer() != chain.endLayer())) {
+      throw new IllegalArgumentException("the local fallback chain must run layers [" + chain.endLayer()
+          + ", N) and the LM head");
+    }
+    return new EdgeChains(null, null, chain, cloud);
   }
 
   /** Every cut the per-layer {@code model} has segments for; chains are opened here and closed by close(). */
   public static EdgeChains perLayer(CompiledModel model, RuntimeOptions runtime) {
-    return new EdgeChains(model, runtime, null);
+    return new EdgeChains(model, runtime, null, null);
   }
 
   /** True when {@code cut} can be served. */
@@ -62,12 +81,32 @@ public final class EdgeChains implements AutoCloseable {
     return chains.computeIfAbsent(cut, k -> model.openEdge(k, runtime));
   }
 
-  /** Closes the chains this object opened (never a fixed chain, which its caller owns). Idempotent. */
+  /**
+   * The cloud's layers [cut, N), norm and LM head, run on the board when no cloud worker is reachable; opened
+   * now if needed.
+   *
+   * @throws IllegalArgumentException when a fixed build was given no such chain for {@code cut}
+   */
+  public SegmentChain cloudChain(int cut) {
+    SegmentChain c = cloudChains.get(cut);
+    if (c != null) {
+      return c;
+    }
+    if (model == null) {
+      throw new IllegalArgumentException("cloud.fallback=local needs the cloud layers of cut " + cut
+          + " opened on the board");
+    }
+    return cloudChains.computeIfAbsent(cut, k -> model.openCloud(k, runtime));
+  }
+
+  /** Closes the chains this object opened (never fixed chains, which their caller owns). Idempotent. */
   @Override
   public void close() {
     if (owns) {
       chains.values().forEach(SegmentChain::close);
+      cloudChains.values().forEach(SegmentChain::close);
     }
     chains.clear();
+    cloudChains.clear();
   }
 }

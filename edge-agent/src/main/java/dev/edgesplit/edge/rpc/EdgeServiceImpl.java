@@ -9,13 +9,11 @@ import dev.edgesplit.edge.generate.OutputGate;
 import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.generate.RequestValidator;
 import dev.edgesplit.edge.generate.ValidRequest;
-import dev.edgesplit.edge.link.CloudLink;
 import dev.edgesplit.edge.plan.Route;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
-import dev.edgesplit.proto.v1.HandshakeResponse;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -40,7 +38,7 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
   private final RequestValidator validator;
   private final AtomicBoolean draining = new AtomicBoolean();
 
-  /** @param routes the cut, edge chain and cloud link a new generation uses (read once per generation) */
+  /** @param routes the cut, edge chain and cloud sessions a new generation uses (read once per generation) */
   public EdgeServiceImpl(Supplier<Route> routes, Tokenizer tokenizer, GenerationSettings settings,
       StepHooks hooks, ExecutorService generations) {
     this(routes, tokenizer, settings, hooks, generations, new RequestValidator(tokenizer));
@@ -67,43 +65,39 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
     long arrival = System.nanoTime();
     ServerCallStreamObserver<GenerateResponse> out = (ServerCallStreamObserver<GenerateResponse>) observer;
     OutputGate gate = OutputGate.install(out);
-    Route route = null;
     try {
       if (draining.get()) {
         throw new DrainingException("edge agent is shutting down");
       }
-      route = routes.get();
+      Route route = routes.get();
       ValidRequest valid = validator.validate(request, route.edge().maxContext());
-      HandshakeResponse worker = route.link().handshake();
-      Generation generation = new Generation(valid, route.edge(), tokenizer, route.link(), worker, settings, hooks,
-          out, gate, arrival);
-      CloudLink link = route.link();
+      // The cloud session (handshake, failover) opens on the generation thread: a dead worker must not
+      // hold up the gRPC thread.
+      Generation generation = new Generation(valid, route.edge(), tokenizer, route.cloud(), settings, hooks, out,
+          gate, arrival);
       try {
-        generations.execute(Context.current().wrap(() -> runGuarded(generation, link, out)));
+        generations.execute(Context.current().wrap(() -> runGuarded(generation, out)));
       } catch (RejectedExecutionException e) {
         throw new CapacityExceededException("edge agent is running its maximum of concurrent generations");
       }
     } catch (RuntimeException e) {
-      fail(route == null ? null : route.link(), out, e);
+      fail(out, e);
     }
   }
 
-  private void runGuarded(Generation generation, CloudLink link, ServerCallStreamObserver<GenerateResponse> out) {
+  private void runGuarded(Generation generation, ServerCallStreamObserver<GenerateResponse> out) {
     try {
       generation.run();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      fail(link, out, Status.CANCELLED.withDescription("edge agent interrupted").asRuntimeException());
+      fail(out, Status.CANCELLED.withDescription("edge agent interrupted").asRuntimeException());
     } catch (RuntimeException e) {
-      fail(link, out, e);
+      fail(out, e);
     }
   }
 
-  private void fail(CloudLink link, ServerCallStreamObserver<GenerateResponse> out, RuntimeException e) {
+  private void fail(ServerCallStreamObserver<GenerateResponse> out, RuntimeException e) {
     Status status = StatusMapper.toStatus(e);
-    if (status.getCode() == Status.Code.UNAVAILABLE && link != null) {
-      link.reset();
-    }
     if (!out.isCancelled()) {
       out.onError(status.asRuntimeException());
     }

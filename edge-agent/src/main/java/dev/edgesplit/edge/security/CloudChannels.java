@@ -10,14 +10,17 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens the channel to the cloud worker: TLS with the configured CA and client certificate (mutual TLS) when
- * {@code tls.enabled}, plaintext otherwise. Plaintext to a target that is not loopback carries the prompt's
- * hidden states in the clear, so it needs {@code insecure: true} and is logged loudly. The caller owns (and
- * shuts down) the returned channel. Stateless.
+ * Builds the channels to the cloud workers ({@code cloud.target}, one or a list): TLS with the configured CA and
+ * client certificate (mutual TLS) when {@code tls.enabled}, plaintext otherwise, the same for every worker of
+ * the pool. Plaintext to a target that is not loopback carries the prompt's hidden states in the clear, so it
+ * needs {@code insecure: true} and is logged loudly. The caller owns (and shuts down) the built channels.
+ * Stateless.
  */
 public final class CloudChannels {
 
@@ -25,14 +28,27 @@ public final class CloudChannels {
 
   private CloudChannels() {}
 
-  /** The configured channel. */
-  public static ManagedChannel open(EdgeConfig config) {
-    return builder(config).build();
+  /** Channels to every worker of {@code cloud.target}, in order, with the builder's default executor. */
+  public static List<ManagedChannel> open(EdgeConfig config) {
+    // Every target passes the checks before any channel opens: a refused one must not leak the others.
+    List<NettyChannelBuilder> builders = new ArrayList<>();
+    for (String target : config.cloud().targets()) {
+      builders.add(builder(config, target));
+    }
+    List<ManagedChannel> channels = new ArrayList<>();
+    for (NettyChannelBuilder b : builders) {
+      channels.add(b.build());
+    }
+    return channels;
   }
 
-  /** A builder with target and credentials set, for callers that tune executors and sizes before build(). */
-  public static NettyChannelBuilder builder(EdgeConfig config) {
-    String target = config.cloud().target();
+  /**
+   * A builder for the channel to one worker, its security set; the caller may tune it (executor, message size).
+   *
+   * @param target one worker of {@code config.cloud().targets()}
+   * @throws IllegalArgumentException when the target is not loopback and neither TLS nor insecure is set
+   */
+  public static NettyChannelBuilder builder(EdgeConfig config, String target) {
     EdgeConfig.CloudTls tls = config.security().cloudTls();
     ChannelCredentials credentials;
     if (tls.enabled()) {

@@ -149,7 +149,7 @@ class ReplanAndTelemetryTest {
         }
       }
     };
-    agent = new EdgeAgent(edgeConfig, chains, compiled.fingerprint(), tokenizer, toCloud,
+    agent = new EdgeAgent(edgeConfig, chains, compiled.fingerprint(), tokenizer, List.of(toCloud),
         new StepHooks(new MeteredStepEnergy(edgeMeter), StepListener.all(List.of(edgeMetrics,
             new EnergyLogListener(new EnergyLog(energyLines::add)), replanner, recorder)), slowdown)).start();
     edgeHttp = MetricsHttpServer.start("127.0.0.1", 0, edgeMetrics::scrape);

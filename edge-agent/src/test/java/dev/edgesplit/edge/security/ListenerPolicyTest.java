@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgesplit.edge.config.EdgeConfig;
+import io.grpc.ManagedChannel;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +46,21 @@ class ListenerPolicyTest {
     assertThat(CloudChannels.isLoopback("[::1]:50052")).isTrue();
     assertThat(CloudChannels.isLoopback("dns:///127.0.0.1:50052")).isTrue();
     assertThat(CloudChannels.isLoopback("dns:///192.0.2.1:50052")).isFalse();
-    CloudChannels.open(config(Map.of("cloud.target", "192.0.2.1:50061", "insecure", "true"))).shutdownNow();
+    CloudChannels.open(config(Map.of("cloud.target", "192.0.2.1:50061", "insecure", "true")))
+        .forEach(ManagedChannel::shutdownNow);
+  }
+
+  @Test
+  void cloudTargetList_isCheckedWorkerByWorker_andGetsOneChannelPerWorker() {
+    assertThatThrownBy(() -> CloudChannels.open(config(Map.of("cloud.target", "127.0.0.1:50052,192.0.2.1:50061"))))
+        .hasMessageContaining("cloud.target 192.0.2.1:50061 is not a loopback address");
+    List<ManagedChannel> channels = CloudChannels.open(config(Map.of("cloud.target",
+        "127.0.0.1:50052, localhost:50053")));
+    try {
+      assertThat(channels).extracting(ManagedChannel::authority).containsExactly("127.0.0.1:50052", "localhost:50053");
+    } finally {
+      channels.forEach(ManagedChannel::shutdownNow);
+    }
   }
 
   @Test

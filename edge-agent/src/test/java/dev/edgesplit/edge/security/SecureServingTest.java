@@ -30,6 +30,7 @@ import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.HandshakeRequest;
 import dev.edgesplit.testkit.SharedModels;
+import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
 import io.grpc.Context;
 import io.grpc.InsecureChannelCredentials;
@@ -39,6 +40,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -46,6 +49,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,7 +78,7 @@ class SecureServingTest {
   private SegmentChain cloudChain;
   private SegmentChain edgeChain;
   private CloudWorker cloud;
-  private ManagedChannel toCloud;
+  private List<ManagedChannel> toCloud = List.of();
   private EdgeAgent edge;
   private final List<ManagedChannel> clients = new java.util.ArrayList<>();
 
@@ -97,8 +101,8 @@ class SecureServingTest {
     if (edge != null) {
       edge.close();
     }
-    if (toCloud != null) {
-      toCloud.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    for (ManagedChannel c : toCloud) {
+      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     if (cloud != null) {
       cloud.close();
@@ -123,9 +127,14 @@ class SecureServingTest {
 
   /** Cloud + edge; the edge reaches the cloud over mTLS with {@code clientCert} and serves Generate over TLS. */
   private void startSplit(String clientCert, Map<String, String> edgeOverrides) {
+    startSplit(clientCert, edgeOverrides, port -> "127.0.0.1:" + port);
+  }
+
+  private void startSplit(String clientCert, Map<String, String> edgeOverrides,
+      IntFunction<String> targets) {
     startCloud();
     Map<String, String> o = new HashMap<>(Map.of("listen.port", "0", "model.cut", "2", "cloud.hidden_dtype",
-        "fp32", "cloud.target", "127.0.0.1:" + cloud.port(), "tls.enabled", "true", "tls.ca",
+        "fp32", "cloud.target", targets.apply(cloud.port()), "tls.enabled", "true", "tls.ca",
         ca.file("ca.crt").toString(), "tls.cert", ca.file(clientCert + ".crt").toString(), "tls.key",
         ca.file(clientCert + ".key").toString()));
     o.put("server_tls.enabled", "true");
@@ -138,7 +147,8 @@ class SecureServingTest {
     EdgeConfig config = EdgeConfig.load(null, Map.of(), o);
     toCloud = CloudChannels.open(config);
     edgeChain = compiled.openEdge(2, RuntimeOptions.defaults());
-    edge = new EdgeAgent(config, edgeChain, compiled.fingerprint(), tokenizer, toCloud, StepEnergy.none()).start();
+    edge = new EdgeAgent(config, edgeChain, compiled.fingerprint(), tokenizer, List.<Channel>copyOf(toCloud), null,
+        StepEnergy.none()).start();
   }
 
   private EdgeServiceGrpc.EdgeServiceBlockingStub client(ChannelCredentials credentials, String token) {
@@ -231,8 +241,21 @@ class SecureServingTest {
   }
 
   @Test
+  void cloudTargetList_usesMutualTlsForEveryWorker_andFailsOverPastADeadOne() throws Exception {
+    int dead;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      dead = s.getLocalPort();
+    }
+    // The first worker is gone: sessions fail over to the second, which only admits the test CA's client cert.
+    startSplit("client", Map.of(), port -> "127.0.0.1:" + dead + ",127.0.0.1:" + port);
+    assertThat(toCloud).hasSize(2);
+    assertThat(generate(client(trustOnly(), ALICE), 16)).startsWith(GREEDY_START);
+  }
+
+  @Test
   void edgeWithACertificateFromAnotherCa_cannotReachTheCloud_andTheClientSeesUnavailable() {
-    startSplit("other-client", Map.of());
+    // A refused TLS handshake is UNAVAILABLE like a dead worker: the edge retries until the retry deadline.
+    startSplit("other-client", Map.of("cloud.retry.deadline_ms", "1000"));
     assertRefused(() -> generate(client(trustOnly(), ALICE), 4), Status.Code.UNAVAILABLE, null);
   }
 

@@ -1,0 +1,86 @@
+package dev.edgesplit.edge.link;
+
+import dev.edgesplit.engine.sampling.Sampler;
+import dev.edgesplit.engine.segment.ChainState;
+import dev.edgesplit.engine.segment.SegmentChain;
+import dev.edgesplit.proto.tensor.HiddenCodec;
+import dev.edgesplit.proto.v1.HandshakeResponse;
+import dev.edgesplit.proto.v1.SamplingParams;
+import dev.edgesplit.proto.v1.SessionFrame;
+import dev.edgesplit.proto.v1.SessionReply;
+
+/**
+ * The cloud's half of the model run on the board: the fallback when no cloud worker is reachable. Answers
+ * session frames exactly as a worker would (same layers, same sampler), so a generation can continue on it
+ * after replaying the hidden states it has sent. The chain is opened and closed by the caller (main).
+ * Thread-safe across sessions; a {@link Session} is used by one generation thread.
+ */
+public final class LocalCloud {
+
+  private final SegmentChain chain;
+  private final HandshakeResponse limits;
+
+  /** @param chain opened with {@code CompiledModel.openCloud(cut, ...)}: layers [cut, N), norm and LM head */
+  public LocalCloud(SegmentChain chain) {
+    if (chain.takesTokens() || !chain.emitsLogits()) {
+      throw new IllegalArgumentException("the local fallback needs a cloud chain (hidden states in, logits out)");
+    }
+    this.chain = chain;
+    this.limits = HandshakeResponse.newBuilder()
+        .setCut(chain.firstLayer())
+        .setHiddenDim(chain.config().dim())
+        .setMaxContext(chain.maxContext())
+        .setMaxFramePositions(chain.maxContext())
+        .setVocabSize(chain.config().vocabSize())
+        .build();
+  }
+
+  /** The limits a worker would announce at handshake. */
+  public HandshakeResponse limits() {
+    return limits;
+  }
+
+  /** A new session with an empty KV cache; the caller closes it. */
+  public Session open(SamplingParams sampling) {
+    dev.edgesplit.engine.sampling.SamplingParams params = new dev.edgesplit.engine.sampling.SamplingParams(
+        sampling.getTemperature(), sampling.getTopK(), sampling.getTopP() == 0 ? 1f : sampling.getTopP(),
+        sampling.getSeed());
+    return new Session(chain.newState(), new Sampler(params, chain.config().vocabSize()));
+  }
+
+  /** One generation's KV cache and sampler on the board. */
+  public final class Session implements AutoCloseable {
+    private final ChainState state;
+    private final Sampler sampler;
+
+    private Session(ChainState state, Sampler sampler) {
+      this.state = state;
+      this.sampler = sampler;
+    }
+
+    /** Runs the frame's positions and samples when the frame is flagged {@code last}. */
+    public SessionReply exchange(SessionFrame frame) {
+      if (frame.getStartPosition() != state.position()) {
+        throw new IllegalStateException("local session holds " + state.position()
+            + " positions but the frame starts at " + frame.getStartPosition());
+      }
+      long t0 = System.nanoTime();
+      int rows = frame.getHidden().getShape(0);
+      float[] hidden = HiddenCodec.decode(frame.getHidden(), chain.config().dim(), chain.maxContext());
+      float[] logits = chain.forwardHidden(state, hidden, rows);
+      SessionReply.Builder reply = SessionReply.newBuilder()
+          .setSessionId(frame.getSessionId())
+          .setPosition(state.position());
+      if (frame.getLast()) {
+        int token = sampler.sample(logits);
+        reply.setHasToken(true).setTokenId(token).setLogprob(sampler.logprob(logits, token));
+      }
+      return reply.setComputeTimeUs((System.nanoTime() - t0) / 1000).build();
+    }
+
+    @Override
+    public void close() {
+      state.close();
+    }
+  }
+}

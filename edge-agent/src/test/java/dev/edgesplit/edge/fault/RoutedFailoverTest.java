@@ -1,0 +1,184 @@
+package dev.edgesplit.edge.fault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.edgesplit.edge.EdgeAgent;
+import dev.edgesplit.edge.config.EdgeConfig;
+import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.edge.fault.Harness.Result;
+import dev.edgesplit.edge.fault.Harness.Worker;
+import dev.edgesplit.edge.generate.EdgeSlowdown;
+import dev.edgesplit.edge.generate.StepHooks;
+import dev.edgesplit.edge.generate.StepListener;
+import dev.edgesplit.edge.generate.StepRecord;
+import dev.edgesplit.edge.plan.EdgeChains;
+import dev.edgesplit.engine.energy.EnergyMeter;
+import dev.edgesplit.engine.segment.RuntimeOptions;
+import dev.edgesplit.engine.tokenizer.Tokenizers;
+import dev.edgesplit.proto.v1.GenerationSummary;
+import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Recovery on a re-planned route: an edge agent with per-layer chains moved off its configured cut, any-cut
+ * workers, and a fault mid-generation. The recovered session must run at the route's cut (the worker's own
+ * default cut differs), and the step hooks must see every step, before and after the recovery.
+ */
+class RoutedFailoverTest {
+
+  private static final int HOLD_AT = 30;
+  private static final int START_CUT = 1;
+  private static final int ROUTE_CUT = 3;
+
+  @Test
+  void workerLostAfterAReplan_sessionReplaysAtTheRoutesCut_onTheOtherWorker_andHooksSeeEveryStep()
+      throws Exception {
+    StepGate gate = new StepGate(HOLD_AT);
+    Recorder recorder = new Recorder();
+    try (Worker a = new Worker(START_CUT, 0, Map.of("drain_timeout_ms", "1"), gate, true);
+        Worker b = new Worker(START_CUT, 0, Map.of(), null, true);
+        RoutedAgent edge = new RoutedAgent(List.of(a.port(), b.port()), Map.of(), recorder)) {
+      edge.agent.useCut(ROUTE_CUT);
+      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate());
+      gate.awaitReached();
+      CompletableFuture<Void> stop = CompletableFuture.runAsync(a::close);
+      Result r = run.get(60, TimeUnit.SECONDS);
+      gate.release();
+      stop.get(30, TimeUnit.SECONDS);
+
+      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      assertThat(r.summary().getCut()).isEqualTo(ROUTE_CUT);
+      assertThat(r.summary().getCloudRecoveries()).isEqualTo(1);
+      recorder.assertSawOneGenerationOf(r.summary(), ROUTE_CUT);
+      await().atMost(10, TimeUnit.SECONDS).until(() -> b.sessions() == 0);
+    } finally {
+      gate.release();
+    }
+  }
+
+  @Test
+  void noWorkerReachableAfterAReplan_localFallbackRunsTheRoutesCutOnTheBoard_andHooksSeeEveryStep()
+      throws Exception {
+    Recorder recorder = new Recorder();
+    try (RoutedAgent edge = new RoutedAgent(List.of(deadPort()), Map.of("cloud.fallback", "local",
+        "cloud.retry.deadline_ms", "300"), recorder)) {
+      edge.agent.useCut(ROUTE_CUT);
+      Result r = edge.generate();
+
+      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      assertThat(r.summary().getFinishedLocally()).isTrue();
+      assertThat(r.summary().getCut()).isEqualTo(ROUTE_CUT);
+      recorder.assertSawOneGenerationOf(r.summary(), ROUTE_CUT);
+    }
+  }
+
+  /** Counts the hooks' calls: energy spans and listener events. */
+  private static final class Recorder implements StepListener, StepEnergy {
+    final ConcurrentLinkedQueue<StepRecord> steps = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<GenerationSummary> summaries = new ConcurrentLinkedQueue<>();
+    final AtomicInteger opened = new AtomicInteger();
+    final AtomicInteger closed = new AtomicInteger();
+    final AtomicInteger spans = new AtomicInteger();
+
+    @Override
+    public Span begin(String sessionId, int step) {
+      spans.incrementAndGet();
+      return StepEnergy.none().begin(sessionId, step);
+    }
+
+    @Override
+    public Optional<EnergyMeter> meter() {
+      return Optional.empty();
+    }
+
+    @Override
+    public void sessionOpened(String sessionId, long kvBytes) {
+      opened.incrementAndGet();
+    }
+
+    @Override
+    public void sessionClosed(String sessionId, long kvBytes) {
+      closed.incrementAndGet();
+    }
+
+    @Override
+    public void onStep(StepRecord step) {
+      steps.add(step);
+    }
+
+    @Override
+    public void onSummary(String sessionId, GenerationSummary summary) {
+      summaries.add(summary);
+    }
+
+    void assertSawOneGenerationOf(GenerationSummary summary, int cut) {
+      assertThat(opened).hasValue(1);
+      assertThat(closed).hasValue(1);
+      assertThat(summaries).containsExactly(summary);
+      // One step per token (the first is the prefill), each with an energy span, all at the route's cut.
+      assertThat(steps).hasSize(summary.getGeneratedTokens());
+      assertThat(spans).hasValue(summary.getGeneratedTokens());
+      assertThat(steps).allSatisfy(s -> assertThat(s.cut()).isEqualTo(cut));
+      assertThat(steps.stream().mapToInt(StepRecord::tokenIndex)).containsExactlyElementsOf(
+          IntStream.range(0, summary.getGeneratedTokens()).boxed().toList());
+    }
+  }
+
+  /** An edge agent over per-layer chains (so it can move its cut) with the recorder as its hooks. */
+  private static final class RoutedAgent implements AutoCloseable {
+    final EdgeChains chains = EdgeChains.perLayer(Harness.model(), RuntimeOptions.defaults());
+    final List<ManagedChannel> clouds = new ArrayList<>();
+    final EdgeAgent agent;
+    final ManagedChannel client;
+
+    RoutedAgent(List<Integer> cloudPorts, Map<String, String> config, Recorder recorder) {
+      List<String> targets = new ArrayList<>();
+      for (int p : cloudPorts) {
+        targets.add("127.0.0.1:" + p);
+        clouds.add(Harness.channel(p));
+      }
+      Map<String, String> c = new HashMap<>(Map.of("listen.port", "0", "model.cut", String.valueOf(START_CUT),
+          "cloud.hidden_dtype", "fp32", "cloud.target", String.join(",", targets)));
+      c.putAll(config);
+      agent = new EdgeAgent(EdgeConfig.load(null, Map.of(), c), chains, Harness.model().fingerprint(),
+          Tokenizers.load(Harness.model().tokenizerFile()), List.<Channel>copyOf(clouds),
+          new StepHooks(recorder, recorder, EdgeSlowdown.none())).start();
+      client = Harness.channel(agent.port());
+    }
+
+    Result generate() {
+      return Harness.generate(client, Harness.referenceRequest(), i -> { });
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      client.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      agent.close();
+      for (ManagedChannel ch : clouds) {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      chains.close();
+    }
+  }
+
+  private static int deadPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
