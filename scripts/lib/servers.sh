@@ -5,8 +5,11 @@ logs=$(mktemp -d "${TMPDIR:-/tmp}/edgesplit-run.XXXXXX")
 cloud_pid=
 edge_pid=
 
-# Build once up front, so the two servers do not race to build the distribution.
+# Build once up front, so the two servers do not race to build the distribution; then never again, and exec
+# keeps each server's PID that of its JVM (for /proc/PID/status).
 "$es" --version >/dev/null
+EDGESPLIT_NO_BUILD=1
+export EDGESPLIT_NO_BUILD
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -36,18 +39,20 @@ await_serving() {
   done
 }
 
-# start_servers MODEL CUT [extra cloud options...]
+# start_servers MODEL CUT [extra cloud options...]; an empty MODEL means the default model.
 start_servers() {
-  model_arg=$1
+  model_opt=${1:+--model=$1}
   cut_arg=$2
   shift 2
   cloud_port=$(free_port)
   edge_port=$(free_port)
-  "$es" cloud --model "$model_arg" --cut "$cut_arg" --listen "127.0.0.1:$cloud_port" --metrics off "$@" \
+  # shellcheck disable=SC2086
+  "$es" cloud $model_opt --cut "$cut_arg" --listen "127.0.0.1:$cloud_port" --metrics off "$@" \
     >"$logs/cloud.log" 2>&1 &
   cloud_pid=$!
   await_serving "$cloud_port" cloud
-  "$es" edge --model "$model_arg" --cut "$cut_arg" --listen "127.0.0.1:$edge_port" --metrics off \
+  # shellcheck disable=SC2086
+  "$es" edge $model_opt --cut "$cut_arg" --listen "127.0.0.1:$edge_port" --metrics off \
     --cloud "127.0.0.1:$cloud_port" --hidden-dtype fp16 >"$logs/edge.log" 2>&1 &
   edge_pid=$!
   await_serving "$edge_port" edge
