@@ -7,7 +7,7 @@ import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.cloud.compute.CloudCompute;
 import dev.edgesplit.cloud.compute.PerLayerCloudCompute;
-import dev.edgesplit.cloud.energy.MeteredStepEnergy;
+import dev.edgesplit.server.energy.MeteredStepEnergy;
 import dev.edgesplit.cloud.metrics.CloudEnergyLogListener;
 import dev.edgesplit.cloud.metrics.CloudMetrics;
 import dev.edgesplit.cloud.metrics.CloudStepListener;

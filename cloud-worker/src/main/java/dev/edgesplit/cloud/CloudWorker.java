@@ -5,7 +5,7 @@ import dev.edgesplit.cloud.compute.InlineStepExecutor;
 import dev.edgesplit.cloud.compute.SamplerFactory;
 import dev.edgesplit.cloud.compute.StepExecutor;
 import dev.edgesplit.cloud.config.CloudConfig;
-import dev.edgesplit.cloud.energy.StepEnergy;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.cloud.metrics.CloudStepListener;
 import dev.edgesplit.cloud.rpc.CloudServiceImpl;
 import dev.edgesplit.cloud.rpc.WireLimits;

@@ -1,7 +1,7 @@
 package dev.edgesplit.edge;
 
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.edge.generate.CloudSessions;
 import dev.edgesplit.edge.generate.GenerationSettings;
 import dev.edgesplit.edge.generate.RequestValidator;

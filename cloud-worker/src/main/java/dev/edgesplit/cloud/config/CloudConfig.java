@@ -1,5 +1,6 @@
 package dev.edgesplit.cloud.config;
 
+import dev.edgesplit.server.config.LayeredConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -1,6 +1,7 @@
 package dev.edgesplit.edge.config;
 
 import dev.edgesplit.proto.v1.DType;
+import dev.edgesplit.server.config.LayeredConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
