@@ -12,7 +12,8 @@ import java.util.Objects;
  *
  * @param listen       where the gRPC server binds
  * @param tls          server TLS and client certificate checking
- * @param modelDir     compiled model directory (plan.json, segments, tokenizer)
+ * @param modelDir     compiled model directory (plan.json, segments, tokenizer), or a checkpoint the launcher
+ *                     compiles on first use
  * @param cut          first layer this worker runs
  * @param runtime      ONNX Runtime and step threads
  * @param limits       sessions, KV budget, frame and probe sizes
