@@ -111,7 +111,11 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
     synchronized (this) {
       chain = chains.get(s.cut);
     }
-    // A chain with a live state is never evicted, so it is still open here.
+    // A chain with a live state is never evicted; it is gone only when the worker has closed its compute.
+    if (chain == null) {
+      throw new dev.edgesplit.cloud.error.DrainingException("cloud worker is shutting down: cut " + s.cut
+          + " is closed");
+    }
     return chain.forwardHidden(s.state, hidden, seqLen);
   }
 
