@@ -11,15 +11,17 @@ final class Apps {
   private Apps() {}
 
   /**
-   * {@code --model} (compiled on first use) when given, else the config's {@code model.dir}, else the default
-   * model; compiled for {@code cut}.
+   * {@code --model} when given, else the config's {@code model.dir}, else the default model; a checkpoint is
+   * compiled for {@code cut} on first use (cached), a compiled directory is used as is.
    */
   static CompiledModel compiledModel(CommandSpec spec, ModelOptions model, Path configuredDir, Integer cut)
       throws IOException {
+    ModelSource source = new ModelSource(spec.commandLine().getErr());
     if (model.model == null && configuredDir != null) {
-      return CompiledModel.load(configuredDir);
+      // model.dir may name a checkpoint as well as a compiled directory: it is then compiled once into the cache.
+      return source.compiled(configuredDir.toString(), model, cut);
     }
-    return new ModelSource(spec.commandLine().getErr()).compiled(model, cut);
+    return source.compiled(model, cut);
   }
 
   /** {@code resource} as an AutoCloseable for try-with-resources; null (a disabled endpoint) closes nothing. */

@@ -7,7 +7,7 @@ import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.cloud.compute.CloudCompute;
 import dev.edgesplit.cloud.compute.PerLayerCloudCompute;
-import dev.edgesplit.cloud.energy.MeteredStepEnergy;
+import dev.edgesplit.server.energy.MeteredStepEnergy;
 import dev.edgesplit.cloud.metrics.CloudEnergyLogListener;
 import dev.edgesplit.cloud.metrics.CloudMetrics;
 import dev.edgesplit.cloud.metrics.CloudStepListener;
@@ -140,7 +140,9 @@ final class CloudCommand implements Callable<Integer> {
     spec.commandLine().getOut().printf("cloud worker serving layers [%d,%d) + head of %s on %s:%d (%s)%n",
         cfg.cut(), compiled.config().nLayers(), compiled.config().architecture(), cfg.listen().host(), worker.port(),
         batching);
-    spec.commandLine().getOut().printf("energy: %s; metrics: %s%n", meter.source().label(), cfg.metricsListen());
+    spec.commandLine().getOut().printf("energy: %s; metrics: %s; health-only listener: %s%n",
+        meter.source().label(), cfg.metricsListen(),
+        worker.healthPort() < 0 ? "off" : cfg.healthListen().replaceAll(":\\d+$", "") + ":" + worker.healthPort());
     spec.commandLine().getOut().flush();
     worker.blockUntilShutdown();
   }

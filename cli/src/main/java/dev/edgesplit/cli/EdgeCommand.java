@@ -3,7 +3,7 @@ package dev.edgesplit.cli;
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.edge.error.CloudLinkException;
-import dev.edgesplit.edge.energy.MeteredStepEnergy;
+import dev.edgesplit.server.energy.MeteredStepEnergy;
 import dev.edgesplit.edge.generate.EdgeSlowdown;
 import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.generate.StepListener;

@@ -56,7 +56,14 @@ final class ModelSource {
 
   /** The compiled model for these options; {@code cut} null compiles one segment per layer. */
   CompiledModel compiled(ModelOptions options, Integer cut) throws IOException {
-    String name = resolveName(options.model);
+    return compiled(resolveName(options.model), options, cut);
+  }
+
+  /**
+   * The compiled model of {@code name} (a compiled directory, a checkpoint or {@code synthetic:NAME}), compiled
+   * with {@code options} (its {@code --model} is ignored); {@code cut} null compiles one segment per layer.
+   */
+  CompiledModel compiled(String name, ModelOptions options, Integer cut) throws IOException {
     if (!name.startsWith(SYNTHETIC) && Files.isRegularFile(Path.of(name, CompiledManifest.FILE_NAME))) {
       return CompiledModel.load(Path.of(name));
     }

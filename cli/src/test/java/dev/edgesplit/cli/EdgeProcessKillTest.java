@@ -10,7 +10,7 @@ import dev.edgesplit.cloud.compute.CloudModelInfo;
 import dev.edgesplit.cloud.compute.ComputeState;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
-import dev.edgesplit.cloud.energy.StepEnergy;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;

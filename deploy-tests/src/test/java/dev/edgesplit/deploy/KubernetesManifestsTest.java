@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * deploy/k8s: every manifest parses, validates against the JSON schema of its kind (a hand-written subset
@@ -142,7 +143,7 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void configMap_holdsAConfigWhosePortsAndPathsMatchThePod() {
+    void configMap_holdsAConfigWhosePortsAndPathsMatchThePod(@TempDir Path tmp) throws IOException {
         JsonNode deploy = BY_KIND.get("Deployment");
         JsonNode container = deploy.at("/spec/template/spec/containers/0");
         JsonNode cm = BY_KIND.get("ConfigMap");
@@ -167,12 +168,13 @@ class KubernetesManifestsTest {
         for (String key : List.of("/tls/cert", "/tls/key", "/tls/client_ca")) {
             assertThat(config.at(key).asText()).startsWith("/etc/edgesplit/tls/");
         }
-        assertThat(config.at("/model").asText()).startsWith("/models/");
+        assertThat(config.at("/model/dir").asText()).startsWith("/models/");
 
         JsonNode res = container.path("resources");
         assertThat(bytes(res.at("/requests/memory").asText())).isLessThanOrEqualTo(bytes(res.at("/limits/memory").asText()));
         assertThat(Double.parseDouble(res.at("/requests/cpu").asText())).isLessThanOrEqualTo(Double.parseDouble(res.at("/limits/cpu").asText()));
-        long drain = Long.parseLong(config.at("/drain_timeout").asText().replace("s", ""));
+        long drain = SampleConfigsTest.kubernetesCloud(tmp)
+                .drainTimeout().toSeconds();
         assertThat(deploy.at("/spec/template/spec/terminationGracePeriodSeconds").asLong()).isGreaterThan(drain);
     }
 

@@ -1,7 +1,6 @@
 package dev.edgesplit.edge;
 
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.edge.energy.StepEnergy;
 import dev.edgesplit.edge.generate.CloudSessions;
 import dev.edgesplit.edge.generate.GenerationSettings;
 import dev.edgesplit.edge.generate.RequestValidator;
@@ -22,16 +21,13 @@ import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.HandshakeRequest;
+import dev.edgesplit.server.energy.StepEnergy;
+import dev.edgesplit.server.lifecycle.GrpcServing;
 import io.grpc.Channel;
-import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,11 +61,9 @@ public final class EdgeAgent implements AutoCloseable {
   private final RetryPolicy retry;
   private final Map<Integer, CloudSessions> cloudByCut = new ConcurrentHashMap<>();
   private volatile int cut;
-  private final HealthStatusManager health = new HealthStatusManager();
+  private final GrpcServing serving = new GrpcServing("edge agent");
   private ThreadPoolExecutor generations;
   private EdgeServiceImpl service;
-  private Server server;
-  private boolean closed;
 
   /**
    * @param edge        embedding + layers [0, config.cut()) of the compiled model
@@ -172,9 +166,7 @@ public final class EdgeAgent implements AutoCloseable {
 
   /** Binds the port and starts serving; the cloud handshake happens at the first Generate. */
   public synchronized EdgeAgent start() {
-    if (server != null) {
-      throw new IllegalStateException("edge agent already started");
-    }
+    serving.checkNotStarted();
     if (!chains.serves(config.cut())) {
       throw new IllegalArgumentException("edge chain does not serve model.cut " + config.cut());
     }
@@ -195,68 +187,53 @@ public final class EdgeAgent implements AutoCloseable {
     service = new EdgeServiceImpl(this::route, tokenizer, settings, hooks, generations,
         new RequestValidator(tokenizer, admission.maxPromptTokens(), admission.maxNewTokens()));
     try {
-      server = NettyServerBuilder.forAddress(address, credentials)
+      serving.start(NettyServerBuilder.forAddress(address, credentials)
           // A Generate request is a prompt and a few numbers: a context's worth of text is plenty.
           .maxInboundMessageSize(Math.max(64 << 10, edge.maxContext() * 64 + 4096))
           // Interceptors run last-listed first: authenticate, then admit per client, then serve.
           .addService(ServerInterceptors.intercept(service, admissionInterceptor(admission), auth))
-          .addService(health.getHealthService())
-          .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), auth))
-          .build()
-          .start();
-    } catch (IOException e) {
+          .addService(serving.healthService())
+          .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), auth)),
+          address, EdgeServiceGrpc.SERVICE_NAME, null);
+    } catch (RuntimeException e) {
       generations.shutdownNow();
-      throw new UncheckedIOException("cannot listen on " + address + ": " + e.getMessage(), e);
+      throw e;
     }
-    health.setStatus("", ServingStatus.SERVING);
-    health.setStatus(EdgeServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     LOG.info("edge agent serving cut {} on {}:{} ({}, auth {}), cloud workers {}, fallback {}", cut,
         address.getHostString(), port(), config.security().serverTls().enabled() ? "TLS" : "plaintext",
         config.security().authMode(), config.cloud().targets(), config.recovery().fallback());
     return this;
   }
 
-  public synchronized int port() {
-    if (server == null) {
-      throw new IllegalStateException("edge agent not started");
-    }
-    return server.getPort();
+  /** The bound port (useful with port 0). */
+  public int port() {
+    return serving.port();
   }
 
+  /** Waits until the server has terminated. */
   public void blockUntilShutdown() throws InterruptedException {
-    Server s;
-    synchronized (this) {
-      s = server;
-    }
-    if (s != null) {
-      s.awaitTermination();
-    }
+    serving.blockUntilShutdown();
   }
 
   /** Reports NOT_SERVING, lets generations finish up to the drain timeout, then cancels them. Idempotent. */
   @Override
   public synchronized void close() {
-    if (closed || server == null) {
-      closed = true;
+    if (!serving.beginClose()) {
       return;
     }
-    closed = true;
-    health.enterTerminalState();
     service.drain();
-    server.shutdown();
+    serving.shutdown();
     generations.shutdown();
     try {
       long deadline = System.nanoTime() + config.drainTimeout().toNanos();
-      if (!server.awaitTermination(config.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        server.shutdownNow();
-      }
+      serving.awaitDrain(config.drainTimeout());
       long left = Math.max(0, deadline - System.nanoTime());
       if (!generations.awaitTermination(left, TimeUnit.NANOSECONDS)) {
         generations.shutdownNow();
       }
-      server.awaitTermination(5, TimeUnit.SECONDS);
+      serving.finishClose();
     } catch (InterruptedException e) {
-      server.shutdownNow();
+      serving.shutdownNow();
       generations.shutdownNow();
       Thread.currentThread().interrupt();
     }

@@ -9,7 +9,7 @@ import dev.edgesplit.cloud.compute.ChainCloudCompute;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -211,7 +211,7 @@ class SplitServingTest {
       CloudConfig cloudConfig = CloudConfig.load(null, Map.of(),
           Map.of("listen.port", "0", "model.cut", String.valueOf(cut), "runtime.step_threads", "2"));
       cloud = new CloudWorker(cloudConfig, new ChainCloudCompute(cloudChain, compiled.fingerprint()),
-          new EngineSamplerFactory(), dev.edgesplit.cloud.energy.StepEnergy.none()).start();
+          new EngineSamplerFactory(), dev.edgesplit.server.energy.StepEnergy.none()).start();
       toCloud = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port()).usePlaintext().build();
       EdgeConfig edgeConfig = EdgeConfig.load(null, Map.of(), Map.of("listen.port", "0",
           "model.cut", String.valueOf(cut), "cloud.hidden_dtype", "fp32",

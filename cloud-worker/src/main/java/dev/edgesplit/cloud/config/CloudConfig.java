@@ -1,5 +1,6 @@
 package dev.edgesplit.cloud.config;
 
+import dev.edgesplit.server.config.LayeredConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -11,15 +12,18 @@ import java.util.Objects;
  *
  * @param listen       where the gRPC server binds
  * @param tls          server TLS and client certificate checking
- * @param modelDir     compiled model directory (plan.json, segments, tokenizer)
+ * @param modelDir     compiled model directory (plan.json, segments, tokenizer), or a checkpoint the launcher
+ *                     compiles on first use
  * @param cut          first layer this worker runs
  * @param runtime      ONNX Runtime and step threads
  * @param limits       sessions, KV budget, frame and probe sizes
  * @param metricsListen HOST:PORT of the Prometheus /metrics endpoint (loopback by default), or "off"
  * @param drainTimeout how long close() lets running streams finish before cancelling them
+ * @param healthListen HOST:PORT of a plaintext listener serving only grpc.health.v1.Health (for probes that
+ *                     cannot present client certificates), or "off" (key {@code health.listen})
  */
 public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtime runtime, Limits limits,
-    Duration drainTimeout, String metricsListen) {
+    Duration drainTimeout, String metricsListen, String healthListen) {
 
   public CloudConfig {
     Objects.requireNonNull(listen, "listen");
@@ -30,6 +34,25 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
       throw new IllegalArgumentException("model.cut must be >= 0, got " + cut);
     }
     requireNonNegative("drain_timeout_ms", drainTimeout);
+    Objects.requireNonNull(healthListen, "healthListen");
+    if (!healthOff(healthListen)) {
+      int colon = healthListen.lastIndexOf(':');
+      int port;
+      try {
+        port = colon > 0 ? Integer.parseInt(healthListen.substring(colon + 1)) : -1;
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("health.listen must be HOST:PORT (port in [0, 65535]) or off, got '"
+            + healthListen + "'");
+      }
+    }
+  }
+
+  /** True when {@code health.listen} asks for no health-only listener ("off" or empty). */
+  public static boolean healthOff(String healthListen) {
+    return healthListen.isBlank() || healthListen.trim().equalsIgnoreCase("off");
   }
 
   /**
@@ -127,6 +150,7 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
     d.put("limits.max_probe_bytes", String.valueOf(1 << 20));
     d.put("drain_timeout_ms", "5000");
     d.put("metrics.listen", "127.0.0.1:9102");
+    d.put("health.listen", "off");
     return d;
   }
 
@@ -144,7 +168,8 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
             c.millis("limits.idle_ttl_ms"), c.integer("limits.max_frame_positions"),
             c.integer("limits.max_probe_bytes")),
         c.millis("drain_timeout_ms"),
-        c.string("metrics.listen"));
+        c.string("metrics.listen"),
+        c.string("health.listen"));
   }
 
   private static void requireNonNegative(String key, Duration d) {

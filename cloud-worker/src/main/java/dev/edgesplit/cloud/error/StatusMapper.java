@@ -1,14 +1,8 @@
 package dev.edgesplit.cloud.error;
 
 import dev.edgesplit.proto.tensor.InvalidTensorException;
+import dev.edgesplit.server.error.StatusMapping;
 import io.grpc.Status;
-import io.grpc.StatusException;
-import io.grpc.StatusRuntimeException;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,21 +16,9 @@ public final class StatusMapper {
 
   private StatusMapper() {}
 
-  /** The status to close a call with after {@code failure}. */
+  /** The status to close a call with after {@code failure} (unwrapped from CompletionException and the like). */
   public static Status toStatus(Throwable failure) {
-    Throwable t = unwrap(failure);
-    if (t instanceof StatusRuntimeException) {
-      return ((StatusRuntimeException) t).getStatus();
-    }
-    if (t instanceof StatusException) {
-      return ((StatusException) t).getStatus();
-    }
-    Status status = typed(t);
-    if (status != null) {
-      return status.withDescription(t.getMessage());
-    }
-    LOG.error("internal error", t);
-    return Status.INTERNAL.withDescription("internal error: " + t.getClass().getSimpleName());
+    return StatusMapping.toStatus(StatusMapping.unwrap(failure), StatusMapper::typed, LOG);
   }
 
   private static Status typed(Throwable t) {
@@ -49,7 +31,7 @@ public final class StatusMapper {
     if (t instanceof SessionNotFoundException) {
       return Status.NOT_FOUND;
     }
-    if (t instanceof CapacityExceededException || t instanceof RejectedExecutionException) {
+    if (t instanceof CapacityExceededException) {
       return Status.RESOURCE_EXHAUSTED;
     }
     if (t instanceof IncompatiblePlanException) {
@@ -58,21 +40,6 @@ public final class StatusMapper {
     if (t instanceof DrainingException) {
       return Status.UNAVAILABLE;
     }
-    if (t instanceof TimeoutException) {
-      return Status.DEADLINE_EXCEEDED;
-    }
-    if (t instanceof CancellationException) {
-      return Status.CANCELLED;
-    }
     return null;
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    Throwable current = t;
-    while ((current instanceof CompletionException || current instanceof ExecutionException)
-        && current.getCause() != null) {
-      current = current.getCause();
-    }
-    return current;
   }
 }

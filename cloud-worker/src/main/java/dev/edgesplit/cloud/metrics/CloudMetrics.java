@@ -1,7 +1,7 @@
 package dev.edgesplit.cloud.metrics;
 
 import dev.edgesplit.engine.energy.EnergyMeter;
-import dev.edgesplit.engine.energy.EnergyReading;
+import dev.edgesplit.server.energy.PowerGauge;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -71,24 +71,6 @@ public final class CloudMetrics implements CloudStepListener {
       // Only steps that yield a token count as tokens; the energy of earlier prefill chunks is in the log.
       tokens.increment();
       joules.record(step.energy().joules());
-    }
-  }
-
-  private static final class PowerGauge {
-    private final EnergyMeter meter;
-    private EnergyReading last;
-
-    PowerGauge(EnergyMeter meter) {
-      this.meter = meter;
-      this.last = meter.read();
-    }
-
-    synchronized double watts() {
-      EnergyReading now = meter.read();
-      double seconds = Duration.between(last.at(), now.at()).toNanos() / 1e9;
-      double w = seconds > 0 ? Math.max(0, now.joulesSince(last)) / seconds : Double.NaN;
-      last = now;
-      return w;
     }
   }
 }

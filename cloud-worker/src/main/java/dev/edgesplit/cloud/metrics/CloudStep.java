@@ -1,6 +1,6 @@
 package dev.edgesplit.cloud.metrics;
 
-import dev.edgesplit.cloud.energy.EnergyReading;
+import dev.edgesplit.server.energy.EnergyReading;
 import java.util.Objects;
 
 /**

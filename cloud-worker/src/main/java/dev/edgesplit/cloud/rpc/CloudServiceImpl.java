@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.edgesplit.cloud.compute.CloudCompute;
 import dev.edgesplit.cloud.compute.CloudModelInfo;
 import dev.edgesplit.cloud.compute.StepExecutor;
-import dev.edgesplit.cloud.energy.StepEnergy;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.cloud.error.IncompatiblePlanException;
 import dev.edgesplit.cloud.error.InvalidFrameException;
 import dev.edgesplit.cloud.error.StatusMapper;

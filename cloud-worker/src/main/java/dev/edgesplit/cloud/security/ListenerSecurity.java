@@ -43,6 +43,28 @@ public final class ListenerSecurity {
     return new InetSocketAddress(host, listen.port());
   }
 
+  /**
+   * The address of the health-only listener, or null for {@code health.listen: off}. It may be any address
+   * without TLS: it serves nothing but grpc.health.v1.Health (no model traffic), for Kubernetes and Docker probes
+   * that cannot present client certificates.
+   */
+  public static InetSocketAddress healthAddress(String healthListen) {
+    if (CloudConfig.healthOff(healthListen)) {
+      return null;
+    }
+    String text = healthListen.trim();
+    int colon = text.lastIndexOf(':');
+    String name = text.substring(0, colon);
+    if (name.startsWith("[") && name.endsWith("]")) {
+      name = name.substring(1, name.length() - 1);
+    }
+    try {
+      return new InetSocketAddress(InetAddress.getByName(name), Integer.parseInt(text.substring(colon + 1)));
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("health.listen host '" + name + "' does not resolve", e);
+    }
+  }
+
   /** Plaintext when TLS is off, else TLS with the configured files (client certificate required with a CA). */
   public static ServerCredentials credentials(CloudConfig.Tls tls) {
     if (!tls.enabled()) {

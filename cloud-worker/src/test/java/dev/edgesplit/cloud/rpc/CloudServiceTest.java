@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.compute.InlineStepExecutor;
-import dev.edgesplit.cloud.energy.StepEnergy;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.cloud.session.SessionRegistry;
 import dev.edgesplit.proto.tensor.HiddenCodec;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;

@@ -1,6 +1,7 @@
 package dev.edgesplit.edge.config;
 
 import dev.edgesplit.proto.v1.DType;
+import dev.edgesplit.server.config.LayeredConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ import java.util.Objects;
  * Everything the edge agent is configured with, loaded once in main and passed down.
  *
  * @param listen       where the Generate server binds
- * @param modelDir     compiled model directory
+ * @param modelDir     compiled model directory, or a checkpoint the launcher compiles on first use
  * @param cut          layers [0, cut) run here
  * @param cloud        the cloud worker and how to talk to it
  * @param runtime      ONNX Runtime settings

@@ -1,11 +1,7 @@
 package dev.edgesplit.edge.error;
 
+import dev.edgesplit.server.error.StatusMapping;
 import io.grpc.Status;
-import io.grpc.StatusException;
-import io.grpc.StatusRuntimeException;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,32 +16,22 @@ public final class StatusMapper {
 
   private StatusMapper() {}
 
+  /** The status to close a Generate call with after {@code t}. */
   public static Status toStatus(Throwable t) {
-    if (t instanceof StatusRuntimeException) {
-      return ((StatusRuntimeException) t).getStatus();
-    }
-    if (t instanceof StatusException) {
-      return ((StatusException) t).getStatus();
-    }
-    if (t instanceof CloudLinkException) {
-      return forCloud((CloudLinkException) t).withDescription(t.getMessage());
-    }
-    Status status = typed(t);
-    if (status != null) {
-      return status.withDescription(t.getMessage());
-    }
-    LOG.error("internal error", t);
-    return Status.INTERNAL.withDescription("internal error: " + t.getClass().getSimpleName());
+    return StatusMapping.toStatus(t, StatusMapper::typed, LOG);
   }
 
   private static Status typed(Throwable t) {
+    if (t instanceof CloudLinkException) {
+      return forCloud((CloudLinkException) t);
+    }
     if (t instanceof InvalidRequestException) {
       return Status.INVALID_ARGUMENT;
     }
     if (t instanceof PromptTooLongException) {
       return Status.OUT_OF_RANGE;
     }
-    if (t instanceof CapacityExceededException || t instanceof RejectedExecutionException) {
+    if (t instanceof CapacityExceededException) {
       return Status.RESOURCE_EXHAUSTED;
     }
     if (t instanceof IncompatiblePlanException) {
@@ -53,12 +39,6 @@ public final class StatusMapper {
     }
     if (t instanceof DrainingException) {
       return Status.UNAVAILABLE;
-    }
-    if (t instanceof TimeoutException) {
-      return Status.DEADLINE_EXCEEDED;
-    }
-    if (t instanceof CancellationException) {
-      return Status.CANCELLED;
     }
     return null;
   }

@@ -1,7 +1,7 @@
 package dev.edgesplit.edge.generate;
 
-import dev.edgesplit.edge.energy.EnergyReading;
-import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.server.energy.EnergyReading;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.edge.error.CloudLinkException;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.SegmentChain;

@@ -1,6 +1,6 @@
 package dev.edgesplit.edge.generate;
 
-import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.server.energy.StepEnergy;
 import java.util.Objects;
 
 /**

@@ -1,6 +1,6 @@
 package dev.edgesplit.edge.generate;
 
-import dev.edgesplit.edge.energy.EnergyReading;
+import dev.edgesplit.server.energy.EnergyReading;
 import dev.edgesplit.proto.v1.EnergySource;
 import java.util.Objects;
 

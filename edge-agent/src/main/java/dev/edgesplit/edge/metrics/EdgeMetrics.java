@@ -3,8 +3,8 @@ package dev.edgesplit.edge.metrics;
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.generate.StepRecord;
 import dev.edgesplit.engine.energy.EnergyMeter;
-import dev.edgesplit.engine.energy.EnergyReading;
 import dev.edgesplit.engine.link.LinkEstimate;
+import dev.edgesplit.server.energy.PowerGauge;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -103,24 +103,5 @@ public final class EdgeMetrics implements StepListener {
     cloudJoules.record(step.cloudJoules());
     bytesSent.increment(step.bytesSent());
     stepLatency.record(Duration.ofNanos((long) (step.latencyMillis() * 1e6)));
-  }
-
-  /** Watts between consecutive scrapes, from the meter's cumulative joules. */
-  private static final class PowerGauge {
-    private final EnergyMeter meter;
-    private EnergyReading last;
-
-    PowerGauge(EnergyMeter meter) {
-      this.meter = meter;
-      this.last = meter.read();
-    }
-
-    synchronized double watts() {
-      EnergyReading now = meter.read();
-      double seconds = Duration.between(last.at(), now.at()).toNanos() / 1e9;
-      double w = seconds > 0 ? Math.max(0, now.joulesSince(last)) / seconds : Double.NaN;
-      last = now;
-      return w;
-    }
   }
 }

@@ -10,7 +10,7 @@ import dev.edgesplit.cloud.compute.PerLayerCloudCompute;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -144,7 +144,7 @@ final class Harness {
           "model.cut", String.valueOf(cut), "runtime.step_threads", "2"));
       cfg.putAll(config);
       worker = new CloudWorker(CloudConfig.load(null, Map.of(), cfg), gate == null ? c : gate.wrap(c),
-          new EngineSamplerFactory(), dev.edgesplit.cloud.energy.StepEnergy.none()).start();
+          new EngineSamplerFactory(), dev.edgesplit.server.energy.StepEnergy.none()).start();
       this.port = worker.port();
     }
 

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.edge.fault.Harness.Result;
 import dev.edgesplit.edge.fault.Harness.Worker;
 import dev.edgesplit.edge.generate.EdgeSlowdown;
@@ -96,9 +96,9 @@ class RoutedFailoverTest {
     final AtomicInteger spans = new AtomicInteger();
 
     @Override
-    public Span begin(String sessionId, int step) {
+    public Span begin(String sessionId, int step, double weight) {
       spans.incrementAndGet();
-      return StepEnergy.none().begin(sessionId, step);
+      return StepEnergy.none().begin(sessionId, step, weight);
     }
 
     @Override

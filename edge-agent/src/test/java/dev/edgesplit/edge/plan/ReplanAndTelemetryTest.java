@@ -13,7 +13,7 @@ import dev.edgesplit.cloud.metrics.CloudMetrics;
 import dev.edgesplit.cloud.metrics.CloudStepListener;
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.edge.energy.MeteredStepEnergy;
+import dev.edgesplit.server.energy.MeteredStepEnergy;
 import dev.edgesplit.edge.generate.EdgeSlowdown;
 import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.generate.StepListener;
@@ -110,7 +110,7 @@ class ReplanAndTelemetryTest {
     cloudMetrics = new CloudMetrics(cloudConfig::cut, () -> cloud.sessions().activeSessions(),
         () -> cloud.sessions().reservedBytes(), java.util.Optional.of(cloudMeter));
     cloud = new CloudWorker(cloudConfig, compute, new EngineSamplerFactory(),
-        new dev.edgesplit.cloud.energy.MeteredStepEnergy(cloudMeter),
+        new dev.edgesplit.server.energy.MeteredStepEnergy(cloudMeter),
         CloudStepListener.all(List.of(cloudMetrics, new CloudEnergyLogListener(new EnergyLog(energyLines::add)))))
         .start();
     cloudHttp = MetricsHttpServer.start("127.0.0.1", 0, cloudMetrics::scrape);

@@ -10,7 +10,7 @@ import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.edge.energy.StepEnergy;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -122,7 +122,7 @@ class SecureServingTest {
         "tls.enabled", "true", "tls.cert", ca.file("server.crt").toString(), "tls.key",
         ca.file("server.key").toString(), "tls.client_ca", ca.file("ca.crt").toString()));
     cloud = new CloudWorker(config, new ChainCloudCompute(cloudChain, compiled.fingerprint()),
-        new EngineSamplerFactory(), dev.edgesplit.cloud.energy.StepEnergy.none()).start();
+        new EngineSamplerFactory(), dev.edgesplit.server.energy.StepEnergy.none()).start();
   }
 
   /** Cloud + edge; the edge reaches the cloud over mTLS with {@code clientCert} and serves Generate over TLS. */

@@ -1,4 +1,4 @@
-package dev.edgesplit.edge.energy;
+package dev.edgesplit.server.energy;
 
 import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.engine.energy.EnergySource;
@@ -8,9 +8,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@link StepEnergy} over a real meter: a {@link TokenEnergyAccountant} splits the joules counted while steps of
- * several generations overlap among them, so concurrent generations are not each charged the whole board. The
- * caller owns and closes the meter.
+ * {@link StepEnergy} over a real meter: a {@link TokenEnergyAccountant} splits the joules of every interval among
+ * the steps running in it by weight (positions), so overlapping sessions (or generations) share the host's energy fairly instead
+ * of each being charged all of it. The caller owns and closes the meter.
  */
 public final class MeteredStepEnergy implements StepEnergy {
 
@@ -23,8 +23,8 @@ public final class MeteredStepEnergy implements StepEnergy {
   }
 
   @Override
-  public Span begin(String sessionId, int step) {
-    accountant.begin(sessionId, step);
+  public Span begin(String sessionId, int step, double weight) {
+    accountant.begin(sessionId, step, weight);
     return new Span() {
       private boolean done;
 
@@ -54,7 +54,7 @@ public final class MeteredStepEnergy implements StepEnergy {
     return Optional.of(meter);
   }
 
-  /** Joules counted while no step ran (idle between generations), plus those of abandoned steps. */
+  /** Joules counted while no step ran (idle), plus those of abandoned steps. */
   public double unattributedJoules() {
     return accountant.unattributedJoules();
   }

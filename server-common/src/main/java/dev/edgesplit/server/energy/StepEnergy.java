@@ -1,10 +1,10 @@
-package dev.edgesplit.cloud.energy;
+package dev.edgesplit.server.energy;
 
 import dev.edgesplit.engine.energy.EnergyMeter;
 import java.util.Optional;
 
 /**
- * Attributes the worker's energy to model steps. {@link MeteredStepEnergy} splits a real meter's joules
+ * Attributes this process's energy to model steps. {@link MeteredStepEnergy} splits a real meter's joules
  * (dev.edgesplit.engine.energy) among the steps running at the same time, by weight; {@link #none()} reports
  * 0 J with source "none". Implementations are thread-safe; a span is used by one thread.
  */
@@ -18,6 +18,15 @@ public interface StepEnergy {
    */
   Span begin(String sessionId, int step, double weight);
 
+  /**
+   * Starts measuring one step of weight 1, for a session that never overlaps itself (an edge generation).
+   *
+   * @param step the session's step index (unique per step of a session)
+   */
+  default Span begin(String sessionId, int step) {
+    return begin(sessionId, step, 1.0);
+  }
+
   /** The meter behind the joules, when there is one (power gauge, profiling). */
   Optional<EnergyMeter> meter();
 
@@ -26,7 +35,7 @@ public interface StepEnergy {
     /** Ends the step and returns the energy attributed to it. */
     EnergyReading end();
 
-    /** Gives up the step (it failed); its joules stay unattributed. Idempotent. */
+    /** Gives up the step (failed or cancelled); its joules stay unattributed. Idempotent. */
     void abandon();
   }
 

@@ -1,4 +1,4 @@
-package dev.edgesplit.cloud.config;
+package dev.edgesplit.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,14 +14,25 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Flat configuration values with dotted keys ({@code listen.port}), layered lowest to highest:
  * built-in defaults, a YAML or .properties file, {@code EDGESPLIT_*} environment variables (key upper-cased,
  * dots to underscores: {@code EDGESPLIT_LISTEN_PORT}), then explicit values from the command line.
  * Unknown keys in the file or the overrides are errors, so a typo cannot silently fall back to a default.
+ *
+ * <p>Two friendly forms are accepted in the file and the overrides: {@code KEY: HOST:PORT} where
+ * {@code KEY.host} and {@code KEY.port} are known ({@code listen: 127.0.0.1:50051}), and a duration key without
+ * its {@code _ms} suffix ({@code drain_timeout: 20s} for {@code drain_timeout_ms}). Every duration value, under
+ * either name and from any layer, is milliseconds or a number with a unit: {@code 500ms}, {@code 20s},
+ * {@code 5m}, {@code 1h}.
  */
 public final class LayeredConfig {
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+  private static final String MILLIS_SUFFIX = "_ms";
 
   private final Map<String, String> values;
   private final String origin;
@@ -85,6 +96,14 @@ public final class LayeredConfig {
     }
   }
 
+  public double decimal(String key) {
+    try {
+      return Double.parseDouble(string(key));
+    } catch (NumberFormatException e) {
+      throw bad(key, "a number");
+    }
+  }
+
   public boolean bool(String key) {
     String v = string(key).toLowerCase(Locale.ROOT);
     if (v.equals("true") || v.equals("false")) {
@@ -93,8 +112,34 @@ public final class LayeredConfig {
     throw bad(key, "true or false");
   }
 
+  /** A duration: plain milliseconds ({@code 5000}) or a number with a unit ({@code 500ms, 20s, 5m, 1h}). */
   public Duration millis(String key) {
-    return Duration.ofMillis(longValue(key));
+    String v = string(key);
+    try {
+      return Duration.ofMillis(Long.parseLong(v));
+    } catch (NumberFormatException e) {
+      // not plain milliseconds: try a unit below
+    }
+    Matcher m = DURATION.matcher(v);
+    if (!m.matches()) {
+      throw bad(key, "a duration in milliseconds or with a unit (500ms, 20s, 5m, 1h)");
+    }
+    long n;
+    try {
+      n = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      throw bad(key, "a duration that fits in a long");
+    }
+    switch (m.group(2)) {
+      case "ms":
+        return Duration.ofMillis(n);
+      case "s":
+        return Duration.ofSeconds(n);
+      case "m":
+        return Duration.ofMinutes(n);
+      default:
+        return Duration.ofHours(n);
+    }
   }
 
   /** Null when the value is empty. */
@@ -109,12 +154,40 @@ public final class LayeredConfig {
   }
 
   private static void putKnown(Map<String, String> merged, Map<String, String> layer, String where) {
+    Map<String, String> given = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : layer.entrySet()) {
-      if (!merged.containsKey(e.getKey())) {
-        throw new IllegalArgumentException("unknown configuration key '" + e.getKey() + "' in " + where
+      String key = e.getKey();
+      String value = e.getValue();
+      if (merged.containsKey(key)) {
+        putOnce(given, key, value, key, where);
+      } else if (merged.containsKey(key + ".host") && merged.containsKey(key + ".port")) {
+        int colon = value.trim().lastIndexOf(':');
+        if (colon <= 0 || colon == value.trim().length() - 1) {
+          throw new IllegalArgumentException("configuration key '" + key + "' in " + where
+              + " must be HOST:PORT, got '" + value + "'");
+        }
+        String host = value.trim().substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+          host = host.substring(1, host.length() - 1);
+        }
+        putOnce(given, key + ".host", host, key, where);
+        putOnce(given, key + ".port", value.trim().substring(colon + 1), key, where);
+      } else if (merged.containsKey(key + MILLIS_SUFFIX)) {
+        putOnce(given, key + MILLIS_SUFFIX, value, key, where);
+      } else {
+        throw new IllegalArgumentException("unknown configuration key '" + key + "' in " + where
             + "; known keys: " + merged.keySet());
       }
-      merged.put(e.getKey(), e.getValue());
+    }
+    merged.putAll(given);
+  }
+
+  /** Rejects one key given twice under two spellings ({@code drain_timeout} and {@code drain_timeout_ms}). */
+  private static void putOnce(Map<String, String> given, String key, String value, String spelledAs,
+      String where) {
+    if (given.putIfAbsent(key, value) != null) {
+      throw new IllegalArgumentException("configuration key '" + key + "' is given twice in " + where
+          + " (once as '" + spelledAs + "')");
     }
   }
 

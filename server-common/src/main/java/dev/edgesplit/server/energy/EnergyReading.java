@@ -1,4 +1,4 @@
-package dev.edgesplit.cloud.energy;
+package dev.edgesplit.server.energy;
 
 import java.util.Objects;
 
