@@ -76,17 +76,6 @@ final class BenchModels {
     if (isSynthetic(model)) {
       return model;
     }
-    Path path = Path.of(model).toAbsolutePath().normalize();
-    if (!Files.exists(path)) {
-      throw new IllegalArgumentException("model " + path + " does not exist");
-    }
-    StringBuilder id = new StringBuilder(path.toString());
-    try (Stream<Path> files = Files.isDirectory(path) ? Files.list(path) : Stream.of(path)) {
-      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-        id.append('|').append(f.getFileName()).append(':').append(Files.size(f)).append(':')
-            .append(Files.getLastModifiedTime(f).toMillis());
-      }
-    }
-    return id.toString();
+    return Fingerprints.fileIdentity(Path.of(model));
   }
 }

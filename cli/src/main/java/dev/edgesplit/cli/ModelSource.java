@@ -109,18 +109,7 @@ final class ModelSource {
     if (name.startsWith(SYNTHETIC)) {
       return name;
     }
-    Path path = Path.of(name).toAbsolutePath().normalize();
-    if (!Files.exists(path)) {
-      throw new IllegalArgumentException("model " + path + " does not exist");
-    }
-    StringBuilder id = new StringBuilder(path.toString());
-    try (Stream<Path> files = Files.isDirectory(path) ? Files.list(path) : Stream.of(path)) {
-      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-        id.append('|').append(f.getFileName()).append(':').append(Files.size(f)).append(':')
-            .append(Files.getLastModifiedTime(f).toMillis());
-      }
-    }
-    return id.toString();
+    return Fingerprints.fileIdentity(Path.of(name));
   }
 
   private static void deleteTree(Path dir) throws IOException {

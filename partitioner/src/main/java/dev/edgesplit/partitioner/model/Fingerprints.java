@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** SHA-256 fingerprints identifying a model's weights. */
 public final class Fingerprints {
@@ -44,5 +45,25 @@ public final class Fingerprints {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform must provide SHA-256", e);
     }
+  }
+
+  /**
+   * A cheap identity of a model source, for caches: its absolute path and the names, sizes and modification
+   * times of its files (no hashing, so a multi-gigabyte checkpoint costs nothing).
+   */
+  public static String fileIdentity(Path source) throws IOException {
+    Path path = source.toAbsolutePath().normalize();
+    if (!Files.exists(path)) {
+      throw new IllegalArgumentException("model " + path + " does not exist");
+    }
+    StringBuilder id = new StringBuilder(path.toString());
+    try (Stream<Path> files = Files.isDirectory(path)
+        ? Files.list(path) : Stream.of(path)) {
+      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+        id.append('|').append(f.getFileName()).append(':').append(Files.size(f)).append(':')
+            .append(Files.getLastModifiedTime(f).toMillis());
+      }
+    }
+    return id.toString();
   }
 }
