@@ -29,6 +29,13 @@ final class Apps {
     return resource == null ? () -> { } : resource;
   }
 
+  /** {@code --threads}, when given on the command line, overrides {@code runtime.intra_op_threads}. */
+  static void threadsOverride(CommandSpec spec, ModelOptions model, java.util.Map<String, String> overrides) {
+    if (spec.commandLine().getParseResult().hasMatchedOption("--threads")) {
+      overrides.put("runtime.intra_op_threads", String.valueOf(model.threads));
+    }
+  }
+
   /** One shutdown hook per app: close (drain, then stop) when the JVM is asked to exit. */
   static void closeOnShutdown(AutoCloseable app) {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

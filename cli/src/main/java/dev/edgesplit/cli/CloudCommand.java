@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,20 +36,9 @@ import picocli.CommandLine.Model.CommandSpec;
     description = "Run a cloud worker: layers [k,N), LM head and sampling for many edge sessions.")
 final class CloudCommand implements Callable<Integer> {
 
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML or .properties config file.")
-  Path config;
+  @Mixin ServerOptions server;
 
   @Mixin ModelOptions model;
-
-  @Option(names = "--cut", paramLabel = "K", description = "Layer cut (default: model.cut from the config).")
-  Integer cut;
-
-  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address (default 127.0.0.1:50052).")
-  String listen;
-
-  @Option(names = "--metrics", paramLabel = "HOST:PORT|off",
-      description = "Prometheus /metrics endpoint (default 127.0.0.1:9102), or off.")
-  String metrics;
 
   @Option(names = "--any-cut", description = "Compile per layer and serve whatever cut each edge asks for "
       + "(edges that re-plan need this).")
@@ -71,35 +59,19 @@ final class CloudCommand implements Callable<Integer> {
       description = "Require edge client certificates signed by this CA: mutual TLS (tls.client_ca).")
   Path tlsClientCa;
 
-  @Option(names = "--insecure", description = "Allow a non-loopback --listen without mutual TLS (logged loudly).")
-  boolean insecure;
-
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
-    Map<String, String> overrides = new HashMap<>();
-    if (cut != null) {
-      overrides.put("model.cut", String.valueOf(cut));
-    }
-    if (listen != null) {
-      HostPort hp = HostPort.parse(listen);
-      overrides.put("listen.host", hp.host());
-      overrides.put("listen.port", String.valueOf(hp.port()));
-    }
-    if (metrics != null) {
-      overrides.put("metrics.listen", metrics.equals("off") ? "off" : HostPort.parse(metrics).toString());
-    }
+    Map<String, String> overrides = server.overrides();
+    Apps.threadsOverride(spec, model, overrides);
     if (tlsCert != null || tlsKey != null) {
       overrides.put("tls.enabled", "true");
-      put(overrides, "tls.cert", tlsCert);
-      put(overrides, "tls.key", tlsKey);
+      ServerOptions.put(overrides, "tls.cert", tlsCert);
+      ServerOptions.put(overrides, "tls.key", tlsKey);
     }
-    put(overrides, "tls.client_ca", tlsClientCa);
-    if (insecure) {
-      overrides.put("insecure", "true");
-    }
-    CloudConfig base = CloudConfig.load(config, System.getenv(), overrides);
+    ServerOptions.put(overrides, "tls.client_ca", tlsClientCa);
+    CloudConfig base = CloudConfig.load(server.config, System.getenv(), overrides);
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), anyCut ? null : base.cut());
     overrides.put("model.dir", compiled.directory().toString());
     boolean batching = batch > 1 && compiled.manifest().cut() != null;
@@ -107,7 +79,7 @@ final class CloudCommand implements Callable<Integer> {
       // Step threads block while their step waits for its batch: enough of them to fill one.
       overrides.putIfAbsent("runtime.step_threads", String.valueOf(Math.max(base.runtime().stepThreads(), batch + 2)));
     }
-    CloudConfig cfg = CloudConfig.load(config, System.getenv(), overrides);
+    CloudConfig cfg = CloudConfig.load(server.config, System.getenv(), overrides);
     RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
     AtomicReference<CloudWorker> running = new AtomicReference<>();
     MeterChoice meterChoice = EnergyMeters.probe(Path.of("/sys"), ProbeOptions.defaults());
@@ -147,9 +119,4 @@ final class CloudCommand implements Callable<Integer> {
     worker.blockUntilShutdown();
   }
 
-  private static void put(Map<String, String> overrides, String key, Path value) {
-    if (value != null) {
-      overrides.put(key, value.toString());
-    }
-  }
 }

@@ -37,7 +37,6 @@ import dev.edgesplit.engine.tokenizer.Tokenizers;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -52,20 +51,9 @@ import picocli.CommandLine.Model.CommandSpec;
     description = "Run the edge agent: Generate for client apps, embedding + layers [0,k) here, the rest in the cloud.")
 final class EdgeCommand implements Callable<Integer> {
 
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML or .properties config file.")
-  Path config;
+  @Mixin ServerOptions server;
 
   @Mixin ModelOptions model;
-
-  @Option(names = "--cut", paramLabel = "K", description = "Layer cut (default: model.cut from the config).")
-  Integer cut;
-
-  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Generate address (default 127.0.0.1:50051).")
-  String listen;
-
-  @Option(names = "--metrics", paramLabel = "HOST:PORT|off",
-      description = "Prometheus /metrics endpoint (default 127.0.0.1:9101), or off.")
-  String metrics;
 
   @Option(names = "--cloud", paramLabel = "HOST:PORT[,HOST:PORT...]",
       description = "Cloud worker, or workers to fail over between (default 127.0.0.1:50052).")
@@ -112,9 +100,6 @@ final class EdgeCommand implements Callable<Integer> {
       description = "Running Generate calls per client (limits.max_concurrent_per_client; 0 = off).")
   Integer maxConcurrentPerClient;
 
-  @Option(names = "--insecure", description = "Allow a non-loopback --listen or --cloud without TLS (logged loudly).")
-  boolean insecure;
-
   @Option(names = "--replan", description = "Compile per layer, profile, probe the link, choose the cut by the "
       + "plan (energy objective) and move it when the link or the edge's speed drifts (the worker needs --any-cut).")
   boolean replan;
@@ -123,18 +108,8 @@ final class EdgeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, String> overrides = new HashMap<>();
-    if (cut != null) {
-      overrides.put("model.cut", String.valueOf(cut));
-    }
-    if (listen != null) {
-      HostPort hp = HostPort.parse(listen);
-      overrides.put("listen.host", hp.host());
-      overrides.put("listen.port", String.valueOf(hp.port()));
-    }
-    if (metrics != null) {
-      overrides.put("metrics.listen", metrics.equals("off") ? "off" : HostPort.parse(metrics).toString());
-    }
+    Map<String, String> overrides = server.overrides();
+    Apps.threadsOverride(spec, model, overrides);
     if (cloud != null) {
       List<String> targets = new ArrayList<>();
       for (String t : cloud.split(",")) {
@@ -149,10 +124,10 @@ final class EdgeCommand implements Callable<Integer> {
       overrides.put("cloud.hidden_dtype", hiddenDtype);
     }
     securityOverrides(overrides);
-    EdgeConfig base = EdgeConfig.load(config, System.getenv(), overrides);
+    EdgeConfig base = EdgeConfig.load(server.config, System.getenv(), overrides);
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), replan ? null : base.cut());
     overrides.put("model.dir", compiled.directory().toString());
-    EdgeConfig cfg = EdgeConfig.load(config, System.getenv(), overrides);
+    EdgeConfig cfg = EdgeConfig.load(server.config, System.getenv(), overrides);
     RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
     MeterChoice meterChoice = EnergyMeters.probe(Path.of("/sys"), ProbeOptions.defaults());
     AtomicReference<EdgeAgent> running = new AtomicReference<>();
@@ -230,33 +205,24 @@ final class EdgeCommand implements Callable<Integer> {
     if (cloudTlsCa != null || cloudTlsCert != null) {
       o.put("tls.enabled", "true");
     }
-    put(o, "tls.ca", cloudTlsCa);
-    put(o, "tls.cert", cloudTlsCert);
-    put(o, "tls.key", cloudTlsKey);
+    ServerOptions.put(o, "tls.ca", cloudTlsCa);
+    ServerOptions.put(o, "tls.cert", cloudTlsCert);
+    ServerOptions.put(o, "tls.key", cloudTlsKey);
     if (serverTlsCert != null || serverTlsKey != null) {
       o.put("server_tls.enabled", "true");
     }
-    put(o, "server_tls.cert", serverTlsCert);
-    put(o, "server_tls.key", serverTlsKey);
-    put(o, "server_tls.client_ca", serverTlsClientCa);
+    ServerOptions.put(o, "server_tls.cert", serverTlsCert);
+    ServerOptions.put(o, "server_tls.key", serverTlsKey);
+    ServerOptions.put(o, "server_tls.client_ca", serverTlsClientCa);
     if (auth != null) {
       o.put("auth.mode", auth);
     }
-    put(o, "auth.tokens_file", tokensFile);
+    ServerOptions.put(o, "auth.tokens_file", tokensFile);
     if (rateLimit != null) {
       o.put("limits.rate_per_second", String.valueOf(rateLimit));
     }
     if (maxConcurrentPerClient != null) {
       o.put("limits.max_concurrent_per_client", String.valueOf(maxConcurrentPerClient));
-    }
-    if (insecure) {
-      o.put("insecure", "true");
-    }
-  }
-
-  private static void put(Map<String, String> overrides, String key, Path value) {
-    if (value != null) {
-      overrides.put(key, value.toString());
     }
   }
 }
