@@ -28,7 +28,7 @@ import java.util.Set;
 public final class Compiler {
 
   /** Bumped whenever the segments written for the same inputs change (caches key on it). */
-  public static final String VERSION = "6";
+  public static final String VERSION = "7";
 
   private final CompileOptions options;
 

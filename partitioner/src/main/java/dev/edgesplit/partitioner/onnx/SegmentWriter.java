@@ -17,6 +17,7 @@ import dev.edgesplit.partitioner.quant.QuantMethod;
 import dev.edgesplit.partitioner.quant.QuantizedMatrix;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Writes one ONNX segment: optional token embedding, decoder layers {@code [a,b)} with GroupQueryAttention
@@ -86,7 +87,8 @@ public final class SegmentWriter {
         String head = g.floats("lm_head", lmHead.data(), cfg.vocabSize(), cfg.dim());
         g.node("Gemm", norm, head).attr("transB", 1L).out(SegmentIo.LOGITS);
       } else {
-        matMulNBits(g, norm, lmHead, "lm_head", spec.weights(), SegmentIo.LOGITS);
+        matMulNBits(g, norm, new FloatTensor("lm_head", lmHead.shape(), lmHead.data()), "lm_head", spec.weights(),
+            SegmentIo.LOGITS);
       }
       g.output(SegmentIo.LOGITS, FLOAT, "batch", (long) cfg.vocabSize());
     } else {
@@ -104,22 +106,25 @@ public final class SegmentWriter {
   private String layer(OnnxGraph g, int layer, String x, WeightFormat format) {
     String p = "l" + layer + ".";
     String attnIn = rmsNorm(g, x, model.layer(layer, "attention_norm"), p + "attn_norm");
-    String q = linear(g, attnIn, layer, "wq", "bq", format);
-    String k = linear(g, attnIn, layer, "wk", "bk", format);
-    String v = linear(g, attnIn, layer, "wv", "bv", format);
+    // q, k and v read the same input: one matrix, one kernel.
+    String qkv = linear(g, attnIn, layer, List.of("wq", "wk", "wv"), List.of("bq", "bk", "bv"), format, p + "qkv");
     boolean fused = useFusedRotary();
-    if (!fused) {
-      q = rotary(g, q, cfg.nHeads(), p + "q_rot");
-      k = rotary(g, k, cfg.nKvHeads(), p + "k_rot");
-    }
     String pastK = SegmentIo.pastKey(layer);
     String pastV = SegmentIo.pastValue(layer);
     // Batch > 1 only for decode steps (one position per row); prefill runs one sequence at a time.
     Object[] kvDims = {"batch", (long) cfg.nKvHeads(), "max_context", (long) cfg.headSize()};
     g.input(pastK, FLOAT, kvDims).input(pastV, FLOAT, kvDims);
-    String[] gqaInputs = fused
-        ? new String[] {q, k, v, pastK, pastV, SegmentIo.SEQLENS_K, SegmentIo.TOTAL_SEQUENCE_LENGTH, "rope_cos", "rope_sin"}
-        : new String[] {q, k, v, pastK, pastV, SegmentIo.SEQLENS_K, SegmentIo.TOTAL_SEQUENCE_LENGTH};
+    String[] gqaInputs;
+    if (fused) {
+      // GroupQueryAttention takes the packed q|k|v and applies RoPE itself.
+      gqaInputs = new String[] {qkv, "", "", pastK, pastV, SegmentIo.SEQLENS_K, SegmentIo.TOTAL_SEQUENCE_LENGTH,
+          "rope_cos", "rope_sin"};
+    } else {
+      String[] parts = split(g, qkv, p + "qkv", cfg.dim(), cfg.kvDim(), cfg.kvDim());
+      String q = rotary(g, parts[0], cfg.nHeads(), p + "q_rot");
+      String k = rotary(g, parts[1], cfg.nKvHeads(), p + "k_rot");
+      gqaInputs = new String[] {q, k, parts[2], pastK, pastV, SegmentIo.SEQLENS_K, SegmentIo.TOTAL_SEQUENCE_LENGTH};
+    }
     OnnxGraph.NodeBuilder gqa = g.node("GroupQueryAttention", gqaInputs)
         .domain(OnnxGraph.MS_DOMAIN)
         .attr("num_heads", (long) cfg.nHeads())
@@ -128,17 +133,28 @@ public final class SegmentWriter {
         .attr("rotary_interleaved", cfg.ropeInterleaved() ? 1L : 0L);
     String attn = gqa.out(p + "attn", SegmentIo.presentKey(layer), SegmentIo.presentValue(layer));
     g.output(SegmentIo.presentKey(layer), FLOAT, kvDims).output(SegmentIo.presentValue(layer), FLOAT, kvDims);
-    String o = linear(g, attn, layer, "wo", null, format);
+    String o = linear(g, attn, layer, List.of("wo"), List.of(), format, p + "o");
     String h = g.node("Add", x, o).out(p + "attn_residual");
 
     String ffnIn = rmsNorm(g, h, model.layer(layer, "ffn_norm"), p + "ffn_norm");
-    String gate = linear(g, ffnIn, layer, "w1", null, format);
-    String up = linear(g, ffnIn, layer, "w3", null, format);
-    String sig = g.node("Sigmoid", gate).out(p + "gate_sigmoid");
-    String silu = g.node("Mul", gate, sig).out(p + "gate_silu");
-    String act = g.node("Mul", silu, up).out(p + "ffn_act");
-    String down = linear(g, act, layer, "w2", null, format);
+    String[] gateUp = split(g, linear(g, ffnIn, layer, List.of("w1", "w3"), List.of(), format, p + "gate_up"),
+        p + "gate_up", cfg.hiddenDim(), cfg.hiddenDim());
+    String sig = g.node("Sigmoid", gateUp[0]).out(p + "gate_sigmoid");
+    String silu = g.node("Mul", gateUp[0], sig).out(p + "gate_silu");
+    String act = g.node("Mul", silu, gateUp[1]).out(p + "ffn_act");
+    String down = linear(g, act, layer, List.of("w2"), List.of(), format, p + "down");
     return g.node("Add", h, down).out(p + "out");
+  }
+
+  /** Splits the last axis of {@code x} into parts of these sizes. */
+  private static String[] split(OnnxGraph g, String x, String name, long... sizes) {
+    String[] outs = new String[sizes.length];
+    for (int i = 0; i < sizes.length; i++) {
+      outs[i] = name + "." + i;
+    }
+    String splitSizes = g.int64s(name + ".split", sizes, sizes.length);
+    g.node("Split", x, splitSizes).attr("axis", -1L).out(outs);
+    return outs;
   }
 
   private String rmsNorm(OnnxGraph g, String x, FloatTensor weight, String name) {
@@ -157,31 +173,59 @@ public final class SegmentWriter {
         .out(name);
   }
 
-  /** y = x W^T (+ b), with W stored as fp32 MatMul weights or as MatMulNBits blocks. */
-  private String linear(OnnxGraph g, String x, int layer, String weight, String bias, WeightFormat format) {
-    FloatTensor w = model.layer(layer, weight);
-    String name = ModelWeights.layerName(layer, weight);
+  /**
+   * y = x [W1; W2; ...]^T (+ [b1; b2; ...]): projections of the same input stacked by rows into one matrix, stored
+   * as fp32 MatMul weights or as MatMulNBits blocks (rows quantize independently, so stacking changes nothing).
+   */
+  private String linear(OnnxGraph g, String x, int layer, List<String> weights, List<String> biases,
+      WeightFormat format, String name) {
+    FloatTensor w = stack(name + ".weight", weights.stream().map(n -> model.layer(layer, n)).toList());
     int n = w.rows();
     int k = w.cols();
     String y;
     if (format == WeightFormat.FP32) {
-      String init = g.floats(name, transpose(w.data(), n, k), k, n);
+      String init = g.floats(w.name(), transpose(w.data(), n, k), k, n);
       y = g.node("MatMul", x, init).out(name + ".out");
     } else {
-      y = matMulNBits(g, x, w, name, format, name + ".out");
+      // Every stacked projection reads the same input: the first one's calibration stands for all.
+      y = matMulNBits(g, x, w, ModelWeights.layerName(layer, weights.get(0)), format, name + ".out");
     }
-    if (bias != null && cfg.attentionBias()) {
-      String b = initializer(g, model.layer(layer, bias));
-      y = g.node("Add", y, b).out(name + ".biased");
+    if (!biases.isEmpty() && cfg.attentionBias()) {
+      FloatTensor b = stack(name + ".bias", biases.stream().map(bn -> model.layer(layer, bn)).toList());
+      y = g.node("Add", y, g.floats(b.name(), b.data(), b.rows())).out(name + ".biased");
     }
     return y;
   }
 
-  /** y = x W^T with W {@code [n, k]} quantized blockwise for MatMulNBits. */
-  private String matMulNBits(OnnxGraph g, String x, FloatTensor w, String name, WeightFormat format, String out) {
+  /** Concatenates tensors along their first axis. */
+  private static FloatTensor stack(String name, List<FloatTensor> parts) {
+    if (parts.size() == 1) {
+      FloatTensor only = parts.get(0);
+      return new FloatTensor(name, only.shape(), only.data());
+    }
+    int cols = parts.get(0).cols();
+    int rows = parts.stream().mapToInt(FloatTensor::rows).sum();
+    float[] data = new float[rows * cols];
+    int offset = 0;
+    for (FloatTensor t : parts) {
+      System.arraycopy(t.data(), 0, data, offset, t.data().length);
+      offset += t.data().length;
+    }
+    int[] shape = parts.get(0).shape();
+    shape[0] = rows;
+    return new FloatTensor(name, shape, data);
+  }
+
+  /**
+   * y = x W^T with W {@code [n, k]} quantized blockwise for MatMulNBits; {@code calibrationName} is the weight
+   * whose calibration inputs stand for W's.
+   */
+  private String matMulNBits(OnnxGraph g, String x, FloatTensor w, String calibrationName, WeightFormat format,
+      String out) {
     int n = w.rows();
     int k = w.cols();
-    QuantizedMatrix qm = quantize(w, format);
+    String name = w.name();
+    QuantizedMatrix qm = quantize(w, calibrationName, format);
     String b = g.bytes(name + ".q", qm.packed(), n, qm.blocksPerRow(), qm.blockBytes());
     String s = g.floats(name + ".scales", qm.scales(), (long) n * qm.blocksPerRow());
     String zp = g.bytes(name + ".zero_points", qm.zeroPoints(), qm.zeroPoints().length);
@@ -195,13 +239,13 @@ public final class SegmentWriter {
         .out(out);
   }
 
-  private QuantizedMatrix quantize(FloatTensor w, WeightFormat format) {
+  private QuantizedMatrix quantize(FloatTensor w, String calibrationName, WeightFormat format) {
     BlockwiseQuantizer blockwise = new BlockwiseQuantizer(format.bits(), options.blockSize());
-    float[][] inputs = calibration == null ? null : calibration.inputs(w.name());
+    float[][] inputs = calibration == null ? null : calibration.inputs(calibrationName);
     if (method == QuantMethod.GPTQ && inputs != null) {
       return new GptqQuantizer(blockwise).quantize(w.data(), w.rows(), w.cols(), inputs);
     }
-    float[] importance = method == QuantMethod.ACTIVATION_WEIGHTED ? calibration.importance(w.name()) : null;
+    float[] importance = method == QuantMethod.ACTIVATION_WEIGHTED ? calibration.importance(calibrationName) : null;
     return blockwise.quantize(w.data(), w.rows(), w.cols(), importance);
   }
 
