@@ -56,8 +56,21 @@ public final class SegmentProfiler {
       Cost c = timeHidden(model.openLayers(layer, layer + 1, false, false, format, runtime), dim);
       millis.add(c.millis);
       joules.add(c.joules);
-      totalSeconds += c.millis * settings.decodeTokens() / 1000;
-      totalJoules += c.joules * settings.decodeTokens();
+    }
+    // Alone, a layer's weights stay in the caches; in a token they stream from memory with all the others.
+    // Time the whole stack once and scale every layer by how much slower it runs there.
+    if (n > 1) {
+      Cost stack = timeHidden(model.openLayers(0, n, false, false, format, runtime), dim);
+      double alone = millis.stream().mapToDouble(Double::doubleValue).sum();
+      double scale = alone > 0 ? stack.millis / alone : 1;
+      double joulesAlone = joules.stream().mapToDouble(Double::doubleValue).sum();
+      double joulesScale = joulesAlone > 0 ? stack.joules / joulesAlone : 1;
+      millis.replaceAll(m -> m * scale);
+      joules.replaceAll(j -> j * joulesScale);
+    }
+    for (int layer = 0; layer < n; layer++) {
+      totalSeconds += millis.get(layer) * settings.decodeTokens() / 1000;
+      totalJoules += joules.get(layer) * settings.decodeTokens();
     }
     double embedMillis = 0;
     double embedJoules = 0;
