@@ -41,7 +41,7 @@ final class CompileCommand implements Callable<Integer> {
       throw new IllegalArgumentException("give exactly one of --cut K and --per-layer");
     }
     ModelSource source = new ModelSource(spec.commandLine().getErr());
-    ModelWeights weights = source.importWeights(ModelSource.resolveName(model.model));
+    ModelWeights weights = source.importWeights(ModelSource.resolveName(model.model, spec.commandLine().getErr()));
     int context = model.maxContext > 0 ? model.maxContext : Math.min(weights.config().maxSeqLen(), 4096);
     long started = System.nanoTime();
     CompiledModel compiled = new Compiler(new CompileOptions(perLayer ? null : cut, model.edge(), model.cloud(),

@@ -36,8 +36,12 @@ final class ModelSource {
     this.log = log;
   }
 
-  /** {@code --model}, else {@code $EDGESPLIT_MODEL}, else stories260K from {@code $EDGESPLIT_MODELS}. */
-  static String resolveName(String option) {
+  /**
+   * {@code --model}, else {@code $EDGESPLIT_MODEL}, else stories260K from {@code $EDGESPLIT_MODELS}, else the
+   * default model cached in the workspace, else downloaded there (with a checksum), else, offline, the synthetic
+   * tiny model with a warning that its text is noise.
+   */
+  static String resolveName(String option, PrintWriter log) {
     if (option != null && !option.isBlank()) {
       return option;
     }
@@ -50,13 +54,28 @@ final class ModelSource {
         return Path.of(root, "stories260K").toString();
       }
     }
-    throw new IllegalArgumentException("no model given: pass --model PATH, set EDGESPLIT_MODEL, or set "
-        + "EDGESPLIT_MODELS to a folder holding stories260K/ (or use --model synthetic:tiny for noise text)");
+    DefaultModel fallback = DefaultModel.inWorkspace(log);
+    if (fallback.cached()) {
+      return fallback.directory().toString();
+    }
+    try {
+      log.println("no model given: downloading stories260K into " + fallback.directory());
+      log.flush();
+      return fallback.fetch().toString();
+    } catch (IOException e) {
+      log.println("warning: cannot download the default model (" + e.getMessage() + "); using " + SYNTHETIC
+          + "tiny, random weights: its text is noise. Pass --model PATH for a real model.");
+      log.flush();
+      return SYNTHETIC + "tiny";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while downloading the default model", e);
+    }
   }
 
   /** The compiled model for these options; {@code cut} null compiles one segment per layer. */
   CompiledModel compiled(ModelOptions options, Integer cut) throws IOException {
-    return compiled(resolveName(options.model), options, cut);
+    return compiled(resolveName(options.model, log), options, cut);
   }
 
   /**
