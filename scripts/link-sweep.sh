@@ -60,7 +60,7 @@ fi
 
 cloud_cfg=$out/cloud-sweep.yaml
 # The worker listens on the veth address inside its own namespace: plaintext there is deliberate (logged).
-printf 'listen:\n  insecure: true\nmetrics:\n  listen: "off"\n' > "$cloud_cfg"
+printf 'insecure: true\nmetrics:\n  listen: "off"\n' > "$cloud_cfg"
 if [ "$mode" = netns ]; then
   ip netns exec "$cloud_ns" env EDGESPLIT_NO_BUILD=1 "$es" cloud "${common[@]}" --any-cut --cut 1 \
     --listen $cloud_ip:$cloud_port --config "$cloud_cfg" > "$out/cloud.log" 2>&1 &
