@@ -63,7 +63,7 @@ final class ModelSource {
       log.flush();
       return fallback.fetch().toString();
     } catch (IOException e) {
-      log.println("warning: cannot download the default model (" + e.getMessage() + "); using " + SYNTHETIC
+      log.println("warning: cannot download the default model (" + e + "); using " + SYNTHETIC
           + "tiny, random weights: its text is noise. Pass --model PATH for a real model.");
       log.flush();
       return SYNTHETIC + "tiny";

@@ -33,7 +33,7 @@ public final class SyntheticModels {
   public static ModelConfig config(String name) {
     switch (name) {
       case "tiny":
-        return shape(name, 64, 176, 4, 4, 2, 256, 256, 10000f, false);
+        return shape(name, 64, 176, 4, 4, 2, 512, 256, 10000f, false);
       case "smollm2-135m":
         return shape(name, 576, 1536, 30, 9, 3, 49152, 8192, 100000f, true);
       case "tinyllama-1.1b":
