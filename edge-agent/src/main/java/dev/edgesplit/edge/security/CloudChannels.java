@@ -65,7 +65,10 @@ public final class CloudChannels {
       }
       credentials = InsecureChannelCredentials.create();
     }
-    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target, credentials);
+    // A dns:/// name of several workers (a headless Service): spread sessions over all of them; each session's
+    // stream stays on the worker it opened on.
+    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target, credentials)
+        .defaultLoadBalancingPolicy("round_robin");
     if (tls.enabled() && tls.serverNameOverride() != null) {
       builder.overrideAuthority(tls.serverNameOverride());
     }
