@@ -29,7 +29,9 @@ final class SummaryFormat {
     if (source.getKind().isEmpty() || source.getKind().equals("none")) {
       return String.format("%.4f J/token (no energy source)", perToken);
     }
-    return String.format("%.4f J/token, %s by %s%s", perToken, source.getMeasured() ? "measured" : "estimated",
-        source.getKind(), source.getDescription().isEmpty() ? "" : " (" + source.getDescription() + ")");
+    String how = source.getMeasured() ? "measured by " + source.getKind()
+        : source.getKind().equals("estimate") ? "estimated" : "estimated by " + source.getKind();
+    return String.format("%.4f J/token, %s%s", perToken, how,
+        source.getDescription().isEmpty() ? "" : " (" + source.getDescription() + ")");
   }
 }
