@@ -1,5 +1,6 @@
 package dev.edgesplit.deploy;
 
+import dev.edgesplit.testkit.SharedModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -37,7 +38,7 @@ class CloudWorkerContainerTest {
                 + " this test builds deploy/docker/Dockerfile and runs the container; run it where Docker runs:"
                 + " mvn -pl deploy-tests -am verify -Dtest=CloudWorkerContainerTest"
                 + " -Dsurefire.failIfNoSpecifiedTests=false");
-        Path models = modelsDir();
+        Path models = SharedModels.require("stories260K").getParent().toAbsolutePath();
 
         Path certs = work.resolve("tls");
         Cmd.Result ca = Cmd.of(Repo.file("deploy/tls/make-test-ca.sh").toString(), certs.toString()).run();
@@ -71,20 +72,6 @@ class CloudWorkerContainerTest {
         } catch (RuntimeException e) {
             return false;
         }
-    }
-
-    private static Path modelsDir() {
-        String configured = System.getProperty("edgesplit.models", "");
-        if (configured.isBlank() || configured.startsWith("${")) {
-            configured = System.getenv().getOrDefault("EDGESPLIT_MODELS", "");
-        }
-        Path dir = configured.isBlank() ? Repo.root().resolve("../shared/models").normalize() : Path.of(configured);
-        boolean present = Files.isDirectory(dir.resolve("stories260K"));
-        if (!present && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("models not found at " + dir + " (CI=true): set EDGESPLIT_MODELS");
-        }
-        assumeTrue(present, "models not found at " + dir + ": set EDGESPLIT_MODELS");
-        return dir.toAbsolutePath();
     }
 
     /** Sources only: build output and VCS data would make the context hundreds of MB. */

@@ -1,5 +1,6 @@
 package dev.edgesplit.edge;
 
+import dev.edgesplit.testkit.SharedModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -31,7 +32,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -41,7 +41,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,7 +65,7 @@ class SplitServingTest {
 
   @BeforeAll
   static void compile() throws Exception {
-    Path models = modelsDir();
+    Path models = SharedModels.require("stories260K").getParent();
     Path checkpoint = models.resolve("stories260K/stories260K.bin");
     compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
         SegmentOptions.defaults(512))).compile(ModelImporter.load(checkpoint), dir);
@@ -168,30 +167,6 @@ class SplitServingTest {
 
   private static GenerateRequest textRequest(String text, int maxNewTokens) {
     return GenerateRequest.newBuilder().setText(text).setMaxNewTokens(maxNewTokens).build();
-  }
-
-  private static Path modelsDir() {
-    String prop = System.getProperty("edgesplit.models", "");
-    String env = System.getenv("EDGESPLIT_MODELS");
-    List<Path> candidates = new ArrayList<>();
-    if (!prop.isBlank() && !prop.startsWith("${")) {
-      candidates.add(Path.of(prop));
-    }
-    if (env != null && !env.isBlank()) {
-      candidates.add(Path.of(env));
-    }
-    // Tests run in the module directory; the repo root is its parent and models sit next to the repo.
-    candidates.add(Path.of("").toAbsolutePath().getParent().resolve("../shared/models").normalize());
-    for (Path p : candidates) {
-      if (Files.isRegularFile(p.resolve("stories260K/stories260K.bin"))) {
-        return p;
-      }
-    }
-    if ("true".equals(System.getenv("CI"))) {
-      throw new IllegalStateException("stories260K not found in " + candidates + " and CI=true");
-    }
-    Assumptions.abort("stories260K not found in " + candidates + "; set EDGESPLIT_MODELS");
-    return null;
   }
 
   private record Result(String text, GenerationSummary summary) {}

@@ -1,5 +1,6 @@
 package dev.edgesplit.engine.tokenizer;
 
+import dev.edgesplit.testkit.SharedModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,11 +28,11 @@ class Llama2cTokenizerTest {
       + " and ran away... Then it started to rain, so they ran home, laughing. 🌧️ Mom made hot cocoa — yum.";
 
   private static Llama2cTokenizer tok512() {
-    return Llama2cTokenizer.load(TestModels.require("stories260K/tok512.bin"));
+    return Llama2cTokenizer.load(SharedModels.require("stories260K/tok512.bin"));
   }
 
   private static Llama2cTokenizer llama32k() {
-    return Llama2cTokenizer.load(TestModels.require("llama2-tokenizer-32k/tokenizer.bin"));
+    return Llama2cTokenizer.load(SharedModels.require("llama2-tokenizer-32k/tokenizer.bin"));
   }
 
   @Test
@@ -118,7 +119,7 @@ class Llama2cTokenizerTest {
 
   @Test
   void load_isFastForTheFullVocabulary() {
-    Path file = TestModels.require("llama2-tokenizer-32k/tokenizer.bin");
+    Path file = SharedModels.require("llama2-tokenizer-32k/tokenizer.bin");
     Llama2cTokenizer.load(file); // warm up class loading
     long start = System.nanoTime();
     Llama2cTokenizer tok = Llama2cTokenizer.load(file);
@@ -133,7 +134,7 @@ class Llama2cTokenizerTest {
 
   @Test
   void load_withModelVocabSize_readsOnlyThatMany(@TempDir Path dir) throws Exception {
-    Path src = TestModels.require("stories260K/tok512.bin");
+    Path src = SharedModels.require("stories260K/tok512.bin");
     Path padded = dir.resolve("tok.bin");
     byte[] data = Files.readAllBytes(src);
     Files.write(padded, Arrays.copyOf(data, data.length + 3)); // trailing junk that run.c never reads
@@ -146,7 +147,7 @@ class Llama2cTokenizerTest {
 
   @Test
   void load_rejectsTruncatedAndCorruptFiles(@TempDir Path dir) throws Exception {
-    byte[] data = Files.readAllBytes(TestModels.require("stories260K/tok512.bin"));
+    byte[] data = Files.readAllBytes(SharedModels.require("stories260K/tok512.bin"));
     Path truncated = dir.resolve("truncated.bin");
     Files.write(truncated, Arrays.copyOf(data, data.length - 2));
     assertThatThrownBy(() -> Llama2cTokenizer.load(truncated))

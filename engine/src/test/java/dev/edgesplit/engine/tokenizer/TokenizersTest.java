@@ -1,5 +1,6 @@
 package dev.edgesplit.engine.tokenizer;
 
+import dev.edgesplit.testkit.SharedModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +13,7 @@ class TokenizersTest {
 
   @Test
   void load_picksLlama2cForBinFilesAndFolders(@TempDir Path dir) throws Exception {
-    Path tok512 = TestModels.require("stories260K/tok512.bin");
+    Path tok512 = SharedModels.require("stories260K/tok512.bin");
     assertThat(Tokenizers.load(tok512)).isInstanceOf(Llama2cTokenizer.class);
     assertThat(Tokenizers.load(tok512.getParent())).isInstanceOf(Llama2cTokenizer.class); // single tok*.bin
     assertThat(Tokenizers.load(tok512, 512).vocabSize()).isEqualTo(512);
