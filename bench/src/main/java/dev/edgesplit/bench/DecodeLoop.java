@@ -1,5 +1,6 @@
 package dev.edgesplit.bench;
 
+import dev.edgesplit.engine.sampling.Sampler;
 import java.util.SplittableRandom;
 
 /**
@@ -54,7 +55,7 @@ final class DecodeLoop {
     long start = System.nanoTime();
     float[] logits = session.run(prompt);
     long prefilled = System.nanoTime();
-    int next = argmax(logits);
+    int next = Sampler.argmax(logits);
     long first = System.nanoTime();
     int[] one = new int[1];
     session.decoding(true);
@@ -62,20 +63,11 @@ final class DecodeLoop {
       long t = System.nanoTime();
       one[0] = next;
       logits = session.run(one);
-      next = argmax(logits);
+      next = Sampler.argmax(logits);
       stepNanos[i] = System.nanoTime() - t;
     }
     session.decoding(false);
     return new long[] {prefilled - start, first - start};
   }
 
-  static int argmax(float[] logits) {
-    int best = 0;
-    for (int i = 1; i < logits.length; i++) {
-      if (logits[i] > logits[best]) {
-        best = i;
-      }
-    }
-    return best;
-  }
 }

@@ -1,5 +1,7 @@
 package dev.edgesplit.bench;
 
+import dev.edgesplit.engine.sampling.Sampler;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -85,13 +87,13 @@ class BenchEndToEndTest {
     try (var whole = m.openWhole(WeightFormat.FP32, runtime); var edge = m.openEdge(2, runtime);
         var cloud = m.openCloud(2, runtime); WholeSession a = new WholeSession(whole, 16);
         SplitSession b = new SplitSession(edge, cloud, 16)) {
-      int[] next = {DecodeLoop.argmax(a.run(prompt))};
-      assertThat(DecodeLoop.argmax(b.run(prompt))).isEqualTo(next[0]);
+      int[] next = {Sampler.argmax(a.run(prompt))};
+      assertThat(Sampler.argmax(b.run(prompt))).isEqualTo(next[0]);
       a.decoding(true);
       b.decoding(true);
       for (int i = 0; i < 10; i++) {
-        int fromWhole = DecodeLoop.argmax(a.run(next));
-        int fromSplit = DecodeLoop.argmax(b.run(next));
+        int fromWhole = Sampler.argmax(a.run(next));
+        int fromSplit = Sampler.argmax(b.run(next));
         assertThat(fromSplit).as("step " + i).isEqualTo(fromWhole);
         next[0] = fromWhole;
       }

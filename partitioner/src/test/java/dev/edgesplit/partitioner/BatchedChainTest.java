@@ -1,5 +1,6 @@
 package dev.edgesplit.partitioner;
 
+import dev.edgesplit.engine.sampling.Sampler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -49,7 +50,7 @@ class BatchedChainTest {
       for (int step = 0; step < 5; step++) {
         float[][] hidden = new float[prompts.length][];
         for (int i = 0; i < prompts.length; i++) {
-          int next = argmax(expected[i]);
+          int next = Sampler.argmax(expected[i]);
           hidden[i] = edge.forwardTokens(edges[i], new int[] {next});
           expected[i] = cloud.forwardHidden(alone[i], hidden[i], 1);
         }
@@ -73,13 +74,4 @@ class BatchedChainTest {
     }
   }
 
-  private static int argmax(float[] x) {
-    int best = 0;
-    for (int i = 1; i < x.length; i++) {
-      if (x[i] > x[best]) {
-        best = i;
-      }
-    }
-    return best;
-  }
 }

@@ -99,6 +99,17 @@ public final class Sampler {
     return (float) (logits[token] - max - Math.log(sum));
   }
 
+  /** Index of the largest value, lowest on ties; no validation (the greedy choice of checked logits). */
+  public static int argmax(float[] x) {
+    int best = 0;
+    for (int i = 1; i < x.length; i++) {
+      if (x[i] > x[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
   /** Validates logits and returns the argmax (lowest id on ties). */
   private int checkAndArgmax(float[] logits) {
     if (logits == null || logits.length != vocabSize) {

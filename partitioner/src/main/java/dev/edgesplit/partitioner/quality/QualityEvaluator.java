@@ -42,7 +42,7 @@ public final class QualityEvaluator {
             int[] in = {token};
             float[] p = reference.forwardTokens(ref, in);
             float[] q = cloud.forwardHidden(c, edge.forwardTokens(e, in), 1);
-            agree += argmax(p) == argmax(q) ? 1 : 0;
+            agree += Sampler.argmax(p) == Sampler.argmax(q) ? 1 : 0;
             double kl = klDivergence(p, q);
             klSum += kl;
             klMax = Math.max(klMax, kl);
@@ -56,15 +56,6 @@ public final class QualityEvaluator {
         klSum / compared, klMax);
   }
 
-  static int argmax(float[] x) {
-    int best = 0;
-    for (int i = 1; i < x.length; i++) {
-      if (x[i] > x[best]) {
-        best = i;
-      }
-    }
-    return best;
-  }
 
   /** KL(softmax(p) || softmax(q)) in nats. */
   static double klDivergence(float[] p, float[] q) {

@@ -1,5 +1,6 @@
 package dev.edgesplit.partitioner.model;
 
+import dev.edgesplit.engine.sampling.Sampler;
 import dev.edgesplit.partitioner.reference.ReferenceForward;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -81,19 +82,10 @@ class SyntheticModelsTest {
       double std = Math.sqrt(var / logits.length);
       assertThat(std).as("logit std at pos %d", pos).isBetween(0.1, 10.0);
       token = (token * 31 + 7) % m.config().vocabSize();
-      predicted.add(argmax(logits));
+      predicted.add(Sampler.argmax(logits));
     }
     // Different inputs lead to different predictions: the model is not collapsed onto one token.
     assertThat(predicted).hasSizeGreaterThan(Math.min(steps, 3) - 1);
   }
 
-  private static int argmax(float[] x) {
-    int best = 0;
-    for (int i = 1; i < x.length; i++) {
-      if (x[i] > x[best]) {
-        best = i;
-      }
-    }
-    return best;
-  }
 }
