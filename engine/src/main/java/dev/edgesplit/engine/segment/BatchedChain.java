@@ -147,7 +147,7 @@ public final class BatchedChain implements AutoCloseable {
         Segment seg = segments.get(i);
         Map<String, OnnxTensorLike> inputs = new HashMap<>(b.kvInputs.get(i));
         inputs.put(SegmentIo.HIDDEN_IN, x);
-        putSteps(seg, inputs, seq, total, pos);
+        seg.putStepInputs(inputs, seq, total, pos);
         try (var result = seg.session().run(inputs, seg.mainOutput(), b.kvOutputs.get(i))) {
           FloatBuffer fb = ((OnnxTensor) result.get(seg.mainOutput().iterator().next()).orElseThrow()).getFloatBuffer();
           out = new float[fb.remaining()];
@@ -216,17 +216,6 @@ public final class BatchedChain implements AutoCloseable {
     }
   }
 
-  private static void putSteps(Segment seg, Map<String, OnnxTensorLike> inputs, OnnxTensor seq, OnnxTensor total,
-      OnnxTensor pos) {
-    if (seg.spec().layers() > 0) {
-      inputs.put(SegmentIo.SEQLENS_K, seq);
-      inputs.put(SegmentIo.TOTAL_SEQUENCE_LENGTH, total);
-      if (seg.takesPositionIds()) {
-        inputs.put(SegmentIo.POSITION_IDS, pos);
-      }
-    }
-  }
-
   /** Tensors over slots {@code [first, first + count)}: KV views, and for batches from 0 the step buffers. */
   private Binding bind(int first, int count) {
     Binding b = new Binding();
@@ -252,7 +241,7 @@ public final class BatchedChain implements AutoCloseable {
           OnnxTensor x = previous != null ? previous
               : b.own(OnnxTensor.createTensor(env, buffers.hidden(count), new long[] {count, 1, config.dim()}));
           in.put(SegmentIo.HIDDEN_IN, x);
-          putSteps(seg, in,
+          seg.putStepInputs(in,
               b.own(OnnxTensor.createTensor(env, buffers.seqlens(count), new long[] {count})),
               b.own(OnnxTensor.createTensor(env, buffers.total, new long[] {})),
               b.own(OnnxTensor.createTensor(env, buffers.positions(count), new long[] {count, 1})));

@@ -50,13 +50,7 @@ final class DecodeBindings implements AutoCloseable {
         Segment seg = segments.get(i);
         Map<String, OnnxTensorLike> in = new HashMap<>(state.cache(i).inputs());
         in.put(seg.spec().embedding() ? SegmentIo.INPUT_IDS : SegmentIo.HIDDEN_IN, seg.spec().embedding() ? idsT : previous);
-        if (seg.spec().layers() > 0) {
-          in.put(SegmentIo.SEQLENS_K, seqT);
-          in.put(SegmentIo.TOTAL_SEQUENCE_LENGTH, totalT);
-          if (seg.takesPositionIds()) {
-            in.put(SegmentIo.POSITION_IDS, posT);
-          }
-        }
+        seg.putStepInputs(in, seqT, totalT, posT);
         boolean head = seg.spec().head();
         last = direct((head ? vocab : dim) * 4).asFloatBuffer();
         OnnxTensor out = own(OnnxTensor.createTensor(env, last, head ? new long[] {1, vocab} : new long[] {1, 1, dim}));

@@ -1,10 +1,12 @@
 package dev.edgesplit.engine.segment;
 
+import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.edgesplit.engine.EngineException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 
 /** One ONNX Runtime session over one segment file. Thread-safe; closed by its {@link SegmentChain}. */
@@ -41,6 +43,21 @@ final class Segment implements AutoCloseable {
 
   boolean takesPositionIds() {
     return takesPositionIds;
+  }
+
+  /**
+   * Adds the step inputs a segment with layers reads (sequence lengths, and positions where RoPE is its own
+   * node); a segment with only the embedding or the head takes none.
+   */
+  void putStepInputs(Map<String, OnnxTensorLike> inputs, OnnxTensorLike seqlensK, OnnxTensorLike total,
+      OnnxTensorLike positions) {
+    if (spec.layers() > 0) {
+      inputs.put(SegmentIo.SEQLENS_K, seqlensK);
+      inputs.put(SegmentIo.TOTAL_SEQUENCE_LENGTH, total);
+      if (takesPositionIds) {
+        inputs.put(SegmentIo.POSITION_IDS, positions);
+      }
+    }
   }
 
   /** The one non-KV output this segment returns. */

@@ -203,13 +203,7 @@ public final class SegmentChain implements AutoCloseable {
         KvCache cache = state.cache(i);
         Map<String, OnnxTensorLike> inputs = new HashMap<>(cache.inputs());
         inputs.put(seg.spec().embedding() ? SegmentIo.INPUT_IDS : SegmentIo.HIDDEN_IN, input);
-        if (seg.spec().layers() > 0) {
-          inputs.put(SegmentIo.SEQLENS_K, seqlensK);
-          inputs.put(SegmentIo.TOTAL_SEQUENCE_LENGTH, total);
-          if (seg.takesPositionIds()) {
-            inputs.put(SegmentIo.POSITION_IDS, positions);
-          }
-        }
+        seg.putStepInputs(inputs, seqlensK, total, positions);
         try (OrtSession.Result result = seg.session().run(inputs, seg.mainOutput(), cache.pinnedOutputs())) {
           OnnxTensor t = (OnnxTensor) result.get(seg.mainOutput().iterator().next()).orElseThrow();
           FloatBuffer fb = t.getFloatBuffer();
