@@ -140,7 +140,7 @@ public final class BatchedChain implements AutoCloseable {
         OnnxTensor seq = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {positions[slot] + seqLen - 1}), new long[] {1});
         OnnxTensor total = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {positions[slot] + seqLen}), new long[] {});
         OnnxTensor pos = OnnxTensor.createTensor(env, LongBuffer.wrap(range(positions[slot], seqLen)), new long[] {1, seqLen})) {
-      Binding b = slotBindings.computeIfAbsent(slot, s -> bind(s, 1));
+      Binding b = slotBindings.computeIfAbsent(slot, s -> bind(s, 1, false));
       OnnxTensor x = in;
       float[] out = null;
       for (int i = 0; i < segments.size(); i++) {
@@ -192,7 +192,7 @@ public final class BatchedChain implements AutoCloseable {
       maxTotal = Math.max(maxTotal, positions[s] + 1);
     }
     buffers.total.put(0, maxTotal);
-    Binding b = bindings.computeIfAbsent(batch, n -> bind(0, n));
+    Binding b = bindings.computeIfAbsent(batch, n -> bind(0, n, true));
     try {
       for (int i = 0; i < segments.size(); i++) {
         segments.get(i).session().run(b.inputs.get(i), b.outputs.get(i)).close();
@@ -216,12 +216,24 @@ public final class BatchedChain implements AutoCloseable {
     }
   }
 
-  /** Tensors over slots {@code [first, first + count)}: KV views, and for batches from 0 the step buffers. */
-  private Binding bind(int first, int count) {
+  /**
+   * Tensors over slots {@code [first, first + count)}: KV views, and for a decode batch (which starts at slot 0)
+   * the step buffers, each segment's output pinned and read by the next.
+   */
+  private Binding bind(int first, int count, boolean decode) {
     Binding b = new Binding();
     try {
       long[] kvShape = {count, config.nKvHeads(), maxContext, config.headSize()};
       OnnxTensor previous = null;
+      OnnxTensor seqlens = null;
+      OnnxTensor total = null;
+      OnnxTensor positions = null;
+      if (decode) {
+        previous = b.own(OnnxTensor.createTensor(env, buffers.hidden(count), new long[] {count, 1, config.dim()}));
+        seqlens = b.own(OnnxTensor.createTensor(env, buffers.seqlens(count), new long[] {count}));
+        total = b.own(OnnxTensor.createTensor(env, buffers.total, new long[] {}));
+        positions = b.own(OnnxTensor.createTensor(env, buffers.positions(count), new long[] {count, 1}));
+      }
       for (int i = 0; i < segments.size(); i++) {
         Segment seg = segments.get(i);
         Map<String, OnnxTensorLike> kvIn = new HashMap<>();
@@ -236,15 +248,10 @@ public final class BatchedChain implements AutoCloseable {
         }
         b.kvInputs.add(kvIn);
         b.kvOutputs.add(kvOut);
-        if (first == 0 && count <= maxBatch) {
+        if (decode) {
           Map<String, OnnxTensorLike> in = new HashMap<>(kvIn);
-          OnnxTensor x = previous != null ? previous
-              : b.own(OnnxTensor.createTensor(env, buffers.hidden(count), new long[] {count, 1, config.dim()}));
-          in.put(SegmentIo.HIDDEN_IN, x);
-          seg.putStepInputs(in,
-              b.own(OnnxTensor.createTensor(env, buffers.seqlens(count), new long[] {count})),
-              b.own(OnnxTensor.createTensor(env, buffers.total, new long[] {})),
-              b.own(OnnxTensor.createTensor(env, buffers.positions(count), new long[] {count, 1})));
+          in.put(SegmentIo.HIDDEN_IN, previous);
+          seg.putStepInputs(in, seqlens, total, positions);
           Map<String, OnnxValue> out = new HashMap<>(kvOut);
           boolean head = seg.spec().head();
           OnnxTensor y = b.own(OnnxTensor.createTensor(env, buffers.output(i, count),
