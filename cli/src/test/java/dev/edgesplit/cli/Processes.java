@@ -1,5 +1,6 @@
 package dev.edgesplit.cli;
 
+import dev.edgesplit.testkit.Stories260k;
 import static org.awaitility.Awaitility.await;
 
 import dev.edgesplit.engine.segment.CompiledModel;
@@ -25,11 +26,8 @@ import java.util.concurrent.TimeUnit;
 /** Real edgesplit child JVMs (the CLI's own commands) for the process-fault tests. */
 final class Processes {
 
-  /** llama2.c run.c, stories260K, -t 0 -n 100 -i "Once upon a time" (DESIGN.md section 5). */
-  static final String REFERENCE = "Once upon a time, there was a little girl named Lily. She loved to play outside in "
-      + "the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\n"
-      + "Lily's mom said, \"Lily, let's go to the park.\" Lily was sad and didn't know w";
-  static final String PROMPT = "Once upon a time";
+  static final String REFERENCE = Stories260k.REFERENCE;
+  static final String PROMPT = Stories260k.PROMPT;
 
   private Processes() {}
 

@@ -1,5 +1,6 @@
 package dev.edgesplit.edge;
 
+import dev.edgesplit.testkit.Stories260k;
 import dev.edgesplit.testkit.SharedModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,11 +54,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class SplitServingTest {
 
-  /** llama2.c run.c, stories260K, -t 0 -n 100 -i "Once upon a time" (DESIGN.md section 5). */
-  static final String REFERENCE = "Once upon a time, there was a little girl named Lily. She loved to play outside in "
-      + "the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\n"
-      + "Lily's mom said, \"Lily, let's go to the park.\" Lily was sad and didn't know w";
-  static final String PROMPT = "Once upon a time";
+  static final String REFERENCE = Stories260k.REFERENCE;
+  static final String PROMPT = Stories260k.PROMPT;
 
   @TempDir static Path dir;
   static CompiledModel compiled;

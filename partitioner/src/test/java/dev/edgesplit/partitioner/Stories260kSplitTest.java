@@ -1,5 +1,6 @@
 package dev.edgesplit.partitioner;
 
+import dev.edgesplit.testkit.Stories260k;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgesplit.engine.generate.GenerationRequest;
@@ -23,10 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The real stories260K model, split at every cut, prints llama2.c's greedy reference text. */
 class Stories260kSplitTest {
 
-  /** karpathy/llama2.c run.c, stories260K, -t 0 -n 100 -i "Once upon a time" (DESIGN.md section 5). */
-  static final String REFERENCE = "Once upon a time, there was a little girl named Lily. She loved to play outside in "
-      + "the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\n"
-      + "Lily's mom said, \"Lily, let's go to the park.\" Lily was sad and didn't know w";
+  static final String REFERENCE = Stories260k.REFERENCE;
 
   @TempDir static Path dir;
   static CompiledModel compiled;

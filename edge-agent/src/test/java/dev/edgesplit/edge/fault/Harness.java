@@ -1,5 +1,6 @@
 package dev.edgesplit.edge.fault;
 
+import dev.edgesplit.testkit.Stories260k;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgesplit.cloud.CloudWorker;
@@ -48,11 +49,8 @@ import java.util.function.IntConsumer;
 /** Real stories260K cloud workers and edge agents on loopback port 0, for the fault tests. */
 final class Harness {
 
-  /** llama2.c run.c, stories260K, -t 0 -n 100 -i "Once upon a time" (DESIGN.md section 5). */
-  static final String REFERENCE = "Once upon a time, there was a little girl named Lily. She loved to play outside in "
-      + "the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\n"
-      + "Lily's mom said, \"Lily, let's go to the park.\" Lily was sad and didn't know w";
-  static final String PROMPT = "Once upon a time";
+  static final String REFERENCE = Stories260k.REFERENCE;
+  static final String PROMPT = Stories260k.PROMPT;
 
   private static CompiledModel compiled;
   private static Tokenizer tokenizer;
