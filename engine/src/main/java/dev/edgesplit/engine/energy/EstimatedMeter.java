@@ -48,20 +48,20 @@ public final class EstimatedMeter implements EnergyMeter {
 
   /** An estimate for this JVM process with the system clocks and all available processors. */
   public static EstimatedMeter forThisProcess(DeviceProfile profile) {
-    return new EstimatedMeter(profile, MeterClock.system(), EstimatedMeter::thisProcessCpuNanos,
+    return new EstimatedMeter(profile, MeterClock.system(), thisProcessCpuNanos(),
         Runtime.getRuntime().availableProcessors());
   }
 
-  /** CPU time of this JVM: the management bean when it knows, else the process handle. */
-  static long thisProcessCpuNanos() {
+  /**
+   * CPU time of this JVM: the management bean when it knows, else the process handle. The bean is looked up once:
+   * the meter is read twice per generated token.
+   */
+  static LongSupplier thisProcessCpuNanos() {
     OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean) {
-      long nanos = ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
-      if (nanos >= 0) {
-        return nanos;
-      }
+    if (os instanceof com.sun.management.OperatingSystemMXBean bean && bean.getProcessCpuTime() >= 0) {
+      return bean::getProcessCpuTime;
     }
-    return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+    return () -> ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
   }
 
   public DeviceProfile profile() {

@@ -37,7 +37,7 @@ class EstimatedMeterTest {
   @Test
   void forThisProcess_readsRealCpuTime() {
     try (EstimatedMeter meter = EstimatedMeter.forThisProcess(DeviceProfile.RASPBERRY_PI_5)) {
-      assertThat(EstimatedMeter.thisProcessCpuNanos()).isPositive();
+      assertThat(EstimatedMeter.thisProcessCpuNanos().getAsLong()).isPositive();
       assertThat(meter.read().joules()).isGreaterThanOrEqualTo(0.0);
       assertThat(meter.source().description()).contains("Raspberry Pi 5").contains("DESIGN.md");
     }
