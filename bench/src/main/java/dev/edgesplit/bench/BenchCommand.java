@@ -51,6 +51,11 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Decode tokens of the discarded warm-up generation (default: ${DEFAULT-VALUE}).")
   int warmup;
 
+  @Option(names = "--loopback-warmup", paramLabel = "N", defaultValue = "2048",
+      description = "Decode tokens the edge and cloud processes serve before the measured loopback generation, "
+          + "so that their gRPC path is JIT-compiled as in a long-running service (default: ${DEFAULT-VALUE}).")
+  int loopbackWarmup;
+
   @Option(names = "--accuracy-level", paramLabel = "L", defaultValue = "0",
       description = "MatMulNBits accuracy_level: 0 exact, 4 int8 compute (default: ${DEFAULT-VALUE}).")
   int accuracyLevel;
@@ -102,7 +107,7 @@ public final class BenchCommand implements Callable<Integer> {
     BenchModel.Settings settings = new BenchModel.Settings(maxContext, 32, accuracyLevel);
     CompiledModel compiled = new BenchModels(cache != null ? cache : BenchModels.defaultCache(), err)
         .compiled(model, format, settings, cuts);
-    BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, !noParts, 42L);
+    BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, loopbackWarmup, !noParts, 42L);
     BenchRunner.LoopbackSplit loopback = null;
     if (!noLoopback) {
       Path bin = launcher != null ? launcher : defaultLauncher();

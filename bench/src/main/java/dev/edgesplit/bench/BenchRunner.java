@@ -26,9 +26,13 @@ public final class BenchRunner {
    * @param promptTokens prompt length (one prefill run)
    * @param decodeTokens decode steps measured per generation
    * @param warmupTokens decode steps of the discarded warm-up generation
+   * @param loopbackWarmupTokens decode steps the two server processes run, over as many generations as it takes,
+   *                     before the measured one: their per-token Java (gRPC, Netty, protobuf) runs a few hundred
+   *                     times per generation and is still being JIT-compiled after the first thousand tokens
    * @param profileParts time every layer, the embedding and the head alone
    */
-  public record Plan(int promptTokens, int decodeTokens, int warmupTokens, boolean profileParts, long seed) {}
+  public record Plan(int promptTokens, int decodeTokens, int warmupTokens, int loopbackWarmupTokens,
+      boolean profileParts, long seed) {}
 
   /** The split over a real link; empty when it cannot run here. */
   public interface LoopbackSplit {

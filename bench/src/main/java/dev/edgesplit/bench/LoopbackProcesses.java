@@ -34,8 +34,8 @@ import java.util.stream.IntStream;
 
 /**
  * The split over loopback gRPC, as deployed: {@code edgesplit cloud} and {@code edgesplit edge} started as two
- * processes on free loopback ports, this process a Generate client. A discarded warm-up generation, then one
- * measured generation timed at the client: time to the first token, and the gaps between streamed tokens as the
+ * processes on free loopback ports, this process a Generate client. Discarded warm-up generations (the servers'
+ * JIT needs a few thousand tokens), then one measured generation timed at the client: time to the first token, and the gaps between streamed tokens as the
  * per-token decode time (they include the edge, the link both ways, the cloud and sampling).
  */
 public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
@@ -77,9 +77,7 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
       channel = NettyChannelBuilder.forAddress("127.0.0.1", edgePort).usePlaintext().build();
       EdgeServiceGrpc.EdgeServiceBlockingStub stub = EdgeServiceGrpc.newBlockingStub(channel);
       int[] prompt = DecodeLoop.prompt(plan.promptTokens(), vocab, plan.seed());
-      if (plan.warmupTokens() > 0) {
-        generate(stub, prompt, plan.warmupTokens());
-      }
+      warmUp(stub, prompt);
       Measured m = generate(stub, prompt, plan.decodeTokens() + 1);
       Map<String, Long> peaks = new LinkedHashMap<>();
       memory.peakBytes(edge.process.pid()).ifPresent(b -> peaks.put("edge", b));
@@ -98,6 +96,15 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
       for (int i = children.size() - 1; i >= 0; i--) {
         children.get(i).stop();
       }
+    }
+  }
+
+  /** Generations as long as the measured one until the plan's loopback warm-up is served. */
+  private void warmUp(EdgeServiceGrpc.EdgeServiceBlockingStub stub, int[] prompt) {
+    int perGeneration = plan.decodeTokens() + 1;
+    int total = Math.max(plan.warmupTokens(), plan.loopbackWarmupTokens());
+    for (int served = 0; served < total; served += perGeneration) {
+      generate(stub, prompt, Math.min(perGeneration, total - served));
     }
   }
 

@@ -9,6 +9,9 @@ public final class EngineSamplerFactory implements SamplerFactory {
   @Override
   public TokenSampler create(SamplingParams params, int vocabSize) {
     Sampler sampler = new Sampler(params, vocabSize);
+    if (!params.logprobs()) {
+      return logits -> TokenChoice.of(sampler.sample(logits));
+    }
     return logits -> {
       int token = sampler.sample(logits);
       return new TokenChoice(token, sampler.logprob(logits, token));

@@ -80,7 +80,7 @@ final class FrameValidator {
       throw new InvalidFrameException("top_k " + Integer.toUnsignedString(p.getTopK()) + " is too large");
     }
     try {
-      return new SamplingParams(p.getTemperature(), p.getTopK(), topP, p.getSeed());
+      return new SamplingParams(p.getTemperature(), p.getTopK(), topP, p.getSeed(), p.getLogprobs());
     } catch (IllegalArgumentException e) {
       throw new InvalidFrameException("bad sampling parameters: " + e.getMessage());
     }

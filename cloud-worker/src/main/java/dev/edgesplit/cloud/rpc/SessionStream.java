@@ -148,7 +148,10 @@ final class SessionStream implements StreamObserver<SessionFrame> {
         .setCloudEnergySource(EnergySource.newBuilder()
             .setKind(joules.kind()).setMeasured(joules.measured()).setDescription(joules.description()));
     if (choice != null) {
-      reply.setHasToken(true).setTokenId(choice.token()).setLogprob(choice.logprob());
+      reply.setHasToken(true).setTokenId(choice.token());
+      if (choice.hasLogprob()) {
+        reply.setLogprob(choice.logprob());
+      }
     }
     return reply.build();
   }

@@ -94,10 +94,12 @@ class CloudServiceTest {
   @Test
   void session_prefillThenDecode_repliesWithTokensAndPositions() throws Exception {
     Stream s = new Stream();
-    SessionReply r1 = s.send(frame("a", 0, rows(3, 2f), FramePhase.FRAME_PHASE_PREFILL, true));
+    SessionReply r1 = s.send(frame("a", 0, rows(3, 2f), FramePhase.FRAME_PHASE_PREFILL, true).toBuilder()
+        .setSampling(SamplingParams.newBuilder().setLogprobs(true)).build());
     assertThat(r1.getHasToken()).isTrue();
     assertThat(r1.getTokenId()).isEqualTo(16); // last row sums to 8 x 2
     assertThat(r1.getPosition()).isEqualTo(3);
+    assertThat(r1.hasLogprob()).isTrue();
     assertThat(r1.getLogprob()).isBetween(-0.01f, 0f);
     assertThat(r1.getCloudEnergySource().getKind()).isEqualTo("none");
     SessionReply r2 = s.send(frame("a", 3, rows(1, 0.5f), FramePhase.FRAME_PHASE_DECODE, true));
@@ -113,6 +115,7 @@ class CloudServiceTest {
     SessionReply first = s.send(frame("a", 0, rows(4, 1f), FramePhase.FRAME_PHASE_PREFILL, false));
     assertThat(first.getHasToken()).isFalse();
     SessionReply last = s.send(frame("a", 4, rows(2, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
+    assertThat(last.hasLogprob()).as("logprobs were not asked for").isFalse();
     assertThat(last.getHasToken()).isTrue();
     assertThat(last.getPosition()).isEqualTo(6);
     s.complete();

@@ -34,7 +34,7 @@ public final class StatusMapper {
     if (t instanceof CapacityExceededException) {
       return Status.RESOURCE_EXHAUSTED;
     }
-    if (t instanceof IncompatiblePlanException) {
+    if (t instanceof IncompatiblePlanException || t instanceof TextPromptUnsupportedException) {
       return Status.FAILED_PRECONDITION;
     }
     if (t instanceof DrainingException) {

@@ -121,8 +121,11 @@ public final class Generation {
           checkAlive(context);
           gate.awaitReady(context);
           checkAlive(context);
-          out.onNext(GenerateResponse.newBuilder().setToken(TokenEvent.newBuilder()
-              .setTokenId(token).setText(piece).setLogprob(reply.getLogprob()).setIndex(generated)).build());
+          TokenEvent.Builder event = TokenEvent.newBuilder().setTokenId(token).setText(piece).setIndex(generated);
+          if (reply.hasLogprob()) {
+            event.setLogprob(reply.getLogprob());
+          }
+          out.onNext(GenerateResponse.newBuilder().setToken(event).build());
           if (generated++ == 0) {
             firstTokenNanos = System.nanoTime();
           }

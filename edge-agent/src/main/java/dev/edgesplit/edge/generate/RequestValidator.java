@@ -3,7 +3,9 @@ package dev.edgesplit.edge.generate;
 import dev.edgesplit.edge.error.CapacityExceededException;
 import dev.edgesplit.edge.error.InvalidRequestException;
 import dev.edgesplit.edge.error.PromptTooLongException;
+import dev.edgesplit.edge.error.TextPromptUnsupportedException;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
+import dev.edgesplit.engine.tokenizer.TokenizerException;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.SamplingParams;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +49,7 @@ public final class RequestValidator {
    * @throws InvalidRequestException malformed request (INVALID_ARGUMENT)
    * @throws PromptTooLongException  prompt or prompt + max_new_tokens beyond the context (OUT_OF_RANGE)
    * @throws CapacityExceededException prompt or max_new_tokens beyond the operator's limits (RESOURCE_EXHAUSTED)
+   * @throws TextPromptUnsupportedException a text prompt for a tokenizer that cannot encode text (FAILED_PRECONDITION)
    */
   public ValidRequest validate(GenerateRequest request, int context) {
     SamplingParams sampling = sampling(request);
@@ -94,7 +97,12 @@ public final class RequestValidator {
           throw new PromptTooLongException("prompt of " + text.length() + " characters cannot fit a context of "
               + context + " positions");
         }
-        return tokenizer.encode(text, true);
+        try {
+          return tokenizer.encode(text, true);
+        } catch (TokenizerException e) {
+          throw new TextPromptUnsupportedException("this model's tokenizer cannot encode text (" + e.getMessage()
+              + "); send the prompt as token_ids", e);
+        }
       }
       case TOKEN_IDS: {
         List<Integer> ids = request.getTokenIds().getIdsList();

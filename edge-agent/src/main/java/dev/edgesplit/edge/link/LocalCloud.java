@@ -73,7 +73,10 @@ public final class LocalCloud {
           .setPosition(state.position());
       if (frame.getLast()) {
         int token = sampler.sample(logits);
-        reply.setHasToken(true).setTokenId(token).setLogprob(sampler.logprob(logits, token));
+        reply.setHasToken(true).setTokenId(token);
+        if (frame.getSampling().getLogprobs()) {
+          reply.setLogprob(sampler.logprob(logits, token));
+        }
       }
       return reply.setComputeTimeUs((System.nanoTime() - t0) / 1000).build();
     }

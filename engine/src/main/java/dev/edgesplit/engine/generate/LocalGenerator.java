@@ -70,7 +70,7 @@ public final class LocalGenerator {
         generated++;
         String piece = decoder.next(next);
         text.append(piece);
-        listener.onToken(next, piece, sampler.logprob(logits, next));
+        listener.onToken(next, piece, request.sampling().logprobs() ? sampler.logprob(logits, next) : Float.NaN);
         if (stops.matches(text, piece.length())) {
           reason = FinishReason.STOP_STRING;
           break;
