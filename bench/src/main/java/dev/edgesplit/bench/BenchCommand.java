@@ -56,6 +56,10 @@ public final class BenchCommand implements Callable<Integer> {
           + "so that their gRPC path is JIT-compiled as in a long-running service (default: ${DEFAULT-VALUE}).")
   int loopbackWarmup;
 
+  @Option(names = "--no-spin", description = "ONNX Runtime's worker threads sleep between operators instead of "
+      + "spinning within a run (in-process runs only, so with --no-loopback): the comparison for the default.")
+  boolean noSpin;
+
   @Option(names = "--accuracy-level", paramLabel = "L", defaultValue = "0",
       description = "MatMulNBits accuracy_level: 0 exact, 4 int8 compute (default: ${DEFAULT-VALUE}).")
   int accuracyLevel;
@@ -97,6 +101,10 @@ public final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("give --cut K (or a list, e.g. --cut 10,20)");
     }
     WeightFormat format = WeightFormat.parse(quant);
+    if (noSpin && !noLoopback) {
+      throw new IllegalArgumentException("--no-spin applies to the runs in this process, not to the edge and cloud "
+          + "servers: add --no-loopback");
+    }
     for (int t : threads) {
       if (t < 1) {
         throw new IllegalArgumentException("--threads must be >= 1, got " + t);
@@ -107,7 +115,7 @@ public final class BenchCommand implements Callable<Integer> {
     BenchModel.Settings settings = new BenchModel.Settings(maxContext, 32, accuracyLevel);
     CompiledModel compiled = new BenchModels(cache != null ? cache : BenchModels.defaultCache(), err)
         .compiled(model, format, settings, cuts);
-    BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, loopbackWarmup, !noParts, 42L);
+    BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, loopbackWarmup, !noParts, !noSpin, 42L);
     BenchRunner.LoopbackSplit loopback = null;
     if (!noLoopback) {
       Path bin = launcher != null ? launcher : defaultLauncher();

@@ -30,9 +30,10 @@ public final class BenchRunner {
    *                     before the measured one: their per-token Java (gRPC, Netty, protobuf) runs a few hundred
    *                     times per generation and is still being JIT-compiled after the first thousand tokens
    * @param profileParts time every layer, the embedding and the head alone
+   * @param spinning     ONNX Runtime worker threads spin between operators (see {@link RuntimeOptions#spinning})
    */
   public record Plan(int promptTokens, int decodeTokens, int warmupTokens, int loopbackWarmupTokens,
-      boolean profileParts, long seed) {}
+      boolean profileParts, boolean spinning, long seed) {}
 
   /** The split over a real link; empty when it cannot run here. */
   public interface LoopbackSplit {
@@ -69,7 +70,7 @@ public final class BenchRunner {
   public List<BenchResult> run(List<Integer> threadCounts, List<Integer> cuts) {
     List<BenchResult> results = new ArrayList<>();
     for (int threads : threadCounts) {
-      RuntimeOptions runtime = new RuntimeOptions(threads, 0);
+      RuntimeOptions runtime = new RuntimeOptions(threads, 0, plan.spinning());
       DecodeLoop loop = new DecodeLoop(plan.promptTokens(), plan.decodeTokens(), plan.warmupTokens(),
           model.config().vocabSize(), plan.seed());
       if (loop.contextNeeded() > model.manifest().maxContext()) {

@@ -19,6 +19,7 @@ import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
 import io.grpc.Channel;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.UUID;
 
 /**
@@ -27,7 +28,7 @@ import java.util.UUID;
  */
 final class CutMeasurer {
 
-  /** Mean per decode token. */
+  /** Median per decode token: a GC pause or a late JIT compile in one step does not move it. */
   record Measured(int cut, double latencyMillis, double edgeJoules, int tokens) {}
 
   private final CompiledModel model;
@@ -42,16 +43,41 @@ final class CutMeasurer {
     this.meter = meter;
   }
 
+  /**
+   * Runs untimed generations at {@code cut} for about {@code budget}. A fresh process (this one, and a freshly
+   * started worker) runs its per-token gRPC and protobuf code interpreted or half-compiled for the first thousand
+   * tokens or so; measured then, a fast link's per-token time comes out a millisecond or more too high.
+   */
+  void warmUp(int cut, Duration budget) {
+    long deadline = System.nanoTime() + budget.toNanos();
+    while (System.nanoTime() - deadline < 0) {
+      steps(cut, 8, 120, deadline);
+    }
+  }
+
   /** Prefills {@code promptTokens} positions, runs {@code warmup} untimed and {@code tokens} timed decode steps. */
   Measured measure(int cut, int promptTokens, int warmup, int tokens) {
-    int maxContext = promptTokens + warmup + tokens + 1;
+    double[][] steps = steps(cut, promptTokens, warmup + tokens, Long.MAX_VALUE);
+    double[] millis = Arrays.copyOfRange(steps[0], warmup, warmup + tokens);
+    double[] joules = Arrays.copyOfRange(steps[1], warmup, warmup + tokens);
+    return new Measured(cut, median(millis), median(joules), tokens);
+  }
+
+  /** Per decode step: {milliseconds, edge joules}; stops early once {@code deadlineNanos} has passed. */
+  private double[][] steps(int cut, int promptTokens, int steps, long deadlineNanos) {
+    int maxContext = promptTokens + steps + 1;
     CloudLink link = new CloudLink(cloud, HandshakeRequest.newBuilder().setProtocolVersion(1)
         .setModelFingerprint(model.fingerprint()).setCut(cut).setHiddenDtype(DType.DTYPE_FP16)
         .setMaxContext(maxContext).build(), Duration.ofSeconds(10));
     HandshakeResponse worker = link.handshake();
+    if (worker.getCut() != cut) {
+      throw new IllegalStateException("worker answered cut " + worker.getCut() + " for " + cut);
+    }
     int vocab = model.config().vocabSize();
     String session = UUID.randomUUID().toString();
     SamplingParams greedy = SamplingParams.newBuilder().setTemperature(0).build();
+    double[] millis = new double[steps];
+    double[] joules = new double[steps];
     try (SegmentChain edge = model.openEdge(cut, new RuntimeOptions(runtime.intraOpThreads(), maxContext));
         ChainState state = edge.newState();
         CloudSessionCall call = link.openSession(Duration.ofMinutes(5))) {
@@ -62,9 +88,7 @@ final class CutMeasurer {
       float[] hidden = edge.forwardTokens(state, prompt);
       SessionReply reply = exchange(call, session, cut, hidden, 0, promptTokens, FramePhase.FRAME_PHASE_PREFILL, greedy);
       int position = promptTokens;
-      double millis = 0;
-      double joules = 0;
-      for (int step = 0; step < warmup + tokens; step++) {
+      for (int step = 0; step < steps && System.nanoTime() - deadlineNanos < 0; step++) {
         int token = (int) Math.floorMod(Integer.toUnsignedLong(reply.getTokenId()), (long) vocab);
         EnergyReading before = meter.read();
         long t0 = System.nanoTime();
@@ -73,17 +97,19 @@ final class CutMeasurer {
         long took = System.nanoTime() - t0;
         EnergyReading after = meter.read();
         position++;
-        if (step >= warmup) {
-          millis += took / 1e6;
-          joules += Math.max(0, after.joulesSince(before));
-        }
+        millis[step] = took / 1e6;
+        joules[step] = Math.max(0, after.joulesSince(before));
       }
       call.complete();
-      if (worker.getCut() != cut) {
-        throw new IllegalStateException("worker answered cut " + worker.getCut() + " for " + cut);
-      }
-      return new Measured(cut, millis / tokens, joules / tokens, tokens);
+      return new double[][] {millis, joules};
     }
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   private SessionReply exchange(CloudSessionCall call, String session, int cut, float[] hidden, int start, int rows,

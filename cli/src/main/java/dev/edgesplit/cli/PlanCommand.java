@@ -101,6 +101,11 @@ final class PlanCommand implements Callable<Integer> {
       description = "Also run N real decode tokens at every cut against --cloud and compare with the prediction.")
   int measureTokens;
 
+  @Option(names = "--measure-warmup-seconds", paramLabel = "S", defaultValue = "20",
+      description = "With --measure-tokens: untimed decode steps for this long before the first cut is measured, "
+          + "so that both processes' gRPC path is JIT-compiled (default: ${DEFAULT-VALUE}).")
+  int measureWarmupSeconds;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -192,11 +197,15 @@ final class PlanCommand implements Callable<Integer> {
     List<String> csv = new ArrayList<>();
     csv.add("cut,predicted_ms,measured_ms,latency_error_pct,predicted_edge_j,measured_edge_j,energy_error_pct");
     outw.printf("%ncut  predicted ms  measured ms  err%%   predicted edge J  measured edge J  err%%%n");
-    for (CutRow row : plan.rows()) {
-      if (row.edgeOnly()) {
-        continue;
-      }
-      CutMeasurer.Measured m = measurer.measure(row.cut(), 8, 3, measureTokens);
+    List<CutRow> split = plan.rows().stream().filter(r -> !r.edgeOnly()).toList();
+    if (!split.isEmpty() && measureWarmupSeconds > 0) {
+      int cut = split.get(split.size() / 2).cut();
+      outw.printf("warming up for %d s at cut %d ...%n", measureWarmupSeconds, cut);
+      outw.flush();
+      measurer.warmUp(cut, java.time.Duration.ofSeconds(measureWarmupSeconds));
+    }
+    for (CutRow row : split) {
+      CutMeasurer.Measured m = measurer.measure(row.cut(), 8, 8, measureTokens);
       double le = 100 * (row.latencyMillis() - m.latencyMillis()) / m.latencyMillis();
       double ee = 100 * (row.edgeJoulesPerToken() - m.edgeJoules()) / Math.max(1e-12, m.edgeJoules());
       outw.printf(Locale.ROOT, "%3d  %12.3f  %11.3f  %+5.1f  %16.5f  %15.5f  %+5.1f%n", row.cut(),

@@ -5,8 +5,15 @@ package dev.edgesplit.engine.segment;
  *
  * @param intraOpThreads ONNX Runtime threads per run (1 suits a board that also serves gRPC)
  * @param maxContext     KV cache length per session; 0 means the compiled maximum
+ * @param spinning       whether ONNX Runtime's worker threads spin between the operators of a run instead of
+ *                       sleeping (they sleep when the run ends either way); matters with two or more threads
  */
-public record RuntimeOptions(int intraOpThreads, int maxContext) {
+public record RuntimeOptions(int intraOpThreads, int maxContext, boolean spinning) {
+
+  /** Worker threads spin within a run. */
+  public RuntimeOptions(int intraOpThreads, int maxContext) {
+    this(intraOpThreads, maxContext, true);
+  }
 
   public RuntimeOptions {
     if (intraOpThreads < 1) {

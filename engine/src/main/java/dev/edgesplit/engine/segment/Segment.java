@@ -23,8 +23,11 @@ final class Segment implements AutoCloseable {
       so.setIntraOpNumThreads(options.intraOpThreads());
       so.setInterOpNumThreads(1);
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      // Sequential runs with identical shapes: the allocator's arena reuses its blocks, no spinning threads.
-      so.addConfigEntry("session.intra_op.allow_spinning", "0");
+      // Workers spin between the operators of one run (waking a sleeping thread per operator made two threads
+      // slower than one) and sleep once the run ends, so a session that waits for the link or for another
+      // session's run burns no core.
+      so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
+      so.addConfigEntry("session.force_spinning_stop", "1");
       this.session = env.createSession(file.toString(), so);
     } catch (OrtException e) {
       throw new EngineException("cannot load segment " + file + ": " + e.getMessage(), e);
