@@ -43,9 +43,12 @@ public final class BenchRunner {
   /**
    * @param timing       the generation as the client saw it
    * @param bytesPerToken h_k bytes sent per token, as the edge reported it
+   * @param linkMsPerToken the edge's round trip minus the worker's compute, mean per decode token, as the edge
+   *                     reported it
    * @param peakRssBytes peak resident bytes of the edge and cloud processes
    */
-  public record LoopbackResult(GenerationTiming timing, double bytesPerToken, Map<String, Long> peakRssBytes) {}
+  public record LoopbackResult(GenerationTiming timing, double bytesPerToken, double linkMsPerToken,
+      Map<String, Long> peakRssBytes) {}
 
   private final CompiledModel model;
   private final String modelName;
@@ -141,7 +144,7 @@ public final class BenchRunner {
     modes.add(mode("split-in-process", split, base, splitPeak));
     remote.ifPresent(r -> modes.add(mode("split-loopback", r.timing(), base, r.peakRssBytes())));
     int dim = model.config().dim();
-    double link = remote.map(r -> r.timing().decode().medianMs() - split.decode().medianMs()).orElse(Double.NaN);
+    double link = remote.map(LoopbackResult::linkMsPerToken).orElse(Double.NaN);
     // Decode frames carry one position of h_k in fp16; the edge's own figure averages the prompt frame in too.
     long bytes = 2L * dim;
     WeightTraffic traffic = new WeightTraffic(model.config(), format, blockSize);

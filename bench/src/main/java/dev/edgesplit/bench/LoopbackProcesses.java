@@ -88,7 +88,8 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
       }
       GenerationTiming timing = new GenerationTiming(plan.promptTokens(), m.firstTokenNanos / 1e6,
           m.firstTokenNanos / 1e6, LatencyStats.ofNanos(m.gaps, m.gaps.length));
-      return Optional.of(new BenchRunner.LoopbackResult(timing, m.summary.getBytesSentPerToken(), peaks));
+      return Optional.of(new BenchRunner.LoopbackResult(timing, m.summary.getBytesSentPerToken(),
+          m.summary.getLinkMsPerToken(), peaks));
     } finally {
       if (channel != null) {
         channel.shutdownNow();

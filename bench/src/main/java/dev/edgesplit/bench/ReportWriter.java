@@ -85,6 +85,9 @@ public final class ReportWriter {
           r.roofline().percent(), r.allocation().edgeBytesPerStepMax(),
           unsplit.prefillTokensPerSecond() / unsplit.decodeTokensPerSecond()));
     }
+    sb.append("\nedge and cloud ms/token: the split in one process. link ms/token: in the loopback run, the edge's "
+        + "round trip to the worker minus the compute the worker reported (mean per decode token): fp16 "
+        + "serialization, TCP both ways and both gRPC stacks.\n");
     int lastThreads = -1;
     for (BenchResult r : results) {
       if (r.parts().isEmpty() || r.threads() == lastThreads) {

@@ -19,8 +19,12 @@ import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
 import io.grpc.Channel;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.function.IntConsumer;
 
 /**
  * Runs real decode steps at one cut against a cloud worker, over the same link classes the edge agent uses,
@@ -28,7 +32,11 @@ import java.util.UUID;
  */
 final class CutMeasurer {
 
-  /** Median per decode token: a GC pause or a late JIT compile in one step does not move it. */
+  /**
+   * Per decode token at one cut: the median latency (a GC pause or a late JIT compile in one step does not move
+   * it) and the mean edge energy (the meter read around whole passes: an estimate built on the process CPU clock
+   * only moves in 10 ms ticks, too coarse for one step).
+   */
   record Measured(int cut, double latencyMillis, double edgeJoules, int tokens) {}
 
   private final CompiledModel model;
@@ -51,21 +59,44 @@ final class CutMeasurer {
   void warmUp(int cut, Duration budget) {
     long deadline = System.nanoTime() + budget.toNanos();
     while (System.nanoTime() - deadline < 0) {
-      steps(cut, 8, 120, deadline);
+      run(cut, 8, 0, 120, deadline);
     }
   }
 
-  /** Prefills {@code promptTokens} positions, runs {@code warmup} untimed and {@code tokens} timed decode steps. */
-  Measured measure(int cut, int promptTokens, int warmup, int tokens) {
-    double[][] steps = steps(cut, promptTokens, warmup + tokens, Long.MAX_VALUE);
-    double[] millis = Arrays.copyOfRange(steps[0], warmup, warmup + tokens);
-    double[] joules = Arrays.copyOfRange(steps[1], warmup, warmup + tokens);
-    return new Measured(cut, median(millis), median(joules), tokens);
+  /**
+   * Measures every cut in {@code passes} round-robin passes, each prefilling {@code promptTokens} positions and
+   * timing {@code tokens / passes} decode steps after {@code warmup} untimed ones. The speed of a shared machine
+   * drifts over the minutes a sweep takes; in passes the drift spreads over every cut instead of landing on a few.
+   */
+  Map<Integer, Measured> measure(List<Integer> cuts, int promptTokens, int warmup, int tokens, int passes,
+      IntConsumer afterPass) {
+    int perPass = Math.max(1, (tokens + passes - 1) / passes);
+    Map<Integer, List<Double>> millis = new LinkedHashMap<>();
+    Map<Integer, double[]> joules = new LinkedHashMap<>(); // {joules, steps}
+    for (int pass = 0; pass < passes; pass++) {
+      for (int cut : cuts) {
+        Pass p = run(cut, promptTokens, warmup, perPass, Long.MAX_VALUE);
+        millis.computeIfAbsent(cut, c -> new ArrayList<>()).addAll(p.millis());
+        double[] j = joules.computeIfAbsent(cut, c -> new double[2]);
+        j[0] += p.joules();
+        j[1] += p.millis().size();
+      }
+      afterPass.accept(pass + 1);
+    }
+    Map<Integer, Measured> out = new LinkedHashMap<>();
+    for (int cut : cuts) {
+      double[] j = joules.get(cut);
+      out.put(cut, new Measured(cut, median(millis.get(cut)), j[0] / j[1], (int) j[1]));
+    }
+    return out;
   }
 
-  /** Per decode step: {milliseconds, edge joules}; stops early once {@code deadlineNanos} has passed. */
-  private double[][] steps(int cut, int promptTokens, int steps, long deadlineNanos) {
-    int maxContext = promptTokens + steps + 1;
+  /** The timed steps of one session: each step's milliseconds and the edge joules of all of them. */
+  private record Pass(List<Double> millis, double joules) {}
+
+  /** One session at {@code cut}: {@code warmup} untimed, then up to {@code timed} timed decode steps. */
+  private Pass run(int cut, int promptTokens, int warmup, int timed, long deadlineNanos) {
+    int maxContext = promptTokens + warmup + timed + 1;
     CloudLink link = new CloudLink(cloud, HandshakeRequest.newBuilder().setProtocolVersion(1)
         .setModelFingerprint(model.fingerprint()).setCut(cut).setHiddenDtype(DType.DTYPE_FP16)
         .setMaxContext(maxContext).build(), Duration.ofSeconds(10));
@@ -76,8 +107,7 @@ final class CutMeasurer {
     int vocab = model.config().vocabSize();
     String session = UUID.randomUUID().toString();
     SamplingParams greedy = SamplingParams.newBuilder().setTemperature(0).build();
-    double[] millis = new double[steps];
-    double[] joules = new double[steps];
+    List<Double> millis = new ArrayList<>(timed);
     try (SegmentChain edge = model.openEdge(cut, new RuntimeOptions(runtime.intraOpThreads(), maxContext));
         ChainState state = edge.newState();
         CloudSessionCall call = link.openSession(Duration.ofMinutes(5))) {
@@ -88,26 +118,28 @@ final class CutMeasurer {
       float[] hidden = edge.forwardTokens(state, prompt);
       SessionReply reply = exchange(call, session, cut, hidden, 0, promptTokens, FramePhase.FRAME_PHASE_PREFILL, greedy);
       int position = promptTokens;
-      for (int step = 0; step < steps && System.nanoTime() - deadlineNanos < 0; step++) {
+      EnergyReading start = null;
+      for (int step = 0; step < warmup + timed && System.nanoTime() - deadlineNanos < 0; step++) {
+        if (step == warmup) {
+          start = meter.read();
+        }
         int token = (int) Math.floorMod(Integer.toUnsignedLong(reply.getTokenId()), (long) vocab);
-        EnergyReading before = meter.read();
         long t0 = System.nanoTime();
         hidden = edge.forwardTokens(state, new int[] {token});
         reply = exchange(call, session, cut, hidden, position, 1, FramePhase.FRAME_PHASE_DECODE, greedy);
-        long took = System.nanoTime() - t0;
-        EnergyReading after = meter.read();
+        if (step >= warmup) {
+          millis.add((System.nanoTime() - t0) / 1e6);
+        }
         position++;
-        millis[step] = took / 1e6;
-        joules[step] = Math.max(0, after.joulesSince(before));
       }
+      double joules = start == null ? 0 : Math.max(0, meter.read().joulesSince(start));
       call.complete();
-      return new double[][] {millis, joules};
+      return new Pass(millis, joules);
     }
   }
 
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
+  private static double median(List<Double> values) {
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     int n = sorted.length;
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }

@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +52,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "plan", mixinStandardHelpOptions = true,
     description = "Choose the cut: profile layers, measure the link, price every cut, print and save the plan.")
 final class PlanCommand implements Callable<Integer> {
+
+  /** Round-robin passes over the cuts when measuring (see {@link CutMeasurer#measure}). */
+  private static final int MEASURE_PASSES = 3;
 
   @Mixin ModelOptions model;
 
@@ -196,7 +200,6 @@ final class PlanCommand implements Callable<Integer> {
     CutMeasurer measurer = new CutMeasurer(compiled, runtime, channel, meter);
     List<String> csv = new ArrayList<>();
     csv.add("cut,predicted_ms,measured_ms,latency_error_pct,predicted_edge_j,measured_edge_j,energy_error_pct");
-    outw.printf("%ncut  predicted ms  measured ms  err%%   predicted edge J  measured edge J  err%%%n");
     List<CutRow> split = plan.rows().stream().filter(r -> !r.edgeOnly()).toList();
     if (!split.isEmpty() && measureWarmupSeconds > 0) {
       int cut = split.get(split.size() / 2).cut();
@@ -204,16 +207,22 @@ final class PlanCommand implements Callable<Integer> {
       outw.flush();
       measurer.warmUp(cut, java.time.Duration.ofSeconds(measureWarmupSeconds));
     }
+    Map<Integer, CutMeasurer.Measured> measured = measurer.measure(split.stream().map(CutRow::cut).toList(), 8, 8,
+        measureTokens, MEASURE_PASSES, pass -> {
+          outw.printf("measured pass %d of %d over %d cuts%n", pass, MEASURE_PASSES, split.size());
+          outw.flush();
+        });
+    outw.printf("%ncut  predicted ms  measured ms  err%%   predicted edge J  measured edge J  err%%%n");
     for (CutRow row : split) {
-      CutMeasurer.Measured m = measurer.measure(row.cut(), 8, 8, measureTokens);
+      CutMeasurer.Measured m = measured.get(row.cut());
       double le = 100 * (row.latencyMillis() - m.latencyMillis()) / m.latencyMillis();
       double ee = 100 * (row.edgeJoulesPerToken() - m.edgeJoules()) / Math.max(1e-12, m.edgeJoules());
       outw.printf(Locale.ROOT, "%3d  %12.3f  %11.3f  %+5.1f  %16.5f  %15.5f  %+5.1f%n", row.cut(),
           row.latencyMillis(), m.latencyMillis(), le, row.edgeJoulesPerToken(), m.edgeJoules(), ee);
-      outw.flush();
       csv.add(String.format(Locale.ROOT, "%d,%.4f,%.4f,%.2f,%.6f,%.6f,%.2f", row.cut(), row.latencyMillis(),
           m.latencyMillis(), le, row.edgeJoulesPerToken(), m.edgeJoules(), ee));
     }
+    outw.flush();
     Files.write(out.resolve("measured.csv"), csv, StandardCharsets.UTF_8);
     outw.printf("wrote %s%n", out.resolve("measured.csv"));
   }

@@ -16,11 +16,12 @@ final class SummaryFormat {
             + "  speed             %.1f tokens/s, first token after %.1f ms%n"
             + "  cut               edge runs embedding + layers [0,%d)%n"
             + "  link              %.0f bytes sent per token%n"
+            + "  per decode token  edge %.2f ms + link %.2f ms + cloud %.2f ms%n"
             + "  edge energy       %s%n"
             + "  cloud energy      %s%n",
         s.getFinishReason().name().replace("FINISH_REASON_", "").toLowerCase(java.util.Locale.ROOT),
         s.getPromptTokens(), s.getGeneratedTokens(), s.getTokensPerSecond(), s.getTimeToFirstTokenMs(),
-        s.getCut(), s.getBytesSentPerToken(),
+        s.getCut(), s.getBytesSentPerToken(), s.getEdgeMsPerToken(), s.getLinkMsPerToken(), s.getCloudMsPerToken(),
         joules(s.getEdgeJoulesPerToken(), s.getEdgeEnergySource()),
         joules(s.getCloudJoulesPerToken(), s.getCloudEnergySource()));
   }

@@ -47,6 +47,10 @@ public final class Generation {
   private long stepCloudMicros;
   private long stepBytes;
   private double stepCloudJoules;
+  private int decodeSteps;
+  private double decodeEdgeMs;
+  private double decodeCloudMs;
+  private double decodeLinkMs;
   private double edgeJoules;
   private double cloudJoules;
   private EnergySource edgeSource = EnergySource.newBuilder().setKind("none").build();
@@ -168,6 +172,9 @@ public final class Generation {
         .setCloudEnergySource(cloudSource)
         .setCut(cloud.cut())
         .setBytesSentPerToken((double) sent.bytes() / perToken)
+        .setEdgeMsPerToken(decodeEdgeMs / Math.max(1, decodeSteps))
+        .setCloudMsPerToken(decodeCloudMs / Math.max(1, decodeSteps))
+        .setLinkMsPerToken(decodeLinkMs / Math.max(1, decodeSteps))
         .setFinishedLocally(local)
         .setFallbackReason(fallbackReason)
         .setCloudRecoveries(recoveries)
@@ -196,6 +203,12 @@ public final class Generation {
     edgeSource = EnergySource.newBuilder().setKind(e.kind()).setMeasured(e.measured())
         .setDescription(e.description()).build();
     cloudJoules += stepCloudJoules;
+    if (steps > 1) {
+      decodeSteps++;
+      decodeEdgeMs += stepEdgeNanos / 1e6;
+      decodeCloudMs += stepCloudMicros / 1e3;
+      decodeLinkMs += Math.max(0, stepRoundTripNanos / 1e6 - stepCloudMicros / 1e3);
+    }
     hooks.listener().onStep(new StepRecord(sessionId, cloud.cut(), steps == 1,
         yieldedToken ? tokenIndex : -1, tokenId, stepPositions, stepEdgeNanos / 1e6, stepRoundTripNanos / 1e6,
         stepCloudMicros / 1e3, stepBytes, e, stepCloudJoules, cloudSource));
