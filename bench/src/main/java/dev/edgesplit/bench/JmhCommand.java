@@ -11,14 +11,24 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code edgesplit bench jmh}: the JMH decode-step micro-benchmarks with the GC (allocation) profiler. */
+/**
+ * {@code edgesplit bench jmh}: the JMH micro-benchmarks with the GC (allocation) profiler: one decode step, or
+ * the cloud's sampling of one token.
+ */
 @Command(name = "jmh", mixinStandardHelpOptions = true,
-    description = "JMH micro-benchmark of one decode step (edge, cloud, whole) with -prof gc.")
+    description = "JMH micro-benchmark of one decode step (edge, cloud, whole), or with --sampler of sampling one "
+        + "token with and without its log probability, with -prof gc.")
 public final class JmhCommand implements Callable<Integer> {
 
-  @Option(names = "--model-dir", paramLabel = "DIR", required = true,
-      description = "Compiled bench model directory (printed by edgesplit bench).")
+  @Option(names = "--model-dir", paramLabel = "DIR",
+      description = "Compiled bench model directory (printed by edgesplit bench); needed for the decode step.")
   String modelDir;
+
+  @Option(names = "--sampler", description = "Benchmark sampling instead of the decode step.")
+  boolean sampler;
+
+  @Option(names = "--vocab", defaultValue = "49152", description = "Vocabulary size for --sampler (default: ${DEFAULT-VALUE}).")
+  int vocab;
 
   @Option(names = "--side", split = ",", defaultValue = "edge,cloud,whole",
       description = "Which chains (default: ${DEFAULT-VALUE}).")
@@ -40,14 +50,21 @@ public final class JmhCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     // The fork's class path goes into a manifest jar: ONNX Runtime 1.29 crashes on command lines over ~4 KB.
     System.setProperty("jmh.separateClasspathJAR", "true");
-    ChainedOptionsBuilder options = new OptionsBuilder()
-        .include(DecodeStepBenchmark.class.getName() + ".step")
-        .param("modelDir", modelDir)
-        .param("side", sides.toArray(new String[0]))
-        .param("cut", Integer.toString(cut))
-        .param("threads", Integer.toString(threads))
-        .param("quant", quant)
-        .addProfiler(GCProfiler.class)
+    ChainedOptionsBuilder options = new OptionsBuilder();
+    if (sampler) {
+      options.include(SamplerBenchmark.class.getName()).param("vocab", Integer.toString(vocab));
+    } else {
+      if (modelDir == null) {
+        throw new IllegalArgumentException("give --model-dir DIR (a compiled bench model), or --sampler");
+      }
+      options.include(DecodeStepBenchmark.class.getName() + ".step")
+          .param("modelDir", modelDir)
+          .param("side", sides.toArray(new String[0]))
+          .param("cut", Integer.toString(cut))
+          .param("threads", Integer.toString(threads))
+          .param("quant", quant);
+    }
+    options.addProfiler(GCProfiler.class)
         .forks(1)
         .warmupIterations(iterations)
         .warmupTime(TimeValue.seconds(1))

@@ -20,6 +20,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LinkProber {
 
+  static final int WARM_UP_CALLS = 200;
+  static final Duration WARM_UP = Duration.ofSeconds(1);
+
   private final Channel channel;
   private final Duration timeout;
 
@@ -44,16 +47,24 @@ public final class LinkProber {
   }
 
   /**
-   * {@code repeats} timed round trips per size, after one untimed call that warms the connection.
+   * {@code repeats} timed round trips per size, smallest size first, after untimed calls that warm the connection
+   * and this process's gRPC code (up to {@link #WARM_UP_CALLS} or {@link #WARM_UP}, whichever ends first: a cold
+   * JVM adds a millisecond or more to each call). All of one size run before the next size: on a token-bucket
+   * shaper a large frame empties the bucket, and a decode-size frame sent after it would wait for tokens it never
+   * waits for in a generation, where one small frame per token leaves the bucket full.
    *
    * @throws CloudLinkException when a probe fails
    */
   public List<TransferSample> probe(List<Integer> sizes, int repeats) {
     List<TransferSample> samples = new ArrayList<>();
-    call(new byte[0]);
-    for (int r = 0; r < repeats; r++) {
-      for (int size : sizes) {
-        byte[] payload = new byte[size];
+    byte[] warm = new byte[sizes.stream().mapToInt(Integer::intValue).min().orElse(0)];
+    long warmUntil = System.nanoTime() + WARM_UP.toNanos();
+    for (int i = 0; i < WARM_UP_CALLS && (i == 0 || System.nanoTime() - warmUntil < 0); i++) {
+      call(warm);
+    }
+    for (int size : sizes.stream().sorted().toList()) {
+      byte[] payload = new byte[size];
+      for (int r = 0; r < repeats; r++) {
         long t0 = System.nanoTime();
         call(payload);
         samples.add(new TransferSample(size, (System.nanoTime() - t0) / 1e9));
