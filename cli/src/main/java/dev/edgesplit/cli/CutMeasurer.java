@@ -55,12 +55,16 @@ final class CutMeasurer {
    * Runs untimed generations at {@code cut} for about {@code budget}. A fresh process (this one, and a freshly
    * started worker) runs its per-token gRPC and protobuf code interpreted or half-compiled for the first thousand
    * tokens or so; measured then, a fast link's per-token time comes out a millisecond or more too high.
+   *
+   * @return each decode step's link time: its round trip minus the compute the worker reported, milliseconds
    */
-  void warmUp(int cut, Duration budget) {
+  List<Double> warmUp(int cut, Duration budget) {
     long deadline = System.nanoTime() + budget.toNanos();
+    List<Double> link = new ArrayList<>();
     while (System.nanoTime() - deadline < 0) {
-      run(cut, 8, 0, 120, deadline);
+      link.addAll(run(cut, 8, 0, 120, deadline).linkMillis());
     }
+    return link;
   }
 
   /**
@@ -91,8 +95,11 @@ final class CutMeasurer {
     return out;
   }
 
-  /** The timed steps of one session: each step's milliseconds and the edge joules of all of them. */
-  private record Pass(List<Double> millis, double joules) {}
+  /**
+   * The timed steps of one session: each step's milliseconds, each step's link time (round trip minus the worker's
+   * compute) and the edge joules of all of them.
+   */
+  private record Pass(List<Double> millis, List<Double> linkMillis, double joules) {}
 
   /** One session at {@code cut}: {@code warmup} untimed, then up to {@code timed} timed decode steps. */
   private Pass run(int cut, int promptTokens, int warmup, int timed, long deadlineNanos) {
@@ -108,6 +115,7 @@ final class CutMeasurer {
     String session = UUID.randomUUID().toString();
     SamplingParams greedy = SamplingParams.newBuilder().setTemperature(0).build();
     List<Double> millis = new ArrayList<>(timed);
+    List<Double> linkMillis = new ArrayList<>(timed);
     try (SegmentChain edge = model.openEdge(cut, new RuntimeOptions(runtime.intraOpThreads(), maxContext));
         ChainState state = edge.newState();
         CloudSessionCall call = link.openSession(Duration.ofMinutes(5))) {
@@ -126,19 +134,22 @@ final class CutMeasurer {
         int token = (int) Math.floorMod(Integer.toUnsignedLong(reply.getTokenId()), (long) vocab);
         long t0 = System.nanoTime();
         hidden = edge.forwardTokens(state, new int[] {token});
+        long t1 = System.nanoTime();
         reply = exchange(call, session, cut, hidden, position, 1, FramePhase.FRAME_PHASE_DECODE, greedy);
+        long t2 = System.nanoTime();
         if (step >= warmup) {
-          millis.add((System.nanoTime() - t0) / 1e6);
+          millis.add((t2 - t0) / 1e6);
+          linkMillis.add(Math.max(0, (t2 - t1) / 1e6 - reply.getComputeTimeUs() / 1e3));
         }
         position++;
       }
       double joules = start == null ? 0 : Math.max(0, meter.read().joulesSince(start));
       call.complete();
-      return new Pass(millis, joules);
+      return new Pass(millis, linkMillis, joules);
     }
   }
 
-  private static double median(List<Double> values) {
+  static double median(List<Double> values) {
     double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     int n = sorted.length;
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;

@@ -25,6 +25,7 @@ import dev.edgesplit.partitioner.plan.PlanTable;
 import dev.edgesplit.partitioner.plan.WireDType;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -184,7 +185,11 @@ final class PlanCommand implements Callable<Integer> {
         if (channel == null) {
           throw new IllegalArgumentException("--measure-tokens needs --cloud");
         }
-        measure(outw, plan, compiled, runtime, channel, meter);
+        CutMeasurer measurer = new CutMeasurer(compiled, runtime, channel, meter);
+        if (measureWarmupSeconds > 0) {
+          plan = warmUpAndRefine(outw, plan, measurer, profile, link, constraints);
+        }
+        measure(outw, plan, measurer);
       }
       outw.flush();
     } finally {
@@ -195,18 +200,42 @@ final class PlanCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void measure(PrintWriter outw, CutPlan plan, CompiledModel compiled, RuntimeOptions runtime,
-      ManagedChannel channel, dev.edgesplit.engine.energy.EnergyMeter meter) throws Exception {
-    CutMeasurer measurer = new CutMeasurer(compiled, runtime, channel, meter);
+  /**
+   * Runs real decode steps for --measure-warmup-seconds (both processes' JIT warms up), and, as the edge agent
+   * does while serving, refines the probed link with what those steps saw: the RTT is set so that a decode frame's
+   * predicted time is the live steps' median link time (round trip minus the worker's compute). Prices the cuts
+   * again with it and writes the plan again.
+   */
+  private CutPlan warmUpAndRefine(PrintWriter outw, CutPlan plan, CutMeasurer measurer, LayerProfile profile,
+      LinkEstimate probed, PlanConstraints constraints) throws IOException {
+    List<CutRow> split = plan.rows().stream().filter(r -> !r.edgeOnly()).toList();
+    if (split.isEmpty()) {
+      return plan;
+    }
+    int cut = split.get(split.size() / 2).cut();
+    outw.printf("warming up for %d s at cut %d ...%n", measureWarmupSeconds, cut);
+    outw.flush();
+    List<Double> live = measurer.warmUp(cut, Duration.ofSeconds(measureWarmupSeconds));
+    if (live.isEmpty()) {
+      return plan;
+    }
+    double transferMs = wireType().bytesPerToken(profile.shape().dim()) * 8 / probed.bandwidthBitsPerSecond() * 1000;
+    LinkEstimate refined = new LinkEstimate(Math.max(0, CutMeasurer.median(live) - transferMs),
+        probed.bandwidthBitsPerSecond(), probed.samples() + live.size());
+    outw.printf(Locale.ROOT, "link refined by %d live decode steps: RTT %.3f ms (probe: %.3f ms), %.3f Mbit/s%n",
+        live.size(), refined.rttMillis(), probed.rttMillis(), refined.bandwidthBitsPerSecond() / 1e6);
+    CutPlan again = new CutPlanner().plan(profile, refined, wireType(), constraints, goal());
+    outw.print(PlanTable.render(again));
+    new PlanJson().writePlan(again, out.resolve("plan.json"));
+    PlanChart.write(again, out.resolve("plan.svg"));
+    outw.printf("wrote %s and %s%n", out.resolve("plan.json"), out.resolve("plan.svg"));
+    return again;
+  }
+
+  private void measure(PrintWriter outw, CutPlan plan, CutMeasurer measurer) throws IOException {
     List<String> csv = new ArrayList<>();
     csv.add("cut,predicted_ms,measured_ms,latency_error_pct,predicted_edge_j,measured_edge_j,energy_error_pct");
     List<CutRow> split = plan.rows().stream().filter(r -> !r.edgeOnly()).toList();
-    if (!split.isEmpty() && measureWarmupSeconds > 0) {
-      int cut = split.get(split.size() / 2).cut();
-      outw.printf("warming up for %d s at cut %d ...%n", measureWarmupSeconds, cut);
-      outw.flush();
-      measurer.warmUp(cut, java.time.Duration.ofSeconds(measureWarmupSeconds));
-    }
     Map<Integer, CutMeasurer.Measured> measured = measurer.measure(split.stream().map(CutRow::cut).toList(), 8, 8,
         measureTokens, MEASURE_PASSES, pass -> {
           outw.printf("measured pass %d of %d over %d cuts%n", pass, MEASURE_PASSES, split.size());

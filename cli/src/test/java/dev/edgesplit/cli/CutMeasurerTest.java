@@ -15,6 +15,7 @@ import dev.edgesplit.server.energy.StepEnergy;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +70,10 @@ class CutMeasurerTest {
           assertThat(m.edgeJoules()).isEqualTo(0.5);
         }
         assertThat(meter.reads).isEqualTo(3 * 3 * 2);
+
+        List<Double> link = measurer.warmUp(2, Duration.ofMillis(300));
+        assertThat(link).as("link time of each warm-up step").isNotEmpty()
+            .allSatisfy(ms -> assertThat(ms).isBetween(0.0, 1000.0));
       } finally {
         channel.shutdownNow();
       }

@@ -6,6 +6,7 @@ import dev.edgesplit.engine.link.TransferSample;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.ProbeRequest;
 import io.grpc.Channel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,8 @@ public final class LinkProber {
 
   static final int WARM_UP_CALLS = 200;
   static final Duration WARM_UP = Duration.ofSeconds(1);
+  static final Duration IDLE = Duration.ofMillis(500);
+  static final Duration DECODE_GAP = Duration.ofMillis(20);
 
   private final Channel channel;
   private final Duration timeout;
@@ -47,30 +50,52 @@ public final class LinkProber {
   }
 
   /**
-   * {@code repeats} timed round trips per size, smallest size first, after untimed calls that warm the connection
-   * and this process's gRPC code (up to {@link #WARM_UP_CALLS} or {@link #WARM_UP}, whichever ends first: a cold
-   * JVM adds a millisecond or more to each call). All of one size run before the next size: on a token-bucket
-   * shaper a large frame empties the bucket, and a decode-size frame sent after it would wait for tokens it never
-   * waits for in a generation, where one small frame per token leaves the bucket full.
+   * {@code repeats} timed round trips per size, after untimed calls that warm the connection and this process's
+   * gRPC code (up to {@link #WARM_UP_CALLS} or {@link #WARM_UP}, whichever ends first: a cold JVM adds a
+   * millisecond or more to each call). The larger sizes go back to back (they measure bandwidth); then, after
+   * {@link #IDLE} without traffic, the smallest (decode-size) frames go one per {@link #DECODE_GAP}, the way a
+   * generation sends them. Sent back to back instead, they would find a token-bucket shaper emptied by the frames
+   * before them and wait for tokens that a generation, one small frame per token, never waits for.
    *
    * @throws CloudLinkException when a probe fails
    */
   public List<TransferSample> probe(List<Integer> sizes, int repeats) {
-    List<TransferSample> samples = new ArrayList<>();
-    byte[] warm = new byte[sizes.stream().mapToInt(Integer::intValue).min().orElse(0)];
+    List<Integer> sorted = sizes.stream().sorted().toList();
+    byte[] decode = new byte[sorted.isEmpty() ? 0 : sorted.get(0)];
     long warmUntil = System.nanoTime() + WARM_UP.toNanos();
     for (int i = 0; i < WARM_UP_CALLS && (i == 0 || System.nanoTime() - warmUntil < 0); i++) {
-      call(warm);
+      call(decode);
     }
-    for (int size : sizes.stream().sorted().toList()) {
+    List<TransferSample> samples = new ArrayList<>();
+    for (int size : sorted.subList(Math.min(1, sorted.size()), sorted.size())) {
       byte[] payload = new byte[size];
       for (int r = 0; r < repeats; r++) {
-        long t0 = System.nanoTime();
-        call(payload);
-        samples.add(new TransferSample(size, (System.nanoTime() - t0) / 1e9));
+        samples.add(timed(payload));
+      }
+    }
+    if (!sorted.isEmpty()) {
+      pause(IDLE);
+      for (int r = 0; r < repeats; r++) {
+        samples.add(timed(decode));
+        pause(DECODE_GAP);
       }
     }
     return samples;
+  }
+
+  private TransferSample timed(byte[] payload) {
+    long t0 = System.nanoTime();
+    call(payload);
+    return new TransferSample(payload.length, (System.nanoTime() - t0) / 1e9);
+  }
+
+  private static void pause(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CloudLinkException("probe", Status.CANCELLED.withDescription("interrupted"));
+    }
   }
 
   private void call(byte[] payload) {
