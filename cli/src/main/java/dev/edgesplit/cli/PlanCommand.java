@@ -202,9 +202,9 @@ final class PlanCommand implements Callable<Integer> {
 
   /**
    * Runs real decode steps for --measure-warmup-seconds (both processes' JIT warms up), and, as the edge agent
-   * does while serving, refines the probed link with what those steps saw: the RTT is set so that a decode frame's
-   * predicted time is the live steps' median link time (round trip minus the worker's compute). Prices the cuts
-   * again with it and writes the plan again.
+   * does while serving, refines the probed link with what those steps saw, so that a decode frame's predicted time
+   * is the live steps' median link time (round trip minus the worker's compute). Prices the cuts again with it and
+   * writes the plan again.
    */
   private CutPlan warmUpAndRefine(PrintWriter outw, CutPlan plan, CutMeasurer measurer, LayerProfile profile,
       LinkEstimate probed, PlanConstraints constraints) throws IOException {
@@ -216,12 +216,17 @@ final class PlanCommand implements Callable<Integer> {
     outw.printf("warming up for %d s at cut %d ...%n", measureWarmupSeconds, cut);
     outw.flush();
     List<Double> live = measurer.warmUp(cut, Duration.ofSeconds(measureWarmupSeconds));
-    if (live.isEmpty()) {
+    double liveMs = live.isEmpty() ? 0 : CutMeasurer.median(live);
+    if (!(liveMs > 0)) {
       return plan;
     }
-    double transferMs = wireType().bytesPerToken(profile.shape().dim()) * 8 / probed.bandwidthBitsPerSecond() * 1000;
-    LinkEstimate refined = new LinkEstimate(Math.max(0, CutMeasurer.median(live) - transferMs),
-        probed.bandwidthBitsPerSecond(), probed.samples() + live.size());
+    long frameBytes = wireType().bytesPerToken(profile.shape().dim());
+    double transferMs = frameBytes * 8 / probed.bandwidthBitsPerSecond() * 1000;
+    // A decode frame that a shaper lets through at line rate (a token bucket with room) takes less than its size
+    // over the probed rate: then the link's cost per token is all latency, at the rate the live frames saw.
+    LinkEstimate refined = liveMs >= transferMs
+        ? new LinkEstimate(liveMs - transferMs, probed.bandwidthBitsPerSecond(), probed.samples() + live.size())
+        : new LinkEstimate(0, frameBytes * 8 / (liveMs / 1000), probed.samples() + live.size());
     outw.printf(Locale.ROOT, "link refined by %d live decode steps: RTT %.3f ms (probe: %.3f ms), %.3f Mbit/s%n",
         live.size(), refined.rttMillis(), probed.rttMillis(), refined.bandwidthBitsPerSecond() / 1e6);
     CutPlan again = new CutPlanner().plan(profile, refined, wireType(), constraints, goal());
@@ -236,7 +241,7 @@ final class PlanCommand implements Callable<Integer> {
     List<String> csv = new ArrayList<>();
     csv.add("cut,predicted_ms,measured_ms,latency_error_pct,predicted_edge_j,measured_edge_j,energy_error_pct");
     List<CutRow> split = plan.rows().stream().filter(r -> !r.edgeOnly()).toList();
-    Map<Integer, CutMeasurer.Measured> measured = measurer.measure(split.stream().map(CutRow::cut).toList(), 8, 8,
+    Map<Integer, CutMeasurer.Measured> measured = measurer.measure(split.stream().map(CutRow::cut).toList(), 8, 16,
         measureTokens, MEASURE_PASSES, pass -> {
           outw.printf("measured pass %d of %d over %d cuts%n", pass, MEASURE_PASSES, split.size());
           outw.flush();
