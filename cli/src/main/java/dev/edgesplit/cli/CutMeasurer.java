@@ -34,8 +34,9 @@ final class CutMeasurer {
 
   /**
    * Per decode token at one cut: the median latency (a GC pause or a late JIT compile in one step does not move
-   * it) and the mean edge energy (the meter read around whole passes: an estimate built on the process CPU clock
-   * only moves in 10 ms ticks, too coarse for one step).
+   * it) and the median over passes of each pass's edge joules per token (the meter is read around a whole pass:
+   * an estimate built on the process CPU clock moves in 10 ms ticks, too coarse for one step; a garbage
+   * collection in one pass does not move the median).
    */
   record Measured(int cut, double latencyMillis, double edgeJoules, int tokens) {}
 
@@ -76,21 +77,19 @@ final class CutMeasurer {
       IntConsumer afterPass) {
     int perPass = Math.max(1, (tokens + passes - 1) / passes);
     Map<Integer, List<Double>> millis = new LinkedHashMap<>();
-    Map<Integer, double[]> joules = new LinkedHashMap<>(); // {joules, steps}
+    Map<Integer, List<Double>> joulesPerToken = new LinkedHashMap<>(); // one figure per pass
     for (int pass = 0; pass < passes; pass++) {
       for (int cut : cuts) {
         Pass p = run(cut, promptTokens, warmup, perPass, Long.MAX_VALUE);
         millis.computeIfAbsent(cut, c -> new ArrayList<>()).addAll(p.millis());
-        double[] j = joules.computeIfAbsent(cut, c -> new double[2]);
-        j[0] += p.joules();
-        j[1] += p.millis().size();
+        joulesPerToken.computeIfAbsent(cut, c -> new ArrayList<>()).add(p.joules() / Math.max(1, p.millis().size()));
       }
       afterPass.accept(pass + 1);
     }
     Map<Integer, Measured> out = new LinkedHashMap<>();
     for (int cut : cuts) {
-      double[] j = joules.get(cut);
-      out.put(cut, new Measured(cut, median(millis.get(cut)), j[0] / j[1], (int) j[1]));
+      out.put(cut, new Measured(cut, median(millis.get(cut)), median(joulesPerToken.get(cut)),
+          millis.get(cut).size()));
     }
     return out;
   }
