@@ -220,13 +220,8 @@ final class PlanCommand implements Callable<Integer> {
     if (!(liveMs > 0)) {
       return plan;
     }
-    long frameBytes = wireType().bytesPerToken(profile.shape().dim());
-    double transferMs = frameBytes * 8 / probed.bandwidthBitsPerSecond() * 1000;
-    // A decode frame that a shaper lets through at line rate (a token bucket with room) takes less than its size
-    // over the probed rate: then the link's cost per token is all latency, at the rate the live frames saw.
-    LinkEstimate refined = liveMs >= transferMs
-        ? new LinkEstimate(liveMs - transferMs, probed.bandwidthBitsPerSecond(), probed.samples() + live.size())
-        : new LinkEstimate(0, frameBytes * 8 / (liveMs / 1000), probed.samples() + live.size());
+    LinkEstimate refined = refinedByLive(probed, liveMs, wireType().bytesPerToken(profile.shape().dim()),
+        live.size());
     outw.printf(Locale.ROOT, "link refined by %d live decode steps: RTT %.3f ms (probe: %.3f ms), %.3f Mbit/s%n",
         live.size(), refined.rttMillis(), probed.rttMillis(), refined.bandwidthBitsPerSecond() / 1e6);
     CutPlan again = new CutPlanner().plan(profile, refined, wireType(), constraints, goal());
@@ -235,6 +230,19 @@ final class PlanCommand implements Callable<Integer> {
     PlanChart.write(again, out.resolve("plan.svg"));
     outw.printf("wrote %s and %s%n", out.resolve("plan.json"), out.resolve("plan.svg"));
     return again;
+  }
+
+  /**
+   * The probed link, changed so that a decode frame of {@code frameBytes} is predicted to take {@code liveMs} (the
+   * live steps' median link time): a lower or higher RTT at the probed bandwidth; or, when a shaper let the frames
+   * through faster than their size over the probed rate (a token bucket with room), no RTT at the rate they saw.
+   */
+  static LinkEstimate refinedByLive(LinkEstimate probed, double liveMs, long frameBytes, int liveSamples) {
+    double transferMs = frameBytes * 8 / probed.bandwidthBitsPerSecond() * 1000;
+    long samples = probed.samples() + liveSamples;
+    return liveMs >= transferMs
+        ? new LinkEstimate(liveMs - transferMs, probed.bandwidthBitsPerSecond(), samples)
+        : new LinkEstimate(0, frameBytes * 8 / (liveMs / 1000), samples);
   }
 
   private void measure(PrintWriter outw, CutPlan plan, CutMeasurer measurer) throws IOException {
