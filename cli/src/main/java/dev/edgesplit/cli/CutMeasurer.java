@@ -4,6 +4,7 @@ import dev.edgesplit.edge.link.CloudLink;
 import dev.edgesplit.edge.link.CloudSessionCall;
 import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.engine.energy.EnergyReading;
+import dev.edgesplit.engine.link.LinkEstimator;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
@@ -88,8 +89,8 @@ final class CutMeasurer {
     }
     Map<Integer, Measured> out = new LinkedHashMap<>();
     for (int cut : cuts) {
-      out.put(cut, new Measured(cut, median(millis.get(cut)), median(joulesPerToken.get(cut)),
-          millis.get(cut).size()));
+      out.put(cut, new Measured(cut, LinkEstimator.median(millis.get(cut)),
+          LinkEstimator.median(joulesPerToken.get(cut)), millis.get(cut).size()));
     }
     return out;
   }
@@ -146,12 +147,6 @@ final class CutMeasurer {
       call.complete();
       return new Pass(millis, linkMillis, joules);
     }
-  }
-
-  static double median(List<Double> values) {
-    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   private SessionReply exchange(CloudSessionCall call, String session, int cut, float[] hidden, int start, int rows,

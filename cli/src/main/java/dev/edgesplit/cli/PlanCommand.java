@@ -176,11 +176,8 @@ final class PlanCommand implements Callable<Integer> {
         constraints = constraints.withMemoryBudget(edgeMemoryMb << 20);
       }
       CutPlan plan = new CutPlanner().plan(profile, link, wireType(), constraints, goal());
-      outw.print(PlanTable.render(plan));
       Files.createDirectories(out);
-      new PlanJson().writePlan(plan, out.resolve("plan.json"));
-      PlanChart.write(plan, out.resolve("plan.svg"));
-      outw.printf("wrote %s and %s%n", out.resolve("plan.json"), out.resolve("plan.svg"));
+      show(outw, plan);
       if (measureTokens > 0) {
         if (channel == null) {
           throw new IllegalArgumentException("--measure-tokens needs --cloud");
@@ -216,7 +213,7 @@ final class PlanCommand implements Callable<Integer> {
     outw.printf("warming up for %d s at cut %d ...%n", measureWarmupSeconds, cut);
     outw.flush();
     List<Double> live = measurer.warmUp(cut, Duration.ofSeconds(measureWarmupSeconds));
-    double liveMs = live.isEmpty() ? 0 : CutMeasurer.median(live);
+    double liveMs = live.isEmpty() ? 0 : LinkEstimator.median(live);
     if (!(liveMs > 0)) {
       return plan;
     }
@@ -225,11 +222,16 @@ final class PlanCommand implements Callable<Integer> {
     outw.printf(Locale.ROOT, "link refined by %d live decode steps: RTT %.3f ms (probe: %.3f ms), %.3f Mbit/s%n",
         live.size(), refined.rttMillis(), probed.rttMillis(), refined.bandwidthBitsPerSecond() / 1e6);
     CutPlan again = new CutPlanner().plan(profile, refined, wireType(), constraints, goal());
-    outw.print(PlanTable.render(again));
-    new PlanJson().writePlan(again, out.resolve("plan.json"));
-    PlanChart.write(again, out.resolve("plan.svg"));
-    outw.printf("wrote %s and %s%n", out.resolve("plan.json"), out.resolve("plan.svg"));
+    show(outw, again);
     return again;
+  }
+
+  /** Prints the plan's table and writes plan.json and plan.svg to --out. */
+  private void show(PrintWriter outw, CutPlan plan) throws IOException {
+    outw.print(PlanTable.render(plan));
+    new PlanJson().writePlan(plan, out.resolve("plan.json"));
+    PlanChart.write(plan, out.resolve("plan.svg"));
+    outw.printf("wrote %s and %s%n", out.resolve("plan.json"), out.resolve("plan.svg"));
   }
 
   /**
@@ -278,10 +280,8 @@ final class PlanCommand implements Callable<Integer> {
   static LinkEstimate anchoredAtDecodeSize(List<TransferSample> samples) {
     LinkEstimate fit = LinkEstimator.fit(samples);
     long smallest = samples.stream().mapToLong(TransferSample::bytes).min().orElseThrow();
-    double[] times = samples.stream().filter(t -> t.bytes() == smallest).mapToDouble(t -> t.seconds() * 1000)
-        .sorted().toArray();
-    double median = times.length % 2 == 1 ? times[times.length / 2]
-        : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+    double median = LinkEstimator.median(samples.stream().filter(t -> t.bytes() == smallest)
+        .map(t -> t.seconds() * 1000).toList());
     double rtt = Math.max(fit.rttMillis(), median - fit.transferMillis(smallest));
     return new LinkEstimate(rtt, fit.bandwidthBitsPerSecond(), fit.samples());
   }

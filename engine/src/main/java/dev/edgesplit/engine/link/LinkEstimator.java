@@ -143,7 +143,8 @@ public final class LinkEstimator {
     return current;
   }
 
-  private static double median(List<Double> values) {
+  /** The median of {@code values} (the mean of the middle two for an even count); not empty. */
+  public static double median(List<Double> values) {
     double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     int mid = v.length / 2;
     return v.length % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
