@@ -1,6 +1,5 @@
 package dev.edgesplit.cloud.compute;
 
-import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.SegmentChain;
 
 /** {@link CloudCompute} over the engine's cloud chain (layers [cut, N) + norm + LM head). */
@@ -26,15 +25,12 @@ public final class ChainCloudCompute implements CloudCompute {
 
   @Override
   public ComputeState newState() {
-    return new ChainComputeState(chain.newState());
+    return new ChainComputeState(chain.newState(), info.cut(), this, () -> {});
   }
 
   @Override
   public float[] forward(ComputeState state, float[] hidden, int seqLen) {
-    if (!(state instanceof ChainComputeState)) {
-      throw new IllegalArgumentException("state was not created by this compute");
-    }
-    return chain.forwardHidden(((ChainComputeState) state).state, hidden, seqLen);
+    return chain.forwardHidden(ChainComputeState.of(state, this).state, hidden, seqLen);
   }
 
   /** A {@link ChainCloudCompute} that owns its chain and closes it. */
@@ -65,29 +61,6 @@ public final class ChainCloudCompute implements CloudCompute {
     @Override
     public void close() {
       chain.close();
-    }
-  }
-
-  private static final class ChainComputeState implements ComputeState {
-    private final ChainState state;
-
-    ChainComputeState(ChainState state) {
-      this.state = state;
-    }
-
-    @Override
-    public int position() {
-      return state.position();
-    }
-
-    @Override
-    public long kvBytes() {
-      return state.kvBytes();
-    }
-
-    @Override
-    public void close() {
-      state.close();
     }
   }
 }

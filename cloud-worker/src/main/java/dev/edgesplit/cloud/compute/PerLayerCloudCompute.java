@@ -5,7 +5,6 @@ import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.engine.profile.LayerTimings;
 import dev.edgesplit.engine.profile.ProfileSettings;
 import dev.edgesplit.engine.profile.SegmentProfiler;
-import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -76,7 +75,7 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
       evictIdle();
     }
     try {
-      return new State(chain.newState(), cut, this);
+      return new ChainComputeState(chain.newState(), cut, this, () -> release(cut));
     } catch (RuntimeException e) {
       release(cut);
       throw e;
@@ -103,10 +102,7 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
 
   @Override
   public float[] forward(ComputeState state, float[] hidden, int seqLen) {
-    if (!(state instanceof State)) {
-      throw new IllegalArgumentException("state was not created by this compute");
-    }
-    State s = (State) state;
+    ChainComputeState s = ChainComputeState.of(state, this);
     SegmentChain chain;
     synchronized (this) {
       chain = chains.get(s.cut);
@@ -137,40 +133,5 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
   public synchronized void close() {
     chains.values().forEach(SegmentChain::close);
     chains.clear();
-  }
-
-  private static final class State implements ComputeState {
-    private final ChainState state;
-    private final int cut;
-    private final PerLayerCloudCompute owner;
-    private boolean closed;
-
-    State(ChainState state, int cut, PerLayerCloudCompute owner) {
-      this.state = state;
-      this.cut = cut;
-      this.owner = owner;
-    }
-
-    @Override
-    public int position() {
-      return state.position();
-    }
-
-    @Override
-    public long kvBytes() {
-      return state.kvBytes();
-    }
-
-    @Override
-    public void close() {
-      synchronized (this) {
-        if (closed) {
-          return;
-        }
-        closed = true;
-      }
-      state.close();
-      owner.release(cut);
-    }
   }
 }

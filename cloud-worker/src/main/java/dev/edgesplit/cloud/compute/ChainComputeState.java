@@ -1,0 +1,53 @@
+package dev.edgesplit.cloud.compute;
+
+import dev.edgesplit.engine.segment.ChainState;
+
+/**
+ * A session's {@link ChainState} as the chain-backed computes hand it out: which compute made it (each refuses
+ * another's), the cut its chain starts at, and what its compute does once it is closed. Closing is idempotent.
+ */
+final class ChainComputeState implements ComputeState {
+
+  final ChainState state;
+  final int cut;
+  private final CloudCompute owner;
+  private final Runnable afterClose;
+  private boolean closed;
+
+  ChainComputeState(ChainState state, int cut, CloudCompute owner, Runnable afterClose) {
+    this.state = state;
+    this.cut = cut;
+    this.owner = owner;
+    this.afterClose = afterClose;
+  }
+
+  /** {@code state} as one made by {@code compute}. */
+  static ChainComputeState of(ComputeState state, CloudCompute compute) {
+    if (!(state instanceof ChainComputeState) || ((ChainComputeState) state).owner != compute) {
+      throw new IllegalArgumentException("state was not created by this compute");
+    }
+    return (ChainComputeState) state;
+  }
+
+  @Override
+  public int position() {
+    return state.position();
+  }
+
+  @Override
+  public long kvBytes() {
+    return state.kvBytes();
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    state.close();
+    afterClose.run();
+  }
+}
