@@ -19,6 +19,11 @@ model=synthetic:smollm2-135m
 common=(--model "$model" --edge-quant int4 --cloud-quant int8 --max-context 256 --accuracy-level 4)
 export EDGESPLIT_HOME=${EDGESPLIT_HOME:-$out/home}
 export ORT_DISABLE_TELEMETRY=1
+# On this VM the first few hundred MB of memory a process touches stream 10-20% slower than later memory (a cloud
+# chain opened at start-up ran 2 ms/token slower than the same chain opened later; see scripts/README.md). Both
+# processes pre-touch a 1 GB heap first, so that the weights of every chain (the profiler's, the worker's default
+# cut, the measured cuts) land on memory of the same speed. SWEEP_JAVA_OPTS= (empty) runs without it.
+export EDGESPLIT_JAVA_OPTS=${SWEEP_JAVA_OPTS--Xms1g -XX:+AlwaysPreTouch}
 es=$repo/edgesplit
 cloud_ns=es-sweep-cloud
 edge_ns=es-sweep-edge

@@ -53,20 +53,27 @@ final class CutMeasurer {
     this.meter = meter;
   }
 
+  /** What the untimed warm-up steps saw, per decode step, milliseconds. */
+  record Live(List<Double> edgeMillis, List<Double> cloudMillis, List<Double> linkMillis) {}
+
   /**
    * Runs untimed generations at {@code cut} for about {@code budget}. A fresh process (this one, and a freshly
    * started worker) runs its per-token gRPC and protobuf code interpreted or half-compiled for the first thousand
    * tokens or so; measured then, a fast link's per-token time comes out a millisecond or more too high.
    *
-   * @return each decode step's link time: its round trip minus the compute the worker reported, milliseconds
+   * @return each decode step's edge compute, the compute the worker reported, and the link time (the round trip
+   *     minus that compute)
    */
-  List<Double> warmUp(int cut, Duration budget) {
+  Live warmUp(int cut, Duration budget) {
     long deadline = System.nanoTime() + budget.toNanos();
-    List<Double> link = new ArrayList<>();
+    Live live = new Live(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     while (System.nanoTime() - deadline < 0) {
-      link.addAll(run(cut, 8, 0, 120, deadline).linkMillis());
+      Pass p = run(cut, 8, 0, 120, deadline);
+      live.edgeMillis().addAll(p.edgeMillis());
+      live.cloudMillis().addAll(p.cloudMillis());
+      live.linkMillis().addAll(p.linkMillis());
     }
-    return link;
+    return live;
   }
 
   /**
@@ -96,10 +103,11 @@ final class CutMeasurer {
   }
 
   /**
-   * The timed steps of one session: each step's milliseconds, each step's link time (round trip minus the worker's
-   * compute) and the edge joules of all of them.
+   * The timed steps of one session: each step's milliseconds, and its parts (edge compute, the worker's compute,
+   * the link time = round trip minus the worker's compute); the edge joules of all of them.
    */
-  private record Pass(List<Double> millis, List<Double> linkMillis, double joules) {}
+  private record Pass(List<Double> millis, List<Double> edgeMillis, List<Double> cloudMillis, List<Double> linkMillis,
+      double joules) {}
 
   /** One session at {@code cut}: {@code warmup} untimed, then up to {@code timed} timed decode steps. */
   private Pass run(int cut, int promptTokens, int warmup, int timed, long deadlineNanos) {
@@ -115,6 +123,8 @@ final class CutMeasurer {
     String session = UUID.randomUUID().toString();
     SamplingParams greedy = SamplingParams.newBuilder().setTemperature(0).build();
     List<Double> millis = new ArrayList<>(timed);
+    List<Double> edgeMillis = new ArrayList<>(timed);
+    List<Double> cloudMillis = new ArrayList<>(timed);
     List<Double> linkMillis = new ArrayList<>(timed);
     try (SegmentChain edge = model.openEdge(cut, new RuntimeOptions(runtime.intraOpThreads(), maxContext));
         ChainState state = edge.newState();
@@ -138,14 +148,17 @@ final class CutMeasurer {
         reply = exchange(call, session, cut, hidden, position, 1, FramePhase.FRAME_PHASE_DECODE, greedy);
         long t2 = System.nanoTime();
         if (step >= warmup) {
+          double cloudMs = reply.getComputeTimeUs() / 1e3;
           millis.add((t2 - t0) / 1e6);
-          linkMillis.add(Math.max(0, (t2 - t1) / 1e6 - reply.getComputeTimeUs() / 1e3));
+          edgeMillis.add((t1 - t0) / 1e6);
+          cloudMillis.add(cloudMs);
+          linkMillis.add(Math.max(0, (t2 - t1) / 1e6 - cloudMs));
         }
         position++;
       }
       double joules = start == null ? 0 : Math.max(0, meter.read().joulesSince(start));
       call.complete();
-      return new Pass(millis, linkMillis, joules);
+      return new Pass(millis, edgeMillis, cloudMillis, linkMillis, joules);
     }
   }
 

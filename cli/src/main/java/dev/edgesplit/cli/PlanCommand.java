@@ -199,9 +199,11 @@ final class PlanCommand implements Callable<Integer> {
 
   /**
    * Runs real decode steps for --measure-warmup-seconds (both processes' JIT warms up), and, as the edge agent
-   * does while serving, refines the probed link with what those steps saw, so that a decode frame's predicted time
-   * is the live steps' median link time (round trip minus the worker's compute). Prices the cuts again with it and
-   * writes the plan again.
+   * does while serving, refines the plan with what those steps saw: the probed link so that a decode frame's
+   * predicted time is the live steps' median link time (round trip minus the worker's compute), and the profiled
+   * compute so that the warm-up cut's edge and cloud times are the live medians (the profile keeps the shape across
+   * layers; a shared machine's speed moves between the profiling and now). Prices the cuts again and writes the
+   * plan again.
    */
   private CutPlan warmUpAndRefine(PrintWriter outw, CutPlan plan, CutMeasurer measurer, LayerProfile profile,
       LinkEstimate probed, PlanConstraints constraints) throws IOException {
@@ -209,21 +211,40 @@ final class PlanCommand implements Callable<Integer> {
     if (split.isEmpty()) {
       return plan;
     }
-    int cut = split.get(split.size() / 2).cut();
-    outw.printf("warming up for %d s at cut %d ...%n", measureWarmupSeconds, cut);
+    CutRow row = split.get(split.size() / 2);
+    outw.printf("warming up for %d s at cut %d ...%n", measureWarmupSeconds, row.cut());
     outw.flush();
-    List<Double> live = measurer.warmUp(cut, Duration.ofSeconds(measureWarmupSeconds));
-    double liveMs = live.isEmpty() ? 0 : LinkEstimator.median(live);
-    if (!(liveMs > 0)) {
+    CutMeasurer.Live live = measurer.warmUp(row.cut(), Duration.ofSeconds(measureWarmupSeconds));
+    if (live.linkMillis().isEmpty()) {
       return plan;
     }
-    LinkEstimate refined = refinedByLive(probed, liveMs, wireType().bytesPerToken(profile.shape().dim()),
-        live.size());
+    double liveLinkMs = LinkEstimator.median(live.linkMillis());
+    LinkEstimate link = liveLinkMs > 0
+        ? refinedByLive(probed, liveLinkMs, wireType().bytesPerToken(profile.shape().dim()), live.linkMillis().size())
+        : probed;
     outw.printf(Locale.ROOT, "link refined by %d live decode steps: RTT %.3f ms (probe: %.3f ms), %.3f Mbit/s%n",
-        live.size(), refined.rttMillis(), probed.rttMillis(), refined.bandwidthBitsPerSecond() / 1e6);
-    CutPlan again = new CutPlanner().plan(profile, refined, wireType(), constraints, goal());
+        live.linkMillis().size(), link.rttMillis(), probed.rttMillis(), link.bandwidthBitsPerSecond() / 1e6);
+    double liveEdgeMs = LinkEstimator.median(live.edgeMillis());
+    double liveCloudMs = LinkEstimator.median(live.cloudMillis());
+    outw.printf(Locale.ROOT, "compute at cut %d, live vs profiled: edge %.3f vs %.3f ms, cloud %.3f vs %.3f ms; "
+            + "profile scaled x%.3f (edge), x%.3f (cloud)%n", row.cut(), liveEdgeMs, row.edgeMillis(), liveCloudMs,
+        row.cloudMillis(), ratio(liveEdgeMs, row.edgeMillis()), ratio(liveCloudMs, row.cloudMillis()));
+    LayerProfile calibrated = calibrated(profile, row, liveEdgeMs, liveCloudMs);
+    CutPlan again = new CutPlanner().plan(calibrated, link, wireType(), constraints, goal());
     show(outw, again);
     return again;
+  }
+
+  /**
+   * {@code profile} scaled so that the cut of {@code row} predicts the live edge and cloud compute times; a side
+   * whose prediction or live time is not positive keeps its profiled times.
+   */
+  static LayerProfile calibrated(LayerProfile profile, CutRow row, double liveEdgeMs, double liveCloudMs) {
+    return profile.scaled(ratio(liveEdgeMs, row.edgeMillis()), ratio(liveCloudMs, row.cloudMillis()));
+  }
+
+  private static double ratio(double live, double predicted) {
+    return live > 0 && predicted > 0 && Double.isFinite(live / predicted) ? live / predicted : 1.0;
   }
 
   /** Prints the plan's table and writes plan.json and plan.svg to --out. */

@@ -71,9 +71,13 @@ class CutMeasurerTest {
         }
         assertThat(meter.reads).isEqualTo(3 * 3 * 2);
 
-        List<Double> link = measurer.warmUp(2, Duration.ofMillis(300));
-        assertThat(link).as("link time of each warm-up step").isNotEmpty()
+        CutMeasurer.Live live = measurer.warmUp(2, Duration.ofMillis(300));
+        assertThat(live.linkMillis()).as("link time of each warm-up step").isNotEmpty()
             .allSatisfy(ms -> assertThat(ms).isBetween(0.0, 1000.0));
+        assertThat(live.edgeMillis()).as("edge compute of each step").hasSameSizeAs(live.linkMillis())
+            .allSatisfy(ms -> assertThat(ms).isPositive());
+        assertThat(live.cloudMillis()).as("the worker's compute of each step").hasSameSizeAs(live.linkMillis())
+            .allSatisfy(ms -> assertThat(ms).isPositive());
       } finally {
         channel.shutdownNow();
       }

@@ -4,6 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.edgesplit.engine.link.LinkEstimate;
+import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.partitioner.plan.CloudCosts;
+import dev.edgesplit.partitioner.plan.CutPlan;
+import dev.edgesplit.partitioner.plan.CutPlanner;
+import dev.edgesplit.partitioner.plan.CutRow;
+import dev.edgesplit.partitioner.plan.EdgeCosts;
+import dev.edgesplit.partitioner.plan.LayerProfile;
+import dev.edgesplit.partitioner.plan.ModelShape;
+import dev.edgesplit.partitioner.plan.PlanConstraints;
+import dev.edgesplit.partitioner.plan.PlanGoal;
+import dev.edgesplit.partitioner.plan.WireDType;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PlanCommandTest {
@@ -33,5 +45,48 @@ class PlanCommandTest {
 
     assertThat(refined.rttMillis()).isZero();
     assertThat(decodeFrameMs(refined, 1152)).isCloseTo(6.0, within(1e-9));
+  }
+
+  private static final LinkEstimate LINK = new LinkEstimate(10.0, 8000.0, 12);
+
+  private static CutPlan plan(LayerProfile profile) {
+    return new CutPlanner().plan(profile, LINK, WireDType.FP32, PlanConstraints.defaults(8), PlanGoal.latency());
+  }
+
+  private static CutRow row(CutPlan plan, int cut) {
+    return plan.rows().stream().filter(r -> r.cut() == cut && !r.edgeOnly()).findFirst().orElseThrow();
+  }
+
+  @Test
+  void liveComputeAtOneCut_scalesEachSidesProfile_soThatCutPredictsIt() {
+    EdgeCosts edge = new EdgeCosts(List.of(2.0, 3.0, 4.0), List.of(0.02, 0.03, 0.04), 1.0, 0.01, null, null, 2.0,
+        1e-4, "fixture (measured)");
+    LayerProfile profile = new LayerProfile("board", "model", WeightFormat.INT4,
+        new ModelShape(3, 4, 2, 100, 1000, 50), edge, new CloudCosts(List.of(5.0, 5.0, 5.0), 1.0, 100.0));
+    CutRow atTwo = row(plan(profile), 2);
+    assertThat(atTwo.edgeMillis()).isCloseTo(6.0, within(1e-9)); // embedding 1 + layers 2 + 3
+    assertThat(atTwo.cloudMillis()).isCloseTo(6.0, within(1e-9)); // layer 5 + head 1
+
+    // The edge runs twice as slow as profiled, the cloud a quarter faster.
+    LayerProfile calibrated = PlanCommand.calibrated(profile, atTwo, 12.0, 4.5);
+    CutPlan again = plan(calibrated);
+
+    assertThat(row(again, 2).edgeMillis()).isCloseTo(12.0, within(1e-9));
+    assertThat(row(again, 2).cloudMillis()).isCloseTo(4.5, within(1e-9));
+    assertThat(row(again, 1).edgeMillis()).isCloseTo(6.0, within(1e-9));
+    assertThat(row(again, 1).cloudMillis()).isCloseTo(8.25, within(1e-9));
+    assertThat(calibrated.edge().layerJoules()).containsExactly(0.04, 0.06, 0.08);
+    assertThat(calibrated.edge().idleWatts()).isEqualTo(2.0);
+    assertThat(calibrated.cloud().watts()).isEqualTo(100.0);
+  }
+
+  @Test
+  void noLiveTime_keepsTheProfile() {
+    EdgeCosts edge = new EdgeCosts(List.of(2.0), List.of(0.02), 1.0, 0.01, null, null, 2.0, 1e-4, "fixture");
+    LayerProfile profile = new LayerProfile("board", "model", WeightFormat.INT4, new ModelShape(1, 4, 2, 100, 1000, 50),
+        edge, new CloudCosts(List.of(5.0), 1.0, 100.0));
+    CutRow atOne = row(plan(profile), 1);
+
+    assertThat(PlanCommand.calibrated(profile, atOne, Double.NaN, 0)).isSameAs(profile);
   }
 }

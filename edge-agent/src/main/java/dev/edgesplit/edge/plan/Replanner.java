@@ -13,13 +13,11 @@ import dev.edgesplit.partitioner.plan.LayerProfile;
 import dev.edgesplit.partitioner.plan.PlanConstraints;
 import dev.edgesplit.partitioner.plan.PlanGoal;
 import dev.edgesplit.partitioner.plan.WireDType;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.IntConsumer;
 import java.util.function.IntSupplier;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +88,7 @@ public final class Replanner implements StepListener {
 
   /** Plans with the current link and edge scale, switches to the choice, and returns the plan. */
   public synchronized CutPlan planNow(String reason) {
-    CutPlan plan = planner.plan(scaled(profile, edgeScale), link.current(), wire, constraints, goal);
+    CutPlan plan = planner.plan(profile.scaled(edgeScale, 1.0), link.current(), wire, constraints, goal);
     lastPlan = plan;
     Optional<CutRow> chosen = plan.chosen().filter(r -> !r.edgeOnly());
     if (chosen.isEmpty()) {
@@ -180,22 +178,5 @@ public final class Replanner implements StepListener {
       sum += e.layerMillis().get(i);
     }
     return sum;
-  }
-
-  /** The profile with edge times and energies multiplied by {@code scale} (a throttled board). */
-  static LayerProfile scaled(LayerProfile p, double scale) {
-    if (scale == 1.0) {
-      return p;
-    }
-    EdgeCosts e = p.edge();
-    EdgeCosts s = new EdgeCosts(times(e.layerMillis(), scale), times(e.layerJoules(), scale),
-        e.embeddingMillis() * scale, e.embeddingJoules() * scale,
-        e.headMillis() == null ? null : e.headMillis() * scale, e.headJoules() == null ? null : e.headJoules() * scale,
-        e.idleWatts(), e.radioJoulesPerByte(), e.energySource());
-    return new LayerProfile(p.device(), p.modelFingerprint(), p.weights(), p.shape(), s, p.cloud());
-  }
-
-  private static List<Double> times(List<Double> values, double scale) {
-    return values.stream().map(v -> v * scale).collect(Collectors.toList());
   }
 }

@@ -17,4 +17,9 @@ public record CloudCosts(List<Double> layerMillis, double headMillis, double wat
     PlanChecks.nonNegative("cloud headMillis", headMillis);
     PlanChecks.nonNegative("cloud watts", watts);
   }
+
+  /** These costs with every time multiplied by {@code scale} (a busier or slower cloud host at the same power). */
+  public CloudCosts scaled(double scale) {
+    return new CloudCosts(PlanChecks.times(layerMillis, scale), headMillis * scale, watts);
+  }
 }

@@ -60,6 +60,16 @@ public record EdgeCosts(
     }
   }
 
+  /**
+   * These costs with every time and compute energy multiplied by {@code scale}: the same work on a board running
+   * {@code scale} times slower (throttled) at the same power. Idle power and radio energy do not change.
+   */
+  public EdgeCosts scaled(double scale) {
+    return new EdgeCosts(PlanChecks.times(layerMillis, scale), PlanChecks.times(layerJoules, scale),
+        embeddingMillis * scale, embeddingJoules * scale, headMillis == null ? null : headMillis * scale,
+        headJoules == null ? null : headJoules * scale, idleWatts, radioJoulesPerByte, energySource);
+  }
+
   /** True when the edge head was profiled, so an edge-only plan can be priced. */
   public boolean hasHead() {
     return headMillis != null;

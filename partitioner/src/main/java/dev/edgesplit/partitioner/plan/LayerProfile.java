@@ -33,4 +33,19 @@ public record LayerProfile(
           + " edge and " + cloud.layerMillis().size() + " cloud layer timings");
     }
   }
+
+  /**
+   * This profile with the edge's times and compute energy multiplied by {@code edgeScale} and the cloud's times by
+   * {@code cloudScale}: what was profiled, at the speed each side is seen to run now.
+   */
+  public LayerProfile scaled(double edgeScale, double cloudScale) {
+    if (!(edgeScale > 0) || !(cloudScale > 0) || Double.isInfinite(edgeScale) || Double.isInfinite(cloudScale)) {
+      throw new IllegalArgumentException("scales must be positive and finite: edge " + edgeScale + ", cloud "
+          + cloudScale);
+    }
+    if (edgeScale == 1.0 && cloudScale == 1.0) {
+      return this;
+    }
+    return new LayerProfile(device, modelFingerprint, weights, shape, edge.scaled(edgeScale), cloud.scaled(cloudScale));
+  }
 }

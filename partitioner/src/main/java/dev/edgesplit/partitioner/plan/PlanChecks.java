@@ -2,7 +2,7 @@ package dev.edgesplit.partitioner.plan;
 
 import java.util.List;
 
-/** Argument checks shared by the plan records. */
+/** Argument checks and arithmetic shared by the plan records. */
 final class PlanChecks {
 
   private PlanChecks() {}
@@ -21,5 +21,10 @@ final class PlanChecks {
       }
       nonNegative(name + "[" + i + "]", v);
     }
+  }
+
+  /** Each of {@code values} multiplied by {@code scale}. */
+  static List<Double> times(List<Double> values, double scale) {
+    return values.stream().map(v -> v * scale).toList();
   }
 }
