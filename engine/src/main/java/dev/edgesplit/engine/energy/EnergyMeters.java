@@ -42,7 +42,7 @@ public final class EnergyMeters {
     }
     DeviceProfile profile =
         options.estimateProfile() != null ? options.estimateProfile() : DeviceProfile.detect(sysRoot);
-    EstimatedMeter estimate = new EstimatedMeter(profile, clock, EstimatedMeter.thisProcessCpuNanos(),
+    EstimatedMeter estimate = new EstimatedMeter(profile, clock, ProcessCpuClock.best(),
         Runtime.getRuntime().availableProcessors());
     LOG.warn("no energy sensor found; energy is ESTIMATED with profile {}: {}", profile.id(),
         String.join("; ", skipped));

@@ -1,7 +1,5 @@
 package dev.edgesplit.engine.energy;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.OperatingSystemMXBean;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -31,16 +29,25 @@ public final class EstimatedMeter implements EnergyMeter {
    * @param cores           logical cores the utilisation is relative to
    */
   public EstimatedMeter(DeviceProfile profile, MeterClock clock, LongSupplier processCpuNanos, int cores) {
+    this(profile, clock, new ProcessCpuClock.Reader(processCpuNanos, "process CPU time"), cores);
+  }
+
+  /**
+   * @param processCpu how the CPU time of the process is read (named in the source's description)
+   * @param cores      logical cores the utilisation is relative to
+   */
+  public EstimatedMeter(DeviceProfile profile, MeterClock clock, ProcessCpuClock.Reader processCpu, int cores) {
     this.profile = Objects.requireNonNull(profile, "profile");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.processCpuNanos = Objects.requireNonNull(processCpuNanos, "processCpuNanos");
+    this.processCpuNanos = Objects.requireNonNull(processCpu, "processCpu").nanos();
     if (cores <= 0) {
       throw new IllegalArgumentException("cores must be positive, got " + cores);
     }
     this.cores = cores;
     this.source = new EnergySource("estimate", String.format(Locale.ROOT,
-        "estimate for %s: P = %.2f W + (%.2f W - %.2f W) x process CPU utilisation over %d cores (%s)",
-        profile.name(), profile.idleWatts(), profile.maxWatts(), profile.idleWatts(), cores, profile.basis()),
+        "estimate for %s: P = %.2f W + (%.2f W - %.2f W) x process CPU utilisation over %d cores (%s; CPU time: %s)",
+        profile.name(), profile.idleWatts(), profile.maxWatts(), profile.idleWatts(), cores, profile.basis(),
+        processCpu.description()),
         false);
     this.lastWallNanos = clock.nanoTime();
     this.lastCpuNanos = processCpuNanos.getAsLong();
@@ -48,20 +55,8 @@ public final class EstimatedMeter implements EnergyMeter {
 
   /** An estimate for this JVM process with the system clocks and all available processors. */
   public static EstimatedMeter forThisProcess(DeviceProfile profile) {
-    return new EstimatedMeter(profile, MeterClock.system(), thisProcessCpuNanos(),
+    return new EstimatedMeter(profile, MeterClock.system(), ProcessCpuClock.best(),
         Runtime.getRuntime().availableProcessors());
-  }
-
-  /**
-   * CPU time of this JVM: the management bean when it knows, else the process handle. The bean is looked up once:
-   * the meter is read twice per generated token.
-   */
-  static LongSupplier thisProcessCpuNanos() {
-    OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean bean && bean.getProcessCpuTime() >= 0) {
-      return bean::getProcessCpuTime;
-    }
-    return () -> ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
   }
 
   public DeviceProfile profile() {
