@@ -86,6 +86,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--no-loopback", description = "Skip the split over loopback gRPC (two processes).")
   boolean noLoopback;
 
+  @Option(names = "--paired-rounds", paramLabel = "N", defaultValue = "5",
+      description = "After the loopback run, N rounds of one unsplit and one loopback generation back to back; "
+          + "their median ratio is reported beside the runs minutes apart (default: ${DEFAULT-VALUE}).")
+  int pairedRounds;
+
   @Option(names = "--launcher", paramLabel = "PATH",
       description = "The edgesplit launcher that starts the edge and cloud processes "
           + "(default: bin/edgesplit of this installation).")
@@ -105,6 +110,9 @@ public final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--no-spin applies to the runs in this process, not to the edge and cloud "
           + "servers: add --no-loopback");
     }
+    if (pairedRounds < 0) {
+      throw new IllegalArgumentException("--paired-rounds must be >= 0, got " + pairedRounds);
+    }
     for (int t : threads) {
       if (t < 1) {
         throw new IllegalArgumentException("--threads must be >= 1, got " + t);
@@ -115,7 +123,8 @@ public final class BenchCommand implements Callable<Integer> {
     BenchModel.Settings settings = new BenchModel.Settings(maxContext, 32, accuracyLevel);
     CompiledModel compiled = new BenchModels(cache != null ? cache : BenchModels.defaultCache(), err)
         .compiled(model, format, settings, cuts);
-    BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, loopbackWarmup, !noParts, !noSpin, 42L);
+    BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, loopbackWarmup, !noParts, !noSpin, 42L,
+        pairedRounds);
     BenchRunner.LoopbackSplit loopback = null;
     if (!noLoopback) {
       Path bin = launcher != null ? launcher : defaultLauncher();

@@ -53,9 +53,25 @@ public record BenchResult(String label, String model, String quant, int threads,
    * @param bytesPerToken          h_k payload per decode token (fp16)
    * @param edgeReportedBytesPerToken the edge's bytes sent per generated token over loopback, prompt frame
    *                               included (NaN when not run)
+   * @param pairedRatios           loopback / unsplit decode tokens/s of each paired round (empty when not run)
    */
   public record SplitBreakdown(double edgeMedianMs, double cloudMedianMs, double serializationMedianMs,
-      double linkMsPerToken, long bytesPerToken, double edgeReportedBytesPerToken) {}
+      double linkMsPerToken, long bytesPerToken, double edgeReportedBytesPerToken, List<Double> pairedRatios) {
+
+    public SplitBreakdown {
+      pairedRatios = List.copyOf(pairedRatios);
+    }
+
+    /** The median of {@link #pairedRatios}, NaN when there are none. */
+    public double pairedRatioMedian() {
+      if (pairedRatios.isEmpty()) {
+        return Double.NaN;
+      }
+      double[] sorted = pairedRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      int n = sorted.length;
+      return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+  }
 
   /**
    * @param weightBytesPerToken bytes of weights one decode step reads

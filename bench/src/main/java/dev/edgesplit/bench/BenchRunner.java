@@ -31,13 +31,18 @@ public final class BenchRunner {
    *                     times per generation and is still being JIT-compiled after the first thousand tokens
    * @param profileParts time every layer, the embedding and the head alone
    * @param spinning     ONNX Runtime worker threads spin between operators (see {@link RuntimeOptions#spinning})
+   * @param pairedRounds rounds of one unsplit and one loopback generation back to back, for a ratio that this
+   *                     machine's drifting speed moves less than it moves runs minutes apart
    */
   public record Plan(int promptTokens, int decodeTokens, int warmupTokens, int loopbackWarmupTokens,
-      boolean profileParts, boolean spinning, long seed) {}
+      boolean profileParts, boolean spinning, long seed, int pairedRounds) {}
 
   /** The split over a real link; empty when it cannot run here. */
   public interface LoopbackSplit {
-    Optional<LoopbackResult> run(int threads, int cut);
+    /**
+     * @param unsplitRound runs one unsplit generation in this process, for the paired rounds
+     */
+    Optional<LoopbackResult> run(int threads, int cut, java.util.function.Supplier<GenerationTiming> unsplitRound);
   }
 
   /**
@@ -46,9 +51,10 @@ public final class BenchRunner {
    * @param linkMsPerToken the edge's round trip minus the worker's compute, mean per decode token, as the edge
    *                     reported it
    * @param peakRssBytes peak resident bytes of the edge and cloud processes
+   * @param pairedRatios each paired round's loopback decode tokens/s over the unsplit decode tokens/s just before
    */
   public record LoopbackResult(GenerationTiming timing, double bytesPerToken, double linkMsPerToken,
-      Map<String, Long> peakRssBytes) {}
+      Map<String, Long> peakRssBytes, List<Double> pairedRatios) {}
 
   private final CompiledModel model;
   private final String modelName;
@@ -115,7 +121,10 @@ public final class BenchRunner {
         if (loopback != null) {
           log.printf("bench: %d thread(s), cut %d: split over loopback gRPC%n", threads, cut);
           log.flush();
-          remote = loopback.run(threads, cut);
+          try (SegmentChain whole = model.openWhole(format, runtime);
+              WholeSession session = new WholeSession(whole, plan.decodeTokens())) {
+            remote = loopback.run(threads, cut, () -> loop.run(session));
+          }
         }
         results.add(result(threads, cut, unsplit, unsplitAlloc, unsplitPeak, split, splitPeak, edgeMs, cloudMs,
             edgeAllocMax, edgeAllocMean, remote, parts));
@@ -159,7 +168,8 @@ public final class BenchRunner {
     return new BenchResult(BenchModels.isSynthetic(modelName) ? "synthetic" : "real", modelName,
         format.name().toLowerCase(java.util.Locale.ROOT), threads, cut, model.config().nLayers(), modes,
         new BenchResult.SplitBreakdown(edgeMs, cloudMs, serializationMs(dim), link, bytes,
-            remote.map(LoopbackResult::bytesPerToken).orElse(Double.NaN)),
+            remote.map(LoopbackResult::bytesPerToken).orElse(Double.NaN),
+            remote.map(LoopbackResult::pairedRatios).orElse(List.of())),
         new BenchResult.Roofline(perToken, achieved, Double.NaN, Double.NaN),
         new BenchResult.Allocation(edgeAllocMax, edgeAllocMean, unsplitAlloc), partRows);
   }

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,7 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
   }
 
   @Override
-  public Optional<BenchRunner.LoopbackResult> run(int threads, int cut) {
+  public Optional<BenchRunner.LoopbackResult> run(int threads, int cut, Supplier<GenerationTiming> unsplitRound) {
     int cloudPort = freePort();
     int edgePort = freePort();
     List<Child> children = new ArrayList<>();
@@ -79,6 +80,12 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
       int[] prompt = DecodeLoop.prompt(plan.promptTokens(), vocab, plan.seed());
       warmUp(stub, prompt);
       Measured m = generate(stub, prompt, plan.decodeTokens() + 1);
+      List<Double> paired = new ArrayList<>();
+      for (int round = 0; round < plan.pairedRounds(); round++) {
+        double unsplit = unsplitRound.get().decodeTokensPerSecond();
+        Measured split = generate(stub, prompt, plan.decodeTokens() + 1);
+        paired.add(LatencyStats.ofNanos(split.gaps, split.gaps.length).perSecond() / unsplit);
+      }
       Map<String, Long> peaks = new LinkedHashMap<>();
       memory.peakBytes(edge.process.pid()).ifPresent(b -> peaks.put("edge", b));
       memory.peakBytes(cloud.process.pid()).ifPresent(b -> peaks.put("cloud", b));
@@ -89,7 +96,7 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
       GenerationTiming timing = new GenerationTiming(plan.promptTokens(), m.firstTokenNanos / 1e6,
           m.firstTokenNanos / 1e6, LatencyStats.ofNanos(m.gaps, m.gaps.length));
       return Optional.of(new BenchRunner.LoopbackResult(timing, m.summary.getBytesSentPerToken(),
-          m.summary.getLinkMsPerToken(), peaks));
+          m.summary.getLinkMsPerToken(), peaks, paired));
     } finally {
       if (channel != null) {
         channel.shutdownNow();

@@ -42,15 +42,17 @@ public final class ReportWriter {
             m.prefillTokensPerSecond(), m.timeToFirstTokenMs(), m.vsUnsplit(), rss(m.peakRssBytes())));
       }
     }
-    sb.append('\n').append(String.format(Locale.ROOT, "%-3s %-4s %8s %8s %9s %9s %7s %9s %8s %10s %10s%n", "thr",
-        "cut", "edge ms", "cloud ms", "ser ms", "link ms", "B/token", "weights", "GB/s", "roofline", "edge B/step"));
+    sb.append('\n').append(String.format(Locale.ROOT, "%-3s %-4s %8s %8s %9s %9s %7s %9s %8s %10s %10s %8s%n", "thr",
+        "cut", "edge ms", "cloud ms", "ser ms", "link ms", "B/token", "weights", "GB/s", "roofline", "edge B/step",
+        "paired x"));
     for (BenchResult r : results) {
       BenchResult.SplitBreakdown b = r.splitBreakdown();
-      sb.append(String.format(Locale.ROOT, "%-3d %-4d %8.3f %8.3f %9.4f %9s %7d %8.1fM %8.2f %9.1f%% %10d%n",
+      sb.append(String.format(Locale.ROOT, "%-3d %-4d %8.3f %8.3f %9.4f %9s %7d %8.1fM %8.2f %9.1f%% %10d %8s%n",
           r.threads(), r.cut(), b.edgeMedianMs(), b.cloudMedianMs(), b.serializationMedianMs(),
           Double.isNaN(b.linkMsPerToken()) ? "-" : String.format(Locale.ROOT, "%.3f", b.linkMsPerToken()),
           b.bytesPerToken(), r.roofline().weightBytesPerToken() / 1e6, r.roofline().achievedGbPerSecond(),
-          r.roofline().percent(), r.allocation().edgeBytesPerStepMax()));
+          r.roofline().percent(), r.allocation().edgeBytesPerStepMax(),
+          b.pairedRatios().isEmpty() ? "-" : String.format(Locale.ROOT, "%.2fx", b.pairedRatioMedian())));
     }
     return sb.toString();
   }
@@ -84,6 +86,18 @@ public final class ReportWriter {
           b.bytesPerToken(), r.roofline().weightBytesPerToken() / 1e6, r.roofline().achievedGbPerSecond(),
           r.roofline().percent(), r.allocation().edgeBytesPerStepMax(),
           unsplit.prefillTokensPerSecond() / unsplit.decodeTokensPerSecond()));
+    }
+    if (results.stream().anyMatch(r -> !r.splitBreakdown().pairedRatios().isEmpty())) {
+      sb.append("\nLoopback / unsplit decode tokens/s in paired rounds (one unsplit generation, then one loopback "
+          + "generation, back to back):\n\n| threads | cut | median | each round |\n|---|---|---|---|\n");
+      for (BenchResult r : results) {
+        BenchResult.SplitBreakdown b = r.splitBreakdown();
+        if (!b.pairedRatios().isEmpty()) {
+          sb.append(String.format(Locale.ROOT, "| %d | %d | %.2fx | %s |%n", r.threads(), r.cut(),
+              b.pairedRatioMedian(), b.pairedRatios().stream().map(x -> String.format(Locale.ROOT, "%.2f", x))
+                  .collect(java.util.stream.Collectors.joining(", "))));
+        }
+      }
     }
     sb.append("\nedge and cloud ms/token: the split in one process. link ms/token: in the loopback run, the edge's "
         + "round trip to the worker minus the compute the worker reported (mean per decode token): fp16 "

@@ -145,6 +145,24 @@ class DistributionArchiveTest {
     }
 
     @Test
+    void bench_overLoopback_runsBothServersFromTheUnpackedCopy_andPairsRounds(@TempDir Path work) throws IOException {
+        Path model = dev.edgesplit.testkit.SharedModels.require("stories260K");
+        Cmd.Result r = Cmd.of(home.resolve("bin/edgesplit").toString(), "bench", "--model", model.toString(),
+                        "--quant", "int8", "--cut", "2", "--threads", "1", "--prompt-tokens", "8", "--tokens", "8",
+                        "--warmup", "2", "--loopback-warmup", "16", "--paired-rounds", "2", "--no-parts",
+                        "--max-context", "64", "--bandwidth-mb", "8", "--out", work.resolve("out").toString())
+                .env("EDGESPLIT_HOME", work.resolve("home").toString()).dir(work)
+                .timeout(java.time.Duration.ofMinutes(4)).run();
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        String json = Files.readString(work.resolve("out/bench.json"));
+        assertThat(json).contains("\"split-loopback\"").contains("\"pairedRatios\"");
+        String report = Files.readString(work.resolve("out/bench.md"));
+        assertThat(report).contains("Loopback / unsplit decode tokens/s in paired rounds");
+        // Two rounds, each a positive ratio.
+        assertThat(report).containsPattern("\\| 1 \\| 2 \\| \\d+\\.\\d\\dx \\| \\d+\\.\\d\\d, \\d+\\.\\d\\d \\|");
+    }
+
+    @Test
     void demo_runsFromUnpackedCopy_withOnlyAJre_andPrintsTheReferenceText(@TempDir Path work) {
         Path model = dev.edgesplit.testkit.SharedModels.require("stories260K");
         // A JRE is all it needs: java from java.home, nothing else on PATH, no Maven, a fresh workspace.
