@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Planner accuracy sweep: for each emulated link (1, 10, 100 Mbit/s x 5, 50 ms RTT) run every cut of the
 # synthetic SmolLM2-135M shape (int4 edge) for real and compare measured per-token latency and edge J/token with
-# the planner's predictions. Writes scripts/results/link-sweep.{txt,csv} and one plan.json/plan.svg per link.
+# the planner's predictions. Writes scripts/results/link-sweep.{txt,csv,svg} (the svg: predicted and measured per
+# cut, every link) and one plan.json/plan.svg per link.
 #
 # Link emulation: the cloud worker runs in its own network namespace behind a veth pair. Bandwidth is shaped by
 # the kernel (tc tbf on both veth ends). This kernel has no sch_netem (`tc qdisc add ... netem` fails with
@@ -127,4 +128,5 @@ for (bw, rtt), rs in by.items():
     print(f"{bw:>4} Mbit {rtt:>3} ms  {max(le):10.1f}%  {max(ee):9.1f}%  {sum(e <= 15 for e in le):>3}/{len(le)} {sum(e <= 15 for e in ee):>3}/{len(ee)}"
           f"              {planned['cut']:>3}          {best['cut']:>3}                {gap:+.1f}%")
 PY
+python3 "$repo/scripts/sweep-chart.py" "$csv" "$out/link-sweep.svg"
 echo "wrote $summary and $csv"
