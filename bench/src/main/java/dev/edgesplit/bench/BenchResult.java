@@ -1,5 +1,6 @@
 package dev.edgesplit.bench;
 
+import dev.edgesplit.engine.link.LinkEstimator;
 import java.util.List;
 import java.util.Map;
 
@@ -64,12 +65,7 @@ public record BenchResult(String label, String model, String quant, int threads,
 
     /** The median of {@link #pairedRatios}, NaN when there are none. */
     public double pairedRatioMedian() {
-      if (pairedRatios.isEmpty()) {
-        return Double.NaN;
-      }
-      double[] sorted = pairedRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-      int n = sorted.length;
-      return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+      return pairedRatios.isEmpty() ? Double.NaN : LinkEstimator.median(pairedRatios);
     }
   }
 
