@@ -1,7 +1,9 @@
 package dev.edgesplit.bench;
 
+import dev.edgesplit.engine.segment.CompiledManifest;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.partitioner.Compiler;
 import dev.edgesplit.partitioner.model.Fingerprints;
 import dev.edgesplit.partitioner.model.ModelImporter;
 import dev.edgesplit.partitioner.model.ModelWeights;
@@ -16,7 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * Resolves a benchmark's {@code --model} ({@code synthetic:NAME[:SEED]} or a checkpoint path) to its
- * {@link BenchModel} directory under {@code CACHE/bench-...}, keyed by the source and the compile settings.
+ * {@link BenchModel} directory under {@code CACHE/bench-...}, keyed by the source, the compile settings and the
+ * compiler's version (a directory written by an older compiler holds other graphs and is never reused).
  */
 final class BenchModels {
 
@@ -45,7 +48,7 @@ final class BenchModels {
       throws IOException {
     String key = Fingerprints.sha256OfText(String.join("|", identity(model), format.name(),
         String.valueOf(settings.maxContext()), String.valueOf(settings.blockSize()),
-        String.valueOf(settings.accuracyLevel()))).substring(0, 12);
+        String.valueOf(settings.accuracyLevel()), CompiledManifest.FORMAT, Compiler.VERSION)).substring(0, 12);
     Path dir = cache.resolve("bench-" + shortName(model) + "-" + format.name().toLowerCase(Locale.ROOT) + "-" + key);
     return new BenchModel(dir, format, settings, log).ensure(cuts, () -> weights(model, settings.maxContext()));
   }

@@ -20,6 +20,8 @@ import io.grpc.stub.StreamObserver;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Server side of one {@code CloudService.Session} stream. Reads one frame at a time (manual flow control:
@@ -28,6 +30,8 @@ import java.util.function.LongSupplier;
  * The first bad frame ends the stream with the mapped status; other streams are unaffected.
  */
 final class SessionStream implements StreamObserver<SessionFrame> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SessionStream.class);
 
   private final ServerCallStreamObserver<SessionReply> out;
   private final FrameValidator validator;
@@ -80,7 +84,7 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       session.beginStep();
       stepRunning = true;
       try {
-        steps.submit(() -> runStep(session, valid, cut)).whenComplete((reply, error) -> afterStep(session, valid, reply, error));
+        steps.submit(() -> runStep(session, valid, cut)).whenComplete((outcome, error) -> afterStep(session, valid, outcome, error));
       } catch (RuntimeException e) {
         stepRunning = false;
         session.endStep(nanoTime.getAsLong());
@@ -123,7 +127,10 @@ final class SessionStream implements StreamObserver<SessionFrame> {
     return session;
   }
 
-  private SessionReply runStep(CloudSession session, ValidFrame frame, int cut) {
+  /** A step's reply and what the listeners hear of it once the reply is on its way. */
+  private record StepOutcome(SessionReply reply, CloudStep step) {}
+
+  private StepOutcome runStep(CloudSession session, ValidFrame frame, int cut) {
     int start = session.state().position();
     StepEnergy.Span span = energy.begin(frame.sessionId(), start, frame.seqLen());
     long t0 = nanoTime.getAsLong();
@@ -136,14 +143,11 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       throw e;
     }
     long nanos = nanoTime.getAsLong() - t0;
-    long micros = nanos / 1000;
     EnergyReading joules = span.end();
-    listener.onStep(new CloudStep(frame.sessionId(), cut, start, frame.seqLen(), choice != null,
-        choice == null ? -1 : choice.token(), nanos / 1e6, joules));
     SessionReply.Builder reply = SessionReply.newBuilder()
         .setSessionId(frame.sessionId())
         .setPosition(session.state().position())
-        .setComputeTimeUs(micros)
+        .setComputeTimeUs(nanos / 1000)
         .setCloudJoules(joules.joules())
         .setCloudEnergySource(EnergySource.newBuilder()
             .setKind(joules.kind()).setMeasured(joules.measured()).setDescription(joules.description()));
@@ -153,10 +157,12 @@ final class SessionStream implements StreamObserver<SessionFrame> {
         reply.setLogprob(choice.logprob());
       }
     }
-    return reply.build();
+    CloudStep step = new CloudStep(frame.sessionId(), cut, start, frame.seqLen(), choice != null,
+        choice == null ? -1 : choice.token(), nanos / 1e6, joules);
+    return new StepOutcome(reply.build(), step);
   }
 
-  private synchronized void afterStep(CloudSession session, ValidFrame frame, SessionReply reply, Throwable error) {
+  private synchronized void afterStep(CloudSession session, ValidFrame frame, StepOutcome outcome, Throwable error) {
     stepRunning = false;
     session.endStep(nanoTime.getAsLong());
     if (finished) {
@@ -170,7 +176,13 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       sessions.remove(frame.sessionId());
       session.close("closed by the edge");
     }
-    send(reply);
+    send(outcome.reply());
+    // The energy log line and the metrics (~0.1 ms) come after the reply, off the edge's round trip.
+    try {
+      listener.onStep(outcome.step());
+    } catch (RuntimeException e) {
+      LOG.warn("step listener failed for session {}: {}", frame.sessionId(), e.toString());
+    }
     if (halfClosed) {
       finish("stream completed");
       out.onCompleted();

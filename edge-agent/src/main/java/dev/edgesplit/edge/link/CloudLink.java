@@ -90,7 +90,10 @@ public final class CloudLink {
   /** Opens a session stream whose deadline is {@code deadline} from now (or the caller's, if sooner). */
   public CloudSessionCall openSession(Duration deadline) {
     CloudSessionCall call = new CloudSessionCall();
+    // The stream's callbacks only queue the reply for the waiting generation thread: running them on the
+    // transport thread saves a thread hand-off per token (~0.05 ms here).
     CloudServiceGrpc.newStub(channel)
+        .withExecutor(Runnable::run)
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
         .session(call.observer());
     return call;
