@@ -1,6 +1,7 @@
 package dev.edgesplit.cloud.compute;
 
 import dev.edgesplit.engine.segment.SegmentChain;
+import java.nio.FloatBuffer;
 
 /** {@link CloudCompute} over the engine's cloud chain (layers [cut, N) + norm + LM head). */
 public final class ChainCloudCompute implements CloudCompute {
@@ -30,7 +31,12 @@ public final class ChainCloudCompute implements CloudCompute {
 
   @Override
   public float[] forward(ComputeState state, float[] hidden, int seqLen) {
-    return chain.forwardHidden(ChainComputeState.of(state, this).state, hidden, seqLen);
+    ChainComputeState s = ChainComputeState.of(state, this);
+    if (seqLen != 1) {
+      return chain.forwardHidden(s.state, hidden, seqLen);
+    }
+    // A decode step reads the logits out of the chain's own buffer into the session's: no allocation per token.
+    return s.logits(chain.decodeHidden(s.state, FloatBuffer.wrap(hidden)));
   }
 
   /** A {@link ChainCloudCompute} that owns its chain and closes it. */

@@ -1,6 +1,7 @@
 package dev.edgesplit.cloud.compute;
 
 import dev.edgesplit.engine.segment.ChainState;
+import java.nio.FloatBuffer;
 
 /**
  * A session's {@link ChainState} as the chain-backed computes hand it out: which compute made it (each refuses
@@ -13,6 +14,7 @@ final class ChainComputeState implements ComputeState {
   private final CloudCompute owner;
   private final Runnable afterClose;
   private boolean closed;
+  private float[] logits;
 
   ChainComputeState(ChainState state, int cut, CloudCompute owner, Runnable afterClose) {
     this.state = state;
@@ -27,6 +29,15 @@ final class ChainComputeState implements ComputeState {
       throw new IllegalArgumentException("state was not created by this compute");
     }
     return (ChainComputeState) state;
+  }
+
+  /** Copies {@code view} into this session's logits array (made once, reused by every decode step). */
+  float[] logits(FloatBuffer view) {
+    if (logits == null || logits.length != view.remaining()) {
+      logits = new float[view.remaining()];
+    }
+    view.get(logits);
+    return logits;
   }
 
   @Override

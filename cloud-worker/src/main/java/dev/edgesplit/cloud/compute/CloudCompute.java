@@ -44,7 +44,8 @@ public interface CloudCompute {
    * Runs {@code seqLen} positions starting at {@code state.position()} and advances the state.
    *
    * @param hidden row-major hidden states {@code [seqLen, dim]}, already validated (finite, right size)
-   * @return logits of the last position, {@code [vocabSize]}
+   * @return logits of the last position, {@code [vocabSize]}; the array may be the session's own, overwritten by
+   *     its next step
    */
   float[] forward(ComputeState state, float[] hidden, int seqLen);
 }
