@@ -64,6 +64,11 @@ public final class BenchCommand implements Callable<Integer> {
       description = "MatMulNBits accuracy_level: 0 exact, 4 int8 compute (default: ${DEFAULT-VALUE}).")
   int accuracyLevel;
 
+  @Option(names = "--block-size", paramLabel = "B", defaultValue = "32",
+      description = "Quantization block size of int8/int4 weights (default: ${DEFAULT-VALUE}, as compile's); larger "
+          + "blocks read fewer scale bytes per token and run faster, at some cost in quality (see quality).")
+  int blockSize;
+
   @Option(names = "--max-context", paramLabel = "N", defaultValue = "512",
       description = "Context the bench segments are compiled for (default: ${DEFAULT-VALUE}).")
   int maxContext;
@@ -120,7 +125,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
     // Other work on the machine skews every figure: the report states the load it ran under.
     String loadBefore = loadAverage();
-    BenchModel.Settings settings = new BenchModel.Settings(maxContext, 32, accuracyLevel);
+    BenchModel.Settings settings = new BenchModel.Settings(maxContext, blockSize, accuracyLevel);
     CompiledModel compiled = new BenchModels(cache != null ? cache : BenchModels.defaultCache(), err)
         .compiled(model, format, settings, cuts);
     BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, loopbackWarmup, !noParts, !noSpin, 42L,

@@ -18,15 +18,18 @@ import java.util.Map;
  * @param roofline         unsplit decode against this machine's copy bandwidth
  * @param allocation       heap bytes per decode step after warm-up
  * @param parts            per-part decode-step times with the side each part runs on at this cut
+ * @param operators        one layer's decode step by operator type (ONNX Runtime's profiler), slowest first
  */
 public record BenchResult(String label, String model, String quant, int threads, int cut, int nLayers,
-    List<Mode> modes, SplitBreakdown splitBreakdown, Roofline roofline, Allocation allocation, List<Part> parts) {
+    List<Mode> modes, SplitBreakdown splitBreakdown, Roofline roofline, Allocation allocation, List<Part> parts,
+    List<Operator> operators) {
 
   /** This result with the roofline set against {@code copyGbPerSecond} (measured after the runs, see the command). */
   public BenchResult withCopyBandwidth(double copyGbPerSecond) {
     Roofline r = new Roofline(roofline.weightBytesPerToken(), roofline.achievedGbPerSecond(), copyGbPerSecond,
         100.0 * roofline.achievedGbPerSecond() / copyGbPerSecond);
-    return new BenchResult(label, model, quant, threads, cut, nLayers, modes, splitBreakdown, r, allocation, parts);
+    return new BenchResult(label, model, quant, threads, cut, nLayers, modes, splitBreakdown, r, allocation, parts,
+        operators);
   }
 
   /**
@@ -87,4 +90,11 @@ public record BenchResult(String label, String model, String quant, int threads,
 
   /** @param side edge or cloud at this cut */
   public record Part(String part, String side, double medianMs, double p90Ms) {}
+
+  /**
+   * @param opType     ONNX operator type; "(outside operators)" is the rest of the run
+   * @param nodes      nodes of this type executed per step
+   * @param msPerStep  their time per step, profiler on
+   */
+  public record Operator(String opType, double nodes, double msPerStep) {}
 }

@@ -5,6 +5,8 @@ import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.segment.WeightFormat;
 import java.io.PrintWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,8 +99,17 @@ public final class BenchRunner {
         unsplitAlloc = session.allocated.maxAfter(0);
       }
       Map<String, Long> unsplitPeak = peak(ownPeak ? "bench" : "bench (cumulative)");
-      List<LayerProfiler.PartTime> parts = plan.profileParts()
-          ? new LayerProfiler(model, format, runtime, plan.promptTokens(), profileSteps()).profile() : List.of();
+      List<LayerProfiler.PartTime> parts = List.of();
+      List<BenchResult.Operator> operators = List.of();
+      if (plan.profileParts()) {
+        LayerProfiler profiler = new LayerProfiler(model, format, runtime, plan.promptTokens(), profileSteps());
+        parts = profiler.profile();
+        try {
+          operators = operatorRows(profiler.operators(model.config().nLayers() / 2));
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot read ONNX Runtime's operator profile", e);
+        }
+      }
       for (int cut : cuts) {
         log.printf("bench: %d thread(s), cut %d: split in one process%n", threads, cut);
         log.flush();
@@ -127,7 +138,7 @@ public final class BenchRunner {
           }
         }
         results.add(result(threads, cut, unsplit, unsplitAlloc, unsplitPeak, split, splitPeak, edgeMs, cloudMs,
-            edgeAllocMax, edgeAllocMean, remote, parts));
+            edgeAllocMax, edgeAllocMean, remote, parts, operators));
       }
     }
     return results;
@@ -146,7 +157,7 @@ public final class BenchRunner {
   private BenchResult result(int threads, int cut, GenerationTiming unsplit, long unsplitAlloc,
       Map<String, Long> unsplitPeak, GenerationTiming split, Map<String, Long> splitPeak, double edgeMs,
       double cloudMs, long edgeAllocMax, double edgeAllocMean, Optional<LoopbackResult> remote,
-      List<LayerProfiler.PartTime> parts) {
+      List<LayerProfiler.PartTime> parts, List<BenchResult.Operator> operators) {
     double base = unsplit.decodeTokensPerSecond();
     List<BenchResult.Mode> modes = new ArrayList<>();
     modes.add(mode("unsplit", unsplit, base, unsplitPeak));
@@ -166,12 +177,18 @@ public final class BenchRunner {
       partRows.add(new BenchResult.Part(p.part(), side, p.medianMs(), p.p90Ms()));
     }
     return new BenchResult(BenchModels.isSynthetic(modelName) ? "synthetic" : "real", modelName,
-        format.name().toLowerCase(java.util.Locale.ROOT), threads, cut, model.config().nLayers(), modes,
+        quantLabel(), threads, cut, model.config().nLayers(), modes,
         new BenchResult.SplitBreakdown(edgeMs, cloudMs, serializationMs(dim), link, bytes,
             remote.map(LoopbackResult::bytesPerToken).orElse(Double.NaN),
             remote.map(LoopbackResult::pairedRatios).orElse(List.of())),
         new BenchResult.Roofline(perToken, achieved, Double.NaN, Double.NaN),
-        new BenchResult.Allocation(edgeAllocMax, edgeAllocMean, unsplitAlloc), partRows);
+        new BenchResult.Allocation(edgeAllocMax, edgeAllocMean, unsplitAlloc), partRows, operators);
+  }
+
+  private static List<BenchResult.Operator> operatorRows(OperatorProfile profile) {
+    List<BenchResult.Operator> rows = new ArrayList<>(profile.operators());
+    rows.add(new BenchResult.Operator("(outside operators)", 0, profile.outsideOperatorsMs()));
+    return List.copyOf(rows);
   }
 
   private static BenchResult.Mode mode(String name, GenerationTiming t, double base, Map<String, Long> peak) {
@@ -205,5 +222,11 @@ public final class BenchRunner {
       }
     }
     return LatencyStats.ofNanos(nanos, reps).medianMs();
+  }
+
+  /** The weight format, with its block size when quantized: both set the bytes read per token. */
+  private String quantLabel() {
+    String name = format.name().toLowerCase(java.util.Locale.ROOT);
+    return format == WeightFormat.FP32 ? name : name + " (block " + blockSize + ")";
   }
 }

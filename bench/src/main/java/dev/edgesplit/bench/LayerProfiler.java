@@ -5,9 +5,13 @@ import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.segment.WeightFormat;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 /**
  * Decode-step time of each part alone, from the per-layer segments: the embedding, every layer (after a prefill
@@ -67,6 +71,35 @@ final class LayerProfiler {
       parts.add(time("final norm + LM head", () -> head.forwardHidden(state, one, 1), state));
     }
     return parts;
+  }
+
+  /**
+   * Layer {@code layer}'s decode step by operator type, from ONNX Runtime's profiler (which adds its own time to
+   * every operator, so the run is slower than in {@link #profile}): same prompt, warm-up and steps.
+   */
+  OperatorProfile operators(int layer) throws IOException {
+    Path dir = Files.createTempDirectory("edgesplit-ort-profile");
+    try {
+      float[] prefill = noise(new SplittableRandom(7), context * model.config().dim());
+      float[] one = noise(new SplittableRandom(8), model.config().dim());
+      List<Path> files;
+      try (SegmentChain chain = model.openLayers(layer, layer + 1, false, false, format,
+          runtime.profiled(dir.resolve("layer").toString())); ChainState state = chain.newState()) {
+        chain.forwardHidden(state, prefill, context);
+        for (int i = 0; i < 2 * steps; i++) {
+          chain.forwardHidden(state, one, 1);
+        }
+        files = chain.endProfiling();
+      }
+      return OperatorProfile.read(files.get(0), steps);
+    } finally {
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
   }
 
   /** Warms up with {@code steps} runs, then times {@code steps} runs; {@code resetEach} keeps the position at 0. */

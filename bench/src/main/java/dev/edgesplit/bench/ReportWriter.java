@@ -114,8 +114,24 @@ public final class ReportWriter {
       for (BenchResult.Part p : r.parts()) {
         sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f |%n", p.part(), p.side(), p.medianMs(), p.p90Ms()));
       }
+      operatorTable(sb, r);
     }
     return sb.toString();
+  }
+
+  private static void operatorTable(StringBuilder sb, BenchResult r) {
+    if (r.operators().isEmpty()) {
+      return;
+    }
+    double total = r.operators().stream().mapToDouble(BenchResult.Operator::msPerStep).sum();
+    sb.append(String.format(Locale.ROOT, "%nLayer %d's decode step by operator, %d thread(s) (ONNX Runtime's profiler, "
+        + "which slows every operator a little), ms per step:%n%n", r.nLayers() / 2, r.threads()));
+    sb.append("| operator | nodes | ms | share |\n|---|---|---|---|\n");
+    for (BenchResult.Operator o : r.operators()) {
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.0f%% |%n", o.opType(),
+          o.nodes() == 0 ? "" : String.format(Locale.ROOT, "%.0f", o.nodes()), o.msPerStep(),
+          100 * o.msPerStep() / total));
+    }
   }
 
   public void write(Path dir) throws IOException {

@@ -63,7 +63,7 @@ class BenchEndToEndTest {
     assertThat(results).hasSize(2);
     JsonNode r = results.get(1);
     assertThat(r.get("cut").asInt()).isEqualTo(3);
-    assertThat(r.get("quant").asText()).isEqualTo("int8");
+    assertThat(r.get("quant").asText()).isEqualTo("int8 (block 32)");
     assertThat(r.get("modes")).hasSize(2);
     assertThat(r.get("modes").get(0).get("decodeTokens").asInt()).isEqualTo(8);
     assertThat(r.get("modes").get(0).get("decodeTokensPerSecond").asDouble()).isPositive();
@@ -73,8 +73,21 @@ class BenchEndToEndTest {
     assertThat(r.get("parts")).hasSize(7);
     assertThat(r.get("parts").get(3).get("side").asText()).isEqualTo("edge");
     assertThat(r.get("parts").get(4).get("side").asText()).isEqualTo("cloud");
+    // ONNX Runtime's own profile of layer 2: q|k|v, o, gate|up and down are the four MatMulNBits nodes
+    JsonNode ops = r.get("operators");
+    assertThat(ops.get(ops.size() - 1).get("opType").asText()).isEqualTo("(outside operators)");
+    JsonNode matMul = null;
+    for (JsonNode op : ops) {
+      assertThat(op.get("msPerStep").asDouble()).as(op.toString()).isPositive();
+      if (op.get("opType").asText().equals("MatMulNBits")) {
+        matMul = op;
+      }
+    }
+    assertThat(matMul).isNotNull();
+    assertThat(matMul.get("nodes").asDouble()).isEqualTo(4.0);
     String md = Files.readString(tmp.resolve("out/bench.md"));
-    assertThat(md).contains("./edgesplit bench --model", "| 1 | 3 | split-in-process |", "| layer 4 | cloud |");
+    assertThat(md).contains("./edgesplit bench --model", "| 1 | 3 | split-in-process |", "| layer 4 | cloud |",
+        "Layer 2's decode step by operator", "| MatMulNBits | 4 |");
   }
 
   @Test

@@ -7,8 +7,14 @@ package dev.edgesplit.engine.segment;
  * @param maxContext     KV cache length per session; 0 means the compiled maximum
  * @param spinning       whether ONNX Runtime's worker threads spin between the operators of a run instead of
  *                       sleeping (they sleep when the run ends either way); matters with two or more threads
+ * @param profilePrefix  where ONNX Runtime writes each session's operator profile (JSON, path prefix), or null
+ *                       for none; profiling slows every operator, so only for measuring where a run's time goes
  */
-public record RuntimeOptions(int intraOpThreads, int maxContext, boolean spinning) {
+public record RuntimeOptions(int intraOpThreads, int maxContext, boolean spinning, String profilePrefix) {
+
+  public RuntimeOptions(int intraOpThreads, int maxContext, boolean spinning) {
+    this(intraOpThreads, maxContext, spinning, null);
+  }
 
   /** Worker threads spin within a run. */
   public RuntimeOptions(int intraOpThreads, int maxContext) {
@@ -22,6 +28,11 @@ public record RuntimeOptions(int intraOpThreads, int maxContext, boolean spinnin
     if (maxContext < 0) {
       throw new IllegalArgumentException("maxContext must be >= 0, got " + maxContext);
     }
+  }
+
+  /** These options with ONNX Runtime's operator profiler on, writing under {@code prefix}. */
+  public RuntimeOptions profiled(String prefix) {
+    return new RuntimeOptions(intraOpThreads, maxContext, spinning, prefix);
   }
 
   public static RuntimeOptions defaults() {

@@ -28,6 +28,9 @@ final class Segment implements AutoCloseable {
       // session's run burns no core.
       so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
       so.addConfigEntry("session.force_spinning_stop", "1");
+      if (options.profilePrefix() != null) {
+        so.enableProfiling(options.profilePrefix() + "-" + file.getFileName());
+      }
       this.session = env.createSession(file.toString(), so);
     } catch (OrtException e) {
       throw new EngineException("cannot load segment " + file + ": " + e.getMessage(), e);
@@ -66,6 +69,15 @@ final class Segment implements AutoCloseable {
   /** The one non-KV output this segment returns. */
   Set<String> mainOutput() {
     return outputs;
+  }
+
+  /** Ends ONNX Runtime's profiling of this session and returns the file it wrote. */
+  Path endProfiling() {
+    try {
+      return Path.of(session.endProfiling());
+    } catch (OrtException e) {
+      throw new EngineException("cannot end profiling: " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -13,6 +13,7 @@ import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -235,6 +236,14 @@ public final class SegmentChain implements AutoCloseable {
   private static OnnxTensor own(List<OnnxTensor> owned, OnnxTensor t) {
     owned.add(t);
     return t;
+  }
+
+  /**
+   * Ends the operator profiling of every segment (opened with {@link RuntimeOptions#profiled}) and returns the
+   * JSON files ONNX Runtime wrote, one per segment.
+   */
+  public List<Path> endProfiling() {
+    return segments.stream().map(Segment::endProfiling).toList();
   }
 
   @Override
