@@ -57,18 +57,26 @@ public record BenchResult(String label, String model, String quant, int threads,
    * @param bytesPerToken          h_k payload per decode token (fp16)
    * @param edgeReportedBytesPerToken the edge's bytes sent per generated token over loopback, prompt frame
    *                               included (NaN when not run)
-   * @param pairedRatios           loopback / unsplit decode tokens/s of each paired round (empty when not run)
+   * @param pairedRounds           unsplit and loopback decode tokens/s of each paired round (empty when not run)
    */
   public record SplitBreakdown(double edgeMedianMs, double cloudMedianMs, double serializationMedianMs,
-      double linkMsPerToken, long bytesPerToken, double edgeReportedBytesPerToken, List<Double> pairedRatios) {
+      double linkMsPerToken, long bytesPerToken, double edgeReportedBytesPerToken, List<PairedRound> pairedRounds) {
 
     public SplitBreakdown {
-      pairedRatios = List.copyOf(pairedRatios);
+      pairedRounds = List.copyOf(pairedRounds);
     }
 
-    /** The median of {@link #pairedRatios}, NaN when there are none. */
+    /** The median loopback / unsplit ratio of the paired rounds, NaN when there are none. */
     public double pairedRatioMedian() {
-      return pairedRatios.isEmpty() ? Double.NaN : LinkEstimator.median(pairedRatios);
+      return pairedRounds.isEmpty() ? Double.NaN
+          : LinkEstimator.median(pairedRounds.stream().map(PairedRound::ratio).toList());
+    }
+  }
+
+  /** One unsplit generation and one loopback generation back to back: decode tokens/s of each. */
+  public record PairedRound(double unsplitTokensPerSecond, double loopbackTokensPerSecond) {
+    public double ratio() {
+      return loopbackTokensPerSecond / unsplitTokensPerSecond;
     }
   }
 

@@ -53,10 +53,10 @@ public final class BenchRunner {
    * @param linkMsPerToken the edge's round trip minus the worker's compute, mean per decode token, as the edge
    *                     reported it
    * @param peakRssBytes peak resident bytes of the edge and cloud processes
-   * @param pairedRatios each paired round's loopback decode tokens/s over the unsplit decode tokens/s just before
+   * @param pairedRounds each paired round's unsplit decode tokens/s and the loopback's just after
    */
   public record LoopbackResult(GenerationTiming timing, double bytesPerToken, double linkMsPerToken,
-      Map<String, Long> peakRssBytes, List<Double> pairedRatios) {}
+      Map<String, Long> peakRssBytes, List<BenchResult.PairedRound> pairedRounds) {}
 
   private final CompiledModel model;
   private final String modelName;
@@ -180,7 +180,7 @@ public final class BenchRunner {
         quantLabel(), threads, cut, model.config().nLayers(), modes,
         new BenchResult.SplitBreakdown(edgeMs, cloudMs, serializationMs(dim), link, bytes,
             remote.map(LoopbackResult::bytesPerToken).orElse(Double.NaN),
-            remote.map(LoopbackResult::pairedRatios).orElse(List.of())),
+            remote.map(LoopbackResult::pairedRounds).orElse(List.of())),
         new BenchResult.Roofline(perToken, achieved, Double.NaN, Double.NaN),
         new BenchResult.Allocation(edgeAllocMax, edgeAllocMean, unsplitAlloc), partRows, operators);
   }

@@ -80,11 +80,11 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
       int[] prompt = DecodeLoop.prompt(plan.promptTokens(), vocab, plan.seed());
       warmUp(stub, prompt);
       Measured m = generate(stub, prompt, plan.decodeTokens() + 1);
-      List<Double> paired = new ArrayList<>();
+      List<BenchResult.PairedRound> paired = new ArrayList<>();
       for (int round = 0; round < plan.pairedRounds(); round++) {
         double unsplit = unsplitRound.get().decodeTokensPerSecond();
         Measured split = generate(stub, prompt, plan.decodeTokens() + 1);
-        paired.add(LatencyStats.ofNanos(split.gaps, split.gaps.length).perSecond() / unsplit);
+        paired.add(new BenchResult.PairedRound(unsplit, LatencyStats.ofNanos(split.gaps, split.gaps.length).perSecond()));
       }
       Map<String, Long> peaks = new LinkedHashMap<>();
       memory.peakBytes(edge.process.pid()).ifPresent(b -> peaks.put("edge", b));

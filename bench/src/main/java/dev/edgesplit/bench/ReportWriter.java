@@ -52,7 +52,7 @@ public final class ReportWriter {
           Double.isNaN(b.linkMsPerToken()) ? "-" : String.format(Locale.ROOT, "%.3f", b.linkMsPerToken()),
           b.bytesPerToken(), r.roofline().weightBytesPerToken() / 1e6, r.roofline().achievedGbPerSecond(),
           r.roofline().percent(), r.allocation().edgeBytesPerStepMax(),
-          b.pairedRatios().isEmpty() ? "-" : String.format(Locale.ROOT, "%.2fx", b.pairedRatioMedian())));
+          b.pairedRounds().isEmpty() ? "-" : String.format(Locale.ROOT, "%.2fx", b.pairedRatioMedian())));
     }
     return sb.toString();
   }
@@ -87,14 +87,17 @@ public final class ReportWriter {
           r.roofline().percent(), r.allocation().edgeBytesPerStepMax(),
           unsplit.prefillTokensPerSecond() / unsplit.decodeTokensPerSecond()));
     }
-    if (results.stream().anyMatch(r -> !r.splitBreakdown().pairedRatios().isEmpty())) {
+    if (results.stream().anyMatch(r -> !r.splitBreakdown().pairedRounds().isEmpty())) {
       sb.append("\nLoopback / unsplit decode tokens/s in paired rounds (one unsplit generation, then one loopback "
-          + "generation, back to back):\n\n| threads | cut | median | each round |\n|---|---|---|---|\n");
+          + "generation, back to back; each round: ratio (unsplit / loopback tok/s)):\n\n"
+          + "| threads | cut | median | each round |\n|---|---|---|---|\n");
       for (BenchResult r : results) {
         BenchResult.SplitBreakdown b = r.splitBreakdown();
-        if (!b.pairedRatios().isEmpty()) {
+        if (!b.pairedRounds().isEmpty()) {
           sb.append(String.format(Locale.ROOT, "| %d | %d | %.2fx | %s |%n", r.threads(), r.cut(),
-              b.pairedRatioMedian(), b.pairedRatios().stream().map(x -> String.format(Locale.ROOT, "%.2f", x))
+              b.pairedRatioMedian(), b.pairedRounds().stream()
+                  .map(p -> String.format(Locale.ROOT, "%.2f (%.1f / %.1f)", p.ratio(), p.unsplitTokensPerSecond(),
+                      p.loopbackTokensPerSecond()))
                   .collect(java.util.stream.Collectors.joining(", "))));
         }
       }
