@@ -18,7 +18,7 @@ import java.util.Map;
  * @param roofline         unsplit decode against this machine's copy bandwidth
  * @param allocation       heap bytes per decode step after warm-up
  * @param parts            per-part decode-step times with the side each part runs on at this cut
- * @param operators        one layer's decode step by operator type (ONNX Runtime's profiler), slowest first
+ * @param operators        one layer's decode step and prompt prefill by operator type (ONNX Runtime's profiler)
  */
 public record BenchResult(String label, String model, String quant, int threads, int cut, int nLayers,
     List<Mode> modes, SplitBreakdown splitBreakdown, Roofline roofline, Allocation allocation, List<Part> parts,
@@ -100,9 +100,12 @@ public record BenchResult(String label, String model, String quant, int threads,
   public record Part(String part, String side, double medianMs, double p90Ms) {}
 
   /**
-   * @param opType     ONNX operator type; "(outside operators)" is the rest of the run
-   * @param nodes      nodes of this type executed per step
-   * @param msPerStep  their time per step, profiler on
+   * @param opType     ONNX operator type; {@link #OUTSIDE} is the rest of the run
+   * @param nodes      nodes of this type executed per run
+   * @param msPerStep  their time per decode step, profiler on
+   * @param prefillMs  their time in the prompt's prefill, profiler on
    */
-  public record Operator(String opType, double nodes, double msPerStep) {}
+  public record Operator(String opType, double nodes, double msPerStep, double prefillMs) {
+    public static final String OUTSIDE = "(outside operators)";
+  }
 }

@@ -185,9 +185,18 @@ public final class BenchRunner {
         new BenchResult.Allocation(edgeAllocMax, edgeAllocMean, unsplitAlloc), partRows, operators);
   }
 
-  private static List<BenchResult.Operator> operatorRows(OperatorProfile profile) {
-    List<BenchResult.Operator> rows = new ArrayList<>(profile.operators());
-    rows.add(new BenchResult.Operator("(outside operators)", 0, profile.outsideOperatorsMs()));
+  /** A row per operator type, decode's slowest first, then the time outside operators. */
+  private static List<BenchResult.Operator> operatorRows(LayerProfiler.LayerOperators ops) {
+    List<BenchResult.Operator> rows = new ArrayList<>();
+    ops.decode().msByType().forEach((type, ms) -> rows.add(new BenchResult.Operator(type,
+        ops.decode().nodesByType().get(type), ms, ops.prefill().msByType().getOrDefault(type, 0.0))));
+    ops.prefill().msByType().forEach((type, ms) -> {
+      if (!ops.decode().msByType().containsKey(type)) {
+        rows.add(new BenchResult.Operator(type, ops.prefill().nodesByType().get(type), 0.0, ms));
+      }
+    });
+    rows.add(new BenchResult.Operator(BenchResult.Operator.OUTSIDE, 0, ops.decode().outsideOperatorsMs(),
+        ops.prefill().outsideOperatorsMs()));
     return List.copyOf(rows);
   }
 

@@ -73,11 +73,14 @@ final class LayerProfiler {
     return parts;
   }
 
+  /** One layer's prefill of the prompt and its decode steps after warm-up, by operator type. */
+  record LayerOperators(OperatorProfile prefill, OperatorProfile decode) {}
+
   /**
-   * Layer {@code layer}'s decode step by operator type, from ONNX Runtime's profiler (which adds its own time to
-   * every operator, so the run is slower than in {@link #profile}): same prompt, warm-up and steps.
+   * Layer {@code layer}'s prefill and decode steps by operator type, from ONNX Runtime's profiler (which adds its
+   * own time to every operator, so runs are slower than in {@link #profile}): same prompt, warm-up and steps.
    */
-  OperatorProfile operators(int layer) throws IOException {
+  LayerOperators operators(int layer) throws IOException {
     Path dir = Files.createTempDirectory("edgesplit-ort-profile");
     try {
       float[] prefill = noise(new SplittableRandom(7), context * model.config().dim());
@@ -91,7 +94,9 @@ final class LayerProfiler {
         }
         files = chain.endProfiling();
       }
-      return OperatorProfile.read(files.get(0), steps);
+      // Run 0 is the prefill, runs 1..steps the warm-up, the last steps runs the measured decode steps.
+      return new LayerOperators(OperatorProfile.read(files.get(0), 0, 1),
+          OperatorProfile.read(files.get(0), 1 + steps, steps));
     } finally {
       try (Stream<Path> files = Files.list(dir)) {
         for (Path f : files.toList()) {

@@ -12,23 +12,24 @@ import java.util.Map;
 
 /**
  * Where a segment's runs spend their time, by operator type, read from ONNX Runtime's profile (a JSON array of
- * trace events: one {@code model_run} per run, one {@code <node>_kernel_time} per operator executed). Only the
- * last {@code runs} runs count, so warm-up runs in the same file are left out.
+ * trace events: one {@code model_run} per run, one {@code <node>_kernel_time} per operator executed), over a
+ * window of consecutive runs (a prefill, or decode steps after their warm-up).
  *
- * @param operators     operator types, slowest first
- * @param runMsPerStep  mean wall time of a run as the profiler saw it
- * @param runs          runs averaged
+ * @param msByType      operator type -> mean ms per run, slowest first
+ * @param nodesByType   operator type -> nodes executed per run
+ * @param runMs         mean wall time of a run as the profiler saw it
  */
-record OperatorProfile(List<BenchResult.Operator> operators, double runMsPerStep, int runs) {
+record OperatorProfile(Map<String, Double> msByType, Map<String, Double> nodesByType, double runMs) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Time of a run outside every operator: the session's own work between and around them. */
   double outsideOperatorsMs() {
-    return runMsPerStep - operators.stream().mapToDouble(BenchResult.Operator::msPerStep).sum();
+    return runMs - msByType.values().stream().mapToDouble(Double::doubleValue).sum();
   }
 
-  static OperatorProfile read(Path file, int runs) throws IOException {
+  /** Runs {@code [fromRun, fromRun + runs)} of {@code file}, in the order they ran. */
+  static OperatorProfile read(Path file, int fromRun, int runs) throws IOException {
     JsonNode events = JSON.readTree(file.toFile());
     List<long[]> runSpans = new ArrayList<>();
     for (JsonNode e : events) {
@@ -36,26 +37,32 @@ record OperatorProfile(List<BenchResult.Operator> operators, double runMsPerStep
         runSpans.add(new long[] {e.path("ts").asLong(), e.path("dur").asLong()});
       }
     }
-    if (runSpans.size() < runs) {
-      throw new IOException(file + " holds " + runSpans.size() + " runs, fewer than the " + runs + " asked for");
+    if (fromRun < 0 || runs < 1 || runSpans.size() < fromRun + runs) {
+      throw new IOException(file + " holds " + runSpans.size() + " runs, not runs " + fromRun + " to "
+          + (fromRun + runs - 1));
     }
     runSpans.sort(Comparator.comparingLong(s -> s[0]));
-    List<long[]> counted = runSpans.subList(runSpans.size() - runs, runSpans.size());
+    List<long[]> counted = runSpans.subList(fromRun, fromRun + runs);
     long from = counted.get(0)[0];
+    long to = counted.get(runs - 1)[0] + counted.get(runs - 1)[1];
     double runMicros = counted.stream().mapToLong(s -> s[1]).sum();
     Map<String, long[]> byType = new LinkedHashMap<>(); // op type -> {total microseconds, nodes executed}
     for (JsonNode e : events) {
       if ("Node".equals(e.path("cat").asText()) && e.path("name").asText().endsWith("_kernel_time")
-          && e.path("ts").asLong() >= from) {
+          && e.path("ts").asLong() >= from && e.path("ts").asLong() < to) {
         long[] sum = byType.computeIfAbsent(e.path("args").path("op_name").asText("?"), k -> new long[2]);
         sum[0] += e.path("dur").asLong();
         sum[1]++;
       }
     }
-    List<BenchResult.Operator> ops = new ArrayList<>();
-    byType.forEach((type, sum) -> ops.add(
-        new BenchResult.Operator(type, (double) sum[1] / runs, sum[0] / 1000.0 / runs)));
-    ops.sort(Comparator.comparingDouble(BenchResult.Operator::msPerStep).reversed());
-    return new OperatorProfile(List.copyOf(ops), runMicros / 1000.0 / runs, runs);
+    Map<String, Double> ms = new LinkedHashMap<>();
+    Map<String, Double> nodes = new LinkedHashMap<>();
+    byType.entrySet().stream()
+        .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[0]).reversed())
+        .forEach(e -> {
+          ms.put(e.getKey(), e.getValue()[0] / 1000.0 / runs);
+          nodes.put(e.getKey(), (double) e.getValue()[1] / runs);
+        });
+    return new OperatorProfile(ms, nodes, runMicros / 1000.0 / runs);
   }
 }

@@ -126,14 +126,16 @@ public final class ReportWriter {
     if (r.operators().isEmpty()) {
       return;
     }
-    double total = r.operators().stream().mapToDouble(BenchResult.Operator::msPerStep).sum();
-    sb.append(String.format(Locale.ROOT, "%nLayer %d's decode step by operator, %d thread(s) (ONNX Runtime's profiler, "
-        + "which slows every operator a little), ms per step:%n%n", r.nLayers() / 2, r.threads()));
-    sb.append("| operator | nodes | ms | share |\n|---|---|---|---|\n");
+    double decode = r.operators().stream().mapToDouble(BenchResult.Operator::msPerStep).sum();
+    double prefill = r.operators().stream().mapToDouble(BenchResult.Operator::prefillMs).sum();
+    sb.append(String.format(Locale.ROOT, "%nLayer %d by operator, %d thread(s): one decode step and the prompt's "
+        + "prefill (ONNX Runtime's profiler, which slows every operator a little), ms:%n%n", r.nLayers() / 2,
+        r.threads()));
+    sb.append("| operator | nodes | decode step | share | prefill | share |\n|---|---|---|---|---|---|\n");
     for (BenchResult.Operator o : r.operators()) {
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.0f%% |%n", o.opType(),
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.0f%% | %.2f | %.0f%% |%n", o.opType(),
           o.nodes() == 0 ? "" : String.format(Locale.ROOT, "%.0f", o.nodes()), o.msPerStep(),
-          100 * o.msPerStep() / total));
+          100 * o.msPerStep() / decode, o.prefillMs(), 100 * o.prefillMs() / prefill));
     }
   }
 
