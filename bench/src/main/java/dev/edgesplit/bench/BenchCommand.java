@@ -60,8 +60,8 @@ public final class BenchCommand implements Callable<Integer> {
       + "spinning within a run (in-process runs only, so with --no-loopback): the comparison for the default.")
   boolean noSpin;
 
-  @Option(names = "--accuracy-level", paramLabel = "L", defaultValue = "0",
-      description = "MatMulNBits accuracy_level: 0 exact, 4 int8 compute (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--accuracy-level", paramLabel = "L", defaultValue = "4",
+      description = "MatMulNBits accuracy_level: 4 int8 compute, 0 exact (default: ${DEFAULT-VALUE}, as compile's).")
   int accuracyLevel;
 
   @Option(names = "--block-size", paramLabel = "B", defaultValue = "32",
