@@ -155,7 +155,7 @@ class DistributionArchiveTest {
                 .timeout(java.time.Duration.ofMinutes(4)).run();
         assertThat(r.exitCode()).as(r.describe()).isZero();
         String json = Files.readString(work.resolve("out/bench.json"));
-        assertThat(json).contains("\"split-loopback\"").contains("\"pairedRatios\"");
+        assertThat(json).contains("\"split-loopback\"").contains("\"pairedRounds\"", "\"unsplitTokensPerSecond\"", "\"loopbackTokensPerSecond\"");
         String report = Files.readString(work.resolve("out/bench.md"));
         assertThat(report).contains("Loopback / unsplit decode tokens/s in paired rounds");
         // Two rounds, each a positive ratio.
