@@ -155,11 +155,13 @@ class DistributionArchiveTest {
                 .timeout(java.time.Duration.ofMinutes(4)).run();
         assertThat(r.exitCode()).as(r.describe()).isZero();
         String json = Files.readString(work.resolve("out/bench.json"));
-        assertThat(json).contains("\"split-loopback\"").contains("\"pairedRounds\"", "\"unsplitTokensPerSecond\"", "\"loopbackTokensPerSecond\"");
+        assertThat(json).contains("\"split-loopback\"")
+            .contains("\"pairedRounds\"", "\"unsplitTokensPerSecond\"", "\"loopbackTokensPerSecond\"");
         String report = Files.readString(work.resolve("out/bench.md"));
         assertThat(report).contains("Loopback / unsplit decode tokens/s in paired rounds");
-        // Two rounds, each a positive ratio.
-        assertThat(report).containsPattern("\\| 1 \\| 2 \\| \\d+\\.\\d\\dx \\| \\d+\\.\\d\\d, \\d+\\.\\d\\d \\|");
+        // Two rounds, each a positive ratio with the unsplit and loopback tokens/s it comes from.
+        String round = "\\d+\\.\\d\\d \\(\\d+\\.\\d / \\d+\\.\\d\\)";
+        assertThat(report).containsPattern("\\| 1 \\| 2 \\| \\d+\\.\\d\\dx \\| " + round + ", " + round + " \\|");
     }
 
     @Test
