@@ -108,7 +108,7 @@ public final class EdgeAgent implements AutoCloseable {
     this.clouds = List.copyOf(clouds);
     this.hooks = hooks;
     this.settings = new GenerationSettings(config.cloud().hiddenDtype(), config.cloud().stepTimeout(),
-        config.cloud().sessionDeadline());
+        config.cloud().sessionDeadline(), config.cloud().prefillChunk());
     EdgeConfig.Recovery recovery = config.recovery();
     this.retry = new RetryPolicy(recovery.initialBackoff(), recovery.maxBackoff(), recovery.deadline());
     this.cut = config.cut();

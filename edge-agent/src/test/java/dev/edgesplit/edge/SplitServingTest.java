@@ -27,6 +27,7 @@ import dev.edgesplit.proto.v1.FinishReason;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.GenerationSummary;
+import dev.edgesplit.proto.v1.SamplingParams;
 import dev.edgesplit.proto.v1.TokenIds;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -90,6 +91,29 @@ class SplitServingTest {
       assertThat(s.getCloudEnergySource().getKind()).isEqualTo("none");
       await().until(() -> split.cloud.sessions().activeSessions() == 0);
     }
+  }
+
+  @ParameterizedTest(name = "cut {0}")
+  @ValueSource(ints = {1, 4})
+  void promptInPipelinedChunks_continuesExactlyAsInOneFrame(int cut) throws Exception {
+    // 41 positions of the reference as the prompt: 6 frames of 8, the board computing each while the worker
+    // computes the one before; the continuation must be the reference's, as with the whole prompt in one frame.
+    int[] all = tokenizer.encode(REFERENCE, true);
+    int[] prompt = java.util.Arrays.copyOf(all, 41);
+    TokenIds.Builder ids = TokenIds.newBuilder();
+    java.util.Arrays.stream(prompt).forEach(ids::addIds);
+    GenerateRequest request = GenerateRequest.newBuilder().setTokenIds(ids).setMaxNewTokens(20)
+        .setSampling(SamplingParams.newBuilder().setTemperature(0f)).build();
+    String chunked;
+    String whole;
+    try (Split split = new Split(cut, Map.of("cloud.prefill_chunk", "8"))) {
+      chunked = split.generate(request).text;
+    }
+    try (Split split = new Split(cut, Map.of("cloud.prefill_chunk", "512"))) {
+      whole = split.generate(request).text;
+    }
+    assertThat(chunked).isNotEmpty().isEqualTo(whole);
+    assertThat(REFERENCE).contains(chunked.strip());
   }
 
   @Test
@@ -179,6 +203,10 @@ class SplitServingTest {
     final ManagedChannel toEdge;
 
     Split(int cut) {
+      this(cut, Map.of());
+    }
+
+    Split(int cut, Map<String, String> edgeSettings) {
       cloudChain = compiled.openCloud(cut, RuntimeOptions.defaults());
       edgeChain = compiled.openEdge(cut, RuntimeOptions.defaults());
       CloudConfig cloudConfig = CloudConfig.load(null, Map.of(),
@@ -186,9 +214,11 @@ class SplitServingTest {
       cloud = new CloudWorker(cloudConfig, new ChainCloudCompute(cloudChain, compiled.fingerprint()),
           new EngineSamplerFactory(), dev.edgesplit.server.energy.StepEnergy.none()).start();
       toCloud = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port()).usePlaintext().build();
-      EdgeConfig edgeConfig = EdgeConfig.load(null, Map.of(), Map.of("listen.port", "0",
+      Map<String, String> edgeOverrides = new java.util.HashMap<>(Map.of("listen.port", "0",
           "model.cut", String.valueOf(cut), "cloud.hidden_dtype", "fp32",
           "cloud.target", "127.0.0.1:" + cloud.port()));
+      edgeOverrides.putAll(edgeSettings);
+      EdgeConfig edgeConfig = EdgeConfig.load(null, Map.of(), edgeOverrides);
       edge = new EdgeAgent(edgeConfig, edgeChain, compiled.fingerprint(), tokenizer, toCloud, StepEnergy.none())
           .start();
       toEdge = NettyChannelBuilder.forAddress("127.0.0.1", edge.port()).usePlaintext().build();

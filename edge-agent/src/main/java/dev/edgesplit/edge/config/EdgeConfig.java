@@ -65,10 +65,15 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
    * @param handshakeTimeout deadline of the handshake call
    * @param stepTimeout      longest wait for one cloud reply
    * @param sessionDeadline  deadline of one whole session stream
+   * @param prefillChunk     prompt positions per prefill frame (the board computes the next chunk while the
+   *                         worker computes this one)
    */
   public record Cloud(String target, DType hiddenDtype, Duration handshakeTimeout, Duration stepTimeout,
-      Duration sessionDeadline) {
+      Duration sessionDeadline, int prefillChunk) {
     public Cloud {
+      if (prefillChunk < 1) {
+        throw new IllegalArgumentException("cloud.prefill_chunk must be >= 1, got " + prefillChunk);
+      }
       Objects.requireNonNull(target, "target");
       Objects.requireNonNull(hiddenDtype, "hiddenDtype");
       for (Duration d : new Duration[] {handshakeTimeout, stepTimeout, sessionDeadline}) {
@@ -264,6 +269,7 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     d.put("cloud.hidden_dtype", "fp16");
     d.put("cloud.handshake_timeout_ms", "5000");
     d.put("cloud.step_timeout_ms", "10000");
+    d.put("cloud.prefill_chunk", "32");
     d.put("cloud.session_deadline_ms", "600000");
     d.put("cloud.retry.initial_backoff_ms", "50");
     d.put("cloud.retry.max_backoff_ms", "2000");
@@ -304,7 +310,7 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
         c.integer("model.cut"),
         new Cloud(c.string("cloud.target"), dtype(c.string("cloud.hidden_dtype")),
             c.millis("cloud.handshake_timeout_ms"), c.millis("cloud.step_timeout_ms"),
-            c.millis("cloud.session_deadline_ms")),
+            c.millis("cloud.session_deadline_ms"), c.integer("cloud.prefill_chunk")),
         new Runtime(c.integer("runtime.intra_op_threads"), c.integer("runtime.max_context")),
         new Generate(c.integer("generate.max_concurrent"), c.integer("generate.queue")),
         c.millis("drain_timeout_ms"),

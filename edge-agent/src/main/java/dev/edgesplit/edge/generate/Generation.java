@@ -1,7 +1,5 @@
 package dev.edgesplit.edge.generate;
 
-import dev.edgesplit.server.energy.EnergyReading;
-import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.edge.error.CloudLinkException;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -16,9 +14,14 @@ import dev.edgesplit.proto.v1.HiddenTensor;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
 import dev.edgesplit.proto.v1.TokenEvent;
+import dev.edgesplit.server.energy.EnergyReading;
+import dev.edgesplit.server.energy.StepEnergy;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -103,15 +106,7 @@ public final class Generation {
       try (ResilientSession call = cloud.open(sessionId, request.sampling(), sent)) {
         checkAlive(context);
         beginStep(prompt.length);
-        float[] hidden = edgeForward(state, prompt);
-        SessionReply reply = null;
-        for (int row = 0; row < prompt.length; ) {
-          checkAlive(context);
-          int rows = Math.min(call.worker().getMaxFramePositions(), prompt.length - row);
-          boolean last = row + rows == prompt.length;
-          reply = send(call, hidden, row, rows, FramePhase.FRAME_PHASE_PREFILL, last);
-          row += rows;
-        }
+        SessionReply reply = prefill(call, state, prompt, context);
         while (true) {
           int token = tokenOf(reply);
           endStep(true, generated, token);
@@ -147,8 +142,10 @@ public final class Generation {
           }
           checkAlive(context);
           beginStep(1);
-          hidden = edgeForward(state, new int[] {token});
-          reply = send(call, hidden, 0, 1, FramePhase.FRAME_PHASE_DECODE, true);
+          HiddenTensor tensor = encode(edgeForward(state, new int[] {token}), 0, 1);
+          long t0 = System.nanoTime();
+          reply = received(call.exchange(frame(tensor, sent.positions(), FramePhase.FRAME_PHASE_DECODE, true)),
+              tensor, true, t0);
         }
         call.complete();
         local = call.local();
@@ -222,20 +219,54 @@ public final class Generation {
     return hidden;
   }
 
-  private SessionReply send(ResilientSession call, float[] hidden, int row, int rows, FramePhase phase, boolean last) {
-    HiddenTensor tensor = HiddenCodec.encode(hidden, row, rows, edge.config().dim(), settings.hiddenDtype());
-    SessionFrame frame = SessionFrame.newBuilder()
+  /**
+   * Runs the prompt through the edge layers in chunks of {@code prefillChunk} positions and sends each chunk as
+   * soon as it is computed, so that the worker computes chunk i while the board computes chunk i + 1. Only the
+   * last frame samples: its reply holds the first token.
+   */
+  private SessionReply prefill(ResilientSession call, ChainState state, int[] prompt, Context context) {
+    int chunk = Math.max(1, Math.min(settings.prefillChunk(), call.worker().getMaxFramePositions()));
+    List<HiddenTensor> inFlight = new ArrayList<>();
+    int position = sent.positions();
+    long t0 = System.nanoTime();
+    for (int row = 0; row < prompt.length; row += chunk) {
+      checkAlive(context);
+      int rows = Math.min(chunk, prompt.length - row);
+      HiddenTensor tensor = encode(edgeForward(state, Arrays.copyOfRange(prompt, row, row + rows)), 0, rows);
+      call.send(frame(tensor, position, FramePhase.FRAME_PHASE_PREFILL, row + rows == prompt.length));
+      position += rows;
+      inFlight.add(tensor);
+    }
+    SessionReply reply = null;
+    for (int i = 0; i < inFlight.size(); i++) {
+      reply = received(call.awaitReply(), inFlight.get(i), i == inFlight.size() - 1, t0);
+      t0 = System.nanoTime();
+    }
+    return reply;
+  }
+
+  private HiddenTensor encode(float[] hidden, int row, int rows) {
+    return HiddenCodec.encode(hidden, row, rows, edge.config().dim(), settings.hiddenDtype());
+  }
+
+  private SessionFrame frame(HiddenTensor tensor, int startPosition, FramePhase phase, boolean last) {
+    return SessionFrame.newBuilder()
         .setSessionId(sessionId)
         .setCut(cloud.cut())
-        .setStartPosition(sent.positions())
+        .setStartPosition(startPosition)
         .setHidden(tensor)
         .setSampling(request.sampling())
         .setPhase(phase)
         .setLast(last)
         .build();
-    long t0 = System.nanoTime();
-    SessionReply reply = call.exchange(frame);
-    stepRoundTripNanos += System.nanoTime() - t0;
+  }
+
+  /**
+   * Accounts the reply to {@code tensor}'s frame (waited for since {@code waitStart}), logs the tensor as sent
+   * and checks that the reply answers it.
+   */
+  private SessionReply received(SessionReply reply, HiddenTensor tensor, boolean last, long waitStart) {
+    stepRoundTripNanos += System.nanoTime() - waitStart;
     stepCloudMicros += reply.getComputeTimeUs();
     stepBytes += tensor.getData().size();
     stepCloudJoules += reply.getCloudJoules();

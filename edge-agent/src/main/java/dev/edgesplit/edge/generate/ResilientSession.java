@@ -16,6 +16,7 @@ import dev.edgesplit.proto.v1.SessionReply;
 import io.grpc.Context;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,8 @@ final class ResilientSession implements AutoCloseable {
   private final SamplingParams sampling;
   private final SentHiddenLog sent;
   private final Context context;
+  /** Frames sent and not yet answered, oldest first. */
+  private final ArrayDeque<SessionFrame> inFlight = new ArrayDeque<>();
   private CloudLink link;
   private CloudSessionCall call;
   private LocalCloud.Session localSession;
@@ -104,12 +107,40 @@ final class ResilientSession implements AutoCloseable {
    * @throws CloudLinkException when the failure is not retryable or no worker is reachable (UNAVAILABLE)
    */
   SessionReply exchange(SessionFrame frame) {
+    send(frame);
+    return awaitReply();
+  }
+
+  /**
+   * Sends {@code frame} without waiting for its reply (read it with {@link #awaitReply}, in order). Frames in
+   * flight are not yet in the sent log: after a recovery they go again, right after the replay.
+   */
+  void send(SessionFrame frame) {
+    inFlight.addLast(frame);
+    if (localSession == null) {
+      // A broken stream fails this frame's awaitReply, which recovers and sends it again.
+      call.send(withId(frame));
+    }
+  }
+
+  /**
+   * The reply to the oldest frame in flight, recovering as described above when the link fails.
+   *
+   * @throws CloudLinkException when the failure is not retryable or no worker is reachable (UNAVAILABLE)
+   * @throws IllegalStateException when no frame is in flight
+   */
+  SessionReply awaitReply() {
+    if (inFlight.isEmpty()) {
+      throw new IllegalStateException("no frame in flight");
+    }
     while (true) {
       if (localSession != null) {
-        return localSession.exchange(withId(frame));
+        return localSession.exchange(withId(inFlight.removeFirst()));
       }
       try {
-        return call.exchange(withId(frame), settings.stepTimeout());
+        SessionReply reply = call.awaitReply(settings.stepTimeout());
+        inFlight.removeFirst();
+        return reply;
       } catch (CloudLinkException e) {
         if (!e.retryable() || context.isCancelled()) {
           throw e;
@@ -121,6 +152,9 @@ final class ResilientSession implements AutoCloseable {
         pool.failed(link);
         connect(e);
         recoveries++;
+        if (localSession == null) {
+          inFlight.forEach(f -> call.send(withId(f)));
+        }
       }
     }
   }

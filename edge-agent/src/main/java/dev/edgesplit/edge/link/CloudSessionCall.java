@@ -11,8 +11,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One open {@code CloudService.Session} stream used synchronously: send a frame, wait for its reply.
- * Used by one generation thread. {@link #close()} half-closes after success and cancels otherwise.
+ * One open {@code CloudService.Session} stream: frames go out in order and their replies come back in order,
+ * either one at a time ({@link #exchange}) or several in flight ({@link #send}, then {@link #awaitReply} for
+ * each). Used by one generation thread. {@link #close()} half-closes after success and cancels otherwise.
  */
 public final class CloudSessionCall implements AutoCloseable {
 
@@ -53,7 +54,24 @@ public final class CloudSessionCall implements AutoCloseable {
    * @throws CloudLinkException with the worker's status, or DEADLINE_EXCEEDED when no reply came in time
    */
   public SessionReply exchange(SessionFrame frame, Duration timeout) {
+    send(frame);
+    return awaitReply(timeout);
+  }
+
+  /**
+   * Sends {@code frame} without waiting: the worker answers the stream's frames in order, each reply read with
+   * {@link #awaitReply}. A failed stream shows in the next {@code awaitReply}.
+   */
+  public void send(SessionFrame frame) {
     requests.onNext(frame);
+  }
+
+  /**
+   * Waits up to {@code timeout} for the reply to the oldest frame not yet answered.
+   *
+   * @throws CloudLinkException with the worker's status, or DEADLINE_EXCEEDED when no reply came in time
+   */
+  public SessionReply awaitReply(Duration timeout) {
     Object next;
     try {
       next = replies.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);

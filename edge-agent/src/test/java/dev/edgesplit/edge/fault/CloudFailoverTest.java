@@ -51,6 +51,28 @@ class CloudFailoverTest {
   }
 
   @Test
+  void workerStopsDuringAPipelinedPrefill_theFramesInFlightGoAgain_sameText() throws Exception {
+    // Prompt frames of 2 positions go out as the board computes them; the worker stops while answering the
+    // second, with the third already sent: the new worker gets the acknowledged frame as a replay, then both.
+    StepGate gate = new StepGate(2);
+    try (Worker a = new Worker(3, 0, Map.of("drain_timeout_ms", "1"), gate);
+        Worker b = new Worker(3, 0, Map.of());
+        Agent edge = new Agent(3, List.of(a.port(), b.port()), Map.of("cloud.prefill_chunk", "2"))) {
+      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate(i -> { }));
+      gate.awaitReached();
+      CompletableFuture<Void> stop = CompletableFuture.runAsync(a::close);
+      Result r = run.get(60, TimeUnit.SECONDS);
+      gate.release();
+      stop.get(30, TimeUnit.SECONDS);
+
+      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      assertThat(r.summary().getCloudRecoveries()).isEqualTo(1);
+    } finally {
+      gate.release();
+    }
+  }
+
+  @Test
   void drainingWorker_finishesItsRunningSession_whileNewSessionsGoToTheOtherWorker() throws Exception {
     StepGate gate = new StepGate(HOLD_AT);
     try (Worker a = new Worker(2, 0, Map.of("drain_timeout_ms", "60000"), gate);
