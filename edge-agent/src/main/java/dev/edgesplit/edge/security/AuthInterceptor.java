@@ -35,10 +35,10 @@ public final class AuthInterceptor implements ServerInterceptor {
   private static final String BEARER = "bearer ";
 
   private final AuthMode mode;
-  private final BearerTokens tokens;
+  private final TokenFile tokens;
 
   /** @param tokens required for {@link AuthMode#TOKEN}, else ignored */
-  public AuthInterceptor(AuthMode mode, BearerTokens tokens) {
+  public AuthInterceptor(AuthMode mode, TokenFile tokens) {
     this.mode = Objects.requireNonNull(mode, "mode");
     if (mode == AuthMode.TOKEN) {
       Objects.requireNonNull(tokens, "tokens");

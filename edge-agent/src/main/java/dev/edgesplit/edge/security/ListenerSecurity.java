@@ -57,11 +57,15 @@ public final class ListenerSecurity {
         security.authMode() == AuthMode.CLIENT_CERT);
   }
 
-  /** The auth interceptor for the configured mode; loads the token file for {@link AuthMode#TOKEN}. */
+  /**
+   * The auth interceptor for the configured mode; for {@link AuthMode#TOKEN} it reads the token file, and again
+   * whenever the file changes.
+   */
   public static AuthInterceptor authInterceptor(EdgeConfig.Security security) {
-    BearerTokens tokens = security.authMode() == AuthMode.TOKEN ? BearerTokens.load(security.tokensFile()) : null;
+    TokenFile tokens = security.authMode() == AuthMode.TOKEN ? TokenFile.open(security.tokensFile()) : null;
     if (tokens != null) {
-      LOG.info("Generate requires a bearer token: {} tokens loaded from {}", tokens.size(), security.tokensFile());
+      LOG.info("Generate requires a bearer token: {} tokens loaded from {} (re-read when it changes)", tokens.size(),
+          security.tokensFile());
     }
     return new AuthInterceptor(security.authMode(), tokens);
   }
