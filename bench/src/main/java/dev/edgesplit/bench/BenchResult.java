@@ -53,14 +53,18 @@ public record BenchResult(String label, String model, String quant, int threads,
    * @param edgeMedianMs           edge chain (embedding + [0,k)) per decode token
    * @param cloudMedianMs          cloud chain ([k,N) + head) per decode token
    * @param serializationMedianMs  fp16 encode + decode of h_k, per token, in process
-   * @param linkMsPerToken         loopback split minus in-process split, median per token (NaN when not run)
+   * @param linkMsPerToken         in the loopback run, the edge's round trip minus the worker's compute, mean per
+   *                               decode token (NaN when not run)
+   * @param loopbackEdgeMs         in the loopback run, the edge's compute per decode token (NaN when not run)
+   * @param loopbackCloudMs        in the loopback run, the worker's compute per decode token (NaN when not run)
    * @param bytesPerToken          h_k payload per decode token (fp16)
    * @param edgeReportedBytesPerToken the edge's bytes sent per generated token over loopback, prompt frame
    *                               included (NaN when not run)
    * @param pairedRounds           unsplit and loopback decode tokens/s of each paired round (empty when not run)
    */
   public record SplitBreakdown(double edgeMedianMs, double cloudMedianMs, double serializationMedianMs,
-      double linkMsPerToken, long bytesPerToken, double edgeReportedBytesPerToken, List<PairedRound> pairedRounds) {
+      double linkMsPerToken, double loopbackEdgeMs, double loopbackCloudMs, long bytesPerToken,
+      double edgeReportedBytesPerToken, List<PairedRound> pairedRounds) {
 
     public SplitBreakdown {
       pairedRounds = List.copyOf(pairedRounds);

@@ -52,11 +52,14 @@ public final class BenchRunner {
    * @param bytesPerToken h_k bytes sent per token, as the edge reported it
    * @param linkMsPerToken the edge's round trip minus the worker's compute, mean per decode token, as the edge
    *                     reported it
+   * @param edgeMsPerToken the edge's own compute, mean per decode token, as the edge reported it
+   * @param cloudMsPerToken the worker's compute, mean per decode token, as the edge reported it
    * @param peakRssBytes peak resident bytes of the edge and cloud processes
    * @param pairedRounds each paired round's unsplit decode tokens/s and the loopback's just after
    */
   public record LoopbackResult(GenerationTiming timing, double bytesPerToken, double linkMsPerToken,
-      Map<String, Long> peakRssBytes, List<BenchResult.PairedRound> pairedRounds) {}
+      double edgeMsPerToken, double cloudMsPerToken, Map<String, Long> peakRssBytes,
+      List<BenchResult.PairedRound> pairedRounds) {}
 
   private final CompiledModel model;
   private final String modelName;
@@ -178,7 +181,9 @@ public final class BenchRunner {
     }
     return new BenchResult(BenchModels.isSynthetic(modelName) ? "synthetic" : "real", modelName,
         quantLabel(), threads, cut, model.config().nLayers(), modes,
-        new BenchResult.SplitBreakdown(edgeMs, cloudMs, serializationMs(dim), link, bytes,
+        new BenchResult.SplitBreakdown(edgeMs, cloudMs, serializationMs(dim), link,
+            remote.map(LoopbackResult::edgeMsPerToken).orElse(Double.NaN),
+            remote.map(LoopbackResult::cloudMsPerToken).orElse(Double.NaN), bytes,
             remote.map(LoopbackResult::bytesPerToken).orElse(Double.NaN),
             remote.map(LoopbackResult::pairedRounds).orElse(List.of())),
         new BenchResult.Roofline(perToken, achieved, Double.NaN, Double.NaN),

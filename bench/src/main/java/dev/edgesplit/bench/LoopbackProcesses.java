@@ -96,7 +96,8 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
       GenerationTiming timing = new GenerationTiming(plan.promptTokens(), m.firstTokenNanos / 1e6,
           m.firstTokenNanos / 1e6, LatencyStats.ofNanos(m.gaps, m.gaps.length));
       return Optional.of(new BenchRunner.LoopbackResult(timing, m.summary.getBytesSentPerToken(),
-          m.summary.getLinkMsPerToken(), peaks, paired));
+          m.summary.getLinkMsPerToken(), m.summary.getEdgeMsPerToken(), m.summary.getCloudMsPerToken(), peaks,
+          paired));
     } finally {
       if (channel != null) {
         channel.shutdownNow();

@@ -87,6 +87,19 @@ public final class ReportWriter {
           r.roofline().percent(), r.allocation().edgeBytesPerStepMax(),
           unsplit.prefillTokensPerSecond() / unsplit.decodeTokensPerSecond()));
     }
+    if (results.stream().anyMatch(r -> !Double.isNaN(r.splitBreakdown().loopbackEdgeMs()))) {
+      sb.append("\nA loopback decode token as the edge reported it (means), against the same cut in one process "
+          + "(medians):\n\n| threads | cut | edge ms | link ms | cloud ms | sum | in one process: edge + cloud |\n"
+          + "|---|---|---|---|---|---|---|\n");
+      for (BenchResult r : results) {
+        BenchResult.SplitBreakdown b = r.splitBreakdown();
+        if (!Double.isNaN(b.loopbackEdgeMs())) {
+          sb.append(String.format(Locale.ROOT, "| %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f |%n", r.threads(),
+              r.cut(), b.loopbackEdgeMs(), b.linkMsPerToken(), b.loopbackCloudMs(),
+              b.loopbackEdgeMs() + b.linkMsPerToken() + b.loopbackCloudMs(), b.edgeMedianMs() + b.cloudMedianMs()));
+        }
+      }
+    }
     if (results.stream().anyMatch(r -> !r.splitBreakdown().pairedRounds().isEmpty())) {
       sb.append("\nLoopback / unsplit decode tokens/s in paired rounds (one unsplit generation, then one loopback "
           + "generation, back to back; each round: ratio (unsplit / loopback tok/s)):\n\n"

@@ -158,7 +158,8 @@ class DistributionArchiveTest {
         assertThat(json).contains("\"split-loopback\"")
             .contains("\"pairedRounds\"", "\"unsplitTokensPerSecond\"", "\"loopbackTokensPerSecond\"");
         String report = Files.readString(work.resolve("out/bench.md"));
-        assertThat(report).contains("Loopback / unsplit decode tokens/s in paired rounds");
+        assertThat(report).contains("Loopback / unsplit decode tokens/s in paired rounds",
+            "A loopback decode token as the edge reported it");
         // Two rounds, each a positive ratio with the unsplit and loopback tokens/s it comes from.
         String round = "\\d+\\.\\d\\d \\(\\d+\\.\\d / \\d+\\.\\d\\)";
         assertThat(report).containsPattern("\\| 1 \\| 2 \\| \\d+\\.\\d\\dx \\| " + round + ", " + round + " \\|");
