@@ -33,12 +33,7 @@ class CloudFailoverTest {
     try (Worker a = new Worker(3, 0, Map.of("drain_timeout_ms", "1"), gate);
         Worker b = new Worker(3, 0, Map.of());
         Agent edge = new Agent(3, List.of(a.port(), b.port()), Map.of())) {
-      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate(i -> { }));
-      gate.awaitReached();
-      CompletableFuture<Void> stop = CompletableFuture.runAsync(a::close);
-      Result r = run.get(60, TimeUnit.SECONDS);
-      gate.release();
-      stop.get(30, TimeUnit.SECONDS);
+      Result r = Harness.stopWhileHeld(gate, a, () -> edge.generate(i -> { }));
 
       assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
       assertThat(r.summary().getCloudRecoveries()).isEqualTo(1);
@@ -58,12 +53,7 @@ class CloudFailoverTest {
     try (Worker a = new Worker(3, 0, Map.of("drain_timeout_ms", "1"), gate);
         Worker b = new Worker(3, 0, Map.of());
         Agent edge = new Agent(3, List.of(a.port(), b.port()), Map.of("cloud.prefill_chunk", "2"))) {
-      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate(i -> { }));
-      gate.awaitReached();
-      CompletableFuture<Void> stop = CompletableFuture.runAsync(a::close);
-      Result r = run.get(60, TimeUnit.SECONDS);
-      gate.release();
-      stop.get(30, TimeUnit.SECONDS);
+      Result r = Harness.stopWhileHeld(gate, a, () -> edge.generate(i -> { }));
 
       assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
       assertThat(r.summary().getCloudRecoveries()).isEqualTo(1);
@@ -136,12 +126,7 @@ class CloudFailoverTest {
     try (Worker a = new Worker(4, 0, Map.of("drain_timeout_ms", "1"), gate);
         Agent edge = new Agent(4, List.of(a.port()), Map.of("cloud.fallback", "local",
             "cloud.retry.deadline_ms", "500"))) {
-      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate(i -> { }));
-      gate.awaitReached();
-      CompletableFuture<Void> stop = CompletableFuture.runAsync(a::close);
-      Result r = run.get(60, TimeUnit.SECONDS);
-      gate.release();
-      stop.get(30, TimeUnit.SECONDS);
+      Result r = Harness.stopWhileHeld(gate, a, () -> edge.generate(i -> { }));
 
       assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
       assertThat(r.summary().getFinishedLocally()).isTrue();

@@ -43,8 +43,10 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 /** Real stories260K cloud workers and edge agents on loopback port 0, for the fault tests. */
 final class Harness {
@@ -100,6 +102,20 @@ final class Harness {
     }
     assertThat(summary).as("summary").isNotNull();
     return new Result(text.toString(), summary);
+  }
+
+  /**
+   * Runs {@code generation} until {@code gate} holds a step on {@code worker}, stops that worker, and returns the
+   * generation's result once the rest of it ran elsewhere; the gate opens after it.
+   */
+  static Result stopWhileHeld(StepGate gate, Worker worker, Supplier<Result> generation) throws Exception {
+    CompletableFuture<Result> run = CompletableFuture.supplyAsync(generation);
+    gate.awaitReached();
+    CompletableFuture<Void> stop = CompletableFuture.runAsync(worker::close);
+    Result r = run.get(60, TimeUnit.SECONDS);
+    gate.release();
+    stop.get(30, TimeUnit.SECONDS);
+    return r;
   }
 
   static ManagedChannel channel(int port) {

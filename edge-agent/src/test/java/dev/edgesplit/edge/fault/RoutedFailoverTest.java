@@ -27,7 +27,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,12 +53,7 @@ class RoutedFailoverTest {
         Worker b = new Worker(START_CUT, 0, Map.of(), null, true);
         RoutedAgent edge = new RoutedAgent(List.of(a.port(), b.port()), Map.of(), recorder)) {
       edge.agent.useCut(ROUTE_CUT);
-      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate());
-      gate.awaitReached();
-      CompletableFuture<Void> stop = CompletableFuture.runAsync(a::close);
-      Result r = run.get(60, TimeUnit.SECONDS);
-      gate.release();
-      stop.get(30, TimeUnit.SECONDS);
+      Result r = Harness.stopWhileHeld(gate, a, () -> edge.generate());
 
       assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
       assertThat(r.summary().getCut()).isEqualTo(ROUTE_CUT);
