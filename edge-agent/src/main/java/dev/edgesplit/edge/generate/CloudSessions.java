@@ -49,6 +49,23 @@ public final class CloudSessions {
    * @param sent the generation's log of sent hidden states, replayed when the session moves to a new worker
    */
   ResilientSession open(String sessionId, SamplingParams sampling, SentHiddenLog sent) {
-    return ResilientSession.open(cut, pool, retry, local, settings, sessionId, sampling, sent, Context.current());
+    return ResilientSession.open(this, sessionId, sampling, sent, Context.current());
+  }
+
+  CloudPool pool() {
+    return pool;
+  }
+
+  RetryPolicy retry() {
+    return retry;
+  }
+
+  /** The fallback on the board, or null. */
+  LocalCloud local() {
+    return local;
+  }
+
+  GenerationSettings settings() {
+    return settings;
   }
 }

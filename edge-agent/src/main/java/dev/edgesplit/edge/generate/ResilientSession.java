@@ -59,23 +59,28 @@ final class ResilientSession implements AutoCloseable {
   private int recoveries;
   private String fallbackReason = "";
 
-  private ResilientSession(int cut, CloudPool pool, RetryPolicy retry, LocalCloud local,
-      GenerationSettings settings, String baseId, SamplingParams sampling, SentHiddenLog sent, Context context) {
-    this.cut = cut;
-    this.pool = pool;
-    this.retry = retry;
-    this.local = local;
-    this.settings = settings;
+  private ResilientSession(CloudSessions where, String baseId, SamplingParams sampling, SentHiddenLog sent,
+      Context context) {
+    this.cut = where.cut();
+    this.pool = where.pool();
+    this.retry = where.retry();
+    this.local = where.local();
+    this.settings = where.settings();
     this.baseId = baseId;
     this.sampling = sampling;
     this.sent = sent;
     this.context = context;
   }
 
-  static ResilientSession open(int cut, CloudPool pool, RetryPolicy retry, LocalCloud local,
-      GenerationSettings settings, String sessionId, SamplingParams sampling, SentHiddenLog sent, Context context) {
-    ResilientSession s = new ResilientSession(cut, pool, retry, local, settings, sessionId, sampling, sent,
-        context);
+  /**
+   * Opens a session for one generation on one of {@code where}'s workers (or its local fallback).
+   *
+   * @param sent    the generation's log of sent hidden states, replayed when the session moves to a new worker
+   * @param context the client's call: its cancellation stops retries
+   */
+  static ResilientSession open(CloudSessions where, String sessionId, SamplingParams sampling, SentHiddenLog sent,
+      Context context) {
+    ResilientSession s = new ResilientSession(where, sessionId, sampling, sent, context);
     s.connect(null);
     return s;
   }
