@@ -228,7 +228,6 @@ public final class Generation {
     int chunk = Math.max(1, Math.min(settings.prefillChunk(), call.worker().getMaxFramePositions()));
     List<HiddenTensor> inFlight = new ArrayList<>();
     int position = sent.positions();
-    long t0 = System.nanoTime();
     for (int row = 0; row < prompt.length; row += chunk) {
       checkAlive(context);
       int rows = Math.min(chunk, prompt.length - row);
@@ -237,10 +236,11 @@ public final class Generation {
       position += rows;
       inFlight.add(tensor);
     }
+    // The step's round trip counts only the time spent waiting for replies, not the chunks computed meanwhile.
     SessionReply reply = null;
     for (int i = 0; i < inFlight.size(); i++) {
-      reply = received(call.awaitReply(), inFlight.get(i), i == inFlight.size() - 1, t0);
-      t0 = System.nanoTime();
+      long waitStart = System.nanoTime();
+      reply = received(call.awaitReply(), inFlight.get(i), i == inFlight.size() - 1, waitStart);
     }
     return reply;
   }
