@@ -84,7 +84,8 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       session.beginStep();
       stepRunning = true;
       try {
-        steps.submit(() -> runStep(session, valid, cut)).whenComplete((outcome, error) -> afterStep(session, valid, outcome, error));
+        steps.submit(() -> runStep(session, valid, cut))
+            .whenComplete((outcome, error) -> afterStep(session, valid, outcome, error));
       } catch (RuntimeException e) {
         stepRunning = false;
         session.endStep(nanoTime.getAsLong());
@@ -177,7 +178,7 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       session.close("closed by the edge");
     }
     send(outcome.reply());
-    // The energy log line and the metrics (~0.1 ms) come after the reply, off the edge's round trip.
+    // The energy log line and the metrics come after the reply, off the edge's round trip.
     try {
       listener.onStep(outcome.step());
     } catch (RuntimeException e) {
