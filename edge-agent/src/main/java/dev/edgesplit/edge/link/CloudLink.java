@@ -91,7 +91,7 @@ public final class CloudLink {
   public CloudSessionCall openSession(Duration deadline) {
     CloudSessionCall call = new CloudSessionCall();
     // The stream's callbacks only queue the reply for the waiting generation thread: running them on the
-    // transport thread saves a thread hand-off per token (~0.05 ms here).
+    // transport thread saves a thread hand-off per token.
     CloudServiceGrpc.newStub(channel)
         .withExecutor(Runnable::run)
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
