@@ -12,12 +12,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code edgesplit bench jmh}: the JMH micro-benchmarks with the GC (allocation) profiler: one decode step, or
- * the cloud's sampling of one token.
+ * {@code edgesplit bench jmh}: the JMH micro-benchmarks with the GC (allocation) profiler: one decode step, the
+ * cloud's sampling of one token, or a gRPC round trip of a decode-sized frame on loopback.
  */
 @Command(name = "jmh", mixinStandardHelpOptions = true,
     description = "JMH micro-benchmark of one decode step (edge, cloud, whole), or with --sampler of sampling one "
-        + "token with and without its log probability, with -prof gc.")
+        + "token with and without its log probability, or with --link of a gRPC round trip on loopback; with -prof gc.")
 public final class JmhCommand implements Callable<Integer> {
 
   @Option(names = "--model-dir", paramLabel = "DIR",
@@ -26,6 +26,10 @@ public final class JmhCommand implements Callable<Integer> {
 
   @Option(names = "--sampler", description = "Benchmark sampling instead of the decode step.")
   boolean sampler;
+
+  @Option(names = "--link", description = "Benchmark a gRPC round trip of a decode-sized frame on loopback, "
+      + "back to back and after 5 ms idle, instead of the decode step.")
+  boolean link;
 
   @Option(names = "--vocab", defaultValue = "49152", description = "Vocabulary size for --sampler (default: ${DEFAULT-VALUE}).")
   int vocab;
@@ -53,6 +57,8 @@ public final class JmhCommand implements Callable<Integer> {
     ChainedOptionsBuilder options = new OptionsBuilder();
     if (sampler) {
       options.include(SamplerBenchmark.class.getName()).param("vocab", Integer.toString(vocab));
+    } else if (link) {
+      options.include(LinkRoundTripBenchmark.class.getName());
     } else {
       if (modelDir == null) {
         throw new IllegalArgumentException("give --model-dir DIR (a compiled bench model), or --sampler");
