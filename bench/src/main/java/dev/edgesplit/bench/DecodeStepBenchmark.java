@@ -5,6 +5,7 @@ import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.segment.WeightFormat;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +21,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * JMH: one decode step of the edge chain (embedding + [0,cut)), the cloud chain ([cut,N) + head) or the whole
- * model, on a compiled bench model. Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is the heap bytes one
- * step allocates. The KV cache is prefilled with {@code prefill} positions; when it fills up it starts again at
+ * model, on a compiled bench model, through the allocation-free decode API ({@code decodeToken}, {@code
+ * decodeHidden}). Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is the heap bytes one step allocates. The KV cache is prefilled with {@code prefill} positions; when it fills up it starts again at
  * position 0, so attention averages about half the context.
  */
 @State(Scope.Thread)
@@ -53,6 +54,7 @@ public class DecodeStepBenchmark {
   private ChainState state;
   private final int[] token = {1};
   private float[] hidden;
+  private FloatBuffer hiddenView;
 
   @Setup
   public void open() {
@@ -82,6 +84,7 @@ public class DecodeStepBenchmark {
     for (int i = 0; i < dim; i++) {
       hidden[i] = (float) random.nextGaussian();
     }
+    hiddenView = FloatBuffer.wrap(hidden);
     if (chain.takesTokens()) {
       chain.forwardTokens(state, random.ints(prefill, 0, chain.config().vocabSize()).toArray());
     } else {
@@ -93,12 +96,13 @@ public class DecodeStepBenchmark {
     }
   }
 
+  /** The allocation-free decode API the serving paths use: the result is a view of the chain's own buffer. */
   @Benchmark
-  public float[] step() {
+  public FloatBuffer step() {
     if (state.position() + 1 >= chain.maxContext()) {
       state.reset();
     }
-    return chain.takesTokens() ? chain.forwardTokens(state, token) : chain.forwardHidden(state, hidden, 1);
+    return chain.takesTokens() ? chain.decodeToken(state, token[0]) : chain.decodeHidden(state, hiddenView.rewind());
   }
 
   @TearDown

@@ -19,10 +19,12 @@ import dev.edgesplit.server.energy.StepEnergy;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * One Generate call: runs the edge segment, exchanges h_cut and tokens with the cloud worker, streams token
@@ -142,7 +144,8 @@ public final class Generation {
           }
           checkAlive(context);
           beginStep(1);
-          HiddenTensor tensor = encode(edgeForward(state, new int[] {token}), 0, 1);
+          HiddenTensor tensor = HiddenCodec.encode(edgeDecode(state, token), 1, edge.config().dim(),
+              settings.hiddenDtype());
           long t0 = System.nanoTime();
           reply = received(call.exchange(frame(tensor, sent.positions(), FramePhase.FRAME_PHASE_DECODE, true)),
               tensor, true, t0);
@@ -211,9 +214,19 @@ public final class Generation {
         stepCloudMicros / 1e3, stepBytes, e, stepCloudJoules, cloudSource));
   }
 
+  /** Prompt positions through the edge layers, timed into the step. */
   private float[] edgeForward(ChainState state, int[] tokens) {
+    return timedEdge(() -> edge.forwardTokens(state, tokens));
+  }
+
+  /** One token through the edge layers, timed into the step: a view of the chain's buffer, no copy. */
+  private FloatBuffer edgeDecode(ChainState state, int token) {
+    return timedEdge(() -> edge.decodeToken(state, token));
+  }
+
+  private <T> T timedEdge(Supplier<T> step) {
     long t0 = System.nanoTime();
-    float[] hidden = edge.forwardTokens(state, tokens);
+    T hidden = step.get();
     long took = System.nanoTime() - t0;
     stepEdgeNanos += took + hooks.slowdown().after(took);
     return hidden;

@@ -1,10 +1,11 @@
 package dev.edgesplit.proto.tensor;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.edgesplit.proto.v1.DType;
 import dev.edgesplit.proto.v1.HiddenTensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * Encodes hidden states {@code [S, d]} into {@link HiddenTensor} and decodes them back, checking every
@@ -39,19 +40,31 @@ public final class HiddenCodec {
           "cannot encode rows [" + firstRow + "," + (firstRow + rows) + ") of dim " + dim
               + " from " + values.length + " floats");
     }
+    return encode(FloatBuffer.wrap(values, firstRow * dim, rows * dim), rows, dim, dtype);
+  }
+
+  /**
+   * Encodes {@code [rows, dim]} hidden states read from {@code values}' position on (its position is left as it
+   * was): a view of a decode step's output goes on the wire without a copy into an array first.
+   */
+  public static HiddenTensor encode(FloatBuffer values, int rows, int dim, DType dtype) {
+    if (rows < 1 || dim < 1 || (long) rows * dim > values.remaining()) {
+      throw new IllegalArgumentException("cannot encode " + rows + " rows of dim " + dim + " from "
+          + values.remaining() + " floats");
+    }
     int count = rows * dim;
-    int offset = firstRow * dim;
+    int offset = values.position();
     ByteBuffer buf = ByteBuffer.allocate(count * elementSize(dtype)).order(ByteOrder.LITTLE_ENDIAN);
     HiddenTensor.Builder tensor = HiddenTensor.newBuilder().addShape(rows).addShape(dim).setDtype(dtype);
     switch (dtype) {
       case DTYPE_FP32:
         for (int i = 0; i < count; i++) {
-          buf.putFloat(values[offset + i]);
+          buf.putFloat(values.get(offset + i));
         }
         break;
       case DTYPE_FP16:
         for (int i = 0; i < count; i++) {
-          buf.putShort(Half.fromFloat(values[offset + i]));
+          buf.putShort(Half.fromFloat(values.get(offset + i)));
         }
         break;
       default:
@@ -59,19 +72,20 @@ public final class HiddenCodec {
           int base = offset + r * dim;
           float maxAbs = 0f;
           for (int c = 0; c < dim; c++) {
-            maxAbs = Math.max(maxAbs, Math.abs(values[base + c]));
+            maxAbs = Math.max(maxAbs, Math.abs(values.get(base + c)));
           }
           // An all-zero row still needs a positive scale to be a valid tensor.
           float scale = maxAbs > 0 ? maxAbs / 127f : 1f;
           tensor.addScale(scale);
           for (int c = 0; c < dim; c++) {
-            int q = Math.round(values[base + c] / scale);
+            int q = Math.round(values.get(base + c) / scale);
             buf.put((byte) Math.max(-127, Math.min(127, q)));
           }
         }
     }
     buf.flip();
-    return tensor.setData(ByteString.copyFrom(buf)).build();
+    // The buffer is this method's alone and never written again: the message can hold it without a copy.
+    return tensor.setData(UnsafeByteOperations.unsafeWrap(buf)).build();
   }
 
   /**

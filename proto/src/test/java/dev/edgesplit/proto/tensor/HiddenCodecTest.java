@@ -38,6 +38,18 @@ class HiddenCodecTest {
   }
 
   @Test
+  void aBufferView_encodesAsTheSameRowsOfAnArray_andKeepsItsPosition() {
+    float[] v = randomRows(3, 8, 4);
+    for (DType dtype : new DType[] {DType.DTYPE_FP32, DType.DTYPE_FP16, DType.DTYPE_INT8}) {
+      java.nio.FloatBuffer view = java.nio.FloatBuffer.wrap(v).position(8);
+      assertThat(HiddenCodec.encode(view, 2, 8, dtype)).isEqualTo(HiddenCodec.encode(v, 1, 2, 8, dtype));
+      assertThat(view.position()).isEqualTo(8);
+    }
+    assertThatThrownBy(() -> HiddenCodec.encode(java.nio.FloatBuffer.wrap(v).position(16), 2, 8, DType.DTYPE_FP32))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from 8 floats");
+  }
+
+  @Test
   void fp16_keepsRelativeErrorBelowHalfUlp() {
     float[] v = randomRows(2, 64, 3);
     float[] decoded = HiddenCodec.decode(HiddenCodec.encode(v, 0, 2, 64, DType.DTYPE_FP16), 64, 2);
