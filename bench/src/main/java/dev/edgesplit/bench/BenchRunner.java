@@ -108,7 +108,7 @@ public final class BenchRunner {
         LayerProfiler profiler = new LayerProfiler(model, format, runtime, plan.promptTokens(), profileSteps());
         parts = profiler.profile();
         try {
-          operators = operatorRows(profiler.operators(model.config().nLayers() / 2));
+          operators = operatorRows(profiler.operators(LayerProfiler.operatorLayer(model.config().nLayers())));
         } catch (IOException e) {
           throw new UncheckedIOException("cannot read ONNX Runtime's operator profile", e);
         }

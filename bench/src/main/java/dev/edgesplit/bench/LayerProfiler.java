@@ -73,6 +73,11 @@ final class LayerProfiler {
     return parts;
   }
 
+  /** The layer whose operators the bench profiles: the middle one, away from either end's caches. */
+  static int operatorLayer(int nLayers) {
+    return nLayers / 2;
+  }
+
   /** One layer's prefill of the prompt and its decode steps after warm-up, by operator type. */
   record LayerOperators(OperatorProfile prefill, OperatorProfile decode) {}
 
@@ -95,8 +100,8 @@ final class LayerProfiler {
         files = chain.endProfiling();
       }
       // Run 0 is the prefill, runs 1..steps the warm-up, the last steps runs the measured decode steps.
-      return new LayerOperators(OperatorProfile.read(files.get(0), 0, 1),
-          OperatorProfile.read(files.get(0), 1 + steps, steps));
+      OperatorProfile.Trace trace = OperatorProfile.Trace.read(files.get(0));
+      return new LayerOperators(trace.window(0, 1), trace.window(1 + steps, steps));
     } finally {
       try (Stream<Path> files = Files.list(dir)) {
         for (Path f : files.toList()) {

@@ -28,41 +28,55 @@ record OperatorProfile(Map<String, Double> msByType, Map<String, Double> nodesBy
     return runMs - msByType.values().stream().mapToDouble(Double::doubleValue).sum();
   }
 
-  /** Runs {@code [fromRun, fromRun + runs)} of {@code file}, in the order they ran. */
-  static OperatorProfile read(Path file, int fromRun, int runs) throws IOException {
-    JsonNode events = JSON.readTree(file.toFile());
-    List<long[]> runSpans = new ArrayList<>();
-    for (JsonNode e : events) {
-      if ("Session".equals(e.path("cat").asText()) && "model_run".equals(e.path("name").asText())) {
-        runSpans.add(new long[] {e.path("ts").asLong(), e.path("dur").asLong()});
+  /** One profile file, read once: its trace events and its runs in the order they ran. */
+  static final class Trace {
+    private final Path file;
+    private final JsonNode events;
+    private final List<long[]> runSpans = new ArrayList<>(); // {start, duration} microseconds
+
+    private Trace(Path file, JsonNode events) {
+      this.file = file;
+      this.events = events;
+      for (JsonNode e : events) {
+        if ("Session".equals(e.path("cat").asText()) && "model_run".equals(e.path("name").asText())) {
+          runSpans.add(new long[] {e.path("ts").asLong(), e.path("dur").asLong()});
+        }
       }
+      runSpans.sort(Comparator.comparingLong(span -> span[0]));
     }
-    if (fromRun < 0 || runs < 1 || runSpans.size() < fromRun + runs) {
-      throw new IOException(file + " holds " + runSpans.size() + " runs, not runs " + fromRun + " to "
-          + (fromRun + runs - 1));
+
+    static Trace read(Path file) throws IOException {
+      return new Trace(file, JSON.readTree(file.toFile()));
     }
-    runSpans.sort(Comparator.comparingLong(s -> s[0]));
-    List<long[]> counted = runSpans.subList(fromRun, fromRun + runs);
-    long from = counted.get(0)[0];
-    long to = counted.get(runs - 1)[0] + counted.get(runs - 1)[1];
-    double runMicros = counted.stream().mapToLong(s -> s[1]).sum();
-    Map<String, long[]> byType = new LinkedHashMap<>(); // op type -> {total microseconds, nodes executed}
-    for (JsonNode e : events) {
-      if ("Node".equals(e.path("cat").asText()) && e.path("name").asText().endsWith("_kernel_time")
-          && e.path("ts").asLong() >= from && e.path("ts").asLong() < to) {
-        long[] sum = byType.computeIfAbsent(e.path("args").path("op_name").asText("?"), k -> new long[2]);
-        sum[0] += e.path("dur").asLong();
-        sum[1]++;
+
+    /** Runs {@code [fromRun, fromRun + runs)}, in the order they ran. */
+    OperatorProfile window(int fromRun, int runs) {
+      if (fromRun < 0 || runs < 1 || runSpans.size() < fromRun + runs) {
+        throw new IllegalArgumentException(file + " holds " + runSpans.size() + " runs, not runs " + fromRun
+            + " to " + (fromRun + runs - 1));
       }
+      List<long[]> counted = runSpans.subList(fromRun, fromRun + runs);
+      long from = counted.get(0)[0];
+      long to = counted.get(runs - 1)[0] + counted.get(runs - 1)[1];
+      double runMicros = counted.stream().mapToLong(span -> span[1]).sum();
+      Map<String, long[]> byType = new LinkedHashMap<>(); // op type -> {total microseconds, nodes executed}
+      for (JsonNode e : events) {
+        if ("Node".equals(e.path("cat").asText()) && e.path("name").asText().endsWith("_kernel_time")
+            && e.path("ts").asLong() >= from && e.path("ts").asLong() < to) {
+          long[] sum = byType.computeIfAbsent(e.path("args").path("op_name").asText("?"), k -> new long[2]);
+          sum[0] += e.path("dur").asLong();
+          sum[1]++;
+        }
+      }
+      Map<String, Double> ms = new LinkedHashMap<>();
+      Map<String, Double> nodes = new LinkedHashMap<>();
+      byType.entrySet().stream()
+          .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[0]).reversed())
+          .forEach(e -> {
+            ms.put(e.getKey(), e.getValue()[0] / 1000.0 / runs);
+            nodes.put(e.getKey(), (double) e.getValue()[1] / runs);
+          });
+      return new OperatorProfile(ms, nodes, runMicros / 1000.0 / runs);
     }
-    Map<String, Double> ms = new LinkedHashMap<>();
-    Map<String, Double> nodes = new LinkedHashMap<>();
-    byType.entrySet().stream()
-        .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[0]).reversed())
-        .forEach(e -> {
-          ms.put(e.getKey(), e.getValue()[0] / 1000.0 / runs);
-          nodes.put(e.getKey(), (double) e.getValue()[1] / runs);
-        });
-    return new OperatorProfile(ms, nodes, runMicros / 1000.0 / runs);
   }
 }

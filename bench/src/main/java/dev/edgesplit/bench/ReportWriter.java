@@ -142,8 +142,8 @@ public final class ReportWriter {
     double decode = r.operators().stream().mapToDouble(BenchResult.Operator::msPerStep).sum();
     double prefill = r.operators().stream().mapToDouble(BenchResult.Operator::prefillMs).sum();
     sb.append(String.format(Locale.ROOT, "%nLayer %d by operator, %d thread(s): one decode step and the prompt's "
-        + "prefill (ONNX Runtime's profiler, which slows every operator a little), ms:%n%n", r.nLayers() / 2,
-        r.threads()));
+        + "prefill (ONNX Runtime's profiler, which slows every operator a little), ms:%n%n",
+        LayerProfiler.operatorLayer(r.nLayers()), r.threads()));
     sb.append("| operator | nodes | decode step | share | prefill | share |\n|---|---|---|---|---|---|\n");
     for (BenchResult.Operator o : r.operators()) {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.0f%% | %.2f | %.0f%% |%n", o.opType(),

@@ -30,12 +30,13 @@ class OperatorProfileTest {
   void eachWindowOfRuns_countsOnlyItsOwnKernels(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("profile.json"), TRACE);
 
-    OperatorProfile prefill = OperatorProfile.read(file, 0, 1);
+    OperatorProfile.Trace trace = OperatorProfile.Trace.read(file);
+    OperatorProfile prefill = trace.window(0, 1);
     assertThat(prefill.msByType()).containsOnlyKeys("MatMulNBits", "GroupQueryAttention");
     assertThat(prefill.msByType().get("MatMulNBits")).isCloseTo(0.8, within(1e-9));
     assertThat(prefill.outsideOperatorsMs()).isCloseTo(0.1, within(1e-9));
 
-    OperatorProfile decode = OperatorProfile.read(file, 1, 2);
+    OperatorProfile decode = trace.window(1, 2);
     assertThat(decode.msByType().keySet()).containsExactly("MatMulNBits", "GroupQueryAttention");
     assertThat(decode.msByType().get("MatMulNBits")).isCloseTo(0.07, within(1e-9));
     assertThat(decode.msByType().get("GroupQueryAttention")).isCloseTo(0.01, within(1e-9));
@@ -46,6 +47,7 @@ class OperatorProfileTest {
   @Test
   void askingForRunsTheFileDoesNotHold_isAnError(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("profile.json"), TRACE);
-    assertThatThrownBy(() -> OperatorProfile.read(file, 2, 2)).hasMessageContaining("holds 3 runs");
+    OperatorProfile.Trace trace = OperatorProfile.Trace.read(file);
+    assertThatThrownBy(() -> trace.window(2, 2)).hasMessageContaining("holds 3 runs");
   }
 }
