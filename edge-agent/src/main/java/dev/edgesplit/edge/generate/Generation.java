@@ -144,8 +144,7 @@ public final class Generation {
           }
           checkAlive(context);
           beginStep(1);
-          HiddenTensor tensor = HiddenCodec.encode(edgeDecode(state, token), 1, edge.config().dim(),
-              settings.hiddenDtype());
+          HiddenTensor tensor = encode(edgeDecode(state, token), 1);
           long t0 = System.nanoTime();
           reply = received(call.exchange(frame(tensor, sent.positions(), FramePhase.FRAME_PHASE_DECODE, true)),
               tensor, true, t0);
@@ -244,7 +243,8 @@ public final class Generation {
     for (int row = 0; row < prompt.length; row += chunk) {
       checkAlive(context);
       int rows = Math.min(chunk, prompt.length - row);
-      HiddenTensor tensor = encode(edgeForward(state, Arrays.copyOfRange(prompt, row, row + rows)), 0, rows);
+      float[] hidden = edgeForward(state, Arrays.copyOfRange(prompt, row, row + rows));
+      HiddenTensor tensor = encode(FloatBuffer.wrap(hidden), rows);
       call.send(frame(tensor, position, FramePhase.FRAME_PHASE_PREFILL, row + rows == prompt.length));
       position += rows;
       inFlight.add(tensor);
@@ -258,8 +258,9 @@ public final class Generation {
     return reply;
   }
 
-  private HiddenTensor encode(float[] hidden, int row, int rows) {
-    return HiddenCodec.encode(hidden, row, rows, edge.config().dim(), settings.hiddenDtype());
+  /** {@code rows} positions of hidden states in the wire's element type. */
+  private HiddenTensor encode(FloatBuffer hidden, int rows) {
+    return HiddenCodec.encode(hidden, rows, edge.config().dim(), settings.hiddenDtype());
   }
 
   private SessionFrame frame(HiddenTensor tensor, int startPosition, FramePhase phase, boolean last) {
