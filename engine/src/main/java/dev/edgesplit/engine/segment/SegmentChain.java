@@ -11,9 +11,9 @@ import dev.edgesplit.engine.model.ModelConfig;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
