@@ -118,12 +118,14 @@ class ReplanAndTelemetryTest {
 
     LinkEstimator link = new LinkEstimator(0.2, 10.0);
     link.calibrate(new LinkProber(toCloud, Duration.ofSeconds(10)).probe(LinkProber.activationSizes(64, 4, 1 << 20), 3));
-    // Edge profiled here; the cloud's real per-layer times through the Profile RPC, then made 1.5x the edge's so
+    // Edge profiled here; the cloud's real per-layer times through the Profile RPC, then made 2.5x the edge's so
     // that the edge is the faster side: the latency plan runs every layer on the edge until the edge slows down.
+    // The margin is wide because a window of a dozen steps of this tiny model can run 1.5x slower than profiled
+    // on a busy 2-core machine.
     LayerProfile measured = new ProfileBuilder(compiled, RuntimeOptions.defaults(), edgeMeter,
         new ProfileSettings(16, 4, 32)).build("test-board", toCloud, false, Duration.ofSeconds(60)).profile();
     assertThat(measured.cloud().layerMillis()).hasSize(5).allSatisfy(ms -> assertThat(ms).isPositive());
-    List<Double> slowerCloud = measured.edge().layerMillis().stream().map(ms -> ms * 1.5).collect(Collectors.toList());
+    List<Double> slowerCloud = measured.edge().layerMillis().stream().map(ms -> ms * 2.5).collect(Collectors.toList());
     LayerProfile profile = new LayerProfile(measured.device(), measured.modelFingerprint(), measured.weights(),
         measured.shape(), measured.edge(), new CloudCosts(slowerCloud, measured.cloud().headMillis(), 100));
 
@@ -251,22 +253,22 @@ class ReplanAndTelemetryTest {
   }
 
   @Test
-  void edgeSlowingDownTwofold_movesNewSessionsToAnotherCut() throws Exception {
+  void edgeSlowingDownFourfold_movesNewSessionsToAnotherCut() throws Exception {
     slowdown.setFactor(1.0);
     replanner.planNow("test start");
     int before = agent.cut();
     assertThat(before).as("edge faster than cloud: every layer on the edge").isEqualTo(5);
     generate(40);
     assertThat(agent.cut()).as("no slowdown, no move").isEqualTo(before);
-    slowdown.setFactor(2.0);
+    slowdown.setFactor(4.0);
     try {
       for (int i = 0; i < 6 && agent.cut() == before; i++) {
         generate(40);
       }
       int after = agent.cut();
-      assertThat(after).as("the edge at 2x is slower than the cloud (1.5x): fewest layers on the edge").isEqualTo(1);
-      // The re-planner measured a slowdown; on a loaded machine noise can push the ratio past the injected 2x.
-      assertThat(replanner.edgeScale()).isGreaterThan(1.5);
+      assertThat(after).as("the edge at 4x is slower than the cloud (2.5x): fewest layers on the edge").isEqualTo(1);
+      // The re-planner measured a slowdown; on a loaded machine noise can push the ratio past the injected 4x.
+      assertThat(replanner.edgeScale()).isGreaterThan(2.5);
       assertThat(generate(5).getCut()).as("next session runs at the new cut").isEqualTo(after);
     } finally {
       slowdown.setFactor(1.0);
