@@ -9,11 +9,11 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 
 /** Tiny seeded random models for engine tests, in any RoPE convention and head size. */
-final class RandomModels {
+public final class RandomModels {
 
   private RandomModels() {}
 
-  static ModelWeights tiny(int headSize, boolean interleaved, boolean bias, long seed) {
+  public static ModelWeights tiny(int headSize, boolean interleaved, boolean bias, long seed) {
     int heads = 4;
     ModelConfig cfg = new ModelConfig("test", heads * headSize, 48, 3, heads, 2, 97, 64, 10000f, 1e-5f,
         interleaved, false, bias);

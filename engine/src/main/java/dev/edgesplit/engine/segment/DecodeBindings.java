@@ -19,7 +19,9 @@ import java.util.Map;
 /**
  * Everything one session's single-position steps feed to and take from ONNX Runtime, allocated once: the
  * small inputs live in direct buffers that are rewritten in place, and each segment's output is pinned to a
- * tensor that the next segment reads as its input. A decode step therefore allocates nothing of its own.
+ * tensor that the next segment reads as its input. Where ONNX Runtime's IoBinding is reachable every segment's
+ * tensors are bound once and a step allocates nothing at all; otherwise each run goes through
+ * {@code OrtSession.run}, which allocates its argument arrays and result.
  */
 final class DecodeBindings implements AutoCloseable {
 
@@ -32,6 +34,7 @@ final class DecodeBindings implements AutoCloseable {
   private final List<Map<String, OnnxTensorLike>> inputs = new ArrayList<>();
   private final List<Map<String, OnnxValue>> pinned = new ArrayList<>();
   private final List<OnnxTensor> owned = new ArrayList<>();
+  private final List<BoundRun> bound = new ArrayList<>();
 
   DecodeBindings(OrtEnvironment env, List<Segment> segments, ChainState state, int dim, int vocab) {
     try {
@@ -61,9 +64,14 @@ final class DecodeBindings implements AutoCloseable {
         previous = out;
       }
       output = last;
-    } catch (OrtException e) {
+      if (OrtNative.available()) {
+        for (int i = 0; i < segments.size(); i++) {
+          bound.add(new BoundRun(segments.get(i), inputs.get(i), pinned.get(i)));
+        }
+      }
+    } catch (OrtException | RuntimeException e) {
       close();
-      throw new EngineException("cannot bind decode tensors", e);
+      throw e instanceof EngineException ee ? ee : new EngineException("cannot bind decode tensors", e);
     }
   }
 
@@ -88,21 +96,24 @@ final class DecodeBindings implements AutoCloseable {
     return hiddenIn;
   }
 
-  Map<String, OnnxTensorLike> inputs(int segment) {
-    return inputs.get(segment);
+  /** Runs one segment on the bound tensors. */
+  void run(Segment segment, int index) throws OrtException {
+    if (bound.isEmpty()) {
+      segment.session().run(inputs.get(index), pinned.get(index)).close();
+    } else {
+      bound.get(index).run();
+    }
   }
 
-  Map<String, OnnxValue> pinned(int segment) {
-    return pinned.get(segment);
-  }
-
-  /** The last segment's output after a step; valid until the next step. */
+  /** The last segment's output after a step, the same buffer rewound each time; valid until the next step. */
   FloatBuffer output() {
-    return output.duplicate().rewind();
+    return output.clear();
   }
 
   @Override
   public void close() {
+    bound.forEach(BoundRun::close);
+    bound.clear();
     owned.forEach(OnnxTensor::close);
     owned.clear();
   }

@@ -16,6 +16,7 @@ final class Segment implements AutoCloseable {
   private final OrtSession session;
   private final boolean takesPositionIds;
   private final Set<String> outputs;
+  private volatile boolean closed;
 
   Segment(OrtEnvironment env, Path file, SegmentSpec spec, RuntimeOptions options) {
     this.spec = spec;
@@ -80,8 +81,13 @@ final class Segment implements AutoCloseable {
     }
   }
 
+  boolean closed() {
+    return closed;
+  }
+
   @Override
   public void close() {
+    closed = true;
     try {
       session.close();
     } catch (OrtException e) {

@@ -38,6 +38,19 @@ public final class SegmentChain implements AutoCloseable {
     this.maxContext = maxContext;
   }
 
+  /**
+   * How decode steps call ONNX Runtime in this process: through IoBinding, allocating nothing, or through
+   * {@code OrtSession.run} and why.
+   */
+  public static String stepRunner() {
+    return OrtNative.available() ? "IoBinding" : "OrtSession.run (IoBinding unavailable: " + OrtNative.unavailableReason() + ")";
+  }
+
+  /** True when decode steps allocate nothing on the Java heap (see {@link #stepRunner}). */
+  public static boolean allocationFreeSteps() {
+    return OrtNative.available();
+  }
+
   public ModelConfig config() {
     return config;
   }
@@ -151,8 +164,7 @@ public final class SegmentChain implements AutoCloseable {
     }
     DecodeBindings b = bindings(state);
     b.set(state.position(), 0);
-    b.hiddenIn().clear();
-    b.hiddenIn().put(hidden.duplicate());
+    b.hiddenIn().put(0, hidden, hidden.position(), config.dim());
     return step(state, b);
   }
 
@@ -169,9 +181,9 @@ public final class SegmentChain implements AutoCloseable {
   private FloatBuffer step(ChainState state, DecodeBindings b) {
     try {
       for (int i = 0; i < segments.size(); i++) {
-        segments.get(i).session().run(b.inputs(i), b.pinned(i)).close();
+        b.run(segments.get(i), i);
       }
-    } catch (OrtException e) {
+    } catch (OrtException | EngineException e) {
       throw new EngineException("decode step failed at position " + state.position() + ": " + e.getMessage(), e);
     }
     state.advance(1);
