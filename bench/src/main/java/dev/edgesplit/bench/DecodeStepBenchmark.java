@@ -9,8 +9,10 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -22,8 +24,10 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * JMH: one decode step of the edge chain (embedding + [0,cut)), the cloud chain ([cut,N) + head) or the whole
  * model, on a compiled bench model, through the allocation-free decode API ({@code decodeToken}, {@code
- * decodeHidden}). Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is the heap bytes one step allocates. The KV cache is prefilled with {@code prefill} positions; when it fills up it starts again at
- * position 0, so attention averages about half the context.
+ * decodeHidden}), with ONNX Runtime called through IoBinding or, for comparison, {@code OrtSession.run}. The
+ * counters {@code stepBytes} / {@code steps} are the heap bytes the steps allocated. The KV cache is prefilled
+ * with {@code prefill} positions; when it fills up it starts again at position 0, so attention averages about
+ * half the context.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,6 +54,10 @@ public class DecodeStepBenchmark {
   @Param("128")
   public int prefill;
 
+  /** iobinding or session-run (set before the engine's first step in this fork). */
+  @Param("iobinding")
+  public String runner;
+
   private SegmentChain chain;
   private ChainState state;
   private final int[] token = {1};
@@ -60,6 +68,14 @@ public class DecodeStepBenchmark {
   public void open() {
     if (modelDir.isEmpty()) {
       throw new IllegalArgumentException("set -p modelDir=DIR (a compiled bench model)");
+    }
+    switch (runner) {
+      case "iobinding" -> System.clearProperty(SegmentChain.IO_BINDING_PROPERTY);
+      case "session-run" -> System.setProperty(SegmentChain.IO_BINDING_PROPERTY, "false");
+      default -> throw new IllegalArgumentException("runner must be iobinding or session-run, got " + runner);
+    }
+    if (SegmentChain.allocationFreeSteps() != runner.equals("iobinding")) {
+      throw new IllegalStateException("asked for " + runner + ", steps run through " + SegmentChain.stepRunner());
     }
     CompiledModel model = CompiledModel.load(Path.of(modelDir));
     RuntimeOptions runtime = new RuntimeOptions(threads, 0);
@@ -96,13 +112,37 @@ public class DecodeStepBenchmark {
     }
   }
 
+  /**
+   * Heap bytes the measured thread allocated inside {@link #step} calls, and how many calls: JMH's own
+   * {@code gc.alloc.rate.norm} also counts its bookkeeping between iterations (tens of KB spread over a few
+   * hundred 2-ms steps), this counts only the step.
+   */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  public static class StepAllocations {
+    private final ThreadAllocations thread = new ThreadAllocations();
+    public long stepBytes;
+    public long steps;
+
+    @Setup(Level.Iteration)
+    public void clear() {
+      stepBytes = 0;
+      steps = 0;
+    }
+  }
+
   /** The allocation-free decode API the serving paths use: the result is a view of the chain's own buffer. */
   @Benchmark
-  public FloatBuffer step() {
+  public FloatBuffer step(StepAllocations allocations) {
+    long before = allocations.thread.current();
     if (state.position() + 1 >= chain.maxContext()) {
       state.reset();
     }
-    return chain.takesTokens() ? chain.decodeToken(state, token[0]) : chain.decodeHidden(state, hiddenView.rewind());
+    FloatBuffer out = chain.takesTokens() ? chain.decodeToken(state, token[0])
+        : chain.decodeHidden(state, hiddenView.rewind());
+    allocations.stepBytes += allocations.thread.current() - before;
+    allocations.steps++;
+    return out;
   }
 
   @TearDown

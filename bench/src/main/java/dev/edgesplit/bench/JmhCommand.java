@@ -47,6 +47,11 @@ public final class JmhCommand implements Callable<Integer> {
   @Option(names = "--quant", defaultValue = "int4", description = "Weights of the whole chain (default: ${DEFAULT-VALUE}).")
   String quant;
 
+  @Option(names = "--runner", split = ",", defaultValue = "iobinding",
+      description = "How a decode step calls ONNX Runtime: iobinding (bound once, allocation-free) or session-run "
+          + "(OrtSession.run per segment, the fallback); a list runs each (default: ${DEFAULT-VALUE}).")
+  List<String> runners;
+
   @Option(names = "--iterations", defaultValue = "3", description = "Warm-up and measured iterations of 1 s each.")
   int iterations;
 
@@ -68,7 +73,8 @@ public final class JmhCommand implements Callable<Integer> {
           .param("side", sides.toArray(new String[0]))
           .param("cut", Integer.toString(cut))
           .param("threads", Integer.toString(threads))
-          .param("quant", quant);
+          .param("quant", quant)
+          .param("runner", runners.toArray(new String[0]));
     }
     options.addProfiler(GCProfiler.class)
         .forks(1)

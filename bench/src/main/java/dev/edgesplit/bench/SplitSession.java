@@ -2,6 +2,7 @@ package dev.edgesplit.bench;
 
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.SegmentChain;
+import java.nio.FloatBuffer;
 
 /**
  * Edge and cloud chains in one process, the hidden state handed over in memory (no serialization). Times each
@@ -40,13 +41,24 @@ final class SplitSession implements BenchSession {
 
   @Override
   public float[] run(int[] tokens) {
+    if (tokens.length == 1) {
+      return decode(tokens[0]);
+    }
+    float[] hidden = edge.forwardTokens(edgeState, tokens);
+    return cloud.forwardHidden(cloudState, hidden, tokens.length);
+  }
+
+  /** One decode step through the buffer API the edge agent uses; the edge part is what is counted. */
+  private float[] decode(int token) {
     long allocBefore = allocations.current();
     long t0 = System.nanoTime();
-    float[] hidden = edge.forwardTokens(edgeState, tokens);
+    FloatBuffer hidden = edge.decodeToken(edgeState, token);
     long t1 = System.nanoTime();
     long allocAfter = allocations.current();
-    float[] logits = cloud.forwardHidden(cloudState, hidden, tokens.length);
+    FloatBuffer logitsView = cloud.decodeHidden(cloudState, hidden);
     long t2 = System.nanoTime();
+    float[] logits = new float[logitsView.remaining()];
+    logitsView.get(logits);
     if (decoding) {
       edgeNanos.add(t1 - t0);
       cloudNanos.add(t2 - t1);

@@ -38,6 +38,9 @@ public final class SegmentChain implements AutoCloseable {
     this.maxContext = maxContext;
   }
 
+  /** System property: {@code false} runs decode steps through {@code OrtSession.run} instead of IoBinding. */
+  public static final String IO_BINDING_PROPERTY = OrtNative.ENABLED_PROPERTY;
+
   /**
    * How decode steps call ONNX Runtime in this process: through IoBinding, allocating nothing, or through
    * {@code OrtSession.run} and why.
