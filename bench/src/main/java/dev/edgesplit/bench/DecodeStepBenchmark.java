@@ -54,7 +54,7 @@ public class DecodeStepBenchmark {
   @Param("128")
   public int prefill;
 
-  /** iobinding or session-run (set before the engine's first step in this fork). */
+  /** iobinding or session-run. */
   @Param("iobinding")
   public String runner;
 
@@ -69,16 +69,15 @@ public class DecodeStepBenchmark {
     if (modelDir.isEmpty()) {
       throw new IllegalArgumentException("set -p modelDir=DIR (a compiled bench model)");
     }
-    switch (runner) {
-      case "iobinding" -> System.clearProperty(SegmentChain.IO_BINDING_PROPERTY);
-      case "session-run" -> System.setProperty(SegmentChain.IO_BINDING_PROPERTY, "false");
-      default -> throw new IllegalArgumentException("runner must be iobinding or session-run, got " + runner);
-    }
-    if (SegmentChain.allocationFreeSteps() != runner.equals("iobinding")) {
-      throw new IllegalStateException("asked for " + runner + ", steps run through " + SegmentChain.stepRunner());
-    }
     CompiledModel model = CompiledModel.load(Path.of(modelDir));
-    RuntimeOptions runtime = new RuntimeOptions(threads, 0);
+    RuntimeOptions runtime = switch (runner) {
+      case "iobinding" -> new RuntimeOptions(threads, 0);
+      case "session-run" -> new RuntimeOptions(threads, 0).withoutIoBinding();
+      default -> throw new IllegalArgumentException("runner must be iobinding or session-run, got " + runner);
+    };
+    if (runner.equals("iobinding") && !SegmentChain.allocationFreeSteps()) {
+      throw new IllegalStateException("asked for iobinding, steps run through " + SegmentChain.stepRunner());
+    }
     WeightFormat format = WeightFormat.parse(quant);
     switch (side) {
       case "edge":

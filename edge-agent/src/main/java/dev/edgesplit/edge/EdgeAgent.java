@@ -199,9 +199,10 @@ public final class EdgeAgent implements AutoCloseable {
       generations.shutdownNow();
       throw e;
     }
-    LOG.info("edge agent serving cut {} on {}:{} ({}, auth {}), cloud workers {}, fallback {}", cut,
-        address.getHostString(), port(), config.security().serverTls().enabled() ? "TLS" : "plaintext",
-        config.security().authMode(), config.cloud().targets(), config.recovery().fallback());
+    LOG.info("edge agent serving cut {} on {}:{} ({}, auth {}), cloud workers {}, fallback {}, decode steps through {}",
+        cut, address.getHostString(), port(), config.security().serverTls().enabled() ? "TLS" : "plaintext",
+        config.security().authMode(), config.cloud().targets(), config.recovery().fallback(),
+        SegmentChain.stepRunner());
     return this;
   }
 

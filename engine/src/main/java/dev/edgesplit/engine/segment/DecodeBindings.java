@@ -64,7 +64,7 @@ final class DecodeBindings implements AutoCloseable {
         previous = out;
       }
       output = last;
-      if (OrtNative.available()) {
+      if (segments.stream().allMatch(Segment::ioBinding)) {
         for (int i = 0; i < segments.size(); i++) {
           bound.add(new BoundRun(segments.get(i), inputs.get(i), pinned.get(i)));
         }

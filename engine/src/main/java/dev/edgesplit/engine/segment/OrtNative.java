@@ -70,7 +70,7 @@ final class OrtNative {
     TENSOR_HANDLE = tensor;
     UNAVAILABLE = reason;
     if (reason != null) {
-      LOG.debug("ONNX Runtime's IoBinding unavailable ({}); decode steps run through OrtSession.run", reason);
+      LOG.info("ONNX Runtime's IoBinding unavailable ({}); decode steps run through OrtSession.run", reason);
     }
   }
 
@@ -172,7 +172,13 @@ final class OrtNative {
       }
       Map<String, Long> addresses = new HashMap<>();
       Pointer members = new Pointer(table);
-      MEMBERS.forEach((name, index) -> addresses.put(name, Pointer.nativeValue(members.getPointer(8L * index))));
+      for (Map.Entry<String, Integer> m : MEMBERS.entrySet()) {
+        long address = Pointer.nativeValue(members.getPointer(8L * m.getValue()));
+        if (address == 0) {
+          return "ONNX Runtime's API table has no " + m.getKey();
+        }
+        addresses.put(m.getKey(), address);
+      }
       SymbolProvider fromTable = (handle, name, parent) -> {
         Long address = addresses.get(name);
         return address != null ? address : parent.getSymbolAddress(handle, name, null);

@@ -9,11 +9,14 @@ package dev.edgesplit.engine.segment;
  *                       sleeping (they sleep when the run ends either way); matters with two or more threads
  * @param profilePrefix  where ONNX Runtime writes each session's operator profile (JSON, path prefix), or null
  *                       for none; profiling slows every operator, so only for measuring where a run's time goes
+ * @param ioBinding      whether decode steps run through ONNX Runtime's IoBinding where it is available (no
+ *                       allocation per step) rather than {@code OrtSession.run}
  */
-public record RuntimeOptions(int intraOpThreads, int maxContext, boolean spinning, String profilePrefix) {
+public record RuntimeOptions(int intraOpThreads, int maxContext, boolean spinning, String profilePrefix,
+    boolean ioBinding) {
 
   public RuntimeOptions(int intraOpThreads, int maxContext, boolean spinning) {
-    this(intraOpThreads, maxContext, spinning, null);
+    this(intraOpThreads, maxContext, spinning, null, true);
   }
 
   /** Worker threads spin within a run. */
@@ -32,7 +35,12 @@ public record RuntimeOptions(int intraOpThreads, int maxContext, boolean spinnin
 
   /** These options with ONNX Runtime's operator profiler on, writing under {@code prefix}. */
   public RuntimeOptions profiled(String prefix) {
-    return new RuntimeOptions(intraOpThreads, maxContext, spinning, prefix);
+    return new RuntimeOptions(intraOpThreads, maxContext, spinning, prefix, ioBinding);
+  }
+
+  /** These options with every decode step through {@code OrtSession.run}: the fallback, for comparison. */
+  public RuntimeOptions withoutIoBinding() {
+    return new RuntimeOptions(intraOpThreads, maxContext, spinning, profilePrefix, false);
   }
 
   public static RuntimeOptions defaults() {

@@ -16,6 +16,7 @@ final class Segment implements AutoCloseable {
   private final OrtSession session;
   private final boolean takesPositionIds;
   private final Set<String> outputs;
+  private final boolean ioBinding;
   private volatile boolean closed;
 
   Segment(OrtEnvironment env, Path file, SegmentSpec spec, RuntimeOptions options) {
@@ -38,6 +39,12 @@ final class Segment implements AutoCloseable {
     }
     this.takesPositionIds = session.getInputNames().contains(SegmentIo.POSITION_IDS);
     this.outputs = Set.of(spec.head() ? SegmentIo.LOGITS : SegmentIo.HIDDEN_OUT);
+    this.ioBinding = options.ioBinding() && OrtNative.available();
+  }
+
+  /** True when this segment's decode steps run through IoBinding. */
+  boolean ioBinding() {
+    return ioBinding;
   }
 
   SegmentSpec spec() {

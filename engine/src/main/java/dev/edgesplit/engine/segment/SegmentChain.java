@@ -38,18 +38,16 @@ public final class SegmentChain implements AutoCloseable {
     this.maxContext = maxContext;
   }
 
-  /** System property: {@code false} runs decode steps through {@code OrtSession.run} instead of IoBinding. */
-  public static final String IO_BINDING_PROPERTY = OrtNative.ENABLED_PROPERTY;
-
   /**
    * How decode steps call ONNX Runtime in this process: through IoBinding, allocating nothing, or through
-   * {@code OrtSession.run} and why.
+   * {@code OrtSession.run} and why (set {@code -Dedgesplit.ort.iobinding=false} to force the latter; {@link
+   * RuntimeOptions#withoutIoBinding} does it per chain).
    */
   public static String stepRunner() {
     return OrtNative.available() ? "IoBinding" : "OrtSession.run (IoBinding unavailable: " + OrtNative.unavailableReason() + ")";
   }
 
-  /** True when decode steps allocate nothing on the Java heap (see {@link #stepRunner}). */
+  /** True when IoBinding works here, so decode steps allocate nothing on the Java heap (see {@link #stepRunner}). */
   public static boolean allocationFreeSteps() {
     return OrtNative.available();
   }
