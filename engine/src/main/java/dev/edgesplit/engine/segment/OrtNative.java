@@ -1,6 +1,7 @@
 package dev.edgesplit.engine.segment;
 
 import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
@@ -11,6 +12,7 @@ import com.sun.jna.Pointer;
 import com.sun.jna.SymbolProvider;
 import dev.edgesplit.engine.EngineException;
 import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -136,7 +138,7 @@ final class OrtNative {
 
   /** A C string in native memory, for the names the bind calls copy. */
   static Memory cString(String s) {
-    byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
     Memory m = new Memory(utf8.length + 1L);
     m.write(0, utf8, 0, utf8.length);
     m.setByte(utf8.length, (byte) 0);
@@ -164,7 +166,7 @@ final class OrtNative {
       return "a " + (Native.POINTER_SIZE * 8) + "-bit JVM";
     }
     try {
-      ai.onnxruntime.OrtEnvironment.getEnvironment(); // loads the library and sets the table's address
+      OrtEnvironment.getEnvironment(); // loads the library and sets the table's address
       Field api = accessible(Class.forName("ai.onnxruntime.OnnxRuntime"), "ortApiHandle");
       long table = api.getLong(null);
       if (table == 0) {
