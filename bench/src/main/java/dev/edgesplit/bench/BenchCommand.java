@@ -96,6 +96,11 @@ public final class BenchCommand implements Callable<Integer> {
           + "their median ratio is reported beside the runs minutes apart (default: ${DEFAULT-VALUE}).")
   int pairedRounds;
 
+  @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+      description = "Rounds of the in-process modes (unsplit, then the split at each cut), interleaved; each mode "
+          + "reports its median round (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
   @Option(names = "--launcher", paramLabel = "PATH",
       description = "The edgesplit launcher that starts the edge and cloud processes "
           + "(default: bin/edgesplit of this installation).")
@@ -129,7 +134,7 @@ public final class BenchCommand implements Callable<Integer> {
     CompiledModel compiled = new BenchModels(cache != null ? cache : BenchModels.defaultCache(), err)
         .compiled(model, format, settings, cuts);
     BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, loopbackWarmup, !noParts, !noSpin, 42L,
-        pairedRounds);
+        pairedRounds, rounds);
     BenchRunner.LoopbackSplit loopback = null;
     if (!noLoopback) {
       Path bin = launcher != null ? launcher : defaultLauncher();

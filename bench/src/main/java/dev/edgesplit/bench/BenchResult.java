@@ -44,10 +44,17 @@ public record BenchResult(String label, String model, String quant, int threads,
    * @param timeToFirstTokenMs prefill + first token choice
    * @param vsUnsplit          decode tokens/s relative to unsplit
    * @param peakRssBytes       peak resident bytes per process taking part (edge, cloud, or bench)
+   * @param roundsTokensPerSecond decode tokens/s of every in-process round, in order (the fields above are the
+   *                           median round's); empty for the loopback
    */
   public record Mode(String name, double decodeTokensPerSecond, double decodeMedianMs, double decodeP90Ms,
       int decodeTokens, double prefillTokensPerSecond, double timeToFirstTokenMs, double vsUnsplit,
-      Map<String, Long> peakRssBytes) {}
+      Map<String, Long> peakRssBytes, List<Double> roundsTokensPerSecond) {
+
+    public Mode {
+      roundsTokensPerSecond = List.copyOf(roundsTokensPerSecond);
+    }
+  }
 
   /**
    * @param edgeMedianMs           edge chain (embedding + [0,k)) per decode token

@@ -35,9 +35,19 @@ public final class BenchRunner {
    * @param spinning     ONNX Runtime worker threads spin between operators (see {@link RuntimeOptions#spinning})
    * @param pairedRounds rounds of one unsplit and one loopback generation back to back, for a ratio that this
    *                     machine's drifting speed moves less than it moves runs minutes apart
+   * @param rounds       rounds of the in-process modes (unsplit, then the split at each cut), interleaved; each
+   *                     mode reports its median round, so one generation slowed by the machine does not stand for
+   *                     the mode
    */
   public record Plan(int promptTokens, int decodeTokens, int warmupTokens, int loopbackWarmupTokens,
-      boolean profileParts, boolean spinning, long seed, int pairedRounds) {}
+      boolean profileParts, boolean spinning, long seed, int pairedRounds, int rounds) {
+
+    public Plan {
+      if (rounds < 1) {
+        throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
+      }
+    }
+  }
 
   /** The split over a real link; empty when it cannot run here. */
   public interface LoopbackSplit {
@@ -91,46 +101,32 @@ public final class BenchRunner {
         throw new IllegalArgumentException("prompt + tokens need " + loop.contextNeeded()
             + " positions; the bench model was compiled for " + model.manifest().maxContext() + " (--max-context)");
       }
-      log.printf("bench: %d thread(s): unsplit%n", threads);
-      log.flush();
-      boolean ownPeak = memory.resetPeak();
-      GenerationTiming unsplit;
-      long unsplitAlloc;
-      try (SegmentChain whole = model.openWhole(format, runtime);
-          WholeSession session = new WholeSession(whole, plan.decodeTokens())) {
-        unsplit = loop.run(session);
-        unsplitAlloc = session.allocated.maxAfter(0);
-      }
-      Map<String, Long> unsplitPeak = peak(ownPeak ? "bench" : "bench (cumulative)");
+      List<UnsplitRun> unsplitRuns = new ArrayList<>();
+      Map<Integer, List<SplitRun>> splitRuns = new LinkedHashMap<>();
       List<LayerProfiler.PartTime> parts = List.of();
       List<BenchResult.Operator> operators = List.of();
-      if (plan.profileParts()) {
-        LayerProfiler profiler = new LayerProfiler(model, format, runtime, plan.promptTokens(), profileSteps());
-        parts = profiler.profile();
-        try {
-          operators = operatorRows(profiler.operators(LayerProfiler.operatorLayer(model.config().nLayers())));
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot read ONNX Runtime's operator profile", e);
+      for (int round = 1; round <= plan.rounds(); round++) {
+        log.printf("bench: %d thread(s): unsplit (round %d of %d)%n", threads, round, plan.rounds());
+        log.flush();
+        unsplitRuns.add(unsplit(runtime, loop));
+        if (round == 1 && plan.profileParts()) {
+          LayerProfiler profiler = new LayerProfiler(model, format, runtime, plan.promptTokens(), profileSteps());
+          parts = profiler.profile();
+          try {
+            operators = operatorRows(profiler.operators(LayerProfiler.operatorLayer(model.config().nLayers())));
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot read ONNX Runtime's operator profile", e);
+          }
+        }
+        for (int cut : cuts) {
+          log.printf("bench: %d thread(s), cut %d: split in one process (round %d of %d)%n", threads, cut, round,
+              plan.rounds());
+          log.flush();
+          splitRuns.computeIfAbsent(cut, c -> new ArrayList<>()).add(split(cut, runtime, loop));
         }
       }
+      UnsplitRun unsplit = median(unsplitRuns, UnsplitRun::timing);
       for (int cut : cuts) {
-        log.printf("bench: %d thread(s), cut %d: split in one process%n", threads, cut);
-        log.flush();
-        ownPeak = memory.resetPeak();
-        GenerationTiming split;
-        double edgeMs;
-        double cloudMs;
-        long edgeAllocMax;
-        double edgeAllocMean;
-        try (SegmentChain edge = model.openEdge(cut, runtime); SegmentChain cloud = model.openCloud(cut, runtime);
-            SplitSession session = new SplitSession(edge, cloud, plan.decodeTokens())) {
-          split = loop.run(session);
-          edgeMs = session.edgeNanos.nanosStats().medianMs();
-          cloudMs = session.cloudNanos.nanosStats().medianMs();
-          edgeAllocMax = session.edgeAllocated.maxAfter(0);
-          edgeAllocMean = session.edgeAllocated.mean();
-        }
-        Map<String, Long> splitPeak = peak(ownPeak ? "bench" : "bench (cumulative)");
         Optional<LoopbackResult> remote = Optional.empty();
         if (loopback != null) {
           log.printf("bench: %d thread(s), cut %d: split over loopback gRPC%n", threads, cut);
@@ -140,11 +136,51 @@ public final class BenchRunner {
             remote = loopback.run(threads, cut, () -> loop.run(session));
           }
         }
-        results.add(result(threads, cut, unsplit, unsplitAlloc, unsplitPeak, split, splitPeak, edgeMs, cloudMs,
-            edgeAllocMax, edgeAllocMean, remote, parts, operators));
+        results.add(result(threads, cut, unsplitRuns, unsplit, splitRuns.get(cut), remote, parts, operators));
       }
     }
     return results;
+  }
+
+  /** One unsplit generation and what it allocated and held. */
+  private record UnsplitRun(GenerationTiming timing, long allocMax, Map<String, Long> peak) {}
+
+  /** One split generation in this process, with each side's median step and the edge's allocations. */
+  private record SplitRun(GenerationTiming timing, double edgeMs, double cloudMs, long edgeAllocMax,
+      double edgeAllocMean, Map<String, Long> peak) {}
+
+  private UnsplitRun unsplit(RuntimeOptions runtime, DecodeLoop loop) {
+    boolean ownPeak = memory.resetPeak();
+    GenerationTiming timing;
+    long alloc;
+    try (SegmentChain whole = model.openWhole(format, runtime);
+        WholeSession session = new WholeSession(whole, plan.decodeTokens())) {
+      timing = loop.run(session);
+      alloc = session.allocated.maxAfter(0);
+    }
+    return new UnsplitRun(timing, alloc, peak(ownPeak ? "bench" : "bench (cumulative)"));
+  }
+
+  private SplitRun split(int cut, RuntimeOptions runtime, DecodeLoop loop) {
+    boolean ownPeak = memory.resetPeak();
+    try (SegmentChain edge = model.openEdge(cut, runtime); SegmentChain cloud = model.openCloud(cut, runtime);
+        SplitSession session = new SplitSession(edge, cloud, plan.decodeTokens())) {
+      GenerationTiming timing = loop.run(session);
+      return new SplitRun(timing, session.edgeNanos.nanosStats().medianMs(),
+          session.cloudNanos.nanosStats().medianMs(), session.edgeAllocated.maxAfter(0),
+          session.edgeAllocated.mean(), peak(ownPeak ? "bench" : "bench (cumulative)"));
+    }
+  }
+
+  /** The run with the median decode tokens/s (the lower middle one of an even count). */
+  private static <T> T median(List<T> runs, java.util.function.Function<T, GenerationTiming> timing) {
+    List<T> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingDouble(r -> timing.apply(r).decodeTokensPerSecond()));
+    return sorted.get((sorted.size() - 1) / 2);
+  }
+
+  private static List<Double> tokensPerSecond(List<GenerationTiming> runs) {
+    return runs.stream().map(GenerationTiming::decodeTokensPerSecond).toList();
   }
 
   /** Steps per part: 32, fewer when the warm-up and measured steps after the prompt would overflow the context. */
@@ -157,15 +193,24 @@ public final class BenchRunner {
     return Math.min(32, room);
   }
 
-  private BenchResult result(int threads, int cut, GenerationTiming unsplit, long unsplitAlloc,
-      Map<String, Long> unsplitPeak, GenerationTiming split, Map<String, Long> splitPeak, double edgeMs,
-      double cloudMs, long edgeAllocMax, double edgeAllocMean, Optional<LoopbackResult> remote,
-      List<LayerProfiler.PartTime> parts, List<BenchResult.Operator> operators) {
+  private BenchResult result(int threads, int cut, List<UnsplitRun> unsplitRuns, UnsplitRun unsplitRun,
+      List<SplitRun> splitRuns, Optional<LoopbackResult> remote, List<LayerProfiler.PartTime> parts,
+      List<BenchResult.Operator> operators) {
+    GenerationTiming unsplit = unsplitRun.timing();
+    SplitRun split = median(splitRuns, SplitRun::timing);
     double base = unsplit.decodeTokensPerSecond();
     List<BenchResult.Mode> modes = new ArrayList<>();
-    modes.add(mode("unsplit", unsplit, base, unsplitPeak));
-    modes.add(mode("split-in-process", split, base, splitPeak));
-    remote.ifPresent(r -> modes.add(mode("split-loopback", r.timing(), base, r.peakRssBytes())));
+    modes.add(mode("unsplit", unsplit, base, unsplitRun.peak(),
+        tokensPerSecond(unsplitRuns.stream().map(UnsplitRun::timing).toList())));
+    modes.add(mode("split-in-process", split.timing(), base, split.peak(),
+        tokensPerSecond(splitRuns.stream().map(SplitRun::timing).toList())));
+    remote.ifPresent(r -> modes.add(mode("split-loopback", r.timing(), base, r.peakRssBytes(), List.of())));
+    // Allocations: the most any round saw, so that one round cannot hide them.
+    long edgeAllocMax = splitRuns.stream().mapToLong(SplitRun::edgeAllocMax).max().orElse(0);
+    double edgeAllocMean = splitRuns.stream().mapToDouble(SplitRun::edgeAllocMean).average().orElse(0);
+    long unsplitAlloc = unsplitRuns.stream().mapToLong(UnsplitRun::allocMax).max().orElse(0);
+    double edgeMs = split.edgeMs();
+    double cloudMs = split.cloudMs();
     int dim = model.config().dim();
     double link = remote.map(LoopbackResult::linkMsPerToken).orElse(Double.NaN);
     // Decode frames carry one position of h_k in fp16; the edge's own figure averages the prompt frame in too.
@@ -205,10 +250,11 @@ public final class BenchRunner {
     return List.copyOf(rows);
   }
 
-  private static BenchResult.Mode mode(String name, GenerationTiming t, double base, Map<String, Long> peak) {
+  private static BenchResult.Mode mode(String name, GenerationTiming t, double base, Map<String, Long> peak,
+      List<Double> roundsTokensPerSecond) {
     return new BenchResult.Mode(name, t.decodeTokensPerSecond(), t.decode().medianMs(), t.decode().p90Ms(),
         t.decode().count(), t.prefillTokensPerSecond(), t.timeToFirstTokenMs(), t.decodeTokensPerSecond() / base,
-        peak);
+        peak, roundsTokensPerSecond);
   }
 
   private Map<String, Long> peak(String process) {

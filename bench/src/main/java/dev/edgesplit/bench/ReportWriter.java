@@ -87,6 +87,25 @@ public final class ReportWriter {
           r.roofline().percent(), r.allocation().edgeBytesPerStepMax(),
           unsplit.prefillTokensPerSecond() / unsplit.decodeTokensPerSecond()));
     }
+    if (results.stream().anyMatch(r -> r.modes().get(0).roundsTokensPerSecond().size() > 1)) {
+      sb.append("\nDecode tokens/s of each in-process round (unsplit once per thread count, then the split at each "
+          + "cut, round after round; the tables above show each mode's median round):\n\n"
+          + "| threads | cut | mode | each round |\n|---|---|---|---|\n");
+      int shownUnsplit = -1;
+      for (BenchResult r : results) {
+        for (BenchResult.Mode m : r.modes()) {
+          boolean repeatOfUnsplit = m.name().equals("unsplit") && shownUnsplit == r.threads();
+          if (m.roundsTokensPerSecond().isEmpty() || repeatOfUnsplit) {
+            continue;
+          }
+          sb.append(String.format(Locale.ROOT, "| %d | %s | %s | %s |%n", r.threads(),
+              m.name().equals("unsplit") ? "" : Integer.toString(r.cut()), m.name(), m.roundsTokensPerSecond()
+                  .stream().map(t -> String.format(Locale.ROOT, "%.1f", t))
+                  .collect(java.util.stream.Collectors.joining(", "))));
+        }
+        shownUnsplit = r.threads();
+      }
+    }
     if (results.stream().anyMatch(r -> !Double.isNaN(r.splitBreakdown().loopbackEdgeMs()))) {
       sb.append("\nA loopback decode token as the edge reported it (means), against the same cut in one process "
           + "(medians):\n\n| threads | cut | edge ms | link ms | cloud ms | sum | in one process: edge + cloud |\n"

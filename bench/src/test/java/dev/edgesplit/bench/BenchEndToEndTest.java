@@ -54,7 +54,8 @@ class BenchEndToEndTest {
     cl.setErr(log);
     int code = cl.execute("--model", source.toString(), "--quant", "int8", "--cut", "1,3", "--threads", "1",
         "--prompt-tokens", "16", "--tokens", "8", "--warmup", "2", "--max-context", "64", "--bandwidth-mb", "8",
-        "--no-loopback", "--cache", tmp.resolve("cache").toString(), "--out", tmp.resolve("out").toString());
+        "--no-loopback", "--rounds", "2", "--cache", tmp.resolve("cache").toString(), "--out",
+        tmp.resolve("out").toString());
     assertThat(code).as(logText.toString()).isZero();
     assertThat(out.toString()).contains("unsplit", "split-in-process", "edgesplit bench (real)");
 
@@ -67,6 +68,12 @@ class BenchEndToEndTest {
     assertThat(r.get("modes")).hasSize(2);
     assertThat(r.get("modes").get(0).get("decodeTokens").asInt()).isEqualTo(8);
     assertThat(r.get("modes").get(0).get("decodeTokensPerSecond").asDouble()).isPositive();
+    // Two interleaved rounds of each in-process mode; the mode's figures are one of them (the lower middle).
+    for (JsonNode mode : r.get("modes")) {
+      assertThat(mode.get("roundsTokensPerSecond")).hasSize(2);
+      assertThat(mode.get("decodeTokensPerSecond").asDouble()).isEqualTo(
+          Math.min(mode.get("roundsTokensPerSecond").get(0).asDouble(), mode.get("roundsTokensPerSecond").get(1).asDouble()));
+    }
     assertThat(r.get("splitBreakdown").get("bytesPerToken").asLong()).isEqualTo(2 * 64);
     assertThat(r.get("roofline").get("copyGbPerSecond").asDouble()).isPositive();
     // embedding, 5 layers, head; layers 0-2 are on the edge at cut 3
@@ -88,7 +95,7 @@ class BenchEndToEndTest {
     assertThat(matMul.get("nodes").asDouble()).isEqualTo(4.0);
     String md = Files.readString(tmp.resolve("out/bench.md"));
     assertThat(md).contains("./edgesplit bench --model", "| 1 | 3 | split-in-process |", "| layer 4 | cloud |",
-        "Layer 2 by operator", "| MatMulNBits | 4 |");
+        "Layer 2 by operator", "| MatMulNBits | 4 |", "each in-process round", "| 1 |  | unsplit | ");
   }
 
   @Test
