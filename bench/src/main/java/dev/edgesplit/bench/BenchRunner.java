@@ -7,6 +7,7 @@ import dev.edgesplit.engine.segment.WeightFormat;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +80,7 @@ public final class BenchRunner {
   private final LoopbackSplit loopback;
   private final PrintWriter log;
   private final ProcessMemory memory = ProcessMemory.system();
+  private final QuietMachine machine = new QuietMachine();
 
   public BenchRunner(CompiledModel model, String modelName, WeightFormat format, int blockSize, Plan plan,
       LoopbackSplit loopback, PrintWriter log) {
@@ -108,6 +110,7 @@ public final class BenchRunner {
       for (int round = 1; round <= plan.rounds(); round++) {
         log.printf("bench: %d thread(s): unsplit (round %d of %d)%n", threads, round, plan.rounds());
         log.flush();
+        settle();
         unsplitRuns.add(unsplit(runtime, loop));
         if (round == 1 && plan.profileParts()) {
           LayerProfiler profiler = new LayerProfiler(model, format, runtime, plan.promptTokens(), profileSteps());
@@ -122,6 +125,7 @@ public final class BenchRunner {
           log.printf("bench: %d thread(s), cut %d: split in one process (round %d of %d)%n", threads, cut, round,
               plan.rounds());
           log.flush();
+          settle();
           splitRuns.computeIfAbsent(cut, c -> new ArrayList<>()).add(split(cut, runtime, loop));
         }
       }
@@ -131,6 +135,7 @@ public final class BenchRunner {
         if (loopback != null) {
           log.printf("bench: %d thread(s), cut %d: split over loopback gRPC%n", threads, cut);
           log.flush();
+          settle();
           try (SegmentChain whole = model.openWhole(format, runtime);
               WholeSession session = new WholeSession(whole, plan.decodeTokens())) {
             remote = loopback.run(threads, cut, () -> loop.run(session));
@@ -140,6 +145,27 @@ public final class BenchRunner {
       }
     }
     return results;
+  }
+
+  /**
+   * Waits (up to 20 s) until other work on the machine uses less than 0.15 of a core over half a second, and says
+   * so when it had to wait.
+   */
+  private void settle() {
+    try {
+      machine.await(0.15, Duration.ofMillis(500), Duration.ofSeconds(20)).ifPresent(s -> {
+        if (!s.quiet()) {
+          log.printf("bench: other work still used %.2f cores after %.1f s; measuring anyway%n", s.otherCores(),
+              s.waited().toMillis() / 1000.0);
+        } else if (s.waited().toMillis() > 600) {
+          log.printf("bench: waited %.1f s for other work to settle%n", s.waited().toMillis() / 1000.0);
+        }
+        log.flush();
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the machine to settle", e);
+    }
   }
 
   /** One unsplit generation and what it allocated and held. */
