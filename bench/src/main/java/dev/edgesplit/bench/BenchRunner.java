@@ -129,7 +129,6 @@ public final class BenchRunner {
           splitRuns.computeIfAbsent(cut, c -> new ArrayList<>()).add(split(cut, runtime, loop));
         }
       }
-      UnsplitRun unsplit = median(unsplitRuns, UnsplitRun::timing);
       for (int cut : cuts) {
         Optional<LoopbackResult> remote = Optional.empty();
         if (loopback != null) {
@@ -141,7 +140,7 @@ public final class BenchRunner {
             remote = loopback.run(threads, cut, () -> loop.run(session));
           }
         }
-        results.add(result(threads, cut, unsplitRuns, unsplit, splitRuns.get(cut), remote, parts, operators));
+        results.add(result(threads, cut, unsplitRuns, splitRuns.get(cut), remote, parts, operators));
       }
     }
     return results;
@@ -219,9 +218,9 @@ public final class BenchRunner {
     return Math.min(32, room);
   }
 
-  private BenchResult result(int threads, int cut, List<UnsplitRun> unsplitRuns, UnsplitRun unsplitRun,
-      List<SplitRun> splitRuns, Optional<LoopbackResult> remote, List<LayerProfiler.PartTime> parts,
-      List<BenchResult.Operator> operators) {
+  private BenchResult result(int threads, int cut, List<UnsplitRun> unsplitRuns, List<SplitRun> splitRuns,
+      Optional<LoopbackResult> remote, List<LayerProfiler.PartTime> parts, List<BenchResult.Operator> operators) {
+    UnsplitRun unsplitRun = median(unsplitRuns, UnsplitRun::timing);
     GenerationTiming unsplit = unsplitRun.timing();
     SplitRun split = median(splitRuns, SplitRun::timing);
     double base = unsplit.decodeTokensPerSecond();

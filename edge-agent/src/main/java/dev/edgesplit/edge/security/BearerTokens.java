@@ -15,9 +15,9 @@ import java.util.Set;
 /**
  * The bearer tokens clients may present, as read from a file at one moment ({@link TokenFile} reads it again when
  * it changes). Each non-blank line not starting with {@code #} is {@code NAME TOKEN} (the name becomes the
- * client's principal) or just {@code TOKEN} (principal {@code token-<line>}). Tokens are kept only as SHA-256 digests and compared in constant time against every
- * entry, so neither the match position nor the token length leaks through timing. Messages name the file and
- * line, never a token. Immutable and thread-safe.
+ * client's principal) or just {@code TOKEN} (principal {@code token-<line>}). Tokens are kept only as SHA-256
+ * digests and compared in constant time against every entry, so neither the match position nor the token length
+ * leaks through timing. Messages name the file and line, never a token. Immutable and thread-safe.
  */
 public final class BearerTokens {
 

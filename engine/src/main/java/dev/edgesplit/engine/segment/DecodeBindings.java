@@ -34,9 +34,11 @@ final class DecodeBindings implements AutoCloseable {
   private final List<Map<String, OnnxTensorLike>> inputs = new ArrayList<>();
   private final List<Map<String, OnnxValue>> pinned = new ArrayList<>();
   private final List<OnnxTensor> owned = new ArrayList<>();
+  private final List<Segment> segments;
   private final List<BoundRun> bound = new ArrayList<>();
 
   DecodeBindings(OrtEnvironment env, List<Segment> segments, ChainState state, int dim, int vocab) {
+    this.segments = segments;
     try {
       ids = direct(8).asLongBuffer();
       positions = direct(8).asLongBuffer();
@@ -96,10 +98,10 @@ final class DecodeBindings implements AutoCloseable {
     return hiddenIn;
   }
 
-  /** Runs one segment on the bound tensors. */
-  void run(Segment segment, int index) throws OrtException {
+  /** Runs segment {@code index} of the chain on the bound tensors. */
+  void run(int index) throws OrtException {
     if (bound.isEmpty()) {
-      segment.session().run(inputs.get(index), pinned.get(index)).close();
+      segments.get(index).session().run(inputs.get(index), pinned.get(index)).close();
     } else {
       bound.get(index).run();
     }

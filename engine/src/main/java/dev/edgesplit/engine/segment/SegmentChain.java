@@ -182,7 +182,7 @@ public final class SegmentChain implements AutoCloseable {
   private FloatBuffer step(ChainState state, DecodeBindings b) {
     try {
       for (int i = 0; i < segments.size(); i++) {
-        b.run(segments.get(i), i);
+        b.run(i);
       }
     } catch (OrtException | EngineException e) {
       throw new EngineException("decode step failed at position " + state.position() + ": " + e.getMessage(), e);
