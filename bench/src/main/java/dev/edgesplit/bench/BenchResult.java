@@ -1,6 +1,6 @@
 package dev.edgesplit.bench;
 
-import dev.edgesplit.engine.link.LinkEstimator;
+import dev.edgesplit.planner.link.LinkEstimator;
 import java.util.List;
 import java.util.Map;
 

@@ -16,7 +16,7 @@ import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.engine.energy.EnergyMeters;
 import dev.edgesplit.engine.energy.MeterChoice;
 import dev.edgesplit.engine.energy.ProbeOptions;
-import dev.edgesplit.engine.metrics.MetricsHttpServer;
+import dev.edgesplit.server.metrics.MetricsHttpServer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;

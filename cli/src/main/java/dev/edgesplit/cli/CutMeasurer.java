@@ -4,7 +4,7 @@ import dev.edgesplit.edge.link.CloudLink;
 import dev.edgesplit.edge.link.CloudSessionCall;
 import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.engine.energy.EnergyReading;
-import dev.edgesplit.engine.link.LinkEstimator;
+import dev.edgesplit.planner.link.LinkEstimator;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;

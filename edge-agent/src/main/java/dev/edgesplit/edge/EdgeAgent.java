@@ -1,8 +1,8 @@
 package dev.edgesplit.edge;
 
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.edge.generate.CloudSessions;
-import dev.edgesplit.edge.generate.GenerationSettings;
+import dev.edgesplit.edge.link.CloudSessions;
+import dev.edgesplit.edge.link.GenerationSettings;
 import dev.edgesplit.edge.generate.RequestValidator;
 import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.link.CloudLink;

@@ -1,8 +1,8 @@
 package dev.edgesplit.cloud.security;
 
 import dev.edgesplit.cloud.config.CloudConfig;
-import dev.edgesplit.proto.tls.TlsFiles;
-import dev.edgesplit.proto.tls.TlsFiles.Pem;
+import dev.edgesplit.server.tls.TlsFiles;
+import dev.edgesplit.server.tls.TlsFiles.Pem;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import java.net.InetAddress;

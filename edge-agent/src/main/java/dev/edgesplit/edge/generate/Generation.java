@@ -1,6 +1,10 @@
 package dev.edgesplit.edge.generate;
 
 import dev.edgesplit.edge.error.CloudLinkException;
+import dev.edgesplit.edge.link.CloudSessions;
+import dev.edgesplit.edge.link.GenerationSettings;
+import dev.edgesplit.edge.link.ResilientSession;
+import dev.edgesplit.edge.link.SentHiddenLog;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;

@@ -2,7 +2,7 @@ package dev.edgesplit.edge.link;
 
 import com.google.protobuf.ByteString;
 import dev.edgesplit.edge.error.CloudLinkException;
-import dev.edgesplit.engine.link.TransferSample;
+import dev.edgesplit.planner.link.TransferSample;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.ProbeRequest;
 import io.grpc.Channel;
@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Times {@code CloudService.Probe} round trips with payloads the size of real activations (one decode row of
- * h_cut, a short and a longer prefill), for {@link dev.edgesplit.engine.link.LinkEstimator#calibrate}. Each call
+ * h_cut, a short and a longer prefill), for {@link dev.edgesplit.planner.link.LinkEstimator#calibrate}. Each call
  * has a deadline. Takes a {@link Channel}; the caller owns it. Thread-safe.
  */
 public final class LinkProber {

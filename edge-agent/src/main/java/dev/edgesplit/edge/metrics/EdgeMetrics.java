@@ -3,7 +3,7 @@ package dev.edgesplit.edge.metrics;
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.generate.StepRecord;
 import dev.edgesplit.engine.energy.EnergyMeter;
-import dev.edgesplit.engine.link.LinkEstimate;
+import dev.edgesplit.planner.link.LinkEstimate;
 import dev.edgesplit.server.energy.PowerGauge;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;

@@ -1,6 +1,6 @@
 package dev.edgesplit.edge.plan;
 
-import dev.edgesplit.edge.generate.CloudSessions;
+import dev.edgesplit.edge.link.CloudSessions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import java.util.Objects;
 

@@ -4,7 +4,7 @@ import dev.edgesplit.edge.error.CapacityExceededException;
 import dev.edgesplit.edge.error.DrainingException;
 import dev.edgesplit.edge.error.StatusMapper;
 import dev.edgesplit.edge.generate.Generation;
-import dev.edgesplit.edge.generate.GenerationSettings;
+import dev.edgesplit.edge.link.GenerationSettings;
 import dev.edgesplit.edge.generate.OutputGate;
 import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.generate.RequestValidator;

@@ -1,8 +1,8 @@
 package dev.edgesplit.edge.security;
 
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.proto.tls.TlsFiles;
-import dev.edgesplit.proto.tls.TlsFiles.Pem;
+import dev.edgesplit.server.tls.TlsFiles;
+import dev.edgesplit.server.tls.TlsFiles.Pem;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;

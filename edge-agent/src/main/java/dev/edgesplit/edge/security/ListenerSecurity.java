@@ -2,8 +2,8 @@ package dev.edgesplit.edge.security;
 
 import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.edge.config.EdgeConfig.AuthMode;
-import dev.edgesplit.proto.tls.TlsFiles;
-import dev.edgesplit.proto.tls.TlsFiles.Pem;
+import dev.edgesplit.server.tls.TlsFiles;
+import dev.edgesplit.server.tls.TlsFiles.Pem;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import java.net.InetAddress;

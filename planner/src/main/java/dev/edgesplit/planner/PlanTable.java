@@ -1,0 +1,107 @@
+package dev.edgesplit.planner;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Renders a {@link CutPlan} as an aligned text table: the chosen row marked, rejected rows with reasons. */
+public final class PlanTable {
+
+  private static final String[] HEADER = {
+    "", "cut", "edge/cloud", "latency ms", "edge J/tok", "cloud J/tok", "bytes/tok", "edge memory", "status"
+  };
+
+  private PlanTable() {}
+
+  /** The table, header lines first, one line per row, ending with a newline. */
+  public static String render(CutPlan plan) {
+    int n = plan.rows().stream().filter(r -> !r.edgeOnly()).mapToInt(CutRow::cut).max().orElse(0);
+    List<String[]> lines = new ArrayList<>();
+    lines.add(HEADER);
+    for (int i = 0; i < plan.rows().size(); i++) {
+      CutRow r = plan.rows().get(i);
+      boolean chosen = i == plan.chosenRow();
+      String status = chosen ? "chosen" : r.feasible() ? "ok" : "rejected: " + String.join("; ", r.rejections());
+      lines.add(new String[] {
+        chosen ? "*" : "",
+        r.label(),
+        r.edgeOnly() ? r.cut() + "/0+head" : r.cut() + "/" + (n - r.cut()),
+        String.format(Locale.ROOT, "%.3f", r.latencyMillis()),
+        String.format(Locale.ROOT, "%.5f", r.edgeJoulesPerToken()),
+        String.format(Locale.ROOT, "%.5f", r.cloudJoulesPerToken()),
+        Long.toString(r.bytesPerToken()),
+        bytes(r.edgeMemoryBytes()),
+        status
+      });
+    }
+    int[] width = new int[HEADER.length];
+    for (String[] cells : lines) {
+      for (int c = 0; c < cells.length; c++) {
+        width[c] = Math.max(width[c], cells[c].length());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "Cut plan: model %s on %s, %s weights, %s on the wire%n",
+        plan.modelFingerprint(), plan.device(), plan.weights().name().toLowerCase(Locale.ROOT),
+        plan.wire().name().toLowerCase(Locale.ROOT)));
+    out.append(String.format(Locale.ROOT, "Link: RTT %.3f ms, %.3f Mbit/s (%d samples); edge energy: %s%n",
+        plan.link().rttMillis(), plan.link().bandwidthBitsPerSecond() / 1e6, plan.link().samples(),
+        plan.edgeEnergySource()));
+    out.append(String.format(Locale.ROOT, "Objective: %s; %s%n", goal(plan.goal()), constraints(plan.constraints())));
+    for (String[] cells : lines) {
+      StringBuilder line = new StringBuilder();
+      for (int c = 0; c < cells.length; c++) {
+        boolean last = c == cells.length - 1;
+        boolean numeric = c >= 3 && c <= 7;
+        String cell = last ? cells[c] : numeric ? pad(cells[c], width[c], true) : pad(cells[c], width[c], false);
+        line.append(cell);
+        if (!last) {
+          line.append("  ");
+        }
+      }
+      out.append(line.toString().stripTrailing()).append('\n');
+    }
+    if (plan.chosenRow() < 0) {
+      out.append("No cut meets every constraint.\n");
+    }
+    return out.toString();
+  }
+
+  /** "512 B", "1.50 KiB", "12.00 MiB", "1.25 GiB". */
+  static String bytes(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = bytes;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, "%.2f %s", v, units[u]);
+  }
+
+  private static String goal(PlanGoal goal) {
+    switch (goal.objective()) {
+      case ENERGY:
+        return "minimise edge J/token";
+      case LATENCY:
+        return "minimise latency";
+      default:
+        return String.format(Locale.ROOT, "weighted, alpha=%.2f on energy", goal.alpha());
+    }
+  }
+
+  private static String constraints(PlanConstraints c) {
+    return String.format(Locale.ROOT, "memory budget %s, latency target %s, min_edge_layers=%d, context %d",
+        c.edgeMemoryBudgetBytes() == null ? "none" : bytes(c.edgeMemoryBudgetBytes()),
+        c.latencyTargetMillis() == null ? "none" : String.format(Locale.ROOT, "%.3f ms", c.latencyTargetMillis()),
+        c.minEdgeLayers(), c.maxContext());
+  }
+
+  private static String pad(String s, int width, boolean right) {
+    String fill = " ".repeat(width - s.length());
+    return right ? fill + s : s + fill;
+  }
+}
