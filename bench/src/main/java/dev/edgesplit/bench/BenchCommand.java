@@ -2,6 +2,9 @@ package dev.edgesplit.bench;
 
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.partitioner.cache.BenchModel;
+import dev.edgesplit.partitioner.cache.ModelCache;
+import dev.edgesplit.partitioner.cache.Workspace;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,8 +134,8 @@ public final class BenchCommand implements Callable<Integer> {
     // Other work on the machine skews every figure: the report states the load it ran under.
     String loadBefore = loadAverage();
     BenchModel.Settings settings = new BenchModel.Settings(maxContext, blockSize, accuracyLevel);
-    CompiledModel compiled = new BenchModels(cache != null ? cache : BenchModels.defaultCache(), err)
-        .compiled(model, format, settings, cuts);
+    CompiledModel compiled = new ModelCache(cache != null ? cache : Workspace.compiledCache(), err)
+        .bench(model, format, settings, cuts);
     BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, loopbackWarmup, !noParts, !noSpin, 42L,
         pairedRounds, rounds);
     BenchRunner.LoopbackSplit loopback = null;

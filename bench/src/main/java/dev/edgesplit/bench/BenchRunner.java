@@ -4,6 +4,7 @@ import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.partitioner.cache.ModelCache;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -249,7 +250,7 @@ public final class BenchRunner {
           && Integer.parseInt(p.part().substring(6)) < cut) ? "edge" : "cloud";
       partRows.add(new BenchResult.Part(p.part(), side, p.medianMs(), p.p90Ms()));
     }
-    return new BenchResult(BenchModels.isSynthetic(modelName) ? "synthetic" : "real", modelName,
+    return new BenchResult(ModelCache.isSynthetic(modelName) ? "synthetic" : "real", modelName,
         quantLabel(), threads, cut, model.config().nLayers(), modes,
         new BenchResult.SplitBreakdown(edgeMs, cloudMs, serializationMs(dim), link,
             remote.map(LoopbackResult::edgeMsPerToken).orElse(Double.NaN),

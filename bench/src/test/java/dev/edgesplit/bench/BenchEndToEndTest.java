@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.partitioner.cache.BenchModel;
+import dev.edgesplit.partitioner.cache.ModelCache;
 import dev.edgesplit.testkit.SharedModels;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -28,9 +30,9 @@ class BenchEndToEndTest {
   @Test
   void benchModel_writesEverySegmentOnce_andAddsOnlyANewCutLater(@TempDir Path cache) throws Exception {
     Path source = SharedModels.require("stories260K");
-    BenchModels models = new BenchModels(cache, log);
+    ModelCache models = new ModelCache(cache, log);
     BenchModel.Settings settings = new BenchModel.Settings(256, 32, 0);
-    CompiledModel first = models.compiled(source.toString(), WeightFormat.INT4, settings, List.of(2));
+    CompiledModel first = models.bench(source.toString(), WeightFormat.INT4, settings, List.of(2));
     assertThat(first.manifest().segments()).extracting(e -> e.file())
         .contains("whole-int4.onnx", "edge-002-int4.onnx", "cloud-002-int4.onnx", "embed.onnx",
             "layer-004-int4.onnx", "head-int4.onnx");
@@ -38,7 +40,7 @@ class BenchEndToEndTest {
     Path whole = first.directory().resolve("whole-int4.onnx");
     Files.setLastModifiedTime(whole, FileTime.fromMillis(1000));
 
-    CompiledModel second = models.compiled(source.toString(), WeightFormat.INT4, settings, List.of(2, 3));
+    CompiledModel second = models.bench(source.toString(), WeightFormat.INT4, settings, List.of(2, 3));
     assertThat(second.directory()).isEqualTo(first.directory());
     assertThat(Files.getLastModifiedTime(whole).toMillis()).isEqualTo(1000);
     assertThat(second.manifest().segments()).extracting(e -> e.file()).contains("edge-003-int4.onnx");
@@ -101,7 +103,7 @@ class BenchEndToEndTest {
   @Test
   void unsplitAndSplit_chooseTheSameGreedyTokens(@TempDir Path cache) throws Exception {
     Path source = SharedModels.require("stories260K");
-    CompiledModel m = new BenchModels(cache, log).compiled(source.toString(), WeightFormat.FP32,
+    CompiledModel m = new ModelCache(cache, log).bench(source.toString(), WeightFormat.FP32,
         new BenchModel.Settings(64, 32, 0), List.of(2));
     var runtime = dev.edgesplit.engine.segment.RuntimeOptions.defaults();
     int[] prompt = DecodeLoop.prompt(8, m.config().vocabSize(), 1);

@@ -2,6 +2,7 @@ package dev.edgesplit.cli;
 
 import dev.edgesplit.engine.segment.CompiledModel;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -16,12 +17,12 @@ final class Apps {
    */
   static CompiledModel compiledModel(CommandSpec spec, ModelOptions model, Path configuredDir, Integer cut)
       throws IOException {
-    ModelSource source = new ModelSource(spec.commandLine().getErr());
+    PrintWriter log = spec.commandLine().getErr();
     if (model.model == null && configuredDir != null) {
       // model.dir may name a checkpoint as well as a compiled directory: it is then compiled once into the cache.
-      return source.compiled(configuredDir.toString(), model, cut);
+      return model.compiled(configuredDir.toString(), log, cut);
     }
-    return source.compiled(model, cut);
+    return model.compiled(log, cut);
   }
 
   /** {@code resource} as an AutoCloseable for try-with-resources; null (a disabled endpoint) closes nothing. */

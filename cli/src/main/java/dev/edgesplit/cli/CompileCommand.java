@@ -4,6 +4,7 @@ import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.SegmentEntry;
 import dev.edgesplit.partitioner.CompileOptions;
 import dev.edgesplit.partitioner.Compiler;
+import dev.edgesplit.partitioner.cache.ModelCache;
 import dev.edgesplit.partitioner.model.ModelWeights;
 import dev.edgesplit.partitioner.onnx.SegmentOptions;
 import java.io.PrintWriter;
@@ -40,8 +41,8 @@ final class CompileCommand implements Callable<Integer> {
     if ((cut == null) == !perLayer) {
       throw new IllegalArgumentException("give exactly one of --cut K and --per-layer");
     }
-    ModelSource source = new ModelSource(spec.commandLine().getErr());
-    ModelWeights weights = source.importWeights(ModelSource.resolveName(model.model, spec.commandLine().getErr()));
+    PrintWriter log = spec.commandLine().getErr();
+    ModelWeights weights = ModelCache.inWorkspace(log).importWeights(ModelCache.resolveName(model.model, log));
     int context = model.maxContext > 0 ? model.maxContext : Math.min(weights.config().maxSeqLen(), 4096);
     long started = System.nanoTime();
     CompiledModel compiled = new Compiler(new CompileOptions(perLayer ? null : cut, model.edge(), model.cloud(),

@@ -1,5 +1,6 @@
 package dev.edgesplit.cli;
 
+import dev.edgesplit.partitioner.cache.Workspace;
 import dev.edgesplit.engine.segment.CompiledModel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -47,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     // Compile once here so that both children load the same directory instead of racing to compile it.
-    CompiledModel compiled = new ModelSource(err).compiled(model, cut);
+    CompiledModel compiled = model.compiled(err, cut);
     if (cut < 0 || cut > compiled.config().nLayers()) {
       throw new IllegalArgumentException("cut " + cut + " outside 0.." + compiled.config().nLayers());
     }

@@ -1,7 +1,12 @@
 package dev.edgesplit.cli;
 
+import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.partitioner.cache.CompileSettings;
+import dev.edgesplit.partitioner.cache.ModelCache;
 import dev.edgesplit.partitioner.quant.QuantMethod;
+import java.io.IOException;
+import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 
 /** Options shared by every command that loads a model. */
@@ -54,5 +59,19 @@ final class ModelOptions {
 
   WeightFormat cloud() {
     return WeightFormat.parse(cloudQuant);
+  }
+
+  CompileSettings settings() {
+    return new CompileSettings(edge(), cloud(), maxContext, accuracyLevel, blockSize, quantMethod());
+  }
+
+  /** The model these options name (the default when none), compiled once into the workspace's cache. */
+  CompiledModel compiled(PrintWriter log, Integer cut) throws IOException {
+    return compiled(ModelCache.resolveName(model, log), log, cut);
+  }
+
+  /** The model {@code name} compiled with these options (their {@code --model} ignored). */
+  CompiledModel compiled(String name, PrintWriter log, Integer cut) throws IOException {
+    return ModelCache.inWorkspace(log).compiled(name, settings(), cut);
   }
 }

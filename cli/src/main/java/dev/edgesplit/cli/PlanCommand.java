@@ -2,6 +2,7 @@ package dev.edgesplit.cli;
 
 import dev.edgesplit.edge.link.LinkProber;
 import dev.edgesplit.edge.plan.ProfileBuilder;
+import dev.edgesplit.partitioner.cache.Workspace;
 import dev.edgesplit.engine.energy.DeviceProfile;
 import dev.edgesplit.engine.energy.EnergyMeters;
 import dev.edgesplit.engine.energy.MeterChoice;
@@ -117,7 +118,7 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter outw = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    CompiledModel compiled = new ModelSource(err).compiled(model, null);
+    CompiledModel compiled = model.compiled(err, null);
     if ((bandwidthMbit == null) != (rttMs == null)) {
       throw new IllegalArgumentException("--bandwidth and --rtt go together");
     }

@@ -38,12 +38,11 @@ final class QualityCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    ModelSource source = new ModelSource(spec.commandLine().getErr());
     out.printf("%-6s %4s %9s %14s %12s %10s%n", "edge", "cut", "positions", "top-1 agree", "mean KL", "max KL");
     for (String f : formats) {
       model.edgeQuant = f;
       model.cloudQuant = "fp32";
-      CompiledModel compiled = source.compiled(model, null);
+      CompiledModel compiled = model.compiled(spec.commandLine().getErr(), null);
       int bos = Tokenizers.load(compiled.tokenizerFile()).bos();
       QualityReport r = new QualityEvaluator(compiled, new RuntimeOptions(model.threads, 0))
           .evaluate(cut, sequences, length, bos);

@@ -34,7 +34,7 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    CompiledModel compiled = new ModelSource(err).compiled(model, cut);
+    CompiledModel compiled = model.compiled(err, cut);
     if (cut < 0 || cut > compiled.config().nLayers()) {
       throw new IllegalArgumentException("cut " + cut + " outside 0.." + compiled.config().nLayers());
     }

@@ -1,18 +1,20 @@
-package dev.edgesplit.cli;
+package dev.edgesplit.partitioner.cache;
 
 import java.nio.file.Path;
 
 /** Where edgesplit keeps its caches: {@code $EDGESPLIT_HOME}, else {@code ~/.edgesplit}. */
-final class Workspace {
+public final class Workspace {
 
   private Workspace() {}
 
-  static Path home() {
+  /** The workspace folder. */
+  public static Path home() {
     String env = System.getenv("EDGESPLIT_HOME");
     return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".edgesplit");
   }
 
-  static Path compiledCache() {
+  /** Compiled models, keyed by source and settings. */
+  public static Path compiledCache() {
     return home().resolve("compiled");
   }
 }

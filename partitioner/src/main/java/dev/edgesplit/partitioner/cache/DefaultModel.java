@@ -1,4 +1,4 @@
-package dev.edgesplit.cli;
+package dev.edgesplit.partitioner.cache;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +22,7 @@ import java.util.List;
  * The model used when none is named: stories260K (llama2.c's TinyStories model, MIT), fetched once into the
  * workspace with a progress bar and checked against its published sha256.
  */
-final class DefaultModel {
+public final class DefaultModel {
 
   /** Upstream location of the files (a mirror can be given with EDGESPLIT_DOWNLOAD_BASE). */
   static final String BASE = "https://huggingface.co/karpathy/tinyllamas/resolve/main/stories260K/";
@@ -36,28 +36,28 @@ final class DefaultModel {
   private final String base;
   private final PrintWriter log;
 
-  DefaultModel(Path dir, String base, PrintWriter log) {
+  public DefaultModel(Path dir, String base, PrintWriter log) {
     this.dir = dir;
     this.base = base.endsWith("/") ? base : base + "/";
     this.log = log;
   }
 
-  static DefaultModel inWorkspace(PrintWriter log) {
+  public static DefaultModel inWorkspace(PrintWriter log) {
     String base = System.getenv("EDGESPLIT_DOWNLOAD_BASE");
     return new DefaultModel(Workspace.home().resolve("models/stories260K"),
         base == null || base.isBlank() ? BASE : base, log);
   }
 
-  Path directory() {
+  public Path directory() {
     return dir;
   }
 
-  boolean cached() {
+  public boolean cached() {
     return FILES.stream().allMatch(f -> Files.isRegularFile(dir.resolve(f[0])));
   }
 
   /** Downloads the missing files; a file whose digest differs is deleted and reported. */
-  Path fetch() throws IOException, InterruptedException {
+  public Path fetch() throws IOException, InterruptedException {
     Files.createDirectories(dir);
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
         .followRedirects(HttpClient.Redirect.NORMAL).build();

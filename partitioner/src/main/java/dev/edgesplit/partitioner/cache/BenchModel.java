@@ -1,4 +1,4 @@
-package dev.edgesplit.bench;
+package dev.edgesplit.partitioner.cache;
 
 import dev.edgesplit.engine.segment.CompiledManifest;
 import dev.edgesplit.engine.segment.CompiledModel;

@@ -1,4 +1,4 @@
-package dev.edgesplit.cli;
+package dev.edgesplit.partitioner.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
