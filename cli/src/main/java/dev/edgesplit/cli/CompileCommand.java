@@ -45,8 +45,9 @@ final class CompileCommand implements Callable<Integer> {
     ModelWeights weights = ModelCache.inWorkspace(log).importWeights(ModelCache.resolveName(model.model, log));
     int context = model.maxContext > 0 ? model.maxContext : Math.min(weights.config().maxSeqLen(), 4096);
     long started = System.nanoTime();
-    CompiledModel compiled = new Compiler(new CompileOptions(perLayer ? null : cut, model.edge(), model.cloud(),
-        new SegmentOptions(context, model.blockSize, model.accuracyLevel, true), model.quantMethod())).compile(weights, this.out);
+    Compiler compiler = new Compiler(new CompileOptions(perLayer ? null : cut, model.edge(), model.cloud(),
+        new SegmentOptions(context, model.blockSize, model.accuracyLevel, true), model.quantMethod()));
+    CompiledModel compiled = compiler.compile(weights, this.out);
     out.printf("compiled %s (%d layers, d=%d, fingerprint %s) in %.1f s%n", weights.config().architecture(),
         weights.config().nLayers(), weights.config().dim(), compiled.fingerprint().substring(0, 16),
         (System.nanoTime() - started) / 1e9);
@@ -56,6 +57,9 @@ final class CompileCommand implements Callable<Integer> {
           Files.size(this.out.resolve(e.file())));
     }
     out.printf("  plan.json%n");
+    for (String line : compiler.weightOrigins(weights)) {
+      out.printf("weights %s%n", line);
+    }
     return 0;
   }
 }

@@ -16,8 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -87,6 +89,36 @@ public final class Compiler {
       return name;
     }
     return null;
+  }
+
+  /**
+   * For each quantized weight format this compile writes, one line saying which weights keep the file's own
+   * blocks exactly (GGUF Q8_0/Q4_0) and which are (re-)quantized; empty when the model has no such blocks.
+   */
+  public List<String> weightOrigins(ModelWeights model) {
+    List<String> lines = new ArrayList<>();
+    if (model.exactBlocks().isEmpty()) {
+      return lines;
+    }
+    SegmentWriter writer = new SegmentWriter(model, options.segment());
+    for (WeightFormat f : new LinkedHashSet<>(List.of(options.edgeWeights(), options.cloudWeights()))) {
+      if (!f.quantized()) {
+        lines.add(f.name().toLowerCase(java.util.Locale.ROOT) + ": every weight dequantized exactly to fp32");
+        continue;
+      }
+      Map<String, Map<String, Integer>> byOrigin = new java.util.TreeMap<>();
+      writer.weightOrigins(f).forEach((names, origin) -> byOrigin.computeIfAbsent(origin, o -> new LinkedHashMap<>())
+          .merge(names.replaceAll("layers\\.\\d+\\.", ""), 1, Integer::sum));
+      StringBuilder line = new StringBuilder(f.name().toLowerCase(java.util.Locale.ROOT)).append(':');
+      byOrigin.forEach((origin, names) -> {
+        line.append(' ').append(origin).append(": ");
+        List<String> parts = new ArrayList<>();
+        names.forEach((name, count) -> parts.add(count > 1 ? name + " (" + count + " layers)" : name));
+        line.append(String.join(", ", parts)).append(';');
+      });
+      lines.add(line.substring(0, line.length() - 1));
+    }
+    return lines;
   }
 
   private static SegmentEntry write(SegmentWriter writer, SegmentSpec spec, Path dir, String name) throws IOException {

@@ -122,8 +122,10 @@ public final class ModelCache {
     log.flush();
     SegmentOptions seg = new SegmentOptions(context, settings.blockSize(), settings.accuracyLevel(), true);
     Path tmp = Files.createDirectories(root).resolve(dir.getFileName() + ".tmp" + ProcessHandle.current().pid());
-    new Compiler(new CompileOptions(cut, settings.edge(), settings.cloud(), seg, settings.quantMethod()))
-        .compile(weights, tmp);
+    Compiler compiler = new Compiler(new CompileOptions(cut, settings.edge(), settings.cloud(), seg,
+        settings.quantMethod()));
+    compiler.compile(weights, tmp);
+    compiler.weightOrigins(weights).forEach(line -> log.println("weights " + line));
     Files.writeString(tmp.resolve(KEY_FILE), key);
     deleteTree(dir);
     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -153,7 +155,10 @@ public final class ModelCache {
       return w.config().maxSeqLen() > DEFAULT_CONTEXT_CAP
           ? SyntheticModels.generate(s.shape(), s.seed(), DEFAULT_CONTEXT_CAP) : w;
     }
-    return ModelImporter.load(Path.of(name));
+    ModelWeights weights = ModelImporter.load(Path.of(name));
+    weights.notices().forEach(line -> log.println("notice: " + line));
+    log.flush();
+    return weights;
   }
 
   private ModelWeights benchWeights(String name, int maxContext) {

@@ -1,5 +1,6 @@
 package dev.edgesplit.partitioner.model;
 
+import dev.edgesplit.partitioner.model.gguf.GgufImporter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,7 +14,8 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>a directory with {@code config.json}: Hugging Face safetensors ({@link SafetensorsImporter});
  *   <li>a {@code .bin} file, or a directory holding exactly one llama2.c checkpoint ({@code *.bin} other than
- *       tokenizer files): llama2.c ({@link Llama2cImporter}).
+ *       tokenizer files): llama2.c ({@link Llama2cImporter});
+ *   <li>a {@code .gguf} file: GGUF ({@link GgufImporter}).
  * </ul>
  * Stateless and thread-safe.
  */
@@ -54,11 +56,14 @@ public final class ModelImporter {
     if (name.endsWith(".bin")) {
       return Llama2cImporter.load(path);
     }
+    if (GgufImporter.isGguf(path)) {
+      return GgufImporter.load(path);
+    }
     if (name.endsWith(".safetensors") || name.equals(SafetensorsImporter.CONFIG)) {
       throw new ModelFormatException(path + ": pass the Hugging Face model directory, not one of its files");
     }
-    throw new ModelFormatException(path + ": unknown model format (expected a llama2.c .bin file or a"
-        + " Hugging Face directory with config.json)");
+    throw new ModelFormatException(path + ": unknown model format (expected a llama2.c .bin file, a .gguf"
+        + " file or a Hugging Face directory with config.json)");
   }
 
   private static List<Path> llama2cCheckpoints(Path dir) {

@@ -8,6 +8,7 @@ import dev.edgesplit.engine.model.ModelConfig;
 import dev.edgesplit.engine.segment.SegmentIo;
 import dev.edgesplit.engine.segment.SegmentSpec;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.partitioner.model.ExactBlocks;
 import dev.edgesplit.partitioner.model.FloatTensor;
 import dev.edgesplit.partitioner.model.ModelWeights;
 import dev.edgesplit.partitioner.quant.ActivationStats;
@@ -17,7 +18,10 @@ import dev.edgesplit.partitioner.quant.QuantMethod;
 import dev.edgesplit.partitioner.quant.QuantizedMatrix;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Writes one ONNX segment: optional token embedding, decoder layers {@code [a,b)} with GroupQueryAttention
@@ -25,6 +29,10 @@ import java.util.List;
  * {@link SegmentIo}, so the engine can run any segment this writes.
  */
 public final class SegmentWriter {
+
+  /** The projections each layer writes as one matrix (they read the same input). */
+  private static final List<List<String>> LINEAR_STACKS =
+      List.of(List.of("wq", "wk", "wv"), List.of("wo"), List.of("w1", "w3"), List.of("w2"));
 
   private final ModelWeights model;
   private final ModelConfig cfg;
@@ -87,8 +95,8 @@ public final class SegmentWriter {
         String head = g.floats("lm_head", lmHead.data(), cfg.vocabSize(), cfg.dim());
         g.node("Gemm", norm, head).attr("transB", 1L).out(SegmentIo.LOGITS);
       } else {
-        matMulNBits(g, norm, new FloatTensor("lm_head", lmHead.shape(), lmHead.data()), "lm_head", spec.weights(),
-            SegmentIo.LOGITS);
+        matMulNBits(g, norm, new FloatTensor("lm_head", lmHead.shape(), lmHead.data()), List.of(model.lmHeadName()),
+            "lm_head", spec.weights(), SegmentIo.LOGITS);
       }
       g.output(SegmentIo.LOGITS, FLOAT, "batch", (long) cfg.vocabSize());
     } else {
@@ -107,7 +115,7 @@ public final class SegmentWriter {
     String p = "l" + layer + ".";
     String attnIn = rmsNorm(g, x, model.layer(layer, "attention_norm"), p + "attn_norm");
     // q, k and v read the same input: one matrix, one kernel.
-    String qkv = linear(g, attnIn, layer, List.of("wq", "wk", "wv"), List.of("bq", "bk", "bv"), format, p + "qkv");
+    String qkv = linear(g, attnIn, layer, LINEAR_STACKS.get(0), List.of("bq", "bk", "bv"), format, p + "qkv");
     boolean fused = useFusedRotary();
     String pastK = SegmentIo.pastKey(layer);
     String pastV = SegmentIo.pastValue(layer);
@@ -133,16 +141,16 @@ public final class SegmentWriter {
         .attr("rotary_interleaved", cfg.ropeInterleaved() ? 1L : 0L);
     String attn = gqa.out(p + "attn", SegmentIo.presentKey(layer), SegmentIo.presentValue(layer));
     g.output(SegmentIo.presentKey(layer), FLOAT, kvDims).output(SegmentIo.presentValue(layer), FLOAT, kvDims);
-    String o = linear(g, attn, layer, List.of("wo"), List.of(), format, p + "o");
+    String o = linear(g, attn, layer, LINEAR_STACKS.get(1), List.of(), format, p + "o");
     String h = g.node("Add", x, o).out(p + "attn_residual");
 
     String ffnIn = rmsNorm(g, h, model.layer(layer, "ffn_norm"), p + "ffn_norm");
-    String[] gateUp = split(g, linear(g, ffnIn, layer, List.of("w1", "w3"), List.of(), format, p + "gate_up"),
+    String[] gateUp = split(g, linear(g, ffnIn, layer, LINEAR_STACKS.get(2), List.of(), format, p + "gate_up"),
         p + "gate_up", cfg.hiddenDim(), cfg.hiddenDim());
     String sig = g.node("Sigmoid", gateUp[0]).out(p + "gate_sigmoid");
     String silu = g.node("Mul", gateUp[0], sig).out(p + "gate_silu");
     String act = g.node("Mul", silu, gateUp[1]).out(p + "ffn_act");
-    String down = linear(g, act, layer, List.of("w2"), List.of(), format, p + "down");
+    String down = linear(g, act, layer, LINEAR_STACKS.get(3), List.of(), format, p + "down");
     return g.node("Add", h, down).out(p + "out");
   }
 
@@ -188,7 +196,8 @@ public final class SegmentWriter {
       y = g.node("MatMul", x, init).out(name + ".out");
     } else {
       // Every stacked projection reads the same input: the first one's calibration stands for all.
-      y = matMulNBits(g, x, w, ModelWeights.layerName(layer, weights.get(0)), format, name + ".out");
+      y = matMulNBits(g, x, w, canonicalNames(layer, weights), ModelWeights.layerName(layer, weights.get(0)), format,
+          name + ".out");
     }
     if (!biases.isEmpty() && cfg.attentionBias()) {
       FloatTensor b = stack(name + ".bias", biases.stream().map(bn -> model.layer(layer, bn)).toList());
@@ -220,12 +229,13 @@ public final class SegmentWriter {
    * y = x W^T with W {@code [n, k]} quantized blockwise for MatMulNBits; {@code calibrationName} is the weight
    * whose calibration inputs stand for W's.
    */
-  private String matMulNBits(OnnxGraph g, String x, FloatTensor w, String calibrationName, WeightFormat format,
-      String out) {
+  private String matMulNBits(OnnxGraph g, String x, FloatTensor w, List<String> sources, String calibrationName,
+      WeightFormat format, String out) {
     int n = w.rows();
     int k = w.cols();
     String name = w.name();
-    QuantizedMatrix qm = quantize(w, calibrationName, format);
+    Optional<ExactBlocks> exact = model.exactBlocks(sources, format.bits());
+    QuantizedMatrix qm = exact.isPresent() ? asQuantized(exact.get()) : quantize(w, calibrationName, format);
     String b = g.bytes(name + ".q", qm.packed(), n, qm.blocksPerRow(), qm.blockBytes());
     String s = g.floats(name + ".scales", qm.scales(), (long) n * qm.blocksPerRow());
     String zp = g.bytes(name + ".zero_points", qm.zeroPoints(), qm.zeroPoints().length);
@@ -234,9 +244,45 @@ public final class SegmentWriter {
         .attr("K", (long) k)
         .attr("N", (long) n)
         .attr("bits", (long) format.bits())
-        .attr("block_size", (long) options.blockSize())
+        .attr("block_size", (long) qm.blockSize())
         .attr("accuracy_level", (long) options.accuracyLevel())
         .out(out);
+  }
+
+  private static QuantizedMatrix asQuantized(ExactBlocks b) {
+    return new QuantizedMatrix(b.n(), b.k(), b.bits(), b.blockSize(), b.packed(), b.scales(), b.zeroPoints());
+  }
+
+  private static List<String> canonicalNames(int layer, List<String> parts) {
+    return parts.stream().map(p -> ModelWeights.layerName(layer, p)).toList();
+  }
+
+  /**
+   * Where each quantized weight of a {@code format} build comes from, by the stacked names it is written as:
+   * "carried over exactly from Q8_0" when the file's own blocks are used, else "re-quantized" (with the
+   * source's block type when it had one). Mirrors what {@link #build} writes.
+   */
+  public Map<String, String> weightOrigins(WeightFormat format) {
+    Map<String, String> origins = new LinkedHashMap<>();
+    if (!format.quantized()) {
+      return origins;
+    }
+    for (int layer = 0; layer < cfg.nLayers(); layer++) {
+      for (List<String> stack : LINEAR_STACKS) {
+        List<String> names = canonicalNames(layer, stack);
+        origins.put(String.join("+", names), origin(names, format));
+      }
+    }
+    origins.put("lm_head (" + model.lmHeadName() + ")", origin(List.of(model.lmHeadName()), format));
+    return origins;
+  }
+
+  private String origin(List<String> names, WeightFormat format) {
+    if (model.exactBlocks(names, format.bits()).isPresent()) {
+      return "exact " + model.exactBlocks().get(names.get(0)).sourceType();
+    }
+    ExactBlocks source = model.exactBlocks().get(names.get(0));
+    return source == null ? "quantized" : "re-quantized (file holds " + source.sourceType() + ")";
   }
 
   private QuantizedMatrix quantize(FloatTensor w, String calibrationName, WeightFormat format) {
