@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
 
   @Option(names = "--model", paramLabel = "PATH",
-      description = "llama2.c checkpoint (.bin or its directory), Hugging Face directory, compiled directory, "
+      description = "llama2.c checkpoint (.bin or its directory), GGUF file, Hugging Face directory, "
+          + "hf:ORG/NAME[@REVISION][/FILE.gguf] (downloaded into the Hub's cache), compiled directory, "
           + "or synthetic:NAME (${COMPLETION-CANDIDATES}). Default: $EDGESPLIT_MODEL, else the bundled stories260K.")
   String model;
 

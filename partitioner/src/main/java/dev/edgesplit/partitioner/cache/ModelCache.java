@@ -5,6 +5,8 @@ import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.partitioner.CompileOptions;
 import dev.edgesplit.partitioner.Compiler;
+import dev.edgesplit.partitioner.hub.HubClient;
+import dev.edgesplit.partitioner.hub.HubModelId;
 import dev.edgesplit.partitioner.model.Fingerprints;
 import dev.edgesplit.partitioner.model.ModelImporter;
 import dev.edgesplit.partitioner.model.ModelWeights;
@@ -68,11 +70,11 @@ public final class ModelCache {
    */
   public static String resolveName(String option, PrintWriter log) {
     if (option != null && !option.isBlank()) {
-      return option;
+      return local(option, log);
     }
     String env = System.getenv("EDGESPLIT_MODEL");
     if (env != null && !env.isBlank()) {
-      return env;
+      return local(env, log);
     }
     for (String root : new String[] {System.getenv("EDGESPLIT_MODELS"), System.getProperty("edgesplit.models")}) {
       if (root != null && Files.isDirectory(Path.of(root, "stories260K"))) {
@@ -96,6 +98,14 @@ public final class ModelCache {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while downloading the default model", e);
     }
+  }
+
+  /** {@code hf:ORG/NAME[@REVISION][/FILE.gguf]} fetched into (or found in) the Hub's cache; other names as they are. */
+  private static String local(String name, PrintWriter log) {
+    if (!HubModelId.isHub(name)) {
+      return name;
+    }
+    return HubClient.fromEnvironment(System.getenv(), log).fetch(HubModelId.parse(name)).toString();
   }
 
   /**
