@@ -264,11 +264,10 @@ public final class HubClient {
     }
     long size = headers.firstValue("X-Linked-Size").or(() -> status < 300
         ? headers.firstValue("Content-Length") : Optional.empty()).map(Long::parseLong).orElse(-1L);
-    URI location = status >= 300 && status < 400
-        ? resolve.resolve(headers.firstValue("Location").orElseThrow(
-            () -> new HubException(id + ": " + file + ": redirect without a Location")))
+    URI from = status >= 300 && status < 400
+        ? resolve.resolve(location.orElseThrow(() -> new HubException(id + ": " + file + ": redirect without a Location")))
         : resolve;
-    return Optional.of(new FileInfo(commit, etag, size, location));
+    return Optional.of(new FileInfo(commit, etag, size, from));
   }
 
   /** Downloads into {@code blob}.incomplete, resuming what is there, then checks and renames it. */
