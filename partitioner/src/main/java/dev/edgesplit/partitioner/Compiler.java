@@ -5,6 +5,7 @@ import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.SegmentEntry;
 import dev.edgesplit.engine.segment.SegmentSpec;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.engine.tokenizer.TokenizerConfig;
 import dev.edgesplit.partitioner.model.ModelWeights;
 import dev.edgesplit.partitioner.model.SyntheticModels;
 import dev.edgesplit.partitioner.model.SyntheticVocabulary;
@@ -72,7 +73,7 @@ public final class Compiler {
   }
 
   /**
-   * Copies the model's tokenizer into {@code dir}; a synthetic model (random weights, no tokenizer) gets a
+   * Copies the model's tokenizer (and the {@code tokenizer_config.json} beside it) into {@code dir}; a synthetic model (random weights, no tokenizer) gets a
    * placeholder llama2.c vocabulary so that servers, which decode every token, can run it. Returns the file
    * name, or null for a real model that came without a tokenizer.
    */
@@ -81,6 +82,11 @@ public final class Compiler {
       Path src = model.tokenizer().get();
       String name = src.getFileName().toString();
       Files.copy(src, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+      // BOS/EOS and the chat template live beside the vocabulary (Hugging Face, and GGUF's converted files).
+      Path config = src.resolveSibling(TokenizerConfig.FILE_NAME);
+      if (Files.isRegularFile(config) && !name.equals(TokenizerConfig.FILE_NAME)) {
+        Files.copy(config, dir.resolve(TokenizerConfig.FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
+      }
       return name;
     }
     if (model.config().architecture().startsWith(SyntheticModels.ARCHITECTURE_PREFIX)) {

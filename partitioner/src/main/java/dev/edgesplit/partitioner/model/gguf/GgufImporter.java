@@ -2,6 +2,8 @@ package dev.edgesplit.partitioner.model.gguf;
 
 import dev.edgesplit.engine.model.ModelConfig;
 import dev.edgesplit.engine.model.RopeScaling;
+import dev.edgesplit.engine.tokenizer.TokenizerException;
+import dev.edgesplit.engine.tokenizer.Tokenizers;
 import dev.edgesplit.partitioner.model.CanonicalLayout;
 import dev.edgesplit.partitioner.model.ExactBlocks;
 import dev.edgesplit.partitioner.model.Fingerprints;
@@ -52,6 +54,8 @@ public final class GgufImporter {
       Map.entry("attn_q.bias", "bq"), Map.entry("attn_k.bias", "bk"), Map.entry("attn_v.bias", "bv"),
       Map.entry("attn_output.weight", "wo"), Map.entry("ffn_norm.weight", "ffn_norm"),
       Map.entry("ffn_gate.weight", "w1"), Map.entry("ffn_up.weight", "w3"), Map.entry("ffn_down.weight", "w2"));
+  /** Bumped when the tokenizer files written for the same GGUF change (their folder is reused). */
+  private static final int TOKENIZER_LAYOUT = 1;
   private static final String ROPE_FREQS = "rope_freqs.weight";
   private static final int MAX_DIM = 1 << 16;
   private static final int MAX_HIDDEN = 1 << 18;
@@ -242,14 +246,26 @@ public final class GgufImporter {
     if (files.isEmpty()) {
       return Optional.empty();
     }
-    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "edgesplit-gguf-" + fingerprint.substring(0, 24));
-    Path main = dir.resolve(files.get().get(0).name());
+    Path main = writeOnce(files.get(), path, fingerprint);
+    try {
+      Tokenizers.load(main, vocab);
+    } catch (TokenizerException e) {
+      throw new ModelFormatException(path + ": metadata 'tokenizer.ggml.*' does not form a usable tokenizer: "
+          + e.getMessage(), e);
+    }
+    return Optional.of(main);
+  }
+
+  private static Path writeOnce(List<GgufTokenizer.File> files, Path path, String fingerprint) {
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "edgesplit-gguf-" + fingerprint.substring(0, 24)
+        + "-v" + TOKENIZER_LAYOUT);
+    Path main = dir.resolve(files.get(0).name());
     if (Files.isRegularFile(main)) {
-      return Optional.of(main);
+      return main;
     }
     try {
       Path tmp = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp");
-      for (GgufTokenizer.File f : files.get()) {
+      for (GgufTokenizer.File f : files) {
         Files.write(tmp.resolve(f.name()), f.bytes());
       }
       try {
@@ -257,7 +273,7 @@ public final class GgufImporter {
       } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException
           | java.nio.file.DirectoryNotEmptyException e) {
         // Another import of the same file won the race: its files are identical.
-        for (GgufTokenizer.File f : files.get()) {
+        for (GgufTokenizer.File f : files) {
           Files.deleteIfExists(tmp.resolve(f.name()));
         }
         Files.deleteIfExists(tmp);
@@ -265,6 +281,6 @@ public final class GgufImporter {
     } catch (IOException e) {
       throw new ModelFormatException(path + ": cannot write its tokenizer into " + dir + ": " + e.getMessage(), e);
     }
-    return Optional.of(main);
+    return main;
   }
 }
