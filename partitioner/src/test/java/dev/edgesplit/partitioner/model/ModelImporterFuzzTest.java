@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * Truncated, corrupted and made-up model files through {@link ModelImporter} (llama2.c and safetensors): the
+ * Truncated, corrupted and made-up model files through {@link ModelImporter} (llama2.c, safetensors, GGUF): the
  * only failure allowed is {@link ModelFormatException}. An ArrayIndexOutOfBounds, NegativeArraySize,
  * OutOfMemoryError, NumberFormatException or a hang found here is a bug (Jazzer reports uncaught throwables
  * and timeouts). `mvn test` replays the seeds in {@code ModelImporterFuzzTestInputs} (tiny valid models and
@@ -46,6 +46,14 @@ class ModelImporterFuzzTest {
     Files.write(d.resolve("config.json"), Arrays.copyOfRange(input, Math.min(2, input.length), split));
     Files.write(d.resolve("model.safetensors"), Arrays.copyOfRange(input, split, input.length));
     importOrFormatError(d);
+  }
+
+  /** A GGUF file: header, metadata (tokenizer included in one seed), tensor table, blocks. */
+  @FuzzTest
+  void ggufFile_importsOrFailsWithModelFormatException(byte[] gguf) throws IOException {
+    Path file = dir("gguf").resolve("model.gguf");
+    Files.write(file, gguf);
+    importOrFormatError(file);
   }
 
   private static void importOrFormatError(Path path) {
