@@ -3,6 +3,7 @@ package dev.edgesplit.cli;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
+import dev.edgesplit.partitioner.cache.ModelCache;
 import dev.edgesplit.partitioner.quality.QualityEvaluator;
 import dev.edgesplit.partitioner.quality.QualityReport;
 import java.io.PrintWriter;
@@ -33,18 +34,31 @@ final class QualityCommand implements Callable<Integer> {
   @Option(names = "--length", defaultValue = "128", description = "Positions per sequence (default: ${DEFAULT-VALUE}).")
   int length;
 
+  @Option(names = "--reference", paramLabel = "MODEL",
+      description = "Compare against this model's fp32 layers instead of the model's own (e.g. a Q8_0 GGUF"
+          + " against the F32 file of the same weights).")
+  String reference;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    CompiledModel referenceModel = null;
+    if (reference != null) {
+      model.edgeQuant = "fp32";
+      model.cloudQuant = "fp32";
+      referenceModel = model.compiled(ModelCache.resolveName(reference, err), err, null);
+    }
     out.printf("%-6s %4s %9s %14s %12s %10s%n", "edge", "cut", "positions", "top-1 agree", "mean KL", "max KL");
     for (String f : formats) {
       model.edgeQuant = f;
       model.cloudQuant = "fp32";
       CompiledModel compiled = model.compiled(spec.commandLine().getErr(), null);
       int bos = Tokenizers.load(compiled.tokenizerFile()).bos();
-      QualityReport r = new QualityEvaluator(compiled, new RuntimeOptions(model.threads, 0))
+      QualityReport r = new QualityEvaluator(compiled, referenceModel == null ? compiled : referenceModel,
+          new RuntimeOptions(model.threads, 0))
           .evaluate(cut, sequences, length, bos);
       out.printf("%-6s %4d %9d %13.2f%% %12.5f %10.4f%n", r.format().name().toLowerCase(java.util.Locale.ROOT),
           r.cut(), r.positions(), 100 * r.top1Agreement(), r.meanKl(), r.maxKl());

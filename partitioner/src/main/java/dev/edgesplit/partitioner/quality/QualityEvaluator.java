@@ -16,11 +16,26 @@ import dev.edgesplit.engine.segment.WeightFormat;
 public final class QualityEvaluator {
 
   private final CompiledModel compiled;
+  private final CompiledModel reference;
   private final RuntimeOptions runtime;
 
   /** {@code compiled} must hold fp32 layers everywhere and quantized edge layers (a per-layer build). */
   public QualityEvaluator(CompiledModel compiled, RuntimeOptions runtime) {
+    this(compiled, compiled, runtime);
+  }
+
+  /**
+   * Compares {@code compiled}'s split against another model's fp32 layers, e.g. a Q8_0 GGUF against the F32
+   * file of the same weights; both need the same vocabulary. {@code reference} must hold fp32 layers
+   * everywhere (a per-layer build).
+   */
+  public QualityEvaluator(CompiledModel compiled, CompiledModel reference, RuntimeOptions runtime) {
+    if (reference.config().vocabSize() != compiled.config().vocabSize()) {
+      throw new IllegalArgumentException("the reference has " + reference.config().vocabSize()
+          + " tokens, the model " + compiled.config().vocabSize() + ": they are not the same model");
+    }
     this.compiled = compiled;
+    this.reference = reference;
     this.runtime = runtime;
   }
 
@@ -30,7 +45,7 @@ public final class QualityEvaluator {
     int agree = 0;
     double klSum = 0;
     double klMax = 0;
-    try (SegmentChain reference = compiled.openWhole(WeightFormat.FP32, runtime);
+    try (SegmentChain reference = this.reference.openWhole(WeightFormat.FP32, runtime);
         SegmentChain edge = compiled.openEdge(cut, runtime);
         SegmentChain cloud = compiled.openCloud(cut, runtime)) {
       int steps = Math.min(length, reference.maxContext());
