@@ -227,6 +227,11 @@ public final class HubClient {
 
   private Optional<FileInfo> head(HubModelId id, URI resolve, String file, boolean required)
       throws IOException, InterruptedException {
+    return head(id, resolve, file, required, 0);
+  }
+
+  private Optional<FileInfo> head(HubModelId id, URI resolve, String file, boolean required, int redirects)
+      throws IOException, InterruptedException {
     HttpRequest.Builder request = HttpRequest.newBuilder(resolve).method("HEAD", HttpRequest.BodyPublishers.noBody())
         .header("Accept-Encoding", "identity").timeout(Duration.ofSeconds(60));
     token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
@@ -234,9 +239,9 @@ public final class HubClient {
     int status = response.statusCode();
     Optional<String> location = response.headers().firstValue("Location");
     if (status >= 300 && status < 400 && location.isPresent() && !location.get().matches("(?i)https?://.*")
-        && response.headers().firstValue("X-Repo-Commit").isEmpty()) {
+        && response.headers().firstValue("X-Repo-Commit").isEmpty() && redirects < MAX_REDIRECTS) {
       // A renamed repository answers with a relative redirect to its new name: ask there.
-      return head(id, resolve.resolve(location.get()), file, required);
+      return head(id, resolve.resolve(location.get()), file, required, redirects + 1);
     }
     if (status == 404 && !required) {
       return Optional.empty();
@@ -262,8 +267,12 @@ public final class HubClient {
     if (!etag.matches("[0-9a-f]{40}|[0-9a-f]{64}")) {
       throw new HubException(id + ": " + file + ": the Hub's answer has no usable ETag ('" + etag + "')");
     }
-    long size = headers.firstValue("X-Linked-Size").or(() -> status < 300
-        ? headers.firstValue("Content-Length") : Optional.empty()).map(Long::parseLong).orElse(-1L);
+    String sizeHeader = headers.firstValue("X-Linked-Size").or(() -> status < 300
+        ? headers.firstValue("Content-Length") : Optional.empty()).orElse("-1");
+    if (!sizeHeader.matches("-1|\\d{1,18}")) {
+      throw new HubException(id + ": " + file + ": the Hub's answer has a bad size '" + sizeHeader + "'");
+    }
+    long size = Long.parseLong(sizeHeader);
     URI from = status >= 300 && status < 400
         ? resolve.resolve(location.orElseThrow(() -> new HubException(id + ": " + file + ": redirect without a Location")))
         : resolve;

@@ -240,6 +240,9 @@ final class GgufFile implements AutoCloseable {
             + " alignment " + alignment);
       }
       long bytes = elements / type.blockValues * type.blockBytes;
+      if (bytes > Integer.MAX_VALUE - 8) {
+        throw bad("tensor '" + name + "' holds " + bytes + " bytes; tensors over 2 GiB are not supported");
+      }
       return new GgufTensorInfo(name, dims, type, offset, bytes);
     }
 

@@ -47,7 +47,7 @@ public final class GgufImporter {
   /** File name suffix of GGUF files. */
   public static final String SUFFIX = ".gguf";
 
-  private static final Pattern BLOCK = Pattern.compile("blk\\.(\\d+)\\.(\\w+)\\.(weight|bias)");
+  private static final Pattern BLOCK = Pattern.compile("blk\\.(\\d{1,6})\\.(\\w+)\\.(weight|bias)");
   private static final Map<String, String> LAYER_NAMES = Map.ofEntries(
       Map.entry("attn_norm.weight", "attention_norm"),
       Map.entry("attn_q.weight", "wq"), Map.entry("attn_k.weight", "wk"), Map.entry("attn_v.weight", "wv"),
@@ -224,12 +224,15 @@ public final class GgufImporter {
     for (float d : divisors) {
       factor = Math.max(factor, d);
     }
+    if (!Double.isFinite(factor)) {
+      throw new ModelFormatException(path + ": tensor '" + ROPE_FREQS + "' holds a non-finite divisor");
+    }
     RopeScaling llama3 = new RopeScaling("llama3", factor, 1, 4, 8192);
     ModelConfig plain = config.withRopeScaling(null);
     for (int i = 0; i < half; i++) {
       double base = plain.ropeFrequency(i);
       double divisor = base / llama3.apply(base);
-      if (Math.abs(divisor - divisors[i]) > 1e-3 * divisor) {
+      if (!(Math.abs(divisor - divisors[i]) <= 1e-3 * divisor)) {
         throw new ModelFormatException(path + ": tensor '" + ROPE_FREQS + "'[" + i + "] = " + divisors[i]
             + " is not Llama 3's frequency scaling (expected " + divisor + "); not supported");
       }
@@ -249,7 +252,7 @@ public final class GgufImporter {
     Path main = writeOnce(files.get(), path, fingerprint);
     try {
       Tokenizers.load(main, vocab);
-    } catch (TokenizerException e) {
+    } catch (TokenizerException | IllegalArgumentException e) {
       throw new ModelFormatException(path + ": metadata 'tokenizer.ggml.*' does not form a usable tokenizer: "
           + e.getMessage(), e);
     }
