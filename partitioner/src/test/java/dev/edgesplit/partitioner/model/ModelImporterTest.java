@@ -77,10 +77,14 @@ class ModelImporterTest {
     Files.createDirectories(empty);
     assertThatThrownBy(() -> ModelImporter.load(empty)).isInstanceOf(ModelFormatException.class)
         .hasMessageContaining(empty.toString()).hasMessageContaining("no config.json");
+    Path onnx = tmp.resolve("model.onnx");
+    Files.writeString(onnx, "ONNX");
+    assertThatThrownBy(() -> ModelImporter.load(onnx)).isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("unknown model format");
     Path gguf = tmp.resolve("model.gguf");
     Files.writeString(gguf, "GGUF");
     assertThatThrownBy(() -> ModelImporter.load(gguf)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("unknown model format");
+        .hasMessageContaining("model.gguf: truncated: version");
     assertThatThrownBy(() -> ModelImporter.load(tmp.resolve("nope.bin"))).isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("no such file");
     Path hf = tmp.resolve("hf2");
