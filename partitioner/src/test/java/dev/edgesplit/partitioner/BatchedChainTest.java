@@ -2,6 +2,7 @@ package dev.edgesplit.partitioner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.edgesplit.engine.model.ModelConfig;
 import dev.edgesplit.engine.sampling.Sampler;
 import dev.edgesplit.engine.segment.BatchedChain;
 import dev.edgesplit.engine.segment.ChainState;
@@ -9,7 +10,11 @@ import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.partitioner.model.ModelImporter;
+import dev.edgesplit.partitioner.model.ModelWeights;
+import dev.edgesplit.partitioner.model.SyntheticModels;
 import dev.edgesplit.partitioner.onnx.SegmentOptions;
+import dev.edgesplit.testkit.SharedModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,27 +90,32 @@ class BatchedChainTest {
 
   /**
    * Sessions join (prompts of 1..12 positions, some in two prefill chunks), step in random subsets, and leave
-   * at random lengths; freed slots are reused. Every logit of every step must equal the solo run's.
+   * at random lengths; freed slots are reused. Every logit of every step must equal the solo run's, for fp32
+   * and quantized cloud weights, on a random model, the real stories260K and SmolLM2-135M's widths.
    */
-  @ParameterizedTest(name = "head size {0}, seed {1}")
-  @CsvSource({"16, 1", "8, 2", "16, 3"})
-  void outOfLockstepSteps_withArrivalsAndDepartures_matchEachSessionAlone(int headSize, long seed)
-      throws Exception {
+  @ParameterizedTest(name = "{0}, cloud {1} accuracy level {2}, batch {3}, seed {4}")
+  @CsvSource({"head size 16, FP32, 0, 6, 1", "head size 8, FP32, 0, 6, 2", "head size 16, FP32, 0, 3, 3",
+      "stories260K, FP32, 0, 16, 4", "SmolLM2 widths, FP32, 0, 8, 5", "SmolLM2 widths, INT4, 4, 6, 6"})
+  void outOfLockstepSteps_withArrivalsAndDepartures_matchEachSessionAlone(String model, WeightFormat cloudWeights,
+      int accuracyLevel, int maxBatch, long seed) throws Exception {
     int cut = 1;
-    int maxBatch = 6;
-    CompiledModel compiled = compile(headSize, false, cut);
+    CompiledModel compiled = new Compiler(new CompileOptions(cut, WeightFormat.FP32, cloudWeights,
+        new SegmentOptions(64, 32, accuracyLevel, true))).compile(weights(model), dir);
+    int vocab = compiled.config().vocabSize();
     SplittableRandom rnd = new SplittableRandom(seed);
     try (SegmentChain edge = compiled.openEdge(cut, RuntimeOptions.defaults());
         SegmentChain cloud = compiled.openCloud(cut, RuntimeOptions.defaults());
         BatchedChain batched = compiled.openCloudBatched(cut, RuntimeOptions.defaults(), maxBatch)) {
+      // MatMulNBits rounds many rows differently from one (1e-6 here): quantized chains step sessions alone.
+      assertThat(batched.batches()).isEqualTo(cloudWeights == WeightFormat.FP32);
       List<Session> live = new ArrayList<>();
       int joined = 0;
       int steps = 0;
-      while (joined < 16 || !live.isEmpty()) {
-        if (joined < 16 && batched.freeSlots() > 0 && (live.isEmpty() || rnd.nextInt(3) == 0)) {
+      while (joined < 2 * maxBatch || !live.isEmpty()) {
+        if (joined < 2 * maxBatch && batched.freeSlots() > 0 && (live.isEmpty() || rnd.nextInt(3) == 0)) {
           Session s = new Session(edge, cloud, batched.acquire());
           s.length = 2 + rnd.nextInt(20);
-          int[] prompt = rnd.ints(1 + rnd.nextInt(12), 1, 97).toArray();
+          int[] prompt = rnd.ints(1 + rnd.nextInt(12), 1, vocab).toArray();
           int first = prompt.length > 1 && rnd.nextBoolean() ? 1 + rnd.nextInt(prompt.length - 1) : prompt.length;
           // The solo run gets the same chunks: a chunk's size changes the rounding of its own positions.
           float[] logits = batched.forward(s.slot, s.prompt(Arrays.copyOf(prompt, first)), first);
@@ -162,6 +172,18 @@ class BatchedChainTest {
       worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
     }
     assertThat(worst).as("largest logit difference from the solo run").isZero();
+  }
+
+  /** A random tiny model, the real stories260K, or two layers of SmolLM2-135M's widths (d 576, ffn 1536). */
+  private static ModelWeights weights(String model) throws Exception {
+    if (model.equals("stories260K")) {
+      return ModelImporter.load(SharedModels.require("stories260K"));
+    }
+    if (model.equals("SmolLM2 widths")) {
+      return SyntheticModels.generate(new ModelConfig("synthetic-wide", 576, 1536, 2, 9, 3, 1024, 64, 100000f,
+          1e-5f, false, true, false), 7);
+    }
+    return RandomModels.tiny(Integer.parseInt(model.substring("head size ".length())), true, false, 9);
   }
 
   private CompiledModel compile(int headSize, boolean perLayer, int cut) throws Exception {

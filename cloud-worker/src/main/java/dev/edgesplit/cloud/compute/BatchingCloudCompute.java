@@ -8,6 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link CloudCompute} that batches: every session lives in a slot of one {@link BatchedChain}, and one
@@ -15,8 +17,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the next run together (continuous batching), so N concurrent sessions read the weights once per step
  * instead of N times. Prefills run one at a time between batches. Callers block in {@link #forward} until
  * their step is done: the worker's step threads must outnumber the sessions that should batch.
+ *
+ * <p>Each session gets bit for bit the tokens it gets alone, whoever shares its batches and wherever they
+ * are in their sequences (docs/batching.md). A chain with quantized weights does not batch (its batched
+ * kernels round differently): its sessions' steps then run one after another on the batcher thread.
  */
 public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BatchingCloudCompute.class);
 
   private final BatchedChain chain;
   private final CloudModelInfo info;
@@ -41,6 +49,10 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
     this.ownsChain = ownsChain;
     this.info = new CloudModelInfo(fingerprint, chain.firstLayer(), chain.config().nLayers(), chain.config().dim(),
         chain.config().vocabSize(), chain.maxContext());
+    if (!chain.batches()) {
+      LOG.warn("quantized cloud weights: decode steps run one session at a time, since batching them would change "
+          + "greedy output (docs/batching.md); serve fp32 cloud weights to batch");
+    }
     this.batcher = new Thread(this::loop, "cloud-batcher");
     this.batcher.setDaemon(true);
     this.batcher.start();
@@ -134,6 +146,11 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
   }
 
   private void decode(List<Job> decodes) {
+    if (!chain.batches()) {
+      decodes.forEach(this::decodeAlone);
+      lastBatch = 1;
+      return;
+    }
     int[] slots = new int[decodes.size()];
     float[][] hidden = new float[decodes.size()][];
     for (int i = 0; i < slots.length; i++) {
@@ -152,13 +169,15 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
         decodes.get(0).result.completeExceptionally(e);
         return;
       }
-      for (Job job : decodes) {
-        try {
-          job.result.complete(chain.decode(new int[] {job.slot}, new float[][] {job.hidden})[0]);
-        } catch (RuntimeException single) {
-          job.result.completeExceptionally(single);
-        }
-      }
+      decodes.forEach(this::decodeAlone);
+    }
+  }
+
+  private void decodeAlone(Job job) {
+    try {
+      job.result.complete(chain.decode(new int[] {job.slot}, new float[][] {job.hidden})[0]);
+    } catch (RuntimeException e) {
+      job.result.completeExceptionally(e);
     }
   }
 

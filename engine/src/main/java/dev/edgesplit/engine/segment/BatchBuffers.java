@@ -29,7 +29,7 @@ final class BatchBuffers {
     }
   }
 
-  /** Zeroes the first {@code batch} rows: padding rows run at length 0 with zero input. */
+  /** Zeroes the first {@code batch} rows: rows that do not step get zero input (the chain sets their lengths). */
   void clear(int batch) {
     int dim = hidden.capacity() / seqlens.capacity();
     for (int i = 0; i < batch * dim; i++) {

@@ -25,8 +25,13 @@ import java.util.Map;
  * decode steps of concurrent sessions run as one batched ONNX Runtime run: the weights are read once for
  * the whole batch. Slot {@code s} of every layer's cache is row {@code s} of a {@code [maxBatch, nKvHeads,
  * maxContext, headSize]} buffer; a batch of the first {@code b} slots is a view of its prefix, a single slot
- * (for prefill) a view of its row. Slots are handed out lowest first so batches stay dense; free slots inside
- * a batch run as padding rows with length 0.
+ * (for prefill) a view of its row. Slots are handed out lowest first so batches stay dense; slots inside a
+ * batch that do not step run as padding rows that leave their caches' contents intact (see {@link #decode}).
+ *
+ * <p>A decode step gives each session bit for bit the logits it gets alone (docs/batching.md). fp32 MatMul
+ * rounds each row the same whatever the number of rows, so fp32 chains batch. MatMulNBits (int8/int4 weights)
+ * rounds a one-row product differently from a many-row one (logits off by ~1e-6, enough to flip a near tie), so
+ * quantized chains run each session's step on its own row: exact, not batched ({@link #batches()}).
  *
  * <p>Not thread-safe: one thread (the worker's batcher) makes every call.
  */
@@ -45,6 +50,7 @@ public final class BatchedChain implements AutoCloseable {
   private final BatchBuffers buffers;
   private final Map<Integer, Binding> bindings = new HashMap<>(); // by batch size
   private final Map<Integer, Binding> slotBindings = new HashMap<>(); // by slot, for prefill
+  private final boolean batches;
 
   BatchedChain(OrtEnvironment env, ModelConfig config, List<Segment> segments, int maxBatch, int maxContext) {
     if (segments.get(0).spec().embedding()) {
@@ -75,6 +81,15 @@ public final class BatchedChain implements AutoCloseable {
     this.positions = new int[maxBatch];
     this.used = new boolean[maxBatch];
     this.buffers = new BatchBuffers(maxBatch, config, segments);
+    this.batches = segments.stream().allMatch(s -> s.spec().weights() == WeightFormat.FP32);
+  }
+
+  /**
+   * True when {@link #decode} runs the steps of several sessions as one run; false for quantized weights,
+   * whose batched kernels round differently from the one-row kernel a session alone runs.
+   */
+  public boolean batches() {
+    return batches;
   }
 
   /** First layer the chain runs (the cut). */
@@ -167,7 +182,8 @@ public final class BatchedChain implements AutoCloseable {
 
   /**
    * One decode step for each of {@code slots} (distinct, taken), hidden states {@code hidden[i]} of
-   * {@code [dim]} each, in one run.
+   * {@code [dim]} each: in one run when this chain {@link #batches()}, else one run per slot in the order given
+   * (a failure then leaves the steps before it done).
    *
    * @return logits {@code [vocab]} per slot, in the order given
    */
@@ -180,16 +196,33 @@ public final class BatchedChain implements AutoCloseable {
       }
       batch = Math.max(batch, s + 1);
     }
+    if (!batches) {
+      float[][] out = new float[slots.length][];
+      for (int i = 0; i < slots.length; i++) {
+        out[i] = forward(slots[i], hidden[i], 1);
+      }
+      return out;
+    }
     int dim = config.dim();
     buffers.clear(batch);
     int maxTotal = 1;
+    // GroupQueryAttention writes every row's new K/V at that row's seqlens_k, padding rows included. A taken
+    // slot that sits out this step must not lose a position of its cache (issue 19: at length 0 its row
+    // overwrote position 0), so its row writes at the slot's next free position, which its own next step
+    // rewrites before reading. A slot at the end of its context can never step again: its last position
+    // takes the write. Free slots hold nothing and run at length 0.
+    for (int s = 0; s < batch; s++) {
+      if (used[s]) {
+        int scratch = Math.min(positions[s], maxContext - 1);
+        buffers.seqlens.put(s, scratch);
+        buffers.positions.put(s, scratch);
+        maxTotal = Math.max(maxTotal, scratch + 1);
+      }
+    }
     for (int i = 0; i < slots.length; i++) {
       int s = slots[i];
       buffers.hidden.position(s * dim);
       buffers.hidden.put(hidden[i], 0, dim);
-      buffers.seqlens.put(s, positions[s]);
-      buffers.positions.put(s, positions[s]);
-      maxTotal = Math.max(maxTotal, positions[s] + 1);
     }
     buffers.total.put(0, maxTotal);
     Binding b = bindings.computeIfAbsent(batch, n -> bind(0, n, true));
