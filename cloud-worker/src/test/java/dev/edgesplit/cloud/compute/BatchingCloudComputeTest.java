@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +69,114 @@ class BatchingCloudComputeTest {
           .hasMessageContaining("batch slots");
       all.forEach(ComputeState::close);
       compute.newState().close(); // freed slots are reusable
+    }
+  }
+
+  /**
+   * Sessions with different prompts and lengths join at different rounds, and each round only a random subset
+   * of the live ones steps (concurrently, so their steps share batches) while the others sit out: every
+   * session's tokens must equal its solo run's. Freed slots are taken by later sessions.
+   */
+  @Test
+  void sessionsOutOfLockstep_joiningAndLeaving_eachGetTheTokensOfTheirSoloRun() throws Exception {
+    CompiledModel compiled = new Compiler(new CompileOptions(2, WeightFormat.FP32, WeightFormat.FP32,
+        SegmentOptions.defaults(128))).compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
+    Tokenizer tokenizer = Tokenizers.load(compiled.tokenizerFile());
+    String[] prompts = {"Once upon a time", "Lily", "The cat sat on the mat and looked at the big red ball.", "One day",
+        "Tom and Sue went to the park to play. They", "A", "The sun", "She was happy"};
+    int maxBatch = 6;
+    int sessions = 14;
+    SplittableRandom rnd = new SplittableRandom(19);
+    ExecutorService pool = Executors.newFixedThreadPool(maxBatch);
+    try (SegmentChain edge = compiled.openEdge(2, RuntimeOptions.defaults());
+        BatchedChain chain = compiled.openCloudBatched(2, RuntimeOptions.defaults(), maxBatch);
+        BatchingCloudCompute compute = new BatchingCloudCompute(chain, compiled.fingerprint())) {
+      List<Stepper> waiting = new ArrayList<>();
+      List<List<Integer>> solo = new ArrayList<>();
+      for (int i = 0; i < sessions; i++) {
+        int[] prompt = tokenizer.encode(prompts[i % prompts.length], true);
+        int length = 3 + rnd.nextInt(40);
+        try (Stepper alone = new Stepper(edge, compute, prompt, length).start()) {
+          while (!alone.done()) {
+            alone.step();
+          }
+          solo.add(alone.tokens);
+        }
+        waiting.add(new Stepper(edge, compute, prompt, length));
+      }
+      List<Stepper> all = List.copyOf(waiting);
+      List<Stepper> live = new ArrayList<>();
+      int largest = 0;
+      while (!waiting.isEmpty() || !live.isEmpty()) {
+        if (!waiting.isEmpty() && live.size() < maxBatch && (live.isEmpty() || rnd.nextInt(3) == 0)) {
+          live.add(waiting.remove(0).start());
+        }
+        List<Future<?>> round = new ArrayList<>();
+        for (Stepper s : live) {
+          if (rnd.nextInt(3) > 0) {
+            round.add(pool.submit(s::step));
+          }
+        }
+        for (Future<?> f : round) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+        largest = Math.max(largest, compute.lastBatchSize());
+        for (Stepper s : List.copyOf(live)) {
+          if (s.done()) {
+            s.close();
+            live.remove(s);
+          }
+        }
+      }
+      for (int i = 0; i < sessions; i++) {
+        assertThat(all.get(i).tokens).as("session %d", i).isEqualTo(solo.get(i));
+      }
+      assertThat(largest).as("steps of different sessions shared a batch").isGreaterThan(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** One greedy session driven a step at a time: its prompt first, then one token per step. */
+  private static final class Stepper implements AutoCloseable {
+    final SegmentChain edge;
+    final BatchingCloudCompute compute;
+    final Sampler greedy;
+    final int length;
+    final List<Integer> tokens = new ArrayList<>();
+    int[] input;
+    ChainState edgeState;
+    ComputeState cloudState;
+
+    Stepper(SegmentChain edge, BatchingCloudCompute compute, int[] prompt, int length) {
+      this.edge = edge;
+      this.compute = compute;
+      this.greedy = new Sampler(SamplingParams.GREEDY, edge.config().vocabSize());
+      this.length = length;
+      this.input = prompt;
+    }
+
+    /** Takes a slot of the compute (the session joins). */
+    Stepper start() {
+      edgeState = edge.newState();
+      cloudState = compute.newState();
+      return this;
+    }
+
+    boolean done() {
+      return tokens.size() >= length;
+    }
+
+    void step() {
+      int next = greedy.sample(compute.forward(cloudState, edge.forwardTokens(edgeState, input), input.length));
+      tokens.add(next);
+      input = new int[] {next};
+    }
+
+    @Override
+    public void close() {
+      edgeState.close();
+      cloudState.close();
     }
   }
 
