@@ -33,6 +33,7 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final boolean ownsChain;
   private volatile int lastBatch;
+  private volatile int largestBatch;
 
   /** @param chain opened with {@code CompiledModel.openCloudBatched}; the caller closes it after this */
   public BatchingCloudCompute(BatchedChain chain, String fingerprint) {
@@ -66,6 +67,11 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
   /** Sessions in the most recent decode batch (for metrics and tests). */
   public int lastBatchSize() {
     return lastBatch;
+  }
+
+  /** The most sessions one decode batch has carried so far (for metrics and tests). */
+  public int largestBatchSize() {
+    return largestBatch;
   }
 
   @Override
@@ -149,6 +155,7 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
     if (!chain.batches()) {
       decodes.forEach(this::decodeAlone);
       lastBatch = 1;
+      largestBatch = Math.max(largestBatch, 1);
       return;
     }
     int[] slots = new int[decodes.size()];
@@ -160,6 +167,7 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
     try {
       float[][] logits = chain.decode(slots, hidden);
       lastBatch = slots.length;
+      largestBatch = Math.max(largestBatch, slots.length);
       for (int i = 0; i < slots.length; i++) {
         decodes.get(i).result.complete(logits[i]);
       }
