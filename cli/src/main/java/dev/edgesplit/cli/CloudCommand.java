@@ -94,7 +94,8 @@ final class CloudCommand implements Callable<Integer> {
               : running.get().sessions().activeSessions(),
           () -> running.get() == null || running.get().sessions() == null ? 0
               : running.get().sessions().reservedBytes(), Optional.of(meter));
-      CloudStepListener listener = CloudStepListener.all(List.of(metrics, new CloudEnergyLogListener(new EnergyLog())));
+      CloudStepListener listener = CloudStepListener.all(List.of(metrics,
+          new CloudEnergyLogListener(new EnergyLog(), cfg.logTokens())));
       try (CloudWorker worker = new CloudWorker(cfg, (CloudCompute) compute, new EngineSamplerFactory(),
               new MeteredStepEnergy(meter), listener);
           AutoCloseable http = Apps.closeable(MetricsHttpServer.startIfEnabled(cfg.metricsListen(), metrics::scrape))) {

@@ -63,6 +63,12 @@ final class EdgeCommand implements Callable<Integer> {
       description = "When no cloud worker is reachable: none (fail) or local (run the cloud layers here).")
   String fallback;
 
+  @Option(names = "--retry-deadline", paramLabel = "DURATION",
+      description = "How long a generation tries to reach a worker after losing its link (cloud.retry.deadline_ms: "
+          + "30s, 1500ms; a plain number is milliseconds). One such failed window marks the cloud down: later "
+          + "requests fail or fall back at once until a worker answers again.")
+  String retryDeadline;
+
   @Option(names = "--hidden-dtype", paramLabel = "DTYPE", description = "Hidden states on the wire: fp32, fp16, int8.")
   String hiddenDtype;
 
@@ -120,6 +126,9 @@ final class EdgeCommand implements Callable<Integer> {
     if (fallback != null) {
       overrides.put("cloud.fallback", fallback);
     }
+    if (retryDeadline != null) {
+      overrides.put("cloud.retry.deadline_ms", retryDeadline);
+    }
     if (hiddenDtype != null) {
       overrides.put("cloud.hidden_dtype", hiddenDtype);
     }
@@ -140,9 +149,14 @@ final class EdgeCommand implements Callable<Integer> {
       }
       LinkEstimator link = new LinkEstimator(0.2, 0.25);
       Channel probed = probeFirstReachable(channels, cfg, compiled.config().dim(), link);
+      if (probed == null && replan) {
+        throw new IllegalStateException("--replan needs a reachable cloud worker at start (its per-layer profile); "
+            + "none of " + cfg.cloud().targets() + " answered");
+      }
       EdgeMetrics metrics = new EdgeMetrics(() -> running.get() == null ? cfg.cut() : running.get().cut(),
-          () -> Optional.of(link.current()), Optional.of(meter));
-      List<StepListener> listeners = new ArrayList<>(List.of(metrics, new EnergyLogListener(new EnergyLog())));
+          () -> probed == null ? Optional.empty() : Optional.of(link.current()), Optional.of(meter));
+      List<StepListener> listeners = new ArrayList<>(List.of(metrics,
+          new EnergyLogListener(new EnergyLog(), cfg.logTokens())));
       Replanner replanner = null;
       if (replan) {
         LayerProfile profile = new ProfileBuilder(compiled, runtime, meter, ProfileSettings.defaults())
@@ -158,6 +172,7 @@ final class EdgeCommand implements Callable<Integer> {
               new StepHooks(new MeteredStepEnergy(meter), StepListener.all(listeners), EdgeSlowdown.none()));
           AutoCloseable http = Apps.closeable(MetricsHttpServer.startIfEnabled(cfg.metricsListen(), metrics::scrape))) {
         running.set(agent);
+        metrics.watch(agent.breaker());
         agent.start();
         if (replanner != null) {
           replanner.planNow("start");
@@ -168,7 +183,8 @@ final class EdgeCommand implements Callable<Integer> {
             String.join(",", cfg.cloud().targets()),
             cfg.recovery().fallback() == EdgeConfig.Fallback.LOCAL ? " (local fallback)" : "");
         spec.commandLine().getOut().printf("energy: %s; link: %s; metrics: %s%n", meter.source().label(),
-            link.current(), cfg.metricsListen());
+            probed == null ? "not measured (no cloud worker answered at start)" : link.current(),
+            cfg.metricsListen());
         spec.commandLine().getOut().flush();
         agent.blockUntilShutdown();
       }
@@ -182,12 +198,10 @@ final class EdgeCommand implements Callable<Integer> {
 
   /**
    * Calibrates {@code link} with probes of the workers in order and returns the first that answered (it also
-   * serves the re-planner's cloud profile): a worker that is down at start must not keep the edge from serving.
-   *
-   * @throws CloudLinkException the last worker's failure when none answers
+   * serves the re-planner's cloud profile), or null when none did: workers that are down at start must not keep
+   * the board from booting (the agent then starts with the cloud marked down).
    */
-  private static Channel probeFirstReachable(List<ManagedChannel> channels, EdgeConfig cfg, int dim,
-      LinkEstimator link) {
+  private Channel probeFirstReachable(List<ManagedChannel> channels, EdgeConfig cfg, int dim, LinkEstimator link) {
     CloudLinkException last = null;
     for (ManagedChannel channel : channels) {
       try {
@@ -198,7 +212,10 @@ final class EdgeCommand implements Callable<Integer> {
         last = e;
       }
     }
-    throw last;
+    spec.commandLine().getErr().printf("edgesplit: no cloud worker of %s answered the link probe (%s); starting with "
+        + "the cloud marked down%n", cfg.cloud().targets(), last == null ? "" : last.getMessage());
+    spec.commandLine().getErr().flush();
+    return null;
   }
 
   private void securityOverrides(Map<String, String> o) {

@@ -13,6 +13,7 @@ import io.grpc.ClientInterceptors;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
@@ -87,6 +88,17 @@ final class GenerateCommand implements Callable<Integer> {
     }
   }
 
+  /** The status, naming the server's address when it could not be reached at all. */
+  static String describe(Status status, String target) {
+    String text = status.getCode() + ": " + status.getDescription();
+    if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() != null) {
+      // gRPC says only "io exception"; the cause says what happened (connection refused, unknown host).
+      return "UNAVAILABLE: cannot reach " + target + " (" + status.getDescription() + ": "
+          + status.getCause().getMessage() + ")";
+    }
+    return text;
+  }
+
   /** The first non-blank line of {@code file}; the message names the file only, never its content. */
   private static String token(Path file) throws IOException {
     for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -100,6 +112,12 @@ final class GenerateCommand implements Callable<Integer> {
   /** Streams one generation to {@code out} and its summary to {@code err}; 0 on success. */
   static int run(Channel channel, SamplingOptions sampling, long deadlineSeconds, PrintWriter out,
       PrintWriter err) {
+    if (sampling.maxTokens < 0) {
+      // The wire field is a uint32: -1 would arrive as 4294967295.
+      err.printf("edgesplit: --max-tokens must be >= 0 (0 = up to the context), got %d%n", sampling.maxTokens);
+      err.flush();
+      return 2;
+    }
     GenerateRequest request = GenerateRequest.newBuilder()
         .setText(sampling.prompt)
         .setMaxNewTokens(sampling.maxTokens)
@@ -126,7 +144,8 @@ final class GenerateCommand implements Callable<Integer> {
     } catch (StatusRuntimeException e) {
       out.println();
       out.flush();
-      err.printf("edgesplit: Generate failed: %s: %s%n", e.getStatus().getCode(), e.getStatus().getDescription());
+      err.printf("edgesplit: Generate failed: %s%n", describe(e.getStatus(), channel.authority()));
+      err.flush();
       return 2;
     }
     if (summary != null) {

@@ -38,7 +38,7 @@ final class HealthCommand implements Callable<Integer> {
       spec.commandLine().getOut().println(status);
       return status == HealthCheckResponse.ServingStatus.SERVING ? 0 : 1;
     } catch (StatusRuntimeException e) {
-      spec.commandLine().getErr().printf("%s: %s%n", e.getStatus().getCode(), e.getStatus().getDescription());
+      spec.commandLine().getErr().printf("%s%n", GenerateCommand.describe(e.getStatus(), hp.toString()));
       return 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

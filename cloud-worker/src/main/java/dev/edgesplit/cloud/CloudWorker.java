@@ -15,6 +15,8 @@ import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.server.lifecycle.GrpcServing;
 import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.BindableService;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -75,7 +77,9 @@ public final class CloudWorker implements AutoCloseable {
           .maxInboundMessageSize(limits.maxInboundBytes())
           .addService(service)
           .addService(serving.healthService())
-          .addService(ProtoReflectionServiceV1.newInstance()), address, CloudServiceGrpc.SERVICE_NAME,
+          .addService(ProtoReflectionServiceV1.newInstance())
+          // The older v1alpha reflection too: grpcurl before 1.8.8 and other clients speak only that.
+          .addService(reflectionV1Alpha()), address, CloudServiceGrpc.SERVICE_NAME,
           ListenerSecurity.healthAddress(config.healthListen()));
     } catch (RuntimeException e) {
       steps.close();
@@ -87,6 +91,11 @@ public final class CloudWorker implements AutoCloseable {
         config.tls().mutual() ? "mutual TLS" : config.tls().enabled() ? "TLS" : "plaintext",
         limits.maxInboundBytes());
     return this;
+  }
+
+  @SuppressWarnings("deprecation")
+  private static BindableService reflectionV1Alpha() {
+    return ProtoReflectionService.newInstance();
   }
 
   /** The bound port (useful with port 0). */

@@ -3,14 +3,17 @@ package dev.edgesplit.edge;
 import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.edge.link.CloudSessions;
 import dev.edgesplit.edge.link.GenerationSettings;
+import dev.edgesplit.edge.generate.RequestOutcome;
 import dev.edgesplit.edge.generate.RequestValidator;
 import dev.edgesplit.edge.generate.StepHooks;
+import dev.edgesplit.edge.link.CloudBreaker;
 import dev.edgesplit.edge.link.CloudLink;
 import dev.edgesplit.edge.link.CloudPool;
 import dev.edgesplit.edge.link.LocalCloud;
 import dev.edgesplit.edge.link.RetryPolicy;
 import dev.edgesplit.edge.plan.EdgeChains;
 import dev.edgesplit.edge.plan.Route;
+import dev.edgesplit.edge.rpc.AccessLog;
 import dev.edgesplit.edge.rpc.EdgeServiceImpl;
 import dev.edgesplit.edge.security.AdmissionInterceptor;
 import dev.edgesplit.edge.security.AuthInterceptor;
@@ -23,10 +26,15 @@ import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.HandshakeRequest;
 import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.server.lifecycle.GrpcServing;
+import dev.edgesplit.server.logging.RateLimitedLog;
+import dev.edgesplit.server.rpc.MalformedRequests;
+import java.time.Duration;
 import io.grpc.Channel;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.Status;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -47,6 +55,8 @@ import org.slf4j.LoggerFactory;
 public final class EdgeAgent implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EdgeAgent.class);
+  /** At most one line per this interval about malformed requests, however many arrive. */
+  private static final Duration MALFORMED_LOG_INTERVAL = Duration.ofSeconds(10);
 
   /** Wire protocol version the agent speaks. */
   public static final int PROTOCOL_VERSION = 1;
@@ -62,6 +72,7 @@ public final class EdgeAgent implements AutoCloseable {
   private final Map<Integer, CloudSessions> cloudByCut = new ConcurrentHashMap<>();
   private volatile int cut;
   private final GrpcServing serving = new GrpcServing("edge agent");
+  private final CloudBreaker breaker;
   private ThreadPoolExecutor generations;
   private EdgeServiceImpl service;
 
@@ -111,7 +122,16 @@ public final class EdgeAgent implements AutoCloseable {
         config.cloud().sessionDeadline(), config.cloud().prefillChunk());
     EdgeConfig.Recovery recovery = config.recovery();
     this.retry = new RetryPolicy(recovery.initialBackoff(), recovery.maxBackoff(), recovery.deadline());
+    // Marked down, the cloud leaves nothing to serve unless the board can run the cloud's layers itself.
+    boolean canFallBack = recovery.fallback() == EdgeConfig.Fallback.LOCAL;
+    this.breaker = new CloudBreaker(config.cloud().targets(), this.clouds, recovery.probeInterval(),
+        config.cloud().handshakeTimeout(), down -> serving.reportServing(!down || canFallBack));
     this.cut = config.cut();
+  }
+
+  /** The circuit breaker on the cloud workers (for metrics and tests). */
+  public CloudBreaker breaker() {
+    return breaker;
   }
 
   /** The cut new generations use. */
@@ -160,11 +180,15 @@ public final class EdgeAgent implements AutoCloseable {
       }
       LocalCloud local = config.recovery().fallback() == EdgeConfig.Fallback.LOCAL
           ? new LocalCloud(chains.cloudChain(c)) : null;
-      return new CloudSessions(c, new CloudPool(links), retry, local, settings);
+      return new CloudSessions(c, new CloudPool(links), retry, breaker, local, settings);
     });
   }
 
-  /** Binds the port and starts serving; the cloud handshake happens at the first Generate. */
+  /**
+   * Checks the workers' health once (an edge that boots during an outage starts with the cloud marked down:
+   * NOT_SERVING without a local fallback), binds the port and starts serving; the cloud handshake happens at the
+   * first Generate.
+   */
   public synchronized EdgeAgent start() {
     serving.checkNotStarted();
     if (!chains.serves(config.cut())) {
@@ -173,6 +197,7 @@ public final class EdgeAgent implements AutoCloseable {
     SegmentChain edge = chains.chain(config.cut());
     // Builds the start cut's pool now, so a missing local fallback chain fails here rather than mid-generation.
     cloudFor(config.cut(), edge);
+    breaker.start();
     InetSocketAddress address = ListenerSecurity.bindAddress(config.listen(), config.security());
     ServerCredentials credentials = ListenerSecurity.credentials(config.security());
     AuthInterceptor auth = ListenerSecurity.authInterceptor(config.security());
@@ -186,23 +211,33 @@ public final class EdgeAgent implements AutoCloseable {
     EdgeConfig.Admission admission = config.admission();
     service = new EdgeServiceImpl(this::route, tokenizer, settings, hooks, generations,
         new RequestValidator(tokenizer, admission.maxPromptTokens(), admission.maxNewTokens()));
+    MalformedRequests malformed = new MalformedRequests(
+        new RateLimitedLog(LOG, MALFORMED_LOG_INTERVAL, System::nanoTime),
+        () -> hooks.listener().requestEnded(new RequestOutcome(Status.Code.INVALID_ARGUMENT, "-", Duration.ZERO,
+            0, 0, false)));
     try {
       serving.start(NettyServerBuilder.forAddress(address, credentials)
           // A Generate request is a prompt and a few numbers: a context's worth of text is plenty.
           .maxInboundMessageSize(Math.max(64 << 10, edge.maxContext() * 64 + 4096))
-          // Interceptors run last-listed first: authenticate, then admit per client, then serve.
-          .addService(ServerInterceptors.intercept(service, admissionInterceptor(admission), auth))
+          // Interceptors run last-listed first: authenticate, log the call, admit per client, then serve; a request
+          // that does not parse is refused before all of them see it (it never reaches the access log).
+          .addService(malformed.guard(ServerInterceptors.intercept(service, admissionInterceptor(admission),
+              new AccessLog(hooks.listener(), System::nanoTime), auth)))
           .addService(serving.healthService())
-          .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), auth)),
+          .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), auth))
+          // The older v1alpha reflection too: grpcurl before 1.8.8 and other clients speak only that.
+          .addService(ServerInterceptors.intercept(reflectionV1Alpha(), auth)),
           address, EdgeServiceGrpc.SERVICE_NAME, null);
     } catch (RuntimeException e) {
       generations.shutdownNow();
+      breaker.close();
       throw e;
     }
-    LOG.info("edge agent serving cut {} on {}:{} ({}, auth {}), cloud workers {}, fallback {}, decode steps through {}",
-        cut, address.getHostString(), port(), config.security().serverTls().enabled() ? "TLS" : "plaintext",
-        config.security().authMode(), config.cloud().targets(), config.recovery().fallback(),
-        SegmentChain.stepRunner());
+    LOG.info("edge agent serving cut {} on {}:{} ({}, auth {}), cloud workers {} ({}), fallback {}, retry deadline "
+        + "{} ms, decode steps through {}", cut, address.getHostString(), port(),
+        config.security().serverTls().enabled() ? "TLS" : "plaintext", config.security().authMode(),
+        config.cloud().targets(), breaker.isOpen() ? "down" : "up", config.recovery().fallback(),
+        config.recovery().deadline().toMillis(), SegmentChain.stepRunner());
     return this;
   }
 
@@ -237,7 +272,14 @@ public final class EdgeAgent implements AutoCloseable {
       serving.shutdownNow();
       generations.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      breaker.close();
     }
+  }
+
+  @SuppressWarnings("deprecation")
+  private static io.grpc.BindableService reflectionV1Alpha() {
+    return ProtoReflectionService.newInstance();
   }
 
   private static AdmissionInterceptor admissionInterceptor(EdgeConfig.Admission a) {

@@ -19,11 +19,13 @@ import java.util.Objects;
  * @param limits       sessions, KV budget, frame and probe sizes
  * @param metricsListen HOST:PORT of the Prometheus /metrics endpoint (loopback by default), or "off"
  * @param drainTimeout how long close() lets running streams finish before cancelling them
+ * @param logTokens    (key {@code log.tokens}) one JSON line per step on the {@code edgesplit.energy} logger; off by
+ *                     default
  * @param healthListen HOST:PORT of a plaintext listener serving only grpc.health.v1.Health (for probes that
  *                     cannot present client certificates), or "off" (key {@code health.listen})
  */
 public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtime runtime, Limits limits,
-    Duration drainTimeout, String metricsListen, String healthListen) {
+    Duration drainTimeout, String metricsListen, String healthListen, boolean logTokens) {
 
   public CloudConfig {
     Objects.requireNonNull(listen, "listen");
@@ -151,6 +153,7 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
     d.put("drain_timeout_ms", "5000");
     d.put("metrics.listen", "127.0.0.1:9102");
     d.put("health.listen", "off");
+    d.put("log.tokens", "false");
     return d;
   }
 
@@ -169,7 +172,8 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
             c.integer("limits.max_probe_bytes")),
         c.millis("drain_timeout_ms"),
         c.string("metrics.listen"),
-        c.string("health.listen"));
+        c.string("health.listen"),
+        c.bool("log.tokens"));
   }
 
   private static void requireNonNegative(String key, Duration d) {

@@ -12,14 +12,21 @@ import java.util.Map;
 public final class CloudEnergyLogListener implements CloudStepListener {
 
   private final EnergyLog log;
+  private final boolean enabled;
 
   public CloudEnergyLogListener(EnergyLog log) {
+    this(log, true);
+  }
+
+  /** @param enabled write the lines at all ({@code log.tokens}: off by default in the worker) */
+  public CloudEnergyLogListener(EnergyLog log, boolean enabled) {
     this.log = log;
+    this.enabled = enabled;
   }
 
   @Override
   public void onStep(CloudStep s) {
-    if (!log.enabled()) {
+    if (!enabled || !log.enabled()) {
       return;
     }
     Map<String, Object> m = new LinkedHashMap<>();

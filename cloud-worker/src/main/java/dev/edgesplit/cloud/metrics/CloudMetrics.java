@@ -2,6 +2,7 @@ package dev.edgesplit.cloud.metrics;
 
 import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.server.energy.PowerGauge;
+import dev.edgesplit.server.metrics.JvmProcessMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -15,7 +16,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The cloud worker's Prometheus metrics (names shared with deploy/grafana): tokens, J/token histogram (tag
- * side=cloud), cut, active sessions, KV bytes, power, bytes received and step latency. Thread-safe.
+ * side=cloud), cut, active sessions, KV bytes, power, bytes received and step latency; and the JVM and process
+ * metrics of {@link JvmProcessMetrics}. Thread-safe.
  */
 public final class CloudMetrics implements CloudStepListener {
 
@@ -42,6 +44,7 @@ public final class CloudMetrics implements CloudStepListener {
         .tag("side", "cloud").register(registry);
     stepLatency = Timer.builder("edgesplit.step.latency").description("Worker compute time per step")
         .tag("side", "cloud").publishPercentileHistogram().register(registry);
+    JvmProcessMetrics.bindTo(registry);
     Gauge.builder("edgesplit.cut", cut::getAsInt).description("The worker's configured cut").register(registry);
     Gauge.builder("edgesplit.active.sessions", activeSessions::getAsInt).description("Live sessions")
         .tag("side", "cloud").register(registry);

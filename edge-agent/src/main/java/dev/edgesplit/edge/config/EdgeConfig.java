@@ -25,9 +25,12 @@ import java.util.Objects;
  * @param security     TLS to the cloud, TLS and client authentication on the Generate listener
  * @param admission    per-client rate and concurrency limits, prompt and generation length limits
  * @param recovery     what a generation does when its cloud link fails
+ * @param logTokens    (key {@code log.tokens}) one JSON line per generated token on the {@code edgesplit.energy}
+ *                     logger; off by default (a summary line and an access line per request are always written)
  */
 public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Runtime runtime, Generate generate,
-    Duration drainTimeout, String metricsListen, Security security, Admission admission, Recovery recovery) {
+    Duration drainTimeout, String metricsListen, Security security, Admission admission, Recovery recovery,
+    boolean logTokens) {
 
   public EdgeConfig {
     Objects.requireNonNull(listen, "listen");
@@ -126,16 +129,24 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
    *
    * @param initialBackoff wait before the second attempt (the first is immediate)
    * @param maxBackoff     cap of the doubling wait between attempts
-   * @param deadline       how long one recovery may take before the generation gives up (or falls back)
+   * @param deadline       (key {@code cloud.retry.deadline_ms}) how long one recovery may take before the
+   *                       generation gives up (or falls back); after one such failed window the cloud is marked
+   *                       down (circuit breaker) and later generations fail or fall back at once
    * @param fallback       what runs the cloud's layers when no worker is reachable
+   * @param probeInterval  (key {@code cloud.breaker.probe_interval_ms}) while the cloud is marked down, how often
+   *                       the workers' health is checked; the first SERVING worker closes the breaker
    */
-  public record Recovery(Duration initialBackoff, Duration maxBackoff, Duration deadline, Fallback fallback) {
+  public record Recovery(Duration initialBackoff, Duration maxBackoff, Duration deadline, Fallback fallback,
+      Duration probeInterval) {
     public Recovery {
       Objects.requireNonNull(fallback, "fallback");
       if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0
           || deadline.isNegative() || deadline.isZero()) {
         throw new IllegalArgumentException("cloud.retry: backoffs and deadline must be positive and "
             + "max_backoff_ms >= initial_backoff_ms");
+      }
+      if (probeInterval.isNegative() || probeInterval.isZero()) {
+        throw new IllegalArgumentException("cloud.breaker.probe_interval_ms must be positive");
       }
     }
   }
@@ -275,6 +286,8 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     d.put("cloud.retry.max_backoff_ms", "2000");
     d.put("cloud.retry.deadline_ms", "30000");
     d.put("cloud.fallback", "none");
+    d.put("cloud.breaker.probe_interval_ms", "1000");
+    d.put("log.tokens", "false");
     d.put("runtime.intra_op_threads", "1");
     d.put("runtime.max_context", "0");
     d.put("generate.max_concurrent", "16");
@@ -325,7 +338,9 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
             c.integer("limits.max_concurrent_per_client"), c.integer("limits.max_prompt_tokens"),
             c.integer("limits.max_new_tokens"), c.integer("limits.max_tracked_clients")),
         new Recovery(c.millis("cloud.retry.initial_backoff_ms"), c.millis("cloud.retry.max_backoff_ms"),
-            c.millis("cloud.retry.deadline_ms"), Fallback.parse(c.string("cloud.fallback"))));
+            c.millis("cloud.retry.deadline_ms"), Fallback.parse(c.string("cloud.fallback")),
+            c.millis("cloud.breaker.probe_interval_ms")),
+        c.bool("log.tokens"));
   }
 
   private static String emptyToNull(String s) {

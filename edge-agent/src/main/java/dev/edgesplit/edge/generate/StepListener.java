@@ -19,6 +19,9 @@ public interface StepListener {
 
   default void onSummary(String sessionId, GenerationSummary summary) {}
 
+  /** A Generate call ended (any way, malformed requests included); called once per call. */
+  default void requestEnded(RequestOutcome outcome) {}
+
   /** Does nothing. */
   StepListener NONE = step -> {};
 
@@ -44,6 +47,11 @@ public interface StepListener {
       @Override
       public void onSummary(String sessionId, dev.edgesplit.proto.v1.GenerationSummary summary) {
         copy.forEach(l -> l.onSummary(sessionId, summary));
+      }
+
+      @Override
+      public void requestEnded(RequestOutcome outcome) {
+        copy.forEach(l -> l.requestEnded(outcome));
       }
     };
   }

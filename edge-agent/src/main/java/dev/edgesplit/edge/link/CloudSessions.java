@@ -17,15 +17,19 @@ public final class CloudSessions {
   private final int cut;
   private final CloudPool pool;
   private final RetryPolicy retry;
+  private final CloudBreaker breaker;
   private final LocalCloud local;
   private final GenerationSettings settings;
 
   /**
    * @param cut   the cut every link of {@code pool} handshakes and every frame (replays included) names
-   * @param local the fallback running layers [cut, N) on the board, or null to fail with UNAVAILABLE when no
-   *              worker is reachable
+   * @param breaker marks the cloud down after a failed reconnect window, so later sessions fail or fall back at
+   *                once; shared by every cut of an agent
+   * @param local   the fallback running layers [cut, N) on the board, or null to fail with UNAVAILABLE when no
+   *                worker is reachable
    */
-  public CloudSessions(int cut, CloudPool pool, RetryPolicy retry, LocalCloud local, GenerationSettings settings) {
+  public CloudSessions(int cut, CloudPool pool, RetryPolicy retry, CloudBreaker breaker, LocalCloud local,
+      GenerationSettings settings) {
     if (local != null && local.limits().getCut() != cut) {
       throw new IllegalArgumentException("local fallback runs the cloud layers of cut " + local.limits().getCut()
           + ", not of cut " + cut);
@@ -33,6 +37,7 @@ public final class CloudSessions {
     this.cut = cut;
     this.pool = Objects.requireNonNull(pool, "pool");
     this.retry = Objects.requireNonNull(retry, "retry");
+    this.breaker = Objects.requireNonNull(breaker, "breaker");
     this.local = local;
     this.settings = Objects.requireNonNull(settings, "settings");
   }
@@ -58,6 +63,10 @@ public final class CloudSessions {
 
   RetryPolicy retry() {
     return retry;
+  }
+
+  CloudBreaker breaker() {
+    return breaker;
   }
 
   /** The fallback on the board, or null. */

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * new worker and nothing was streamed for it before, so no token is lost or repeated (greedy decoding gives
  * the undisturbed text; a seeded sampler restarts its random stream on the new worker). When no worker
  * answers within the deadline it continues on the {@link LocalCloud} if there is one, else fails with
- * UNAVAILABLE naming the workers and the last error. Used by one generation thread.
+ * UNAVAILABLE naming the workers and the last error, and opens the {@link CloudBreaker}: while it is open,
+ * sessions skip the reconnect window and fail (or fall back) at once. Used by one generation thread.
  */
 public final class ResilientSession implements AutoCloseable {
 
@@ -42,6 +43,7 @@ public final class ResilientSession implements AutoCloseable {
   private final int cut;
   private final CloudPool pool;
   private final RetryPolicy retry;
+  private final CloudBreaker breaker;
   private final LocalCloud local;
   private final GenerationSettings settings;
   private final String baseId;
@@ -64,6 +66,7 @@ public final class ResilientSession implements AutoCloseable {
     this.cut = where.cut();
     this.pool = where.pool();
     this.retry = where.retry();
+    this.breaker = where.breaker();
     this.local = where.local();
     this.settings = where.settings();
     this.baseId = baseId;
@@ -181,14 +184,23 @@ public final class ResilientSession implements AutoCloseable {
     }
   }
 
-  /** Opens a stream on a reachable worker and replays the sent hidden states into it; else falls back. */
+  /**
+   * Opens a stream on a reachable worker and replays the sent hidden states into it; else falls back. Skips the
+   * reconnect window while the breaker is open, and gives up early when it opens meanwhile.
+   */
   private void connect(CloudLinkException cause) {
     long start = System.nanoTime();
     long deadline = start + retry.deadline().toNanos();
     CloudLinkException last = cause;
     Set<CloudLink> incompatible = new HashSet<>();
     int attempt = 0;
+    String reason = null;
     for (; ; attempt++) {
+      if (breaker.isOpen()) {
+        reason = "cloud marked down: " + breaker.reason() + "; workers tried: " + pool.targets()
+            + (last == null ? "" : "; last error: " + last.getMessage());
+        break;
+      }
       pause(retry.backoff(attempt), deadline);
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -206,6 +218,7 @@ public final class ResilientSession implements AutoCloseable {
         call = opened;
         worker = limits;
         sessionId = id;
+        breaker.closeBreaker(candidate.target());
         if (cause != null) {
           LOG.info("session {} continues on cloud worker {} after replaying {} positions (attempt {})", baseId,
               candidate.target(), sent.positions(), attempt + 1);
@@ -229,13 +242,16 @@ public final class ResilientSession implements AutoCloseable {
         pool.failed(candidate);
       }
     }
-    String reason = "no cloud worker of " + pool.targets() + " reachable within "
-        + retry.deadline().toMillis() + " ms (" + attempt + " attempts)"
-        + (last == null ? "" : "; last error: " + last.getMessage());
+    if (reason == null) {
+      reason = "no cloud worker of " + pool.targets() + " reachable within "
+          + retry.deadline().toMillis() + " ms (" + attempt + " attempts)"
+          + (last == null ? "" : "; last error: " + last.getMessage());
+      breaker.open(reason);
+    }
     if (local == null) {
       throw new CloudLinkException("session", Status.UNAVAILABLE.withDescription(reason));
     }
-    LOG.warn("session {} falls back to the local cloud layers: {}", baseId, reason);
+    LOG.debug("session {} falls back to the local cloud layers: {}", baseId, reason);
     LocalCloud.Session s = local.open(sampling);
     try {
       sessionId = baseId;

@@ -1,12 +1,16 @@
 package dev.edgesplit.edge.metrics;
 
+import dev.edgesplit.edge.generate.RequestOutcome;
 import dev.edgesplit.edge.generate.StepListener;
+import dev.edgesplit.edge.link.CloudBreaker;
 import dev.edgesplit.edge.generate.StepRecord;
 import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.planner.link.LinkEstimate;
 import dev.edgesplit.server.energy.PowerGauge;
+import dev.edgesplit.server.metrics.JvmProcessMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -20,8 +24,10 @@ import java.util.function.Supplier;
 
 /**
  * The edge agent's Prometheus metrics (names shared with deploy/grafana): tokens, J/token histogram, cut, link
- * bandwidth and RTT, active sessions, KV bytes, power, bytes sent and step latency. Fed by the generations as a
- * {@link StepListener}; gauges read their sources at scrape time. Thread-safe.
+ * bandwidth and RTT, active sessions, KV bytes, power, bytes sent and step latency; Generate calls by status
+ * ({@code edgesplit_requests_total{status}}), cloud recoveries and local fallbacks of finished generations, the
+ * cloud circuit breaker ({@link #watch}); and the JVM and process metrics of {@link JvmProcessMetrics}. Fed by the
+ * generations as a {@link StepListener}; gauges read their sources at scrape time. Thread-safe.
  */
 public final class EdgeMetrics implements StepListener {
 
@@ -34,6 +40,8 @@ public final class EdgeMetrics implements StepListener {
   private final DistributionSummary cloudJoules;
   private final Counter bytesSent;
   private final Timer stepLatency;
+  private final Counter recoveries;
+  private final Counter fallbacks;
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicLong kvBytes = new AtomicLong();
 
@@ -51,6 +59,12 @@ public final class EdgeMetrics implements StepListener {
         .register(registry);
     stepLatency = Timer.builder("edgesplit.step.latency").description("Edge compute + cloud round trip per step")
         .tag("side", "edge").publishPercentileHistogram().register(registry);
+    recoveries = Counter.builder("edgesplit.cloud.recoveries")
+        .description("Times finished generations moved to a new cloud session after losing theirs")
+        .register(registry);
+    fallbacks = Counter.builder("edgesplit.fallbacks")
+        .description("Generations that finished on the board's local fallback").register(registry);
+    JvmProcessMetrics.bindTo(registry);
     Gauge.builder("edgesplit.cut", cut::getAsInt).description("Layers run on the edge for new generations")
         .register(registry);
     Gauge.builder("edgesplit.link.bandwidth.bits.per.second",
@@ -75,6 +89,19 @@ public final class EdgeMetrics implements StepListener {
         .tag("side", side).serviceLevelObjectives(JOULE_BUCKETS).register(registry);
   }
 
+  /**
+   * Publishes {@code breaker}: {@code edgesplit_cloud_breaker_open} (1 while the cloud is marked down) and
+   * {@code edgesplit_cloud_breaker_transitions_total{to="open"|"closed"}}.
+   */
+  public void watch(CloudBreaker breaker) {
+    Gauge.builder("edgesplit.cloud.breaker.open", () -> breaker.isOpen() ? 1 : 0)
+        .description("1 while the cloud is marked down (circuit breaker open)").register(registry);
+    FunctionCounter.builder("edgesplit.cloud.breaker.transitions", breaker, CloudBreaker::openings)
+        .description("Circuit breaker changes").tag("to", "open").register(registry);
+    FunctionCounter.builder("edgesplit.cloud.breaker.transitions", breaker, CloudBreaker::closings)
+        .description("Circuit breaker changes").tag("to", "closed").register(registry);
+  }
+
   /** Prometheus text exposition of every metric. */
   public String scrape() {
     return registry.scrape();
@@ -94,6 +121,16 @@ public final class EdgeMetrics implements StepListener {
   public void sessionClosed(String sessionId, long kv) {
     active.decrementAndGet();
     kvBytes.addAndGet(-kv);
+  }
+
+  @Override
+  public void requestEnded(RequestOutcome outcome) {
+    Counter.builder("edgesplit.requests").description("Generate calls by final status")
+        .tag("status", outcome.status().name()).register(registry).increment();
+    recoveries.increment(outcome.recoveries());
+    if (outcome.finishedLocally()) {
+      fallbacks.increment();
+    }
   }
 
   @Override

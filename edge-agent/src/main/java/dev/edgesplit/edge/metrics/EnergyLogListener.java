@@ -9,20 +9,29 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes one JSON line per generated token and one per summary to the {@code edgesplit.energy} logger, each
- * with the edge's and the cloud's joules and the source of each (kind and measured or estimated).
+ * Writes one JSON line per summary and, when asked ({@code log.tokens}), one per generated token to the
+ * {@code edgesplit.energy} logger, each with the edge's and the cloud's joules and the source of each (kind and
+ * measured or estimated).
  */
 public final class EnergyLogListener implements StepListener {
 
   private final EnergyLog log;
+  private final boolean tokens;
 
+  /** Summary and per-token lines. */
   public EnergyLogListener(EnergyLog log) {
+    this(log, true);
+  }
+
+  /** @param tokens also one line per token (about 450 bytes each; off by default in the servers) */
+  public EnergyLogListener(EnergyLog log, boolean tokens) {
     this.log = log;
+    this.tokens = tokens;
   }
 
   @Override
   public void onStep(StepRecord s) {
-    if (!log.enabled()) {
+    if (!tokens || !log.enabled()) {
       return;
     }
     Map<String, Object> m = new LinkedHashMap<>();

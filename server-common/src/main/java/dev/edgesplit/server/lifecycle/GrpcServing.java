@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -33,6 +34,8 @@ public final class GrpcServing {
   private final HealthStatusManager health = new HealthStatusManager();
   private Server server;
   private Server healthServer;
+  private String serviceName;
+  private boolean serving = true;
   private boolean closed;
 
   /** @param app the app's name in messages ("edge agent", "cloud worker") */
@@ -68,7 +71,7 @@ public final class GrpcServing {
     try {
       main = builder.build().start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on " + address + ": " + e.getMessage(), e);
+      throw cannotListen("", address, e);
     }
     if (healthOnly != null) {
       try {
@@ -78,14 +81,47 @@ public final class GrpcServing {
             .start();
       } catch (IOException e) {
         main.shutdownNow();
-        throw new UncheckedIOException("cannot listen for health on " + healthOnly + ": " + e.getMessage(), e);
+        throw cannotListen(" for health", healthOnly, e);
       }
       LOG.info("{} serves plaintext grpc.health.v1.Health only on {}:{}", app, healthOnly.getHostString(),
           healthServer.getPort());
     }
     server = main;
-    health.setStatus("", ServingStatus.SERVING);
-    health.setStatus(serviceName, ServingStatus.SERVING);
+    this.serviceName = serviceName;
+    applyServing();
+  }
+
+  /**
+   * What health reports until the drain: SERVING when {@code canServe}, else NOT_SERVING (the app is up but
+   * cannot serve its calls now, e.g. the edge while every cloud worker is down and it has no fallback). May be
+   * called before {@link #start}, which then starts with that status; ignored once closing.
+   */
+  public synchronized void reportServing(boolean canServe) {
+    serving = canServe;
+    applyServing();
+  }
+
+  private void applyServing() {
+    if (server == null || closed) {
+      return;
+    }
+    ServingStatus status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    health.setStatus("", status);
+    health.setStatus(serviceName, status);
+  }
+
+  /** The bind failure said plainly: a port in use is the usual cause, and netty's message does not name it. */
+  private UncheckedIOException cannotListen(String what, InetSocketAddress address, IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        return new UncheckedIOException(app + " cannot listen" + what + " on " + address.getHostString() + ":"
+            + address.getPort() + ": " + (t.getMessage() != null && t.getMessage().contains("in use")
+                ? "port " + address.getPort() + " is already in use (another process listens on it)"
+                : t.getMessage()), e);
+      }
+    }
+    return new UncheckedIOException(app + " cannot listen" + what + " on " + address.getHostString() + ":"
+        + address.getPort() + ": " + e.getMessage(), e);
   }
 
   /** The main server's bound port (useful with port 0). */
@@ -130,6 +166,7 @@ public final class GrpcServing {
     }
     closed = true;
     health.enterTerminalState();
+    LOG.info("{} draining: health NOT_SERVING, new calls refused, running calls may finish", app);
     return true;
   }
 
@@ -151,6 +188,7 @@ public final class GrpcServing {
     if (s.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       return true;
     }
+    LOG.warn("{} drain timeout of {} ms passed: cancelling the calls still running", app, timeout.toMillis());
     s.shutdownNow();
     return false;
   }
@@ -177,6 +215,7 @@ public final class GrpcServing {
       if (h != null) {
         h.shutdownNow();
       }
+      LOG.info("{} stopped", app);
     }
   }
 }
