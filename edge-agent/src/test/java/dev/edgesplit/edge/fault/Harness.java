@@ -11,6 +11,10 @@ import dev.edgesplit.cloud.compute.PerLayerCloudCompute;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
+import dev.edgesplit.edge.generate.EdgeSlowdown;
+import dev.edgesplit.edge.generate.StepHooks;
+import dev.edgesplit.edge.generate.StepListener;
+import dev.edgesplit.edge.plan.EdgeChains;
 import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
@@ -207,6 +211,11 @@ final class Harness {
     final ManagedChannel client;
 
     Agent(int cut, List<Integer> cloudPorts, Map<String, String> config) {
+      this(cut, cloudPorts, config, StepListener.NONE);
+    }
+
+    /** @param listener told about steps, summaries and every call's outcome (metrics) */
+    Agent(int cut, List<Integer> cloudPorts, Map<String, String> config, StepListener listener) {
       List<String> targets = new ArrayList<>();
       for (int p : cloudPorts) {
         targets.add("127.0.0.1:" + p);
@@ -219,8 +228,9 @@ final class Harness {
       chain = model().openEdge(cut, RuntimeOptions.defaults());
       localCloud = cfg.recovery().fallback() == EdgeConfig.Fallback.LOCAL
           ? model().openCloud(cut, RuntimeOptions.defaults()) : null;
-      agent = new EdgeAgent(cfg, chain, model().fingerprint(), tokenizer, List.<Channel>copyOf(clouds), localCloud,
-          StepEnergy.none()).start();
+      agent = new EdgeAgent(cfg, EdgeChains.fixed(chain, localCloud), model().fingerprint(), tokenizer,
+          List.<Channel>copyOf(clouds), new StepHooks(StepEnergy.none(), listener, EdgeSlowdown.none()));
+      agent.start();
       client = channel(agent.port());
     }
 
