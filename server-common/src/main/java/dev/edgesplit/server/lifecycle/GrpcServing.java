@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -110,18 +111,38 @@ public final class GrpcServing {
     health.setStatus(serviceName, status);
   }
 
-  /** The bind failure said plainly: a port in use is the usual cause, and netty's message does not name it. */
+  /**
+   * The bind failure said plainly: a port in use is the usual cause, and gRPC's message ("Failed to bind to
+   * address") does not say so.
+   */
   private UncheckedIOException cannotListen(String what, InetSocketAddress address, IOException e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof BindException) {
-        return new UncheckedIOException(app + " cannot listen" + what + " on " + address.getHostString() + ":"
-            + address.getPort() + ": " + (t.getMessage() != null && t.getMessage().contains("in use")
-                ? "port " + address.getPort() + " is already in use (another process listens on it)"
-                : t.getMessage()), e);
-      }
+    String where = app + " cannot listen" + what + " on " + address.getHostString() + ":" + address.getPort() + ": ";
+    return new UncheckedIOException(where + (portInUse(address)
+        ? "port " + address.getPort() + " is already in use (another process listens on it)"
+        : e.getMessage()), e);
+  }
+
+  /**
+   * True when the host accepts a listener on some port but not on this one. Asks the OS again rather than reading
+   * the transport's error text, which differs between netty's native and JDK transports.
+   */
+  private static boolean portInUse(InetSocketAddress address) {
+    if (address.getPort() == 0 || address.isUnresolved()) {
+      return false;
     }
-    return new UncheckedIOException(app + " cannot listen" + what + " on " + address.getHostString() + ":"
-        + address.getPort() + ": " + e.getMessage(), e);
+    try (ServerSocket any = new ServerSocket()) {
+      any.bind(new InetSocketAddress(address.getAddress(), 0));
+    } catch (IOException hostUnusable) {
+      return false;
+    }
+    try (ServerSocket same = new ServerSocket()) {
+      same.bind(address);
+      return false;
+    } catch (BindException inUse) {
+      return true;
+    } catch (IOException other) {
+      return false;
+    }
   }
 
   /** The main server's bound port (useful with port 0). */
