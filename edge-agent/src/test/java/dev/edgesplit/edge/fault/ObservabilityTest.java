@@ -9,7 +9,7 @@ import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.metrics.EdgeMetrics;
 import dev.edgesplit.edge.metrics.EnergyLogListener;
 import dev.edgesplit.engine.energy.EnergyLog;
-import dev.edgesplit.engine.metrics.MetricsHttpServer;
+import dev.edgesplit.server.metrics.MetricsHttpServer;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
