@@ -28,15 +28,15 @@ import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.server.lifecycle.GrpcServing;
 import dev.edgesplit.server.logging.RateLimitedLog;
 import dev.edgesplit.server.rpc.MalformedRequests;
-import java.time.Duration;
 import io.grpc.Channel;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -197,7 +197,6 @@ public final class EdgeAgent implements AutoCloseable {
     SegmentChain edge = chains.chain(config.cut());
     // Builds the start cut's pool now, so a missing local fallback chain fails here rather than mid-generation.
     cloudFor(config.cut(), edge);
-    breaker.start();
     InetSocketAddress address = ListenerSecurity.bindAddress(config.listen(), config.security());
     ServerCredentials credentials = ListenerSecurity.credentials(config.security());
     AuthInterceptor auth = ListenerSecurity.authInterceptor(config.security());
@@ -215,6 +214,7 @@ public final class EdgeAgent implements AutoCloseable {
         new RateLimitedLog(LOG, MALFORMED_LOG_INTERVAL, System::nanoTime),
         () -> hooks.listener().requestEnded(new RequestOutcome(Status.Code.INVALID_ARGUMENT, "-", Duration.ZERO,
             0, 0, false)));
+    breaker.start();
     try {
       serving.start(NettyServerBuilder.forAddress(address, credentials)
           // A Generate request is a prompt and a few numbers: a context's worth of text is plenty.

@@ -3,6 +3,7 @@ package dev.edgesplit.edge.rpc;
 import dev.edgesplit.edge.generate.RequestOutcome;
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.security.ClientIdentity;
+import dev.edgesplit.proto.v1.FinishReason;
 import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.GenerationSummary;
 import io.grpc.ForwardingServerCall;
@@ -13,7 +14,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -87,7 +87,7 @@ public final class AccessLog implements ServerInterceptor {
           .append(" tokens=").append(tokens);
       if (summary != null) {
         line.append(" prompt_tokens=").append(summary.getPromptTokens())
-            .append(" finish=").append(summary.getFinishReason().name().toLowerCase(Locale.ROOT))
+            .append(" finish=").append(finish(summary.getFinishReason()))
             .append(" cut=").append(summary.getCut())
             .append(" recoveries=").append(summary.getCloudRecoveries())
             .append(" local=").append(summary.getFinishedLocally());
@@ -98,5 +98,20 @@ public final class AccessLog implements ServerInterceptor {
       log.info(line.toString());
     }
     listener.requestEnded(outcome);
+  }
+
+  private static String finish(FinishReason reason) {
+    switch (reason) {
+      case FINISH_REASON_EOS:
+        return "eos";
+      case FINISH_REASON_STOP_STRING:
+        return "stop_string";
+      case FINISH_REASON_MAX_TOKENS:
+        return "max_tokens";
+      case FINISH_REASON_CONTEXT_FULL:
+        return "context_full";
+      default:
+        return "unspecified";
+    }
   }
 }

@@ -81,7 +81,7 @@ class ObservabilityTest {
     List<String> access = lines.stream().filter(l -> l.startsWith("INFO edgesplit.access ")).toList();
     assertThat(access).as("one access line per call that reached the service").hasSize(4);
     assertThat(access.get(0)).contains("Generate status=OK").contains("client=").contains("duration_ms=")
-        .contains("tokens=96").contains("prompt_tokens=5").contains("finish=").contains("recoveries=0");
+        .contains("tokens=96").contains("prompt_tokens=5").contains("finish=max_tokens").contains("recoveries=0");
     assertThat(access.get(1)).contains("status=INVALID_ARGUMENT").contains("prompt text is empty");
     assertThat(access.get(2)).contains("status=UNAVAILABLE").contains("127.0.0.1:" + a.port());
     assertThat(String.join("\n", lines)).as("the prompt never reaches the log").doesNotContain(Harness.PROMPT);
