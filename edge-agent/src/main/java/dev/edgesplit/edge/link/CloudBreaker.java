@@ -3,6 +3,7 @@ package dev.edgesplit.edge.link;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -148,6 +149,11 @@ public final class CloudBreaker implements AutoCloseable {
     HealthCheckRequest request = HealthCheckRequest.newBuilder().setService(CloudServiceGrpc.SERVICE_NAME).build();
     List<ListenableFuture<HealthCheckResponse>> checks = new ArrayList<>();
     for (Channel channel : channels) {
+      if (channel instanceof ManagedChannel) {
+        // After failed connects a channel waits out its own growing backoff (up to 2 minutes) and fails calls at
+        // once meanwhile: a returning worker would go unnoticed that long. Connect now instead.
+        ((ManagedChannel) channel).resetConnectBackoff();
+      }
       checks.add(HealthGrpc.newFutureStub(channel).withDeadlineAfter(probeTimeout.toMillis(), TimeUnit.MILLISECONDS)
           .check(request));
     }
