@@ -38,7 +38,8 @@ final class HealthCommand implements Callable<Integer> {
       spec.commandLine().getOut().println(status);
       return status == HealthCheckResponse.ServingStatus.SERVING ? 0 : 1;
     } catch (StatusRuntimeException e) {
-      spec.commandLine().getErr().printf("%s%n", GenerateCommand.describe(e.getStatus(), hp.toString()));
+      spec.commandLine().getErr().printf("edgesplit: health check of %s failed: %s%n", hp,
+          GenerateCommand.describe(e.getStatus(), hp.toString()));
       return 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
