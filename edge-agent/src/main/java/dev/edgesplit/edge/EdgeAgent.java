@@ -17,6 +17,7 @@ import dev.edgesplit.edge.security.AuthInterceptor;
 import dev.edgesplit.edge.security.ConcurrencyLimiter;
 import dev.edgesplit.edge.security.ListenerSecurity;
 import dev.edgesplit.edge.security.RateLimiter;
+import dev.edgesplit.edge.speculate.Speculation;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
@@ -61,6 +62,7 @@ public final class EdgeAgent implements AutoCloseable {
   private final RetryPolicy retry;
   private final Map<Integer, CloudSessions> cloudByCut = new ConcurrentHashMap<>();
   private volatile int cut;
+  private Speculation speculation = Speculation.none();
   private final GrpcServing serving = new GrpcServing("edge agent");
   private ThreadPoolExecutor generations;
   private EdgeServiceImpl service;
@@ -114,6 +116,16 @@ public final class EdgeAgent implements AutoCloseable {
     this.cut = config.cut();
   }
 
+  /**
+   * Lets generations draft several tokens per round trip (call before {@link #start}); without it every
+   * generation sends one token per round trip.
+   */
+  public synchronized EdgeAgent speculation(Speculation speculation) {
+    serving.checkNotStarted();
+    this.speculation = java.util.Objects.requireNonNull(speculation, "speculation");
+    return this;
+  }
+
   /** The cut new generations use. */
   public int cut() {
     return cut;
@@ -152,6 +164,7 @@ public final class EdgeAgent implements AutoCloseable {
           .setCut(c)
           .setHiddenDtype(config.cloud().hiddenDtype())
           .setMaxContext(edge.maxContext())
+          .setMaxWindowDrafts(speculation.maxWindow())
           .build();
       List<CloudLink> links = new ArrayList<>();
       for (int i = 0; i < clouds.size(); i++) {
@@ -185,7 +198,7 @@ public final class EdgeAgent implements AutoCloseable {
         });
     EdgeConfig.Admission admission = config.admission();
     service = new EdgeServiceImpl(this::route, tokenizer, settings, hooks, generations,
-        new RequestValidator(tokenizer, admission.maxPromptTokens(), admission.maxNewTokens()));
+        new RequestValidator(tokenizer, admission.maxPromptTokens(), admission.maxNewTokens()), speculation);
     try {
       serving.start(NettyServerBuilder.forAddress(address, credentials)
           // A Generate request is a prompt and a few numbers: a context's worth of text is plenty.

@@ -1,6 +1,8 @@
 package dev.edgesplit.edge.config;
 
+import dev.edgesplit.edge.speculate.DraftSources;
 import dev.edgesplit.proto.v1.DType;
+import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.server.config.LayeredConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,9 +27,11 @@ import java.util.Objects;
  * @param security     TLS to the cloud, TLS and client authentication on the Generate listener
  * @param admission    per-client rate and concurrency limits, prompt and generation length limits
  * @param recovery     what a generation does when its cloud link fails
+ * @param speculate    where draft tokens come from, for several tokens per round trip
  */
 public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Runtime runtime, Generate generate,
-    Duration drainTimeout, String metricsListen, Security security, Admission admission, Recovery recovery) {
+    Duration drainTimeout, String metricsListen, Security security, Admission admission, Recovery recovery,
+    Speculate speculate) {
 
   public EdgeConfig {
     Objects.requireNonNull(listen, "listen");
@@ -38,8 +42,27 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     Objects.requireNonNull(security, "security");
     Objects.requireNonNull(admission, "admission");
     Objects.requireNonNull(recovery, "recovery");
+    Objects.requireNonNull(speculate, "speculate");
     if (cut < 0) {
       throw new IllegalArgumentException("model.cut must be >= 0, got " + cut);
+    }
+  }
+
+  /**
+   * Speculative decoding (keys {@code speculate.*}).
+   *
+   * @param source     the drafts of generations that do not choose: none, ngram, model or early-exit
+   * @param draftModel (key {@code speculate.draft_model}) draft model with the same vocabulary, run whole on the
+   *                   board (source {@code model}); null: the target's own source compiled int4
+   * @param maxWindow  (key {@code speculate.max_window}) most draft tokens per round trip; the window adapts below
+   *                   it to the measured acceptance and link. 0 disables speculation, also at handshake.
+   */
+  public record Speculate(DraftSource source, Path draftModel, int maxWindow) {
+    public Speculate {
+      Objects.requireNonNull(source, "speculate.source");
+      if (maxWindow < 0) {
+        throw new IllegalArgumentException("speculate.max_window must be >= 0, got " + maxWindow);
+      }
     }
   }
 
@@ -298,6 +321,9 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     d.put("limits.max_prompt_tokens", "0");
     d.put("limits.max_new_tokens", "0");
     d.put("limits.max_tracked_clients", "10000");
+    d.put("speculate.source", "none");
+    d.put("speculate.draft_model", "");
+    d.put("speculate.max_window", "16");
     return d;
   }
 
@@ -325,7 +351,9 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
             c.integer("limits.max_concurrent_per_client"), c.integer("limits.max_prompt_tokens"),
             c.integer("limits.max_new_tokens"), c.integer("limits.max_tracked_clients")),
         new Recovery(c.millis("cloud.retry.initial_backoff_ms"), c.millis("cloud.retry.max_backoff_ms"),
-            c.millis("cloud.retry.deadline_ms"), Fallback.parse(c.string("cloud.fallback"))));
+            c.millis("cloud.retry.deadline_ms"), Fallback.parse(c.string("cloud.fallback"))),
+        new Speculate(DraftSources.parse(c.string("speculate.source")), c.path("speculate.draft_model"),
+            c.integer("speculate.max_window")));
   }
 
   private static String emptyToNull(String s) {
