@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
  * process and split over loopback gRPC, for each thread count and cut; prints a table and writes
  * {@code bench.json} and {@code bench.md}.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = JmhCommand.class,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {JmhCommand.class, SpeculateCommand.class},
     description = "Measure decode/prefill speed unsplit vs split (in one process and over loopback gRPC), "
         + "per-layer times, serialization, memory and the memory-bandwidth roofline.")
 public final class BenchCommand implements Callable<Integer> {

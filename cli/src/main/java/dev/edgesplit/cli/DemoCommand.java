@@ -1,6 +1,8 @@
 package dev.edgesplit.cli;
 
+import dev.edgesplit.partitioner.cache.ModelCache;
 import dev.edgesplit.partitioner.cache.Workspace;
+import dev.edgesplit.bench.DelayProxy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -8,6 +10,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,6 +42,18 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--startup-seconds", defaultValue = "120", description = "How long to wait for both servers.")
   int startupSeconds;
 
+  @Option(names = "--speculate", paramLabel = "SOURCE", defaultValue = "none",
+      description = "Draft tokens, several per round trip: none, ngram, model, early-exit (default: ${DEFAULT-VALUE}).")
+  String speculate;
+
+  @Option(names = "--draft-model", paramLabel = "PATH",
+      description = "Draft model for --speculate model (default: the model compiled int4).")
+  String draftModel;
+
+  @Option(names = "--link-rtt", paramLabel = "MS", defaultValue = "0",
+      description = "Emulated link: a delay proxy between edge and worker adds this round trip, ms (one way: half).")
+  double linkRtt;
+
   @Mixin SamplingOptions sampling;
 
   @Spec CommandSpec spec;
@@ -63,15 +78,30 @@ final class DemoCommand implements Callable<Integer> {
         cloudPort, edgePort, cut, logs, cloudMetrics, edgeMetrics);
     err.flush();
     List<ChildProcess> children = new ArrayList<>();
+    DelayProxy proxy = null;
     try {
       children.add(ChildProcess.start("cloud", logs, List.of("cloud", "--model", dir, "--cut", String.valueOf(cut),
           "--listen", "127.0.0.1:" + cloudPort, "--metrics", "127.0.0.1:" + cloudMetrics,
           "--threads", String.valueOf(model.threads))));
       awaitServing(children.get(0), cloudPort);
-      children.add(ChildProcess.start("edge", logs, List.of("edge", "--model", dir, "--cut", String.valueOf(cut),
+      int linkPort = cloudPort;
+      if (linkRtt > 0) {
+        proxy = new DelayProxy(new InetSocketAddress("127.0.0.1", cloudPort), linkRtt);
+        linkPort = proxy.port();
+        err.printf("demo: the edge reaches the worker through a delay proxy on 127.0.0.1:%d adding %.0f ms RTT%n",
+            linkPort, linkRtt);
+        err.flush();
+      }
+      List<String> edgeArgs = new ArrayList<>(List.of("edge", "--model", dir, "--cut", String.valueOf(cut),
           "--listen", "127.0.0.1:" + edgePort, "--metrics", "127.0.0.1:" + edgeMetrics,
-          "--cloud", "127.0.0.1:" + cloudPort,
-          "--hidden-dtype", hiddenDtype, "--threads", String.valueOf(model.threads))));
+          "--cloud", "127.0.0.1:" + linkPort, "--speculate", speculate,
+          "--hidden-dtype", hiddenDtype, "--threads", String.valueOf(model.threads)));
+      // The edge gets the compiled target; its draft compiles from the source (int4 by default).
+      String draftSource = draftModel != null ? draftModel : ModelCache.resolveName(model.model, err);
+      if (speculate.equals("model")) {
+        edgeArgs.addAll(List.of("--draft-model", draftSource));
+      }
+      children.add(ChildProcess.start("edge", logs, edgeArgs));
       awaitServing(children.get(1), edgePort);
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", edgePort).usePlaintext().build();
       try {
@@ -82,6 +112,9 @@ final class DemoCommand implements Callable<Integer> {
     } finally {
       for (int i = children.size() - 1; i >= 0; i--) {
         children.get(i).close();
+      }
+      if (proxy != null) {
+        proxy.close();
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.edgesplit.cli;
 
 import dev.edgesplit.edge.EdgeAgent;
+import dev.edgesplit.edge.speculate.Speculation;
 import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.edge.error.CloudLinkException;
 import dev.edgesplit.server.energy.MeteredStepEnergy;
@@ -110,6 +111,14 @@ final class EdgeCommand implements Callable<Integer> {
       + "plan (energy objective) and move it when the link or the edge's speed drifts (the worker needs --any-cut).")
   boolean replan;
 
+  @Option(names = "--speculate", paramLabel = "SOURCE",
+      description = "Draft tokens for several tokens per round trip: none, ngram, model, early-exit (speculate.source).")
+  String speculate;
+
+  @Option(names = "--draft-model", paramLabel = "PATH",
+      description = "Draft model for --speculate model (default: this model compiled int4; speculate.draft_model).")
+  Path draftModel;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -133,6 +142,10 @@ final class EdgeCommand implements Callable<Integer> {
       overrides.put("cloud.hidden_dtype", hiddenDtype);
     }
     securityOverrides(overrides);
+    if (speculate != null) {
+      overrides.put("speculate.source", speculate);
+    }
+    ServerOptions.put(overrides, "speculate.draft_model", draftModel);
     EdgeConfig base = EdgeConfig.load(server.config, System.getenv(), overrides);
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), replan ? null : base.cut());
     overrides.put("model.dir", compiled.directory().toString());
@@ -141,6 +154,7 @@ final class EdgeCommand implements Callable<Integer> {
     MeterChoice meterChoice = EnergyMeters.probe(Path.of("/sys"), ProbeOptions.defaults());
     AtomicReference<EdgeAgent> running = new AtomicReference<>();
     List<ManagedChannel> channels = new ArrayList<>();
+    List<AutoCloseable> draftChains = new ArrayList<>();
     try (EnergyMeter meter = meterChoice.meter();
         EdgeChains chains = EdgeChains.perLayer(compiled, runtime)) {
       for (String target : cfg.cloud().targets()) {
@@ -167,9 +181,12 @@ final class EdgeCommand implements Callable<Integer> {
             () -> running.get().cut(), k -> running.get().useCut(k), Replanner.Settings.defaults());
         listeners.add(replanner);
       }
+      Speculation speculation = Speculations.open(cfg, compiled, model, runtime, spec.commandLine().getErr(),
+          draftChains);
       try (EdgeAgent agent = new EdgeAgent(cfg, chains, compiled.fingerprint(),
               Tokenizers.load(compiled.tokenizerFile(), compiled.config().vocabSize()), List.<Channel>copyOf(channels),
-              new StepHooks(new MeteredStepEnergy(meter), StepListener.all(listeners), EdgeSlowdown.none()));
+              new StepHooks(new MeteredStepEnergy(meter), StepListener.all(listeners), EdgeSlowdown.none()))
+              .speculation(speculation);
           AutoCloseable http = Apps.closeable(MetricsHttpServer.startIfEnabled(cfg.metricsListen(), metrics::scrape))) {
         running.set(agent);
         metrics.watch(agent.breaker());
@@ -191,6 +208,9 @@ final class EdgeCommand implements Callable<Integer> {
     } finally {
       for (ManagedChannel channel : channels) {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      for (AutoCloseable c : draftChains) {
+        c.close();
       }
     }
     return 0;

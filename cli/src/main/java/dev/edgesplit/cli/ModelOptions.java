@@ -50,6 +50,20 @@ final class ModelOptions {
       description = "ONNX Runtime threads per run (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  /** These options with {@code format} weights on both sides (a draft model's own compile). */
+  ModelOptions withWeights(String format) {
+    ModelOptions copy = new ModelOptions();
+    copy.model = model;
+    copy.edgeQuant = format;
+    copy.cloudQuant = format;
+    copy.maxContext = maxContext;
+    copy.accuracyLevel = accuracyLevel;
+    copy.blockSize = blockSize;
+    copy.quantizer = quantizer;
+    copy.threads = threads;
+    return copy;
+  }
+
   QuantMethod quantMethod() {
     return QuantMethod.parse(quantizer);
   }

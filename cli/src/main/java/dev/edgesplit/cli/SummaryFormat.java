@@ -17,13 +17,28 @@ final class SummaryFormat {
             + "  cut               edge runs embedding + layers [0,%d)%n"
             + "  link              %.0f bytes sent per token%n"
             + "  per decode token  edge %.2f ms + link %.2f ms + cloud %.2f ms%n"
+            + "%s"
             + "  edge energy       %s%n"
             + "  cloud energy      %s%n",
         s.getFinishReason().name().replace("FINISH_REASON_", "").toLowerCase(java.util.Locale.ROOT),
         s.getPromptTokens(), s.getGeneratedTokens(), s.getTokensPerSecond(), s.getTimeToFirstTokenMs(),
         s.getCut(), s.getBytesSentPerToken(), s.getEdgeMsPerToken(), s.getLinkMsPerToken(), s.getCloudMsPerToken(),
+        speculation(s),
         joules(s.getEdgeJoulesPerToken(), s.getEdgeEnergySource()),
         joules(s.getCloudJoulesPerToken(), s.getCloudEnergySource()));
+  }
+
+  /** Round trips and what drafting bought; empty for a summary without round trips (an older agent). */
+  private static String speculation(GenerationSummary s) {
+    if (s.getRoundTrips() == 0) {
+      return "";
+    }
+    String source = dev.edgesplit.edge.speculate.DraftSources.name(s.getDraftSource());
+    return String.format("  round trips       %d, %.2f tokens per round trip (drafts: %s%s)%n", s.getRoundTrips(),
+        s.getTokensPerRoundTrip(), source, s.getDraftSource() == dev.edgesplit.proto.v1.DraftSource.DRAFT_SOURCE_NONE
+            || s.getDraftSource() == dev.edgesplit.proto.v1.DraftSource.DRAFT_SOURCE_UNSPECIFIED ? ""
+            : String.format(", %.0f%% accepted, %.3f ms drafting per token", 100 * s.getAcceptanceRate(),
+                s.getDraftMsPerToken()));
   }
 
   private static String joules(double perToken, EnergySource source) {

@@ -45,6 +45,30 @@ class CloudProcessKillTest {
   @Test
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   void sigkilledCloudWorkers_twentyGenerations_everyCut_exactReferenceText() throws Exception {
+    killAndCompare(GENERATIONS, null);
+  }
+
+  /**
+   * The same with speculative windows (the int4 copy drafting, several tokens per round trip): the kill lands
+   * while a window frame is in flight or before the next one; the replay holds only accepted positions and the
+   * window goes again, so the text is still the reference.
+   */
+  @Test
+  @Timeout(value = 900, unit = TimeUnit.SECONDS) // child JVMs start slowly on a loaded machine; not a time property
+  void sigkilledCloudWorkers_midWindow_twelveGenerations_everyCut_exactReferenceText() throws Exception {
+    CompiledModel draft = new dev.edgesplit.partitioner.Compiler(new dev.edgesplit.partitioner.CompileOptions(null,
+        dev.edgesplit.engine.segment.WeightFormat.INT4, dev.edgesplit.engine.segment.WeightFormat.INT4,
+        dev.edgesplit.partitioner.onnx.SegmentOptions.defaults(512))).compile(
+        dev.edgesplit.partitioner.model.ModelImporter.load(
+            dev.edgesplit.testkit.SharedModels.require("stories260K/stories260K.bin")), dir.resolve("draft"));
+    try (SegmentChain draftChain = draft.openWhole(dev.edgesplit.engine.segment.WeightFormat.INT4,
+        RuntimeOptions.defaults())) {
+      killAndCompare(12, draftChain);
+    }
+  }
+
+  /** @param draftChain drafts the windows of every generation, or null for one token per round trip */
+  private void killAndCompare(int total, SegmentChain draftChain) throws Exception {
     CompiledModel compiled = Processes.compile(dir.resolve("model"));
     Tokenizer tokenizer = Tokenizers.load(compiled.tokenizerFile());
     int promptTokens = tokenizer.encode(Processes.PROMPT, true).length;
@@ -53,9 +77,9 @@ class CloudProcessKillTest {
     Random random = new Random(SEED);
     int done = 0;
     for (int cut = 0; cut < CUTS; cut++) {
-      int generations = GENERATIONS / CUTS + (cut < GENERATIONS % CUTS ? 1 : 0);
+      int generations = total / CUTS + (cut < total % CUTS ? 1 : 0);
       try (Pair pair = new Pair(compiled, cut)) {
-        try (Edge edge = new Edge(compiled, tokenizer, cut, pair.ports)) {
+        try (Edge edge = new Edge(compiled, tokenizer, cut, pair.ports, draftChain)) {
           int active = 0;
           for (int g = 0; g < generations; g++) {
             int killAt = random.nextInt(60);
@@ -82,6 +106,9 @@ class CloudProcessKillTest {
             assertThat(summary).as(context).isNotNull();
             assertThat(summary.getCloudRecoveries()).as(context + ": recoveries").isEqualTo(1);
             assertThat(summary.getFinishedLocally()).as(context).isFalse();
+            if (draftChain != null) {
+              assertThat(summary.getTokensPerRoundTrip()).as(context + ": tokens per round trip").isGreaterThan(1.5);
+            }
             active = 1 - victim;
             pair.restart(victim);
             done++;
@@ -89,7 +116,7 @@ class CloudProcessKillTest {
         }
       }
     }
-    assertThat(done).isEqualTo(GENERATIONS);
+    assertThat(done).isEqualTo(total);
   }
 
   /** Two cloud worker processes for one cut, on fixed loopback ports so a restarted one is found again. */
@@ -150,7 +177,7 @@ class CloudProcessKillTest {
     final EdgeAgent agent;
     final ManagedChannel client;
 
-    Edge(CompiledModel compiled, Tokenizer tokenizer, int cut, List<Integer> ports) {
+    Edge(CompiledModel compiled, Tokenizer tokenizer, int cut, List<Integer> ports, SegmentChain draftChain) {
       List<String> targets = new ArrayList<>();
       for (int p : ports) {
         targets.add("127.0.0.1:" + p);
@@ -161,7 +188,12 @@ class CloudProcessKillTest {
           "cloud.retry.deadline_ms", "60000"));
       chain = compiled.openEdge(cut, RuntimeOptions.defaults());
       agent = new EdgeAgent(config, chain, compiled.fingerprint(), tokenizer, List.<Channel>copyOf(clouds), null,
-          StepEnergy.none()).start();
+          StepEnergy.none());
+      if (draftChain != null) {
+        agent.speculation(new dev.edgesplit.edge.speculate.Speculation(
+            dev.edgesplit.proto.v1.DraftSource.DRAFT_SOURCE_MODEL, 16, draftChain, null));
+      }
+      agent.start();
       client = Processes.channel(agent.port());
     }
 

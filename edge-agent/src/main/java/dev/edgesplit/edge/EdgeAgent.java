@@ -20,6 +20,7 @@ import dev.edgesplit.edge.security.AuthInterceptor;
 import dev.edgesplit.edge.security.ConcurrencyLimiter;
 import dev.edgesplit.edge.security.ListenerSecurity;
 import dev.edgesplit.edge.security.RateLimiter;
+import dev.edgesplit.edge.speculate.Speculation;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
@@ -71,6 +72,7 @@ public final class EdgeAgent implements AutoCloseable {
   private final RetryPolicy retry;
   private final Map<Integer, CloudSessions> cloudByCut = new ConcurrentHashMap<>();
   private volatile int cut;
+  private Speculation speculation = Speculation.none();
   private final GrpcServing serving = new GrpcServing("edge agent");
   private final CloudBreaker breaker;
   private ThreadPoolExecutor generations;
@@ -134,6 +136,16 @@ public final class EdgeAgent implements AutoCloseable {
     return breaker;
   }
 
+  /**
+   * Lets generations draft several tokens per round trip (call before {@link #start}); without it every
+   * generation sends one token per round trip.
+   */
+  public synchronized EdgeAgent speculation(Speculation speculation) {
+    serving.checkNotStarted();
+    this.speculation = java.util.Objects.requireNonNull(speculation, "speculation");
+    return this;
+  }
+
   /** The cut new generations use. */
   public int cut() {
     return cut;
@@ -172,6 +184,7 @@ public final class EdgeAgent implements AutoCloseable {
           .setCut(c)
           .setHiddenDtype(config.cloud().hiddenDtype())
           .setMaxContext(edge.maxContext())
+          .setMaxWindowDrafts(speculation.maxWindow())
           .build();
       List<CloudLink> links = new ArrayList<>();
       for (int i = 0; i < clouds.size(); i++) {
@@ -209,7 +222,7 @@ public final class EdgeAgent implements AutoCloseable {
         });
     EdgeConfig.Admission admission = config.admission();
     service = new EdgeServiceImpl(this::route, tokenizer, settings, hooks, generations,
-        new RequestValidator(tokenizer, admission.maxPromptTokens(), admission.maxNewTokens()));
+        new RequestValidator(tokenizer, admission.maxPromptTokens(), admission.maxNewTokens()), speculation);
     MalformedRequests malformed = new MalformedRequests(
         new RateLimitedLog(LOG, MALFORMED_LOG_INTERVAL, System::nanoTime),
         () -> hooks.listener().requestEnded(new RequestOutcome(Status.Code.INVALID_ARGUMENT, "-", Duration.ZERO,

@@ -1,7 +1,9 @@
 package dev.edgesplit.cloud.compute;
 
+import dev.edgesplit.engine.sampling.DraftDistribution;
 import dev.edgesplit.engine.sampling.Sampler;
 import dev.edgesplit.engine.sampling.SamplingParams;
+import dev.edgesplit.engine.sampling.SpeculativeAcceptance;
 
 /** Samples with the engine's seeded {@link Sampler}: one sampler, and so one random stream, per session. */
 public final class EngineSamplerFactory implements SamplerFactory {
@@ -9,12 +11,20 @@ public final class EngineSamplerFactory implements SamplerFactory {
   @Override
   public TokenSampler create(SamplingParams params, int vocabSize) {
     Sampler sampler = new Sampler(params, vocabSize);
-    if (!params.logprobs()) {
-      return logits -> TokenChoice.of(sampler.sample(logits));
-    }
-    return logits -> {
-      int token = sampler.sample(logits);
-      return new TokenChoice(token, sampler.logprob(logits, token));
+    return new TokenSampler() {
+      @Override
+      public TokenChoice sample(float[] logits) {
+        return choice(logits, sampler.sample(logits));
+      }
+
+      @Override
+      public TokenChoice judge(float[] logits, int draft, DraftDistribution q) {
+        return choice(logits, SpeculativeAcceptance.judge(sampler, logits, draft, q));
+      }
+
+      private TokenChoice choice(float[] logits, int token) {
+        return params.logprobs() ? new TokenChoice(token, sampler.logprob(logits, token)) : TokenChoice.of(token);
+      }
     };
   }
 }

@@ -91,6 +91,8 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
           .addAllAcceptedDtypes(ACCEPTED_DTYPES)
           .setMaxProbeBytes(limits.maxProbeBytes())
           .setVocabSize(info.vocabSize())
+          // Speculation only when the edge asks for it: an older edge keeps one token per round trip.
+          .setMaxWindowDrafts(Math.max(0, Math.min(request.getMaxWindowDrafts(), validator.maxWindowDrafts())))
           .build());
       response.onCompleted();
     } catch (RuntimeException e) {

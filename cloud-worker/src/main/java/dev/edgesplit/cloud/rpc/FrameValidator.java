@@ -3,6 +3,7 @@ package dev.edgesplit.cloud.rpc;
 import dev.edgesplit.cloud.compute.CloudModelInfo;
 import dev.edgesplit.cloud.error.ContextOverflowException;
 import dev.edgesplit.cloud.error.InvalidFrameException;
+import dev.edgesplit.cloud.speculate.WindowFrames;
 import dev.edgesplit.engine.sampling.SamplingParams;
 import dev.edgesplit.proto.tensor.HiddenCodec;
 import dev.edgesplit.proto.v1.FramePhase;
@@ -43,8 +44,12 @@ final class FrameValidator {
       return new ValidFrame(id, (int) closeAt, null, 0, false, true, sampling);
     }
     FramePhase phase = frame.getPhase();
-    if (phase != FramePhase.FRAME_PHASE_PREFILL && phase != FramePhase.FRAME_PHASE_DECODE) {
-      throw new InvalidFrameException("frame phase must be PREFILL or DECODE, got " + phase);
+    boolean window = phase == FramePhase.FRAME_PHASE_WINDOW;
+    if (phase != FramePhase.FRAME_PHASE_PREFILL && phase != FramePhase.FRAME_PHASE_DECODE && !window) {
+      throw new InvalidFrameException("frame phase must be PREFILL, DECODE or WINDOW, got " + phase);
+    }
+    if (!window && (frame.getDraftTokensCount() > 0 || frame.getDraftDistributionsCount() > 0)) {
+      throw new InvalidFrameException("draft tokens belong in WINDOW frames only");
     }
     float[] hidden = HiddenCodec.decode(frame.getHidden(), info.dim(), maxFramePositions);
     int seqLen = hidden.length / info.dim();
@@ -57,7 +62,17 @@ final class FrameValidator {
       throw new ContextOverflowException("positions [" + start + ", " + (start + seqLen) + ") exceed the context of "
           + info.maxContext() + " positions");
     }
+    if (window) {
+      WindowFrames.Drafts drafts = WindowFrames.check(frame, seqLen, maxWindowDrafts(), info.vocabSize());
+      return new ValidFrame(id, (int) start, hidden, seqLen, true, frame.getClose(), sampling, drafts.tokens(),
+          drafts.distributions());
+    }
     return new ValidFrame(id, (int) start, hidden, seqLen, frame.getLast(), frame.getClose(), sampling);
+  }
+
+  /** Most draft tokens in one window frame: the worker's limit, and one row less than a frame may carry. */
+  int maxWindowDrafts() {
+    return Math.min(WindowFrames.MAX_WINDOW_DRAFTS, maxFramePositions - 1);
   }
 
   private static void checkSessionId(String id) {

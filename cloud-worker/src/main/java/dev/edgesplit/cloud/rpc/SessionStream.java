@@ -12,12 +12,14 @@ import dev.edgesplit.cloud.metrics.CloudStep;
 import dev.edgesplit.cloud.metrics.CloudStepListener;
 import dev.edgesplit.cloud.session.CloudSession;
 import dev.edgesplit.cloud.session.SessionRegistry;
+import dev.edgesplit.cloud.speculate.WindowVerifier;
 import dev.edgesplit.proto.v1.EnergySource;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -136,9 +138,16 @@ final class SessionStream implements StreamObserver<SessionFrame> {
     StepEnergy.Span span = energy.begin(frame.sessionId(), start, frame.seqLen());
     long t0 = nanoTime.getAsLong();
     TokenChoice choice;
+    List<TokenChoice> window = null;
     try {
-      float[] logits = compute.forward(session.state(), frame.hidden(), frame.seqLen());
-      choice = frame.sample() ? session.sampler().sample(logits) : null;
+      if (frame.window()) {
+        window = WindowVerifier.verify(compute, session.state(), session.sampler(), frame.hidden(), frame.drafts(),
+            frame.draftQ());
+        choice = window.get(window.size() - 1);
+      } else {
+        float[] logits = compute.forward(session.state(), frame.hidden(), frame.seqLen());
+        choice = frame.sample() ? session.sampler().sample(logits) : null;
+      }
     } catch (RuntimeException e) {
       span.abandon();
       throw e;
@@ -158,7 +167,16 @@ final class SessionStream implements StreamObserver<SessionFrame> {
         reply.setLogprob(choice.logprob());
       }
     }
-    CloudStep step = new CloudStep(frame.sessionId(), cut, start, frame.seqLen(), choice != null,
+    if (window != null) {
+      for (TokenChoice c : window) {
+        reply.addWindowTokens(c.token());
+        if (c.hasLogprob()) {
+          reply.addWindowLogprobs(c.logprob());
+        }
+      }
+    }
+    int ran = session.state().position() - start;
+    CloudStep step = new CloudStep(frame.sessionId(), cut, start, ran, choice != null,
         choice == null ? -1 : choice.token(), nanos / 1e6, joules);
     return new StepOutcome(reply.build(), step);
   }

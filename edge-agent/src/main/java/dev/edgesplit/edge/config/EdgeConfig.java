@@ -1,6 +1,8 @@
 package dev.edgesplit.edge.config;
 
+import dev.edgesplit.edge.speculate.DraftSources;
 import dev.edgesplit.proto.v1.DType;
+import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.server.config.LayeredConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,10 +29,11 @@ import java.util.Objects;
  * @param recovery     what a generation does when its cloud link fails
  * @param logTokens    (key {@code log.tokens}) one JSON line per generated token on the {@code edgesplit.energy}
  *                     logger; off by default (a summary line and an access line per request are always written)
+ * @param speculate    where draft tokens come from, for several tokens per round trip
  */
 public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Runtime runtime, Generate generate,
     Duration drainTimeout, String metricsListen, Security security, Admission admission, Recovery recovery,
-    boolean logTokens) {
+    boolean logTokens, Speculate speculate) {
 
   public EdgeConfig {
     Objects.requireNonNull(listen, "listen");
@@ -41,8 +44,27 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     Objects.requireNonNull(security, "security");
     Objects.requireNonNull(admission, "admission");
     Objects.requireNonNull(recovery, "recovery");
+    Objects.requireNonNull(speculate, "speculate");
     if (cut < 0) {
       throw new IllegalArgumentException("model.cut must be >= 0, got " + cut);
+    }
+  }
+
+  /**
+   * Speculative decoding (keys {@code speculate.*}).
+   *
+   * @param source     the drafts of generations that do not choose: none, ngram, model or early-exit
+   * @param draftModel (key {@code speculate.draft_model}) draft model with the same vocabulary, run whole on the
+   *                   board (source {@code model}); null: the target's own source compiled int4
+   * @param maxWindow  (key {@code speculate.max_window}) most draft tokens per round trip; the window adapts below
+   *                   it to the measured acceptance and link. 0 disables speculation, also at handshake.
+   */
+  public record Speculate(DraftSource source, Path draftModel, int maxWindow) {
+    public Speculate {
+      Objects.requireNonNull(source, "speculate.source");
+      if (maxWindow < 0) {
+        throw new IllegalArgumentException("speculate.max_window must be >= 0, got " + maxWindow);
+      }
     }
   }
 
@@ -311,6 +333,9 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     d.put("limits.max_prompt_tokens", "0");
     d.put("limits.max_new_tokens", "0");
     d.put("limits.max_tracked_clients", "10000");
+    d.put("speculate.source", "none");
+    d.put("speculate.draft_model", "");
+    d.put("speculate.max_window", "16");
     return d;
   }
 
@@ -340,7 +365,9 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
         new Recovery(c.millis("cloud.retry.initial_backoff_ms"), c.millis("cloud.retry.max_backoff_ms"),
             c.millis("cloud.retry.deadline_ms"), Fallback.parse(c.string("cloud.fallback")),
             c.millis("cloud.breaker.probe_interval_ms")),
-        c.bool("log.tokens"));
+        c.bool("log.tokens"),
+        new Speculate(DraftSources.parse(c.string("speculate.source")), c.path("speculate.draft_model"),
+            c.integer("speculate.max_window")));
   }
 
   private static String emptyToNull(String s) {

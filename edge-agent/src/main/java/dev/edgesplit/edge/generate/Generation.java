@@ -5,10 +5,17 @@ import dev.edgesplit.edge.link.CloudSessions;
 import dev.edgesplit.edge.link.GenerationSettings;
 import dev.edgesplit.edge.link.ResilientSession;
 import dev.edgesplit.edge.link.SentHiddenLog;
+import dev.edgesplit.edge.speculate.Draft;
+import dev.edgesplit.edge.speculate.Drafter;
+import dev.edgesplit.edge.speculate.Speculation;
+import dev.edgesplit.edge.speculate.TokenHistory;
+import dev.edgesplit.edge.speculate.WindowSizer;
+import dev.edgesplit.engine.sampling.DraftDistribution;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.tensor.HiddenCodec;
+import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.proto.v1.EnergySource;
 import dev.edgesplit.proto.v1.FinishReason;
 import dev.edgesplit.proto.v1.FramePhase;
@@ -48,6 +55,12 @@ public final class Generation {
   private final long arrivalNanos;
   private final SentHiddenLog sent = new SentHiddenLog();
   private final String sessionId = UUID.randomUUID().toString();
+  private final Speculation speculation;
+  private final DraftSource draftSource;
+  private final WindowSizer sizer = new WindowSizer();
+  private int roundTrips;
+  private long draftNanos;
+  private long bytesSent;
   private StepEnergy.Span openSpan;
   private int steps;
   private int stepPositions;
@@ -69,6 +82,21 @@ public final class Generation {
   public Generation(ValidRequest request, SegmentChain edge, Tokenizer tokenizer, CloudSessions cloud,
       GenerationSettings settings, StepHooks hooks,
       ServerCallStreamObserver<GenerateResponse> out, OutputGate gate, long arrivalNanos) {
+    this(request, edge, tokenizer, cloud, settings, hooks, out, gate, arrivalNanos, Speculation.none(),
+        DraftSource.DRAFT_SOURCE_NONE);
+  }
+
+  /**
+   * @param speculation the agent's drafting chains and limits
+   * @param draftSource where this generation's drafts come from ({@link Speculation#choose}); NONE: one token
+   *                    per round trip
+   */
+  public Generation(ValidRequest request, SegmentChain edge, Tokenizer tokenizer, CloudSessions cloud,
+      GenerationSettings settings, StepHooks hooks,
+      ServerCallStreamObserver<GenerateResponse> out, OutputGate gate, long arrivalNanos, Speculation speculation,
+      DraftSource draftSource) {
+    this.speculation = speculation;
+    this.draftSource = draftSource;
     this.request = request;
     this.edge = edge;
     this.tokenizer = tokenizer;
@@ -109,38 +137,48 @@ public final class Generation {
     try (ChainState state = edge.newState()) {
       long kvBytes = state.kvBytes();
       hooks.listener().sessionOpened(sessionId, kvBytes);
-      try (ResilientSession call = cloud.open(sessionId, request.sampling(), sent)) {
+      try (ResilientSession call = cloud.open(sessionId, request.sampling(), sent);
+          Drafter drafter = speculation.open(draftSource, edge, state, engineSampling())) {
+        TokenHistory history = new TokenHistory(prompt);
         checkAlive(context);
         beginStep(prompt.length);
         SessionReply reply = prefill(call, state, prompt, context);
+        roundTrips++;
+        emitting:
         while (true) {
-          int token = tokenOf(reply);
-          endStep(true, generated, token);
-          if (token == tokenizer.eos() || token == tokenizer.bos()) {
-            finish = FinishReason.FINISH_REASON_EOS;
-            break;
-          }
-          String piece = decoder.next(token);
-          int before = text.length();
-          text.append(piece);
-          checkAlive(context);
-          gate.awaitReady(context);
-          checkAlive(context);
-          TokenEvent.Builder event = TokenEvent.newBuilder().setTokenId(token).setText(piece).setIndex(generated);
-          if (reply.hasLogprob()) {
-            event.setLogprob(reply.getLogprob());
-          }
-          out.onNext(GenerateResponse.newBuilder().setToken(event).build());
-          if (generated++ == 0) {
-            firstTokenNanos = System.nanoTime();
-          }
-          if (hitStop(text, before)) {
-            finish = FinishReason.FINISH_REASON_STOP_STRING;
-            break;
-          }
-          if (generated >= request.maxNewTokens()) {
-            finish = FinishReason.FINISH_REASON_MAX_TOKENS;
-            break;
+          int[] tokens = tokensOf(reply);
+          endStep(true, generated, tokens[0]);
+          for (int i = 0; i < tokens.length; i++) {
+            int token = tokens[i];
+            if (token == tokenizer.eos() || token == tokenizer.bos()) {
+              finish = FinishReason.FINISH_REASON_EOS;
+              break emitting;
+            }
+            history.add(token);
+            String piece = decoder.next(token);
+            int before = text.length();
+            text.append(piece);
+            checkAlive(context);
+            gate.awaitReady(context);
+            checkAlive(context);
+            TokenEvent.Builder event = TokenEvent.newBuilder().setTokenId(token).setText(piece).setIndex(generated);
+            if (reply.getWindowLogprobsCount() > i) {
+              event.setLogprob(reply.getWindowLogprobs(i));
+            } else if (reply.hasLogprob() && tokens.length == 1) {
+              event.setLogprob(reply.getLogprob());
+            }
+            out.onNext(GenerateResponse.newBuilder().setToken(event).build());
+            if (generated++ == 0) {
+              firstTokenNanos = System.nanoTime();
+            }
+            if (hitStop(text, before)) {
+              finish = FinishReason.FINISH_REASON_STOP_STRING;
+              break emitting;
+            }
+            if (generated >= request.maxNewTokens()) {
+              finish = FinishReason.FINISH_REASON_MAX_TOKENS;
+              break emitting;
+            }
           }
           if (state.position() >= call.worker().getMaxContext() || state.position() >= edge.maxContext()) {
             finish = FinishReason.FINISH_REASON_CONTEXT_FULL;
@@ -148,10 +186,10 @@ public final class Generation {
           }
           checkAlive(context);
           beginStep(1);
-          HiddenTensor tensor = encode(edgeDecode(state, token), 1);
-          long t0 = System.nanoTime();
-          reply = received(call.exchange(frame(tensor, sent.positions(), FramePhase.FRAME_PHASE_DECODE, true)),
-              tensor, true, t0);
+          int token = tokens[tokens.length - 1];
+          reply = drafter == null ? decodeStep(call, state, token)
+              : windowStep(call, state, drafter, history, generated);
+          roundTrips++;
         }
         call.complete();
         local = call.local();
@@ -174,13 +212,18 @@ public final class Generation {
         .setCloudJoulesPerToken(cloudJoules / perToken)
         .setCloudEnergySource(cloudSource)
         .setCut(cloud.cut())
-        .setBytesSentPerToken((double) sent.bytes() / perToken)
+        .setBytesSentPerToken((double) bytesSent / perToken)
         .setEdgeMsPerToken(decodeEdgeMs / Math.max(1, decodeSteps))
         .setCloudMsPerToken(decodeCloudMs / Math.max(1, decodeSteps))
         .setLinkMsPerToken(decodeLinkMs / Math.max(1, decodeSteps))
         .setFinishedLocally(local)
         .setFallbackReason(fallbackReason)
         .setCloudRecoveries(recoveries)
+        .setDraftSource(draftSource)
+        .setRoundTrips(roundTrips)
+        .setTokensPerRoundTrip((double) generated / Math.max(1, roundTrips))
+        .setAcceptanceRate(sizer.acceptanceRate())
+        .setDraftMsPerToken(draftNanos / 1e6 / perToken)
         .build();
     hooks.listener().onSummary(sessionId, summary);
     out.onNext(GenerateResponse.newBuilder().setSummary(summary).build());
@@ -206,6 +249,7 @@ public final class Generation {
     edgeSource = EnergySource.newBuilder().setKind(e.kind()).setMeasured(e.measured())
         .setDescription(e.description()).build();
     cloudJoules += stepCloudJoules;
+    bytesSent += stepBytes;
     if (steps > 1) {
       decodeSteps++;
       decodeEdgeMs += stepEdgeNanos / 1e6;
@@ -300,13 +344,131 @@ public final class Generation {
     return reply;
   }
 
-  private int tokenOf(SessionReply reply) {
-    long token = Integer.toUnsignedLong(reply.getTokenId());
+  /** The tokens a reply carries: a window's accepted drafts and the worker's own token, else its one token. */
+  private int[] tokensOf(SessionReply reply) {
+    if (reply.getWindowTokensCount() == 0) {
+      return new int[] {tokenOf(reply.getTokenId())};
+    }
+    int[] tokens = new int[reply.getWindowTokensCount()];
+    for (int i = 0; i < tokens.length; i++) {
+      tokens[i] = tokenOf(reply.getWindowTokens(i));
+    }
+    return tokens;
+  }
+
+  private int tokenOf(int id) {
+    long token = Integer.toUnsignedLong(id);
     if (token >= tokenizer.vocabSize()) {
       throw new CloudLinkException("session step", Status.INTERNAL.withDescription("sampled token " + token
           + " outside the vocabulary of " + tokenizer.vocabSize()));
     }
     return (int) token;
+  }
+
+  /** One token per round trip: the last token through the edge layers, its h_cut to the worker. */
+  private SessionReply decodeStep(ResilientSession call, ChainState state, int token) {
+    HiddenTensor tensor = encode(edgeDecode(state, token), 1);
+    long t0 = System.nanoTime();
+    SessionReply reply = received(call.exchange(frame(tensor, sent.positions(), FramePhase.FRAME_PHASE_DECODE, true)),
+        tensor, true, t0);
+    sizer.observeRoundTrip(stepRoundTripNanos / 1e6 - stepCloudMicros / 1e3);
+    return reply;
+  }
+
+  /**
+   * Several tokens per round trip: drafts n tokens after the last one, runs the edge layers over the last token
+   * and the drafts (unless drafting computed them), sends the n + 1 rows in one window
+   * frame and keeps what the worker accepted: the sent log and the edge's KV cache drop the rejected rows, so
+   * the next step (and a replay on another worker) starts right after the accepted ones.
+   */
+  private SessionReply windowStep(ResilientSession call, ChainState state, Drafter drafter, TokenHistory history,
+      int generated) {
+    int token = history.get(history.size() - 1);
+    int start = sent.positions();
+    int cap = Math.min(speculation.maxWindow(), call.worker().getMaxWindowDrafts());
+    cap = Math.min(cap, request.maxNewTokens() - generated - 1);
+    cap = Math.min(cap, Math.min(call.worker().getMaxContext(), edge.maxContext()) - start - 1);
+    if (cap < 1) {
+      return decodeStep(call, state, token);
+    }
+    int want = sizer.next(cap);
+    long d0 = System.nanoTime();
+    Draft draft = timedEdge(() -> drafter.propose(history, want));
+    long drafting = System.nanoTime() - d0;
+    draftNanos += drafting;
+    int n = draft.size();
+    if (n == 0) {
+      return decodeStep(call, state, token);
+    }
+    long e0 = System.nanoTime();
+    float[] rows = draft.hidden();
+    if (rows == null) {
+      int[] window = new int[n + 1];
+      window[0] = token;
+      System.arraycopy(draft.tokens(), 0, window, 1, n);
+      rows = timedEdge(() -> decodeRows(state, window));
+    }
+    long edgeNanos = System.nanoTime() - e0;
+    HiddenTensor tensor = encode(FloatBuffer.wrap(rows), n + 1);
+    SessionFrame.Builder frame = frame(tensor, start, FramePhase.FRAME_PHASE_WINDOW, true).toBuilder();
+    for (int d : draft.tokens()) {
+      frame.addDraftTokens(d);
+    }
+    if (draft.q() != null) {
+      for (DraftDistribution q : draft.q()) {
+        dev.edgesplit.proto.v1.DraftDistribution.Builder b = dev.edgesplit.proto.v1.DraftDistribution.newBuilder();
+        for (int i = 0; i < q.tokens().length; i++) {
+          b.addTokenIds(q.tokens()[i]).addProbs(q.probs()[i]);
+        }
+        frame.addDraftDistributions(b);
+      }
+    }
+    long t0 = System.nanoTime();
+    SessionReply reply = call.exchange(frame.build());
+    stepRoundTripNanos += System.nanoTime() - t0;
+    stepCloudMicros += reply.getComputeTimeUs();
+    stepCloudJoules += reply.getCloudJoules();
+    if (reply.hasCloudEnergySource()) {
+      cloudSource = reply.getCloudEnergySource();
+    }
+    int m = reply.getWindowTokensCount();
+    boolean agrees = m >= 1 && m <= n + 1 && reply.getHasToken() && reply.getPosition() == start + m;
+    for (int i = 0; agrees && i < m - 1; i++) {
+      agrees = reply.getWindowTokens(i) == draft.tokens()[i];
+    }
+    if (!agrees) {
+      throw new CloudLinkException("session step", Status.INTERNAL.withDescription("window reply (" + m
+          + " tokens, position " + reply.getPosition() + ") does not answer a window of " + n + " drafts at "
+          + start));
+    }
+    stepBytes += tensor.getData().size();
+    sent.add(tensor, m);
+    state.rewind(start + m);
+    stepPositions = m;
+    sizer.observeRoundTrip(stepRoundTripNanos / 1e6 - stepCloudMicros / 1e3);
+    sizer.observeWindow(n, m - 1, edgeNanos / 1e6 + stepCloudMicros / 1e3, drafting / 1e6);
+    return reply;
+  }
+
+  /**
+   * {@code tokens} through the edge layers one position at a time, rows {@code [n, dim]}. Decode steps, not one
+   * prefill-shaped run: a run over several positions rounds differently (other kernels, other summation order),
+   * and on near-ties (measured on synthetic SmolLM2-135M int4) that flips greedy tokens; decode steps give the
+   * worker exactly the h_cut one token per round trip would, so greedy text stays identical.
+   */
+  private float[] decodeRows(ChainState state, int[] tokens) {
+    int dim = edge.config().dim();
+    float[] rows = new float[tokens.length * dim];
+    for (int i = 0; i < tokens.length; i++) {
+      edge.decodeToken(state, tokens[i]).get(rows, i * dim, dim);
+    }
+    return rows;
+  }
+
+  private dev.edgesplit.engine.sampling.SamplingParams engineSampling() {
+    dev.edgesplit.proto.v1.SamplingParams p = request.sampling();
+    return new dev.edgesplit.engine.sampling.SamplingParams(p.getTemperature(), p.getTopK(),
+        p.getTopP() == 0f ? 1f : p.getTopP(), p.getSeed());
   }
 
   private boolean hitStop(CharSequence text, int before) {

@@ -55,6 +55,25 @@ final class HiddenReplay {
     return out;
   }
 
+  /** The first {@code rows} rows of {@code t} [S, d] (the accepted positions of a speculative window), as sent. */
+  static HiddenTensor firstRows(HiddenTensor t, int rows) {
+    int all = t.getShape(0);
+    if (rows < 1 || rows > all) {
+      throw new IllegalArgumentException("cannot keep " + rows + " of " + all + " rows");
+    }
+    if (rows == all) {
+      return t;
+    }
+    int dim = t.getShape(1);
+    int rowBytes = dim * HiddenCodec.elementSize(t.getDtype());
+    HiddenTensor.Builder b = HiddenTensor.newBuilder().setDtype(t.getDtype()).addShape(rows).addShape(dim)
+        .setData(t.getData().substring(0, rows * rowBytes));
+    if (t.getScaleCount() > 0) {
+      b.addAllScale(t.getScaleList().subList(0, rows));
+    }
+    return b.build();
+  }
+
   private static final class Chunk {
     final HiddenTensor.Builder builder;
     final int dim;

@@ -1,13 +1,17 @@
 package dev.edgesplit.edge.link;
 
+import dev.edgesplit.engine.sampling.DraftDistribution;
 import dev.edgesplit.engine.sampling.Sampler;
+import dev.edgesplit.engine.sampling.SpeculativeAcceptance;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.proto.tensor.HiddenCodec;
+import dev.edgesplit.proto.v1.FramePhase;
 import dev.edgesplit.proto.v1.HandshakeResponse;
 import dev.edgesplit.proto.v1.SamplingParams;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
+import java.nio.FloatBuffer;
 
 /**
  * The cloud's half of the model run on the board: the fallback when no cloud worker is reachable. Answers
@@ -16,6 +20,9 @@ import dev.edgesplit.proto.v1.SessionReply;
  * Thread-safe across sessions; a {@link Session} is used by one generation thread.
  */
 public final class LocalCloud {
+
+  /** Most drafts per window the fallback verifies (as a worker would). */
+  static final int MAX_WINDOW_DRAFTS = 32;
 
   private final SegmentChain chain;
   private final HandshakeResponse limits;
@@ -32,6 +39,7 @@ public final class LocalCloud {
         .setMaxContext(chain.maxContext())
         .setMaxFramePositions(chain.maxContext())
         .setVocabSize(chain.config().vocabSize())
+        .setMaxWindowDrafts(MAX_WINDOW_DRAFTS)
         .build();
   }
 
@@ -67,6 +75,9 @@ public final class LocalCloud {
       long t0 = System.nanoTime();
       int rows = frame.getHidden().getShape(0);
       float[] hidden = HiddenCodec.decode(frame.getHidden(), chain.config().dim(), chain.maxContext());
+      if (frame.getPhase() == FramePhase.FRAME_PHASE_WINDOW) {
+        return window(frame, hidden, rows).setComputeTimeUs((System.nanoTime() - t0) / 1000).build();
+      }
       float[] logits = chain.forwardHidden(state, hidden, rows);
       SessionReply.Builder reply = SessionReply.newBuilder()
           .setSessionId(frame.getSessionId())
@@ -79,6 +90,45 @@ public final class LocalCloud {
         }
       }
       return reply.setComputeTimeUs((System.nanoTime() - t0) / 1000).build();
+    }
+
+    /** Verifies a speculative window one position at a time, as a worker's WindowVerifier does. */
+    private SessionReply.Builder window(SessionFrame frame, float[] hidden, int rows) {
+      int dim = chain.config().dim();
+      int drafts = frame.getDraftTokensCount();
+      if (rows != drafts + 1 || drafts > MAX_WINDOW_DRAFTS) {
+        throw new IllegalStateException("window of " + rows + " rows carries " + drafts + " drafts");
+      }
+      SessionReply.Builder reply = SessionReply.newBuilder().setSessionId(frame.getSessionId()).setHasToken(true);
+      float[] logits = new float[chain.config().vocabSize()];
+      for (int row = 0; row < rows; row++) {
+        chain.decodeHidden(state, FloatBuffer.wrap(hidden, row * dim, dim)).get(logits);
+        int token;
+        if (row == drafts) {
+          token = sampler.sample(logits);
+        } else {
+          DraftDistribution q = frame.getDraftDistributionsCount() == 0 ? null : distribution(frame, row);
+          token = SpeculativeAcceptance.judge(sampler, logits, frame.getDraftTokens(row), q);
+        }
+        reply.addWindowTokens(token).setTokenId(token);
+        if (frame.getSampling().getLogprobs()) {
+          reply.addWindowLogprobs(sampler.logprob(logits, token));
+        }
+        if (row < drafts && token != frame.getDraftTokens(row)) {
+          break;
+        }
+      }
+      return reply.setPosition(state.position());
+    }
+
+    private static DraftDistribution distribution(SessionFrame frame, int row) {
+      dev.edgesplit.proto.v1.DraftDistribution d = frame.getDraftDistributions(row);
+      int[] ids = d.getTokenIdsList().stream().mapToInt(Integer::intValue).toArray();
+      float[] probs = new float[d.getProbsCount()];
+      for (int i = 0; i < probs.length; i++) {
+        probs[i] = d.getProbs(i);
+      }
+      return new DraftDistribution(ids, probs);
     }
 
     @Override

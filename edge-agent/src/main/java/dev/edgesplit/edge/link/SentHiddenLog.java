@@ -15,6 +15,14 @@ public final class SentHiddenLog {
   private int positions;
   private long bytes;
 
+  /**
+   * Logs the first {@code rows} rows of {@code tensor}: the positions of a speculative window the worker accepted
+   * (the rejected ones left no trace in its KV cache, so a replay must not carry them either).
+   */
+  public void add(HiddenTensor tensor, int rows) {
+    add(HiddenReplay.firstRows(tensor, rows));
+  }
+
   public void add(HiddenTensor tensor) {
     tensors.add(tensor);
     positions += tensor.getShape(0);

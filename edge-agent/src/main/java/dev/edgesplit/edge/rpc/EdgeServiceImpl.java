@@ -2,6 +2,7 @@ package dev.edgesplit.edge.rpc;
 
 import dev.edgesplit.edge.error.CapacityExceededException;
 import dev.edgesplit.edge.error.DrainingException;
+import dev.edgesplit.edge.error.InvalidRequestException;
 import dev.edgesplit.edge.error.StatusMapper;
 import dev.edgesplit.edge.generate.Generation;
 import dev.edgesplit.edge.link.GenerationSettings;
@@ -10,6 +11,8 @@ import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.generate.RequestValidator;
 import dev.edgesplit.edge.generate.ValidRequest;
 import dev.edgesplit.edge.plan.Route;
+import dev.edgesplit.edge.speculate.Speculation;
+import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
@@ -36,6 +39,7 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
   private final StepHooks hooks;
   private final ExecutorService generations;
   private final RequestValidator validator;
+  private final Speculation speculation;
   private final AtomicBoolean draining = new AtomicBoolean();
 
   /** @param routes the cut, edge chain and cloud sessions a new generation uses (read once per generation) */
@@ -47,6 +51,13 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
   /** @param validator checks requests (and applies the operator's prompt and generation length limits) */
   public EdgeServiceImpl(Supplier<Route> routes, Tokenizer tokenizer, GenerationSettings settings,
       StepHooks hooks, ExecutorService generations, RequestValidator validator) {
+    this(routes, tokenizer, settings, hooks, generations, validator, Speculation.none());
+  }
+
+  /** @param speculation how generations may draft several tokens per round trip */
+  public EdgeServiceImpl(Supplier<Route> routes, Tokenizer tokenizer, GenerationSettings settings,
+      StepHooks hooks, ExecutorService generations, RequestValidator validator, Speculation speculation) {
+    this.speculation = speculation;
     this.routes = routes;
     this.tokenizer = tokenizer;
     this.settings = settings;
@@ -73,8 +84,14 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
       ValidRequest valid = validator.validate(request, route.edge().maxContext());
       // The cloud session (handshake, failover) opens on the generation thread: a dead worker must not
       // hold up the gRPC thread.
+      DraftSource drafts;
+      try {
+        drafts = speculation.choose(request.getDraftSource());
+      } catch (IllegalArgumentException e) {
+        throw new InvalidRequestException(e.getMessage());
+      }
       Generation generation = new Generation(valid, route.edge(), tokenizer, route.cloud(), settings, hooks, out,
-          gate, arrival);
+          gate, arrival, speculation, drafts);
       try {
         generations.execute(Context.current().wrap(() -> runGuarded(generation, out)));
       } catch (RejectedExecutionException e) {

@@ -42,6 +42,96 @@ public final class Sampler {
     if (params.greedy()) {
       return best;
     }
+    int candidates = candidates(logits, best);
+    if (candidates < 0) {
+      return drawInIdOrder();
+    }
+    double total = 0;
+    for (int i = 0; i < candidates; i++) {
+      total += weights[order[i]];
+    }
+    double r = random.nextDouble() * total;
+    double cumulative = 0;
+    for (int i = 0; i < candidates; i++) {
+      cumulative += weights[order[i]];
+      if (r < cumulative) {
+        return order[i];
+      }
+    }
+    return order[0]; // unreachable unless rounding leaves r at the very top
+  }
+
+  /**
+   * The distribution {@link #sample} draws from for {@code logits}, normalised, {@code [vocab]} (a new array): the
+   * temperature softmax restricted by top-k and top-p; one-hot on the argmax at temperature 0. Draws nothing.
+   */
+  public double[] probabilities(float[] logits) {
+    int best = checkAndArgmax(logits);
+    double[] p = new double[vocabSize];
+    if (params.greedy()) {
+      p[best] = 1;
+      return p;
+    }
+    int candidates = candidates(logits, best);
+    if (candidates < 0) {
+      System.arraycopy(weights, 0, p, 0, vocabSize);
+    } else {
+      for (int i = 0; i < candidates; i++) {
+        p[order[i]] = weights[order[i]];
+      }
+    }
+    double total = 0;
+    for (double w : p) {
+      total += w;
+    }
+    for (int i = 0; i < vocabSize; i++) {
+      p[i] /= total;
+    }
+    return p;
+  }
+
+  /** A uniform draw in [0, 1) from this sampler's random stream. */
+  public double uniform() {
+    return random.nextDouble();
+  }
+
+  /**
+   * A token drawn from this sampler's random stream with probability proportional to {@code weights [vocab]}
+   * (non-negative, not all zero).
+   */
+  public int draw(double[] weights) {
+    if (weights.length != vocabSize) {
+      throw new IllegalArgumentException("expected " + vocabSize + " weights, got " + weights.length);
+    }
+    double total = 0;
+    int last = -1;
+    for (int i = 0; i < vocabSize; i++) {
+      if (weights[i] > 0) {
+        total += weights[i];
+        last = i;
+      }
+    }
+    if (last < 0) {
+      throw new IllegalArgumentException("every weight is zero: no token can be drawn");
+    }
+    double r = random.nextDouble() * total;
+    double cumulative = 0;
+    for (int i = 0; i < vocabSize; i++) {
+      if (weights[i] > 0) {
+        cumulative += weights[i];
+        if (r < cumulative) {
+          return i;
+        }
+      }
+    }
+    return last;
+  }
+
+  /**
+   * Fills {@code weights} with exp((logit - max) / temperature) and restricts them by top-k and top-p: returns the
+   * number of candidates in {@code order[0..n)}, best first, or -1 when every token is a candidate in id order.
+   */
+  private int candidates(float[] logits, int best) {
     double max = logits[best];
     double inverseTemperature = 1.0 / params.temperature();
     int k = params.topK() > 0 && params.topK() < vocabSize ? params.topK() : 0;
@@ -59,7 +149,7 @@ public final class Sampler {
         weights[i] = Math.exp((logits[i] - max) * inverseTemperature);
       }
       if (!nucleus) {
-        return drawInIdOrder();
+        return -1;
       }
       candidates = nucleusCandidates(logits);
       sortDescending(logits, candidates);
@@ -67,19 +157,7 @@ public final class Sampler {
     if (nucleus) {
       candidates = nucleusCut(candidates);
     }
-    double total = 0;
-    for (int i = 0; i < candidates; i++) {
-      total += weights[order[i]];
-    }
-    double r = random.nextDouble() * total;
-    double cumulative = 0;
-    for (int i = 0; i < candidates; i++) {
-      cumulative += weights[order[i]];
-      if (r < cumulative) {
-        return order[i];
-      }
-    }
-    return order[0]; // unreachable unless rounding leaves r at the very top
+    return candidates;
   }
 
   /**

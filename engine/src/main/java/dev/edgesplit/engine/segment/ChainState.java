@@ -36,6 +36,20 @@ public final class ChainState implements AutoCloseable {
     position = 0;
   }
 
+  /**
+   * Forgets the positions from {@code position} on (speculative tokens that were rejected): the next run starts
+   * there and overwrites their stale keys and values.
+   *
+   * @throws IllegalArgumentException when {@code position} is negative or beyond what the state holds
+   */
+  public void rewind(int position) {
+    if (position < 0 || position > this.position) {
+      throw new IllegalArgumentException("cannot rewind to position " + position + " of a state holding "
+          + this.position);
+    }
+    this.position = position;
+  }
+
   KvCache cache(int segment) {
     return caches.get(segment);
   }
