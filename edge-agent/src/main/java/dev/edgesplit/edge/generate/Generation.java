@@ -116,7 +116,7 @@ public final class Generation {
         while (true) {
           int token = tokenOf(reply);
           endStep(true, generated, token);
-          if (token == tokenizer.eos() || token == tokenizer.bos()) {
+          if (token == tokenizer.eos() || token == tokenizer.bos() || request.stopTokens().contains(token)) {
             finish = FinishReason.FINISH_REASON_EOS;
             break;
           }
