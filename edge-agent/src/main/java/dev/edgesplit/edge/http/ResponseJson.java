@@ -41,6 +41,7 @@ final class ResponseJson {
       ObjectNode message = choice.putObject("message");
       message.put("role", "assistant");
       message.put("content", text);
+      message.putNull("refusal");
     } else {
       choice.put("text", text);
     }
