@@ -39,6 +39,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--startup-seconds", defaultValue = "120", description = "How long to wait for both servers.")
   int startupSeconds;
 
+  @Option(names = "--http", paramLabel = "HOST:PORT", description = "Also serve the edge's OpenAI-compatible HTTP "
+      + "API here and answer one chat completion through it after the Generate.")
+  String http;
+
   @Mixin SamplingOptions sampling;
 
   @Spec CommandSpec spec;
@@ -68,14 +72,20 @@ final class DemoCommand implements Callable<Integer> {
           "--listen", "127.0.0.1:" + cloudPort, "--metrics", "127.0.0.1:" + cloudMetrics,
           "--threads", String.valueOf(model.threads))));
       awaitServing(children.get(0), cloudPort);
-      children.add(ChildProcess.start("edge", logs, List.of("edge", "--model", dir, "--cut", String.valueOf(cut),
+      List<String> edgeArgs = new ArrayList<>(List.of("edge", "--model", dir, "--cut", String.valueOf(cut),
           "--listen", "127.0.0.1:" + edgePort, "--metrics", "127.0.0.1:" + edgeMetrics,
           "--cloud", "127.0.0.1:" + cloudPort,
-          "--hidden-dtype", hiddenDtype, "--threads", String.valueOf(model.threads))));
+          "--hidden-dtype", hiddenDtype, "--threads", String.valueOf(model.threads)));
+      edgeArgs.addAll(httpFlags());
+      children.add(ChildProcess.start("edge", logs, edgeArgs));
       awaitServing(children.get(1), edgePort);
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", edgePort).usePlaintext().build();
       try {
-        return GenerateCommand.run(channel, sampling, 300, out, err);
+        int status = GenerateCommand.run(channel, sampling, 300, out, err);
+        if (status == 0 && http != null) {
+          HttpDemo.chat(HostPort.parse(http), EdgeCommand.displayName(model.model), sampling, out, err);
+        }
+        return status;
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
@@ -84,6 +94,12 @@ final class DemoCommand implements Callable<Integer> {
         children.get(i).close();
       }
     }
+  }
+
+  /** The edge's flags for the HTTP API, when asked for. */
+  private List<String> httpFlags() {
+    return http == null ? List.of()
+        : List.of("--http", HostPort.parse(http).toString(), "--model-name", EdgeCommand.displayName(model.model));
   }
 
   private void awaitServing(ChildProcess child, int port) throws InterruptedException {
