@@ -156,6 +156,31 @@ class OpenAiClientsTest {
   }
 
   @Test
+  void stopString_endsTheAnswerBeforeIt_withFinishReasonStop() {
+    String stop = "Lily";
+    assertThat(grpc.text()).contains(stop);
+    ChatCompletion completion = openai().chat().completions().create(chat()
+        .stop(ChatCompletionCreateParams.Stop.ofString(stop)).build());
+    assertThat(completion.choices().get(0).message().content())
+        .contains(grpc.text().substring(0, grpc.text().indexOf(stop)));
+    assertThat(completion.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+  }
+
+  @Test
+  void stopTokenIds_endTheGenerationBeforeThatToken_likeEos() {
+    // The token that starts " Lily" in the greedy text: Generate must stop before streaming it.
+    int[] all = tokenizer.encode(Stories260k.PROMPT + grpc.text(), true);
+    int[] prompt = tokenizer.encode(Stories260k.PROMPT, true);
+    int stopAt = prompt.length + 6;
+    HttpSplit.Result cut = split.generate(GenerateRequest.newBuilder().setText(Stories260k.PROMPT)
+        .setMaxNewTokens(MAX_TOKENS).setSampling(SamplingParams.newBuilder().setTemperature(0f))
+        .addStopTokenIds(all[stopAt]).build());
+    assertThat(cut.summary().getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_EOS);
+    assertThat(cut.summary().getGeneratedTokens()).isLessThanOrEqualTo(6);
+    assertThat(grpc.text()).startsWith(cut.text());
+  }
+
+  @Test
   void langchain4j_chat_equalsGrpcGenerate() {
     OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(split.baseUrl()).apiKey("unused").modelName(MODEL)
         .temperature(0.0).maxTokens(MAX_TOKENS).maxRetries(0).timeout(Duration.ofSeconds(60)).build();
