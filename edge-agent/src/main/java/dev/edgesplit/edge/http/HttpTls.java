@@ -30,7 +30,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  */
 public final class HttpTls {
 
-  private static final char[] PASSWORD = "edgesplit".toCharArray();
+  static final char[] PASSWORD = "edgesplit".toCharArray();
 
   private final KeyStore keys;
   private final KeyStore clientCas;
@@ -50,23 +50,29 @@ public final class HttpTls {
    */
   public static HttpTls fromPem(Path cert, Path key, Path clientCa, boolean requireClient) {
     try {
-      KeyStore keys = KeyStore.getInstance("PKCS12");
-      keys.load(null, null);
-      Certificate[] chain = certificates(cert).toArray(new Certificate[0]);
-      keys.setKeyEntry("server", privateKey(key), PASSWORD, chain);
-      KeyStore trust = null;
-      if (clientCa != null) {
-        trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        int i = 0;
-        for (Certificate ca : certificates(clientCa)) {
-          trust.setCertificateEntry("ca" + i++, ca);
-        }
-      }
-      return new HttpTls(keys, trust, requireClient);
+      return new HttpTls(keyStore(cert, key), clientCa == null ? null : trustStore(clientCa), requireClient);
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException("cannot load the HTTP listener's TLS files: " + e.getMessage(), e);
     }
+  }
+
+  /** A key store holding {@code key} with its certificate chain, under the password {@link #PASSWORD}. */
+  static KeyStore keyStore(Path cert, Path key) throws IOException, GeneralSecurityException {
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    keys.setKeyEntry("key", privateKey(key), PASSWORD, certificates(cert).toArray(new Certificate[0]));
+    return keys;
+  }
+
+  /** A trust store of the CA certificates in {@code pem}. */
+  static KeyStore trustStore(Path pem) throws IOException, GeneralSecurityException {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    int i = 0;
+    for (Certificate ca : certificates(pem)) {
+      trust.setCertificateEntry("ca" + i++, ca);
+    }
+    return trust;
   }
 
   /** A TLS connector for Javalin's Jetty server. */
