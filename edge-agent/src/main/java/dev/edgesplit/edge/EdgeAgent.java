@@ -274,7 +274,7 @@ public final class EdgeAgent implements AutoCloseable {
         : config.modelDir() != null && config.modelDir().getFileName() != null
             ? config.modelDir().getFileName().toString() : "edgesplit";
     http = new OpenAiHttpServer(new OpenAiHttpServer.Settings(httpAddress.getHostString(), h.port(),
-        h.maxBodyBytes(), model, this::cut, () -> maxContext),
+        h.maxBodyBytes(), model, this::cut, () -> maxContext, config.cloud().sessionDeadline()),
         new OpenAiHttpServer.HttpAuthConfig(security.authMode(), tokens),
         ChatTemplates.choose(h.chatTemplate(), modelChatTemplate), tokenizer, inProcessChannel, tls).start();
   }

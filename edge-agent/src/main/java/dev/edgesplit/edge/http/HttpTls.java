@@ -14,7 +14,6 @@ import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
-import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -76,7 +75,7 @@ public final class HttpTls {
   }
 
   /** A TLS connector for Javalin's Jetty server. */
-  Connector connector(Server server, HttpConfiguration http, String host, int port) {
+  ServerConnector connector(Server server, HttpConfiguration http, String host, int port) {
     SslContextFactory.Server ssl = new SslContextFactory.Server();
     ssl.setKeyStore(keys);
     ssl.setKeyStorePassword(new String(PASSWORD));

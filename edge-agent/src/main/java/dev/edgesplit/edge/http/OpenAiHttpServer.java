@@ -13,9 +13,12 @@ import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntSupplier;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,14 +43,16 @@ public final class OpenAiHttpServer implements AutoCloseable {
    * @param modelId       the model id clients send and /v1/models lists
    * @param cut           the cut new generations use (for /v1/models)
    * @param contextLength positions a generation can use (for /v1/models)
+   * @param idleTimeout   how long a connection may stay silent (at least a generation's whole length)
    */
   public record Settings(String host, int port, long maxBodyBytes, String modelId, IntSupplier cut,
-      IntSupplier contextLength) {
+      IntSupplier contextLength, Duration idleTimeout) {
     public Settings {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(modelId, "modelId");
       Objects.requireNonNull(cut, "cut");
       Objects.requireNonNull(contextLength, "contextLength");
+      Objects.requireNonNull(idleTimeout, "idleTimeout");
     }
   }
 
@@ -86,11 +91,15 @@ public final class OpenAiHttpServer implements AutoCloseable {
       config.http.maxRequestSize = settings.maxBodyBytes();
       // Server-sent events must leave token by token, not wait in a compressor's buffer.
       config.http.compressionStrategy = CompressionStrategy.NONE;
-      config.jetty.host = settings.host();
-      config.jetty.port = settings.port();
-      if (tls != null) {
-        config.jetty.addConnector((server, http) -> tls.connector(server, http, settings.host(), settings.port()));
-      }
+      config.jetty.addConnector((server, http) -> {
+        ServerConnector connector = tls != null ? tls.connector(server, http, settings.host(), settings.port())
+            : new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        // A whole (non-streamed) answer is silent until the generation ends: allow as long as a session may run.
+        connector.setIdleTimeout(settings.idleTimeout().toMillis());
+        return connector;
+      });
       config.routes.before("/v1/*", ctx -> ctx.attribute(IDENTITY, auth.identify(ctx)));
       config.routes.get("/health", this::health);
       config.routes.get("/v1/models", this::models);
