@@ -53,6 +53,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--link-rtt", paramLabel = "MS", defaultValue = "0",
       description = "Emulated link: a delay proxy between edge and worker adds this round trip, ms (one way: half).")
   double linkRtt;
+  @Option(names = "--http", paramLabel = "HOST:PORT", description = "Also serve the edge's OpenAI-compatible HTTP "
+      + "API here and answer one chat completion through it after the Generate.")
+  String http;
 
   @Mixin SamplingOptions sampling;
 
@@ -101,11 +104,16 @@ final class DemoCommand implements Callable<Integer> {
       if (speculate.equals("model")) {
         edgeArgs.addAll(List.of("--draft-model", draftSource));
       }
+      edgeArgs.addAll(httpFlags());
       children.add(ChildProcess.start("edge", logs, edgeArgs));
       awaitServing(children.get(1), edgePort);
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", edgePort).usePlaintext().build();
       try {
-        return GenerateCommand.run(channel, sampling, 300, out, err);
+        int status = GenerateCommand.run(channel, sampling, 300, out, err);
+        if (status == 0 && http != null) {
+          HttpDemo.chat(HostPort.parse(http), EdgeCommand.displayName(model.model), sampling, out, err);
+        }
+        return status;
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
@@ -117,6 +125,12 @@ final class DemoCommand implements Callable<Integer> {
         proxy.close();
       }
     }
+  }
+
+  /** The edge's flags for the HTTP API, when asked for. */
+  private List<String> httpFlags() {
+    return http == null ? List.of()
+        : List.of("--http", HostPort.parse(http).toString(), "--model-name", EdgeCommand.displayName(model.model));
   }
 
   private void awaitServing(ChildProcess child, int port) throws InterruptedException {

@@ -107,6 +107,19 @@ final class EdgeCommand implements Callable<Integer> {
       description = "Running Generate calls per client (limits.max_concurrent_per_client; 0 = off).")
   Integer maxConcurrentPerClient;
 
+  @Option(names = "--http", paramLabel = "HOST:PORT",
+      description = "Also serve the OpenAI-compatible HTTP API here (http.listen; off by default): "
+          + "/v1/chat/completions, /v1/completions, /v1/models, /health.")
+  String http;
+
+  @Option(names = "--chat-template", paramLabel = "FILE",
+      description = "Jinja chat template for /v1/chat/completions instead of the model's own (http.chat_template).")
+  Path chatTemplate;
+
+  @Option(names = "--model-name", paramLabel = "NAME",
+      description = "Model id HTTP clients send and /v1/models lists (http.model_name; default: the model's name).")
+  String modelName;
+
   @Option(names = "--replan", description = "Compile per layer, profile, probe the link, choose the cut by the "
       + "plan (energy objective) and move it when the link or the edge's speed drifts (the worker needs --any-cut).")
   boolean replan;
@@ -146,6 +159,11 @@ final class EdgeCommand implements Callable<Integer> {
       overrides.put("speculate.source", speculate);
     }
     ServerOptions.put(overrides, "speculate.draft_model", draftModel);
+    if (http != null) {
+      overrides.put("http.listen", HostPort.parse(http).toString());
+    }
+    ServerOptions.put(overrides, "http.chat_template", chatTemplate);
+    overrides.put("http.model_name", modelName != null ? modelName : displayName(model.model));
     EdgeConfig base = EdgeConfig.load(server.config, System.getenv(), overrides);
     CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), replan ? null : base.cut());
     overrides.put("model.dir", compiled.directory().toString());
@@ -202,6 +220,11 @@ final class EdgeCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("energy: %s; link: %s; metrics: %s%n", meter.source().label(),
             probed == null ? "not measured (no cloud worker answered at start)" : link.current(),
             cfg.metricsListen());
+        if (agent.httpPort() >= 0) {
+          spec.commandLine().getOut().printf("OpenAI-compatible HTTP API: http%s://%s:%d/v1 (model '%s')%n",
+              cfg.security().serverTls().enabled() ? "s" : "", cfg.http().host(), agent.httpPort(),
+              cfg.http().modelName());
+        }
         spec.commandLine().getOut().flush();
         agent.blockUntilShutdown();
       }
@@ -214,6 +237,23 @@ final class EdgeCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * The model id the HTTP API serves when none is given: the model file or directory name without its extension
+   * ("stories260K" for the default model).
+   */
+  static String displayName(String model) {
+    if (model == null || model.isBlank()) {
+      return "stories260K";
+    }
+    if (model.startsWith("synthetic:")) {
+      return model.substring("synthetic:".length());
+    }
+    Path name = Path.of(model).getFileName();
+    String text = name == null ? model : name.toString();
+    int dot = text.lastIndexOf('.');
+    return dot > 0 && (text.endsWith(".bin") || text.endsWith(".gguf")) ? text.substring(0, dot) : text;
   }
 
   /**

@@ -54,6 +54,18 @@ final class LoadCommand implements Callable<Integer> {
   @Option(names = "--timeout-seconds", defaultValue = "60", description = "Deadline of one request.")
   int timeoutSeconds;
 
+  @Option(names = "--compare-http", paramLabel = "HOST:PORT",
+      description = "Instead of load: one client alternating gRPC Generate and the edge's HTTP API "
+          + "(/v1/completions, streamed, greedy) for --rounds rounds; prints each path's ms per token and the difference.")
+  String compareHttp;
+
+  @Option(names = "--rounds", defaultValue = "20", description = "Rounds of --compare-http (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(names = "--model-name", defaultValue = "stories260K",
+      description = "Model id sent to the HTTP API by --compare-http (default: ${DEFAULT-VALUE}).")
+  String modelName;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -61,9 +73,13 @@ final class LoadCommand implements Callable<Integer> {
     if (clients < 1 || maxTokens < 1) {
       throw new IllegalArgumentException("--clients and --max-tokens must be >= 1");
     }
-    Duration runFor = parseDuration(duration);
     HostPort hp = HostPort.parse(target);
     PrintWriter out = spec.commandLine().getOut();
+    if (compareHttp != null) {
+      return new HttpOverheadBench(hp, HostPort.parse(compareHttp), modelName, prompt, maxTokens, rounds,
+          timeoutSeconds).run(out);
+    }
+    Duration runFor = parseDuration(duration);
     GenerateRequest request = GenerateRequest.newBuilder().setText(prompt).setMaxNewTokens(maxTokens).build();
     ManagedChannel channel = NettyChannelBuilder.forAddress(hp.host(), hp.port()).usePlaintext().build();
     ExecutorService pool = Executors.newFixedThreadPool(clients);

@@ -1,5 +1,8 @@
 package dev.edgesplit.edge;
 
+import dev.edgesplit.edge.chat.ChatTemplates;
+import dev.edgesplit.edge.chat.TemplateSource;
+import dev.edgesplit.edge.chat.TokenizerConfigTemplates;
 import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.edge.link.CloudSessions;
 import dev.edgesplit.edge.link.GenerationSettings;
@@ -7,6 +10,9 @@ import dev.edgesplit.edge.generate.RequestOutcome;
 import dev.edgesplit.edge.generate.RequestValidator;
 import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.link.CloudBreaker;
+import dev.edgesplit.edge.http.ForwardedIdentity;
+import dev.edgesplit.edge.http.HttpTls;
+import dev.edgesplit.edge.http.OpenAiHttpServer;
 import dev.edgesplit.edge.link.CloudLink;
 import dev.edgesplit.edge.link.CloudPool;
 import dev.edgesplit.edge.link.LocalCloud;
@@ -21,6 +27,7 @@ import dev.edgesplit.edge.security.ConcurrencyLimiter;
 import dev.edgesplit.edge.security.ListenerSecurity;
 import dev.edgesplit.edge.security.RateLimiter;
 import dev.edgesplit.edge.speculate.Speculation;
+import dev.edgesplit.edge.security.TokenFile;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
@@ -30,9 +37,13 @@ import dev.edgesplit.server.lifecycle.GrpcServing;
 import dev.edgesplit.server.logging.RateLimitedLog;
 import dev.edgesplit.server.rpc.MalformedRequests;
 import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -41,6 +52,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -77,6 +89,10 @@ public final class EdgeAgent implements AutoCloseable {
   private final CloudBreaker breaker;
   private ThreadPoolExecutor generations;
   private EdgeServiceImpl service;
+  private Optional<TemplateSource> modelChatTemplate;
+  private Server inProcess;
+  private ManagedChannel inProcessChannel;
+  private OpenAiHttpServer http;
 
   /**
    * @param edge        embedding + layers [0, config.cut()) of the compiled model
@@ -129,6 +145,19 @@ public final class EdgeAgent implements AutoCloseable {
     this.breaker = new CloudBreaker(config.cloud().targets(), this.clouds, recovery.probeInterval(),
         config.cloud().handshakeTimeout(), down -> serving.reportServing(!down || canFallBack));
     this.cut = config.cut();
+    this.modelChatTemplate = config.modelDir() == null ? Optional.empty()
+        : TokenizerConfigTemplates.inDirectory(config.modelDir());
+  }
+
+  /**
+   * The model's own chat template for the HTTP API, when it comes from elsewhere than {@code tokenizer_config.json}
+   * in the model directory (e.g. GGUF metadata). Call before {@link #start()}; {@code http.chat_template}
+   * still overrides it.
+   */
+  public synchronized EdgeAgent useModelChatTemplate(TemplateSource source) {
+    serving.checkNotStarted();
+    this.modelChatTemplate = Optional.of(source);
+    return this;
   }
 
   /** The circuit breaker on the cloud workers (for metrics and tests). */
@@ -227,6 +256,8 @@ public final class EdgeAgent implements AutoCloseable {
         new RateLimitedLog(LOG, MALFORMED_LOG_INTERVAL, System::nanoTime),
         () -> hooks.listener().requestEnded(new RequestOutcome(Status.Code.INVALID_ARGUMENT, "-", Duration.ZERO,
             0, 0, false)));
+    // One admission interceptor: gRPC and HTTP clients draw on the same per-client buckets.
+    AdmissionInterceptor admit = admissionInterceptor(admission);
     breaker.start();
     try {
       serving.start(NettyServerBuilder.forAddress(address, credentials)
@@ -234,7 +265,7 @@ public final class EdgeAgent implements AutoCloseable {
           .maxInboundMessageSize(Math.max(64 << 10, edge.maxContext() * 64 + 4096))
           // Interceptors run last-listed first: authenticate, log the call, admit per client, then serve; a request
           // that does not parse is refused before all of them see it (it never reaches the access log).
-          .addService(malformed.guard(ServerInterceptors.intercept(service, admissionInterceptor(admission),
+          .addService(malformed.guard(ServerInterceptors.intercept(service, admit,
               new AccessLog(hooks.listener(), System::nanoTime), auth)))
           .addService(serving.healthService())
           .addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), auth))
@@ -246,6 +277,17 @@ public final class EdgeAgent implements AutoCloseable {
       breaker.close();
       throw e;
     }
+    if (config.http().enabled()) {
+      try {
+        startHttp(admit, edge.maxContext());
+      } catch (RuntimeException e) {
+        stopHttp();
+        serving.shutdownNow();
+        generations.shutdownNow();
+        breaker.close();
+        throw e;
+      }
+    }
     LOG.info("edge agent serving cut {} on {}:{} ({}, auth {}), cloud workers {} ({}), fallback {}, retry deadline "
         + "{} ms, decode steps through {}", cut, address.getHostString(), port(),
         config.security().serverTls().enabled() ? "TLS" : "plaintext", config.security().authMode(),
@@ -254,9 +296,58 @@ public final class EdgeAgent implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Starts the OpenAI-compatible HTTP API: an in-process Generate server (the same service, admission and
+   * executor) that the HTTP handlers call with the identity they authenticated.
+   */
+  private void startHttp(AdmissionInterceptor admit, int maxContext) {
+    EdgeConfig.Http h = config.http();
+    EdgeConfig.Security security = config.security();
+    InetSocketAddress httpAddress = ListenerSecurity.bindAddress(
+        new EdgeConfig.Listen(h.host(), h.port(), security.insecure()), security);
+    String name = "edgesplit-http-" + System.identityHashCode(this);
+    try {
+      inProcess = InProcessServerBuilder.forName(name).directExecutor()
+          .addService(ServerInterceptors.intercept(service, admit, new ForwardedIdentity()))
+          .build().start();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot start the in-process Generate server", e);
+    }
+    inProcessChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    TokenFile tokens = security.authMode() == EdgeConfig.AuthMode.TOKEN ? TokenFile.open(security.tokensFile()) : null;
+    HttpTls tls = security.serverTls().enabled()
+        ? HttpTls.fromPem(security.serverTls().cert(), security.serverTls().key(), security.serverTls().clientCa(),
+            security.authMode() == EdgeConfig.AuthMode.CLIENT_CERT)
+        : null;
+    String model = !h.modelName().isEmpty() ? h.modelName()
+        : config.modelDir() != null && config.modelDir().getFileName() != null
+            ? config.modelDir().getFileName().toString() : "edgesplit";
+    http = new OpenAiHttpServer(new OpenAiHttpServer.Settings(httpAddress.getHostString(), h.port(),
+        h.maxBodyBytes(), model, this::cut, () -> maxContext, config.cloud().sessionDeadline()),
+        new OpenAiHttpServer.HttpAuthConfig(security.authMode(), tokens),
+        ChatTemplates.choose(h.chatTemplate(), modelChatTemplate), tokenizer, inProcessChannel, tls).start();
+  }
+
+  private void stopHttp() {
+    if (http != null) {
+      http.close();
+    }
+    if (inProcessChannel != null) {
+      inProcessChannel.shutdownNow();
+    }
+    if (inProcess != null) {
+      inProcess.shutdownNow();
+    }
+  }
+
   /** The bound port (useful with port 0). */
   public int port() {
     return serving.port();
+  }
+
+  /** The bound port of the HTTP API, or -1 when it is off. */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
   }
 
   /** Waits until the server has terminated. */
@@ -271,6 +362,9 @@ public final class EdgeAgent implements AutoCloseable {
       return;
     }
     service.drain();
+    if (http != null) {
+      http.drain();
+    }
     serving.shutdown();
     generations.shutdown();
     try {
@@ -280,8 +374,10 @@ public final class EdgeAgent implements AutoCloseable {
       if (!generations.awaitTermination(left, TimeUnit.NANOSECONDS)) {
         generations.shutdownNow();
       }
+      stopHttp();
       serving.finishClose();
     } catch (InterruptedException e) {
+      stopHttp();
       serving.shutdownNow();
       generations.shutdownNow();
       Thread.currentThread().interrupt();

@@ -30,10 +30,11 @@ import java.util.Objects;
  * @param logTokens    (key {@code log.tokens}) one JSON line per generated token on the {@code edgesplit.energy}
  *                     logger; off by default (a summary line and an access line per request are always written)
  * @param speculate    where draft tokens come from, for several tokens per round trip
+ * @param http         the OpenAI-compatible HTTP API (off unless http.listen is set)
  */
 public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Runtime runtime, Generate generate,
     Duration drainTimeout, String metricsListen, Security security, Admission admission, Recovery recovery,
-    boolean logTokens, Speculate speculate) {
+    boolean logTokens, Speculate speculate, Http http) {
 
   public EdgeConfig {
     Objects.requireNonNull(listen, "listen");
@@ -42,6 +43,7 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     Objects.requireNonNull(generate, "generate");
     Objects.requireNonNull(drainTimeout, "drainTimeout");
     Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(http, "http");
     Objects.requireNonNull(admission, "admission");
     Objects.requireNonNull(recovery, "recovery");
     Objects.requireNonNull(speculate, "speculate");
@@ -178,6 +180,50 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     public Runtime {
       if (intraOpThreads < 1 || maxContext < 0) {
         throw new IllegalArgumentException("runtime.intra_op_threads must be >= 1, runtime.max_context >= 0");
+      }
+    }
+  }
+
+  /**
+   * The OpenAI-compatible HTTP API (keys {@code http.*}); it shares Generate's limits, authentication and TLS.
+   *
+   * @param host         bind address, or null when the API is off ({@code http.listen} empty, the default)
+   * @param port         bind port (0 = any free port)
+   * @param chatTemplate a Jinja chat template file that overrides the model's own ({@code http.chat_template}),
+   *                     or null
+   * @param modelName    the model id clients send and {@code /v1/models} lists ({@code http.model_name}); empty =
+   *                     the model directory's name
+   * @param maxBodyBytes largest request body accepted ({@code http.max_body_bytes}); larger gets 413
+   */
+  public record Http(String host, int port, Path chatTemplate, String modelName, long maxBodyBytes) {
+    public Http {
+      Objects.requireNonNull(modelName, "modelName");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("http.listen port must be in [0, 65535], got " + port);
+      }
+      if (maxBodyBytes < 1024) {
+        throw new IllegalArgumentException("http.max_body_bytes must be >= 1024, got " + maxBodyBytes);
+      }
+    }
+
+    /** True when {@code http.listen} is set. */
+    public boolean enabled() {
+      return host != null;
+    }
+
+    static Http parse(String listen, Path chatTemplate, String modelName, long maxBodyBytes) {
+      if (listen.isBlank()) {
+        return new Http(null, 0, chatTemplate, modelName, maxBodyBytes);
+      }
+      int colon = listen.lastIndexOf(':');
+      if (colon <= 0 || colon == listen.length() - 1) {
+        throw new IllegalArgumentException("http.listen must be HOST:PORT, got '" + listen + "'");
+      }
+      String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+      try {
+        return new Http(host, Integer.parseInt(listen.substring(colon + 1)), chatTemplate, modelName, maxBodyBytes);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("http.listen port must be a number, got '" + listen + "'", e);
       }
     }
   }
@@ -336,6 +382,10 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
     d.put("speculate.source", "none");
     d.put("speculate.draft_model", "");
     d.put("speculate.max_window", "16");
+    d.put("http.listen", "");
+    d.put("http.chat_template", "");
+    d.put("http.model_name", "");
+    d.put("http.max_body_bytes", "1048576");
     return d;
   }
 
@@ -367,7 +417,9 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
             c.millis("cloud.breaker.probe_interval_ms")),
         c.bool("log.tokens"),
         new Speculate(DraftSources.parse(c.string("speculate.source")), c.path("speculate.draft_model"),
-            c.integer("speculate.max_window")));
+            c.integer("speculate.max_window")),
+        Http.parse(c.string("http.listen"), c.path("http.chat_template"), c.string("http.model_name"),
+            c.longValue("http.max_body_bytes")));
   }
 
   private static String emptyToNull(String s) {

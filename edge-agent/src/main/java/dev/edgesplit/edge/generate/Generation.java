@@ -150,7 +150,7 @@ public final class Generation {
           endStep(true, generated, tokens[0]);
           for (int i = 0; i < tokens.length; i++) {
             int token = tokens[i];
-            if (token == tokenizer.eos() || token == tokenizer.bos()) {
+            if (token == tokenizer.eos() || token == tokenizer.bos() || request.stopTokens().contains(token)) {
               finish = FinishReason.FINISH_REASON_EOS;
               break emitting;
             }

@@ -10,7 +10,9 @@ import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.SamplingParams;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Checks a Generate request and tokenizes its prompt, before any model work. Thread-safe.
@@ -78,7 +80,7 @@ public final class RequestValidator {
       throw new PromptTooLongException("prompt of " + prompt.length + " tokens + max_new_tokens " + maxNew
           + " exceeds the context of " + context + " positions");
     }
-    return new ValidRequest(prompt, (int) maxNew, sampling, stops);
+    return new ValidRequest(prompt, (int) maxNew, sampling, stops, stopTokens(request));
   }
 
   private int[] prompt(GenerateRequest request, int context) {
@@ -141,6 +143,22 @@ public final class RequestValidator {
       throw new InvalidRequestException("top_k " + Integer.toUnsignedString(p.getTopK()) + " is too large");
     }
     return p.getTopP() == 0f ? p.toBuilder().setTopP(1f).build() : p;
+  }
+
+  private Set<Integer> stopTokens(GenerateRequest request) {
+    if (request.getStopTokenIdsCount() > MAX_STOP_STRINGS) {
+      throw new InvalidRequestException("at most " + MAX_STOP_STRINGS + " stop_token_ids, got "
+          + request.getStopTokenIdsCount());
+    }
+    Set<Integer> ids = new HashSet<>();
+    for (int id : request.getStopTokenIdsList()) {
+      if (Integer.toUnsignedLong(id) >= tokenizer.vocabSize()) {
+        throw new InvalidRequestException("stop token id " + Integer.toUnsignedString(id)
+            + " is outside the vocabulary of " + tokenizer.vocabSize());
+      }
+      ids.add(id);
+    }
+    return ids;
   }
 
   private static List<String> stops(GenerateRequest request) {
