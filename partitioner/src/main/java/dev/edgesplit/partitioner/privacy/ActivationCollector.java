@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * Runs the real ONNX segments of a per-layer fp32 build one layer at a time and records {@code h_k} at every
- * cut for each position: the states a worker would receive at that cut. Position 0 (the BOS token, the same
- * in every sequence) is not recorded. Not thread-safe; close it to release the sessions.
+ * cut for each position: the states a worker would receive at that cut. Not thread-safe; close it to release
+ * the sessions.
  */
 public final class ActivationCollector implements AutoCloseable {
 
@@ -47,7 +47,7 @@ public final class ActivationCollector implements AutoCloseable {
    * starting with {@code bos} and {@code length} tokens long (capped at the context).
    */
   public ActivationBank generated(int sequences, int length, int bos, long seed) {
-    Recorder recorder = new Recorder(sequences * (Math.min(length, maxContext()) - 1));
+    Recorder recorder = new Recorder(sequences * Math.min(length, maxContext()));
     for (int s = 0; s < sequences; s++) {
       Sampler sampler = new Sampler(new SamplingParams(1f, 0, 1f, seed + s), config.vocabSize());
       run(s, bos, Math.min(length, maxContext()), (position, logits) -> sampler.sample(logits), recorder);
@@ -57,7 +57,7 @@ public final class ActivationCollector implements AutoCloseable {
 
   /** The model read along the given token sequences (teacher forcing), each capped at the context. */
   public ActivationBank read(List<int[]> sequences) {
-    int total = sequences.stream().mapToInt(t -> Math.min(t.length, maxContext()) - 1).sum();
+    int total = sequences.stream().mapToInt(t -> Math.min(t.length, maxContext())).sum();
     Recorder recorder = new Recorder(total);
     for (int s = 0; s < sequences.size(); s++) {
       int[] tokens = sequences.get(s);
@@ -66,7 +66,7 @@ public final class ActivationCollector implements AutoCloseable {
     return recorder.bank();
   }
 
-  /** Feeds {@code first}, then whatever {@code next} picks, recording h_k of positions 1 .. length-1. */
+  /** Feeds {@code first}, then whatever {@code next} picks, recording h_k of every position. */
   private void run(int sequence, int first, int length, NextToken next, Recorder recorder) {
     List<ChainState> states = new ArrayList<>();
     try {
@@ -76,13 +76,9 @@ public final class ActivationCollector implements AutoCloseable {
       int token = first;
       for (int position = 0; position < length; position++) {
         FloatBuffer h = chains.get(0).decodeToken(states.get(0), token);
-        if (position > 0) {
-          recorder.begin(token, sequence);
-        }
+        recorder.begin(token, sequence, position);
         for (int k = 0; k <= config.nLayers(); k++) {
-          if (position > 0) {
-            recorder.put(k, h);
-          }
+          recorder.put(k, h);
           h = chains.get(k + 1).decodeHidden(states.get(k + 1), h); // layer k, then the head
         }
         float[] logits = new float[config.vocabSize()];
@@ -110,19 +106,22 @@ public final class ActivationCollector implements AutoCloseable {
   private final class Recorder {
     private final int[] tokens;
     private final int[] sequence;
+    private final int[] positions;
     private final float[][] hidden;
     private int n = -1;
 
     Recorder(int capacity) {
       tokens = new int[capacity];
       sequence = new int[capacity];
+      positions = new int[capacity];
       hidden = new float[config.nLayers() + 1][capacity * config.dim()];
     }
 
-    void begin(int token, int seq) {
+    void begin(int token, int seq, int position) {
       n++;
       tokens[n] = token;
       sequence[n] = seq;
+      positions[n] = position;
     }
 
     void put(int cut, FloatBuffer h) {
@@ -130,7 +129,7 @@ public final class ActivationCollector implements AutoCloseable {
     }
 
     ActivationBank bank() {
-      return new ActivationBank(config.dim(), tokens, sequence, hidden);
+      return new ActivationBank(config.dim(), tokens, sequence, positions, hidden);
     }
   }
 }

@@ -12,8 +12,10 @@ import dev.edgesplit.partitioner.model.ModelWeights;
  * @param embedding   token embedding rows // [V * d]
  * @param normWeights norm weight applied to h_k, by cut // [N + 1][d]
  * @param normEps     the norms' epsilon
+ * @param lmHead      the LM head's rows // [V * d]
  */
-public record AttackerKnowledge(int vocab, int dim, float[] embedding, float[][] normWeights, float normEps) {
+public record AttackerKnowledge(int vocab, int dim, float[] embedding, float[][] normWeights, float normEps,
+    float[] lmHead) {
 
   public AttackerKnowledge {
     if (embedding.length != (long) vocab * dim) {
@@ -30,7 +32,7 @@ public record AttackerKnowledge(int vocab, int dim, float[] embedding, float[][]
     }
     norms[n] = model.tensor("norm").data();
     return new AttackerKnowledge(model.config().vocabSize(), model.config().dim(),
-        model.tensor("tok_embeddings").data(), norms, model.config().normEps());
+        model.tensor("tok_embeddings").data(), norms, model.config().normEps(), model.lmHead().data());
   }
 
   /** {@code x / rms(x) * weight}: what the model's norm makes of {@code x} at {@code cut}. */

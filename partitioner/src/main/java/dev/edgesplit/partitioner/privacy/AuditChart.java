@@ -46,7 +46,7 @@ public final class AuditChart {
     }
     svg.append(String.format(Locale.ROOT, "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" "
         + "transform=\"rotate(-90 20 %.1f)\">tokens recovered</text>%n", TOP + plotH / 2, TOP + plotH / 2));
-    text(svg, LEFT + plotW / 2, HEIGHT - 15, "middle", 12, "cut k (0: token ids sent; N: edge only)");
+    text(svg, LEFT + plotW / 2, HEIGHT - 15, "middle", 12, "cut k (0: token ids sent; N: h_N sent to the head on the cloud)");
     double step = rows.size() > 1 ? plotW / (rows.size() - 1) : 0;
     for (int i = 0; i < rows.size(); i++) {
       text(svg, LEFT + step * i, TOP + plotH + 18, "middle", 11, Integer.toString(rows.get(i).cut()));

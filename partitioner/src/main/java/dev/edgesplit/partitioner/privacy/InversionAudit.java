@@ -1,11 +1,12 @@
 package dev.edgesplit.partitioner.privacy;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Runs every attack at every cut of a recorded bank and scores it on held-out sequences. At cut 0 the link
- * carries token ids (everything is recovered); at cut N nothing leaves the edge.
+ * carries token ids (everything is recovered); at cut N the plain split still sends h_N for the cloud's head.
  */
 public final class InversionAudit {
 
@@ -24,7 +25,8 @@ public final class InversionAudit {
         new NearestEmbedding(NearestEmbedding.Metric.L2, true),
         new RidgeProbe(false),
         new RidgeProbe(true),
-        new NearestNeighbour()));
+        new NearestNeighbour(),
+        new LogitLens()));
   }
 
   public AuditReport run(String model, String text, ActivationBank bank, AttackerKnowledge knowledge, Split split) {
@@ -35,9 +37,7 @@ public final class InversionAudit {
       String sent;
       if (cut == 0) {
         sent = "token ids";
-        java.util.Arrays.fill(recovery, 1.0);
-      } else if (cut == n) {
-        sent = "nothing (edge only)";
+        Arrays.fill(recovery, 1.0);
       } else {
         sent = "h_" + cut + " [T, " + bank.dim() + "]";
         for (int a = 0; a < attacks.size(); a++) {

@@ -11,7 +11,10 @@ import java.util.stream.IntStream;
  */
 public record Split(int[] train, int[] test) {
 
-  /** The last {@code heldOut} share of sequences (at least one) held out; the rest train. */
+  /**
+   * The last {@code heldOut} share of sequences (at least one) held out; the rest train. Position 0 (BOS, the
+   * same token everywhere) is in neither.
+   */
   public static Split bySequence(ActivationBank bank, double heldOut) {
     if (!(heldOut > 0 && heldOut < 1)) {
       throw new IllegalArgumentException("held-out share must be in (0, 1), got " + heldOut);
@@ -22,8 +25,9 @@ public record Split(int[] train, int[] test) {
     }
     int firstTest = Math.min(sequences - 1, (int) Math.round(sequences * (1 - heldOut)));
     int[] seq = bank.sequence();
-    int[] train = IntStream.range(0, bank.size()).filter(i -> seq[i] < firstTest).toArray();
-    int[] test = IntStream.range(0, bank.size()).filter(i -> seq[i] >= firstTest).toArray();
+    int[] pos = bank.position();
+    int[] train = IntStream.range(0, bank.size()).filter(i -> pos[i] > 0 && seq[i] < firstTest).toArray();
+    int[] test = IntStream.range(0, bank.size()).filter(i -> pos[i] > 0 && seq[i] >= firstTest).toArray();
     return new Split(train, test);
   }
 }

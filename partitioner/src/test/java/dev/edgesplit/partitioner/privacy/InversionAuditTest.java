@@ -54,9 +54,9 @@ class InversionAuditTest {
   }
 
   @Test
-  void endsOfTheRange_areTokenIdsAndNothing() {
+  void cut0_sendsTokenIds_andTheLastCut_leaksThroughTheModelsOwnHead() {
     assertThat(report.cuts().get(0).best()).isEqualTo(1.0);
-    assertThat(report.cuts().get(5).best()).isEqualTo(0.0);
+    assertThat(report.cuts().get(5).recovery()[column("lens")]).isGreaterThan(report.cuts().get(1).recovery()[column("lens")]);
     assertThat(report.worstBetween(2, 4)).isEqualTo(report.cuts().get(2).best());
   }
 
