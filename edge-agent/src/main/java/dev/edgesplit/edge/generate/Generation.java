@@ -48,6 +48,9 @@ public final class Generation {
   private final long arrivalNanos;
   private final SentHiddenLog sent = new SentHiddenLog();
   private final String sessionId = UUID.randomUUID().toString();
+  /** The board's tail of a U-shaped split for this generation; null for the plain split. */
+  private EdgeTail tail;
+  private long bytesReceived;
   private StepEnergy.Span openSpan;
   private int steps;
   private int stepPositions;
@@ -86,7 +89,8 @@ public final class Generation {
   }
 
   public void run() throws InterruptedException {
-    try {
+    try (EdgeTail u = cloud.tail() == null ? null : new EdgeTail(cloud.tail(), request.sampling())) {
+      tail = u;
       generate();
     } finally {
       if (openSpan != null) {
@@ -129,6 +133,8 @@ public final class Generation {
           TokenEvent.Builder event = TokenEvent.newBuilder().setTokenId(token).setText(piece).setIndex(generated);
           if (reply.hasLogprob()) {
             event.setLogprob(reply.getLogprob());
+          } else if (tail != null && tail.hasLogprob()) {
+            event.setLogprob(tail.logprob());
           }
           out.onNext(GenerateResponse.newBuilder().setToken(event).build());
           if (generated++ == 0) {
@@ -163,7 +169,7 @@ public final class Generation {
     }
     long end = System.nanoTime();
     int perToken = Math.max(1, generated);
-    GenerationSummary summary = GenerationSummary.newBuilder()
+    GenerationSummary.Builder summary = GenerationSummary.newBuilder()
         .setFinishReason(finish)
         .setPromptTokens(prompt.length)
         .setGeneratedTokens(generated)
@@ -180,9 +186,11 @@ public final class Generation {
         .setLinkMsPerToken(decodeLinkMs / Math.max(1, decodeSteps))
         .setFinishedLocally(local)
         .setFallbackReason(fallbackReason)
-        .setCloudRecoveries(recoveries)
-        .build();
-    hooks.listener().onSummary(sessionId, summary);
+        .setCloudRecoveries(recoveries);
+    if (tail != null) {
+      summary.setReturnCut(tail.returnCut()).setBytesReceivedPerToken((double) bytesReceived / perToken);
+    }
+    hooks.listener().onSummary(sessionId, summary.build());
     out.onNext(GenerateResponse.newBuilder().setSummary(summary).build());
     out.onCompleted();
   }
@@ -268,15 +276,15 @@ public final class Generation {
   }
 
   private SessionFrame frame(HiddenTensor tensor, int startPosition, FramePhase phase, boolean last) {
-    return SessionFrame.newBuilder()
+    SessionFrame.Builder frame = SessionFrame.newBuilder()
         .setSessionId(sessionId)
         .setCut(cloud.cut())
         .setStartPosition(startPosition)
         .setHidden(tensor)
-        .setSampling(request.sampling())
         .setPhase(phase)
-        .setLast(last)
-        .build();
+        .setLast(last);
+    // A U-shaped session keeps its sampling (and its seed) on the board: the worker gets hidden states only.
+    return tail == null ? frame.setSampling(request.sampling()).build() : frame.setReturnCut(tail.returnCut()).build();
   }
 
   /**
@@ -292,15 +300,28 @@ public final class Generation {
       cloudSource = reply.getCloudEnergySource();
     }
     sent.add(tensor);
-    if (reply.getPosition() != sent.positions() || reply.getHasToken() != last) {
+    boolean uShaped = tail != null;
+    if (reply.getPosition() != sent.positions() || reply.getHasToken() != (last && !uShaped)
+        || reply.hasHidden() != uShaped) {
       throw new CloudLinkException("session step", Status.INTERNAL.withDescription("reply at position "
-          + reply.getPosition() + " (token: " + reply.getHasToken() + ") does not answer the frame ending at "
-          + sent.positions()));
+          + reply.getPosition() + " (token: " + reply.getHasToken() + ", hidden: " + reply.hasHidden()
+          + ") does not answer the frame ending at " + sent.positions()));
+    }
+    if (uShaped) {
+      bytesReceived += reply.getHidden().getData().size();
+      int rows = tensor.getShape(0);
+      timedEdge(() -> {
+        tail.accept(reply.getHidden(), rows, last);
+        return null;
+      });
     }
     return reply;
   }
 
   private int tokenOf(SessionReply reply) {
+    if (tail != null) {
+      return tail.token();
+    }
     long token = Integer.toUnsignedLong(reply.getTokenId());
     if (token >= tokenizer.vocabSize()) {
       throw new CloudLinkException("session step", Status.INTERNAL.withDescription("sampled token " + token
