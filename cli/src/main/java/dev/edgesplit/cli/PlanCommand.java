@@ -85,7 +85,7 @@ final class PlanCommand implements Callable<Integer> {
   @Option(names = "--rtt", paramLabel = "MS", description = "Use this RTT (ms) instead of probing.")
   Double rttMs;
 
-  @Option(names = "--min-edge-layers", defaultValue = "1", description = "Privacy floor (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--min-edge-layers", defaultValue = "1", description = "Manual floor of edge layers (default: ${DEFAULT-VALUE}); it keeps token ids off the link, not the tokens: see --max-token-recovery.")
   int minEdgeLayers;
 
   @Option(names = "--max-token-recovery", paramLabel = "P",

@@ -172,6 +172,22 @@ class UShapedSplitTest {
   }
 
   @Test
+  void noReachableWorker_localFallbackRunsTheWorkersRangeOnTheBoard_withTheSameText() throws Exception {
+    int deadPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    try (Edge edge = new Edge(1, 3, Map.of("cloud.target", "127.0.0.1:" + deadPort, "cloud.fallback", "local",
+        "cloud.retry.deadline_ms", "500"))) {
+      int promptTokens = tokenizer.encode(Stories260k.PROMPT, true).length;
+      Result r = edge.generate(Stories260k.PROMPT, 100 - promptTokens + 1);
+      assertThat(Stories260k.PROMPT + r.text).isEqualTo(Stories260k.REFERENCE);
+      assertThat(r.summary.getFinishedLocally()).isTrue();
+      assertThat(r.summary.getReturnCut()).isEqualTo(3);
+    }
+  }
+
+  @Test
   void handshake_refusesARangeTheWorkerCannotServe_withFailedPrecondition() throws Exception {
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", worker.port()).usePlaintext().build();
     SegmentChain fixedCloud = compiled.openCloud(2, RuntimeOptions.defaults());
@@ -211,13 +227,21 @@ class UShapedSplitTest {
     final List<SessionFrame> frames = Collections.synchronizedList(new ArrayList<>());
     final List<SessionReply> replies = Collections.synchronizedList(new ArrayList<>());
     final EdgeChains chains = EdgeChains.perLayer(compiled, RuntimeOptions.defaults());
-    final ManagedChannel toCloud = NettyChannelBuilder.forAddress("127.0.0.1", worker.port()).usePlaintext().build();
+    final ManagedChannel toCloud;
     final EdgeAgent agent;
     final ManagedChannel toEdge;
 
     Edge(int k, int m) {
-      EdgeConfig config = EdgeConfig.load(null, Map.of(), Map.of("listen.port", "0", "model.cut", String.valueOf(k),
-          "cloud.hidden_dtype", "fp32", "cloud.target", "127.0.0.1:" + worker.port()));
+      this(k, m, Map.of());
+    }
+
+    Edge(int k, int m, Map<String, String> settings) {
+      Map<String, String> overrides = new java.util.HashMap<>(Map.of("listen.port", "0", "model.cut",
+          String.valueOf(k), "cloud.hidden_dtype", "fp32", "cloud.target", "127.0.0.1:" + worker.port()));
+      overrides.putAll(settings);
+      EdgeConfig config = EdgeConfig.load(null, Map.of(), overrides);
+      String target = config.cloud().targets().get(0);
+      toCloud = NettyChannelBuilder.forTarget(target).usePlaintext().build();
       Channel recorded = ClientInterceptors.intercept(toCloud, new Recorder());
       agent = new EdgeAgent(config, chains, compiled.fingerprint(), tokenizer, List.of(recorded),
           StepHooks.of(StepEnergy.none()), m).start();
