@@ -278,7 +278,7 @@ final class PlanCommand implements Callable<Integer> {
     }
     outw.println("token recovery: no audit of this model yet; running `edgesplit privacy` with its defaults ...");
     outw.flush();
-    return PrivacyCommand.audit(new ModelSource(spec.commandLine().getErr()), model, PrivacyCommand.Settings.defaults());
+    return PrivacyCommand.audit(spec.commandLine().getErr(), model, PrivacyCommand.Settings.defaults());
   }
 
   /** Prints the plan's table and writes plan.json and plan.svg to --out. */

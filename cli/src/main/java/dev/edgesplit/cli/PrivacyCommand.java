@@ -4,6 +4,8 @@ import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
+import dev.edgesplit.partitioner.cache.ModelCache;
+import dev.edgesplit.partitioner.cache.Workspace;
 import dev.edgesplit.partitioner.model.ModelWeights;
 import dev.edgesplit.partitioner.privacy.ActivationBank;
 import dev.edgesplit.partitioner.privacy.ActivationCollector;
@@ -70,7 +72,7 @@ final class PrivacyCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--held-out must be between 0 and 1");
     }
     PrintWriter stdout = spec.commandLine().getOut();
-    AuditReport report = audit(new ModelSource(spec.commandLine().getErr()), model,
+    AuditReport report = audit(spec.commandLine().getErr(), model,
         new Settings(sequences, length, heldOut, seed, text));
     Files.createDirectories(out);
     report.write(out.resolve("privacy.json"));
@@ -84,9 +86,9 @@ final class PrivacyCommand implements Callable<Integer> {
    * Runs the audit on the model {@code options} name (an fp32 per-layer build; quantization options ignored)
    * and caches the report in the workspace under the model's fingerprint, where {@code plan} finds it.
    */
-  static AuditReport audit(ModelSource source, ModelOptions options, Settings settings) throws IOException {
-    String name = ModelSource.resolveName(options.model, new PrintWriter(System.err, true));
-    ModelWeights weights = source.importWeights(name);
+  static AuditReport audit(PrintWriter log, ModelOptions options, Settings settings) throws IOException {
+    String name = ModelCache.resolveName(options.model, log);
+    ModelWeights weights = ModelCache.inWorkspace(log).importWeights(name);
     ModelOptions fp32 = new ModelOptions();
     fp32.model = name;
     fp32.edgeQuant = "fp32";
@@ -96,7 +98,7 @@ final class PrivacyCommand implements Callable<Integer> {
     fp32.blockSize = options.blockSize;
     fp32.quantizer = "rtn";
     fp32.threads = options.threads;
-    CompiledModel compiled = source.compiled(name, fp32, null);
+    CompiledModel compiled = fp32.compiled(name, log, null);
     String textLabel;
     ActivationBank bank;
     try (ActivationCollector collector = new ActivationCollector(compiled, new RuntimeOptions(options.threads, 0))) {

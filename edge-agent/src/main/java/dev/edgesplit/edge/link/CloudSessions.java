@@ -78,7 +78,7 @@ public final class CloudSessions {
   }
 
   /** The board's tail of a U-shaped split, or null for the plain split. */
-  SegmentChain tail() {
+  public SegmentChain tail() {
     return tail;
   }
 
