@@ -44,6 +44,11 @@ final class CloudCommand implements Callable<Integer> {
       + "(edges that re-plan need this).")
   boolean anyCut;
 
+  @Option(names = "--return-cut", paramLabel = "M",
+      description = "U-shaped split: run only layers [k,M) and send the hidden states back (the edge keeps the head "
+          + "and sampling); compiles per layer like --any-cut. M = N is the plain split.")
+  Integer returnCut;
+
   @Option(names = "--batch", paramLabel = "N", defaultValue = "16",
       description = "Sessions whose decode steps run as one batch (KV slots) for a fixed cut; 1 = no batching "
           + "(default: ${DEFAULT-VALUE}).")
@@ -72,7 +77,9 @@ final class CloudCommand implements Callable<Integer> {
     }
     ServerOptions.put(overrides, "tls.client_ca", tlsClientCa);
     CloudConfig base = CloudConfig.load(server.config, System.getenv(), overrides);
-    CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), anyCut ? null : base.cut());
+    CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(),
+        anyCut || returnCut != null ? null : base.cut());
+    ReturnCut.check(spec, base.cut(), returnCut, compiled.config().nLayers());
     overrides.put("model.dir", compiled.directory().toString());
     boolean batching = batch > 1 && compiled.manifest().cut() != null;
     if (batching) {

@@ -36,6 +36,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--cut", paramLabel = "K", defaultValue = "2", description = "Layer cut (default: ${DEFAULT-VALUE}).")
   int cut;
 
+  @Option(names = "--return-cut", paramLabel = "M",
+      description = "U-shaped split: the cloud runs only [K,M) and the board keeps [M,N), the head and sampling.")
+  Integer returnCut;
+
   @Option(names = "--hidden-dtype", defaultValue = "fp32", description = "Hidden states on the wire (default: ${DEFAULT-VALUE}).")
   String hiddenDtype;
 
@@ -66,10 +70,12 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     // Compile once here so that both children load the same directory instead of racing to compile it.
-    CompiledModel compiled = model.compiled(err, cut);
+    CompiledModel compiled = model.compiled(err, returnCut == null ? cut : null);
     if (cut < 0 || cut > compiled.config().nLayers()) {
       throw new IllegalArgumentException("cut " + cut + " outside 0.." + compiled.config().nLayers());
     }
+    ReturnCut.check(spec, cut, returnCut, compiled.config().nLayers());
+    List<String> uShape = returnCut == null ? List.of() : List.of("--return-cut", String.valueOf(returnCut));
     int cloudPort = freePort();
     int edgePort = freePort();
     int cloudMetrics = freePort();
@@ -83,9 +89,11 @@ final class DemoCommand implements Callable<Integer> {
     List<ChildProcess> children = new ArrayList<>();
     DelayProxy proxy = null;
     try {
-      children.add(ChildProcess.start("cloud", logs, List.of("cloud", "--model", dir, "--cut", String.valueOf(cut),
+      List<String> cloudArgs = new ArrayList<>(List.of("cloud", "--model", dir, "--cut", String.valueOf(cut),
           "--listen", "127.0.0.1:" + cloudPort, "--metrics", "127.0.0.1:" + cloudMetrics,
-          "--threads", String.valueOf(model.threads))));
+          "--threads", String.valueOf(model.threads)));
+      cloudArgs.addAll(uShape);
+      children.add(ChildProcess.start("cloud", logs, cloudArgs));
       awaitServing(children.get(0), cloudPort);
       int linkPort = cloudPort;
       if (linkRtt > 0) {
@@ -105,6 +113,7 @@ final class DemoCommand implements Callable<Integer> {
         edgeArgs.addAll(List.of("--draft-model", draftSource));
       }
       edgeArgs.addAll(httpFlags());
+      edgeArgs.addAll(uShape);
       children.add(ChildProcess.start("edge", logs, edgeArgs));
       awaitServing(children.get(1), edgePort);
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", edgePort).usePlaintext().build();

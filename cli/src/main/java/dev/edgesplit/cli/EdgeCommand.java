@@ -119,6 +119,11 @@ final class EdgeCommand implements Callable<Integer> {
   @Option(names = "--model-name", paramLabel = "NAME",
       description = "Model id HTTP clients send and /v1/models lists (http.model_name; default: the model's name).")
   String modelName;
+  @Option(names = "--return-cut", paramLabel = "M",
+      description = "U-shaped split: the cloud runs only layers [k,M) and sends the hidden states back; the board "
+          + "runs [M,N), the LM head and sampling, so no token id, logit or text reaches the cloud (the worker needs "
+          + "--return-cut or --any-cut). M = N is the plain split.")
+  Integer returnCut;
 
   @Option(names = "--replan", description = "Compile per layer, profile, probe the link, choose the cut by the "
       + "plan (energy objective) and move it when the link or the edge's speed drifts (the worker needs --any-cut).")
@@ -165,7 +170,9 @@ final class EdgeCommand implements Callable<Integer> {
     ServerOptions.put(overrides, "http.chat_template", chatTemplate);
     overrides.put("http.model_name", modelName != null ? modelName : displayName(model.model));
     EdgeConfig base = EdgeConfig.load(server.config, System.getenv(), overrides);
-    CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(), replan ? null : base.cut());
+    CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(),
+        replan || returnCut != null ? null : base.cut());
+    ReturnCut.check(spec, base.cut(), returnCut, compiled.config().nLayers());
     overrides.put("model.dir", compiled.directory().toString());
     EdgeConfig cfg = EdgeConfig.load(server.config, System.getenv(), overrides);
     RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
@@ -203,7 +210,8 @@ final class EdgeCommand implements Callable<Integer> {
           draftChains);
       try (EdgeAgent agent = new EdgeAgent(cfg, chains, compiled.fingerprint(),
               Tokenizers.load(compiled.tokenizerFile(), compiled.config().vocabSize()), List.<Channel>copyOf(channels),
-              new StepHooks(new MeteredStepEnergy(meter), StepListener.all(listeners), EdgeSlowdown.none()))
+              new StepHooks(new MeteredStepEnergy(meter), StepListener.all(listeners), EdgeSlowdown.none()),
+              returnCut == null ? -1 : returnCut)
               .speculation(speculation);
           AutoCloseable http = Apps.closeable(MetricsHttpServer.startIfEnabled(cfg.metricsListen(), metrics::scrape))) {
         running.set(agent);
@@ -213,8 +221,9 @@ final class EdgeCommand implements Callable<Integer> {
           replanner.planNow("start");
         }
         Apps.closeOnShutdown(agent);
-        spec.commandLine().getOut().printf("edge agent running embedding + layers [0,%d) of %s on %s:%d, cloud %s%s%n",
-            agent.cut(), compiled.config().architecture(), cfg.listen().host(), agent.port(),
+        spec.commandLine().getOut().printf("edge agent running embedding + layers [0,%d)%s of %s on %s:%d, cloud %s%s%n",
+            agent.cut(), ReturnCut.describe(returnCut, compiled.config().nLayers()), compiled.config().architecture(),
+            cfg.listen().host(), agent.port(),
             String.join(",", cfg.cloud().targets()),
             cfg.recovery().fallback() == EdgeConfig.Fallback.LOCAL ? " (local fallback)" : "");
         spec.commandLine().getOut().printf("energy: %s; link: %s; metrics: %s%n", meter.source().label(),

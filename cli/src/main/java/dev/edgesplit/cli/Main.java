@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       HealthCommand.class,
       PlanCommand.class,
+      PrivacyCommand.class,
       dev.edgesplit.bench.BenchCommand.class,
       LoadCommand.class,
       CommandLine.HelpCommand.class

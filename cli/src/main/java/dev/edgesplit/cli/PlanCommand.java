@@ -24,6 +24,8 @@ import dev.edgesplit.planner.PlanGoal;
 import dev.edgesplit.planner.PlanJson;
 import dev.edgesplit.planner.PlanTable;
 import dev.edgesplit.planner.WireDType;
+import dev.edgesplit.planner.TokenRecoveryLimit;
+import dev.edgesplit.partitioner.privacy.AuditReport;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -83,8 +85,17 @@ final class PlanCommand implements Callable<Integer> {
   @Option(names = "--rtt", paramLabel = "MS", description = "Use this RTT (ms) instead of probing.")
   Double rttMs;
 
-  @Option(names = "--min-edge-layers", defaultValue = "1", description = "Privacy floor (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--min-edge-layers", defaultValue = "1", description = "Manual floor of edge layers (default: ${DEFAULT-VALUE}); it keeps token ids off the link, not the tokens: see --max-token-recovery.")
   int minEdgeLayers;
+
+  @Option(names = "--max-token-recovery", paramLabel = "P",
+      description = "Privacy floor from the inversion audit: reject cuts where a cloud operator recovers more than "
+          + "this share (0..1) of tokens (the audit of --audit, else the cached one of `edgesplit privacy`, else "
+          + "run now).")
+  Double maxTokenRecovery;
+
+  @Option(names = "--audit", paramLabel = "FILE", description = "privacy.json written by `edgesplit privacy`.")
+  Path audit;
 
   @Option(names = "--wire", defaultValue = "fp16", description = "Hidden states on the wire: fp32, fp16, int8.")
   String wire;
@@ -176,6 +187,10 @@ final class PlanCommand implements Callable<Integer> {
       if (edgeMemoryMb != null) {
         constraints = constraints.withMemoryBudget(edgeMemoryMb << 20);
       }
+      if (maxTokenRecovery != null) {
+        constraints = constraints.withTokenRecovery(
+            new TokenRecoveryLimit(maxTokenRecovery, auditFor(compiled, outw).bestByCut()));
+      }
       CutPlan plan = new CutPlanner().plan(profile, link, wireType(), constraints, goal());
       Files.createDirectories(out);
       show(outw, plan);
@@ -248,9 +263,28 @@ final class PlanCommand implements Callable<Integer> {
     return live > 0 && predicted > 0 && Double.isFinite(live / predicted) ? live / predicted : 1.0;
   }
 
+  /** The inversion audit of this model: --audit, else the one cached by {@code edgesplit privacy}, else run now. */
+  private AuditReport auditFor(CompiledModel compiled, PrintWriter outw) throws IOException {
+    if (maxTokenRecovery < 0 || maxTokenRecovery > 1) {
+      throw new IllegalArgumentException("--max-token-recovery must be a share between 0 and 1, got " + maxTokenRecovery);
+    }
+    if (audit != null) {
+      return AuditReport.read(audit);
+    }
+    AuditReport cached = PrivacyCommand.cached(compiled.fingerprint());
+    if (cached != null) {
+      outw.println("token recovery: the cached audit of `edgesplit privacy` for this model");
+      return cached;
+    }
+    outw.println("token recovery: no audit of this model yet; running `edgesplit privacy` with its defaults ...");
+    outw.flush();
+    return PrivacyCommand.audit(spec.commandLine().getErr(), model, PrivacyCommand.Settings.defaults());
+  }
+
   /** Prints the plan's table and writes plan.json and plan.svg to --out. */
   private void show(PrintWriter outw, CutPlan plan) throws IOException {
     outw.print(PlanTable.render(plan));
+    outw.print(PlanTable.visibility(plan.constraints().tokenRecovery()));
     new PlanJson().writePlan(plan, out.resolve("plan.json"));
     PlanChart.write(plan, out.resolve("plan.svg"));
     outw.printf("wrote %s and %s%n", out.resolve("plan.json"), out.resolve("plan.svg"));

@@ -14,15 +14,19 @@ final class SummaryFormat {
             + "  finish            %s%n"
             + "  tokens            %d prompt + %d generated%n"
             + "  speed             %.1f tokens/s, first token after %.1f ms%n"
-            + "  cut               edge runs embedding + layers [0,%d)%n"
-            + "  link              %.0f bytes sent per token%n"
+            + "  cut               edge runs embedding + layers [0,%d)%s%n"
+            + "  link              %.0f bytes sent per token%s%n"
+            + "  cloud sees        %s%n"
             + "  per decode token  edge %.2f ms + link %.2f ms + cloud %.2f ms%n"
             + "%s"
             + "  edge energy       %s%n"
             + "  cloud energy      %s%n",
         s.getFinishReason().name().replace("FINISH_REASON_", "").toLowerCase(java.util.Locale.ROOT),
         s.getPromptTokens(), s.getGeneratedTokens(), s.getTokensPerSecond(), s.getTimeToFirstTokenMs(),
-        s.getCut(), s.getBytesSentPerToken(), s.getEdgeMsPerToken(), s.getLinkMsPerToken(), s.getCloudMsPerToken(),
+        s.getCut(), s.hasReturnCut() ? " and [" + s.getReturnCut() + ",N) + head (U-shaped)" : "",
+        s.getBytesSentPerToken(), s.hasReturnCut()
+            ? String.format(", %.0f received", s.getBytesReceivedPerToken()) : "",
+        cloudSees(s), s.getEdgeMsPerToken(), s.getLinkMsPerToken(), s.getCloudMsPerToken(),
         speculation(s),
         joules(s.getEdgeJoulesPerToken(), s.getEdgeEnergySource()),
         joules(s.getCloudJoulesPerToken(), s.getCloudEnergySource()));
@@ -39,6 +43,22 @@ final class SummaryFormat {
             || s.getDraftSource() == dev.edgesplit.proto.v1.DraftSource.DRAFT_SOURCE_UNSPECIFIED ? ""
             : String.format(", %.0f%% accepted, %.3f ms drafting per token", 100 * s.getAcceptanceRate(),
                 s.getDraftMsPerToken()));
+  }
+
+  /** What the cloud could read in this generation's shape (docs/privacy.md has the audit's numbers). */
+  static String cloudSees(GenerationSummary s) {
+    if (s.getFinishedLocally()) {
+      return "part of the run: nothing (finished on the board)";
+    }
+    if (s.getCut() == 0) {
+      return s.hasReturnCut() ? "the prompt and generated token ids (cut 0), no logits or sampling"
+          : "the prompt token ids and every generated token";
+    }
+    return s.hasReturnCut()
+        ? "hidden states only (no token id, logit or text), from which an operator with the weights recovers "
+            + "most tokens: run `edgesplit privacy`"
+        : "hidden states, from which an operator with the weights recovers most prompt tokens "
+            + "(`edgesplit privacy`), and every generated token (it samples them)";
   }
 
   private static String joules(double perToken, EnergySource source) {

@@ -85,6 +85,8 @@ public final class EdgeAgent implements AutoCloseable {
   private final Map<Integer, CloudSessions> cloudByCut = new ConcurrentHashMap<>();
   private volatile int cut;
   private Speculation speculation = Speculation.none();
+  /** End of the worker's layers in a U-shaped split; N (the plain split) when the worker runs [cut, N). */
+  private final int returnCut;
   private final GrpcServing serving = new GrpcServing("edge agent");
   private final CloudBreaker breaker;
   private ThreadPoolExecutor generations;
@@ -126,6 +128,17 @@ public final class EdgeAgent implements AutoCloseable {
    */
   public EdgeAgent(EdgeConfig config, EdgeChains chains, String fingerprint, Tokenizer tokenizer,
       List<Channel> clouds, StepHooks hooks) {
+    this(config, chains, fingerprint, tokenizer, clouds, hooks, -1);
+  }
+
+  /**
+   * An agent running the U-shaped split: the workers run only layers [cut, returnCut) and send the hidden states
+   * back; the board runs [returnCut, N), the norm, the LM head and sampling ({@code chains} must be per-layer).
+   *
+   * @param returnCut above every cut used and at most N; N or -1 is the plain split
+   */
+  public EdgeAgent(EdgeConfig config, EdgeChains chains, String fingerprint, Tokenizer tokenizer,
+      List<Channel> clouds, StepHooks hooks, int returnCut) {
     if (clouds.size() != config.cloud().targets().size()) {
       throw new IllegalArgumentException(clouds.size() + " cloud channels for the " + config.cloud().targets().size()
           + " workers of cloud.target " + config.cloud().targets());
@@ -145,6 +158,7 @@ public final class EdgeAgent implements AutoCloseable {
     this.breaker = new CloudBreaker(config.cloud().targets(), this.clouds, recovery.probeInterval(),
         config.cloud().handshakeTimeout(), down -> serving.reportServing(!down || canFallBack));
     this.cut = config.cut();
+    this.returnCut = returnCut;
     this.modelChatTemplate = config.modelDir() == null ? Optional.empty()
         : TokenizerConfigTemplates.inDirectory(config.modelDir());
   }
@@ -158,6 +172,19 @@ public final class EdgeAgent implements AutoCloseable {
     serving.checkNotStarted();
     this.modelChatTemplate = Optional.of(source);
     return this;
+  }
+
+  /** True when generations at {@code k} run U-shaped. */
+  private boolean uShaped(int k, SegmentChain edge) {
+    int n = edge.config().nLayers();
+    if (returnCut < 0 || returnCut == n) {
+      return false;
+    }
+    if (returnCut <= k || returnCut > n) {
+      throw new IllegalArgumentException("return cut " + returnCut + " must be above the cut " + k + " and at most "
+          + n);
+    }
+    return true;
   }
 
   /** The circuit breaker on the cloud workers (for metrics and tests). */
@@ -207,21 +234,27 @@ public final class EdgeAgent implements AutoCloseable {
    */
   private CloudSessions cloudFor(int k, SegmentChain edge) {
     return cloudByCut.computeIfAbsent(k, c -> {
-      HandshakeRequest hello = HandshakeRequest.newBuilder()
+      boolean u = uShaped(c, edge);
+      HandshakeRequest.Builder helloBuilder = HandshakeRequest.newBuilder()
           .setProtocolVersion(PROTOCOL_VERSION)
           .setModelFingerprint(fingerprint)
           .setCut(c)
           .setHiddenDtype(config.cloud().hiddenDtype())
           .setMaxContext(edge.maxContext())
-          .setMaxWindowDrafts(speculation.maxWindow())
-          .build();
+          // The edge keeps the head in a U-shaped split, so the worker cannot verify drafts: no windows there.
+          .setMaxWindowDrafts(u ? 0 : speculation.maxWindow());
+      HandshakeRequest hello = u ? helloBuilder.setReturnCut(returnCut).build() : helloBuilder.build();
       List<CloudLink> links = new ArrayList<>();
       for (int i = 0; i < clouds.size(); i++) {
         links.add(new CloudLink(config.cloud().targets().get(i), clouds.get(i), hello,
             config.cloud().handshakeTimeout()));
       }
-      LocalCloud local = config.recovery().fallback() == EdgeConfig.Fallback.LOCAL
-          ? new LocalCloud(chains.cloudChain(c)) : null;
+      boolean fallback = config.recovery().fallback() == EdgeConfig.Fallback.LOCAL;
+      if (u) {
+        LocalCloud local = fallback ? new LocalCloud(chains.middleChain(c, returnCut)) : null;
+        return new CloudSessions(c, chains.tailChain(returnCut), new CloudPool(links), retry, breaker, local, settings);
+      }
+      LocalCloud local = fallback ? new LocalCloud(chains.cloudChain(c)) : null;
       return new CloudSessions(c, new CloudPool(links), retry, breaker, local, settings);
     });
   }

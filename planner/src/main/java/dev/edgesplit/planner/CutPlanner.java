@@ -84,6 +84,10 @@ public final class CutPlanner {
     if (!row.edgeOnly() && row.cut() < c.minEdgeLayers()) {
       reasons.add("below privacy floor min_edge_layers=" + c.minEdgeLayers());
     }
+    String leak = c.tokenRecovery() == null ? null : c.tokenRecovery().rejection(row.cut(), row.edgeOnly());
+    if (leak != null) {
+      reasons.add(leak);
+    }
     if (c.edgeMemoryBudgetBytes() != null && row.edgeMemoryBytes() > c.edgeMemoryBudgetBytes()) {
       reasons.add(String.format(Locale.ROOT, "edge memory %s > budget %s", PlanTable.bytes(row.edgeMemoryBytes()),
           PlanTable.bytes(c.edgeMemoryBudgetBytes())));

@@ -67,6 +67,26 @@ public final class PlanTable {
     return out.toString();
   }
 
+  /**
+   * What the cloud can see in this (plain) split shape: hidden states of every position, and every generated
+   * token, because it samples them; with the audit (null without), how many tokens those states give away.
+   * Printed after the table.
+   */
+  public static String visibility(TokenRecoveryLimit audit) {
+    StringBuilder s = new StringBuilder("What the cloud sees: at cut 0 the token ids; at cut k >= 1 every position's "
+        + "hidden state h_k");
+    if (audit != null) {
+      double[] share = audit.shareByCut();
+      s.append(" (an operator with the weights recovers");
+      for (int k = 1; k < share.length; k++) {
+        s.append(String.format(Locale.ROOT, "%s %.0f%% at k=%d", k == 1 ? "" : ",", 100 * share[k], k));
+      }
+      s.append(" of tokens: edgesplit privacy)");
+    }
+    return s.append("; and, since the cloud samples, every generated token in clear. Edge-only: nothing. "
+        + "The U shape (--return-cut) keeps the head and sampling on the board.\n").toString();
+  }
+
   /** "512 B", "1.50 KiB", "12.00 MiB", "1.25 GiB". */
   static String bytes(long bytes) {
     if (bytes < 1024) {
@@ -94,10 +114,11 @@ public final class PlanTable {
   }
 
   private static String constraints(PlanConstraints c) {
-    return String.format(Locale.ROOT, "memory budget %s, latency target %s, min_edge_layers=%d, context %d",
+    return String.format(Locale.ROOT, "memory budget %s, latency target %s, min_edge_layers=%d, context %d%s",
         c.edgeMemoryBudgetBytes() == null ? "none" : bytes(c.edgeMemoryBudgetBytes()),
         c.latencyTargetMillis() == null ? "none" : String.format(Locale.ROOT, "%.3f ms", c.latencyTargetMillis()),
-        c.minEdgeLayers(), c.maxContext());
+        c.minEdgeLayers(), c.maxContext(), c.tokenRecovery() == null ? ""
+            : String.format(Locale.ROOT, ", max token recovery %.1f%%", 100 * c.tokenRecovery().maxShare()));
   }
 
   private static String pad(String s, int width, boolean right) {

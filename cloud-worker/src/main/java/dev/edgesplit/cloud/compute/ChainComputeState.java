@@ -11,14 +11,21 @@ final class ChainComputeState implements ComputeState {
 
   final ChainState state;
   final int cut;
+  /** End of the layers this session runs: nLayers for the plain split, less for a U-shaped session. */
+  final int returnCut;
   private final CloudCompute owner;
   private final Runnable afterClose;
   private boolean closed;
   private float[] logits;
 
   ChainComputeState(ChainState state, int cut, CloudCompute owner, Runnable afterClose) {
+    this(state, cut, Integer.MAX_VALUE, owner, afterClose);
+  }
+
+  ChainComputeState(ChainState state, int cut, int returnCut, CloudCompute owner, Runnable afterClose) {
     this.state = state;
     this.cut = cut;
+    this.returnCut = returnCut;
     this.owner = owner;
     this.afterClose = afterClose;
   }

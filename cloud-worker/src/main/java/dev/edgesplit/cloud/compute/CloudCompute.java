@@ -30,6 +30,28 @@ public interface CloudCompute {
   }
 
   /**
+   * True when U-shaped sessions running only layers {@code [cut, returnCut)} (hidden states back, no head) can be
+   * served; {@code returnCut == nLayers} is the plain split.
+   */
+  default boolean servesRange(int cut, int returnCut) {
+    return returnCut == info().nLayers() && servesCut(cut);
+  }
+
+  /**
+   * A fresh KV cache for a session running layers {@code [cut, returnCut)}; its {@link #forward} returns the hidden
+   * states of every position, {@code [seqLen, dim]}, when {@code returnCut < nLayers}.
+   *
+   * @throws dev.edgesplit.cloud.error.IncompatiblePlanException when this compute does not serve that range
+   */
+  default ComputeState newState(int cut, int returnCut) {
+    if (returnCut == info().nLayers()) {
+      return newState(cut);
+    }
+    throw new dev.edgesplit.cloud.error.IncompatiblePlanException("this worker serves the plain split only, not "
+        + "layers [" + cut + ", " + returnCut + ") (start it with a per-layer build to serve U-shaped sessions)");
+  }
+
+  /**
    * Times every layer and the head on this host (the Profile RPC).
    *
    * @throws dev.edgesplit.cloud.error.IncompatiblePlanException when the compute has no per-layer build

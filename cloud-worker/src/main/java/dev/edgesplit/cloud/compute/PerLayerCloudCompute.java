@@ -29,6 +29,8 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
 
   private final Map<Integer, SegmentChain> chains = new HashMap<>();
   private final Map<Integer, Integer> users = new HashMap<>();
+  /** U-shaped sessions' chains (layers [cut, returnCut), no head), by {@code List.of(cut, returnCut)}. */
+  private final Map<List<Integer>, SegmentChain> middles = new HashMap<>();
 
   /**
    * @param defaultCut the cut of sessions whose first frame names none (and the one opened now)
@@ -82,6 +84,31 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
     }
   }
 
+  @Override
+  public boolean servesRange(int cut, int returnCut) {
+    int n = info.nLayers();
+    return returnCut == n ? servesCut(cut)
+        : cut >= 0 && cut < returnCut && returnCut < n && model.servesLayers(cut, returnCut, false, false,
+            model.manifest().cloudWeights());
+  }
+
+  @Override
+  public ComputeState newState(int cut, int returnCut) {
+    if (returnCut == info.nLayers()) {
+      return newState(cut);
+    }
+    if (!servesRange(cut, returnCut)) {
+      throw new IncompatiblePlanException("compiled model " + model.directory() + " has no segments for layers ["
+          + cut + ", " + returnCut + ")");
+    }
+    SegmentChain chain;
+    synchronized (this) {
+      chain = middles.computeIfAbsent(List.of(cut, returnCut), r -> model.openLayers(cut, returnCut, false, false,
+          model.manifest().cloudWeights(), runtime));
+    }
+    return new ChainComputeState(chain.newState(), cut, returnCut, this, () -> {});
+  }
+
   private synchronized void release(int cut) {
     users.merge(cut, -1, Integer::sum);
     evictIdle();
@@ -105,7 +132,7 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
     ChainComputeState s = ChainComputeState.of(state, this);
     SegmentChain chain;
     synchronized (this) {
-      chain = chains.get(s.cut);
+      chain = s.returnCut < info.nLayers() ? middles.get(List.of(s.cut, s.returnCut)) : chains.get(s.cut);
     }
     // A chain with a live state is never evicted; it is gone only when the worker has closed its compute.
     if (chain == null) {
@@ -133,5 +160,7 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
   public synchronized void close() {
     chains.values().forEach(SegmentChain::close);
     chains.clear();
+    middles.values().forEach(SegmentChain::close);
+    middles.clear();
   }
 }

@@ -36,7 +36,9 @@ public final class CloudEnergyLogListener implements CloudStepListener {
     m.put("cut", s.cut());
     m.put("position", s.startPosition());
     m.put("positions", s.positions());
-    m.put("token_id", s.tokenId());
+    if (s.tokenId() >= 0) {
+      m.put("token_id", s.tokenId()); // a U-shaped session's worker never knows the token
+    }
     m.put("cloud_ms", Math.round(s.computeMillis() * 1000) / 1000.0);
     m.put("cloud_joules", s.energy().joules());
     m.put("cloud_source", EnergyLog.source(s.energy().kind(), s.energy().measured()));

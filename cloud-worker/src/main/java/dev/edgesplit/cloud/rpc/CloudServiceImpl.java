@@ -179,6 +179,12 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
       throw new IncompatiblePlanException("cut " + Integer.toUnsignedString(request.getCut())
           + " does not match the worker's cut " + info.cut() + " (a per-layer build serves every cut)");
     }
+    if (request.hasReturnCut() && (request.getReturnCut() <= request.getCut()
+        || request.getReturnCut() > info.nLayers() || !compute.servesRange(request.getCut(), request.getReturnCut()))) {
+      throw new IncompatiblePlanException("this worker cannot serve layers [" + request.getCut() + ", "
+          + Integer.toUnsignedString(request.getReturnCut()) + ") of a " + info.nLayers() + "-layer model"
+          + " (return_cut must be above the cut and at most n_layers; U-shaped sessions need a per-layer build)");
+    }
     if (!ACCEPTED_DTYPES.contains(request.getHiddenDtype())) {
       throw new IncompatiblePlanException("hidden dtype " + request.getHiddenDtype() + " is not accepted");
     }

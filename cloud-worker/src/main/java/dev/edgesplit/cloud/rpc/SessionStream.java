@@ -16,6 +16,10 @@ import dev.edgesplit.cloud.speculate.WindowVerifier;
 import dev.edgesplit.proto.v1.EnergySource;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
+import dev.edgesplit.proto.v1.DType;
+import dev.edgesplit.proto.v1.HiddenTensor;
+import dev.edgesplit.proto.tensor.HiddenCodec;
+import java.nio.FloatBuffer;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.HashMap;
@@ -44,6 +48,8 @@ final class SessionStream implements StreamObserver<SessionFrame> {
   private final LongSupplier nanoTime;
   private final CloudStepListener listener;
   private final Map<String, CloudSession> sessions = new HashMap<>();
+  /** End layer of each U-shaped session on this stream (absent: the plain split). */
+  private final Map<String, Integer> returnCuts = new HashMap<>();
   private boolean stepRunning;
   private boolean halfClosed;
   private boolean finished;
@@ -75,9 +81,10 @@ final class SessionStream implements StreamObserver<SessionFrame> {
     try {
       ValidFrame valid = validator.validate(frame);
       int cut = frame.hasCut() ? frame.getCut() : compute.info().cut();
-      CloudSession session = sessionFor(valid, cut);
+      CloudSession session = sessionFor(valid, cut, frame);
       if (valid.closeOnly()) {
         sessions.remove(valid.sessionId());
+        returnCuts.remove(valid.sessionId());
         session.close("closed by the edge");
         send(SessionReply.newBuilder().setSessionId(valid.sessionId()).setPosition(valid.startPosition()).build());
         out.request(1);
@@ -86,7 +93,7 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       session.beginStep();
       stepRunning = true;
       try {
-        steps.submit(() -> runStep(session, valid, cut))
+        steps.submit(() -> runStep(session, valid, cut, frame.getHidden().getDtype()))
             .whenComplete((outcome, error) -> afterStep(session, valid, outcome, error));
       } catch (RuntimeException e) {
         stepRunning = false;
@@ -112,14 +119,23 @@ final class SessionStream implements StreamObserver<SessionFrame> {
     }
   }
 
-  private CloudSession sessionFor(ValidFrame frame, int cut) {
+  private CloudSession sessionFor(ValidFrame frame, int cut, SessionFrame raw) {
     CloudSession session = sessions.get(frame.sessionId());
     if (session == null) {
       if (frame.startPosition() != 0 || frame.closeOnly()) {
         throw new SessionNotFoundException("no open session '" + frame.sessionId() + "' on this stream");
       }
-      session = registry.open(frame.sessionId(), frame.sampling(), cut);
+      int n = compute.info().nLayers();
+      if (raw.hasReturnCut() && (raw.getReturnCut() <= cut || raw.getReturnCut() > n)) {
+        throw new InvalidFrameException("return_cut " + Integer.toUnsignedString(raw.getReturnCut())
+            + " must be above the cut " + cut + " and at most " + n);
+      }
+      int returnCut = raw.hasReturnCut() ? raw.getReturnCut() : n;
+      session = registry.open(frame.sessionId(), frame.sampling(), cut, returnCut);
       sessions.put(frame.sessionId(), session);
+      if (returnCut < n) {
+        returnCuts.put(frame.sessionId(), returnCut);
+      }
       return session;
     }
     int held = session.position();
@@ -133,20 +149,34 @@ final class SessionStream implements StreamObserver<SessionFrame> {
   /** A step's reply and what the listeners hear of it once the reply is on its way. */
   private record StepOutcome(SessionReply reply, CloudStep step) {}
 
-  private StepOutcome runStep(CloudSession session, ValidFrame frame, int cut) {
+  private StepOutcome runStep(CloudSession session, ValidFrame frame, int cut, DType dtype) {
     int start = session.state().position();
     StepEnergy.Span span = energy.begin(frame.sessionId(), start, frame.seqLen());
     long t0 = nanoTime.getAsLong();
     TokenChoice choice;
     List<TokenChoice> window = null;
+    boolean uShaped;
+    HiddenTensor hiddenBack = null;
+    synchronized (this) {
+      uShaped = returnCuts.containsKey(frame.sessionId());
+    }
     try {
       if (frame.window()) {
+        if (uShaped) {
+          // The edge keeps the head in a U-shaped split, so only it could verify drafts.
+          throw new InvalidFrameException("session '" + frame.sessionId() + "' is U-shaped: window frames need the "
+              + "worker to hold the LM head");
+        }
         window = WindowVerifier.verify(compute, session.state(), session.sampler(), frame.hidden(), frame.drafts(),
             frame.draftQ());
         choice = window.get(window.size() - 1);
       } else {
-        float[] logits = compute.forward(session.state(), frame.hidden(), frame.seqLen());
-        choice = frame.sample() ? session.sampler().sample(logits) : null;
+        float[] out = compute.forward(session.state(), frame.hidden(), frame.seqLen());
+        // A U-shaped session gets h_return_cut back and is never sampled: the edge keeps the head.
+        choice = frame.sample() && !uShaped ? session.sampler().sample(out) : null;
+        if (uShaped) {
+          hiddenBack = HiddenCodec.encode(FloatBuffer.wrap(out), frame.seqLen(), compute.info().dim(), dtype);
+        }
       }
     } catch (RuntimeException e) {
       span.abandon();
@@ -161,6 +191,9 @@ final class SessionStream implements StreamObserver<SessionFrame> {
         .setCloudJoules(joules.joules())
         .setCloudEnergySource(EnergySource.newBuilder()
             .setKind(joules.kind()).setMeasured(joules.measured()).setDescription(joules.description()));
+    if (hiddenBack != null) {
+      reply.setHidden(hiddenBack);
+    }
     if (choice != null) {
       reply.setHasToken(true).setTokenId(choice.token());
       if (choice.hasLogprob()) {
@@ -176,7 +209,8 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       }
     }
     int ran = session.state().position() - start;
-    CloudStep step = new CloudStep(frame.sessionId(), cut, start, ran, choice != null,
+    // A U-shaped session's token steps count as tokens (for metrics and joules) without the worker knowing them.
+    CloudStep step = new CloudStep(frame.sessionId(), cut, start, ran, choice != null || (uShaped && frame.sample()),
         choice == null ? -1 : choice.token(), nanos / 1e6, joules);
     return new StepOutcome(reply.build(), step);
   }
@@ -193,6 +227,7 @@ final class SessionStream implements StreamObserver<SessionFrame> {
     }
     if (frame.close()) {
       sessions.remove(frame.sessionId());
+      returnCuts.remove(frame.sessionId());
       session.close("closed by the edge");
     }
     send(outcome.reply());

@@ -79,10 +79,20 @@ public final class SessionRegistry implements AutoCloseable {
    * @throws dev.edgesplit.cloud.error.IncompatiblePlanException when the compute does not serve that cut
    */
   public CloudSession open(String id, SamplingParams params, int cut) {
+    return open(id, params, cut, compute.info().nLayers());
+  }
+
+  /**
+   * Opens a session running layers {@code [cut, returnCut)}: a U-shaped one, answered with hidden states, when
+   * {@code returnCut} is below the model's layer count.
+   *
+   * @throws dev.edgesplit.cloud.error.IncompatiblePlanException when the compute does not serve that range
+   */
+  public CloudSession open(String id, SamplingParams params, int cut, int returnCut) {
     reserve();
     ComputeState state = null;
     try {
-      state = compute.newState(cut);
+      state = compute.newState(cut, returnCut);
       TokenSampler sampler = samplers.create(params, compute.info().vocabSize());
       CloudSession session = new CloudSession(id, state, sampler, nanoTime.getAsLong(), this::release);
       sessions.add(session);

@@ -61,6 +61,9 @@ public final class Generation {
   private int roundTrips;
   private long draftNanos;
   private long bytesSent;
+  /** The board's tail of a U-shaped split for this generation; null for the plain split. */
+  private EdgeTail tail;
+  private long bytesReceived;
   private StepEnergy.Span openSpan;
   private int steps;
   private int stepPositions;
@@ -114,7 +117,8 @@ public final class Generation {
   }
 
   public void run() throws InterruptedException {
-    try {
+    try (EdgeTail u = cloud.tail() == null ? null : new EdgeTail(cloud.tail(), request.sampling())) {
+      tail = u;
       generate();
     } finally {
       if (openSpan != null) {
@@ -138,7 +142,7 @@ public final class Generation {
       long kvBytes = state.kvBytes();
       hooks.listener().sessionOpened(sessionId, kvBytes);
       try (ResilientSession call = cloud.open(sessionId, request.sampling(), sent);
-          Drafter drafter = speculation.open(draftSource, edge, state, engineSampling())) {
+          Drafter drafter = speculation.open(drafts(), edge, state, engineSampling())) {
         TokenHistory history = new TokenHistory(prompt);
         checkAlive(context);
         beginStep(prompt.length);
@@ -166,6 +170,8 @@ public final class Generation {
               event.setLogprob(reply.getWindowLogprobs(i));
             } else if (reply.hasLogprob() && tokens.length == 1) {
               event.setLogprob(reply.getLogprob());
+            } else if (tail != null && tail.hasLogprob()) {
+              event.setLogprob(tail.logprob());
             }
             out.onNext(GenerateResponse.newBuilder().setToken(event).build());
             if (generated++ == 0) {
@@ -201,7 +207,7 @@ public final class Generation {
     }
     long end = System.nanoTime();
     int perToken = Math.max(1, generated);
-    GenerationSummary summary = GenerationSummary.newBuilder()
+    GenerationSummary.Builder summary = GenerationSummary.newBuilder()
         .setFinishReason(finish)
         .setPromptTokens(prompt.length)
         .setGeneratedTokens(generated)
@@ -219,13 +225,15 @@ public final class Generation {
         .setFinishedLocally(local)
         .setFallbackReason(fallbackReason)
         .setCloudRecoveries(recoveries)
-        .setDraftSource(draftSource)
+        .setDraftSource(drafts())
         .setRoundTrips(roundTrips)
         .setTokensPerRoundTrip((double) generated / Math.max(1, roundTrips))
         .setAcceptanceRate(sizer.acceptanceRate())
-        .setDraftMsPerToken(draftNanos / 1e6 / perToken)
-        .build();
-    hooks.listener().onSummary(sessionId, summary);
+        .setDraftMsPerToken(draftNanos / 1e6 / perToken);
+    if (tail != null) {
+      summary.setReturnCut(tail.returnCut()).setBytesReceivedPerToken((double) bytesReceived / perToken);
+    }
+    hooks.listener().onSummary(sessionId, summary.build());
     out.onNext(GenerateResponse.newBuilder().setSummary(summary).build());
     out.onCompleted();
   }
@@ -312,15 +320,15 @@ public final class Generation {
   }
 
   private SessionFrame frame(HiddenTensor tensor, int startPosition, FramePhase phase, boolean last) {
-    return SessionFrame.newBuilder()
+    SessionFrame.Builder frame = SessionFrame.newBuilder()
         .setSessionId(sessionId)
         .setCut(cloud.cut())
         .setStartPosition(startPosition)
         .setHidden(tensor)
-        .setSampling(request.sampling())
         .setPhase(phase)
-        .setLast(last)
-        .build();
+        .setLast(last);
+    // A U-shaped session keeps its sampling (and its seed) on the board: the worker gets hidden states only.
+    return tail == null ? frame.setSampling(request.sampling()).build() : frame.setReturnCut(tail.returnCut()).build();
   }
 
   /**
@@ -336,16 +344,29 @@ public final class Generation {
       cloudSource = reply.getCloudEnergySource();
     }
     sent.add(tensor);
-    if (reply.getPosition() != sent.positions() || reply.getHasToken() != last) {
+    boolean uShaped = tail != null;
+    if (reply.getPosition() != sent.positions() || reply.getHasToken() != (last && !uShaped)
+        || reply.hasHidden() != uShaped) {
       throw new CloudLinkException("session step", Status.INTERNAL.withDescription("reply at position "
-          + reply.getPosition() + " (token: " + reply.getHasToken() + ") does not answer the frame ending at "
-          + sent.positions()));
+          + reply.getPosition() + " (token: " + reply.getHasToken() + ", hidden: " + reply.hasHidden()
+          + ") does not answer the frame ending at " + sent.positions()));
+    }
+    if (uShaped) {
+      bytesReceived += reply.getHidden().getData().size();
+      int rows = tensor.getShape(0);
+      timedEdge(() -> {
+        tail.accept(reply.getHidden(), rows, last);
+        return null;
+      });
     }
     return reply;
   }
 
   /** The tokens a reply carries: a window's accepted drafts and the worker's own token, else its one token. */
   private int[] tokensOf(SessionReply reply) {
+    if (tail != null) {
+      return new int[] {tail.token()};
+    }
     if (reply.getWindowTokensCount() == 0) {
       return new int[] {tokenOf(reply.getTokenId())};
     }
@@ -354,6 +375,11 @@ public final class Generation {
       tokens[i] = tokenOf(reply.getWindowTokens(i));
     }
     return tokens;
+  }
+
+  /** Where this generation's drafts come from: none in a U-shaped split, where the worker holds no head to verify. */
+  private DraftSource drafts() {
+    return tail != null ? DraftSource.DRAFT_SOURCE_NONE : draftSource;
   }
 
   private int tokenOf(int id) {

@@ -1,5 +1,6 @@
 package dev.edgesplit.edge.link;
 
+import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.edge.link.CloudPool;
 import dev.edgesplit.edge.link.LocalCloud;
 import dev.edgesplit.edge.link.RetryPolicy;
@@ -20,6 +21,8 @@ public final class CloudSessions {
   private final CloudBreaker breaker;
   private final LocalCloud local;
   private final GenerationSettings settings;
+  private final int returnCut;
+  private final SegmentChain tail;
 
   /**
    * @param cut   the cut every link of {@code pool} handshakes and every frame (replays included) names
@@ -30,6 +33,23 @@ public final class CloudSessions {
    */
   public CloudSessions(int cut, CloudPool pool, RetryPolicy retry, CloudBreaker breaker, LocalCloud local,
       GenerationSettings settings) {
+    this(cut, null, pool, retry, breaker, local, settings);
+  }
+
+  /**
+   * The U-shaped split: the workers (and the local fallback) run only layers [cut, tail.firstLayer()) and send the
+   * hidden states back; the board runs {@code tail} (layers [returnCut, N), norm, LM head) and samples.
+   *
+   * @param tail null for the plain split
+   */
+  public CloudSessions(int cut, SegmentChain tail, CloudPool pool, RetryPolicy retry, CloudBreaker breaker,
+      LocalCloud local, GenerationSettings settings) {
+    if (tail != null && (tail.firstLayer() <= cut || !tail.emitsLogits() || tail.takesTokens())) {
+      throw new IllegalArgumentException("the board's tail must run layers [returnCut, N) with the head, returnCut "
+          + "above the cut " + cut);
+    }
+    this.tail = tail;
+    this.returnCut = tail == null ? -1 : tail.firstLayer();
     if (local != null && local.limits().getCut() != cut) {
       throw new IllegalArgumentException("local fallback runs the cloud layers of cut " + local.limits().getCut()
           + ", not of cut " + cut);
@@ -55,6 +75,16 @@ public final class CloudSessions {
    */
   public ResilientSession open(String sessionId, SamplingParams sampling, SentHiddenLog sent) {
     return ResilientSession.open(this, sessionId, sampling, sent, Context.current());
+  }
+
+  /** The board's tail of a U-shaped split, or null for the plain split. */
+  public SegmentChain tail() {
+    return tail;
+  }
+
+  /** End of the worker's layers in a U-shaped split; -1 for the plain split (the worker runs [cut, N)). */
+  public int returnCut() {
+    return returnCut;
   }
 
   CloudPool pool() {

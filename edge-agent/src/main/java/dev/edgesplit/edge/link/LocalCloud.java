@@ -27,10 +27,13 @@ public final class LocalCloud {
   private final SegmentChain chain;
   private final HandshakeResponse limits;
 
-  /** @param chain opened with {@code CompiledModel.openCloud(cut, ...)}: layers [cut, N), norm and LM head */
+  /**
+   * @param chain opened with {@code CompiledModel.openCloud(cut, ...)}: layers [cut, N), norm and LM head; or, for
+   *              a U-shaped split, layers [cut, returnCut) without the head, answered with hidden states
+   */
   public LocalCloud(SegmentChain chain) {
-    if (chain.takesTokens() || !chain.emitsLogits()) {
-      throw new IllegalArgumentException("the local fallback needs a cloud chain (hidden states in, logits out)");
+    if (chain.takesTokens()) {
+      throw new IllegalArgumentException("the local fallback needs a cloud chain (hidden states in)");
     }
     this.chain = chain;
     this.limits = HandshakeResponse.newBuilder()
@@ -82,7 +85,9 @@ public final class LocalCloud {
       SessionReply.Builder reply = SessionReply.newBuilder()
           .setSessionId(frame.getSessionId())
           .setPosition(state.position());
-      if (frame.getLast()) {
+      if (!chain.emitsLogits()) {
+        reply.setHidden(HiddenCodec.encode(logits, 0, rows, chain.config().dim(), frame.getHidden().getDtype()));
+      } else if (frame.getLast()) {
         int token = sampler.sample(logits);
         reply.setHasToken(true).setTokenId(token);
         if (frame.getSampling().getLogprobs()) {

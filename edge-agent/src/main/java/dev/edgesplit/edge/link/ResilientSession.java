@@ -41,6 +41,7 @@ public final class ResilientSession implements AutoCloseable {
   private static final long PAUSE_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final int cut;
+  private final int returnCut;
   private final CloudPool pool;
   private final RetryPolicy retry;
   private final CloudBreaker breaker;
@@ -64,6 +65,7 @@ public final class ResilientSession implements AutoCloseable {
   private ResilientSession(CloudSessions where, String baseId, SamplingParams sampling, SentHiddenLog sent,
       Context context) {
     this.cut = where.cut();
+    this.returnCut = where.returnCut();
     this.pool = where.pool();
     this.retry = where.retry();
     this.breaker = where.breaker();
@@ -284,15 +286,15 @@ public final class ResilientSession implements AutoCloseable {
 
   private SessionFrame replayFrame(String id, int position, HiddenTensor chunk) {
     // A worker reads the session's cut from its first frame: the replay opens the session, so it names the cut.
-    return SessionFrame.newBuilder()
+    SessionFrame.Builder frame = SessionFrame.newBuilder()
         .setSessionId(id)
         .setCut(cut)
         .setStartPosition(position)
         .setHidden(chunk)
-        .setSampling(sampling)
         .setPhase(FramePhase.FRAME_PHASE_PREFILL)
-        .setLast(false)
-        .build();
+        .setLast(false);
+    // A U-shaped session names its range and keeps its sampling on the board.
+    return returnCut < 0 ? frame.setSampling(sampling).build() : frame.setReturnCut(returnCut).build();
   }
 
   private SessionFrame withId(SessionFrame frame) {

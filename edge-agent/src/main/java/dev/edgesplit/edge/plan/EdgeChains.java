@@ -3,6 +3,7 @@ package dev.edgesplit.edge.plan;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -20,6 +21,8 @@ public final class EdgeChains implements AutoCloseable {
   private final Map<Integer, SegmentChain> chains = new ConcurrentHashMap<>();
   private final Map<Integer, SegmentChain> cloudChains = new ConcurrentHashMap<>();
   private final boolean owns;
+  /** Chains of U-shaped splits, which only a per-layer build opens (so this object always owns them). */
+  private final Map<List<Integer>, SegmentChain> ranges = new ConcurrentHashMap<>();
 
   private EdgeChains(CompiledModel model, RuntimeOptions runtime, SegmentChain fixed, SegmentChain fixedCloud) {
     this.model = model;
@@ -99,6 +102,28 @@ public final class EdgeChains implements AutoCloseable {
     return cloudChains.computeIfAbsent(cut, k -> model.openCloud(k, runtime));
   }
 
+  /**
+   * The board's tail of a U-shaped split: layers [returnCut, N) in the edge weight format, norm and LM head; opened
+   * now if needed (a per-layer build only).
+   */
+  public SegmentChain tailChain(int returnCut) {
+    return ranges.computeIfAbsent(List.of(returnCut, -1), r -> perLayer("a U-shaped split").openLayers(returnCut,
+        model.config().nLayers(), false, true, model.manifest().edgeWeights(), runtime));
+  }
+
+  /** Layers [cut, returnCut) without the head, run on the board as a U-shaped split's local fallback. */
+  public SegmentChain middleChain(int cut, int returnCut) {
+    return ranges.computeIfAbsent(List.of(cut, returnCut), r -> perLayer("a U-shaped local fallback")
+        .openLayers(cut, returnCut, false, false, model.manifest().cloudWeights(), runtime));
+  }
+
+  private CompiledModel perLayer(String what) {
+    if (model == null) {
+      throw new IllegalArgumentException(what + " needs a per-layer build");
+    }
+    return model;
+  }
+
   /** Closes the chains this object opened (never fixed chains, which their caller owns). Idempotent. */
   @Override
   public void close() {
@@ -108,5 +133,7 @@ public final class EdgeChains implements AutoCloseable {
     }
     chains.clear();
     cloudChains.clear();
+    ranges.values().forEach(SegmentChain::close);
+    ranges.clear();
   }
 }

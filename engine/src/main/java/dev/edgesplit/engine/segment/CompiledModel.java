@@ -80,6 +80,12 @@ public final class CompiledModel {
         && planner.chain(cut, config().nLayers(), false, true, manifest.cloudWeights()).isPresent();
   }
 
+  /** True when this directory holds segments computing layers {@code [from, to)} as asked. */
+  public boolean servesLayers(int from, int to, boolean embedding, boolean head, WeightFormat format) {
+    return from >= 0 && to <= config().nLayers() && from <= to
+        && new ChainPlanner(manifest.segments()).chain(from, to, embedding, head, format).isPresent();
+  }
+
   /** Embedding + layers {@code [0,cut)} in the edge weight format: token ids in, hidden states out. */
   public SegmentChain openEdge(int cut, RuntimeOptions options) {
     return open(0, cut, true, false, manifest.edgeWeights(), options);
