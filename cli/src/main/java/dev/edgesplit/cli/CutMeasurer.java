@@ -9,6 +9,7 @@ import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
+import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.proto.tensor.HiddenCodec;
 import dev.edgesplit.proto.v1.DType;
 import dev.edgesplit.proto.v1.FramePhase;
@@ -112,7 +113,7 @@ final class CutMeasurer {
   /** One session at {@code cut}: {@code warmup} untimed, then up to {@code timed} timed decode steps. */
   private Pass run(int cut, int promptTokens, int warmup, int timed, long deadlineNanos) {
     int maxContext = promptTokens + warmup + timed + 1;
-    CloudLink link = new CloudLink(cloud, HandshakeRequest.newBuilder().setProtocolVersion(1)
+    CloudLink link = new CloudLink(cloud, HandshakeRequest.newBuilder().setProtocolVersion(Protocol.VERSION)
         .setModelFingerprint(model.fingerprint()).setCut(cut).setHiddenDtype(DType.DTYPE_FP16)
         .setMaxContext(maxContext).build(), Duration.ofSeconds(10));
     HandshakeResponse worker = link.handshake();

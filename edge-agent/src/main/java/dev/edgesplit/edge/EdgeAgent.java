@@ -30,6 +30,7 @@ import dev.edgesplit.edge.speculate.Speculation;
 import dev.edgesplit.edge.security.TokenFile;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
+import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.HandshakeRequest;
 import dev.edgesplit.server.energy.StepEnergy;
@@ -70,9 +71,6 @@ public final class EdgeAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeAgent.class);
   /** At most one line per this interval about malformed requests, however many arrive. */
   private static final Duration MALFORMED_LOG_INTERVAL = Duration.ofSeconds(10);
-
-  /** Wire protocol version the agent speaks. */
-  public static final int PROTOCOL_VERSION = 1;
 
   private final EdgeConfig config;
   private final EdgeChains chains;
@@ -236,7 +234,7 @@ public final class EdgeAgent implements AutoCloseable {
     return cloudByCut.computeIfAbsent(k, c -> {
       boolean u = uShaped(c, edge);
       HandshakeRequest.Builder helloBuilder = HandshakeRequest.newBuilder()
-          .setProtocolVersion(PROTOCOL_VERSION)
+          .setProtocolVersion(Protocol.VERSION)
           .setModelFingerprint(fingerprint)
           .setCut(c)
           .setHiddenDtype(config.cloud().hiddenDtype())

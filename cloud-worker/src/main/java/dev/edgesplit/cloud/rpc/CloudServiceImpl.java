@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.edgesplit.cloud.compute.CloudCompute;
 import dev.edgesplit.cloud.compute.CloudModelInfo;
 import dev.edgesplit.cloud.compute.StepExecutor;
+import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.cloud.error.IncompatiblePlanException;
 import dev.edgesplit.cloud.error.InvalidFrameException;
@@ -36,9 +37,6 @@ import java.util.function.LongSupplier;
 
 /** gRPC face of the cloud worker: handshake, session streams and the link probe. Thread-safe. */
 public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBase {
-
-  /** Wire protocol version this worker speaks (edgesplit/v1 files). */
-  public static final int PROTOCOL_VERSION = 1;
 
   static final Set<DType> ACCEPTED_DTYPES = EnumSet.of(DType.DTYPE_FP32, DType.DTYPE_FP16, DType.DTYPE_INT8);
 
@@ -77,7 +75,7 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
       check(request);
       CloudModelInfo info = compute.info();
       response.onNext(HandshakeResponse.newBuilder()
-          .setProtocolVersion(PROTOCOL_VERSION)
+          .setProtocolVersion(Protocol.VERSION)
           .setModelFingerprint(info.fingerprint())
           .setCut(request.getCut())
           .setHiddenDim(info.dim())
@@ -167,9 +165,9 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
 
   private void check(HandshakeRequest request) {
     CloudModelInfo info = compute.info();
-    if (request.getProtocolVersion() != PROTOCOL_VERSION) {
+    if (request.getProtocolVersion() != Protocol.VERSION) {
       throw new IncompatiblePlanException("protocol version " + request.getProtocolVersion()
-          + " not supported; this worker speaks " + PROTOCOL_VERSION);
+          + " not supported; this worker speaks " + Protocol.VERSION);
     }
     if (!request.getModelFingerprint().equals(info.fingerprint())) {
       throw new IncompatiblePlanException("model fingerprint " + request.getModelFingerprint()

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.compute.InlineStepExecutor;
+import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.cloud.session.SessionRegistry;
 import dev.edgesplit.proto.tensor.HiddenCodec;
@@ -84,7 +85,7 @@ class CloudServiceTest {
 
   @Test
   void handshake_failsWithFailedPrecondition_onEachMismatch() {
-    assertHandshakeRefused(b -> b.setProtocolVersion(2), "protocol version 2");
+    assertHandshakeRefused(b -> b.setProtocolVersion(Protocol.VERSION + 1), "protocol version " + (Protocol.VERSION + 1));
     assertHandshakeRefused(b -> b.setModelFingerprint("def"), "fingerprint def");
     assertHandshakeRefused(b -> b.setCut(3), "cut 3");
     assertHandshakeRefused(b -> b.setHiddenDtype(DType.DTYPE_UNSPECIFIED), "dtype");
@@ -241,7 +242,7 @@ class CloudServiceTest {
   }
 
   private static HandshakeRequest hello(UnaryOperator<HandshakeRequest.Builder> change) {
-    return change.apply(HandshakeRequest.newBuilder().setProtocolVersion(1).setModelFingerprint("abc123").setCut(2)
+    return change.apply(HandshakeRequest.newBuilder().setProtocolVersion(Protocol.VERSION).setModelFingerprint("abc123").setCut(2)
         .setHiddenDtype(DType.DTYPE_FP16).setMaxContext(FakeCompute.CONTEXT)).build();
   }
 

@@ -10,6 +10,7 @@ import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
+import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
@@ -225,7 +226,7 @@ class SecureServingTest {
   @Test
   void cloud_refusesEdgesWithoutAClientCertificate_orWithOneFromAnotherCa_orInPlaintext() throws Exception {
     startCloud();
-    HandshakeRequest hello = HandshakeRequest.newBuilder().setProtocolVersion(1).build();
+    HandshakeRequest hello = HandshakeRequest.newBuilder().setProtocolVersion(Protocol.VERSION).build();
     for (ChannelCredentials creds : List.of(trustOnly(), withCert("other-client"),
         InsecureChannelCredentials.create())) {
       ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port(), creds).build();
