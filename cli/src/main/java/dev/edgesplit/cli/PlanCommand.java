@@ -9,7 +9,6 @@ import dev.edgesplit.engine.energy.MeterChoice;
 import dev.edgesplit.engine.energy.ProbeOptions;
 import dev.edgesplit.planner.link.LinkEstimate;
 import dev.edgesplit.planner.link.LinkEstimator;
-import dev.edgesplit.planner.link.TransferSample;
 import dev.edgesplit.engine.profile.ProfileSettings;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
@@ -18,6 +17,7 @@ import dev.edgesplit.planner.CutPlanner;
 import dev.edgesplit.planner.CutRow;
 import dev.edgesplit.planner.LayerProfile;
 import dev.edgesplit.planner.LayerProfileStore;
+import dev.edgesplit.planner.LiveCalibration;
 import dev.edgesplit.planner.PlanChart;
 import dev.edgesplit.planner.PlanConstraints;
 import dev.edgesplit.planner.PlanGoal;
@@ -175,7 +175,7 @@ final class PlanCommand implements Callable<Integer> {
         WireDType w = wireType();
         int element = (int) (w.bytesPerToken(compiled.config().dim()) / compiled.config().dim());
         List<Integer> sizes = LinkProber.activationSizes(compiled.config().dim(), Math.max(1, element), 1 << 20);
-        link = anchoredAtDecodeSize(new LinkProber(channel, Duration.ofSeconds(30)).probe(sizes, 5));
+        link = LiveCalibration.anchoredAtDecodeSize(new LinkProber(channel, Duration.ofSeconds(30)).probe(sizes, 5));
         outw.printf(Locale.ROOT, "link: probed with frames of %s bytes: RTT %.3f ms, %.3f Mbit/s%n", sizes,
             link.rttMillis(), link.bandwidthBitsPerSecond() / 1e6);
       }
@@ -236,7 +236,7 @@ final class PlanCommand implements Callable<Integer> {
     }
     double liveLinkMs = LinkEstimator.median(live.linkMillis());
     LinkEstimate link = liveLinkMs > 0
-        ? refinedByLive(probed, liveLinkMs, wireType().bytesPerToken(profile.shape().dim()), live.linkMillis().size())
+        ? LiveCalibration.refinedByLive(probed, liveLinkMs, wireType().bytesPerToken(profile.shape().dim()), live.linkMillis().size())
         : probed;
     outw.printf(Locale.ROOT, "link refined by %d live decode steps: RTT %.3f ms (probe: %.3f ms), %.3f Mbit/s%n",
         live.linkMillis().size(), link.rttMillis(), probed.rttMillis(), link.bandwidthBitsPerSecond() / 1e6);
@@ -244,41 +244,12 @@ final class PlanCommand implements Callable<Integer> {
     double liveCloudMs = LinkEstimator.median(live.cloudMillis());
     outw.printf(Locale.ROOT, "compute at cut %d, live vs profiled: edge %.3f vs %.3f ms, cloud %.3f vs %.3f ms; "
             + "profile scaled x%.3f (edge), x%.3f (cloud)%n", row.cut(), liveEdgeMs, row.edgeMillis(), liveCloudMs,
-        row.cloudMillis(), ratio(liveEdgeMs, row.edgeMillis()), ratio(liveCloudMs, row.cloudMillis()));
-    LayerProfile calibrated = calibrated(profile, row, liveEdgeMs, liveCloudMs);
+        row.cloudMillis(), LiveCalibration.ratio(liveEdgeMs, row.edgeMillis()),
+        LiveCalibration.ratio(liveCloudMs, row.cloudMillis()));
+    LayerProfile calibrated = LiveCalibration.calibrated(profile, row, liveEdgeMs, liveCloudMs);
     CutPlan again = new CutPlanner().plan(calibrated, link, wireType(), constraints, goal());
     show(outw, again);
     return again;
-  }
-
-  /**
-   * {@code profile} scaled so that the cut of {@code row} predicts the live edge and cloud compute times; a side
-   * whose prediction or live time is not positive keeps its profiled times.
-   */
-  static LayerProfile calibrated(LayerProfile profile, CutRow row, double liveEdgeMs, double liveCloudMs) {
-    return profile.scaled(ratio(liveEdgeMs, row.edgeMillis()), ratio(liveCloudMs, row.cloudMillis()));
-  }
-
-  private static double ratio(double live, double predicted) {
-    return live > 0 && predicted > 0 && Double.isFinite(live / predicted) ? live / predicted : 1.0;
-  }
-
-  /** The inversion audit of this model: --audit, else the one cached by {@code edgesplit privacy}, else run now. */
-  private AuditReport auditFor(CompiledModel compiled, PrintWriter outw) throws IOException {
-    if (maxTokenRecovery < 0 || maxTokenRecovery > 1) {
-      throw new IllegalArgumentException("--max-token-recovery must be a share between 0 and 1, got " + maxTokenRecovery);
-    }
-    if (audit != null) {
-      return AuditReport.read(audit);
-    }
-    AuditReport cached = PrivacyCommand.cached(compiled.fingerprint());
-    if (cached != null) {
-      outw.println("token recovery: the cached audit of `edgesplit privacy` for this model");
-      return cached;
-    }
-    outw.println("token recovery: no audit of this model yet; running `edgesplit privacy` with its defaults ...");
-    outw.flush();
-    return PrivacyCommand.audit(spec.commandLine().getErr(), model, PrivacyCommand.Settings.defaults());
   }
 
   /** Prints the plan's table and writes plan.json and plan.svg to --out. */
@@ -288,19 +259,6 @@ final class PlanCommand implements Callable<Integer> {
     new PlanJson().writePlan(plan, out.resolve("plan.json"));
     PlanChart.write(plan, out.resolve("plan.svg"));
     outw.printf("wrote %s and %s%n", out.resolve("plan.json"), out.resolve("plan.svg"));
-  }
-
-  /**
-   * The probed link, changed so that a decode frame of {@code frameBytes} is predicted to take {@code liveMs} (the
-   * live steps' median link time): a lower or higher RTT at the probed bandwidth; or, when a shaper let the frames
-   * through faster than their size over the probed rate (a token bucket with room), no RTT at the rate they saw.
-   */
-  static LinkEstimate refinedByLive(LinkEstimate probed, double liveMs, long frameBytes, int liveSamples) {
-    double transferMs = frameBytes * 8 / probed.bandwidthBitsPerSecond() * 1000;
-    long samples = probed.samples() + liveSamples;
-    return liveMs >= transferMs
-        ? new LinkEstimate(liveMs - transferMs, probed.bandwidthBitsPerSecond(), samples)
-        : new LinkEstimate(0, frameBytes * 8 / (liveMs / 1000), samples);
   }
 
   private void measure(PrintWriter outw, CutPlan plan, CutMeasurer measurer) throws IOException {
@@ -325,21 +283,6 @@ final class PlanCommand implements Callable<Integer> {
     outw.flush();
     Files.write(out.resolve("measured.csv"), csv, StandardCharsets.UTF_8);
     outw.printf("wrote %s%n", out.resolve("measured.csv"));
-  }
-
-  /**
-   * The least-squares fit, with its RTT raised, when needed, so that the smallest (decode-size) frame's median
-   * time is predicted exactly. A token-bucket shaper lets small frames through at line rate while large ones pay
-   * the shaped rate, so the line through all sizes can cross zero below the RTT; per-token latency depends on
-   * the small frame, so the line is anchored there.
-   */
-  static LinkEstimate anchoredAtDecodeSize(List<TransferSample> samples) {
-    LinkEstimate fit = LinkEstimator.fit(samples);
-    long smallest = samples.stream().mapToLong(TransferSample::bytes).min().orElseThrow();
-    double median = LinkEstimator.median(samples.stream().filter(t -> t.bytes() == smallest)
-        .map(t -> t.seconds() * 1000).toList());
-    double rtt = Math.max(fit.rttMillis(), median - fit.transferMillis(smallest));
-    return new LinkEstimate(rtt, fit.bandwidthBitsPerSecond(), fit.samples());
   }
 
   private WireDType wireType() {

@@ -1,24 +1,14 @@
-package dev.edgesplit.cli;
+package dev.edgesplit.planner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.edgesplit.planner.link.LinkEstimate;
 import dev.edgesplit.engine.segment.WeightFormat;
-import dev.edgesplit.planner.CloudCosts;
-import dev.edgesplit.planner.CutPlan;
-import dev.edgesplit.planner.CutPlanner;
-import dev.edgesplit.planner.CutRow;
-import dev.edgesplit.planner.EdgeCosts;
-import dev.edgesplit.planner.LayerProfile;
-import dev.edgesplit.planner.ModelShape;
-import dev.edgesplit.planner.PlanConstraints;
-import dev.edgesplit.planner.PlanGoal;
-import dev.edgesplit.planner.WireDType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class PlanCommandTest {
+class LiveCalibrationTest {
 
   private static double decodeFrameMs(LinkEstimate link, long bytes) {
     return link.rttMillis() + bytes * 8 / link.bandwidthBitsPerSecond() * 1000;
@@ -28,7 +18,7 @@ class PlanCommandTest {
   void liveSteps_slowerThanTheProbe_raiseTheRttAndKeepTheBandwidth() {
     LinkEstimate probed = new LinkEstimate(5, 10e6, 15);
 
-    LinkEstimate refined = PlanCommand.refinedByLive(probed, 7.5, 1152, 100);
+    LinkEstimate refined = LiveCalibration.refinedByLive(probed, 7.5, 1152, 100);
 
     assertThat(refined.bandwidthBitsPerSecond()).isEqualTo(10e6);
     assertThat(refined.rttMillis()).isCloseTo(7.5 - 0.9216, within(1e-9));
@@ -41,7 +31,7 @@ class PlanCommandTest {
     // 1152 B at 1 Mbit/s would take 9.2 ms; a token bucket with room let the frames through in 6 ms.
     LinkEstimate probed = new LinkEstimate(2, 1e6, 15);
 
-    LinkEstimate refined = PlanCommand.refinedByLive(probed, 6.0, 1152, 100);
+    LinkEstimate refined = LiveCalibration.refinedByLive(probed, 6.0, 1152, 100);
 
     assertThat(refined.rttMillis()).isZero();
     assertThat(decodeFrameMs(refined, 1152)).isCloseTo(6.0, within(1e-9));
@@ -68,7 +58,7 @@ class PlanCommandTest {
     assertThat(atTwo.cloudMillis()).isCloseTo(6.0, within(1e-9)); // layer 5 + head 1
 
     // The edge runs twice as slow as profiled, the cloud a quarter faster.
-    LayerProfile calibrated = PlanCommand.calibrated(profile, atTwo, 12.0, 4.5);
+    LayerProfile calibrated = LiveCalibration.calibrated(profile, atTwo, 12.0, 4.5);
     CutPlan again = plan(calibrated);
 
     assertThat(row(again, 2).edgeMillis()).isCloseTo(12.0, within(1e-9));
@@ -87,6 +77,6 @@ class PlanCommandTest {
         edge, new CloudCosts(List.of(5.0), 1.0, 100.0));
     CutRow atOne = row(plan(profile), 1);
 
-    assertThat(PlanCommand.calibrated(profile, atOne, Double.NaN, 0)).isSameAs(profile);
+    assertThat(LiveCalibration.calibrated(profile, atOne, Double.NaN, 0)).isSameAs(profile);
   }
 }
