@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -118,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
       awaitServing(children.get(1), edgePort);
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", edgePort).usePlaintext().build();
       try {
-        int status = GenerateCommand.run(channel, sampling, 300, out, err);
+        int status = GenerateCommand.run(channel, sampling, Duration.ofSeconds(300), out, err);
         if (status == 0 && http != null) {
           HttpDemo.chat(HostPort.parse(http), EdgeCommand.displayName(model.model), sampling, out, err);
         }

@@ -22,6 +22,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -40,8 +41,11 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Edge agent (default: ${DEFAULT-VALUE}).")
   String target;
 
-  @Option(names = "--deadline-seconds", defaultValue = "300", description = "Deadline of the whole call.")
-  long deadlineSeconds;
+  @Option(names = "--deadline-seconds", paramLabel = "TIME", defaultValue = "300",
+      converter = UnitConverters.Seconds.class,
+      description = "Deadline of the whole call: 2s, 500ms, 5m; a plain number is seconds, 0.5 allowed "
+          + "(default: ${DEFAULT-VALUE}).")
+  Duration deadline;
 
   @Mixin SamplingOptions sampling;
 
@@ -82,7 +86,7 @@ final class GenerateCommand implements Callable<Integer> {
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token(tokenFile));
         calls = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
       }
-      return run(calls, sampling, deadlineSeconds, spec.commandLine().getOut(), spec.commandLine().getErr());
+      return run(calls, sampling, deadline, spec.commandLine().getOut(), spec.commandLine().getErr());
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -110,7 +114,7 @@ final class GenerateCommand implements Callable<Integer> {
   }
 
   /** Streams one generation to {@code out} and its summary to {@code err}; 0 on success. */
-  static int run(Channel channel, SamplingOptions sampling, long deadlineSeconds, PrintWriter out,
+  static int run(Channel channel, SamplingOptions sampling, Duration deadline, PrintWriter out,
       PrintWriter err) {
     if (sampling.maxTokens < 0) {
       // The wire field is a uint32: -1 would arrive as 4294967295.
@@ -128,7 +132,7 @@ final class GenerateCommand implements Callable<Integer> {
     GenerationSummary summary = null;
     try {
       Iterator<GenerateResponse> it = EdgeServiceGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS).generate(request);
+          .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).generate(request);
       out.print(sampling.prompt);
       while (it.hasNext()) {
         GenerateResponse r = it.next();

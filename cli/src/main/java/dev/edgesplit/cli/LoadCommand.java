@@ -1,5 +1,6 @@
 package dev.edgesplit.cli;
 
+import dev.edgesplit.server.config.Units;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
@@ -9,6 +10,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -42,7 +44,7 @@ final class LoadCommand implements Callable<Integer> {
   int clients;
 
   @Option(names = "--duration", defaultValue = "5m", paramLabel = "TIME",
-      description = "How long to run: 90s, 5m, 1h (default: ${DEFAULT-VALUE}).")
+      description = "How long to run: 90s, 5m, 1h, 250ms; a plain number is seconds (default: ${DEFAULT-VALUE}).")
   String duration;
 
   @Option(names = "--prompt", defaultValue = "Once upon a time", description = "Prompt text.")
@@ -148,32 +150,14 @@ final class LoadCommand implements Callable<Integer> {
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
   }
 
-  /** Parses 90s, 5m, 1h or a bare number of seconds. */
+  /** Parses 90s, 5m, 1h, 250ms or a plain number of seconds (decimals allowed), as the configuration's units. */
   static Duration parseDuration(String text) {
-    String s = text.trim().toLowerCase(Locale.ROOT);
     try {
-      if (s.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-      }
-      char unit = s.charAt(s.length() - 1);
-      if (Character.isDigit(unit)) {
-        return Duration.ofSeconds(Long.parseLong(s));
-      }
-      long n = Long.parseLong(s.substring(0, s.length() - 1));
-      switch (unit) {
-        case 's':
-          return Duration.ofSeconds(n);
-        case 'm':
-          return Duration.ofMinutes(n);
-        case 'h':
-          return Duration.ofHours(n);
-        default:
-          break;
-      }
-    } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-      // reported below
+      return Units.duration(text, ChronoUnit.SECONDS);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--duration must look like 90s, 5m, 1h or a number of seconds, got '"
+          + text + "'");
     }
-    throw new IllegalArgumentException("--duration must look like 90s, 5m or 1h, got '" + text + "'");
   }
 
   private static final class Tally {

@@ -79,10 +79,12 @@ final class PlanCommand implements Callable<Integer> {
   @Option(names = "--edge-memory-mb", paramLabel = "Y", description = "Reject cuts needing more edge memory (MiB).")
   Long edgeMemoryMb;
 
-  @Option(names = "--bandwidth", paramLabel = "MBIT", description = "Use this bandwidth (Mbit/s) instead of probing.")
+  @Option(names = "--bandwidth", paramLabel = "RATE", converter = UnitConverters.Mbits.class,
+      description = "Use this bandwidth instead of probing: 10mbit, 1.5gbit, 800kbit; a plain number is Mbit/s.")
   Double bandwidthMbit;
 
-  @Option(names = "--rtt", paramLabel = "MS", description = "Use this RTT (ms) instead of probing.")
+  @Option(names = "--rtt", paramLabel = "TIME", converter = UnitConverters.Millis.class,
+      description = "Use this RTT instead of probing: 50ms, 0.2s; a plain number is milliseconds.")
   Double rttMs;
 
   @Option(names = "--min-edge-layers", defaultValue = "1", description = "Manual floor of edge layers (default: ${DEFAULT-VALUE}); it keeps token ids off the link, not the tokens: see --max-token-recovery.")

@@ -9,13 +9,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Flat configuration values with dotted keys ({@code listen.port}), layered lowest to highest:
@@ -31,7 +30,6 @@ import java.util.regex.Pattern;
  */
 public final class LayeredConfig {
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
   private static final String MILLIS_SUFFIX = "_ms";
 
   private final Map<String, String> values;
@@ -114,31 +112,10 @@ public final class LayeredConfig {
 
   /** A duration: plain milliseconds ({@code 5000}) or a number with a unit ({@code 500ms, 20s, 5m, 1h}). */
   public Duration millis(String key) {
-    String v = string(key);
     try {
-      return Duration.ofMillis(Long.parseLong(v));
-    } catch (NumberFormatException e) {
-      // not plain milliseconds: try a unit below
-    }
-    Matcher m = DURATION.matcher(v);
-    if (!m.matches()) {
+      return Units.duration(string(key), ChronoUnit.MILLIS);
+    } catch (IllegalArgumentException e) {
       throw bad(key, "a duration in milliseconds or with a unit (500ms, 20s, 5m, 1h)");
-    }
-    long n;
-    try {
-      n = Long.parseLong(m.group(1));
-    } catch (NumberFormatException e) {
-      throw bad(key, "a duration that fits in a long");
-    }
-    switch (m.group(2)) {
-      case "ms":
-        return Duration.ofMillis(n);
-      case "s":
-        return Duration.ofSeconds(n);
-      case "m":
-        return Duration.ofMinutes(n);
-      default:
-        return Duration.ofHours(n);
     }
   }
 
