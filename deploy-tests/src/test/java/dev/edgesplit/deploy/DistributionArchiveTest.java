@@ -3,12 +3,14 @@ package dev.edgesplit.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.edgesplit.testkit.Stories260k;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
@@ -56,6 +58,9 @@ class DistributionArchiveTest {
             assertThat(home.resolve("native").resolve(arch).resolve("libonnxruntime.so")).isRegularFile();
             assertThat(home.resolve("native").resolve(arch).resolve("libonnxruntime4j_jni.so")).isRegularFile();
         }
+        for (String model : List.of("stories260K.bin", "tok512.bin", "LICENSE", "PROVENANCE.md")) {
+            assertThat(home.resolve("models/stories260K").resolve(model)).isRegularFile();
+        }
         assertThat(home.resolve("systemd/edgesplit-edge.service")).isRegularFile();
         assertThat(home.resolve("systemd/install.sh")).isExecutable();
         try (Stream<Path> jars = Files.list(home.resolve("lib"))) {
@@ -102,6 +107,21 @@ class DistributionArchiveTest {
             assertThat(left.map(Path::toString)).as("ORT must not unpack natives into java.io.tmpdir")
                     .noneMatch(n -> n.contains("onnxruntime"));
         }
+    }
+
+    @Test
+    void demo_runsTheShippedModel_withoutSharedModelsNetworkOrWorkspace(@TempDir Path work) throws IOException {
+        Path workspace = Files.createDirectories(work.resolve("empty-home"));
+        Cmd.Result r = Cmd.of(home.resolve("bin/edgesplit").toString(), "demo")
+                .unset("EDGESPLIT_MODELS").unset("EDGESPLIT_MODEL")
+                // Any download attempt would fail here, so the text can only come from the shipped model.
+                .env("EDGESPLIT_DOWNLOAD_BASE", "http://127.0.0.1:9/")
+                .env("EDGESPLIT_HOME", workspace.toString()).dir(work).timeout(Duration.ofMinutes(5)).run();
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        // llama2.c's own greedy continuation, up to where the demo's 96 tokens end.
+        assertThat(r.stdout()).as(r.describe()).contains(Stories260k.REFERENCE.substring(0, 200));
+        assertThat(r.stderr()).doesNotContain("downloading", "synthetic");
+        assertThat(workspace.resolve("models")).doesNotExist();
     }
 
     @Test

@@ -17,10 +17,12 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The model used when none is named: stories260K (llama2.c's TinyStories model, MIT), fetched once into the
- * workspace with a progress bar and checked against its published sha256.
+ * The model used when none is named: stories260K (llama2.c's TinyStories model, MIT, 1 MB). It ships in the
+ * distribution ({@code models/stories260K} beside {@code bin/}); an installation without it fetches it once into
+ * the workspace with a progress bar, checked against its published sha256.
  */
 public final class DefaultModel {
 
@@ -40,6 +42,19 @@ public final class DefaultModel {
     this.dir = dir;
     this.base = base.endsWith("/") ? base : base + "/";
     this.log = log;
+  }
+
+  /**
+   * The copy shipped with this installation ({@code $edgesplit.home/models/stories260K}, the launcher sets
+   * {@code edgesplit.home}), or empty when the installation has none.
+   */
+  public static Optional<Path> bundled() {
+    String home = System.getProperty("edgesplit.home");
+    if (home == null || home.isBlank()) {
+      return Optional.empty();
+    }
+    Path dir = Path.of(home, "models", "stories260K");
+    return FILES.stream().allMatch(f -> Files.isRegularFile(dir.resolve(f[0]))) ? Optional.of(dir) : Optional.empty();
   }
 
   public static DefaultModel inWorkspace(PrintWriter log) {

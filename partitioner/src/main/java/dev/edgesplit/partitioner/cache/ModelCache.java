@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -65,7 +66,7 @@ public final class ModelCache {
 
   /**
    * {@code --model}, else {@code $EDGESPLIT_MODEL}, else stories260K from {@code $EDGESPLIT_MODELS}, else the
-   * default model cached in the workspace, else downloaded there (with a checksum), else, offline, the synthetic
+   * stories260K shipped with the installation, else the default model cached in the workspace, else downloaded there (with a checksum), else, offline, the synthetic
    * tiny model with a warning that its text is noise.
    */
   public static String resolveName(String option, PrintWriter log) {
@@ -80,6 +81,10 @@ public final class ModelCache {
       if (root != null && Files.isDirectory(Path.of(root, "stories260K"))) {
         return Path.of(root, "stories260K").toString();
       }
+    }
+    Optional<Path> bundled = DefaultModel.bundled();
+    if (bundled.isPresent()) {
+      return bundled.get().toString();
     }
     DefaultModel fallback = DefaultModel.inWorkspace(log);
     if (fallback.cached()) {
