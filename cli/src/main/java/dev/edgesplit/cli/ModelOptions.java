@@ -31,7 +31,7 @@ final class ModelOptions {
   int maxContext;
 
   // 4 keeps the quality bars (stories260K, ./edgesplit quality: int8 99.37% top-1 agreement against 99.61% exact,
-  // int4 91.31% against 91.21%) and decodes 1.8x faster than 0 (README, measured numbers).
+  // int4 91.31% against 91.21%) and decodes 1.8x faster than 0 (docs/quantization.md).
   @Option(names = "--accuracy-level", paramLabel = "L", defaultValue = "4",
       description = "MatMulNBits accuracy_level of int8/int4 weights: 4 int8 compute (default, faster), 0 exact fp32.")
   int accuracyLevel;
