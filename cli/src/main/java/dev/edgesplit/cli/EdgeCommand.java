@@ -14,6 +14,7 @@ import dev.edgesplit.edge.metrics.EnergyLogListener;
 import dev.edgesplit.edge.plan.EdgeChains;
 import dev.edgesplit.edge.plan.ProfileBuilder;
 import dev.edgesplit.edge.plan.Replanner;
+import dev.edgesplit.edge.plan.WireTypes;
 import dev.edgesplit.edge.security.CloudChannels;
 import dev.edgesplit.engine.energy.EnergyLog;
 import dev.edgesplit.engine.energy.EnergyMeter;
@@ -26,7 +27,6 @@ import dev.edgesplit.engine.profile.ProfileSettings;
 import dev.edgesplit.planner.LayerProfile;
 import dev.edgesplit.planner.PlanConstraints;
 import dev.edgesplit.planner.PlanGoal;
-import dev.edgesplit.planner.WireDType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -169,12 +169,11 @@ final class EdgeCommand implements Callable<Integer> {
     }
     ServerOptions.put(overrides, "http.chat_template", chatTemplate);
     overrides.put("http.model_name", modelName != null ? modelName : displayName(model.model));
-    EdgeConfig base = EdgeConfig.load(server.config, System.getenv(), overrides);
-    CompiledModel compiled = Apps.compiledModel(spec, model, base.modelDir(),
-        replan || returnCut != null ? null : base.cut());
-    ReturnCut.check(spec, base.cut(), returnCut, compiled.config().nLayers());
-    overrides.put("model.dir", compiled.directory().toString());
-    EdgeConfig cfg = EdgeConfig.load(server.config, System.getenv(), overrides);
+    EdgeConfig configured = EdgeConfig.load(server.config, System.getenv(), overrides);
+    CompiledModel compiled = Apps.compiledModel(spec, model, configured.modelDir(),
+        replan || returnCut != null ? null : configured.cut());
+    ReturnCut.check(spec, configured.cut(), returnCut, compiled.config().nLayers());
+    EdgeConfig cfg = configured.withModelDir(compiled.directory());
     RuntimeOptions runtime = new RuntimeOptions(cfg.runtime().intraOpThreads(), cfg.runtime().maxContext());
     MeterChoice meterChoice = EnergyMeters.probe(Path.of("/sys"), ProbeOptions.defaults());
     AtomicReference<EdgeAgent> running = new AtomicReference<>();
@@ -201,7 +200,7 @@ final class EdgeCommand implements Callable<Integer> {
         LayerProfile profile = new ProfileBuilder(compiled, runtime, meter, ProfileSettings.defaults())
             .build(PlanCommand.deviceId(meter.source().kind(), runtime.intraOpThreads()), probed, false,
                 Duration.ofMinutes(5)).profile();
-        replanner = new Replanner(profile, WireDType.valueOf(cfg.cloud().hiddenDtype().name().substring(6)),
+        replanner = new Replanner(profile, WireTypes.of(cfg.cloud().hiddenDtype()),
             PlanConstraints.defaults(compiled.manifest().maxContext()), PlanGoal.energy(), link,
             () -> running.get().cut(), k -> running.get().useCut(k), Replanner.Settings.defaults());
         listeners.add(replanner);

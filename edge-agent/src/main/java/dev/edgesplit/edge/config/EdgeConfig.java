@@ -51,6 +51,12 @@ public record EdgeConfig(Listen listen, Path modelDir, int cut, Cloud cloud, Run
       throw new IllegalArgumentException("model.cut must be >= 0, got " + cut);
     }
   }
+  /** This configuration serving the compiled model in {@code dir} (what {@code model.dir} resolved to). */
+  public EdgeConfig withModelDir(Path dir) {
+    return new EdgeConfig(listen, dir, cut, cloud, runtime, generate, drainTimeout, metricsListen, security,
+        admission, recovery, logTokens, speculate, http);
+  }
+
 
   /**
    * Speculative decoding (keys {@code speculate.*}).
