@@ -9,12 +9,10 @@ import java.util.List;
  * edgesplit does not know (a smart plug, a USB power meter, a BMC). Integrated over time; every sample runs the
  * command once, so keep the sample period well above the command's run time. Thread-safe.
  */
-public final class CommandMeter implements EnergyMeter {
-
-  private final PowerIntegrator integrator;
+public final class CommandMeter extends IntegratedMeter {
 
   private CommandMeter(PowerIntegrator integrator) {
-    this.integrator = integrator;
+    super(integrator);
   }
 
   /**
@@ -47,20 +45,5 @@ public final class CommandMeter implements EnergyMeter {
       throw new IOException("'" + String.join(" ", command) + "' printed '" + SysfsFiles.abbreviate(text)
           + "', expected one number of watts", e);
     }
-  }
-
-  @Override
-  public EnergyReading read() {
-    return integrator.read();
-  }
-
-  @Override
-  public EnergySource source() {
-    return integrator.source();
-  }
-
-  @Override
-  public void close() {
-    integrator.close();
   }
 }

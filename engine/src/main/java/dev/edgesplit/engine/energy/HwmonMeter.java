@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  * input rail) only that channel is used, since the other rails are parts of it. The first chip (in hwmon order)
  * whose {@code name} is a known power monitor is used. Thread-safe.
  */
-public final class HwmonMeter implements EnergyMeter {
+public final class HwmonMeter extends IntegratedMeter {
 
   /** hwmon chip names of current/power monitors whose channels measure board rails. */
   static final Set<String> POWER_MONITOR_CHIPS =
@@ -33,10 +33,8 @@ public final class HwmonMeter implements EnergyMeter {
   private static final Pattern CURRENT = Pattern.compile("curr(\\d+)_input");
   private static final String TOTAL_INPUT_LABEL = "VDD_IN";
 
-  private final PowerIntegrator integrator;
-
   private HwmonMeter(PowerIntegrator integrator) {
-    this.integrator = integrator;
+    super(integrator);
   }
 
   /**
@@ -79,20 +77,6 @@ public final class HwmonMeter implements EnergyMeter {
             + ") under " + hwmon + (skipped.isEmpty() ? "" : ": " + String.join("; ", skipped)));
   }
 
-  @Override
-  public EnergyReading read() {
-    return integrator.read();
-  }
-
-  @Override
-  public EnergySource source() {
-    return integrator.source();
-  }
-
-  @Override
-  public void close() {
-    integrator.close();
-  }
 
   private static List<Channel> channels(Path chip) throws IOException {
     List<Channel> power = new ArrayList<>();

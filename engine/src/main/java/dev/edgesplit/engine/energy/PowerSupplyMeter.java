@@ -16,14 +16,12 @@ import java.util.regex.Pattern;
  * charged through a USB-PD port. The current's sign convention differs between drivers, so its magnitude is
  * used. Thread-safe.
  */
-public final class PowerSupplyMeter implements EnergyMeter {
+public final class PowerSupplyMeter extends IntegratedMeter {
 
   private static final Pattern ANY = Pattern.compile("[^.].*");
 
-  private final PowerIntegrator integrator;
-
   private PowerSupplyMeter(PowerIntegrator integrator) {
-    this.integrator = integrator;
+    super(integrator);
   }
 
   /**
@@ -64,20 +62,5 @@ public final class PowerSupplyMeter implements EnergyMeter {
     }
     throw new MeterUnavailableException("no readable power_now or current_now+voltage_now under " + supplies
         + (skipped.isEmpty() ? "" : ": " + String.join("; ", skipped)));
-  }
-
-  @Override
-  public EnergyReading read() {
-    return integrator.read();
-  }
-
-  @Override
-  public EnergySource source() {
-    return integrator.source();
-  }
-
-  @Override
-  public void close() {
-    integrator.close();
   }
 }

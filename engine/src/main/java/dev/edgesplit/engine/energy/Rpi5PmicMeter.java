@@ -16,15 +16,13 @@ import java.util.regex.Pattern;
  * include the PMIC's own conversion losses or USB peripherals, so this undercounts wall power somewhat.
  * Thread-safe.
  */
-public final class Rpi5PmicMeter implements EnergyMeter {
+public final class Rpi5PmicMeter extends IntegratedMeter {
 
   private static final Pattern LINE =
       Pattern.compile("^\\s*(\\S+)_([AV])\\s+(?:current|volt)\\(\\d+\\)=([-+0-9.eE]+)[AV]\\s*$");
 
-  private final PowerIntegrator integrator;
-
   private Rpi5PmicMeter(PowerIntegrator integrator) {
-    this.integrator = integrator;
+    super(integrator);
   }
 
   /**
@@ -81,20 +79,5 @@ public final class Rpi5PmicMeter implements EnergyMeter {
           + text.lines().count() + " lines)");
     }
     return watts;
-  }
-
-  @Override
-  public EnergyReading read() {
-    return integrator.read();
-  }
-
-  @Override
-  public EnergySource source() {
-    return integrator.source();
-  }
-
-  @Override
-  public void close() {
-    integrator.close();
   }
 }
