@@ -254,6 +254,24 @@ final class PlanCommand implements Callable<Integer> {
     return again;
   }
 
+  /** The inversion audit of this model: --audit, else the one cached by {@code edgesplit privacy}, else run now. */
+  private AuditReport auditFor(CompiledModel compiled, PrintWriter outw) throws IOException {
+    if (maxTokenRecovery < 0 || maxTokenRecovery > 1) {
+      throw new IllegalArgumentException("--max-token-recovery must be a share between 0 and 1, got " + maxTokenRecovery);
+    }
+    if (audit != null) {
+      return AuditReport.read(audit);
+    }
+    AuditReport cached = PrivacyCommand.cached(compiled.fingerprint());
+    if (cached != null) {
+      outw.println("token recovery: the cached audit of `edgesplit privacy` for this model");
+      return cached;
+    }
+    outw.println("token recovery: no audit of this model yet; running `edgesplit privacy` with its defaults ...");
+    outw.flush();
+    return PrivacyCommand.audit(spec.commandLine().getErr(), model, PrivacyCommand.Settings.defaults());
+  }
+
   /** Prints the plan's table and writes plan.json and plan.svg to --out. */
   private void show(PrintWriter outw, CutPlan plan) throws IOException {
     outw.print(PlanTable.render(plan));
