@@ -1,5 +1,6 @@
 package dev.edgesplit.edge;
 
+import dev.edgesplit.proto.Protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -196,7 +197,7 @@ class UShapedSplitTest {
         StepEnergy.none()).start();
     ManagedChannel toFixed = NettyChannelBuilder.forAddress("127.0.0.1", fixed.port()).usePlaintext().build();
     try {
-      HandshakeRequest hello = HandshakeRequest.newBuilder().setProtocolVersion(1)
+      HandshakeRequest hello = HandshakeRequest.newBuilder().setProtocolVersion(Protocol.VERSION)
           .setModelFingerprint(compiled.fingerprint()).setCut(2).setHiddenDtype(DType.DTYPE_FP32).setMaxContext(512)
           .build();
       assertFailedPrecondition(channel, hello.toBuilder().setReturnCut(2).build(), "return_cut must be above");

@@ -1,5 +1,6 @@
 package dev.edgesplit.cloud.rpc;
 
+import dev.edgesplit.proto.Protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
@@ -136,7 +137,7 @@ class WindowFrameTest {
 
   private dev.edgesplit.proto.v1.HandshakeResponse hello(int window) {
     return CloudServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).handshake(
-        HandshakeRequest.newBuilder().setProtocolVersion(1).setModelFingerprint("abc123").setCut(2)
+        HandshakeRequest.newBuilder().setProtocolVersion(Protocol.VERSION).setModelFingerprint("abc123").setCut(2)
             .setHiddenDtype(DType.DTYPE_FP16).setMaxContext(FakeCompute.CONTEXT).setMaxWindowDrafts(window).build());
   }
 
