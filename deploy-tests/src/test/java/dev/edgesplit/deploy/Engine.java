@@ -75,6 +75,11 @@ record Engine(String command) {
         return run("image", "inspect", image).exitCode() == 0;
     }
 
+    /** Also removes {@code container} when the test JVM exits early (Maven interrupted, a fork killed). */
+    void removeOnExit(String container) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> remove(container), "remove-" + container));
+    }
+
     /** Removes a container whatever its state; quiet when it is already gone. */
     void remove(String container) {
         if (isPodman()) {

@@ -46,6 +46,7 @@ final class HostEdgeAgent implements AutoCloseable {
                 cloud:
                   target: %s
                   fallback: none
+                  handshake_timeout: 60s
                 tls:
                   enabled: true
                   ca: %s/ca.crt

@@ -66,6 +66,7 @@ class SystemdUnitContainerTest {
         Path archive = Repo.distArchive();
         container = "edgesplit-systemd-test-" + ProcessHandle.current().pid();
         engine.remove(container);
+        engine.removeOnExit(container);
         // --privileged: systemd needs CAP_SYS_ADMIN for the service's mount and UTS namespaces (ProtectSystem,
         // ProtectHome, PrivateTmp, ProtectKernel*, ProtectHostname); without it, it skips them, most silently.
         engine.ok("run", "-d", "--name", container, "--systemd=always", "--privileged",
@@ -82,7 +83,9 @@ class SystemdUnitContainerTest {
         // What the operator does next: the model where edge.yaml looks, the worker's address in edgesplit.env.
         engine.ok("cp", WorkerImage.models().resolve("stories260K").toString(), container + ":/var/lib/edgesplit/models/");
         sh("chown -R edgesplit:edgesplit /var/lib/edgesplit/models"
-                + " && echo EDGESPLIT_CLOUD_TARGET=127.0.0.1:50061 >> /etc/edgesplit/edgesplit.env");
+                + " && echo EDGESPLIT_CLOUD_TARGET=127.0.0.1:50061 >> /etc/edgesplit/edgesplit.env"
+                // A cold JVM's first connection took over the default 5 s on the loaded 2-core CI machine.
+                + " && echo EDGESPLIT_CLOUD_HANDSHAKE_TIMEOUT_MS=60000 >> /etc/edgesplit/edgesplit.env");
         Path cloud = work.resolve("cloud.yaml");
         Files.writeString(cloud, """
                 listen: 127.0.0.1:50061
@@ -258,7 +261,7 @@ class SystemdUnitContainerTest {
     /** What systemd said about the unit's setup: the lines of PID 1 that name the unit, warnings first. */
     private static String systemdNotes(String journal) {
         StringBuilder out = new StringBuilder();
-        journal.lines().filter(l -> l.contains("systemd[1]") && !l.contains("Started ") && !l.contains("Stopp"))
+        journal.lines().filter(l -> l.contains("systemd[1]") && !l.contains("Start") && !l.contains("Stopp"))
                 .forEach(l -> out.append("  ").append(l).append('\n'));
         return out.toString();
     }

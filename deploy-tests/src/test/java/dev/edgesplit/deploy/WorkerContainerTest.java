@@ -68,9 +68,10 @@ class WorkerContainerTest {
             String spec = port.asText();
             run.addAll(List.of("-p", "127.0.0.1::" + spec.substring(spec.lastIndexOf(':') + 1)));
         }
-        for (var env : (Iterable<Map.Entry<String, JsonNode>>) service.path("environment")::fields) {
-            run.addAll(List.of("-e", env.getKey() + "=" + env.getValue().asText()));
-        }
+        // The plaintext health port too: compose leaves it unpublished, this test asks it from the host.
+        run.addAll(List.of("-p", "127.0.0.1::" + HEALTH_PORT));
+        JsonNode environment = service.path("environment");
+        environment.fieldNames().forEachRemaining(k -> run.addAll(List.of("-e", k + "=" + environment.path(k).asText())));
         for (JsonNode volume : service.path("volumes")) {
             // HOST:TARGET:MODE, HOST possibly "${EDGESPLIT_MODELS:-...}": split from the right.
             String spec = volume.asText();
@@ -87,6 +88,7 @@ class WorkerContainerTest {
         run.add(image);
         service.path("command").forEach(c -> run.add(c.asText()));
         engine.remove(container);
+        engine.removeOnExit(container);
         engine.ok(run.toArray(String[]::new));
         link = new SlowLink("127.0.0.1", hostPort(SEGMENT_PORT));
     }
