@@ -20,6 +20,7 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 cache=${EDGESPLIT_CI_CACHE:-/var/cache/edgesplit-ci}
 
 log() { echo "setup-containers: $*"; }
+t0=$(date +%s)
 
 [ "$(id -u)" -eq 0 ] || { echo "setup-containers: run as root" >&2; exit 1; }
 
@@ -106,5 +107,5 @@ if ! podman image exists "$jre" || ! podman image exists "$systemd"; then
   podman image exists "$systemd" || import_image "$root" "$systemd" --change 'CMD=["/sbin/init"]' --change STOPSIGNAL=SIGRTMIN+3
   log "base images built in $(( $(date +%s) - start )) s"
 fi
-log "ready: $(podman --version), runtime $(podman info --format '{{.Host.OCIRuntime.Name}}'), images:" \
+log "ready in $(( $(date +%s) - t0 )) s: $(podman --version), runtime $(podman info --format '{{.Host.OCIRuntime.Name}}'), images:" \
   "$(podman images --format '{{.Repository}}:{{.Tag}}' | grep edgesplit-ci | tr '\n' ' ')"
