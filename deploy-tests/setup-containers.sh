@@ -56,7 +56,7 @@ default_ulimits = []
 # crun fails on hybrid cgroup hosts ("cgroups in hybrid mode not supported").
 runtime = "runc"
 '
-if [ "$(cat "$conf" 2>/dev/null || true)" != "$want" ]; then
+if [ "$(cat "$conf" 2>/dev/null || true)" != "$(printf '%s' "$want")" ]; then
   if [ -f "$conf" ] && ! grep -q 'edgesplit deploy-tests' "$conf"; then
     cp "$conf" "$conf.before-edgesplit"
     log "kept the previous $conf as $conf.before-edgesplit"
