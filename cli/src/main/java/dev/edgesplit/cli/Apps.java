@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
+import sun.misc.Signal;
 
 /** What the edge and cloud commands share: finding the compiled model, closing on SIGTERM. */
 final class Apps {
@@ -37,14 +38,25 @@ final class Apps {
     }
   }
 
-  /** One shutdown hook per app: close (drain, then stop) when the JVM is asked to exit. */
+  /**
+   * Closes {@code app} (drain, then stop) when the JVM is asked to exit. SIGTERM ({@code systemctl stop},
+   * {@code docker stop}) is handled here instead of by the JVM, whose own SIGTERM exit (status 143) systemd and
+   * container engines report as a failure: the app drains, its {@code blockUntilShutdown} returns and the
+   * command exits 0. The hook covers every other exit.
+   */
   static void closeOnShutdown(AutoCloseable app) {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        app.close();
-      } catch (Exception e) {
-        System.err.println("edgesplit: shutdown: " + e.getMessage());
-      }
-    }, "edgesplit-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> close(app), "edgesplit-shutdown"));
+    Signal.handle(new Signal("TERM"), signal -> new Thread(() -> {
+      System.err.println("edgesplit: SIGTERM: draining open sessions, then stopping");
+      close(app);
+    }, "edgesplit-sigterm").start());
+  }
+
+  private static void close(AutoCloseable app) {
+    try {
+      app.close();
+    } catch (Exception e) {
+      System.err.println("edgesplit: shutdown: " + e.getMessage());
+    }
   }
 }

@@ -21,6 +21,7 @@ import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.engine.energy.EnergyMeters;
 import dev.edgesplit.engine.energy.MeterChoice;
 import dev.edgesplit.engine.energy.ProbeOptions;
+import dev.edgesplit.planner.link.LinkEstimate;
 import dev.edgesplit.planner.link.LinkEstimator;
 import dev.edgesplit.server.metrics.MetricsHttpServer;
 import dev.edgesplit.engine.profile.ProfileSettings;
@@ -226,7 +227,7 @@ final class EdgeCommand implements Callable<Integer> {
             String.join(",", cfg.cloud().targets()),
             cfg.recovery().fallback() == EdgeConfig.Fallback.LOCAL ? " (local fallback)" : "");
         spec.commandLine().getOut().printf("energy: %s; link: %s; metrics: %s%n", meter.source().label(),
-            probed == null ? "not measured (no cloud worker answered at start)" : link.current(),
+            probed == null ? "not measured (no cloud worker answered at start)" : describe(link.current()),
             cfg.metricsListen());
         if (agent.httpPort() >= 0) {
           spec.commandLine().getOut().printf("OpenAI-compatible HTTP API: http%s://%s:%d/v1 (model '%s')%n",
@@ -245,6 +246,12 @@ final class EdgeCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** The start-up line's link: "RTT 4.90 ms, 812.3 Mbit/s (5 samples)". */
+  static String describe(LinkEstimate link) {
+    return String.format(java.util.Locale.ROOT, "RTT %.2f ms, %.1f Mbit/s (%d samples)", link.rttMillis(),
+        link.bandwidthBitsPerSecond() / 1e6, link.samples());
   }
 
   /**
