@@ -17,96 +17,165 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code edgesplit bench}: decode and prefill speed of one model shape and quantization, unsplit, split in one
- * process and split over loopback gRPC, for each thread count and cut; prints a table and writes
- * {@code bench.json} and {@code bench.md}.
+ * {@code edgesplit bench}: decode and prefill speed of one model shape and quantization, unsplit,
+ * split in one process and split over loopback gRPC, for each thread count and cut; prints a table
+ * and writes {@code bench.json} and {@code bench.md}.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {JmhCommand.class, SpeculateCommand.class},
-    description = "Measure decode/prefill speed unsplit vs split (in one process and over loopback gRPC), "
-        + "per-layer times, serialization, memory and the memory-bandwidth roofline.")
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    subcommands = {JmhCommand.class, SpeculateCommand.class},
+    description =
+        "Measure decode/prefill speed unsplit vs split (in one process and over loopback gRPC), "
+            + "per-layer times, serialization, memory and the memory-bandwidth roofline.")
 public final class BenchCommand implements Callable<Integer> {
 
-  @Option(names = "--model", paramLabel = "MODEL", defaultValue = "synthetic:smollm2-135m",
+  @Option(
+      names = "--model",
+      paramLabel = "MODEL",
+      defaultValue = "synthetic:smollm2-135m",
       description = "synthetic:NAME[:SEED] or a checkpoint path (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(names = "--quant", paramLabel = "FORMAT", defaultValue = "int4",
-      description = "Weights of every layer and the LM head, on both sides: fp32, int8, int4 (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--quant",
+      paramLabel = "FORMAT",
+      defaultValue = "int4",
+      description =
+          "Weights of every layer and the LM head, on both sides: fp32, int8, int4 (default: ${DEFAULT-VALUE}).")
   String quant;
 
-  @Option(names = "--threads", paramLabel = "N", split = ",", defaultValue = "1",
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      split = ",",
+      defaultValue = "1",
       description = "ONNX Runtime threads per run; a list runs each (default: ${DEFAULT-VALUE}).")
   List<Integer> threads;
 
-  @Option(names = "--cut", paramLabel = "K", split = ",",
+  @Option(
+      names = "--cut",
+      paramLabel = "K",
+      split = ",",
       description = "Cuts to benchmark (edge runs embedding + layers [0,K)); a list runs each.")
   List<Integer> cuts;
 
-  @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "128",
-      description = "Prompt length for prefill and time to first token (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--prompt-tokens",
+      paramLabel = "N",
+      defaultValue = "128",
+      description =
+          "Prompt length for prefill and time to first token (default: ${DEFAULT-VALUE}).")
   int promptTokens;
 
-  @Option(names = "--tokens", paramLabel = "N", defaultValue = "128",
+  @Option(
+      names = "--tokens",
+      paramLabel = "N",
+      defaultValue = "128",
       description = "Decode tokens measured per generation (default: ${DEFAULT-VALUE}).")
   int tokens;
 
-  @Option(names = "--warmup", paramLabel = "N", defaultValue = "32",
-      description = "Decode tokens of the discarded warm-up generation (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      paramLabel = "N",
+      defaultValue = "32",
+      description =
+          "Decode tokens of the discarded warm-up generation (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--loopback-warmup", paramLabel = "N", defaultValue = "2048",
-      description = "Decode tokens the edge and cloud processes serve before the measured loopback generation, "
-          + "so that their gRPC path is JIT-compiled as in a long-running service (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--loopback-warmup",
+      paramLabel = "N",
+      defaultValue = "2048",
+      description =
+          "Decode tokens the edge and cloud processes serve before the measured loopback generation, "
+              + "so that their gRPC path is JIT-compiled as in a long-running service (default: ${DEFAULT-VALUE}).")
   int loopbackWarmup;
 
-  @Option(names = "--no-spin", description = "ONNX Runtime's worker threads sleep between operators instead of "
-      + "spinning within a run (in-process runs only, so with --no-loopback): the comparison for the default.")
+  @Option(
+      names = "--no-spin",
+      description =
+          "ONNX Runtime's worker threads sleep between operators instead of "
+              + "spinning within a run (in-process runs only, so with --no-loopback): the comparison for the default.")
   boolean noSpin;
 
-  @Option(names = "--accuracy-level", paramLabel = "L", defaultValue = "4",
-      description = "MatMulNBits accuracy_level: 4 int8 compute, 0 exact (default: ${DEFAULT-VALUE}, as compile's).")
+  @Option(
+      names = "--accuracy-level",
+      paramLabel = "L",
+      defaultValue = "4",
+      description =
+          "MatMulNBits accuracy_level: 4 int8 compute, 0 exact (default: ${DEFAULT-VALUE}, as compile's).")
   int accuracyLevel;
 
-  @Option(names = "--block-size", paramLabel = "B", defaultValue = "32",
-      description = "Quantization block size of int8/int4 weights (default: ${DEFAULT-VALUE}, as compile's); larger "
-          + "blocks read fewer scale bytes per token and run faster, at some cost in quality (see quality).")
+  @Option(
+      names = "--block-size",
+      paramLabel = "B",
+      defaultValue = "32",
+      description =
+          "Quantization block size of int8/int4 weights (default: ${DEFAULT-VALUE}, as compile's); larger "
+              + "blocks read fewer scale bytes per token and run faster, at some cost in quality (see quality).")
   int blockSize;
 
-  @Option(names = "--max-context", paramLabel = "N", defaultValue = "512",
+  @Option(
+      names = "--max-context",
+      paramLabel = "N",
+      defaultValue = "512",
       description = "Context the bench segments are compiled for (default: ${DEFAULT-VALUE}).")
   int maxContext;
 
   @Option(names = "--no-parts", description = "Skip the per-layer, embedding and head times.")
   boolean noParts;
 
-  @Option(names = "--bandwidth-mb", paramLabel = "MB", defaultValue = "256",
+  @Option(
+      names = "--bandwidth-mb",
+      paramLabel = "MB",
+      defaultValue = "256",
       description = "Size of each array of the bandwidth copy (default: ${DEFAULT-VALUE}).")
   int bandwidthMb;
 
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench-results",
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      defaultValue = "bench-results",
       description = "Where bench.json and bench.md go (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--cache", paramLabel = "DIR",
-      description = "Compiled-model cache (default: $EDGESPLIT_HOME/compiled or ~/.edgesplit/compiled).")
+  @Option(
+      names = "--cache",
+      paramLabel = "DIR",
+      description =
+          "Compiled-model cache (default: $EDGESPLIT_HOME/compiled or ~/.edgesplit/compiled).")
   Path cache;
 
-  @Option(names = "--no-loopback", description = "Skip the split over loopback gRPC (two processes).")
+  @Option(
+      names = "--no-loopback",
+      description = "Skip the split over loopback gRPC (two processes).")
   boolean noLoopback;
 
-  @Option(names = "--paired-rounds", paramLabel = "N", defaultValue = "5",
-      description = "After the loopback run, N rounds of one unsplit and one loopback generation back to back; "
-          + "their median ratio is reported beside the runs minutes apart (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--paired-rounds",
+      paramLabel = "N",
+      defaultValue = "5",
+      description =
+          "After the loopback run, N rounds of one unsplit and one loopback generation back to back; "
+              + "their median ratio is reported beside the runs minutes apart (default: ${DEFAULT-VALUE}).")
   int pairedRounds;
 
-  @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
-      description = "Rounds of the in-process modes (unsplit, then the split at each cut), interleaved; each mode "
-          + "reports its median round (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rounds",
+      paramLabel = "N",
+      defaultValue = "3",
+      description =
+          "Rounds of the in-process modes (unsplit, then the split at each cut), interleaved; each mode "
+              + "reports its median round (default: ${DEFAULT-VALUE}).")
   int rounds;
 
-  @Option(names = "--launcher", paramLabel = "PATH",
-      description = "The edgesplit launcher that starts the edge and cloud processes "
-          + "(default: bin/edgesplit of this installation).")
+  @Option(
+      names = "--launcher",
+      paramLabel = "PATH",
+      description =
+          "The edgesplit launcher that starts the edge and cloud processes "
+              + "(default: bin/edgesplit of this installation).")
   Path launcher;
 
   @Spec CommandSpec spec;
@@ -120,8 +189,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
     WeightFormat format = WeightFormat.parse(quant);
     if (noSpin && !noLoopback) {
-      throw new IllegalArgumentException("--no-spin applies to the runs in this process, not to the edge and cloud "
-          + "servers: add --no-loopback");
+      throw new IllegalArgumentException(
+          "--no-spin applies to the runs in this process, not to the edge and cloud "
+              + "servers: add --no-loopback");
     }
     if (pairedRounds < 0) {
       throw new IllegalArgumentException("--paired-rounds must be >= 0, got " + pairedRounds);
@@ -134,30 +204,57 @@ public final class BenchCommand implements Callable<Integer> {
     // Other work on the machine skews every figure: the report states the load it ran under.
     String loadBefore = loadAverage();
     BenchModel.Settings settings = new BenchModel.Settings(maxContext, blockSize, accuracyLevel);
-    CompiledModel compiled = new ModelCache(cache != null ? cache : Workspace.compiledCache(), err)
-        .bench(model, format, settings, cuts);
-    BenchRunner.Plan plan = new BenchRunner.Plan(promptTokens, tokens, warmup, loopbackWarmup, !noParts, !noSpin, 42L,
-        pairedRounds, rounds);
+    CompiledModel compiled =
+        new ModelCache(cache != null ? cache : Workspace.compiledCache(), err)
+            .bench(model, format, settings, cuts);
+    BenchRunner.Plan plan =
+        new BenchRunner.Plan(
+            promptTokens,
+            tokens,
+            warmup,
+            loopbackWarmup,
+            !noParts,
+            !noSpin,
+            42L,
+            pairedRounds,
+            rounds);
     BenchRunner.LoopbackSplit loopback = null;
     if (!noLoopback) {
       Path bin = launcher != null ? launcher : defaultLauncher();
       if (bin == null || !java.nio.file.Files.isExecutable(bin)) {
-        throw new IllegalArgumentException("cannot find the edgesplit launcher for the loopback processes"
-            + (bin == null ? "" : " at " + bin) + ": pass --launcher PATH, or --no-loopback");
+        throw new IllegalArgumentException(
+            "cannot find the edgesplit launcher for the loopback processes"
+                + (bin == null ? "" : " at " + bin)
+                + ": pass --launcher PATH, or --no-loopback");
       }
-      loopback = new LoopbackProcesses(bin, compiled.directory(), plan, compiled.config().vocabSize(),
-          java.time.Duration.ofSeconds(120), err);
+      loopback =
+          new LoopbackProcesses(
+              bin,
+              compiled.directory(),
+              plan,
+              compiled.config().vocabSize(),
+              java.time.Duration.ofSeconds(120),
+              err);
     }
-    BenchRunner runner = new BenchRunner(compiled, model, format, settings.blockSize(), plan, loopback, err);
+    BenchRunner runner =
+        new BenchRunner(compiled, model, format, settings.blockSize(), plan, loopback, err);
     List<BenchResult> measured = runner.run(threads, cuts);
-    // After the runs: the copy's arrays would otherwise stay resident in the heap and inflate every peak RSS.
+    // After the runs: the copy's arrays would otherwise stay resident in the heap and inflate every
+    // peak RSS.
     int maxThreads = threads.stream().mapToInt(Integer::intValue).max().orElse(1);
-    err.printf("bench: measuring memory bandwidth (%d MB copy, %d thread(s))%n", bandwidthMb, maxThreads);
+    err.printf(
+        "bench: measuring memory bandwidth (%d MB copy, %d thread(s))%n", bandwidthMb, maxThreads);
     err.flush();
-    StreamCopy.Result bandwidth = new StreamCopy((long) bandwidthMb << 20, maxThreads, 10).measure();
-    List<BenchResult> results = measured.stream().map(r -> r.withCopyBandwidth(bandwidth.bestGbPerSecond())).toList();
-    ReportWriter report = new ReportWriter(results, bandwidth, commandLine(),
-        machine() + "; load average before " + loadBefore + ", after " + loadAverage());
+    StreamCopy.Result bandwidth =
+        new StreamCopy((long) bandwidthMb << 20, maxThreads, 10).measure();
+    List<BenchResult> results =
+        measured.stream().map(r -> r.withCopyBandwidth(bandwidth.bestGbPerSecond())).toList();
+    ReportWriter report =
+        new ReportWriter(
+            results,
+            bandwidth,
+            commandLine(),
+            machine() + "; load average before " + loadBefore + ", after " + loadAverage());
     out.print(report.table());
     report.write(out());
     out.printf("wrote %s and %s%n", out().resolve("bench.json"), out().resolve("bench.md"));
@@ -165,7 +262,9 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** {@code bin/edgesplit} of the running installation (the launcher sets {@code edgesplit.home}). */
+  /**
+   * {@code bin/edgesplit} of the running installation (the launcher sets {@code edgesplit.home}).
+   */
   private static Path defaultLauncher() {
     String home = System.getProperty("edgesplit.home");
     return home == null ? null : Path.of(home, "bin", "edgesplit");
@@ -186,9 +285,15 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private static String machine() {
-    return String.format(Locale.ROOT, "Machine: %d cores (%s), %s, Java %s, ONNX Runtime", 
-        Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("os.arch"),
-        System.getProperty("java.version")) + " " + ortVersion();
+    return String.format(
+            Locale.ROOT,
+            "Machine: %d cores (%s), %s, Java %s, ONNX Runtime",
+            Runtime.getRuntime().availableProcessors(),
+            cpuModel(),
+            System.getProperty("os.arch"),
+            System.getProperty("java.version"))
+        + " "
+        + ortVersion();
   }
 
   /** The 1-minute load average from /proc/loadavg ("?" elsewhere). */
@@ -215,6 +320,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static String ortVersion() {
     Package p = ai.onnxruntime.OrtEnvironment.class.getPackage();
-    return p != null && p.getImplementationVersion() != null ? p.getImplementationVersion() : "(version unknown)";
+    return p != null && p.getImplementationVersion() != null
+        ? p.getImplementationVersion()
+        : "(version unknown)";
   }
 }

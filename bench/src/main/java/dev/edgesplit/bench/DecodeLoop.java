@@ -4,9 +4,9 @@ import dev.edgesplit.engine.sampling.Sampler;
 import java.util.SplittableRandom;
 
 /**
- * Drives a {@link BenchSession} like a generation: a seeded random prompt in one prefill run, then greedy
- * decode steps, each timed from feeding the token to having chosen the next. A warm-up generation runs first and
- * is discarded (JIT, ONNX Runtime arenas, caches).
+ * Drives a {@link BenchSession} like a generation: a seeded random prompt in one prefill run, then
+ * greedy decode steps, each timed from feeding the token to having chosen the next. A warm-up
+ * generation runs first and is discarded (JIT, ONNX Runtime arenas, caches).
  */
 final class DecodeLoop {
 
@@ -40,7 +40,10 @@ final class DecodeLoop {
     session.reset();
     long[] steps = new long[decodeTokens];
     long[] prefill = generate(session, prompt, decodeTokens, steps);
-    return new GenerationTiming(promptTokens, prefill[0] / 1e6, prefill[1] / 1e6,
+    return new GenerationTiming(
+        promptTokens,
+        prefill[0] / 1e6,
+        prefill[1] / 1e6,
         LatencyStats.ofNanos(steps, decodeTokens));
   }
 
@@ -49,7 +52,9 @@ final class DecodeLoop {
     return new SplittableRandom(seed).ints(tokens, 0, vocab).toArray();
   }
 
-  /** @return prefill nanos and time-to-first-token nanos */
+  /**
+   * @return prefill nanos and time-to-first-token nanos
+   */
   private static long[] generate(BenchSession session, int[] prompt, int steps, long[] stepNanos) {
     session.decoding(false);
     long start = System.nanoTime();
@@ -69,5 +74,4 @@ final class DecodeLoop {
     session.decoding(false);
     return new long[] {prefilled - start, first - start};
   }
-
 }

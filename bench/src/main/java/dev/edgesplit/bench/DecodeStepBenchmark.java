@@ -22,12 +22,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * JMH: one decode step of the edge chain (embedding + [0,cut)), the cloud chain ([cut,N) + head) or the whole
- * model, on a compiled bench model, through the allocation-free decode API ({@code decodeToken}, {@code
- * decodeHidden}), with ONNX Runtime called through IoBinding or, for comparison, {@code OrtSession.run}. The
- * counters {@code stepBytes} / {@code steps} are the heap bytes the steps allocated. The KV cache is prefilled
- * with {@code prefill} positions; when it fills up it starts again at position 0, so attention averages about
- * half the context.
+ * JMH: one decode step of the edge chain (embedding + [0,cut)), the cloud chain ([cut,N) + head) or
+ * the whole model, on a compiled bench model, through the allocation-free decode API ({@code
+ * decodeToken}, {@code decodeHidden}), with ONNX Runtime called through IoBinding or, for
+ * comparison, {@code OrtSession.run}. The counters {@code stepBytes} / {@code steps} are the heap
+ * bytes the steps allocated. The KV cache is prefilled with {@code prefill} positions; when it
+ * fills up it starts again at position 0, so attention averages about half the context.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -70,13 +70,17 @@ public class DecodeStepBenchmark {
       throw new IllegalArgumentException("set -p modelDir=DIR (a compiled bench model)");
     }
     CompiledModel model = CompiledModel.load(Path.of(modelDir));
-    RuntimeOptions runtime = switch (runner) {
-      case "iobinding" -> new RuntimeOptions(threads, 0);
-      case "session-run" -> new RuntimeOptions(threads, 0).withoutIoBinding();
-      default -> throw new IllegalArgumentException("runner must be iobinding or session-run, got " + runner);
-    };
+    RuntimeOptions runtime =
+        switch (runner) {
+          case "iobinding" -> new RuntimeOptions(threads, 0);
+          case "session-run" -> new RuntimeOptions(threads, 0).withoutIoBinding();
+          default ->
+              throw new IllegalArgumentException(
+                  "runner must be iobinding or session-run, got " + runner);
+        };
     if (runner.equals("iobinding") && !SegmentChain.allocationFreeSteps()) {
-      throw new IllegalStateException("asked for iobinding, steps run through " + SegmentChain.stepRunner());
+      throw new IllegalStateException(
+          "asked for iobinding, steps run through " + SegmentChain.stepRunner());
     }
     WeightFormat format = WeightFormat.parse(quant);
     switch (side) {
@@ -112,9 +116,9 @@ public class DecodeStepBenchmark {
   }
 
   /**
-   * Heap bytes the measured thread allocated inside {@link #step} calls, and how many calls: JMH's own
-   * {@code gc.alloc.rate.norm} also counts its bookkeeping between iterations (tens of KB spread over a few
-   * hundred 2-ms steps), this counts only the step.
+   * Heap bytes the measured thread allocated inside {@link #step} calls, and how many calls: JMH's
+   * own {@code gc.alloc.rate.norm} also counts its bookkeeping between iterations (tens of KB
+   * spread over a few hundred 2-ms steps), this counts only the step.
    */
   @State(Scope.Thread)
   @AuxCounters(AuxCounters.Type.EVENTS)
@@ -130,15 +134,20 @@ public class DecodeStepBenchmark {
     }
   }
 
-  /** The allocation-free decode API the serving paths use: the result is a view of the chain's own buffer. */
+  /**
+   * The allocation-free decode API the serving paths use: the result is a view of the chain's own
+   * buffer.
+   */
   @Benchmark
   public FloatBuffer step(StepAllocations allocations) {
     long before = allocations.thread.current();
     if (state.position() + 1 >= chain.maxContext()) {
       state.reset();
     }
-    FloatBuffer out = chain.takesTokens() ? chain.decodeToken(state, token[0])
-        : chain.decodeHidden(state, hiddenView.rewind());
+    FloatBuffer out =
+        chain.takesTokens()
+            ? chain.decodeToken(state, token[0])
+            : chain.decodeHidden(state, hiddenView.rewind());
     allocations.stepBytes += allocations.thread.current() - before;
     allocations.steps++;
     return out;

@@ -14,12 +14,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A TCP proxy on loopback that holds every chunk it reads, in each direction, for a fixed one-way delay before
- * writing it on: a request-reply exchange through it sees RTT = 2 x delay on top of loopback's own. Stands in for
- * a Wi-Fi, LTE or WAN link between the edge agent and the cloud worker on one machine (like
- * {@code scripts/delay-proxy.py}, without Python). Order is kept; bandwidth is not shaped. Each connection runs
- * four daemon threads (a reader and a delayed writer per direction). Close it to stop accepting and drop every
- * connection.
+ * A TCP proxy on loopback that holds every chunk it reads, in each direction, for a fixed one-way
+ * delay before writing it on: a request-reply exchange through it sees RTT = 2 x delay on top of
+ * loopback's own. Stands in for a Wi-Fi, LTE or WAN link between the edge agent and the cloud
+ * worker on one machine (like {@code scripts/delay-proxy.py}, without Python). Order is kept;
+ * bandwidth is not shaped. Each connection runs four daemon threads (a reader and a delayed writer
+ * per direction). Close it to stop accepting and drop every connection.
  */
 public final class DelayProxy implements AutoCloseable {
 
@@ -77,39 +77,45 @@ public final class DelayProxy implements AutoCloseable {
   /** Copies {@code from} to {@code to}, each chunk written {@code delayNanos} after it was read. */
   private void pump(Socket from, Socket to, String direction) {
     LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      byte[] buf = new byte[64 << 10];
-      try (InputStream in = from.getInputStream()) {
-        int n;
-        while ((n = in.read(buf)) >= 0) {
-          queue.add(new Chunk(System.nanoTime() + delayNanos, Arrays.copyOf(buf, n)));
-        }
-      } catch (IOException ignored) {
-        // the peer went away: forward the end
-      }
-      queue.add(new Chunk(System.nanoTime() + delayNanos, null));
-    }, "delay-proxy-read-" + direction);
-    Thread writer = new Thread(() -> {
-      try {
-        OutputStream out = to.getOutputStream();
-        while (true) {
-          Chunk c = queue.take();
-          long wait;
-          while ((wait = c.due - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(wait);
-          }
-          if (c.data == null) {
-            to.shutdownOutput();
-            return;
-          }
-          out.write(c.data);
-          out.flush();
-        }
-      } catch (IOException | InterruptedException e) {
-        closeQuietly(from);
-        closeQuietly(to);
-      }
-    }, "delay-proxy-write-" + direction);
+    Thread reader =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[64 << 10];
+              try (InputStream in = from.getInputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                  queue.add(new Chunk(System.nanoTime() + delayNanos, Arrays.copyOf(buf, n)));
+                }
+              } catch (IOException ignored) {
+                // the peer went away: forward the end
+              }
+              queue.add(new Chunk(System.nanoTime() + delayNanos, null));
+            },
+            "delay-proxy-read-" + direction);
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                OutputStream out = to.getOutputStream();
+                while (true) {
+                  Chunk c = queue.take();
+                  long wait;
+                  while ((wait = c.due - System.nanoTime()) > 0) {
+                    LockSupport.parkNanos(wait);
+                  }
+                  if (c.data == null) {
+                    to.shutdownOutput();
+                    return;
+                  }
+                  out.write(c.data);
+                  out.flush();
+                }
+              } catch (IOException | InterruptedException e) {
+                closeQuietly(from);
+                closeQuietly(to);
+              }
+            },
+            "delay-proxy-write-" + direction);
     reader.setDaemon(true);
     writer.setDaemon(true);
     reader.start();

@@ -5,11 +5,11 @@ import java.util.Arrays;
 /**
  * Summary of per-step times in milliseconds.
  *
- * @param count  steps measured
+ * @param count steps measured
  * @param meanMs mean time per step (tokens/s is 1000 / mean)
  * @param medianMs median
- * @param p90Ms  90th percentile (nearest rank)
- * @param minMs  fastest step
+ * @param p90Ms 90th percentile (nearest rank)
+ * @param minMs fastest step
  */
 public record LatencyStats(int count, double meanMs, double medianMs, double p90Ms, double minMs) {
 
@@ -30,7 +30,11 @@ public record LatencyStats(int count, double meanMs, double medianMs, double p90
     for (long v : sorted) {
       sum += v;
     }
-    return new LatencyStats(count, sum / count / 1e6, percentile(sorted, 50) / 1e6, percentile(sorted, 90) / 1e6,
+    return new LatencyStats(
+        count,
+        sum / count / 1e6,
+        percentile(sorted, 50) / 1e6,
+        percentile(sorted, 90) / 1e6,
         sorted[0] / 1e6);
   }
 

@@ -14,9 +14,10 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /**
- * Decode-step time of each part alone, from the per-layer segments: the embedding, every layer (after a prefill
- * of {@code context} positions so attention reads a realistic KV cache) and the final norm + LM head. Inputs are
- * seeded noise: the speed of these operators does not depend on the values.
+ * Decode-step time of each part alone, from the per-layer segments: the embedding, every layer
+ * (after a prefill of {@code context} positions so attention reads a realistic KV cache) and the
+ * final norm + LM head. Inputs are seeded noise: the speed of these operators does not depend on
+ * the values.
  */
 final class LayerProfiler {
 
@@ -29,7 +30,8 @@ final class LayerProfiler {
   private final int context;
   private final int steps;
 
-  LayerProfiler(CompiledModel model, WeightFormat format, RuntimeOptions runtime, int context, int steps) {
+  LayerProfiler(
+      CompiledModel model, WeightFormat format, RuntimeOptions runtime, int context, int steps) {
     if (context < 1 || steps < 2) {
       throw new IllegalArgumentException("need a context and at least two steps");
     }
@@ -47,7 +49,8 @@ final class LayerProfiler {
     float[] prefill = noise(random, context * dim);
     float[] one = noise(random, dim);
     List<PartTime> parts = new ArrayList<>();
-    try (SegmentChain embed = model.openEdge(0, runtime); ChainState state = embed.newState()) {
+    try (SegmentChain embed = model.openEdge(0, runtime);
+        ChainState state = embed.newState()) {
       int[] token = {1};
       parts.add(time("embedding", () -> embed.forwardTokens(state, token), state));
     }
@@ -56,24 +59,32 @@ final class LayerProfiler {
           ChainState state = chain.newState()) {
         chain.forwardHidden(state, prefill, context);
         int start = state.position();
-        parts.add(time("layer " + layer, () -> {
-          if (state.position() >= chain.maxContext()) {
-            throw new IllegalStateException("profile ran past the context");
-          }
-          chain.forwardHidden(state, one, 1);
-        }, null));
+        parts.add(
+            time(
+                "layer " + layer,
+                () -> {
+                  if (state.position() >= chain.maxContext()) {
+                    throw new IllegalStateException("profile ran past the context");
+                  }
+                  chain.forwardHidden(state, one, 1);
+                },
+                null));
         if (state.position() - start != 2 * steps) {
-          throw new IllegalStateException("layer " + layer + " did not advance one position per step");
+          throw new IllegalStateException(
+              "layer " + layer + " did not advance one position per step");
         }
       }
     }
-    try (SegmentChain head = model.openCloud(n, runtime); ChainState state = head.newState()) {
+    try (SegmentChain head = model.openCloud(n, runtime);
+        ChainState state = head.newState()) {
       parts.add(time("final norm + LM head", () -> head.forwardHidden(state, one, 1), state));
     }
     return parts;
   }
 
-  /** The layer whose operators the bench profiles: the middle one, away from either end's caches. */
+  /**
+   * The layer whose operators the bench profiles: the middle one, away from either end's caches.
+   */
   static int operatorLayer(int nLayers) {
     return nLayers / 2;
   }
@@ -82,8 +93,9 @@ final class LayerProfiler {
   record LayerOperators(OperatorProfile prefill, OperatorProfile decode) {}
 
   /**
-   * Layer {@code layer}'s prefill and decode steps by operator type, from ONNX Runtime's profiler (which adds its
-   * own time to every operator, so runs are slower than in {@link #profile}): same prompt, warm-up and steps.
+   * Layer {@code layer}'s prefill and decode steps by operator type, from ONNX Runtime's profiler
+   * (which adds its own time to every operator, so runs are slower than in {@link #profile}): same
+   * prompt, warm-up and steps.
    */
   LayerOperators operators(int layer) throws IOException {
     Path dir = Files.createTempDirectory("edgesplit-ort-profile");
@@ -91,15 +103,23 @@ final class LayerProfiler {
       float[] prefill = noise(new SplittableRandom(7), context * model.config().dim());
       float[] one = noise(new SplittableRandom(8), model.config().dim());
       List<Path> files;
-      try (SegmentChain chain = model.openLayers(layer, layer + 1, false, false, format,
-          runtime.profiled(dir.resolve("layer").toString())); ChainState state = chain.newState()) {
+      try (SegmentChain chain =
+              model.openLayers(
+                  layer,
+                  layer + 1,
+                  false,
+                  false,
+                  format,
+                  runtime.profiled(dir.resolve("layer").toString()));
+          ChainState state = chain.newState()) {
         chain.forwardHidden(state, prefill, context);
         for (int i = 0; i < 2 * steps; i++) {
           chain.forwardHidden(state, one, 1);
         }
         files = chain.endProfiling();
       }
-      // Run 0 is the prefill, runs 1..steps the warm-up, the last steps runs the measured decode steps.
+      // Run 0 is the prefill, runs 1..steps the warm-up, the last steps runs the measured decode
+      // steps.
       OperatorProfile.Trace trace = OperatorProfile.Trace.read(files.get(0));
       return new LayerOperators(trace.window(0, 1), trace.window(1 + steps, steps));
     } finally {
@@ -112,7 +132,10 @@ final class LayerProfiler {
     }
   }
 
-  /** Warms up with {@code steps} runs, then times {@code steps} runs; {@code resetEach} keeps the position at 0. */
+  /**
+   * Warms up with {@code steps} runs, then times {@code steps} runs; {@code resetEach} keeps the
+   * position at 0.
+   */
   private PartTime time(String part, Runnable step, ChainState resetEach) {
     long[] nanos = new long[steps];
     for (int round = 0; round < 2; round++) {

@@ -30,39 +30,42 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * JMH: one round trip of a decode-sized frame (1152 bytes, 576 fp16 values) and an 8-byte reply over a gRPC
- * bidirectional stream on loopback, set up as the split sets up its session stream (the client's callbacks on the
- * transport thread, the server's on gRPC's executor), client and server in this JVM. It is the floor under the
- * split's per-token link cost on a machine, without serialization of real messages or any compute. With
- * {@code gapMicros} above 0 the stream first idles that long, as it does while the two sides compute a token.
+ * JMH: one round trip of a decode-sized frame (1152 bytes, 576 fp16 values) and an 8-byte reply
+ * over a gRPC bidirectional stream on loopback, set up as the split sets up its session stream (the
+ * client's callbacks on the transport thread, the server's on gRPC's executor), client and server
+ * in this JVM. It is the floor under the split's per-token link cost on a machine, without
+ * serialization of real messages or any compute. With {@code gapMicros} above 0 the stream first
+ * idles that long, as it does while the two sides compute a token.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class LinkRoundTripBenchmark {
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
 
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
 
-  private static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
-      .setFullMethodName("edgesplit.bench.Link/Echo")
-      .setRequestMarshaller(BYTES)
-      .setResponseMarshaller(BYTES)
-      .build();
+  private static final MethodDescriptor<byte[], byte[]> ECHO =
+      MethodDescriptor.<byte[], byte[]>newBuilder()
+          .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
+          .setFullMethodName("edgesplit.bench.Link/Echo")
+          .setRequestMarshaller(BYTES)
+          .setResponseMarshaller(BYTES)
+          .build();
 
   @Param({"0", "5000"})
   public int gapMicros;
@@ -79,39 +82,50 @@ public class LinkRoundTripBenchmark {
   @Setup(Level.Trial)
   public void start() throws IOException {
     byte[] reply = new byte[8];
-    ServerServiceDefinition echo = ServerServiceDefinition.builder("edgesplit.bench.Link")
-        .addMethod(ECHO, ServerCalls.asyncBidiStreamingCall(out -> new StreamObserver<byte[]>() {
-          @Override
-          public void onNext(byte[] value) {
-            out.onNext(reply);
-          }
+    ServerServiceDefinition echo =
+        ServerServiceDefinition.builder("edgesplit.bench.Link")
+            .addMethod(
+                ECHO,
+                ServerCalls.asyncBidiStreamingCall(
+                    out ->
+                        new StreamObserver<byte[]>() {
+                          @Override
+                          public void onNext(byte[] value) {
+                            out.onNext(reply);
+                          }
 
-          @Override
-          public void onError(Throwable t) {}
+                          @Override
+                          public void onError(Throwable t) {}
 
-          @Override
-          public void onCompleted() {
-            out.onCompleted();
-          }
-        }))
-        .build();
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(echo).build().start();
+                          @Override
+                          public void onCompleted() {
+                            out.onCompleted();
+                          }
+                        }))
+            .build();
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(echo)
+            .build()
+            .start();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
-    requests = ClientCalls.asyncBidiStreamingCall(channel.newCall(ECHO, CallOptions.DEFAULT.withExecutor(Runnable::run)),
-        new StreamObserver<byte[]>() {
-          @Override
-          public void onNext(byte[] value) {
-            replies.add(value);
-          }
+    requests =
+        ClientCalls.asyncBidiStreamingCall(
+            channel.newCall(ECHO, CallOptions.DEFAULT.withExecutor(Runnable::run)),
+            new StreamObserver<byte[]>() {
+              @Override
+              public void onNext(byte[] value) {
+                replies.add(value);
+              }
 
-          @Override
-          public void onError(Throwable t) {
-            replies.add(new byte[0]);
-          }
+              @Override
+              public void onError(Throwable t) {
+                replies.add(new byte[0]);
+              }
 
-          @Override
-          public void onCompleted() {}
-        });
+              @Override
+              public void onCompleted() {}
+            });
     frame = new byte[frameBytes];
   }
 

@@ -34,9 +34,10 @@ import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
- * The split over loopback gRPC, as deployed: {@code edgesplit cloud} and {@code edgesplit edge} started as two
- * processes on free loopback ports, this process a Generate client. Discarded warm-up generations (the servers'
- * JIT needs a few thousand tokens), then one measured generation timed at the client: time to the first token, and the gaps between streamed tokens as the
+ * The split over loopback gRPC, as deployed: {@code edgesplit cloud} and {@code edgesplit edge}
+ * started as two processes on free loopback ports, this process a Generate client. Discarded
+ * warm-up generations (the servers' JIT needs a few thousand tokens), then one measured generation
+ * timed at the client: time to the first token, and the gaps between streamed tokens as the
  * per-token decode time (they include the edge, the link both ways, the cloud and sampling).
  */
 public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
@@ -52,7 +53,12 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
   private final PrintWriter log;
   private final ProcessMemory memory = ProcessMemory.system();
 
-  public LoopbackProcesses(Path launcher, Path modelDir, BenchRunner.Plan plan, int vocab, Duration startTimeout,
+  public LoopbackProcesses(
+      Path launcher,
+      Path modelDir,
+      BenchRunner.Plan plan,
+      int vocab,
+      Duration startTimeout,
       PrintWriter log) {
     this.launcher = launcher;
     this.modelDir = modelDir;
@@ -63,17 +69,40 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
   }
 
   @Override
-  public Optional<BenchRunner.LoopbackResult> run(int threads, int cut, Supplier<GenerationTiming> unsplitRound) {
+  public Optional<BenchRunner.LoopbackResult> run(
+      int threads, int cut, Supplier<GenerationTiming> unsplitRound) {
     int cloudPort = freePort();
     int edgePort = freePort();
     List<Child> children = new ArrayList<>();
     ManagedChannel channel = null;
     try {
-      Child cloud = start("cloud", threads, children, "cloud", "--model", modelDir.toString(), "--cut",
-          Integer.toString(cut), "--listen", "127.0.0.1:" + cloudPort);
+      Child cloud =
+          start(
+              "cloud",
+              threads,
+              children,
+              "cloud",
+              "--model",
+              modelDir.toString(),
+              "--cut",
+              Integer.toString(cut),
+              "--listen",
+              "127.0.0.1:" + cloudPort);
       cloud.awaitLine(CLOUD_READY, startTimeout);
-      Child edge = start("edge", threads, children, "edge", "--model", modelDir.toString(), "--cut",
-          Integer.toString(cut), "--listen", "127.0.0.1:" + edgePort, "--cloud", "127.0.0.1:" + cloudPort);
+      Child edge =
+          start(
+              "edge",
+              threads,
+              children,
+              "edge",
+              "--model",
+              modelDir.toString(),
+              "--cut",
+              Integer.toString(cut),
+              "--listen",
+              "127.0.0.1:" + edgePort,
+              "--cloud",
+              "127.0.0.1:" + cloudPort);
       edge.awaitLine(EDGE_READY, startTimeout);
       channel = NettyChannelBuilder.forAddress("127.0.0.1", edgePort).usePlaintext().build();
       EdgeServiceGrpc.EdgeServiceBlockingStub stub = EdgeServiceGrpc.newBlockingStub(channel);
@@ -84,20 +113,33 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
       for (int round = 0; round < plan.pairedRounds(); round++) {
         double unsplit = unsplitRound.get().decodeTokensPerSecond();
         Measured split = generate(stub, prompt, plan.decodeTokens() + 1);
-        paired.add(new BenchResult.PairedRound(unsplit, LatencyStats.ofNanos(split.gaps, split.gaps.length).perSecond()));
+        paired.add(
+            new BenchResult.PairedRound(
+                unsplit, LatencyStats.ofNanos(split.gaps, split.gaps.length).perSecond()));
       }
       Map<String, Long> peaks = new LinkedHashMap<>();
       memory.peakBytes(edge.process.pid()).ifPresent(b -> peaks.put("edge", b));
       memory.peakBytes(cloud.process.pid()).ifPresent(b -> peaks.put("cloud", b));
       if (m.gaps.length < plan.decodeTokens()) {
-        log.printf("bench: loopback generation stopped after %d tokens (%s); measured those%n", m.gaps.length + 1,
-            m.summary.getFinishReason());
+        log.printf(
+            "bench: loopback generation stopped after %d tokens (%s); measured those%n",
+            m.gaps.length + 1, m.summary.getFinishReason());
       }
-      GenerationTiming timing = new GenerationTiming(plan.promptTokens(), m.firstTokenNanos / 1e6,
-          m.firstTokenNanos / 1e6, LatencyStats.ofNanos(m.gaps, m.gaps.length));
-      return Optional.of(new BenchRunner.LoopbackResult(timing, m.summary.getBytesSentPerToken(),
-          m.summary.getLinkMsPerToken(), m.summary.getEdgeMsPerToken(), m.summary.getCloudMsPerToken(), peaks,
-          paired));
+      GenerationTiming timing =
+          new GenerationTiming(
+              plan.promptTokens(),
+              m.firstTokenNanos / 1e6,
+              m.firstTokenNanos / 1e6,
+              LatencyStats.ofNanos(m.gaps, m.gaps.length));
+      return Optional.of(
+          new BenchRunner.LoopbackResult(
+              timing,
+              m.summary.getBytesSentPerToken(),
+              m.summary.getLinkMsPerToken(),
+              m.summary.getEdgeMsPerToken(),
+              m.summary.getCloudMsPerToken(),
+              peaks,
+              paired));
     } finally {
       if (channel != null) {
         channel.shutdownNow();
@@ -119,12 +161,14 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
 
   private record Measured(long firstTokenNanos, long[] gaps, GenerationSummary summary) {}
 
-  private Measured generate(EdgeServiceGrpc.EdgeServiceBlockingStub stub, int[] prompt, int tokens) {
-    GenerateRequest request = GenerateRequest.newBuilder()
-        .setTokenIds(TokenIds.newBuilder().addAllIds(IntStream.of(prompt).boxed().toList()))
-        .setMaxNewTokens(tokens)
-        .setSampling(SamplingParams.newBuilder().setTemperature(0f).setSeed(plan.seed()))
-        .build();
+  private Measured generate(
+      EdgeServiceGrpc.EdgeServiceBlockingStub stub, int[] prompt, int tokens) {
+    GenerateRequest request =
+        GenerateRequest.newBuilder()
+            .setTokenIds(TokenIds.newBuilder().addAllIds(IntStream.of(prompt).boxed().toList()))
+            .setMaxNewTokens(tokens)
+            .setSampling(SamplingParams.newBuilder().setTemperature(0f).setSeed(plan.seed()))
+            .build();
     long[] arrivals = new long[tokens];
     int count = 0;
     GenerationSummary summary = null;
@@ -139,8 +183,11 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
       }
     }
     if (count < 2 || summary == null) {
-      throw new IllegalStateException("loopback generation returned " + count + " tokens"
-          + (summary == null ? " and no summary" : ", finish " + summary.getFinishReason()));
+      throw new IllegalStateException(
+          "loopback generation returned "
+              + count
+              + " tokens"
+              + (summary == null ? " and no summary" : ", finish " + summary.getFinishReason()));
     }
     long[] gaps = new long[count - 1];
     for (int i = 1; i < count; i++) {
@@ -173,7 +220,10 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
     }
   }
 
-  /** A started server process whose output is drained by a daemon thread, keeping the last lines for errors. */
+  /**
+   * A started server process whose output is drained by a daemon thread, keeping the last lines for
+   * errors.
+   */
   private static final class Child {
     private final String name;
     private final Process process;
@@ -189,8 +239,9 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
     }
 
     private void drain() {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
           synchronized (this) {
@@ -228,8 +279,15 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while starting the " + name + " process", e);
       } catch (ExecutionException | TimeoutException e) {
-        throw new IllegalStateException("the " + name + " process did not print '" + text + "' within "
-            + timeout.toSeconds() + " s; its output:\n" + output());
+        throw new IllegalStateException(
+            "the "
+                + name
+                + " process did not print '"
+                + text
+                + "' within "
+                + timeout.toSeconds()
+                + " s; its output:\n"
+                + output());
       }
     }
 

@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.util.OptionalLong;
 
 /**
- * Resident memory of a process from {@code /proc/PID/status} (Linux): {@code VmHWM} is the peak, {@code VmRSS}
- * the current size. Writing {@code 5} to {@code /proc/self/clear_refs} resets the peak (Linux >= 4.0), so
- * benchmark phases in one process each get their own peak.
+ * Resident memory of a process from {@code /proc/PID/status} (Linux): {@code VmHWM} is the peak,
+ * {@code VmRSS} the current size. Writing {@code 5} to {@code /proc/self/clear_refs} resets the
+ * peak (Linux >= 4.0), so benchmark phases in one process each get their own peak.
  */
 public final class ProcessMemory {
 

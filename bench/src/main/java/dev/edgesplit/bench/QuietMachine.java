@@ -7,10 +7,11 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Waits, before a measurement, until work outside this process has settled. Stopping the loopback processes hands
- * a few GB back to the kernel, and on a VM that reports free pages to its host the kernel spends the next seconds on
- * it: the first generation measured after a loopback phase ran up to 25% slower than the next ones. Reads Linux's
- * {@code /proc/stat} (all CPU time) and {@code /proc/self/stat} (this process's); elsewhere it does not wait.
+ * Waits, before a measurement, until work outside this process has settled. Stopping the loopback
+ * processes hands a few GB back to the kernel, and on a VM that reports free pages to its host the
+ * kernel spends the next seconds on it: the first generation measured after a loopback phase ran up
+ * to 25% slower than the next ones. Reads Linux's {@code /proc/stat} (all CPU time) and {@code
+ * /proc/self/stat} (this process's); elsewhere it does not wait.
  */
 final class QuietMachine {
 
@@ -22,7 +23,10 @@ final class QuietMachine {
   private final int cpus;
 
   QuietMachine() {
-    this(Path.of("/proc/stat"), Path.of("/proc/self/stat"), Runtime.getRuntime().availableProcessors());
+    this(
+        Path.of("/proc/stat"),
+        Path.of("/proc/self/stat"),
+        Runtime.getRuntime().availableProcessors());
   }
 
   QuietMachine(Path procStat, Path selfStat, int cpus) {
@@ -32,11 +36,14 @@ final class QuietMachine {
   }
 
   /**
-   * Waits until other work used less than {@code maxCores} over one {@code window}, or {@code timeout} passed.
+   * Waits until other work used less than {@code maxCores} over one {@code window}, or {@code
+   * timeout} passed.
    *
-   * @return how long it waited and the other work of the last window, in cores; empty where it cannot tell
+   * @return how long it waited and the other work of the last window, in cores; empty where it
+   *     cannot tell
    */
-  Optional<Settled> await(double maxCores, Duration window, Duration timeout) throws InterruptedException {
+  Optional<Settled> await(double maxCores, Duration window, Duration timeout)
+      throws InterruptedException {
     long start = System.nanoTime();
     Optional<Ticks> before = read();
     if (before.isEmpty()) {
@@ -57,7 +64,9 @@ final class QuietMachine {
     }
   }
 
-  /** @param quiet false when the timeout passed first */
+  /**
+   * @param quiet false when the timeout passed first
+   */
   record Settled(Duration waited, double otherCores, boolean quiet) {}
 
   /** Cores' worth of CPU time spent outside this process between two readings. */
@@ -88,7 +97,8 @@ final class QuietMachine {
         }
       }
       String self = Files.readString(selfStat);
-      // Fields after the command name (which may hold spaces, closed by the last ')'): utime is the 12th, stime 13th.
+      // Fields after the command name (which may hold spaces, closed by the last ')'): utime is the
+      // 12th, stime 13th.
       String[] s = self.substring(self.lastIndexOf(')') + 2).trim().split("\\s+");
       long own = Long.parseLong(s[11]) + Long.parseLong(s[12]);
       return Optional.of(new Ticks(busy, total, own));

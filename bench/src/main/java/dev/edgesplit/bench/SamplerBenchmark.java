@@ -14,8 +14,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * JMH: what the cloud worker does with one token's logits after the LM head, greedy, with and without the token's
- * log probability (a pass of exp over the whole vocabulary), at a vocabulary size (SmolLM2's by default).
+ * JMH: what the cloud worker does with one token's logits after the LM head, greedy, with and
+ * without the token's log probability (a pass of exp over the whole vocabulary), at a vocabulary
+ * size (SmolLM2's by default).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -5,8 +5,8 @@ import dev.edgesplit.engine.segment.SegmentChain;
 import java.nio.FloatBuffer;
 
 /**
- * Edge and cloud chains in one process, the hidden state handed over in memory (no serialization). Times each
- * side and counts the edge hot path's allocations per decode step.
+ * Edge and cloud chains in one process, the hidden state handed over in memory (no serialization).
+ * Times each side and counts the edge hot path's allocations per decode step.
  */
 final class SplitSession implements BenchSession {
 
@@ -48,7 +48,9 @@ final class SplitSession implements BenchSession {
     return cloud.forwardHidden(cloudState, hidden, tokens.length);
   }
 
-  /** One decode step through the buffer API the edge agent uses; the edge part is what is counted. */
+  /**
+   * One decode step through the buffer API the edge agent uses; the edge part is what is counted.
+   */
   private float[] decode(int token) {
     long allocBefore = allocations.current();
     long t0 = System.nanoTime();

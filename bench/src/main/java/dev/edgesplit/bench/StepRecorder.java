@@ -1,6 +1,9 @@
 package dev.edgesplit.bench;
 
-/** Per-step samples of one measured part (nanoseconds or bytes), in a preallocated array: no allocation. */
+/**
+ * Per-step samples of one measured part (nanoseconds or bytes), in a preallocated array: no
+ * allocation.
+ */
 final class StepRecorder {
 
   private final long[] values;

@@ -8,29 +8,38 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * This machine's sustainable memory bandwidth, measured like STREAM's Copy kernel: {@code b[i] = a[i]} over
- * arrays far larger than the caches, counting the bytes read plus the bytes written, best of several trials
- * (STREAM reports the best). With several threads each copies its own slice at the same time.
+ * This machine's sustainable memory bandwidth, measured like STREAM's Copy kernel: {@code b[i] =
+ * a[i]} over arrays far larger than the caches, counting the bytes read plus the bytes written,
+ * best of several trials (STREAM reports the best). With several threads each copies its own slice
+ * at the same time.
  */
 public final class StreamCopy {
 
   /**
    * @param bytesPerArray size of each of the two arrays
-   * @param threads       threads copying concurrently
-   * @param trials        timed repetitions after one untimed pass
+   * @param threads threads copying concurrently
+   * @param trials timed repetitions after one untimed pass
    * @param bestGbPerSecond best bandwidth, 1e9 bytes/s, reads + writes
    * @param medianGbPerSecond median over the trials
    */
-  public record Result(long bytesPerArray, int threads, int trials, double bestGbPerSecond, double medianGbPerSecond) {}
+  public record Result(
+      long bytesPerArray,
+      int threads,
+      int trials,
+      double bestGbPerSecond,
+      double medianGbPerSecond) {}
 
   private final long bytesPerArray;
   private final int threads;
   private final int trials;
 
   public StreamCopy(long bytesPerArray, int threads, int trials) {
-    if (bytesPerArray < 1 << 20 || bytesPerArray > (long) Integer.MAX_VALUE * 8 || threads < 1 || trials < 1) {
-      throw new IllegalArgumentException("bad copy: " + bytesPerArray + " bytes, " + threads + " threads, "
-          + trials + " trials");
+    if (bytesPerArray < 1 << 20
+        || bytesPerArray > (long) Integer.MAX_VALUE * 8
+        || threads < 1
+        || trials < 1) {
+      throw new IllegalArgumentException(
+          "bad copy: " + bytesPerArray + " bytes, " + threads + " threads, " + trials + " trials");
     }
     this.bytesPerArray = bytesPerArray;
     this.threads = threads;
@@ -44,11 +53,14 @@ public final class StreamCopy {
     for (int i = 0; i < n; i++) {
       a[i] = i;
     }
-    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "stream-copy");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "stream-copy");
+              t.setDaemon(true);
+              return t;
+            });
     try {
       copy(pool, a, b, n);
       long[] nanos = new long[trials];
@@ -62,7 +74,11 @@ public final class StreamCopy {
       }
       LatencyStats s = LatencyStats.ofNanos(nanos, trials);
       double bytes = 2.0 * n * Long.BYTES;
-      return new Result((long) n * Long.BYTES, threads, trials, bytes / (s.minMs() * 1e6),
+      return new Result(
+          (long) n * Long.BYTES,
+          threads,
+          trials,
+          bytes / (s.minMs() * 1e6),
           bytes / (s.medianMs() * 1e6));
     } finally {
       pool.shutdownNow();

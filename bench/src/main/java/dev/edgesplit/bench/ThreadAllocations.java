@@ -3,9 +3,10 @@ package dev.edgesplit.bench;
 import java.lang.management.ManagementFactory;
 
 /**
- * Bytes allocated on the Java heap by the current thread, from HotSpot's
- * {@code com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes}: counts every TLAB and outside-TLAB
- * allocation the thread made, so the difference around a call is what that call allocated.
+ * Bytes allocated on the Java heap by the current thread, from HotSpot's {@code
+ * com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes}: counts every TLAB and
+ * outside-TLAB allocation the thread made, so the difference around a call is what that call
+ * allocated.
  */
 public final class ThreadAllocations {
 

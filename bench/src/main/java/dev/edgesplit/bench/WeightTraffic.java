@@ -4,9 +4,10 @@ import dev.edgesplit.engine.model.ModelConfig;
 import dev.edgesplit.engine.segment.WeightFormat;
 
 /**
- * Bytes of weights one decode step reads, as the segment writer stores them: every projection of every layer
- * and the LM head once (quantized formats add an fp32 scale and a packed zero point per block), norms in fp32,
- * and a single fp32 embedding row (a gather, not the table). The KV cache is not counted: it is not weights.
+ * Bytes of weights one decode step reads, as the segment writer stores them: every projection of
+ * every layer and the LM head once (quantized formats add an fp32 scale and a packed zero point per
+ * block), norms in fp32, and a single fp32 embedding row (a gather, not the table). The KV cache is
+ * not counted: it is not weights.
  */
 public final class WeightTraffic {
 
@@ -42,7 +43,8 @@ public final class WeightTraffic {
 
   /** Final norm and LM head. */
   public double headBytes() {
-    return (double) config.vocabSize() * config.dim() * bytesPerParameter() + (double) config.dim() * Float.BYTES;
+    return (double) config.vocabSize() * config.dim() * bytesPerParameter()
+        + (double) config.dim() * Float.BYTES;
   }
 
   /** One token through the whole model: an embedding row, every layer, the head. */

@@ -3,7 +3,10 @@ package dev.edgesplit.bench;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.SegmentChain;
 
-/** The unsplit model: one chain from token ids to logits. Records the allocations of each decode step. */
+/**
+ * The unsplit model: one chain from token ids to logits. Records the allocations of each decode
+ * step.
+ */
 final class WholeSession implements BenchSession {
 
   private final SegmentChain chain;

@@ -27,7 +27,9 @@ class LatencyStatsTest {
 
   @Test
   void ofNanos_rejectsEmptyOrOversizedCounts() {
-    assertThatThrownBy(() -> LatencyStats.ofNanos(new long[3], 0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> LatencyStats.ofNanos(new long[3], 4)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> LatencyStats.ofNanos(new long[3], 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> LatencyStats.ofNanos(new long[3], 4))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -11,8 +11,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class OperatorProfileTest {
 
-  /** ONNX Runtime's trace format: a prefill run (0-1000 us), then two decode runs; events out of order. */
-  private static final String TRACE = """
+  /**
+   * ONNX Runtime's trace format: a prefill run (0-1000 us), then two decode runs; events out of
+   * order.
+   */
+  private static final String TRACE =
+      """
       [
         {"cat": "Session", "name": "model_run", "ts": 2000, "dur": 100},
         {"cat": "Node", "name": "mm_kernel_time", "ts": 2010, "dur": 60, "args": {"op_name": "MatMulNBits"}},

@@ -13,7 +13,9 @@ class ProcessMemoryTest {
   @Test
   void readsPeakAndResidentKilobytes_fromAStatusFile(@TempDir Path proc) throws Exception {
     Files.createDirectories(proc.resolve("42"));
-    Files.writeString(proc.resolve("42/status"), "Name:\tjava\nVmPeak:\t 9000 kB\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n");
+    Files.writeString(
+        proc.resolve("42/status"),
+        "Name:\tjava\nVmPeak:\t 9000 kB\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n");
     ProcessMemory m = new ProcessMemory(proc);
     assertThat(m.peakBytes(42)).hasValue(2048L * 1024);
     assertThat(m.residentBytes(42)).hasValue(1024L * 1024);
@@ -24,13 +26,15 @@ class ProcessMemoryTest {
   void rejectsAnUnexpectedUnit(@TempDir Path proc) throws Exception {
     Files.createDirectories(proc.resolve("1"));
     Files.writeString(proc.resolve("1/status"), "VmHWM:\t 5 MB\n");
-    assertThatThrownBy(() -> new ProcessMemory(proc).peakBytes(1)).hasMessageContaining("unexpected unit");
+    assertThatThrownBy(() -> new ProcessMemory(proc).peakBytes(1))
+        .hasMessageContaining("unexpected unit");
   }
 
   @Test
   void thisProcess_hasAPeakAtLeastItsResidentSize() {
     ProcessMemory m = ProcessMemory.system();
     long pid = ProcessHandle.current().pid();
-    assertThat(m.peakBytes(pid).orElseThrow()).isGreaterThanOrEqualTo(m.residentBytes(pid).orElseThrow() / 2);
+    assertThat(m.peakBytes(pid).orElseThrow())
+        .isGreaterThanOrEqualTo(m.residentBytes(pid).orElseThrow() / 2);
   }
 }

@@ -11,7 +11,8 @@ class WeightTrafficTest {
 
   @Test
   void smollm2Int4_readsAbout86MegabytesPerToken() {
-    WeightTraffic t = new WeightTraffic(SyntheticModels.config("smollm2-135m"), WeightFormat.INT4, 32);
+    WeightTraffic t =
+        new WeightTraffic(SyntheticModels.config("smollm2-135m"), WeightFormat.INT4, 32);
     // 0.5 byte + a 4-byte scale and a half-byte zero point per 32 weights
     assertThat(t.bytesPerParameter()).isEqualTo(0.5 + 4.0 / 32 + 0.5 / 32);
     long projections = 2L * 576 * 576 + 2L * 576 * 192 + 3L * 576 * 1536;
@@ -23,7 +24,9 @@ class WeightTrafficTest {
 
   @Test
   void fp32_isFourBytesPerParameter() {
-    assertThat(new WeightTraffic(SyntheticModels.config("tiny"), WeightFormat.FP32, 32).bytesPerParameter())
+    assertThat(
+            new WeightTraffic(SyntheticModels.config("tiny"), WeightFormat.FP32, 32)
+                .bytesPerParameter())
         .isEqualTo(4.0);
   }
 }

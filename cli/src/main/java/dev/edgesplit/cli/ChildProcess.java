@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Another edgesplit JVM started by this one (the demo's cloud worker and edge agent). The classpath travels
- * in the CLASSPATH variable so the command line stays short (ONNX Runtime 1.29 crashes on long ones).
+ * Another edgesplit JVM started by this one (the demo's cloud worker and edge agent). The classpath
+ * travels in the CLASSPATH variable so the command line stays short (ONNX Runtime 1.29 crashes on
+ * long ones).
  */
 final class ChildProcess implements AutoCloseable {
 
@@ -28,8 +29,11 @@ final class ChildProcess implements AutoCloseable {
     return start(name, logDir, List.of(), args);
   }
 
-  /** @param jvmArgs extra JVM options, after the ones inherited from this JVM */
-  static ChildProcess start(String name, Path logDir, List<String> jvmArgs, List<String> args) throws IOException {
+  /**
+   * @param jvmArgs extra JVM options, after the ones inherited from this JVM
+   */
+  static ChildProcess start(String name, Path logDir, List<String> jvmArgs, List<String> args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     for (String jvmArg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -42,7 +46,8 @@ final class ChildProcess implements AutoCloseable {
     command.addAll(args);
     Files.createDirectories(logDir);
     Path log = logDir.resolve(name + ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("CLASSPATH", System.getProperty("java.class.path"));
     pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
     return new ChildProcess(name, pb.start(), log);
@@ -65,7 +70,8 @@ final class ChildProcess implements AutoCloseable {
   String tail(int lines) {
     try {
       List<String> all = Files.readAllLines(log);
-      return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
+      return String.join(
+          System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
     } catch (IOException e) {
       return "(no output: " + e.getMessage() + ")";
     }
@@ -79,7 +85,10 @@ final class ChildProcess implements AutoCloseable {
     return process.pid();
   }
 
-  /** SIGKILL: no shutdown hook, no drain; sockets are closed by the kernel. Waits until the process is gone. */
+  /**
+   * SIGKILL: no shutdown hook, no drain; sockets are closed by the kernel. Waits until the process
+   * is gone.
+   */
   void kill() throws InterruptedException {
     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
   }

@@ -4,11 +4,11 @@ import dev.edgesplit.edge.link.CloudLink;
 import dev.edgesplit.edge.link.CloudSessionCall;
 import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.engine.energy.EnergyReading;
-import dev.edgesplit.planner.link.LinkEstimator;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
+import dev.edgesplit.planner.link.LinkEstimator;
 import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.proto.tensor.HiddenCodec;
 import dev.edgesplit.proto.v1.DType;
@@ -29,16 +29,17 @@ import java.util.UUID;
 import java.util.function.IntConsumer;
 
 /**
- * Runs real decode steps at one cut against a cloud worker, over the same link classes the edge agent uses,
- * and measures per-token latency and edge energy: the ground truth the plan's predictions are compared with.
+ * Runs real decode steps at one cut against a cloud worker, over the same link classes the edge
+ * agent uses, and measures per-token latency and edge energy: the ground truth the plan's
+ * predictions are compared with.
  */
 final class CutMeasurer {
 
   /**
-   * Per decode token at one cut: the median latency (a GC pause or a late JIT compile in one step does not move
-   * it) and the median over passes of each pass's edge joules per token (the meter is read around a whole pass:
-   * an estimate built on the process CPU clock moves in 10 ms ticks, too coarse for one step; a garbage
-   * collection in one pass does not move the median).
+   * Per decode token at one cut: the median latency (a GC pause or a late JIT compile in one step
+   * does not move it) and the median over passes of each pass's edge joules per token (the meter is
+   * read around a whole pass: an estimate built on the process CPU clock moves in 10 ms ticks, too
+   * coarse for one step; a garbage collection in one pass does not move the median).
    */
   record Measured(int cut, double latencyMillis, double edgeJoules, int tokens) {}
 
@@ -58,12 +59,13 @@ final class CutMeasurer {
   record Live(List<Double> edgeMillis, List<Double> cloudMillis, List<Double> linkMillis) {}
 
   /**
-   * Runs untimed generations at {@code cut} for about {@code budget}. A fresh process (this one, and a freshly
-   * started worker) runs its per-token gRPC and protobuf code interpreted or half-compiled for the first thousand
-   * tokens or so; measured then, a fast link's per-token time comes out a millisecond or more too high.
+   * Runs untimed generations at {@code cut} for about {@code budget}. A fresh process (this one,
+   * and a freshly started worker) runs its per-token gRPC and protobuf code interpreted or
+   * half-compiled for the first thousand tokens or so; measured then, a fast link's per-token time
+   * comes out a millisecond or more too high.
    *
-   * @return each decode step's edge compute, the compute the worker reported, and the link time (the round trip
-   *     minus that compute)
+   * @return each decode step's edge compute, the compute the worker reported, and the link time
+   *     (the round trip minus that compute)
    */
   Live warmUp(int cut, Duration budget) {
     long deadline = System.nanoTime() + budget.toNanos();
@@ -78,11 +80,17 @@ final class CutMeasurer {
   }
 
   /**
-   * Measures every cut in {@code passes} round-robin passes, each prefilling {@code promptTokens} positions and
-   * timing {@code tokens / passes} decode steps after {@code warmup} untimed ones. The speed of a shared machine
-   * drifts over the minutes a sweep takes; in passes the drift spreads over every cut instead of landing on a few.
+   * Measures every cut in {@code passes} round-robin passes, each prefilling {@code promptTokens}
+   * positions and timing {@code tokens / passes} decode steps after {@code warmup} untimed ones.
+   * The speed of a shared machine drifts over the minutes a sweep takes; in passes the drift
+   * spreads over every cut instead of landing on a few.
    */
-  Map<Integer, Measured> measure(List<Integer> cuts, int promptTokens, int warmup, int tokens, int passes,
+  Map<Integer, Measured> measure(
+      List<Integer> cuts,
+      int promptTokens,
+      int warmup,
+      int tokens,
+      int passes,
       IntConsumer afterPass) {
     int perPass = Math.max(1, (tokens + passes - 1) / passes);
     Map<Integer, List<Double>> millis = new LinkedHashMap<>();
@@ -91,31 +99,54 @@ final class CutMeasurer {
       for (int cut : cuts) {
         Pass p = run(cut, promptTokens, warmup, perPass, Long.MAX_VALUE);
         millis.computeIfAbsent(cut, c -> new ArrayList<>()).addAll(p.millis());
-        joulesPerToken.computeIfAbsent(cut, c -> new ArrayList<>()).add(p.joules() / Math.max(1, p.millis().size()));
+        joulesPerToken
+            .computeIfAbsent(cut, c -> new ArrayList<>())
+            .add(p.joules() / Math.max(1, p.millis().size()));
       }
       afterPass.accept(pass + 1);
     }
     Map<Integer, Measured> out = new LinkedHashMap<>();
     for (int cut : cuts) {
-      out.put(cut, new Measured(cut, LinkEstimator.median(millis.get(cut)),
-          LinkEstimator.median(joulesPerToken.get(cut)), millis.get(cut).size()));
+      out.put(
+          cut,
+          new Measured(
+              cut,
+              LinkEstimator.median(millis.get(cut)),
+              LinkEstimator.median(joulesPerToken.get(cut)),
+              millis.get(cut).size()));
     }
     return out;
   }
 
   /**
-   * The timed steps of one session: each step's milliseconds, and its parts (edge compute, the worker's compute,
-   * the link time = round trip minus the worker's compute); the edge joules of all of them.
+   * The timed steps of one session: each step's milliseconds, and its parts (edge compute, the
+   * worker's compute, the link time = round trip minus the worker's compute); the edge joules of
+   * all of them.
    */
-  private record Pass(List<Double> millis, List<Double> edgeMillis, List<Double> cloudMillis, List<Double> linkMillis,
+  private record Pass(
+      List<Double> millis,
+      List<Double> edgeMillis,
+      List<Double> cloudMillis,
+      List<Double> linkMillis,
       double joules) {}
 
-  /** One session at {@code cut}: {@code warmup} untimed, then up to {@code timed} timed decode steps. */
+  /**
+   * One session at {@code cut}: {@code warmup} untimed, then up to {@code timed} timed decode
+   * steps.
+   */
   private Pass run(int cut, int promptTokens, int warmup, int timed, long deadlineNanos) {
     int maxContext = promptTokens + warmup + timed + 1;
-    CloudLink link = new CloudLink(cloud, HandshakeRequest.newBuilder().setProtocolVersion(Protocol.VERSION)
-        .setModelFingerprint(model.fingerprint()).setCut(cut).setHiddenDtype(DType.DTYPE_FP16)
-        .setMaxContext(maxContext).build(), Duration.ofSeconds(10));
+    CloudLink link =
+        new CloudLink(
+            cloud,
+            HandshakeRequest.newBuilder()
+                .setProtocolVersion(Protocol.VERSION)
+                .setModelFingerprint(model.fingerprint())
+                .setCut(cut)
+                .setHiddenDtype(DType.DTYPE_FP16)
+                .setMaxContext(maxContext)
+                .build(),
+            Duration.ofSeconds(10));
     HandshakeResponse worker = link.handshake();
     if (worker.getCut() != cut) {
       throw new IllegalStateException("worker answered cut " + worker.getCut() + " for " + cut);
@@ -127,7 +158,8 @@ final class CutMeasurer {
     List<Double> edgeMillis = new ArrayList<>(timed);
     List<Double> cloudMillis = new ArrayList<>(timed);
     List<Double> linkMillis = new ArrayList<>(timed);
-    try (SegmentChain edge = model.openEdge(cut, new RuntimeOptions(runtime.intraOpThreads(), maxContext));
+    try (SegmentChain edge =
+            model.openEdge(cut, new RuntimeOptions(runtime.intraOpThreads(), maxContext));
         ChainState state = edge.newState();
         CloudSessionCall call = link.openSession(Duration.ofMinutes(5))) {
       int[] prompt = new int[promptTokens];
@@ -135,7 +167,9 @@ final class CutMeasurer {
         prompt[i] = 1 + i % (vocab - 1);
       }
       float[] hidden = edge.forwardTokens(state, prompt);
-      SessionReply reply = exchange(call, session, cut, hidden, 0, promptTokens, FramePhase.FRAME_PHASE_PREFILL, greedy);
+      SessionReply reply =
+          exchange(
+              call, session, cut, hidden, 0, promptTokens, FramePhase.FRAME_PHASE_PREFILL, greedy);
       int position = promptTokens;
       EnergyReading start = null;
       for (int step = 0; step < warmup + timed && System.nanoTime() - deadlineNanos < 0; step++) {
@@ -146,7 +180,9 @@ final class CutMeasurer {
         long t0 = System.nanoTime();
         hidden = edge.forwardTokens(state, new int[] {token});
         long t1 = System.nanoTime();
-        reply = exchange(call, session, cut, hidden, position, 1, FramePhase.FRAME_PHASE_DECODE, greedy);
+        reply =
+            exchange(
+                call, session, cut, hidden, position, 1, FramePhase.FRAME_PHASE_DECODE, greedy);
         long t2 = System.nanoTime();
         if (step >= warmup) {
           double cloudMs = reply.getComputeTimeUs() / 1e3;
@@ -163,10 +199,27 @@ final class CutMeasurer {
     }
   }
 
-  private SessionReply exchange(CloudSessionCall call, String session, int cut, float[] hidden, int start, int rows,
-      FramePhase phase, SamplingParams sampling) {
-    HiddenTensor tensor = HiddenCodec.encode(hidden, 0, rows, model.config().dim(), DType.DTYPE_FP16);
-    return call.exchange(SessionFrame.newBuilder().setSessionId(session).setCut(cut).setStartPosition(start)
-        .setHidden(tensor).setSampling(sampling).setPhase(phase).setLast(true).build(), Duration.ofSeconds(30));
+  private SessionReply exchange(
+      CloudSessionCall call,
+      String session,
+      int cut,
+      float[] hidden,
+      int start,
+      int rows,
+      FramePhase phase,
+      SamplingParams sampling) {
+    HiddenTensor tensor =
+        HiddenCodec.encode(hidden, 0, rows, model.config().dim(), DType.DTYPE_FP16);
+    return call.exchange(
+        SessionFrame.newBuilder()
+            .setSessionId(session)
+            .setCut(cut)
+            .setStartPosition(start)
+            .setHidden(tensor)
+            .setSampling(sampling)
+            .setPhase(phase)
+            .setLast(true)
+            .build(),
+        Duration.ofSeconds(30));
   }
 }

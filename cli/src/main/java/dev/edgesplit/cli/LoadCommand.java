@@ -1,9 +1,9 @@
 package dev.edgesplit.cli;
 
-import dev.edgesplit.server.config.Units;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
+import dev.edgesplit.server.config.Units;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -24,27 +24,39 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code edgesplit load}: N concurrent clients call Generate on an edge agent back to back for a fixed time,
- * then print requests, tokens, errors by status code and request latency percentiles.
+ * {@code edgesplit load}: N concurrent clients call Generate on an edge agent back to back for a
+ * fixed time, then print requests, tokens, errors by status code and request latency percentiles.
  */
-@Command(name = "load", mixinStandardHelpOptions = true,
+@Command(
+    name = "load",
+    mixinStandardHelpOptions = true,
     description = "Load an edge agent: concurrent clients calling Generate for a fixed duration.")
 final class LoadCommand implements Callable<Integer> {
 
-  @Option(names = "--target", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:50051",
+  @Option(
+      names = "--target",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:50051",
       description = "Edge agent (default: ${DEFAULT-VALUE}).")
   String target;
 
-  @Option(names = "--clients", defaultValue = "32", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--clients",
+      defaultValue = "32",
+      description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
   int clients;
 
-  @Option(names = "--duration", defaultValue = "5m", paramLabel = "TIME",
-      description = "How long to run: 90s, 5m, 1h, 250ms; a plain number is seconds (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--duration",
+      defaultValue = "5m",
+      paramLabel = "TIME",
+      description =
+          "How long to run: 90s, 5m, 1h, 250ms; a plain number is seconds (default: ${DEFAULT-VALUE}).")
   String duration;
 
   @Option(names = "--prompt", defaultValue = "Once upon a time", description = "Prompt text.")
@@ -53,18 +65,29 @@ final class LoadCommand implements Callable<Integer> {
   @Option(names = "--max-tokens", defaultValue = "64", description = "max_new_tokens per request.")
   int maxTokens;
 
-  @Option(names = "--timeout-seconds", defaultValue = "60", description = "Deadline of one request.")
+  @Option(
+      names = "--timeout-seconds",
+      defaultValue = "60",
+      description = "Deadline of one request.")
   int timeoutSeconds;
 
-  @Option(names = "--compare-http", paramLabel = "HOST:PORT",
-      description = "Instead of load: one client alternating gRPC Generate and the edge's HTTP API "
-          + "(/v1/completions, streamed, greedy) for --rounds rounds; prints each path's ms per token and the difference.")
+  @Option(
+      names = "--compare-http",
+      paramLabel = "HOST:PORT",
+      description =
+          "Instead of load: one client alternating gRPC Generate and the edge's HTTP API "
+              + "(/v1/completions, streamed, greedy) for --rounds rounds; prints each path's ms per token and the difference.")
   String compareHttp;
 
-  @Option(names = "--rounds", defaultValue = "20", description = "Rounds of --compare-http (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rounds",
+      defaultValue = "20",
+      description = "Rounds of --compare-http (default: ${DEFAULT-VALUE}).")
   int rounds;
 
-  @Option(names = "--model-name", defaultValue = "stories260K",
+  @Option(
+      names = "--model-name",
+      defaultValue = "stories260K",
       description = "Model id sent to the HTTP API by --compare-http (default: ${DEFAULT-VALUE}).")
   String modelName;
 
@@ -78,12 +101,15 @@ final class LoadCommand implements Callable<Integer> {
     HostPort hp = HostPort.parse(target);
     PrintWriter out = spec.commandLine().getOut();
     if (compareHttp != null) {
-      return new HttpOverheadBench(hp, HostPort.parse(compareHttp), modelName, prompt, maxTokens, rounds,
-          timeoutSeconds).run(out);
+      return new HttpOverheadBench(
+              hp, HostPort.parse(compareHttp), modelName, prompt, maxTokens, rounds, timeoutSeconds)
+          .run(out);
     }
     Duration runFor = parseDuration(duration);
-    GenerateRequest request = GenerateRequest.newBuilder().setText(prompt).setMaxNewTokens(maxTokens).build();
-    ManagedChannel channel = NettyChannelBuilder.forAddress(hp.host(), hp.port()).usePlaintext().build();
+    GenerateRequest request =
+        GenerateRequest.newBuilder().setText(prompt).setMaxNewTokens(maxTokens).build();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(hp.host(), hp.port()).usePlaintext().build();
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     long start = System.nanoTime();
     long end = start + runFor.toNanos();
@@ -110,8 +136,10 @@ final class LoadCommand implements Callable<Integer> {
     while (System.nanoTime() < end) {
       long t0 = System.nanoTime();
       try {
-        Iterator<GenerateResponse> it = EdgeServiceGrpc.newBlockingStub(channel)
-            .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).generate(request);
+        Iterator<GenerateResponse> it =
+            EdgeServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
+                .generate(request);
         long tokens = 0;
         while (it.hasNext()) {
           if (it.next().hasToken()) {
@@ -131,13 +159,31 @@ final class LoadCommand implements Callable<Integer> {
   private void report(PrintWriter out, Tally t, double seconds) {
     Collections.sort(t.latenciesMs);
     int errors = t.errors.values().stream().mapToInt(Integer::intValue).sum();
-    out.printf(Locale.ROOT, "load: %d clients for %.1f s against %s (max_new_tokens %d)%n", clients, seconds, target,
+    out.printf(
+        Locale.ROOT,
+        "load: %d clients for %.1f s against %s (max_new_tokens %d)%n",
+        clients,
+        seconds,
+        target,
         maxTokens);
-    out.printf(Locale.ROOT, "  requests   %d ok, %d failed%s%n", t.requests, errors, t.errors.isEmpty() ? "" : " " + t.errors);
-    out.printf(Locale.ROOT, "  tokens     %d (%.1f tokens/s, %.2f requests/s)%n", t.tokens, t.tokens / seconds,
+    out.printf(
+        Locale.ROOT,
+        "  requests   %d ok, %d failed%s%n",
+        t.requests,
+        errors,
+        t.errors.isEmpty() ? "" : " " + t.errors);
+    out.printf(
+        Locale.ROOT,
+        "  tokens     %d (%.1f tokens/s, %.2f requests/s)%n",
+        t.tokens,
+        t.tokens / seconds,
         t.requests / seconds);
-    out.printf(Locale.ROOT, "  latency    p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", percentile(t.latenciesMs, 0.50),
-        percentile(t.latenciesMs, 0.99), t.latenciesMs.isEmpty() ? 0 : t.latenciesMs.get(t.latenciesMs.size() - 1));
+    out.printf(
+        Locale.ROOT,
+        "  latency    p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+        percentile(t.latenciesMs, 0.50),
+        percentile(t.latenciesMs, 0.99),
+        t.latenciesMs.isEmpty() ? 0 : t.latenciesMs.get(t.latenciesMs.size() - 1));
     out.flush();
   }
 
@@ -150,13 +196,16 @@ final class LoadCommand implements Callable<Integer> {
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
   }
 
-  /** Parses 90s, 5m, 1h, 250ms or a plain number of seconds (decimals allowed), as the configuration's units. */
+  /**
+   * Parses 90s, 5m, 1h, 250ms or a plain number of seconds (decimals allowed), as the
+   * configuration's units.
+   */
   static Duration parseDuration(String text) {
     try {
       return Units.duration(text, ChronoUnit.SECONDS);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--duration must look like 90s, 5m, 1h or a number of seconds, got '"
-          + text + "'");
+      throw new IllegalArgumentException(
+          "--duration must look like 90s, 5m, 1h or a number of seconds, got '" + text + "'");
     }
   }
 

@@ -30,7 +30,8 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    // gRPC logs through java.util.logging: route it to the same log, format and levels as everything else.
+    // gRPC logs through java.util.logging: route it to the same log, format and levels as
+    // everything else.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     System.exit(commandLine().execute(args));
@@ -39,13 +40,14 @@ public final class Main implements Runnable {
   /** The configured command line (tests call it without exiting the JVM). */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
-    cl.setExecutionExceptionHandler((ex, line, parsed) -> {
-      line.getErr().println(line.getColorScheme().errorText("edgesplit: " + describe(ex)));
-      if (System.getenv("EDGESPLIT_DEBUG") != null) {
-        ex.printStackTrace(line.getErr());
-      }
-      return 1;
-    });
+    cl.setExecutionExceptionHandler(
+        (ex, line, parsed) -> {
+          line.getErr().println(line.getColorScheme().errorText("edgesplit: " + describe(ex)));
+          if (System.getenv("EDGESPLIT_DEBUG") != null) {
+            ex.printStackTrace(line.getErr());
+          }
+          return 1;
+        });
     return cl;
   }
 

@@ -30,34 +30,53 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code edgesplit privacy}: how many tokens a cloud operator holding the weights recovers from the hidden
- * states it receives at each cut, attack by attack, on held-out text.
+ * {@code edgesplit privacy}: how many tokens a cloud operator holding the weights recovers from the
+ * hidden states it receives at each cut, attack by attack, on held-out text.
  */
-@Command(name = "privacy", mixinStandardHelpOptions = true,
-    description = "Inversion audit: the share of tokens a cloud operator with the weights recovers at each cut.")
+@Command(
+    name = "privacy",
+    mixinStandardHelpOptions = true,
+    description =
+        "Inversion audit: the share of tokens a cloud operator with the weights recovers at each cut.")
 final class PrivacyCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
 
-  @Option(names = "--sequences", defaultValue = "64",
+  @Option(
+      names = "--sequences",
+      defaultValue = "64",
       description = "Sequences the model generates for the audit (default: ${DEFAULT-VALUE}).")
   int sequences;
 
-  @Option(names = "--length", defaultValue = "128", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--length",
+      defaultValue = "128",
+      description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
   int length;
 
-  @Option(names = "--held-out", defaultValue = "0.25",
+  @Option(
+      names = "--held-out",
+      defaultValue = "0.25",
       description = "Share of sequences held out for scoring (default: ${DEFAULT-VALUE}).")
   double heldOut;
 
-  @Option(names = "--seed", defaultValue = "1000", description = "Seed of the generated text (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "1000",
+      description = "Seed of the generated text (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--text", paramLabel = "FILE",
-      description = "Audit on this text instead of generated text (split into sequences of --length tokens).")
+  @Option(
+      names = "--text",
+      paramLabel = "FILE",
+      description =
+          "Audit on this text instead of generated text (split into sequences of --length tokens).")
   Path text;
 
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = ".",
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      defaultValue = ".",
       description = "Where privacy.json and privacy.svg go (default: the current directory).")
   Path out;
 
@@ -66,14 +85,18 @@ final class PrivacyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (sequences < 2 || length < 3) {
-      throw new ParameterException(spec.commandLine(), "--sequences must be at least 2 and --length at least 3");
+      throw new ParameterException(
+          spec.commandLine(), "--sequences must be at least 2 and --length at least 3");
     }
     if (!(heldOut > 0 && heldOut < 1)) {
       throw new ParameterException(spec.commandLine(), "--held-out must be between 0 and 1");
     }
     PrintWriter stdout = spec.commandLine().getOut();
-    AuditReport report = audit(spec.commandLine().getErr(), model,
-        new Settings(sequences, length, heldOut, seed, text));
+    AuditReport report =
+        audit(
+            spec.commandLine().getErr(),
+            model,
+            new Settings(sequences, length, heldOut, seed, text));
     Files.createDirectories(out);
     report.write(out.resolve("privacy.json"));
     AuditChart.write(report, out.resolve("privacy.svg"));
@@ -83,10 +106,12 @@ final class PrivacyCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs the audit on the model {@code options} name (an fp32 per-layer build; quantization options ignored)
-   * and caches the report in the workspace under the model's fingerprint, where {@code plan} finds it.
+   * Runs the audit on the model {@code options} name (an fp32 per-layer build; quantization options
+   * ignored) and caches the report in the workspace under the model's fingerprint, where {@code
+   * plan} finds it.
    */
-  static AuditReport audit(PrintWriter log, ModelOptions options, Settings settings) throws IOException {
+  static AuditReport audit(PrintWriter log, ModelOptions options, Settings settings)
+      throws IOException {
     String name = ModelCache.resolveName(options.model, log);
     ModelWeights weights = ModelCache.inWorkspace(log).importWeights(name);
     ModelOptions fp32 = new ModelOptions();
@@ -101,29 +126,49 @@ final class PrivacyCommand implements Callable<Integer> {
     CompiledModel compiled = fp32.compiled(name, log, null);
     String textLabel;
     ActivationBank bank;
-    try (ActivationCollector collector = new ActivationCollector(compiled, new RuntimeOptions(options.threads, 0))) {
+    try (ActivationCollector collector =
+        new ActivationCollector(compiled, new RuntimeOptions(options.threads, 0))) {
       if (settings.text() != null) {
-        Tokenizer tokenizer = Tokenizers.load(compiled.tokenizerFile(), compiled.config().vocabSize());
-        List<int[]> seqs = chunks(tokenizer, Files.readString(settings.text()), Math.min(settings.length(), collector.maxContext()));
+        Tokenizer tokenizer =
+            Tokenizers.load(compiled.tokenizerFile(), compiled.config().vocabSize());
+        List<int[]> seqs =
+            chunks(
+                tokenizer,
+                Files.readString(settings.text()),
+                Math.min(settings.length(), collector.maxContext()));
         if (seqs.size() < 2) {
-          throw new IllegalArgumentException(settings.text() + " holds fewer than 2 sequences of " + settings.length() + " tokens");
+          throw new IllegalArgumentException(
+              settings.text()
+                  + " holds fewer than 2 sequences of "
+                  + settings.length()
+                  + " tokens");
         }
         bank = collector.read(seqs);
         textLabel = "text of " + settings.text().getFileName();
       } else {
         int bos = Tokenizers.load(compiled.tokenizerFile(), compiled.config().vocabSize()).bos();
-        bank = collector.generated(settings.sequences(), settings.length(), Math.max(bos, 0), settings.seed());
+        bank =
+            collector.generated(
+                settings.sequences(), settings.length(), Math.max(bos, 0), settings.seed());
         textLabel = "text it generates (temperature 1, seed " + settings.seed() + ")";
       }
     }
-    AuditReport report = InversionAudit.standard().run(compiled.fingerprint().substring(0, 12), textLabel, bank,
-        AttackerKnowledge.of(weights), Split.bySequence(bank, settings.heldOut()));
+    AuditReport report =
+        InversionAudit.standard()
+            .run(
+                compiled.fingerprint().substring(0, 12),
+                textLabel,
+                bank,
+                AttackerKnowledge.of(weights),
+                Split.bySequence(bank, settings.heldOut()));
     Path cache = Files.createDirectories(Workspace.home().resolve("privacy"));
     report.write(cache.resolve(compiled.fingerprint() + ".json"));
     return report;
   }
 
-  /** The audit the workspace holds for this model fingerprint, if {@code privacy} has run for it. */
+  /**
+   * The audit the workspace holds for this model fingerprint, if {@code privacy} has run for it.
+   */
   static AuditReport cached(String fingerprint) throws IOException {
     Path file = Workspace.home().resolve("privacy").resolve(fingerprint + ".json");
     return Files.isRegularFile(file) ? AuditReport.read(file) : null;

@@ -5,25 +5,39 @@ import java.util.HashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** Options both servers take; each becomes a config override (flags beat the file and the environment). */
+/**
+ * Options both servers take; each becomes a config override (flags beat the file and the
+ * environment).
+ */
 final class ServerOptions {
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML or .properties config file.")
   Path config;
 
-  @Option(names = "--cut", paramLabel = "K", description = "Layer cut (default: model.cut from the config).")
+  @Option(
+      names = "--cut",
+      paramLabel = "K",
+      description = "Layer cut (default: model.cut from the config).")
   Integer cut;
 
-  @Option(names = "--listen", paramLabel = "HOST:PORT",
-      description = "Listen address (default: the edge 127.0.0.1:50051, the cloud 127.0.0.1:50052).")
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      description =
+          "Listen address (default: the edge 127.0.0.1:50051, the cloud 127.0.0.1:50052).")
   String listen;
 
-  @Option(names = "--metrics", paramLabel = "HOST:PORT|off",
-      description = "Prometheus /metrics endpoint (default: the edge 127.0.0.1:9101, the cloud 127.0.0.1:9102), or off.")
+  @Option(
+      names = "--metrics",
+      paramLabel = "HOST:PORT|off",
+      description =
+          "Prometheus /metrics endpoint (default: the edge 127.0.0.1:9101, the cloud 127.0.0.1:9102), or off.")
   String metrics;
 
-  @Option(names = "--insecure",
-      description = "Allow a non-loopback address without TLS (and, for the cloud, client certificates); logged loudly.")
+  @Option(
+      names = "--insecure",
+      description =
+          "Allow a non-loopback address without TLS (and, for the cloud, client certificates); logged loudly.")
   boolean insecure;
 
   /** The overrides these flags stand for. */
@@ -38,7 +52,8 @@ final class ServerOptions {
       overrides.put("listen.port", String.valueOf(hp.port()));
     }
     if (metrics != null) {
-      overrides.put("metrics.listen", metrics.equals("off") ? "off" : HostPort.parse(metrics).toString());
+      overrides.put(
+          "metrics.listen", metrics.equals("off") ? "off" : HostPort.parse(metrics).toString());
     }
     if (insecure) {
       overrides.put("insecure", "true");

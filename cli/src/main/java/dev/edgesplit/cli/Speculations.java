@@ -11,9 +11,9 @@ import java.io.PrintWriter;
 import java.util.List;
 
 /**
- * Opens what the edge agent drafts with ({@code speculate.*}): the target's final norm and LM head for
- * early-exit drafting (a per-layer build has it), and a draft model run whole, by default the target's own
- * source compiled int4.
+ * Opens what the edge agent drafts with ({@code speculate.*}): the target's final norm and LM head
+ * for early-exit drafting (a per-layer build has it), and a draft model run whole, by default the
+ * target's own source compiled int4.
  */
 final class Speculations {
 
@@ -25,8 +25,14 @@ final class Speculations {
   /**
    * @param opened receives every chain opened here; the caller closes them after the agent
    */
-  static Speculation open(EdgeConfig cfg, CompiledModel compiled, ModelOptions model, RuntimeOptions runtime,
-      PrintWriter err, List<AutoCloseable> opened) throws IOException {
+  static Speculation open(
+      EdgeConfig cfg,
+      CompiledModel compiled,
+      ModelOptions model,
+      RuntimeOptions runtime,
+      PrintWriter err,
+      List<AutoCloseable> opened)
+      throws IOException {
     EdgeConfig.Speculate s = cfg.speculate();
     if (s.maxWindow() == 0) {
       return Speculation.none();
@@ -40,12 +46,16 @@ final class Speculations {
     SegmentChain draft = null;
     if (s.source() == DraftSource.DRAFT_SOURCE_MODEL || s.draftModel() != null) {
       ModelOptions draftOptions = model.withWeights(DEFAULT_DRAFT_WEIGHTS);
-      CompiledModel draftModel = s.draftModel() != null
-          ? draftOptions.compiled(s.draftModel().toString(), err, null)
-          : draftOptions.compiled(err, null);
+      CompiledModel draftModel =
+          s.draftModel() != null
+              ? draftOptions.compiled(s.draftModel().toString(), err, null)
+              : draftOptions.compiled(err, null);
       if (draftModel.config().vocabSize() != compiled.config().vocabSize()) {
-        throw new IllegalArgumentException("draft model has a vocabulary of " + draftModel.config().vocabSize()
-            + " tokens, the target " + compiled.config().vocabSize());
+        throw new IllegalArgumentException(
+            "draft model has a vocabulary of "
+                + draftModel.config().vocabSize()
+                + " tokens, the target "
+                + compiled.config().vocabSize());
       }
       draft = draftModel.openWhole(draftModel.manifest().edgeWeights(), runtime);
       opened.add(draft);

@@ -22,36 +22,54 @@ final class SummaryFormat {
             + "  edge energy       %s%n"
             + "  cloud energy      %s%n",
         s.getFinishReason().name().replace("FINISH_REASON_", "").toLowerCase(java.util.Locale.ROOT),
-        s.getPromptTokens(), s.getGeneratedTokens(), s.getTokensPerSecond(), s.getTimeToFirstTokenMs(),
-        s.getCut(), s.hasReturnCut() ? " and [" + s.getReturnCut() + ",N) + head (U-shaped)" : "",
-        s.getBytesSentPerToken(), s.hasReturnCut()
-            ? String.format(", %.0f received", s.getBytesReceivedPerToken()) : "",
-        cloudSees(s), s.getEdgeMsPerToken(), s.getLinkMsPerToken(), s.getCloudMsPerToken(),
+        s.getPromptTokens(),
+        s.getGeneratedTokens(),
+        s.getTokensPerSecond(),
+        s.getTimeToFirstTokenMs(),
+        s.getCut(),
+        s.hasReturnCut() ? " and [" + s.getReturnCut() + ",N) + head (U-shaped)" : "",
+        s.getBytesSentPerToken(),
+        s.hasReturnCut() ? String.format(", %.0f received", s.getBytesReceivedPerToken()) : "",
+        cloudSees(s),
+        s.getEdgeMsPerToken(),
+        s.getLinkMsPerToken(),
+        s.getCloudMsPerToken(),
         speculation(s),
         joules(s.getEdgeJoulesPerToken(), s.getEdgeEnergySource()),
         joules(s.getCloudJoulesPerToken(), s.getCloudEnergySource()));
   }
 
-  /** Round trips and what drafting bought; empty for a summary without round trips (an older agent). */
+  /**
+   * Round trips and what drafting bought; empty for a summary without round trips (an older agent).
+   */
   private static String speculation(GenerationSummary s) {
     if (s.getRoundTrips() == 0) {
       return "";
     }
     String source = dev.edgesplit.edge.speculate.DraftSources.name(s.getDraftSource());
-    return String.format("  round trips       %d, %.2f tokens per round trip (drafts: %s%s)%n", s.getRoundTrips(),
-        s.getTokensPerRoundTrip(), source, s.getDraftSource() == dev.edgesplit.proto.v1.DraftSource.DRAFT_SOURCE_NONE
-            || s.getDraftSource() == dev.edgesplit.proto.v1.DraftSource.DRAFT_SOURCE_UNSPECIFIED ? ""
-            : String.format(", %.0f%% accepted, %.3f ms drafting per token", 100 * s.getAcceptanceRate(),
-                s.getDraftMsPerToken()));
+    return String.format(
+        "  round trips       %d, %.2f tokens per round trip (drafts: %s%s)%n",
+        s.getRoundTrips(),
+        s.getTokensPerRoundTrip(),
+        source,
+        s.getDraftSource() == dev.edgesplit.proto.v1.DraftSource.DRAFT_SOURCE_NONE
+                || s.getDraftSource() == dev.edgesplit.proto.v1.DraftSource.DRAFT_SOURCE_UNSPECIFIED
+            ? ""
+            : String.format(
+                ", %.0f%% accepted, %.3f ms drafting per token",
+                100 * s.getAcceptanceRate(), s.getDraftMsPerToken()));
   }
 
-  /** What the cloud could read in this generation's shape (docs/privacy.md has the audit's numbers). */
+  /**
+   * What the cloud could read in this generation's shape (docs/privacy.md has the audit's numbers).
+   */
   static String cloudSees(GenerationSummary s) {
     if (s.getFinishedLocally()) {
       return "part of the run: nothing (finished on the board)";
     }
     if (s.getCut() == 0) {
-      return s.hasReturnCut() ? "the prompt and generated token ids (cut 0), no logits or sampling"
+      return s.hasReturnCut()
+          ? "the prompt and generated token ids (cut 0), no logits or sampling"
           : "the prompt token ids and every generated token";
     }
     return s.hasReturnCut()
@@ -65,9 +83,16 @@ final class SummaryFormat {
     if (source.getKind().isEmpty() || source.getKind().equals("none")) {
       return String.format("%.4f J/token (no energy source)", perToken);
     }
-    String how = source.getMeasured() ? "measured by " + source.getKind()
-        : source.getKind().equals("estimate") ? "estimated" : "estimated by " + source.getKind();
-    return String.format("%.4f J/token, %s%s", perToken, how,
+    String how =
+        source.getMeasured()
+            ? "measured by " + source.getKind()
+            : source.getKind().equals("estimate")
+                ? "estimated"
+                : "estimated by " + source.getKind();
+    return String.format(
+        "%.4f J/token, %s%s",
+        perToken,
+        how,
         source.getDescription().isEmpty() ? "" : " (" + source.getDescription() + ")");
   }
 }

@@ -7,14 +7,16 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Picocli converters for flags with units, built on the configuration's own parser ({@link Units}); a plain
- * number keeps the unit the flag always had.
+ * Picocli converters for flags with units, built on the configuration's own parser ({@link Units});
+ * a plain number keeps the unit the flag always had.
  */
 final class UnitConverters {
 
   private UnitConverters() {}
 
-  /** A rate in Mbit/s: {@code 10mbit}, {@code 1.5gbit}, {@code 800kbit}; a plain number is Mbit/s. */
+  /**
+   * A rate in Mbit/s: {@code 10mbit}, {@code 1.5gbit}, {@code 800kbit}; a plain number is Mbit/s.
+   */
   static final class Mbits implements ITypeConverter<Double> {
     @Override
     public Double convert(String value) {
@@ -34,7 +36,10 @@ final class UnitConverters {
     }
   }
 
-  /** A duration: {@code 2s}, {@code 500ms}, {@code 5m}; a plain number (decimals allowed) is seconds. */
+  /**
+   * A duration: {@code 2s}, {@code 500ms}, {@code 5m}; a plain number (decimals allowed) is
+   * seconds.
+   */
   static final class Seconds implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {

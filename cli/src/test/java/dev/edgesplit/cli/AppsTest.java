@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code model.dir} in a config may name a checkpoint: it is compiled once into the cache, like --model. */
+/**
+ * {@code model.dir} in a config may name a checkpoint: it is compiled once into the cache, like
+ * --model.
+ */
 class AppsTest {
 
   @Test
@@ -22,11 +25,14 @@ class AppsTest {
     assertThat(first.directory()).isNotEqualTo(checkpoint);
     assertThat(first.directory().resolve(CompiledManifest.FILE_NAME)).isRegularFile();
     assertThat(first.manifest().cut()).isEqualTo(1);
-    long stamp = Files.getLastModifiedTime(first.directory().resolve(CompiledManifest.FILE_NAME)).toMillis();
+    long stamp =
+        Files.getLastModifiedTime(first.directory().resolve(CompiledManifest.FILE_NAME)).toMillis();
 
     CompiledModel again = Apps.compiledModel(cmd.spec, cmd.model, checkpoint, 1);
     assertThat(again.directory()).as("cached, not recompiled").isEqualTo(first.directory());
-    assertThat(Files.getLastModifiedTime(again.directory().resolve(CompiledManifest.FILE_NAME)).toMillis())
+    assertThat(
+            Files.getLastModifiedTime(again.directory().resolve(CompiledManifest.FILE_NAME))
+                .toMillis())
         .isEqualTo(stamp);
 
     CompiledModel direct = Apps.compiledModel(cmd.spec, cmd.model, first.directory(), 1);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -14,6 +13,7 @@ import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.GenerationSummary;
+import dev.edgesplit.server.energy.StepEnergy;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
@@ -29,10 +29,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Fault injection with real processes: two cloud workers per cut run as child JVMs ({@code edgesplit cloud}),
- * an edge agent here is configured with both; in each of 20 greedy generations (every cut 0..5) the worker
- * holding the session is SIGKILLed at a random token and restarted on its port. Every generation must finish
- * with exactly llama2.c's reference text, having moved its session to the other worker once.
+ * Fault injection with real processes: two cloud workers per cut run as child JVMs ({@code
+ * edgesplit cloud}), an edge agent here is configured with both; in each of 20 greedy generations
+ * (every cut 0..5) the worker holding the session is SIGKILLed at a random token and restarted on
+ * its port. Every generation must finish with exactly llama2.c's reference text, having moved its
+ * session to the other worker once.
  */
 class CloudProcessKillTest {
 
@@ -49,31 +50,46 @@ class CloudProcessKillTest {
   }
 
   /**
-   * The same with speculative windows (the int4 copy drafting, several tokens per round trip): the kill lands
-   * while a window frame is in flight or before the next one; the replay holds only accepted positions and the
-   * window goes again, so the text is still the reference.
+   * The same with speculative windows (the int4 copy drafting, several tokens per round trip): the
+   * kill lands while a window frame is in flight or before the next one; the replay holds only
+   * accepted positions and the window goes again, so the text is still the reference.
    */
   @Test
-  @Timeout(value = 900, unit = TimeUnit.SECONDS) // child JVMs start slowly on a loaded machine; not a time property
-  void sigkilledCloudWorkers_midWindow_twelveGenerations_everyCut_exactReferenceText() throws Exception {
-    CompiledModel draft = new dev.edgesplit.partitioner.Compiler(new dev.edgesplit.partitioner.CompileOptions(null,
-        dev.edgesplit.engine.segment.WeightFormat.INT4, dev.edgesplit.engine.segment.WeightFormat.INT4,
-        dev.edgesplit.partitioner.onnx.SegmentOptions.defaults(512))).compile(
-        dev.edgesplit.partitioner.model.ModelImporter.load(
-            dev.edgesplit.testkit.SharedModels.require("stories260K/stories260K.bin")), dir.resolve("draft"));
-    try (SegmentChain draftChain = draft.openWhole(dev.edgesplit.engine.segment.WeightFormat.INT4,
-        RuntimeOptions.defaults())) {
+  @Timeout(
+      value = 900,
+      unit = TimeUnit.SECONDS) // child JVMs start slowly on a loaded machine; not a time property
+  void sigkilledCloudWorkers_midWindow_twelveGenerations_everyCut_exactReferenceText()
+      throws Exception {
+    CompiledModel draft =
+        new dev.edgesplit.partitioner.Compiler(
+                new dev.edgesplit.partitioner.CompileOptions(
+                    null,
+                    dev.edgesplit.engine.segment.WeightFormat.INT4,
+                    dev.edgesplit.engine.segment.WeightFormat.INT4,
+                    dev.edgesplit.partitioner.onnx.SegmentOptions.defaults(512)))
+            .compile(
+                dev.edgesplit.partitioner.model.ModelImporter.load(
+                    dev.edgesplit.testkit.SharedModels.require("stories260K/stories260K.bin")),
+                dir.resolve("draft"));
+    try (SegmentChain draftChain =
+        draft.openWhole(
+            dev.edgesplit.engine.segment.WeightFormat.INT4, RuntimeOptions.defaults())) {
       killAndCompare(12, draftChain);
     }
   }
 
-  /** @param draftChain drafts the windows of every generation, or null for one token per round trip */
+  /**
+   * @param draftChain drafts the windows of every generation, or null for one token per round trip
+   */
   private void killAndCompare(int total, SegmentChain draftChain) throws Exception {
     CompiledModel compiled = Processes.compile(dir.resolve("model"));
     Tokenizer tokenizer = Tokenizers.load(compiled.tokenizerFile());
     int promptTokens = tokenizer.encode(Processes.PROMPT, true).length;
-    GenerateRequest request = GenerateRequest.newBuilder().setText(Processes.PROMPT)
-        .setMaxNewTokens(100 - promptTokens + 1).build();
+    GenerateRequest request =
+        GenerateRequest.newBuilder()
+            .setText(Processes.PROMPT)
+            .setMaxNewTokens(100 - promptTokens + 1)
+            .build();
     Random random = new Random(SEED);
     int done = 0;
     for (int cut = 0; cut < CUTS; cut++) {
@@ -86,8 +102,10 @@ class CloudProcessKillTest {
             int victim = active;
             GenerationSummary summary;
             StringBuilder text = new StringBuilder();
-            Iterator<GenerateResponse> it = EdgeServiceGrpc.newBlockingStub(edge.client)
-                .withDeadlineAfter(60, TimeUnit.SECONDS).generate(request);
+            Iterator<GenerateResponse> it =
+                EdgeServiceGrpc.newBlockingStub(edge.client)
+                    .withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .generate(request);
             summary = null;
             while (it.hasNext()) {
               GenerateResponse r = it.next();
@@ -100,14 +118,26 @@ class CloudProcessKillTest {
                 summary = r.getSummary();
               }
             }
-            String context = "cut " + cut + ", generation " + g + ", worker " + victim + " killed after token "
-                + killAt + " (seed " + SEED + ")";
+            String context =
+                "cut "
+                    + cut
+                    + ", generation "
+                    + g
+                    + ", worker "
+                    + victim
+                    + " killed after token "
+                    + killAt
+                    + " (seed "
+                    + SEED
+                    + ")";
             assertThat(Processes.PROMPT + text).as(context).isEqualTo(Processes.REFERENCE);
             assertThat(summary).as(context).isNotNull();
             assertThat(summary.getCloudRecoveries()).as(context + ": recoveries").isEqualTo(1);
             assertThat(summary.getFinishedLocally()).as(context).isFalse();
             if (draftChain != null) {
-              assertThat(summary.getTokensPerRoundTrip()).as(context + ": tokens per round trip").isGreaterThan(1.5);
+              assertThat(summary.getTokensPerRoundTrip())
+                  .as(context + ": tokens per round trip")
+                  .isGreaterThan(1.5);
             }
             active = 1 - victim;
             pair.restart(victim);
@@ -119,7 +149,10 @@ class CloudProcessKillTest {
     assertThat(done).isEqualTo(total);
   }
 
-  /** Two cloud worker processes for one cut, on fixed loopback ports so a restarted one is found again. */
+  /**
+   * Two cloud worker processes for one cut, on fixed loopback ports so a restarted one is found
+   * again.
+   */
   private final class Pair implements AutoCloseable {
     final int cut;
     final String modelDir;
@@ -145,9 +178,20 @@ class CloudProcessKillTest {
     }
 
     private ChildProcess launch(int i) throws Exception {
-      return Processes.start("cloud-" + cut + "-" + i + "-" + starts++, dir.resolve("logs"), dir.resolve("tmp"),
-          List.of("cloud", "--model", modelDir, "--cut", String.valueOf(cut), "--listen",
-              "127.0.0.1:" + ports.get(i), "--metrics", "off"));
+      return Processes.start(
+          "cloud-" + cut + "-" + i + "-" + starts++,
+          dir.resolve("logs"),
+          dir.resolve("tmp"),
+          List.of(
+              "cloud",
+              "--model",
+              modelDir,
+              "--cut",
+              String.valueOf(cut),
+              "--listen",
+              "127.0.0.1:" + ports.get(i),
+              "--metrics",
+              "off"));
     }
 
     void kill(int i) throws InterruptedException {
@@ -170,28 +214,55 @@ class CloudProcessKillTest {
     }
   }
 
-  /** An edge agent in this JVM with both workers of the pair configured, and a client channel to it. */
+  /**
+   * An edge agent in this JVM with both workers of the pair configured, and a client channel to it.
+   */
   private static final class Edge implements AutoCloseable {
     final SegmentChain chain;
     final List<ManagedChannel> clouds = new ArrayList<>();
     final EdgeAgent agent;
     final ManagedChannel client;
 
-    Edge(CompiledModel compiled, Tokenizer tokenizer, int cut, List<Integer> ports, SegmentChain draftChain) {
+    Edge(
+        CompiledModel compiled,
+        Tokenizer tokenizer,
+        int cut,
+        List<Integer> ports,
+        SegmentChain draftChain) {
       List<String> targets = new ArrayList<>();
       for (int p : ports) {
         targets.add("127.0.0.1:" + p);
         clouds.add(Processes.channel(p));
       }
-      EdgeConfig config = EdgeConfig.load(null, Map.of(), Map.of("listen.port", "0", "model.cut",
-          String.valueOf(cut), "cloud.hidden_dtype", "fp32", "cloud.target", String.join(",", targets),
-          "cloud.retry.deadline_ms", "60000"));
+      EdgeConfig config =
+          EdgeConfig.load(
+              null,
+              Map.of(),
+              Map.of(
+                  "listen.port",
+                  "0",
+                  "model.cut",
+                  String.valueOf(cut),
+                  "cloud.hidden_dtype",
+                  "fp32",
+                  "cloud.target",
+                  String.join(",", targets),
+                  "cloud.retry.deadline_ms",
+                  "60000"));
       chain = compiled.openEdge(cut, RuntimeOptions.defaults());
-      agent = new EdgeAgent(config, chain, compiled.fingerprint(), tokenizer, List.<Channel>copyOf(clouds), null,
-          StepEnergy.none());
+      agent =
+          new EdgeAgent(
+              config,
+              chain,
+              compiled.fingerprint(),
+              tokenizer,
+              List.<Channel>copyOf(clouds),
+              null,
+              StepEnergy.none());
       if (draftChain != null) {
-        agent.speculation(new dev.edgesplit.edge.speculate.Speculation(
-            dev.edgesplit.proto.v1.DraftSource.DRAFT_SOURCE_MODEL, 16, draftChain, null));
+        agent.speculation(
+            new dev.edgesplit.edge.speculate.Speculation(
+                dev.edgesplit.proto.v1.DraftSource.DRAFT_SOURCE_MODEL, 16, draftChain, null));
       }
       agent.start();
       client = Processes.channel(agent.port());

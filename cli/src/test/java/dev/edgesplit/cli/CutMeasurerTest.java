@@ -23,7 +23,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The planner's ground truth: real decode steps at every cut against a real cloud worker (stories260K). */
+/**
+ * The planner's ground truth: real decode steps at every cut against a real cloud worker
+ * (stories260K).
+ */
 class CutMeasurerTest {
 
   @TempDir Path dir;
@@ -50,33 +53,48 @@ class CutMeasurerTest {
   @Test
   void everyCut_isMeasuredInRoundRobinPasses_withEnergyReadAroundWholePasses() throws Exception {
     CompiledModel compiled = Processes.compile(dir.resolve("model"));
-    try (PerLayerCloudCompute compute = new PerLayerCloudCompute(compiled, RuntimeOptions.defaults(), 1);
-        CloudWorker cloud = new CloudWorker(CloudConfig.load(null, Map.of(), Map.of("listen.port", "0",
-            "model.cut", "1")), compute, new EngineSamplerFactory(), StepEnergy.none()).start()) {
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port()).usePlaintext().build();
+    try (PerLayerCloudCompute compute =
+            new PerLayerCloudCompute(compiled, RuntimeOptions.defaults(), 1);
+        CloudWorker cloud =
+            new CloudWorker(
+                    CloudConfig.load(null, Map.of(), Map.of("listen.port", "0", "model.cut", "1")),
+                    compute,
+                    new EngineSamplerFactory(),
+                    StepEnergy.none())
+                .start()) {
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", cloud.port()).usePlaintext().build();
       try {
         CountingMeter meter = new CountingMeter();
         CutMeasurer measurer = new CutMeasurer(compiled, RuntimeOptions.defaults(), channel, meter);
         List<Integer> passes = new ArrayList<>();
 
-        Map<Integer, CutMeasurer.Measured> measured = measurer.measure(List.of(1, 3, 4), 4, 2, 6, 3, passes::add);
+        Map<Integer, CutMeasurer.Measured> measured =
+            measurer.measure(List.of(1, 3, 4), 4, 2, 6, 3, passes::add);
 
         assertThat(passes).containsExactly(1, 2, 3);
         assertThat(measured.keySet()).containsExactly(1, 3, 4);
         for (CutMeasurer.Measured m : measured.values()) {
           assertThat(m.tokens()).isEqualTo(6);
           assertThat(m.latencyMillis()).isPositive().isLessThan(10_000);
-          // Two reads per pass (before the first timed step, after the last): 1 J a pass, 3 J over 6 tokens.
+          // Two reads per pass (before the first timed step, after the last): 1 J a pass, 3 J over
+          // 6 tokens.
           assertThat(m.edgeJoules()).isEqualTo(0.5);
         }
         assertThat(meter.reads).isEqualTo(3 * 3 * 2);
 
         CutMeasurer.Live live = measurer.warmUp(2, Duration.ofMillis(300));
-        assertThat(live.linkMillis()).as("link time of each warm-up step").isNotEmpty()
+        assertThat(live.linkMillis())
+            .as("link time of each warm-up step")
+            .isNotEmpty()
             .allSatisfy(ms -> assertThat(ms).isBetween(0.0, 1000.0));
-        assertThat(live.edgeMillis()).as("edge compute of each step").hasSameSizeAs(live.linkMillis())
+        assertThat(live.edgeMillis())
+            .as("edge compute of each step")
+            .hasSameSizeAs(live.linkMillis())
             .allSatisfy(ms -> assertThat(ms).isPositive());
-        assertThat(live.cloudMillis()).as("the worker's compute of each step").hasSameSizeAs(live.linkMillis())
+        assertThat(live.cloudMillis())
+            .as("the worker's compute of each step")
+            .hasSameSizeAs(live.linkMillis())
             .allSatisfy(ms -> assertThat(ms).isPositive());
       } finally {
         channel.shutdownNow();

@@ -10,13 +10,13 @@ import dev.edgesplit.cloud.compute.CloudModelInfo;
 import dev.edgesplit.cloud.compute.ComputeState;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
-import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
+import dev.edgesplit.server.energy.StepEnergy;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Edge failure: an edge agent child JVM ({@code edgesplit edge}) is SIGKILLed while its session holds KV
- * cache on a cloud worker running here; the worker frees it because the stream was reset, long before its
- * idle TTL.
+ * Edge failure: an edge agent child JVM ({@code edgesplit edge}) is SIGKILLed while its session
+ * holds KV cache on a cloud worker running here; the worker frees it because the stream was reset,
+ * long before its idle TTL.
  */
 class EdgeProcessKillTest {
 
@@ -49,27 +49,61 @@ class EdgeProcessKillTest {
     CountDownLatch released = new CountDownLatch(1);
     int cut = 2;
     try (SegmentChain chain = compiled.openCloud(cut, RuntimeOptions.defaults());
-        CloudWorker cloud = new CloudWorker(CloudConfig.load(null, Map.of(), Map.of("listen.port", "0",
-            "model.cut", String.valueOf(cut), "limits.idle_ttl_ms", "600000")),
-            held(new ChainCloudCompute(chain, compiled.fingerprint()), reached, released),
-            new EngineSamplerFactory(), StepEnergy.none()).start()) {
+        CloudWorker cloud =
+            new CloudWorker(
+                    CloudConfig.load(
+                        null,
+                        Map.of(),
+                        Map.of(
+                            "listen.port",
+                            "0",
+                            "model.cut",
+                            String.valueOf(cut),
+                            "limits.idle_ttl_ms",
+                            "600000")),
+                    held(new ChainCloudCompute(chain, compiled.fingerprint()), reached, released),
+                    new EngineSamplerFactory(),
+                    StepEnergy.none())
+                .start()) {
       int edgePort = Processes.freePort();
-      ChildProcess edge = Processes.start("edge", dir.resolve("logs"), dir.resolve("tmp"), List.of("edge",
-          "--model", compiled.directory().toString(), "--cut", String.valueOf(cut),
-          "--listen", "127.0.0.1:" + edgePort, "--cloud", "127.0.0.1:" + cloud.port(),
-          "--metrics", "off"));
+      ChildProcess edge =
+          Processes.start(
+              "edge",
+              dir.resolve("logs"),
+              dir.resolve("tmp"),
+              List.of(
+                  "edge",
+                  "--model",
+                  compiled.directory().toString(),
+                  "--cut",
+                  String.valueOf(cut),
+                  "--listen",
+                  "127.0.0.1:" + edgePort,
+                  "--cloud",
+                  "127.0.0.1:" + cloud.port(),
+                  "--metrics",
+                  "off"));
       ManagedChannel client = Processes.channel(edgePort);
       try {
         Processes.awaitServing(edge, edgePort, Duration.ofSeconds(60));
-        CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> {
-          Iterator<GenerateResponse> it = EdgeServiceGrpc.newBlockingStub(client)
-              .withDeadlineAfter(60, TimeUnit.SECONDS)
-              .generate(GenerateRequest.newBuilder().setText(Processes.PROMPT).setMaxNewTokens(200).build());
-          while (it.hasNext()) {
-            it.next();
-          }
-        });
-        assertThat(reached.await(30, TimeUnit.SECONDS)).as("the session reached position " + HOLD_AT).isTrue();
+        CompletableFuture<Void> stream =
+            CompletableFuture.runAsync(
+                () -> {
+                  Iterator<GenerateResponse> it =
+                      EdgeServiceGrpc.newBlockingStub(client)
+                          .withDeadlineAfter(60, TimeUnit.SECONDS)
+                          .generate(
+                              GenerateRequest.newBuilder()
+                                  .setText(Processes.PROMPT)
+                                  .setMaxNewTokens(200)
+                                  .build());
+                  while (it.hasNext()) {
+                    it.next();
+                  }
+                });
+        assertThat(reached.await(30, TimeUnit.SECONDS))
+            .as("the session reached position " + HOLD_AT)
+            .isTrue();
         assertThat(cloud.sessions().activeSessions()).isEqualTo(1);
 
         edge.kill();
@@ -87,7 +121,8 @@ class EdgeProcessKillTest {
   }
 
   /** Holds the step at position {@link #HOLD_AT} once, until released. */
-  private static CloudCompute held(CloudCompute compute, CountDownLatch reached, CountDownLatch released) {
+  private static CloudCompute held(
+      CloudCompute compute, CountDownLatch reached, CountDownLatch released) {
     return new CloudCompute() {
       @Override
       public CloudModelInfo info() {

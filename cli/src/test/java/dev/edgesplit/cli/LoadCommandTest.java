@@ -16,7 +16,8 @@ class LoadCommandTest {
     assertThat(LoadCommand.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
     assertThat(LoadCommand.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
     assertThat(LoadCommand.parseDuration("30")).isEqualTo(Duration.ofSeconds(30));
-    assertThatThrownBy(() -> LoadCommand.parseDuration("5 minutes")).hasMessageContaining("--duration");
+    assertThatThrownBy(() -> LoadCommand.parseDuration("5 minutes"))
+        .hasMessageContaining("--duration");
     assertThatThrownBy(() -> LoadCommand.parseDuration("")).hasMessageContaining("--duration");
   }
 

@@ -1,6 +1,5 @@
 package dev.edgesplit.cli;
 
-import dev.edgesplit.testkit.Stories260k;
 import static org.awaitility.Awaitility.await;
 
 import dev.edgesplit.engine.segment.CompiledModel;
@@ -10,6 +9,7 @@ import dev.edgesplit.partitioner.Compiler;
 import dev.edgesplit.partitioner.model.ModelImporter;
 import dev.edgesplit.partitioner.onnx.SegmentOptions;
 import dev.edgesplit.testkit.SharedModels;
+import dev.edgesplit.testkit.Stories260k;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -34,35 +34,54 @@ final class Processes {
   /** stories260K compiled fp32 with one segment per layer (every cut can be opened). */
   static CompiledModel compile(Path dir) throws IOException {
     Path checkpoint = SharedModels.require("stories260K/stories260K.bin");
-    return new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
+    return new Compiler(
+            new CompileOptions(
+                null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
         .compile(ModelImporter.load(checkpoint), dir);
   }
 
   /**
-   * Starts {@code edgesplit <args>} as a child JVM. Its temporary folder is {@code tmp}, so the ONNX Runtime
-   * natives it unpacks there are removed with the test's folder even when the child is SIGKILLed.
+   * Starts {@code edgesplit <args>} as a child JVM. Its temporary folder is {@code tmp}, so the
+   * ONNX Runtime natives it unpacks there are removed with the test's folder even when the child is
+   * SIGKILLed.
    */
-  static ChildProcess start(String name, Path logs, Path tmp, List<String> args) throws IOException {
+  static ChildProcess start(String name, Path logs, Path tmp, List<String> args)
+      throws IOException {
     Files.createDirectories(tmp);
-    return ChildProcess.start(name, logs, List.of("-Djava.io.tmpdir=" + tmp, "-XX:TieredStopAtLevel=1",
-        "-XX:+UseSerialGC", "-Xss512k"), args);
+    return ChildProcess.start(
+        name,
+        logs,
+        List.of(
+            "-Djava.io.tmpdir=" + tmp, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k"),
+        args);
   }
 
   /** Waits until the child answers health checks with SERVING on {@code port}. */
   static void awaitServing(ChildProcess child, int port, Duration atMost) {
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     try {
-      await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {
-        if (!child.alive()) {
-          throw new IllegalStateException("the " + child.name() + " process exited (" + child.status() + "):\n"
-              + child.tail(30));
-        }
-        try {
-          return HealthCommand.check(channel, "", 1000) == HealthCheckResponse.ServingStatus.SERVING;
-        } catch (StatusRuntimeException notYet) {
-          return false;
-        }
-      });
+      await()
+          .atMost(atMost)
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                if (!child.alive()) {
+                  throw new IllegalStateException(
+                      "the "
+                          + child.name()
+                          + " process exited ("
+                          + child.status()
+                          + "):\n"
+                          + child.tail(30));
+                }
+                try {
+                  return HealthCommand.check(channel, "", 1000)
+                      == HealthCheckResponse.ServingStatus.SERVING;
+                } catch (StatusRuntimeException notYet) {
+                  return false;
+                }
+              });
     } finally {
       channel.shutdownNow();
     }

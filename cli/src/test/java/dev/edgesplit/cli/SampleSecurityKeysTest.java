@@ -17,26 +17,34 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The security and admission keys written in the sample configurations (tls.*, server_tls.*, auth.*,
- * limits.*, insecure) are keys the real configuration loaders know (directly, or as a duration key without its
- * _ms suffix), so a sample copied by an operator configures what it says.
+ * The security and admission keys written in the sample configurations (tls.*, server_tls.*,
+ * auth.*, limits.*, insecure) are keys the real configuration loaders know (directly, or as a
+ * duration key without its _ms suffix), so a sample copied by an operator configures what it says.
  */
 class SampleSecurityKeysTest {
 
-  private static final Set<String> SECTIONS = Set.of("tls", "server_tls", "auth", "limits", "insecure");
+  private static final Set<String> SECTIONS =
+      Set.of("tls", "server_tls", "auth", "limits", "insecure");
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"cli/src/dist/conf/edge.yaml, edge", "deploy/docker/edge.yaml, edge",
-      "cli/src/dist/conf/cloud.yaml, cloud", "deploy/docker/cloud.yaml, cloud"})
+  @CsvSource({
+    "cli/src/dist/conf/edge.yaml, edge",
+    "deploy/docker/edge.yaml, edge",
+    "cli/src/dist/conf/cloud.yaml, cloud",
+    "deploy/docker/cloud.yaml, cloud"
+  })
   void securityKeys_ofTheSample_areKnownToTheLoader(String file, String side) throws Exception {
     Path path = Path.of("").toAbsolutePath().getParent().resolve(file);
     JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(path.toFile());
     List<String> keys = new ArrayList<>();
     flatten("", root, keys);
-    Map<String, String> known = side.equals("edge") ? EdgeConfig.defaults() : CloudConfig.defaults();
-    List<String> security = keys.stream().filter(k -> SECTIONS.contains(k.split("\\.")[0])).toList();
+    Map<String, String> known =
+        side.equals("edge") ? EdgeConfig.defaults() : CloudConfig.defaults();
+    List<String> security =
+        keys.stream().filter(k -> SECTIONS.contains(k.split("\\.")[0])).toList();
     assertThat(security).as("security keys in %s", file).isNotEmpty();
-    List<String> canonical = security.stream().map(k -> known.containsKey(k + "_ms") ? k + "_ms" : k).toList();
+    List<String> canonical =
+        security.stream().map(k -> known.containsKey(k + "_ms") ? k + "_ms" : k).toList();
     assertThat(known.keySet()).as(file).containsAll(canonical);
   }
 

@@ -5,17 +5,17 @@ import dev.edgesplit.cloud.compute.InlineStepExecutor;
 import dev.edgesplit.cloud.compute.SamplerFactory;
 import dev.edgesplit.cloud.compute.StepExecutor;
 import dev.edgesplit.cloud.config.CloudConfig;
-import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.cloud.metrics.CloudStepListener;
 import dev.edgesplit.cloud.rpc.CloudServiceImpl;
 import dev.edgesplit.cloud.rpc.WireLimits;
 import dev.edgesplit.cloud.security.ListenerSecurity;
 import dev.edgesplit.cloud.session.SessionRegistry;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.server.lifecycle.GrpcServing;
+import io.grpc.BindableService;
 import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.BindableService;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.net.InetSocketAddress;
@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cloud worker process: a gRPC server with {@code CloudService}, health and reflection, over a
- * {@link CloudCompute}, plus (with {@code health.listen}) a plaintext listener serving only health. The compute
- * is owned by the caller (main), which closes it after this worker.
+ * {@link CloudCompute}, plus (with {@code health.listen}) a plaintext listener serving only health.
+ * The compute is owned by the caller (main), which closes it after this worker.
  */
 public final class CloudWorker implements AutoCloseable {
 
@@ -38,16 +38,24 @@ public final class CloudWorker implements AutoCloseable {
   private final StepEnergy energy;
   private final CloudStepListener listener;
   private final GrpcServing serving = new GrpcServing("cloud worker");
-  // Read without the lock by sessions(), which must answer while close() holds the lock during a drain.
+  // Read without the lock by sessions(), which must answer while close() holds the lock during a
+  // drain.
   private volatile SessionRegistry registry;
   private StepExecutor steps;
 
-  public CloudWorker(CloudConfig config, CloudCompute compute, SamplerFactory samplers, StepEnergy energy) {
+  public CloudWorker(
+      CloudConfig config, CloudCompute compute, SamplerFactory samplers, StepEnergy energy) {
     this(config, compute, samplers, energy, CloudStepListener.NONE);
   }
 
-  /** @param listener told about every step the worker runs (metrics, energy log) */
-  public CloudWorker(CloudConfig config, CloudCompute compute, SamplerFactory samplers, StepEnergy energy,
+  /**
+   * @param listener told about every step the worker runs (metrics, energy log)
+   */
+  public CloudWorker(
+      CloudConfig config,
+      CloudCompute compute,
+      SamplerFactory samplers,
+      StepEnergy energy,
       CloudStepListener listener) {
     this.listener = listener;
     this.config = config;
@@ -62,32 +70,58 @@ public final class CloudWorker implements AutoCloseable {
     InetSocketAddress address = ListenerSecurity.bindAddress(config.listen(), config.tls());
     ServerCredentials credentials = ListenerSecurity.credentials(config.tls());
     int maxContext = compute.info().maxContext();
-    int framePositions = config.limits().maxFramePositions() == 0
-        ? maxContext : Math.min(maxContext, config.limits().maxFramePositions());
-    WireLimits limits = WireLimits.forModel(compute.info().dim(), framePositions, config.limits().maxProbeBytes());
-    registry = new SessionRegistry(compute, samplers, config.limits().kvBudgetBytes(),
-        config.limits().maxSessions(), config.limits().idleTtl(), System::nanoTime);
+    int framePositions =
+        config.limits().maxFramePositions() == 0
+            ? maxContext
+            : Math.min(maxContext, config.limits().maxFramePositions());
+    WireLimits limits =
+        WireLimits.forModel(compute.info().dim(), framePositions, config.limits().maxProbeBytes());
+    registry =
+        new SessionRegistry(
+            compute,
+            samplers,
+            config.limits().kvBudgetBytes(),
+            config.limits().maxSessions(),
+            config.limits().idleTtl(),
+            System::nanoTime);
     registry.start();
-    steps = new InlineStepExecutor(config.runtime().stepThreads(), config.runtime().stepQueue(),
-        config.drainTimeout());
-    CloudServiceImpl service = new CloudServiceImpl(compute, registry, steps, energy, limits,
-        Clock.systemUTC(), System::nanoTime, listener);
+    steps =
+        new InlineStepExecutor(
+            config.runtime().stepThreads(), config.runtime().stepQueue(), config.drainTimeout());
+    CloudServiceImpl service =
+        new CloudServiceImpl(
+            compute,
+            registry,
+            steps,
+            energy,
+            limits,
+            Clock.systemUTC(),
+            System::nanoTime,
+            listener);
     try {
-      serving.start(NettyServerBuilder.forAddress(address, credentials)
-          .maxInboundMessageSize(limits.maxInboundBytes())
-          .addService(service)
-          .addService(serving.healthService())
-          .addService(ProtoReflectionServiceV1.newInstance())
-          // The older v1alpha reflection too: grpcurl before 1.8.8 and other clients speak only that.
-          .addService(reflectionV1Alpha()), address, CloudServiceGrpc.SERVICE_NAME,
+      serving.start(
+          NettyServerBuilder.forAddress(address, credentials)
+              .maxInboundMessageSize(limits.maxInboundBytes())
+              .addService(service)
+              .addService(serving.healthService())
+              .addService(ProtoReflectionServiceV1.newInstance())
+              // The older v1alpha reflection too: grpcurl before 1.8.8 and other clients speak only
+              // that.
+              .addService(reflectionV1Alpha()),
+          address,
+          CloudServiceGrpc.SERVICE_NAME,
           ListenerSecurity.healthAddress(config.healthListen()));
     } catch (RuntimeException e) {
       steps.close();
       registry.close();
       throw e;
     }
-    LOG.info("cloud worker serving cut {} of model {} on {}:{} ({}, max inbound {} bytes)", compute.info().cut(),
-        compute.info().fingerprint(), address.getHostString(), port(),
+    LOG.info(
+        "cloud worker serving cut {} of model {} on {}:{} ({}, max inbound {} bytes)",
+        compute.info().cut(),
+        compute.info().fingerprint(),
+        address.getHostString(),
+        port(),
         config.tls().mutual() ? "mutual TLS" : config.tls().enabled() ? "TLS" : "plaintext",
         limits.maxInboundBytes());
     return this;
@@ -108,7 +142,10 @@ public final class CloudWorker implements AutoCloseable {
     return serving.healthPort();
   }
 
-  /** Live sessions, for tests and metrics; answers during a drain too (not blocked by {@link #close()}). */
+  /**
+   * Live sessions, for tests and metrics; answers during a drain too (not blocked by {@link
+   * #close()}).
+   */
   public SessionRegistry sessions() {
     return registry;
   }
@@ -118,7 +155,10 @@ public final class CloudWorker implements AutoCloseable {
     serving.blockUntilShutdown();
   }
 
-  /** Reports NOT_SERVING, lets streams drain up to the drain timeout, then cancels the rest. Idempotent. */
+  /**
+   * Reports NOT_SERVING, lets streams drain up to the drain timeout, then cancels the rest.
+   * Idempotent.
+   */
   @Override
   public synchronized void close() {
     if (!serving.beginClose()) {

@@ -14,13 +14,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README stays a short user's guide and every relative link of it and of {@code docs/} resolves: to a file or
- * folder of the repository and, with {@code #anchor}, to a heading of the linked Markdown file (GitHub's slugs).
+ * The README stays a short user's guide and every relative link of it and of {@code docs/}
+ * resolves: to a file or folder of the repository and, with {@code #anchor}, to a heading of the
+ * linked Markdown file (GitHub's slugs).
  */
 class DocLinksTest {
 
   private static final Pattern LINK = Pattern.compile("\\[[^\\]]*\\]\\(([^)\\s]+)\\)");
-  private static final Pattern HEADING = Pattern.compile("^#{1,6}\\s+(.+?)\\s*$", Pattern.MULTILINE);
+  private static final Pattern HEADING =
+      Pattern.compile("^#{1,6}\\s+(.+?)\\s*$", Pattern.MULTILINE);
 
   @Test
   void readme_isAShortGuide_withTheTwoCommandsFirst() throws IOException {

@@ -19,26 +19,28 @@ import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An edge agent on the host, started from the unpacked distribution's launcher as a board runs it, its cloud
- * the given worker over mutual TLS with the test CA, no local fallback (so every token crossed the link).
+ * An edge agent on the host, started from the unpacked distribution's launcher as a board runs it,
+ * its cloud the given worker over mutual TLS with the test CA, no local fallback (so every token
+ * crossed the link).
  */
 final class HostEdgeAgent implements AutoCloseable {
-    private final Process process;
-    private final Path log;
-    private final ManagedChannel channel;
-    final int port;
-    final int metricsPort;
+  private final Process process;
+  private final Path log;
+  private final ManagedChannel channel;
+  final int port;
+  final int metricsPort;
 
-    /** One finished generation: the streamed text and the closing summary. */
-    record Generation(String text, GenerationSummary summary) {
-    }
+  /** One finished generation: the streamed text and the closing summary. */
+  record Generation(String text, GenerationSummary summary) {}
 
-    HostEdgeAgent(Path work, Path certs, String cloudTarget) throws IOException {
-        Path dist = unpack(work);
-        port = freePort();
-        metricsPort = freePort();
-        Path config = work.resolve("edge.yaml");
-        Files.writeString(config, """
+  HostEdgeAgent(Path work, Path certs, String cloudTarget) throws IOException {
+    Path dist = unpack(work);
+    port = freePort();
+    metricsPort = freePort();
+    Path config = work.resolve("edge.yaml");
+    Files.writeString(
+        config,
+        """
                 listen: 127.0.0.1:%d
                 model:
                   dir: %s
@@ -54,72 +56,98 @@ final class HostEdgeAgent implements AutoCloseable {
                   key: %s/client.key
                 metrics:
                   listen: 127.0.0.1:%d
-                """.formatted(port, WorkerImage.models().resolve("stories260K"), cloudTarget, certs, certs, certs,
+                """
+            .formatted(
+                port,
+                WorkerImage.models().resolve("stories260K"),
+                cloudTarget,
+                certs,
+                certs,
+                certs,
                 metricsPort));
-        log = work.resolve("edge.log");
-        ProcessBuilder pb = new ProcessBuilder(dist.resolve("bin/edgesplit").toString(), "edge", "--config",
-                config.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("EDGESPLIT_HOME", Files.createDirectories(work.resolve("home")).toString());
-        process = pb.start();
-        await("edge agent start-up line in " + log).atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
-                .until(() -> {
-                    assertThat(process.isAlive()).as("edge agent exited: %s", log()).isTrue();
-                    return log().contains("edge agent running");
-                });
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    }
+    log = work.resolve("edge.log");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                dist.resolve("bin/edgesplit").toString(), "edge", "--config", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    pb.environment()
+        .put("EDGESPLIT_HOME", Files.createDirectories(work.resolve("home")).toString());
+    process = pb.start();
+    await("edge agent start-up line in " + log)
+        .atMost(Duration.ofMinutes(5))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              assertThat(process.isAlive()).as("edge agent exited: %s", log()).isTrue();
+              return log().contains("edge agent running");
+            });
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+  }
 
-    String log() throws IOException {
-        return Files.readString(log);
-    }
+  String log() throws IOException {
+    return Files.readString(log);
+  }
 
-    /** A greedy generation, read to its end. */
-    Generation generate(String prompt, int maxNewTokens) {
-        Iterator<GenerateResponse> stream = EdgeServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(5, TimeUnit.MINUTES)
-                .generate(GenerateRequest.newBuilder().setText(prompt).setMaxNewTokens(maxNewTokens).build());
-        StringBuilder text = new StringBuilder();
-        GenerationSummary summary = null;
-        while (stream.hasNext()) {
-            GenerateResponse r = stream.next();
-            if (r.hasToken()) {
-                text.append(r.getToken().getText());
-            } else {
-                summary = r.getSummary();
-            }
-        }
-        return new Generation(text.toString(), summary);
+  /** A greedy generation, read to its end. */
+  Generation generate(String prompt, int maxNewTokens) {
+    Iterator<GenerateResponse> stream =
+        EdgeServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(5, TimeUnit.MINUTES)
+            .generate(
+                GenerateRequest.newBuilder().setText(prompt).setMaxNewTokens(maxNewTokens).build());
+    StringBuilder text = new StringBuilder();
+    GenerationSummary summary = null;
+    while (stream.hasNext()) {
+      GenerateResponse r = stream.next();
+      if (r.hasToken()) {
+        text.append(r.getToken().getText());
+      } else {
+        summary = r.getSummary();
+      }
     }
+    return new Generation(text.toString(), summary);
+  }
 
-    /** The blocking stream itself, for a test that acts while tokens arrive. */
-    Iterator<GenerateResponse> open(String prompt, int maxNewTokens) {
-        return EdgeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES)
-                .generate(GenerateRequest.newBuilder().setText(prompt).setMaxNewTokens(maxNewTokens).build());
-    }
+  /** The blocking stream itself, for a test that acts while tokens arrive. */
+  Iterator<GenerateResponse> open(String prompt, int maxNewTokens) {
+    return EdgeServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(5, TimeUnit.MINUTES)
+        .generate(
+            GenerateRequest.newBuilder().setText(prompt).setMaxNewTokens(maxNewTokens).build());
+  }
 
-    @Override
-    public void close() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+  @Override
+  public void close() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
+  }
 
-    /** The distribution `mvn package` built, unpacked once into {@code work/dist}. */
-    private static Path unpack(Path work) {
-        Path into = work.resolve("dist");
-        Cmd.Result tar = Cmd.of("sh", "-c", "mkdir -p \"$1\" && tar -xzf \"$2\" -C \"$1\" --strip-components=1", "sh",
-                into.toString(), Repo.distArchive().toString()).timeout(Duration.ofMinutes(3)).run();
-        assertThat(tar.exitCode()).as(tar.describe()).isZero();
-        return into;
-    }
+  /** The distribution `mvn package` built, unpacked once into {@code work/dist}. */
+  private static Path unpack(Path work) {
+    Path into = work.resolve("dist");
+    Cmd.Result tar =
+        Cmd.of(
+                "sh",
+                "-c",
+                "mkdir -p \"$1\" && tar -xzf \"$2\" -C \"$1\" --strip-components=1",
+                "sh",
+                into.toString(),
+                Repo.distArchive().toString())
+            .timeout(Duration.ofMinutes(3))
+            .run();
+    assertThat(tar.exitCode()).as(tar.describe()).isZero();
+    return into;
+  }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
+  }
 }

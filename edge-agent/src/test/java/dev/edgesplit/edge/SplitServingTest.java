@@ -1,7 +1,5 @@
 package dev.edgesplit.edge;
 
-import dev.edgesplit.testkit.Stories260k;
-import dev.edgesplit.testkit.SharedModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -11,7 +9,6 @@ import dev.edgesplit.cloud.compute.ChainCloudCompute;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -29,6 +26,9 @@ import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.GenerationSummary;
 import dev.edgesplit.proto.v1.SamplingParams;
 import dev.edgesplit.proto.v1.TokenIds;
+import dev.edgesplit.server.energy.StepEnergy;
+import dev.edgesplit.testkit.SharedModels;
+import dev.edgesplit.testkit.Stories260k;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -50,8 +50,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Edge agent and cloud worker over real loopback sockets (port 0) in one JVM, running the real stories260K
- * model compiled per layer, fp32 hidden states on the wire.
+ * Edge agent and cloud worker over real loopback sockets (port 0) in one JVM, running the real
+ * stories260K model compiled per layer, fp32 hidden states on the wire.
  */
 class SplitServingTest {
 
@@ -66,8 +66,11 @@ class SplitServingTest {
   static void compile() throws Exception {
     Path models = SharedModels.require("stories260K").getParent();
     Path checkpoint = models.resolve("stories260K/stories260K.bin");
-    compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(512))).compile(ModelImporter.load(checkpoint), dir);
+    compiled =
+        new Compiler(
+                new CompileOptions(
+                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
+            .compile(ModelImporter.load(checkpoint), dir);
     tokenizer = Tokenizers.load(compiled.tokenizerFile());
   }
 
@@ -83,7 +86,8 @@ class SplitServingTest {
       assertThat(s.getPromptTokens()).isEqualTo(promptTokens);
       assertThat(s.getGeneratedTokens()).isEqualTo(100 - promptTokens + 1);
       assertThat(s.getCut()).isEqualTo(cut);
-      // fp32 rows of 64 floats: prompt + (generated - 1) decode steps, spread over generated tokens.
+      // fp32 rows of 64 floats: prompt + (generated - 1) decode steps, spread over generated
+      // tokens.
       assertThat(s.getBytesSentPerToken() * s.getGeneratedTokens()).isEqualTo(100 * 64 * 4.0);
       assertThat(s.getTokensPerSecond()).isPositive();
       assertThat(s.getTimeToFirstTokenMs()).isPositive();
@@ -96,14 +100,20 @@ class SplitServingTest {
   @ParameterizedTest(name = "cut {0}")
   @ValueSource(ints = {1, 4})
   void promptInPipelinedChunks_continuesExactlyAsInOneFrame(int cut) throws Exception {
-    // 41 positions of the reference as the prompt: 6 frames of 8, the board computing each while the worker
-    // computes the one before; the continuation must be the reference's, as with the whole prompt in one frame.
+    // 41 positions of the reference as the prompt: 6 frames of 8, the board computing each while
+    // the worker
+    // computes the one before; the continuation must be the reference's, as with the whole prompt
+    // in one frame.
     int[] all = tokenizer.encode(REFERENCE, true);
     int[] prompt = java.util.Arrays.copyOf(all, 41);
     TokenIds.Builder ids = TokenIds.newBuilder();
     java.util.Arrays.stream(prompt).forEach(ids::addIds);
-    GenerateRequest request = GenerateRequest.newBuilder().setTokenIds(ids).setMaxNewTokens(20)
-        .setSampling(SamplingParams.newBuilder().setTemperature(0f)).build();
+    GenerateRequest request =
+        GenerateRequest.newBuilder()
+            .setTokenIds(ids)
+            .setMaxNewTokens(20)
+            .setSampling(SamplingParams.newBuilder().setTemperature(0f))
+            .build();
     String chunked;
     String whole;
     try (Split split = new Split(cut, Map.of("cloud.prefill_chunk", "8"))) {
@@ -119,21 +129,39 @@ class SplitServingTest {
   @Test
   void badRequests_getTheirStatus_andTheAgentKeepsServing() throws Exception {
     try (Split split = new Split(2)) {
-      assertStatus(split, GenerateRequest.newBuilder().setText("").setMaxNewTokens(5).build(),
-          Status.Code.INVALID_ARGUMENT, "prompt text is empty");
-      assertStatus(split, GenerateRequest.newBuilder().setMaxNewTokens(5).build(),
-          Status.Code.INVALID_ARGUMENT, "no prompt");
+      assertStatus(
+          split,
+          GenerateRequest.newBuilder().setText("").setMaxNewTokens(5).build(),
+          Status.Code.INVALID_ARGUMENT,
+          "prompt text is empty");
+      assertStatus(
+          split,
+          GenerateRequest.newBuilder().setMaxNewTokens(5).build(),
+          Status.Code.INVALID_ARGUMENT,
+          "no prompt");
       TokenIds.Builder tooLong = TokenIds.newBuilder();
       for (int i = 0; i < 512; i++) {
         tooLong.addIds(100);
       }
-      assertStatus(split, GenerateRequest.newBuilder().setTokenIds(tooLong).setMaxNewTokens(1).build(),
-          Status.Code.OUT_OF_RANGE, "512 tokens");
-      assertStatus(split, textRequest(PROMPT, 600), Status.Code.OUT_OF_RANGE, "exceeds the context of 512");
-      assertStatus(split, GenerateRequest.newBuilder().setTokenIds(TokenIds.newBuilder().addIds(1).addIds(512))
-          .setMaxNewTokens(3).build(), Status.Code.INVALID_ARGUMENT, "outside the vocabulary");
-      assertThat(PROMPT + split.generate(textRequest(PROMPT, 10)).text).isEqualTo(REFERENCE.substring(0, 
-          (PROMPT + split.generate(textRequest(PROMPT, 10)).text).length()));
+      assertStatus(
+          split,
+          GenerateRequest.newBuilder().setTokenIds(tooLong).setMaxNewTokens(1).build(),
+          Status.Code.OUT_OF_RANGE,
+          "512 tokens");
+      assertStatus(
+          split, textRequest(PROMPT, 600), Status.Code.OUT_OF_RANGE, "exceeds the context of 512");
+      assertStatus(
+          split,
+          GenerateRequest.newBuilder()
+              .setTokenIds(TokenIds.newBuilder().addIds(1).addIds(512))
+              .setMaxNewTokens(3)
+              .build(),
+          Status.Code.INVALID_ARGUMENT,
+          "outside the vocabulary");
+      assertThat(PROMPT + split.generate(textRequest(PROMPT, 10)).text)
+          .isEqualTo(
+              REFERENCE.substring(
+                  0, (PROMPT + split.generate(textRequest(PROMPT, 10)).text).length()));
     }
   }
 
@@ -142,7 +170,8 @@ class SplitServingTest {
     try (Split split = new Split(3)) {
       Result r = split.generate(textRequest(PROMPT, 90).toBuilder().addStop("Lily.").build());
       assertThat(r.summary.getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_STOP_STRING);
-      assertThat(PROMPT + r.text).isEqualTo("Once upon a time, there was a little girl named Lily.");
+      assertThat(PROMPT + r.text)
+          .isEqualTo("Once upon a time, there was a little girl named Lily.");
     }
   }
 
@@ -171,20 +200,27 @@ class SplitServingTest {
   void clientCancellation_stopsTheGeneration_andFreesTheCloudSession() throws Exception {
     try (Split split = new Split(1)) {
       Context.CancellableContext call = Context.current().withCancellation();
-      call.run(() -> {
-        Iterator<GenerateResponse> it = split.stub().generate(textRequest(PROMPT, 400));
-        assertThat(it.next().hasToken()).isTrue();
-        call.cancel(null);
-      });
-      await().atMost(10, TimeUnit.SECONDS).until(() -> split.cloud.sessions().activeSessions() == 0);
+      call.run(
+          () -> {
+            Iterator<GenerateResponse> it = split.stub().generate(textRequest(PROMPT, 400));
+            assertThat(it.next().hasToken()).isTrue();
+            call.cancel(null);
+          });
+      await()
+          .atMost(10, TimeUnit.SECONDS)
+          .until(() -> split.cloud.sessions().activeSessions() == 0);
     }
   }
 
-  private static void assertStatus(Split split, GenerateRequest request, Status.Code code, String message) {
-    assertThatThrownBy(() -> split.generate(request)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-      assertThat(e.getStatus().getCode()).isEqualTo(code);
-      assertThat(e.getStatus().getDescription()).contains(message);
-    });
+  private static void assertStatus(
+      Split split, GenerateRequest request, Status.Code code, String message) {
+    assertThatThrownBy(() -> split.generate(request))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(code);
+              assertThat(e.getStatus().getDescription()).contains(message);
+            });
   }
 
   private static GenerateRequest textRequest(String text, int maxNewTokens) {
@@ -193,7 +229,10 @@ class SplitServingTest {
 
   private record Result(String text, GenerationSummary summary) {}
 
-  /** A cloud worker and an edge agent for one cut, on loopback port 0, and a client channel to the agent. */
+  /**
+   * A cloud worker and an edge agent for one cut, on loopback port 0, and a client channel to the
+   * agent.
+   */
   private static final class Split implements AutoCloseable {
     final SegmentChain cloudChain;
     final SegmentChain edgeChain;
@@ -209,18 +248,47 @@ class SplitServingTest {
     Split(int cut, Map<String, String> edgeSettings) {
       cloudChain = compiled.openCloud(cut, RuntimeOptions.defaults());
       edgeChain = compiled.openEdge(cut, RuntimeOptions.defaults());
-      CloudConfig cloudConfig = CloudConfig.load(null, Map.of(),
-          Map.of("listen.port", "0", "model.cut", String.valueOf(cut), "runtime.step_threads", "2"));
-      cloud = new CloudWorker(cloudConfig, new ChainCloudCompute(cloudChain, compiled.fingerprint()),
-          new EngineSamplerFactory(), dev.edgesplit.server.energy.StepEnergy.none()).start();
+      CloudConfig cloudConfig =
+          CloudConfig.load(
+              null,
+              Map.of(),
+              Map.of(
+                  "listen.port",
+                  "0",
+                  "model.cut",
+                  String.valueOf(cut),
+                  "runtime.step_threads",
+                  "2"));
+      cloud =
+          new CloudWorker(
+                  cloudConfig,
+                  new ChainCloudCompute(cloudChain, compiled.fingerprint()),
+                  new EngineSamplerFactory(),
+                  dev.edgesplit.server.energy.StepEnergy.none())
+              .start();
       toCloud = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port()).usePlaintext().build();
-      Map<String, String> edgeOverrides = new java.util.HashMap<>(Map.of("listen.port", "0",
-          "model.cut", String.valueOf(cut), "cloud.hidden_dtype", "fp32",
-          "cloud.target", "127.0.0.1:" + cloud.port()));
+      Map<String, String> edgeOverrides =
+          new java.util.HashMap<>(
+              Map.of(
+                  "listen.port",
+                  "0",
+                  "model.cut",
+                  String.valueOf(cut),
+                  "cloud.hidden_dtype",
+                  "fp32",
+                  "cloud.target",
+                  "127.0.0.1:" + cloud.port()));
       edgeOverrides.putAll(edgeSettings);
       EdgeConfig edgeConfig = EdgeConfig.load(null, Map.of(), edgeOverrides);
-      edge = new EdgeAgent(edgeConfig, edgeChain, compiled.fingerprint(), tokenizer, toCloud, StepEnergy.none())
-          .start();
+      edge =
+          new EdgeAgent(
+                  edgeConfig,
+                  edgeChain,
+                  compiled.fingerprint(),
+                  tokenizer,
+                  toCloud,
+                  StepEnergy.none())
+              .start();
       toEdge = NettyChannelBuilder.forAddress("127.0.0.1", edge.port()).usePlaintext().build();
     }
 

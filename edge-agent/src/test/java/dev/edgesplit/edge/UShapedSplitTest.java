@@ -1,6 +1,5 @@
 package dev.edgesplit.edge;
 
-import dev.edgesplit.proto.Protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -30,6 +29,7 @@ import dev.edgesplit.partitioner.CompileOptions;
 import dev.edgesplit.partitioner.Compiler;
 import dev.edgesplit.partitioner.model.ModelImporter;
 import dev.edgesplit.partitioner.onnx.SegmentOptions;
+import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.DType;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
@@ -75,8 +75,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.LoggerFactory;
 
 /**
- * The U-shaped split over real loopback sockets: the worker runs only layers [k, m) of the real stories260K model
- * and sends hidden states back; the edge runs [0, k), [m, N), the head and sampling.
+ * The U-shaped split over real loopback sockets: the worker runs only layers [k, m) of the real
+ * stories260K model and sends hidden states back; the edge runs [0, k), [m, N), the head and
+ * sampling.
  */
 class UShapedSplitTest {
 
@@ -90,17 +91,29 @@ class UShapedSplitTest {
 
   @BeforeAll
   static void start() throws Exception {
-    compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(512))).compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
+    compiled =
+        new Compiler(
+                new CompileOptions(
+                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
+            .compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
     tokenizer = Tokenizers.load(compiled.tokenizerFile());
     compute = new PerLayerCloudCompute(compiled, RuntimeOptions.defaults(), 1);
     metrics = new CloudMetrics(() -> 1, () -> 0, () -> 0L, Optional.empty());
     CloudEnergyLogListener energyLog = new CloudEnergyLogListener(new EnergyLog(energyLines::add));
-    worker = new CloudWorker(CloudConfig.load(null, Map.of(), Map.of("listen.port", "0", "model.cut", "1",
-        "runtime.step_threads", "2")), compute, new EngineSamplerFactory(), StepEnergy.none(), step -> {
-          metrics.onStep(step);
-          energyLog.onStep(step);
-        }).start();
+    worker =
+        new CloudWorker(
+                CloudConfig.load(
+                    null,
+                    Map.of(),
+                    Map.of("listen.port", "0", "model.cut", "1", "runtime.step_threads", "2")),
+                compute,
+                new EngineSamplerFactory(),
+                StepEnergy.none(),
+                step -> {
+                  metrics.onStep(step);
+                  energyLog.onStep(step);
+                })
+            .start();
   }
 
   @AfterAll
@@ -110,7 +123,8 @@ class UShapedSplitTest {
   }
 
   static Stream<Arguments> ranges() {
-    return IntStream.range(0, 5).boxed()
+    return IntStream.range(0, 5)
+        .boxed()
         .flatMap(k -> IntStream.rangeClosed(k + 1, 5).mapToObj(m -> Arguments.of(k, m)));
   }
 
@@ -125,17 +139,25 @@ class UShapedSplitTest {
       if (m < 5) {
         assertThat(r.summary.getReturnCut()).isEqualTo(m);
         // fp32 rows of 64 floats, both ways: every position goes out at h_k and comes back at h_m.
-        assertThat(r.summary.getBytesReceivedPerToken()).isEqualTo(r.summary.getBytesSentPerToken()).isPositive();
-        assertThat(edge.frames).isNotEmpty().allSatisfy(f -> {
-          assertThat(f.hasSampling()).as("sampling stays on the board").isFalse();
-          assertThat(f.getReturnCut()).isEqualTo(m);
-        });
-        assertThat(edge.replies).hasSameSizeAs(edge.frames).allSatisfy(reply -> {
-          assertThat(reply.getHasToken()).isFalse();
-          assertThat(reply.getTokenId()).isZero();
-          assertThat(reply.hasLogprob()).isFalse();
-          assertThat(reply.getHidden().getShape(1)).isEqualTo(64);
-        });
+        assertThat(r.summary.getBytesReceivedPerToken())
+            .isEqualTo(r.summary.getBytesSentPerToken())
+            .isPositive();
+        assertThat(edge.frames)
+            .isNotEmpty()
+            .allSatisfy(
+                f -> {
+                  assertThat(f.hasSampling()).as("sampling stays on the board").isFalse();
+                  assertThat(f.getReturnCut()).isEqualTo(m);
+                });
+        assertThat(edge.replies)
+            .hasSameSizeAs(edge.frames)
+            .allSatisfy(
+                reply -> {
+                  assertThat(reply.getHasToken()).isFalse();
+                  assertThat(reply.getTokenId()).isZero();
+                  assertThat(reply.hasLogprob()).isFalse();
+                  assertThat(reply.getHidden().getShape(1)).isEqualTo(64);
+                });
       } else {
         assertThat(r.summary.hasReturnCut()).as("M = N is the plain split").isFalse();
         assertThat(edge.replies.get(edge.replies.size() - 1).getHasToken()).isTrue();
@@ -162,8 +184,11 @@ class UShapedSplitTest {
     }
     assertThat(text).contains("Lily");
     List<String> words = List.of("Lily", "park", "ball", "Once upon");
-    List<String> workerLines = logs.list.stream().filter(e -> e.getLoggerName().startsWith("dev.edgesplit.cloud"))
-        .map(ILoggingEvent::getFormattedMessage).toList();
+    List<String> workerLines =
+        logs.list.stream()
+            .filter(e -> e.getLoggerName().startsWith("dev.edgesplit.cloud"))
+            .map(ILoggingEvent::getFormattedMessage)
+            .toList();
     for (String w : words) {
       assertThat(workerLines).noneMatch(l -> l.contains(w));
       assertThat(metrics.scrape()).doesNotContain(w);
@@ -173,13 +198,23 @@ class UShapedSplitTest {
   }
 
   @Test
-  void noReachableWorker_localFallbackRunsTheWorkersRangeOnTheBoard_withTheSameText() throws Exception {
+  void noReachableWorker_localFallbackRunsTheWorkersRangeOnTheBoard_withTheSameText()
+      throws Exception {
     int deadPort;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       deadPort = s.getLocalPort();
     }
-    try (Edge edge = new Edge(1, 3, Map.of("cloud.target", "127.0.0.1:" + deadPort, "cloud.fallback", "local",
-        "cloud.retry.deadline_ms", "500"))) {
+    try (Edge edge =
+        new Edge(
+            1,
+            3,
+            Map.of(
+                "cloud.target",
+                "127.0.0.1:" + deadPort,
+                "cloud.fallback",
+                "local",
+                "cloud.retry.deadline_ms",
+                "500"))) {
       int promptTokens = tokenizer.encode(Stories260k.PROMPT, true).length;
       Result r = edge.generate(Stories260k.PROMPT, 100 - promptTokens + 1);
       assertThat(Stories260k.PROMPT + r.text).isEqualTo(Stories260k.REFERENCE);
@@ -190,21 +225,38 @@ class UShapedSplitTest {
 
   @Test
   void handshake_refusesARangeTheWorkerCannotServe_withFailedPrecondition() throws Exception {
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", worker.port()).usePlaintext().build();
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", worker.port()).usePlaintext().build();
     SegmentChain fixedCloud = compiled.openCloud(2, RuntimeOptions.defaults());
-    CloudWorker fixed = new CloudWorker(CloudConfig.load(null, Map.of(), Map.of("listen.port", "0", "model.cut",
-        "2")), new ChainCloudCompute(fixedCloud, compiled.fingerprint()), new EngineSamplerFactory(),
-        StepEnergy.none()).start();
-    ManagedChannel toFixed = NettyChannelBuilder.forAddress("127.0.0.1", fixed.port()).usePlaintext().build();
+    CloudWorker fixed =
+        new CloudWorker(
+                CloudConfig.load(null, Map.of(), Map.of("listen.port", "0", "model.cut", "2")),
+                new ChainCloudCompute(fixedCloud, compiled.fingerprint()),
+                new EngineSamplerFactory(),
+                StepEnergy.none())
+            .start();
+    ManagedChannel toFixed =
+        NettyChannelBuilder.forAddress("127.0.0.1", fixed.port()).usePlaintext().build();
     try {
-      HandshakeRequest hello = HandshakeRequest.newBuilder().setProtocolVersion(Protocol.VERSION)
-          .setModelFingerprint(compiled.fingerprint()).setCut(2).setHiddenDtype(DType.DTYPE_FP32).setMaxContext(512)
-          .build();
-      assertFailedPrecondition(channel, hello.toBuilder().setReturnCut(2).build(), "return_cut must be above");
-      assertFailedPrecondition(channel, hello.toBuilder().setReturnCut(6).build(), "at most n_layers");
-      assertFailedPrecondition(toFixed, hello.toBuilder().setReturnCut(4).build(), "per-layer build");
-      assertThat(CloudServiceGrpc.newBlockingStub(channel).handshake(hello.toBuilder().setReturnCut(4).build())
-          .getCut()).isEqualTo(2);
+      HandshakeRequest hello =
+          HandshakeRequest.newBuilder()
+              .setProtocolVersion(Protocol.VERSION)
+              .setModelFingerprint(compiled.fingerprint())
+              .setCut(2)
+              .setHiddenDtype(DType.DTYPE_FP32)
+              .setMaxContext(512)
+              .build();
+      assertFailedPrecondition(
+          channel, hello.toBuilder().setReturnCut(2).build(), "return_cut must be above");
+      assertFailedPrecondition(
+          channel, hello.toBuilder().setReturnCut(6).build(), "at most n_layers");
+      assertFailedPrecondition(
+          toFixed, hello.toBuilder().setReturnCut(4).build(), "per-layer build");
+      assertThat(
+              CloudServiceGrpc.newBlockingStub(channel)
+                  .handshake(hello.toBuilder().setReturnCut(4).build())
+                  .getCut())
+          .isEqualTo(2);
     } finally {
       toFixed.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       fixed.close();
@@ -213,17 +265,27 @@ class UShapedSplitTest {
     }
   }
 
-  private static void assertFailedPrecondition(Channel channel, HandshakeRequest hello, String message) {
-    assertThatThrownBy(() -> CloudServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .handshake(hello)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-          assertThat(e.getStatus().getDescription()).contains(message);
-        });
+  private static void assertFailedPrecondition(
+      Channel channel, HandshakeRequest hello, String message) {
+    assertThatThrownBy(
+            () ->
+                CloudServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .handshake(hello))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription()).contains(message);
+            });
   }
 
   private record Result(String text, GenerationSummary summary) {}
 
-  /** An edge agent running [0, k) and [m, N) against the shared worker, recording what crosses the link. */
+  /**
+   * An edge agent running [0, k) and [m, N) against the shared worker, recording what crosses the
+   * link.
+   */
   private static final class Edge implements AutoCloseable {
     final List<SessionFrame> frames = Collections.synchronizedList(new ArrayList<>());
     final List<SessionReply> replies = Collections.synchronizedList(new ArrayList<>());
@@ -237,23 +299,46 @@ class UShapedSplitTest {
     }
 
     Edge(int k, int m, Map<String, String> settings) {
-      Map<String, String> overrides = new java.util.HashMap<>(Map.of("listen.port", "0", "model.cut",
-          String.valueOf(k), "cloud.hidden_dtype", "fp32", "cloud.target", "127.0.0.1:" + worker.port()));
+      Map<String, String> overrides =
+          new java.util.HashMap<>(
+              Map.of(
+                  "listen.port",
+                  "0",
+                  "model.cut",
+                  String.valueOf(k),
+                  "cloud.hidden_dtype",
+                  "fp32",
+                  "cloud.target",
+                  "127.0.0.1:" + worker.port()));
       overrides.putAll(settings);
       EdgeConfig config = EdgeConfig.load(null, Map.of(), overrides);
       String target = config.cloud().targets().get(0);
       toCloud = NettyChannelBuilder.forTarget(target).usePlaintext().build();
       Channel recorded = ClientInterceptors.intercept(toCloud, new Recorder());
-      agent = new EdgeAgent(config, chains, compiled.fingerprint(), tokenizer, List.of(recorded),
-          StepHooks.of(StepEnergy.none()), m).start();
+      agent =
+          new EdgeAgent(
+                  config,
+                  chains,
+                  compiled.fingerprint(),
+                  tokenizer,
+                  List.of(recorded),
+                  StepHooks.of(StepEnergy.none()),
+                  m)
+              .start();
       toEdge = NettyChannelBuilder.forAddress("127.0.0.1", agent.port()).usePlaintext().build();
     }
 
     Result generate(String prompt, int maxNewTokens) {
       StringBuilder text = new StringBuilder();
       GenerationSummary summary = null;
-      Iterator<GenerateResponse> it = EdgeServiceGrpc.newBlockingStub(toEdge).withDeadlineAfter(60, TimeUnit.SECONDS)
-          .generate(GenerateRequest.newBuilder().setText(prompt).setMaxNewTokens(maxNewTokens).build());
+      Iterator<GenerateResponse> it =
+          EdgeServiceGrpc.newBlockingStub(toEdge)
+              .withDeadlineAfter(60, TimeUnit.SECONDS)
+              .generate(
+                  GenerateRequest.newBuilder()
+                      .setText(prompt)
+                      .setMaxNewTokens(maxNewTokens)
+                      .build());
       while (it.hasNext()) {
         GenerateResponse r = it.next();
         if (r.hasToken()) {
@@ -277,7 +362,8 @@ class UShapedSplitTest {
     /** Records the session frames the worker receives and the replies it sends. */
     private final class Recorder implements ClientInterceptor {
       @Override
-      public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+      public <Q, A> ClientCall<Q, A> interceptCall(
+          MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
         return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
           @Override
           public void sendMessage(Q message) {
@@ -289,15 +375,17 @@ class UShapedSplitTest {
 
           @Override
           public void start(Listener<A> listener, Metadata headers) {
-            super.start(new SimpleForwardingClientCallListener<>(listener) {
-              @Override
-              public void onMessage(A message) {
-                if (message instanceof SessionReply r) {
-                  replies.add(r);
-                }
-                super.onMessage(message);
-              }
-            }, headers);
+            super.start(
+                new SimpleForwardingClientCallListener<>(listener) {
+                  @Override
+                  public void onMessage(A message) {
+                    if (message instanceof SessionReply r) {
+                      replies.add(r);
+                    }
+                    super.onMessage(message);
+                  }
+                },
+                headers);
           }
         };
       }

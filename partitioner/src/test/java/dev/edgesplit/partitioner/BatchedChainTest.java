@@ -25,10 +25,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Batched decode steps give every session exactly the logits it gets alone (an unbatched chain), whatever
- * the mix of positions, the slots that sit out a step, arrivals and departures. Head size 16 lets
- * GroupQueryAttention apply RoPE from each row's sequence length; head size 8 runs RoPE as its own node
- * from each row's position ids.
+ * Batched decode steps give every session exactly the logits it gets alone (an unbatched chain),
+ * whatever the mix of positions, the slots that sit out a step, arrivals and departures. Head size
+ * 16 lets GroupQueryAttention apply RoPE from each row's sequence length; head size 8 runs RoPE as
+ * its own node from each row's position ids.
  */
 class BatchedChainTest {
 
@@ -62,8 +62,9 @@ class BatchedChainTest {
   }
 
   /**
-   * The lead of issue 19: a taken slot inside the batch's span that does not step this run must keep its
-   * cache. Slot 0 waits while slot 1 steps; then slot 0's next step must equal its solo step.
+   * The lead of issue 19: a taken slot inside the batch's span that does not step this run must
+   * keep its cache. Slot 0 waits while slot 1 steps; then slot 0's next step must equal its solo
+   * step.
    */
   @ParameterizedTest(name = "head size {0}")
   @CsvSource({"16", "8"})
@@ -89,39 +90,64 @@ class BatchedChainTest {
   }
 
   /**
-   * Sessions join (prompts of 1..12 positions, some in two prefill chunks), step in random subsets, and leave
-   * at random lengths; freed slots are reused. Every logit of every step must equal the solo run's, for fp32
-   * and quantized cloud weights, on a random model, the real stories260K and SmolLM2-135M's widths.
+   * Sessions join (prompts of 1..12 positions, some in two prefill chunks), step in random subsets,
+   * and leave at random lengths; freed slots are reused. Every logit of every step must equal the
+   * solo run's, for fp32 and quantized cloud weights, on a random model, the real stories260K and
+   * SmolLM2-135M's widths.
    */
   @ParameterizedTest(name = "{0}, cloud {1} accuracy level {2}, batch {3}, seed {4}")
-  @CsvSource({"head size 16, FP32, 0, 6, 1", "head size 8, FP32, 0, 6, 2", "head size 16, FP32, 0, 3, 3",
-      "stories260K, FP32, 0, 16, 4", "SmolLM2 widths, FP32, 0, 8, 5", "SmolLM2 widths, INT4, 4, 6, 6"})
-  void outOfLockstepSteps_withArrivalsAndDepartures_matchEachSessionAlone(String model, WeightFormat cloudWeights,
-      int accuracyLevel, int maxBatch, long seed) throws Exception {
+  @CsvSource({
+    "head size 16, FP32, 0, 6, 1",
+    "head size 8, FP32, 0, 6, 2",
+    "head size 16, FP32, 0, 3, 3",
+    "stories260K, FP32, 0, 16, 4",
+    "SmolLM2 widths, FP32, 0, 8, 5",
+    "SmolLM2 widths, INT4, 4, 6, 6"
+  })
+  void outOfLockstepSteps_withArrivalsAndDepartures_matchEachSessionAlone(
+      String model, WeightFormat cloudWeights, int accuracyLevel, int maxBatch, long seed)
+      throws Exception {
     int cut = 1;
-    CompiledModel compiled = new Compiler(new CompileOptions(cut, WeightFormat.FP32, cloudWeights,
-        new SegmentOptions(64, 32, accuracyLevel, true))).compile(weights(model), dir);
+    CompiledModel compiled =
+        new Compiler(
+                new CompileOptions(
+                    cut,
+                    WeightFormat.FP32,
+                    cloudWeights,
+                    new SegmentOptions(64, 32, accuracyLevel, true)))
+            .compile(weights(model), dir);
     int vocab = compiled.config().vocabSize();
     SplittableRandom rnd = new SplittableRandom(seed);
     try (SegmentChain edge = compiled.openEdge(cut, RuntimeOptions.defaults());
         SegmentChain cloud = compiled.openCloud(cut, RuntimeOptions.defaults());
-        BatchedChain batched = compiled.openCloudBatched(cut, RuntimeOptions.defaults(), maxBatch)) {
-      // MatMulNBits rounds many rows differently from one (1e-6 here): quantized chains step sessions alone.
+        BatchedChain batched =
+            compiled.openCloudBatched(cut, RuntimeOptions.defaults(), maxBatch)) {
+      // MatMulNBits rounds many rows differently from one (1e-6 here): quantized chains step
+      // sessions alone.
       assertThat(batched.batches()).isEqualTo(cloudWeights == WeightFormat.FP32);
       List<Session> live = new ArrayList<>();
       int joined = 0;
       int steps = 0;
       while (joined < 2 * maxBatch || !live.isEmpty()) {
-        if (joined < 2 * maxBatch && batched.freeSlots() > 0 && (live.isEmpty() || rnd.nextInt(3) == 0)) {
+        if (joined < 2 * maxBatch
+            && batched.freeSlots() > 0
+            && (live.isEmpty() || rnd.nextInt(3) == 0)) {
           Session s = new Session(edge, cloud, batched.acquire());
           s.length = 2 + rnd.nextInt(20);
           int[] prompt = rnd.ints(1 + rnd.nextInt(12), 1, vocab).toArray();
-          int first = prompt.length > 1 && rnd.nextBoolean() ? 1 + rnd.nextInt(prompt.length - 1) : prompt.length;
-          // The solo run gets the same chunks: a chunk's size changes the rounding of its own positions.
+          int first =
+              prompt.length > 1 && rnd.nextBoolean()
+                  ? 1 + rnd.nextInt(prompt.length - 1)
+                  : prompt.length;
+          // The solo run gets the same chunks: a chunk's size changes the rounding of its own
+          // positions.
           float[] logits = batched.forward(s.slot, s.prompt(Arrays.copyOf(prompt, first)), first);
           if (first < prompt.length) {
-            logits = batched.forward(s.slot, s.prompt(Arrays.copyOfRange(prompt, first, prompt.length)),
-                prompt.length - first);
+            logits =
+                batched.forward(
+                    s.slot,
+                    s.prompt(Arrays.copyOfRange(prompt, first, prompt.length)),
+                    prompt.length - first);
           }
           assertSame(logits, s.expected);
           live.add(s);
@@ -174,24 +200,38 @@ class BatchedChainTest {
     assertThat(worst).as("largest logit difference from the solo run").isZero();
   }
 
-  /** A random tiny model, the real stories260K, or two layers of SmolLM2-135M's widths (d 576, ffn 1536). */
+  /**
+   * A random tiny model, the real stories260K, or two layers of SmolLM2-135M's widths (d 576, ffn
+   * 1536).
+   */
   private static ModelWeights weights(String model) throws Exception {
     if (model.equals("stories260K")) {
       return ModelImporter.load(SharedModels.require("stories260K"));
     }
     if (model.equals("SmolLM2 widths")) {
-      return SyntheticModels.generate(new ModelConfig("synthetic-wide", 576, 1536, 2, 9, 3, 1024, 64, 100000f,
-          1e-5f, false, true, false), 7);
+      return SyntheticModels.generate(
+          new ModelConfig(
+              "synthetic-wide", 576, 1536, 2, 9, 3, 1024, 64, 100000f, 1e-5f, false, true, false),
+          7);
     }
-    return RandomModels.tiny(Integer.parseInt(model.substring("head size ".length())), true, false, 9);
+    return RandomModels.tiny(
+        Integer.parseInt(model.substring("head size ".length())), true, false, 9);
   }
 
   private CompiledModel compile(int headSize, boolean perLayer, int cut) throws Exception {
-    return new Compiler(new CompileOptions(perLayer ? null : cut, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(64))).compile(RandomModels.tiny(headSize, true, false, 9), dir);
+    return new Compiler(
+            new CompileOptions(
+                perLayer ? null : cut,
+                WeightFormat.FP32,
+                WeightFormat.FP32,
+                SegmentOptions.defaults(64)))
+        .compile(RandomModels.tiny(headSize, true, false, 9), dir);
   }
 
-  /** One session: its edge state, its solo cloud state (the reference) and its slot in the batched chain. */
+  /**
+   * One session: its edge state, its solo cloud state (the reference) and its slot in the batched
+   * chain.
+   */
   private static final class Session implements AutoCloseable {
     final SegmentChain edge;
     final SegmentChain cloud;
@@ -217,7 +257,10 @@ class BatchedChainTest {
       return h;
     }
 
-    /** The greedy next token through the edge and alone on the cloud; returns the edge's hidden state. */
+    /**
+     * The greedy next token through the edge and alone on the cloud; returns the edge's hidden
+     * state.
+     */
     float[] step() {
       float[] h = edge.forwardTokens(edgeState, new int[] {Sampler.argmax(expected)});
       expected = cloud.forwardHidden(alone, h, 1);

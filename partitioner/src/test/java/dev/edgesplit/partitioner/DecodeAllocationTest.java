@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Java heap allocated by one decode step of the edge and cloud chains after warm-up, with ONNX Runtime called
- * through IoBinding (the default) and through {@code OrtSession.run} (the fallback).
+ * Java heap allocated by one decode step of the edge and cloud chains after warm-up, with ONNX
+ * Runtime called through IoBinding (the default) and through {@code OrtSession.run} (the fallback).
  */
 class DecodeAllocationTest {
 
@@ -30,8 +30,11 @@ class DecodeAllocationTest {
 
   @BeforeAll
   static void compile() throws Exception {
-    compiled = new Compiler(new CompileOptions(2, WeightFormat.INT4, WeightFormat.FP32,
-        SegmentOptions.defaults(256))).compile(RandomModels.tiny(16, true, false, 5), dir);
+    compiled =
+        new Compiler(
+                new CompileOptions(
+                    2, WeightFormat.INT4, WeightFormat.FP32, SegmentOptions.defaults(256)))
+            .compile(RandomModels.tiny(16, true, false, 5), dir);
   }
 
   @Test

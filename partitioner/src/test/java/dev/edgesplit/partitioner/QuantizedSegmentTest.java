@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** MatMulNBits segments compute exactly what their dequantized weights compute (accuracy level 0). */
+/**
+ * MatMulNBits segments compute exactly what their dequantized weights compute (accuracy level 0).
+ */
 class QuantizedSegmentTest {
 
   private static final Pattern LINEAR = Pattern.compile("layers\\.\\d+\\.w[qkvo123]");
@@ -29,12 +31,16 @@ class QuantizedSegmentTest {
   @TempDir Path dir;
 
   @ParameterizedTest
-  @EnumSource(value = WeightFormat.class, names = {"INT8", "INT4"})
+  @EnumSource(
+      value = WeightFormat.class,
+      names = {"INT8", "INT4"})
   void quantizedEdge_matchesReferenceOnDequantizedWeights(WeightFormat format) throws Exception {
     ModelWeights weights = RandomModels.tiny(16, true, false, 11);
     int cut = 2;
-    CompiledModel compiled = new Compiler(new CompileOptions(cut, format, WeightFormat.FP32,
-        SegmentOptions.defaults(64))).compile(weights, dir);
+    CompiledModel compiled =
+        new Compiler(
+                new CompileOptions(cut, format, WeightFormat.FP32, SegmentOptions.defaults(64)))
+            .compile(weights, dir);
     ReferenceForward ref = new ReferenceForward(dequantizedEdge(weights, format, cut), 64);
 
     try (SegmentChain edge = compiled.openEdge(cut, RuntimeOptions.defaults());
@@ -52,7 +58,9 @@ class QuantizedSegmentTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = WeightFormat.class, names = {"INT8", "INT4"})
+  @EnumSource(
+      value = WeightFormat.class,
+      names = {"INT8", "INT4"})
   void blockError_isNoWorseThanPlainMinMaxRounding(WeightFormat format) {
     float[] w = RandomModels.tiny(16, true, false, 3).layer(0, "w2").data();
     int n = 64;

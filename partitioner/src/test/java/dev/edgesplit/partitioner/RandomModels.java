@@ -15,8 +15,21 @@ public final class RandomModels {
 
   public static ModelWeights tiny(int headSize, boolean interleaved, boolean bias, long seed) {
     int heads = 4;
-    ModelConfig cfg = new ModelConfig("test", heads * headSize, 48, 3, heads, 2, 97, 64, 10000f, 1e-5f,
-        interleaved, false, bias);
+    ModelConfig cfg =
+        new ModelConfig(
+            "test",
+            heads * headSize,
+            48,
+            3,
+            heads,
+            2,
+            97,
+            64,
+            10000f,
+            1e-5f,
+            interleaved,
+            false,
+            bias);
     SplittableRandom rnd = new SplittableRandom(seed);
     Map<String, FloatTensor> t = new LinkedHashMap<>();
     int d = cfg.dim();
@@ -43,7 +56,8 @@ public final class RandomModels {
     return new ModelWeights(cfg, t, Optional.empty(), "random-" + seed);
   }
 
-  private static void put(Map<String, FloatTensor> t, SplittableRandom rnd, String name, float scale, int... shape) {
+  private static void put(
+      Map<String, FloatTensor> t, SplittableRandom rnd, String name, float scale, int... shape) {
     int n = 1;
     for (int s : shape) {
       n *= s;

@@ -27,22 +27,35 @@ class SegmentEquivalenceTest {
   @TempDir Path dir;
 
   @ParameterizedTest(name = "head size {0}, interleaved {1}, bias {2}, rope scaling {3}")
-  @CsvSource({"16, false, false, none", "16, true, false, none", "8, true, false, none", "8, false, true, none",
-      "16, false, false, llama3", "8, true, false, linear"})
-  void chainedSegments_matchUnsplitModelAndJavaReference_atEveryCut(int headSize, boolean interleaved, boolean bias,
-      String scaling) throws Exception {
+  @CsvSource({
+    "16, false, false, none",
+    "16, true, false, none",
+    "8, true, false, none",
+    "8, false, true, none",
+    "16, false, false, llama3",
+    "8, true, false, linear"
+  })
+  void chainedSegments_matchUnsplitModelAndJavaReference_atEveryCut(
+      int headSize, boolean interleaved, boolean bias, String scaling) throws Exception {
     ModelWeights weights = RandomModels.tiny(headSize, interleaved, bias, 7);
     if (!scaling.equals("none")) {
       // A short original context so that most frequencies are scaled at these few positions.
-      ModelWeights scaled = new ModelWeights(weights.config().withRopeScaling(
-          new RopeScaling(scaling, 4, 1, 4, 16)), weights.tensors(), weights.tokenizer(), weights.fingerprint());
+      ModelWeights scaled =
+          new ModelWeights(
+              weights.config().withRopeScaling(new RopeScaling(scaling, 4, 1, 4, 16)),
+              weights.tensors(),
+              weights.tokenizer(),
+              weights.fingerprint());
       float[] a = stepTwice(scaled);
       float[] b = stepTwice(weights);
       assertThat(a).as("scaling changes what the model computes").isNotEqualTo(b);
       weights = scaled;
     }
-    CompiledModel compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(64))).compile(weights, dir);
+    CompiledModel compiled =
+        new Compiler(
+                new CompileOptions(
+                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(64)))
+            .compile(weights, dir);
     List<float[]> reference = referenceLogits(weights);
 
     try (SegmentChain whole = compiled.openWhole(WeightFormat.FP32, RuntimeOptions.defaults())) {
@@ -65,7 +78,8 @@ class SegmentEquivalenceTest {
   /** Logits after the prompt (one prefill) and after each continuation token (decode steps). */
   private static List<float[]> run(SegmentChain first, SegmentChain second) {
     List<float[]> out = new ArrayList<>();
-    try (ChainState a = first.newState(); ChainState b = second == null ? null : second.newState()) {
+    try (ChainState a = first.newState();
+        ChainState b = second == null ? null : second.newState()) {
       out.add(step(first, second, a, b, PROMPT));
       for (int token : CONTINUATION) {
         out.add(step(first, second, a, b, new int[] {token}));
@@ -75,7 +89,8 @@ class SegmentEquivalenceTest {
     return out;
   }
 
-  private static float[] step(SegmentChain first, SegmentChain second, ChainState a, ChainState b, int[] tokens) {
+  private static float[] step(
+      SegmentChain first, SegmentChain second, ChainState a, ChainState b, int[] tokens) {
     float[] y = first.forwardTokens(a, tokens);
     return second == null ? y : second.forwardHidden(b, y, tokens.length);
   }

@@ -22,14 +22,20 @@ class SegmentProfilerTest {
 
   @Test
   void timesEveryLayer_theEmbedding_andTheHeadOnlyWhenAsked(@TempDir Path dir) throws Exception {
-    CompiledModel compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(64))).compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
+    CompiledModel compiled =
+        new Compiler(
+                new CompileOptions(
+                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(64)))
+            .compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
     try (EstimatedMeter meter = EstimatedMeter.forThisProcess(DeviceProfile.GENERIC_X86_SERVER)) {
-      SegmentProfiler profiler = new SegmentProfiler(compiled, RuntimeOptions.defaults(), meter,
-          new ProfileSettings(8, 2, 8));
+      SegmentProfiler profiler =
+          new SegmentProfiler(
+              compiled, RuntimeOptions.defaults(), meter, new ProfileSettings(8, 2, 8));
 
       LayerTimings all = profiler.profile(WeightFormat.FP32, true, true);
-      assertThat(all.layerMillis()).hasSize(compiled.config().nLayers()).allSatisfy(ms -> assertThat(ms).isPositive());
+      assertThat(all.layerMillis())
+          .hasSize(compiled.config().nLayers())
+          .allSatisfy(ms -> assertThat(ms).isPositive());
       assertThat(all.layerJoules()).hasSize(compiled.config().nLayers());
       assertThat(all.embeddingMillis()).isPositive();
       assertThat(all.headMillis()).isPositive();

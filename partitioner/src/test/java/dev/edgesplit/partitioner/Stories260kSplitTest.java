@@ -1,6 +1,5 @@
 package dev.edgesplit.partitioner;
 
-import dev.edgesplit.testkit.Stories260k;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgesplit.engine.generate.GenerationRequest;
@@ -13,8 +12,9 @@ import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
 import dev.edgesplit.partitioner.model.ModelImporter;
-import dev.edgesplit.testkit.SharedModels;
 import dev.edgesplit.partitioner.onnx.SegmentOptions;
+import dev.edgesplit.testkit.SharedModels;
+import dev.edgesplit.testkit.Stories260k;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +33,11 @@ class Stories260kSplitTest {
   @BeforeAll
   static void compile() throws Exception {
     Path model = SharedModels.require("stories260K");
-    compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
-        .compile(ModelImporter.load(model), dir);
+    compiled =
+        new Compiler(
+                new CompileOptions(
+                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
+            .compile(ModelImporter.load(model), dir);
     tokenizer = Tokenizers.load(compiled.tokenizerFile());
   }
 
@@ -45,8 +48,11 @@ class Stories260kSplitTest {
         SegmentChain cloud = compiled.openCloud(cut, RuntimeOptions.defaults())) {
       // run.c -n 100 counts prompt positions too: 100 positions = prompt + generated - 1.
       int promptTokens = tokenizer.encode("Once upon a time", true).length;
-      GenerationResult result = new LocalGenerator(edge, cloud, tokenizer)
-          .generate(GenerationRequest.greedy("Once upon a time", 100 - promptTokens + 1), (id, t, lp) -> {});
+      GenerationResult result =
+          new LocalGenerator(edge, cloud, tokenizer)
+              .generate(
+                  GenerationRequest.greedy("Once upon a time", 100 - promptTokens + 1),
+                  (id, t, lp) -> {});
       assertThat(result.text()).isEqualTo(REFERENCE);
     }
   }

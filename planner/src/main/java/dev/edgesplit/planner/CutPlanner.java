@@ -8,7 +8,8 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Prices every cut of a profiled model and picks one (DESIGN.md section 2). Per decode token, for cut k:
+ * Prices every cut of a profiled model and picks one (DESIGN.md section 2). Per decode token, for
+ * cut k:
  *
  * <pre>
  * latency(k)     = t_embed + sum_{i&lt;k} t_edge(i) + bytes/bandwidth + RTT + sum_{i&gt;=k} t_cloud(i) + t_head
@@ -17,10 +18,10 @@ import java.util.Objects;
  * memory(k)      = k x layer parameters x bytes/parameter + embedding + 2 x k x kvDim x context x 4
  * </pre>
  *
- * Cut N still sends d floats to the cloud for the head; when the profile has an edge head time, one more
- * "edge-only" row prices running the head on the board with no link at all. The embedding terms are the same
- * for every cut, so they never change the choice, only the absolute numbers. Receiving the token id back is a
- * few bytes and is left out. Stateless and thread-safe.
+ * Cut N still sends d floats to the cloud for the head; when the profile has an edge head time, one
+ * more "edge-only" row prices running the head on the board with no link at all. The embedding
+ * terms are the same for every cut, so they never change the choice, only the absolute numbers.
+ * Receiving the token id back is a few bytes and is left out. Stateless and thread-safe.
  */
 public final class CutPlanner {
 
@@ -29,7 +30,11 @@ public final class CutPlanner {
 
   /** Prices all cuts, rejects those breaking {@code constraints}, and chooses by {@code goal}. */
   public CutPlan plan(
-      LayerProfile profile, LinkEstimate link, WireDType wire, PlanConstraints constraints, PlanGoal goal) {
+      LayerProfile profile,
+      LinkEstimate link,
+      WireDType wire,
+      PlanConstraints constraints,
+      PlanGoal goal) {
     Objects.requireNonNull(profile, "profile");
     Objects.requireNonNull(link, "link");
     Objects.requireNonNull(wire, "wire");
@@ -43,9 +48,17 @@ public final class CutPlanner {
     if (profile.edge().hasHead()) {
       rows.add(reject(edgeOnlyRow(profile, constraints), constraints));
     }
-    return new CutPlan(profile.device(), profile.modelFingerprint(), profile.weights(), wire,
-        profile.edge().energySource(), link, constraints,
-        goal, rows, choose(rows, goal));
+    return new CutPlan(
+        profile.device(),
+        profile.modelFingerprint(),
+        profile.weights(),
+        wire,
+        profile.edge().energySource(),
+        link,
+        constraints,
+        goal,
+        rows,
+        choose(rows, goal));
   }
 
   private static CutRow linkRow(
@@ -56,11 +69,24 @@ public final class CutPlanner {
     double edgeMs = edge.embeddingMillis() + sum(edge.layerMillis(), 0, k);
     double linkMs = link.roundTripMillis(bytes);
     double cloudMs = sum(cloud.layerMillis(), k, p.shape().nLayers()) + cloud.headMillis();
-    double edgeJ = edge.embeddingJoules() + sum(edge.layerJoules(), 0, k) + edge.radioJoulesPerByte() * bytes
-        + edge.idleWatts() * (linkMs + cloudMs) / 1000.0;
+    double edgeJ =
+        edge.embeddingJoules()
+            + sum(edge.layerJoules(), 0, k)
+            + edge.radioJoulesPerByte() * bytes
+            + edge.idleWatts() * (linkMs + cloudMs) / 1000.0;
     double cloudJ = cloud.watts() * cloudMs / 1000.0;
-    return new CutRow(k, false, edgeMs, linkMs, cloudMs, edgeMs + linkMs + cloudMs, edgeJ, cloudJ, bytes,
-        memory(p, c, k, false), List.of());
+    return new CutRow(
+        k,
+        false,
+        edgeMs,
+        linkMs,
+        cloudMs,
+        edgeMs + linkMs + cloudMs,
+        edgeJ,
+        cloudJ,
+        bytes,
+        memory(p, c, k, false),
+        List.of());
   }
 
   private static CutRow edgeOnlyRow(LayerProfile p, PlanConstraints c) {
@@ -71,7 +97,9 @@ public final class CutPlanner {
     return new CutRow(n, true, edgeMs, 0, 0, edgeMs, edgeJ, 0, 0, memory(p, c, n, true), List.of());
   }
 
-  /** Edge bytes: weights of [0,k) (+ head when edge-only) + embedding + fp32 K and V for k layers. */
+  /**
+   * Edge bytes: weights of [0,k) (+ head when edge-only) + embedding + fp32 K and V for k layers.
+   */
   static long memory(LayerProfile p, PlanConstraints c, int k, boolean withHead) {
     ModelShape s = p.shape();
     double weights = (double) k * s.layerParameters() * WeightBytes.perParameter(p.weights());
@@ -84,29 +112,58 @@ public final class CutPlanner {
     if (!row.edgeOnly() && row.cut() < c.minEdgeLayers()) {
       reasons.add("below privacy floor min_edge_layers=" + c.minEdgeLayers());
     }
-    String leak = c.tokenRecovery() == null ? null : c.tokenRecovery().rejection(row.cut(), row.edgeOnly());
+    String leak =
+        c.tokenRecovery() == null ? null : c.tokenRecovery().rejection(row.cut(), row.edgeOnly());
     if (leak != null) {
       reasons.add(leak);
     }
     if (c.edgeMemoryBudgetBytes() != null && row.edgeMemoryBytes() > c.edgeMemoryBudgetBytes()) {
-      reasons.add(String.format(Locale.ROOT, "edge memory %s > budget %s", PlanTable.bytes(row.edgeMemoryBytes()),
-          PlanTable.bytes(c.edgeMemoryBudgetBytes())));
+      reasons.add(
+          String.format(
+              Locale.ROOT,
+              "edge memory %s > budget %s",
+              PlanTable.bytes(row.edgeMemoryBytes()),
+              PlanTable.bytes(c.edgeMemoryBudgetBytes())));
     }
     if (c.latencyTargetMillis() != null && row.latencyMillis() > c.latencyTargetMillis()) {
-      reasons.add(String.format(Locale.ROOT, "latency %.3f ms > target %.3f ms", row.latencyMillis(),
-          c.latencyTargetMillis()));
+      reasons.add(
+          String.format(
+              Locale.ROOT,
+              "latency %.3f ms > target %.3f ms",
+              row.latencyMillis(),
+              c.latencyTargetMillis()));
     }
-    return new CutRow(row.cut(), row.edgeOnly(), row.edgeMillis(), row.linkMillis(), row.cloudMillis(),
-        row.latencyMillis(), row.edgeJoulesPerToken(), row.cloudJoulesPerToken(), row.bytesPerToken(),
-        row.edgeMemoryBytes(), reasons);
+    return new CutRow(
+        row.cut(),
+        row.edgeOnly(),
+        row.edgeMillis(),
+        row.linkMillis(),
+        row.cloudMillis(),
+        row.latencyMillis(),
+        row.edgeJoulesPerToken(),
+        row.cloudJoulesPerToken(),
+        row.bytesPerToken(),
+        row.edgeMemoryBytes(),
+        reasons);
   }
 
-  /** Index of the best feasible row; ties go to the other metric, then to more edge layers (more privacy). */
+  /**
+   * Index of the best feasible row; ties go to the other metric, then to more edge layers (more
+   * privacy).
+   */
   private static int choose(List<CutRow> rows, PlanGoal goal) {
-    double bestEnergy = rows.stream().filter(CutRow::feasible).mapToDouble(CutRow::edgeJoulesPerToken).min()
-        .orElse(Double.NaN);
-    double bestLatency = rows.stream().filter(CutRow::feasible).mapToDouble(CutRow::latencyMillis).min()
-        .orElse(Double.NaN);
+    double bestEnergy =
+        rows.stream()
+            .filter(CutRow::feasible)
+            .mapToDouble(CutRow::edgeJoulesPerToken)
+            .min()
+            .orElse(Double.NaN);
+    double bestLatency =
+        rows.stream()
+            .filter(CutRow::feasible)
+            .mapToDouble(CutRow::latencyMillis)
+            .min()
+            .orElse(Double.NaN);
     if (Double.isNaN(bestEnergy)) {
       return -1;
     }
@@ -124,15 +181,20 @@ public final class CutPlanner {
       case WEIGHTED:
         double eScale = Math.max(bestEnergy, Double.MIN_NORMAL);
         double lScale = Math.max(bestLatency, Double.MIN_NORMAL);
-        primary = tolerant(r -> goal.alpha() * r.edgeJoulesPerToken() / eScale
-            + (1 - goal.alpha()) * r.latencyMillis() / lScale);
+        primary =
+            tolerant(
+                r ->
+                    goal.alpha() * r.edgeJoulesPerToken() / eScale
+                        + (1 - goal.alpha()) * r.latencyMillis() / lScale);
         secondary = tolerant(CutRow::latencyMillis);
         break;
       default:
         throw new AssertionError(goal.objective());
     }
-    Comparator<CutRow> order = primary.thenComparing(secondary)
-        .thenComparing(Comparator.comparingInt(CutRow::cut).reversed());
+    Comparator<CutRow> order =
+        primary
+            .thenComparing(secondary)
+            .thenComparing(Comparator.comparingInt(CutRow::cut).reversed());
     int best = -1;
     for (int i = 0; i < rows.size(); i++) {
       if (rows.get(i).feasible() && (best < 0 || order.compare(rows.get(i), rows.get(best)) < 0)) {

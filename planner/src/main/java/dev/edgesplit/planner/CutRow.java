@@ -5,17 +5,17 @@ import java.util.List;
 /**
  * Predicted per-token costs of one cut.
  *
- * @param cut                 edge runs layers [0, cut); the cloud runs [cut, N) and the head
- * @param edgeOnly            true for the row where the edge also runs the head and nothing crosses the link
- * @param edgeMillis          embedding + edge layers (+ edge head when edge-only)
- * @param linkMillis          RTT + bytes / bandwidth; 0 when edge-only
- * @param cloudMillis         cloud layers + cloud head; 0 when edge-only
- * @param latencyMillis       edgeMillis + linkMillis + cloudMillis
- * @param edgeJoulesPerToken  edge compute + radio + idle power while waiting for the cloud
+ * @param cut edge runs layers [0, cut); the cloud runs [cut, N) and the head
+ * @param edgeOnly true for the row where the edge also runs the head and nothing crosses the link
+ * @param edgeMillis embedding + edge layers (+ edge head when edge-only)
+ * @param linkMillis RTT + bytes / bandwidth; 0 when edge-only
+ * @param cloudMillis cloud layers + cloud head; 0 when edge-only
+ * @param latencyMillis edgeMillis + linkMillis + cloudMillis
+ * @param edgeJoulesPerToken edge compute + radio + idle power while waiting for the cloud
  * @param cloudJoulesPerToken cloud power x cloud time
- * @param bytesPerToken       payload bytes sent per decode token
- * @param edgeMemoryBytes     edge weights + KV cache at the planned context
- * @param rejections          why the row breaks a constraint; empty when feasible
+ * @param bytesPerToken payload bytes sent per decode token
+ * @param edgeMemoryBytes edge weights + KV cache at the planned context
+ * @param rejections why the row breaks a constraint; empty when feasible
  */
 public record CutRow(
     int cut,

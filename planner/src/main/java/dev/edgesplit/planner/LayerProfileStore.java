@@ -13,9 +13,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A cache directory of layer profiles, one JSON file per device + model fingerprint + weight format, so a
- * board is profiled once per model and quantization. File names are readable and carry a hash of the exact key
- * so that keys differing only in characters unsafe for file names do not collide.
+ * A cache directory of layer profiles, one JSON file per device + model fingerprint + weight
+ * format, so a board is profiled once per model and quantization. File names are readable and carry
+ * a hash of the exact key so that keys differing only in characters unsafe for file names do not
+ * collide.
  */
 public final class LayerProfileStore {
 
@@ -45,9 +46,24 @@ public final class LayerProfileStore {
       return Optional.empty();
     }
     LayerProfile p = json.readProfile(file);
-    if (!p.device().equals(device) || !p.modelFingerprint().equals(modelFingerprint) || p.weights() != weights) {
-      throw new IOException("layer profile " + file + " is for " + p.device() + "/" + p.modelFingerprint() + "/"
-          + p.weights() + ", not " + device + "/" + modelFingerprint + "/" + weights);
+    if (!p.device().equals(device)
+        || !p.modelFingerprint().equals(modelFingerprint)
+        || p.weights() != weights) {
+      throw new IOException(
+          "layer profile "
+              + file
+              + " is for "
+              + p.device()
+              + "/"
+              + p.modelFingerprint()
+              + "/"
+              + p.weights()
+              + ", not "
+              + device
+              + "/"
+              + modelFingerprint
+              + "/"
+              + weights);
     }
     return Optional.of(p);
   }
@@ -55,7 +71,12 @@ public final class LayerProfileStore {
   /** Where the profile of this key lives. */
   public Path fileFor(String device, String modelFingerprint, WeightFormat weights) {
     String key = device + "\n" + modelFingerprint + "\n" + weights.name();
-    String readable = safe(device) + "__" + safe(modelFingerprint) + "__" + weights.name().toLowerCase(Locale.ROOT);
+    String readable =
+        safe(device)
+            + "__"
+            + safe(modelFingerprint)
+            + "__"
+            + weights.name().toLowerCase(Locale.ROOT);
     return dir.resolve(readable + "-" + shortHash(key) + ".json");
   }
 
@@ -66,7 +87,8 @@ public final class LayerProfileStore {
 
   private static String shortHash(String key) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest, 0, 4);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JVM", e);

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Draws a {@link CutPlan} as an SVG line chart: edge J/token (left axis) and latency (right axis) against the
- * cut, rejected cuts as hollow points, the chosen cut marked by a vertical line.
+ * Draws a {@link CutPlan} as an SVG line chart: edge J/token (left axis) and latency (right axis)
+ * against the cut, rejected cuts as hollow points, the chosen cut marked by a vertical line.
  */
 public final class PlanChart {
 
@@ -32,18 +32,36 @@ public final class PlanChart {
   /** The SVG document text. */
   public static String render(CutPlan plan) {
     List<CutRow> rows = plan.rows();
-    double maxEnergy = niceMax(rows.stream().mapToDouble(CutRow::edgeJoulesPerToken).max().orElse(1));
+    double maxEnergy =
+        niceMax(rows.stream().mapToDouble(CutRow::edgeJoulesPerToken).max().orElse(1));
     double maxLatency = niceMax(rows.stream().mapToDouble(CutRow::latencyMillis).max().orElse(1));
     double plotW = WIDTH - LEFT - RIGHT;
     double plotH = HEIGHT - TOP - BOTTOM;
     StringBuilder svg = new StringBuilder();
     svg.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    svg.append(String.format(Locale.ROOT,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-            + "font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT, WIDTH, HEIGHT));
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+                + "font-family=\"sans-serif\" font-size=\"12\">%n",
+            WIDTH,
+            HEIGHT,
+            WIDTH,
+            HEIGHT));
     svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-    text(svg, WIDTH / 2.0, 24, "middle", 15, "Cut plan: " + plan.modelFingerprint() + " on " + plan.device()
-        + " (edge energy: " + plan.edgeEnergySource() + ")");
+    text(
+        svg,
+        WIDTH / 2.0,
+        24,
+        "middle",
+        15,
+        "Cut plan: "
+            + plan.modelFingerprint()
+            + " on "
+            + plan.device()
+            + " (edge energy: "
+            + plan.edgeEnergySource()
+            + ")");
     // axes
     line(svg, LEFT, TOP, LEFT, TOP + plotH, "black", "");
     line(svg, LEFT + plotW, TOP, LEFT + plotW, TOP + plotH, "black", "");
@@ -55,19 +73,38 @@ public final class PlanChart {
       text(svg, LEFT - 6, y + 4, "end", 11, format(maxEnergy * t / 4.0));
       text(svg, LEFT + plotW + 6, y + 4, "start", 11, format(maxLatency * t / 4.0));
     }
-    svg.append(String.format(Locale.ROOT,
-        "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(-90 20 %.1f)\">"
-            + "edge J/token</text>%n", TOP + plotH / 2, ENERGY_COLOR, TOP + plotH / 2));
-    svg.append(String.format(Locale.ROOT,
-        "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(90 %d %.1f)\">"
-            + "latency ms/token</text>%n", WIDTH - 20, TOP + plotH / 2, LATENCY_COLOR, WIDTH - 20, TOP + plotH / 2));
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(-90 20 %.1f)\">"
+                + "edge J/token</text>%n",
+            TOP + plotH / 2,
+            ENERGY_COLOR,
+            TOP + plotH / 2));
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(90 %d %.1f)\">"
+                + "latency ms/token</text>%n",
+            WIDTH - 20,
+            TOP + plotH / 2,
+            LATENCY_COLOR,
+            WIDTH - 20,
+            TOP + plotH / 2));
     text(svg, LEFT + plotW / 2, HEIGHT - 15, "middle", 12, "cut k (layers on the edge)");
     double step = rows.size() > 1 ? plotW / (rows.size() - 1) : 0;
     double[] xs = new double[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
       xs[i] = rows.size() > 1 ? LEFT + step * i : LEFT + plotW / 2;
-      text(svg, xs[i], TOP + plotH + 18, "middle", 11, rows.get(i).edgeOnly() ? rows.get(i).cut() + " (edge)"
-          : Integer.toString(rows.get(i).cut()));
+      text(
+          svg,
+          xs[i],
+          TOP + plotH + 18,
+          "middle",
+          11,
+          rows.get(i).edgeOnly()
+              ? rows.get(i).cut() + " (edge)"
+              : Integer.toString(rows.get(i).cut()));
     }
     if (plan.chosenRow() >= 0) {
       double x = xs[plan.chosenRow()];
@@ -85,8 +122,14 @@ public final class PlanChart {
     return svg.toString();
   }
 
-  private static void series(StringBuilder svg, List<CutRow> rows, double[] xs, double plotH, double max,
-      String color, boolean energy) {
+  private static void series(
+      StringBuilder svg,
+      List<CutRow> rows,
+      double[] xs,
+      double plotH,
+      double max,
+      String color,
+      boolean energy) {
     StringBuilder points = new StringBuilder();
     double[] ys = new double[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
@@ -94,29 +137,61 @@ public final class PlanChart {
       ys[i] = TOP + plotH - plotH * v / max;
       points.append(String.format(Locale.ROOT, "%.1f,%.1f ", xs[i], ys[i]));
     }
-    svg.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>%n",
-        color, points.toString().trim()));
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>%n",
+            color,
+            points.toString().trim()));
     for (int i = 0; i < rows.size(); i++) {
       boolean ok = rows.get(i).feasible();
-      svg.append(String.format(Locale.ROOT,
-          "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" stroke=\"%s\" fill=\"%s\"><title>%s</title></circle>%n",
-          xs[i], ys[i], color, ok ? color : "white", escape(tooltip(rows.get(i)))));
+      svg.append(
+          String.format(
+              Locale.ROOT,
+              "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" stroke=\"%s\" fill=\"%s\"><title>%s</title></circle>%n",
+              xs[i],
+              ys[i],
+              color,
+              ok ? color : "white",
+              escape(tooltip(rows.get(i)))));
     }
   }
 
   private static String tooltip(CutRow r) {
-    return String.format(Locale.ROOT, "cut %s: %.3f ms, %.5f J/token%s", r.label(), r.latencyMillis(),
-        r.edgeJoulesPerToken(), r.feasible() ? "" : " - rejected: " + String.join("; ", r.rejections()));
+    return String.format(
+        Locale.ROOT,
+        "cut %s: %.3f ms, %.5f J/token%s",
+        r.label(),
+        r.latencyMillis(),
+        r.edgeJoulesPerToken(),
+        r.feasible() ? "" : " - rejected: " + String.join("; ", r.rejections()));
   }
 
-  private static void line(StringBuilder svg, double x1, double y1, double x2, double y2, String color, String extra) {
-    svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"%s/>%n",
-        x1, y1, x2, y2, color, extra));
+  private static void line(
+      StringBuilder svg, double x1, double y1, double x2, double y2, String color, String extra) {
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"%s/>%n",
+            x1,
+            y1,
+            x2,
+            y2,
+            color,
+            extra));
   }
 
-  private static void text(StringBuilder svg, double x, double y, String anchor, int size, String content) {
-    svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">%s</text>%n",
-        x, y, anchor, size, escape(content)));
+  private static void text(
+      StringBuilder svg, double x, double y, String anchor, int size, String content) {
+    svg.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">%s</text>%n",
+            x,
+            y,
+            anchor,
+            size,
+            escape(content)));
   }
 
   /** A round axis maximum at or above {@code v}: 1, 2 or 5 times a power of ten. */
@@ -138,6 +213,9 @@ public final class PlanChart {
   }
 
   static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

@@ -3,25 +3,32 @@ package dev.edgesplit.planner;
 /**
  * Limits a cut must meet.
  *
- * @param edgeMemoryBudgetBytes largest edge memory (weights + KV cache at {@code maxContext}); null for none
- * @param latencyTargetMillis   largest per-token latency; null for none
- * @param minEdgeLayers         manual floor: fewest layers that must run on the edge (1 keeps token ids off the
- *                              link, but not the tokens: see {@code edgesplit privacy} and {@code tokenRecovery})
- * @param maxContext            positions the KV cache is sized for
- * @param tokenRecovery         privacy floor measured by the inversion audit; null for none
+ * @param edgeMemoryBudgetBytes largest edge memory (weights + KV cache at {@code maxContext}); null
+ *     for none
+ * @param latencyTargetMillis largest per-token latency; null for none
+ * @param minEdgeLayers manual floor: fewest layers that must run on the edge (1 keeps token ids off
+ *     the link, but not the tokens: see {@code edgesplit privacy} and {@code tokenRecovery})
+ * @param maxContext positions the KV cache is sized for
+ * @param tokenRecovery privacy floor measured by the inversion audit; null for none
  */
-public record PlanConstraints(Long edgeMemoryBudgetBytes, Double latencyTargetMillis, int minEdgeLayers,
-    int maxContext, TokenRecoveryLimit tokenRecovery) {
+public record PlanConstraints(
+    Long edgeMemoryBudgetBytes,
+    Double latencyTargetMillis,
+    int minEdgeLayers,
+    int maxContext,
+    TokenRecoveryLimit tokenRecovery) {
 
   /** The default privacy floor. */
   public static final int DEFAULT_MIN_EDGE_LAYERS = 1;
 
   public PlanConstraints {
     if (edgeMemoryBudgetBytes != null && edgeMemoryBudgetBytes <= 0) {
-      throw new IllegalArgumentException("edge memory budget must be positive, got " + edgeMemoryBudgetBytes);
+      throw new IllegalArgumentException(
+          "edge memory budget must be positive, got " + edgeMemoryBudgetBytes);
     }
     if (latencyTargetMillis != null && !(latencyTargetMillis > 0)) {
-      throw new IllegalArgumentException("latency target must be positive, got " + latencyTargetMillis);
+      throw new IllegalArgumentException(
+          "latency target must be positive, got " + latencyTargetMillis);
     }
     if (minEdgeLayers < 0) {
       throw new IllegalArgumentException("minEdgeLayers must be >= 0, got " + minEdgeLayers);
@@ -31,7 +38,8 @@ public record PlanConstraints(Long edgeMemoryBudgetBytes, Double latencyTargetMi
     }
   }
 
-  public PlanConstraints(Long edgeMemoryBudgetBytes, Double latencyTargetMillis, int minEdgeLayers, int maxContext) {
+  public PlanConstraints(
+      Long edgeMemoryBudgetBytes, Double latencyTargetMillis, int minEdgeLayers, int maxContext) {
     this(edgeMemoryBudgetBytes, latencyTargetMillis, minEdgeLayers, maxContext, null);
   }
 
@@ -41,18 +49,22 @@ public record PlanConstraints(Long edgeMemoryBudgetBytes, Double latencyTargetMi
   }
 
   public PlanConstraints withMemoryBudget(long bytes) {
-    return new PlanConstraints(bytes, latencyTargetMillis, minEdgeLayers, maxContext, tokenRecovery);
+    return new PlanConstraints(
+        bytes, latencyTargetMillis, minEdgeLayers, maxContext, tokenRecovery);
   }
 
   public PlanConstraints withLatencyTarget(double millis) {
-    return new PlanConstraints(edgeMemoryBudgetBytes, millis, minEdgeLayers, maxContext, tokenRecovery);
+    return new PlanConstraints(
+        edgeMemoryBudgetBytes, millis, minEdgeLayers, maxContext, tokenRecovery);
   }
 
   public PlanConstraints withMinEdgeLayers(int layers) {
-    return new PlanConstraints(edgeMemoryBudgetBytes, latencyTargetMillis, layers, maxContext, tokenRecovery);
+    return new PlanConstraints(
+        edgeMemoryBudgetBytes, latencyTargetMillis, layers, maxContext, tokenRecovery);
   }
 
   public PlanConstraints withTokenRecovery(TokenRecoveryLimit limit) {
-    return new PlanConstraints(edgeMemoryBudgetBytes, latencyTargetMillis, minEdgeLayers, maxContext, limit);
+    return new PlanConstraints(
+        edgeMemoryBudgetBytes, latencyTargetMillis, minEdgeLayers, maxContext, limit);
   }
 }

@@ -6,7 +6,7 @@ import java.util.Objects;
  * The objective and, for {@link Objective#WEIGHTED}, the weight of energy.
  *
  * @param objective what to minimise
- * @param alpha     weight of edge energy in [0, 1]; latency gets 1 - alpha. Ignored unless WEIGHTED.
+ * @param alpha weight of edge energy in [0, 1]; latency gets 1 - alpha. Ignored unless WEIGHTED.
  */
 public record PlanGoal(Objective objective, double alpha) {
 

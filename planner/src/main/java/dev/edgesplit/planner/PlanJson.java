@@ -7,14 +7,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Reads and writes {@code plan.json} (a {@link CutPlan}) and cached {@link LayerProfile}s as indented JSON. */
+/**
+ * Reads and writes {@code plan.json} (a {@link CutPlan}) and cached {@link LayerProfile}s as
+ * indented JSON.
+ */
 public final class PlanJson {
 
-  private final ObjectMapper mapper = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private final ObjectMapper mapper =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-  /** Writes {@code plan} to {@code file} atomically (temp file + move), creating parent directories. */
+  /**
+   * Writes {@code plan} to {@code file} atomically (temp file + move), creating parent directories.
+   */
   public void writePlan(CutPlan plan, Path file) throws IOException {
     write(plan, file);
   }
@@ -38,7 +44,10 @@ public final class PlanJson {
     Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
     try {
       mapper.writeValue(tmp.toFile(), value);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          tmp,
+          file,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);

@@ -4,11 +4,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Renders a {@link CutPlan} as an aligned text table: the chosen row marked, rejected rows with reasons. */
+/**
+ * Renders a {@link CutPlan} as an aligned text table: the chosen row marked, rejected rows with
+ * reasons.
+ */
 public final class PlanTable {
 
   private static final String[] HEADER = {
-    "", "cut", "edge/cloud", "latency ms", "edge J/tok", "cloud J/tok", "bytes/tok", "edge memory", "status"
+    "",
+    "cut",
+    "edge/cloud",
+    "latency ms",
+    "edge J/tok",
+    "cloud J/tok",
+    "bytes/tok",
+    "edge memory",
+    "status"
   };
 
   private PlanTable() {}
@@ -21,18 +32,22 @@ public final class PlanTable {
     for (int i = 0; i < plan.rows().size(); i++) {
       CutRow r = plan.rows().get(i);
       boolean chosen = i == plan.chosenRow();
-      String status = chosen ? "chosen" : r.feasible() ? "ok" : "rejected: " + String.join("; ", r.rejections());
-      lines.add(new String[] {
-        chosen ? "*" : "",
-        r.label(),
-        r.edgeOnly() ? r.cut() + "/0+head" : r.cut() + "/" + (n - r.cut()),
-        String.format(Locale.ROOT, "%.3f", r.latencyMillis()),
-        String.format(Locale.ROOT, "%.5f", r.edgeJoulesPerToken()),
-        String.format(Locale.ROOT, "%.5f", r.cloudJoulesPerToken()),
-        Long.toString(r.bytesPerToken()),
-        bytes(r.edgeMemoryBytes()),
-        status
-      });
+      String status =
+          chosen
+              ? "chosen"
+              : r.feasible() ? "ok" : "rejected: " + String.join("; ", r.rejections());
+      lines.add(
+          new String[] {
+            chosen ? "*" : "",
+            r.label(),
+            r.edgeOnly() ? r.cut() + "/0+head" : r.cut() + "/" + (n - r.cut()),
+            String.format(Locale.ROOT, "%.3f", r.latencyMillis()),
+            String.format(Locale.ROOT, "%.5f", r.edgeJoulesPerToken()),
+            String.format(Locale.ROOT, "%.5f", r.cloudJoulesPerToken()),
+            Long.toString(r.bytesPerToken()),
+            bytes(r.edgeMemoryBytes()),
+            status
+          });
     }
     int[] width = new int[HEADER.length];
     for (String[] cells : lines) {
@@ -41,19 +56,37 @@ public final class PlanTable {
       }
     }
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "Cut plan: model %s on %s, %s weights, %s on the wire%n",
-        plan.modelFingerprint(), plan.device(), plan.weights().name().toLowerCase(Locale.ROOT),
-        plan.wire().name().toLowerCase(Locale.ROOT)));
-    out.append(String.format(Locale.ROOT, "Link: RTT %.3f ms, %.3f Mbit/s (%d samples); edge energy: %s%n",
-        plan.link().rttMillis(), plan.link().bandwidthBitsPerSecond() / 1e6, plan.link().samples(),
-        plan.edgeEnergySource()));
-    out.append(String.format(Locale.ROOT, "Objective: %s; %s%n", goal(plan.goal()), constraints(plan.constraints())));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "Cut plan: model %s on %s, %s weights, %s on the wire%n",
+            plan.modelFingerprint(),
+            plan.device(),
+            plan.weights().name().toLowerCase(Locale.ROOT),
+            plan.wire().name().toLowerCase(Locale.ROOT)));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "Link: RTT %.3f ms, %.3f Mbit/s (%d samples); edge energy: %s%n",
+            plan.link().rttMillis(),
+            plan.link().bandwidthBitsPerSecond() / 1e6,
+            plan.link().samples(),
+            plan.edgeEnergySource()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "Objective: %s; %s%n",
+            goal(plan.goal()),
+            constraints(plan.constraints())));
     for (String[] cells : lines) {
       StringBuilder line = new StringBuilder();
       for (int c = 0; c < cells.length; c++) {
         boolean last = c == cells.length - 1;
         boolean numeric = c >= 3 && c <= 7;
-        String cell = last ? cells[c] : numeric ? pad(cells[c], width[c], true) : pad(cells[c], width[c], false);
+        String cell =
+            last
+                ? cells[c]
+                : numeric ? pad(cells[c], width[c], true) : pad(cells[c], width[c], false);
         line.append(cell);
         if (!last) {
           line.append("  ");
@@ -68,23 +101,28 @@ public final class PlanTable {
   }
 
   /**
-   * What the cloud can see in this (plain) split shape: hidden states of every position, and every generated
-   * token, because it samples them; with the audit (null without), how many tokens those states give away.
-   * Printed after the table.
+   * What the cloud can see in this (plain) split shape: hidden states of every position, and every
+   * generated token, because it samples them; with the audit (null without), how many tokens those
+   * states give away. Printed after the table.
    */
   public static String visibility(TokenRecoveryLimit audit) {
-    StringBuilder s = new StringBuilder("What the cloud sees: at cut 0 the token ids; at cut k >= 1 every position's "
-        + "hidden state h_k");
+    StringBuilder s =
+        new StringBuilder(
+            "What the cloud sees: at cut 0 the token ids; at cut k >= 1 every position's "
+                + "hidden state h_k");
     if (audit != null) {
       double[] share = audit.shareByCut();
       s.append(" (an operator with the weights recovers");
       for (int k = 1; k < share.length; k++) {
-        s.append(String.format(Locale.ROOT, "%s %.0f%% at k=%d", k == 1 ? "" : ",", 100 * share[k], k));
+        s.append(
+            String.format(Locale.ROOT, "%s %.0f%% at k=%d", k == 1 ? "" : ",", 100 * share[k], k));
       }
       s.append(" of tokens: edgesplit privacy)");
     }
-    return s.append("; and, since the cloud samples, every generated token in clear. Edge-only: nothing. "
-        + "The U shape (--return-cut) keeps the head and sampling on the board.\n").toString();
+    return s.append(
+            "; and, since the cloud samples, every generated token in clear. Edge-only: nothing. "
+                + "The U shape (--return-cut) keeps the head and sampling on the board.\n")
+        .toString();
   }
 
   /** "512 B", "1.50 KiB", "12.00 MiB", "1.25 GiB". */
@@ -114,11 +152,19 @@ public final class PlanTable {
   }
 
   private static String constraints(PlanConstraints c) {
-    return String.format(Locale.ROOT, "memory budget %s, latency target %s, min_edge_layers=%d, context %d%s",
+    return String.format(
+        Locale.ROOT,
+        "memory budget %s, latency target %s, min_edge_layers=%d, context %d%s",
         c.edgeMemoryBudgetBytes() == null ? "none" : bytes(c.edgeMemoryBudgetBytes()),
-        c.latencyTargetMillis() == null ? "none" : String.format(Locale.ROOT, "%.3f ms", c.latencyTargetMillis()),
-        c.minEdgeLayers(), c.maxContext(), c.tokenRecovery() == null ? ""
-            : String.format(Locale.ROOT, ", max token recovery %.1f%%", 100 * c.tokenRecovery().maxShare()));
+        c.latencyTargetMillis() == null
+            ? "none"
+            : String.format(Locale.ROOT, "%.3f ms", c.latencyTargetMillis()),
+        c.minEdgeLayers(),
+        c.maxContext(),
+        c.tokenRecovery() == null
+            ? ""
+            : String.format(
+                Locale.ROOT, ", max token recovery %.1f%%", 100 * c.tokenRecovery().maxShare()));
   }
 
   private static String pad(String s, int width, boolean right) {

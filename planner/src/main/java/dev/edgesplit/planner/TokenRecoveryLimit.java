@@ -3,11 +3,13 @@ package dev.edgesplit.planner;
 import java.util.Locale;
 
 /**
- * The privacy floor measured by an inversion audit ({@code edgesplit privacy}): a cut is rejected when the share
- * of tokens a cloud operator recovers from what crosses the link there exceeds {@code maxShare}.
+ * The privacy floor measured by an inversion audit ({@code edgesplit privacy}): a cut is rejected
+ * when the share of tokens a cloud operator recovers from what crosses the link there exceeds
+ * {@code maxShare}.
  *
- * @param maxShare   largest tolerated share of recovered tokens, in [0, 1]
- * @param shareByCut measured share at cut 0..N (the best attack at each cut); the edge-only row recovers none
+ * @param maxShare largest tolerated share of recovered tokens, in [0, 1]
+ * @param shareByCut measured share at cut 0..N (the best attack at each cut); the edge-only row
+ *     recovers none
  */
 public record TokenRecoveryLimit(double maxShare, double[] shareByCut) {
 
@@ -23,12 +25,17 @@ public record TokenRecoveryLimit(double maxShare, double[] shareByCut) {
     return shareByCut.clone();
   }
 
-  /** Why {@code cut} breaks the limit, or null when it keeps it (or the audit has no row for it). */
+  /**
+   * Why {@code cut} breaks the limit, or null when it keeps it (or the audit has no row for it).
+   */
   String rejection(int cut, boolean edgeOnly) {
     if (edgeOnly || cut >= shareByCut.length || shareByCut[cut] <= maxShare) {
       return null;
     }
-    return String.format(Locale.ROOT, "audit recovers %.1f%% of tokens > max %.1f%%", 100 * shareByCut[cut],
+    return String.format(
+        Locale.ROOT,
+        "audit recovers %.1f%% of tokens > max %.1f%%",
+        100 * shareByCut[cut],
         100 * maxShare);
   }
 }

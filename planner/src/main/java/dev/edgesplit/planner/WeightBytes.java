@@ -3,8 +3,9 @@ package dev.edgesplit.planner;
 import dev.edgesplit.engine.segment.WeightFormat;
 
 /**
- * Bytes per parameter of a weight format as stored by the segment writer: fp32 is 4; blockwise formats add an
- * fp32 scale and a packed zero point per block of {@value #BLOCK} weights (MatMulNBits layout).
+ * Bytes per parameter of a weight format as stored by the segment writer: fp32 is 4; blockwise
+ * formats add an fp32 scale and a packed zero point per block of {@value #BLOCK} weights
+ * (MatMulNBits layout).
  */
 final class WeightBytes {
 

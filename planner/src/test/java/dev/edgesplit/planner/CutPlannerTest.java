@@ -42,7 +42,9 @@ class CutPlannerTest {
       CutRow r = p.rows().get(i);
       assertThat(r.latencyMillis()).as("latency of row %d", i).isCloseTo(latency[i], within(EPS));
       assertThat(r.edgeJoulesPerToken()).as("edge J of row %d", i).isCloseTo(edgeJ[i], within(EPS));
-      assertThat(r.cloudJoulesPerToken()).as("cloud J of row %d", i).isCloseTo(cloudJ[i], within(EPS));
+      assertThat(r.cloudJoulesPerToken())
+          .as("cloud J of row %d", i)
+          .isCloseTo(cloudJ[i], within(EPS));
       assertThat(r.edgeMemoryBytes()).as("memory of row %d", i).isEqualTo(memory[i]);
       assertThat(r.bytesPerToken()).isEqualTo(bytes[i]);
     }
@@ -65,7 +67,8 @@ class CutPlannerTest {
     PlanConstraints c = PlanConstraints.defaults(8);
     assertThat(plan(false, c, PlanGoal.energy()).chosen().orElseThrow().cut()).isEqualTo(1);
     assertThat(plan(false, c, PlanGoal.latency()).chosen().orElseThrow().cut()).isEqualTo(3);
-    // alpha 0.1: scores k1 0.1 + 0.9 x 40/37 = 1.0730, k2 0.1 x 0.1256/0.1056 + 0.9 x 38/37 = 1.0433,
+    // alpha 0.1: scores k1 0.1 + 0.9 x 40/37 = 1.0730, k2 0.1 x 0.1256/0.1056 + 0.9 x 38/37 =
+    // 1.0433,
     // k3 0.1 x 0.1556/0.1056 + 0.9 = 1.0473
     assertThat(plan(false, c, PlanGoal.weighted(0.1)).chosen().orElseThrow().cut()).isEqualTo(2);
     assertThat(plan(false, c, PlanGoal.weighted(1.0)).chosen().orElseThrow().cut()).isEqualTo(1);
@@ -77,10 +80,13 @@ class CutPlannerTest {
   @Test
   void privacyFloor_rejectsCutsBelowIt() {
     CutPlan byDefault = plan(false, PlanConstraints.defaults(8), PlanGoal.energy());
-    assertThat(byDefault.rows().get(0).rejections()).containsExactly("below privacy floor min_edge_layers=1");
-    CutPlan allowed = plan(false, PlanConstraints.defaults(8).withMinEdgeLayers(0), PlanGoal.energy());
+    assertThat(byDefault.rows().get(0).rejections())
+        .containsExactly("below privacy floor min_edge_layers=1");
+    CutPlan allowed =
+        plan(false, PlanConstraints.defaults(8).withMinEdgeLayers(0), PlanGoal.energy());
     assertThat(allowed.chosen().orElseThrow().cut()).isZero();
-    CutPlan strict = plan(false, PlanConstraints.defaults(8).withMinEdgeLayers(2), PlanGoal.energy());
+    CutPlan strict =
+        plan(false, PlanConstraints.defaults(8).withMinEdgeLayers(2), PlanGoal.energy());
     assertThat(strict.chosen().orElseThrow().cut()).isEqualTo(2);
     assertThat(strict.rows().get(1).feasible()).isFalse();
   }
@@ -88,7 +94,10 @@ class CutPlannerTest {
   @Test
   void memoryBudget_rejectsCutsThatDoNotFit() {
     CutPlan p = plan(true, PlanConstraints.defaults(8).withMemoryBudget(2100), PlanGoal.latency());
-    assertThat(p.rows().get(3).rejections()).singleElement().asString().contains("edge memory 2.52 KiB > budget 2.05 KiB");
+    assertThat(p.rows().get(3).rejections())
+        .singleElement()
+        .asString()
+        .contains("edge memory 2.52 KiB > budget 2.05 KiB");
     assertThat(p.rows().get(4).feasible()).isFalse();
     assertThat(p.chosen().orElseThrow().cut()).isEqualTo(2);
   }
@@ -96,13 +105,20 @@ class CutPlannerTest {
   @Test
   void latencyTarget_rejectsSlowCuts() {
     CutPlan p = plan(false, PlanConstraints.defaults(8).withLatencyTarget(39), PlanGoal.energy());
-    assertThat(p.rows().get(1).rejections()).singleElement().asString().isEqualTo("latency 40.000 ms > target 39.000 ms");
+    assertThat(p.rows().get(1).rejections())
+        .singleElement()
+        .asString()
+        .isEqualTo("latency 40.000 ms > target 39.000 ms");
     assertThat(p.chosen().orElseThrow().cut()).isEqualTo(2);
   }
 
   @Test
   void noFeasibleCut_leavesNothingChosen_andListsEveryReason() {
-    CutPlan p = plan(false, PlanConstraints.defaults(8).withLatencyTarget(1).withMemoryBudget(1), PlanGoal.energy());
+    CutPlan p =
+        plan(
+            false,
+            PlanConstraints.defaults(8).withLatencyTarget(1).withMemoryBudget(1),
+            PlanGoal.energy());
     assertThat(p.chosenRow()).isEqualTo(-1);
     assertThat(p.chosen()).isEmpty();
     assertThat(p.rows().get(0).rejections()).hasSize(3);
@@ -113,8 +129,13 @@ class CutPlannerTest {
     assertThat(WireDType.FP32.bytesPerToken(576)).isEqualTo(2304);
     assertThat(WireDType.FP16.bytesPerToken(576)).isEqualTo(1152);
     assertThat(WireDType.INT8.bytesPerToken(576)).isEqualTo(580);
-    CutPlan p = planner.plan(PlanFixtures.profile(false), PlanFixtures.LINK, WireDType.INT8,
-        PlanConstraints.defaults(8), PlanGoal.energy());
+    CutPlan p =
+        planner.plan(
+            PlanFixtures.profile(false),
+            PlanFixtures.LINK,
+            WireDType.INT8,
+            PlanConstraints.defaults(8),
+            PlanGoal.energy());
     assertThat(p.rows().get(1).linkMillis()).isCloseTo(18, within(EPS));
   }
 
@@ -124,23 +145,51 @@ class CutPlannerTest {
     assertThat(WeightBytes.perParameter(WeightFormat.INT8)).isEqualTo(1 + 4.0 / 32 + 1.0 / 32);
     assertThat(WeightBytes.perParameter(WeightFormat.INT4)).isEqualTo(0.5 + 4.0 / 32 + 0.5 / 32);
     LayerProfile fp32 = PlanFixtures.profile(false);
-    LayerProfile int4 = new LayerProfile(fp32.device(), fp32.modelFingerprint(), WeightFormat.INT4, fp32.shape(),
-        fp32.edge(), fp32.cloud());
+    LayerProfile int4 =
+        new LayerProfile(
+            fp32.device(),
+            fp32.modelFingerprint(),
+            WeightFormat.INT4,
+            fp32.shape(),
+            fp32.edge(),
+            fp32.cloud());
     // 2 layers x 100 parameters x 0.640625 = 128.125 -> 129 bytes of weights
-    assertThat(CutPlanner.memory(int4, PlanConstraints.defaults(8), 2, false)).isEqualTo(129 + 1000 + 256);
+    assertThat(CutPlanner.memory(int4, PlanConstraints.defaults(8), 2, false))
+        .isEqualTo(129 + 1000 + 256);
   }
 
   @Test
   void profile_rejectsLayerCountMismatch_andModelShapeFollowsTheConfig() {
     LayerProfile ok = PlanFixtures.profile(false);
-    assertThatThrownBy(() -> new LayerProfile("d", "m", WeightFormat.FP32,
-            new ModelShape(4, 4, 2, 100, 0, 0), ok.edge(), ok.cloud()))
+    assertThatThrownBy(
+            () ->
+                new LayerProfile(
+                    "d",
+                    "m",
+                    WeightFormat.FP32,
+                    new ModelShape(4, 4, 2, 100, 0, 0),
+                    ok.edge(),
+                    ok.cloud()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("4 layers");
-    assertThatThrownBy(() -> new EdgeCosts(List.of(1.0), List.of(-1.0), 0, 0, null, null, 1, 0, "x"))
+    assertThatThrownBy(
+            () -> new EdgeCosts(List.of(1.0), List.of(-1.0), 0, 0, null, null, 1, 0, "x"))
         .hasMessageContaining("layerJoules[0]");
-    ModelConfig smol = new ModelConfig("synthetic-smollm2-135m", 576, 1536, 30, 9, 3, 49152, 8192, 1e5f, 1e-5f,
-        false, true, false);
+    ModelConfig smol =
+        new ModelConfig(
+            "synthetic-smollm2-135m",
+            576,
+            1536,
+            30,
+            9,
+            3,
+            49152,
+            8192,
+            1e5f,
+            1e-5f,
+            false,
+            true,
+            false);
     ModelShape s = ModelShape.of(smol);
     assertThat(s.kvDim()).isEqualTo(192);
     assertThat(s.embeddingBytes()).isEqualTo(4L * 49152 * 576);

@@ -3,8 +3,8 @@ package dev.edgesplit.planner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.edgesplit.planner.link.LinkEstimate;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.planner.link.LinkEstimate;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +28,8 @@ class LiveCalibrationTest {
 
   @Test
   void liveSteps_fasterThanTheFrameOverTheProbedRate_areAllLatencyAtTheRateTheySaw() {
-    // 1152 B at 1 Mbit/s would take 9.2 ms; a token bucket with room let the frames through in 6 ms.
+    // 1152 B at 1 Mbit/s would take 9.2 ms; a token bucket with room let the frames through in 6
+    // ms.
     LinkEstimate probed = new LinkEstimate(2, 1e6, 15);
 
     LinkEstimate refined = LiveCalibration.refinedByLive(probed, 6.0, 1152, 100);
@@ -40,19 +41,38 @@ class LiveCalibrationTest {
   private static final LinkEstimate LINK = new LinkEstimate(10.0, 8000.0, 12);
 
   private static CutPlan plan(LayerProfile profile) {
-    return new CutPlanner().plan(profile, LINK, WireDType.FP32, PlanConstraints.defaults(8), PlanGoal.latency());
+    return new CutPlanner()
+        .plan(profile, LINK, WireDType.FP32, PlanConstraints.defaults(8), PlanGoal.latency());
   }
 
   private static CutRow row(CutPlan plan, int cut) {
-    return plan.rows().stream().filter(r -> r.cut() == cut && !r.edgeOnly()).findFirst().orElseThrow();
+    return plan.rows().stream()
+        .filter(r -> r.cut() == cut && !r.edgeOnly())
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
   void liveComputeAtOneCut_scalesEachSidesProfile_soThatCutPredictsIt() {
-    EdgeCosts edge = new EdgeCosts(List.of(2.0, 3.0, 4.0), List.of(0.02, 0.03, 0.04), 1.0, 0.01, null, null, 2.0,
-        1e-4, "fixture (measured)");
-    LayerProfile profile = new LayerProfile("board", "model", WeightFormat.INT4,
-        new ModelShape(3, 4, 2, 100, 1000, 50), edge, new CloudCosts(List.of(5.0, 5.0, 5.0), 1.0, 100.0));
+    EdgeCosts edge =
+        new EdgeCosts(
+            List.of(2.0, 3.0, 4.0),
+            List.of(0.02, 0.03, 0.04),
+            1.0,
+            0.01,
+            null,
+            null,
+            2.0,
+            1e-4,
+            "fixture (measured)");
+    LayerProfile profile =
+        new LayerProfile(
+            "board",
+            "model",
+            WeightFormat.INT4,
+            new ModelShape(3, 4, 2, 100, 1000, 50),
+            edge,
+            new CloudCosts(List.of(5.0, 5.0, 5.0), 1.0, 100.0));
     CutRow atTwo = row(plan(profile), 2);
     assertThat(atTwo.edgeMillis()).isCloseTo(6.0, within(1e-9)); // embedding 1 + layers 2 + 3
     assertThat(atTwo.cloudMillis()).isCloseTo(6.0, within(1e-9)); // layer 5 + head 1
@@ -72,9 +92,16 @@ class LiveCalibrationTest {
 
   @Test
   void noLiveTime_keepsTheProfile() {
-    EdgeCosts edge = new EdgeCosts(List.of(2.0), List.of(0.02), 1.0, 0.01, null, null, 2.0, 1e-4, "fixture");
-    LayerProfile profile = new LayerProfile("board", "model", WeightFormat.INT4, new ModelShape(1, 4, 2, 100, 1000, 50),
-        edge, new CloudCosts(List.of(5.0), 1.0, 100.0));
+    EdgeCosts edge =
+        new EdgeCosts(List.of(2.0), List.of(0.02), 1.0, 0.01, null, null, 2.0, 1e-4, "fixture");
+    LayerProfile profile =
+        new LayerProfile(
+            "board",
+            "model",
+            WeightFormat.INT4,
+            new ModelShape(1, 4, 2, 100, 1000, 50),
+            edge,
+            new CloudCosts(List.of(5.0), 1.0, 100.0));
     CutRow atOne = row(plan(profile), 1);
 
     assertThat(LiveCalibration.calibrated(profile, atOne, Double.NaN, 0)).isSameAs(profile);

@@ -1,10 +1,12 @@
 package dev.edgesplit.planner;
 
-import dev.edgesplit.planner.link.LinkEstimate;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.planner.link.LinkEstimate;
 import java.util.List;
 
-/** A hand-made 3-layer profile whose predictions are worked out by hand in {@link CutPlannerTest}. */
+/**
+ * A hand-made 3-layer profile whose predictions are worked out by hand in {@link CutPlannerTest}.
+ */
 final class PlanFixtures {
 
   private PlanFixtures() {}
@@ -16,8 +18,17 @@ final class PlanFixtures {
   static final LinkEstimate LINK = new LinkEstimate(10.0, 8000.0, 12);
 
   static LayerProfile profile(boolean withEdgeHead) {
-    EdgeCosts edge = new EdgeCosts(List.of(2.0, 3.0, 4.0), List.of(0.02, 0.03, 0.04), 1.0, 0.01,
-        withEdgeHead ? 1.5 : null, withEdgeHead ? 0.015 : null, 2.0, 1e-4, "fixture (measured)");
+    EdgeCosts edge =
+        new EdgeCosts(
+            List.of(2.0, 3.0, 4.0),
+            List.of(0.02, 0.03, 0.04),
+            1.0,
+            0.01,
+            withEdgeHead ? 1.5 : null,
+            withEdgeHead ? 0.015 : null,
+            2.0,
+            1e-4,
+            "fixture (measured)");
     CloudCosts cloud = new CloudCosts(List.of(5.0, 5.0, 5.0), 1.0, 100.0);
     return new LayerProfile("test-board", "model-abc", WeightFormat.FP32, SHAPE, edge, cloud);
   }

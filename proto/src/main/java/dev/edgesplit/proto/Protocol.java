@@ -4,8 +4,8 @@ package dev.edgesplit.proto;
 public final class Protocol {
 
   /**
-   * {@code protocol_version} of {@code edgesplit.v1} handshakes: bumped by any change an older peer cannot
-   * understand (see {@code common.proto}); a peer speaking another version is refused with
+   * {@code protocol_version} of {@code edgesplit.v1} handshakes: bumped by any change an older peer
+   * cannot understand (see {@code common.proto}); a peer speaking another version is refused with
    * {@code FAILED_PRECONDITION}.
    */
   public static final int VERSION = 1;

@@ -6,9 +6,9 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Finds the real models for tests: system property {@code edgesplit.models}, env {@code EDGESPLIT_MODELS},
- * else {@code ../shared/models} beside the repository. Absent: the test is skipped, or fails under
- * {@code CI=true}, where a missing real model is an error.
+ * Finds the real models for tests: system property {@code edgesplit.models}, env {@code
+ * EDGESPLIT_MODELS}, else {@code ../shared/models} beside the repository. Absent: the test is
+ * skipped, or fails under {@code CI=true}, where a missing real model is an error.
  */
 public final class SharedModels {
 
@@ -27,7 +27,9 @@ public final class SharedModels {
     return Path.of("").toAbsolutePath().getParent().resolve("../shared/models").normalize();
   }
 
-  /** A file or folder under the models directory; skips (or fails under CI=true) when it is absent. */
+  /**
+   * A file or folder under the models directory; skips (or fails under CI=true) when it is absent.
+   */
   public static Path require(String relative) {
     Path p = dir().resolve(relative);
     if (!Files.exists(p)) {

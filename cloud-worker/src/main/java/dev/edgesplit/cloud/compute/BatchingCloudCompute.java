@@ -12,15 +12,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link CloudCompute} that batches: every session lives in a slot of one {@link BatchedChain}, and one
- * batcher thread makes every engine call. Whatever decode steps are waiting when it finishes a run go into
- * the next run together (continuous batching), so N concurrent sessions read the weights once per step
- * instead of N times. Prefills run one at a time between batches. Callers block in {@link #forward} until
- * their step is done: the worker's step threads must outnumber the sessions that should batch.
+ * {@link CloudCompute} that batches: every session lives in a slot of one {@link BatchedChain}, and
+ * one batcher thread makes every engine call. Whatever decode steps are waiting when it finishes a
+ * run go into the next run together (continuous batching), so N concurrent sessions read the
+ * weights once per step instead of N times. Prefills run one at a time between batches. Callers
+ * block in {@link #forward} until their step is done: the worker's step threads must outnumber the
+ * sessions that should batch.
  *
- * <p>Each session gets bit for bit the tokens it gets alone, whoever shares its batches and wherever they
- * are in their sequences (docs/batching.md). A chain with quantized weights does not batch (its batched
- * kernels round differently): its sessions' steps then run one after another on the batcher thread.
+ * <p>Each session gets bit for bit the tokens it gets alone, whoever shares its batches and
+ * wherever they are in their sequences (docs/batching.md). A chain with quantized weights does not
+ * batch (its batched kernels round differently): its sessions' steps then run one after another on
+ * the batcher thread.
  */
 public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
 
@@ -35,7 +37,10 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
   private volatile int lastBatch;
   private volatile int largestBatch;
 
-  /** @param chain opened with {@code CompiledModel.openCloudBatched}; the caller closes it after this */
+  /**
+   * @param chain opened with {@code CompiledModel.openCloudBatched}; the caller closes it after
+   *     this
+   */
   public BatchingCloudCompute(BatchedChain chain, String fingerprint) {
     this(chain, fingerprint, false);
   }
@@ -48,11 +53,18 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
   private BatchingCloudCompute(BatchedChain chain, String fingerprint, boolean ownsChain) {
     this.chain = chain;
     this.ownsChain = ownsChain;
-    this.info = new CloudModelInfo(fingerprint, chain.firstLayer(), chain.config().nLayers(), chain.config().dim(),
-        chain.config().vocabSize(), chain.maxContext());
+    this.info =
+        new CloudModelInfo(
+            fingerprint,
+            chain.firstLayer(),
+            chain.config().nLayers(),
+            chain.config().dim(),
+            chain.config().vocabSize(),
+            chain.maxContext());
     if (!chain.batches()) {
-      LOG.warn("quantized cloud weights: decode steps run one session at a time, since batching them would change "
-          + "greedy output (docs/batching.md); serve fp32 cloud weights to batch");
+      LOG.warn(
+          "quantized cloud weights: decode steps run one session at a time, since batching them would change "
+              + "greedy output (docs/batching.md); serve fp32 cloud weights to batch");
     }
     this.batcher = new Thread(this::loop, "cloud-batcher");
     this.batcher.setDaemon(true);
@@ -78,7 +90,8 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
   public ComputeState newState() {
     int slot = call(new Job(Kind.ACQUIRE, -1, null, 0));
     if (slot < 0) {
-      throw new CapacityExceededException("all " + chain.maxBatch() + " batch slots of the cloud worker are in use");
+      throw new CapacityExceededException(
+          "all " + chain.maxBatch() + " batch slots of the cloud worker are in use");
     }
     return new SlotState(slot);
   }
@@ -88,7 +101,8 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
     if (!(state instanceof SlotState s) || s.closed) {
       throw new IllegalArgumentException("state was not created by this compute, or is closed");
     }
-    float[] logits = call(new Job(seqLen == 1 ? Kind.DECODE : Kind.PREFILL, s.slot, hidden, seqLen));
+    float[] logits =
+        call(new Job(seqLen == 1 ? Kind.DECODE : Kind.PREFILL, s.slot, hidden, seqLen));
     s.position += seqLen;
     return logits;
   }
@@ -132,7 +146,10 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
       jobs.clear();
     }
     queue.drainTo(jobs);
-    jobs.forEach(j -> j.result.completeExceptionally(new IllegalStateException("the cloud worker is shutting down")));
+    jobs.forEach(
+        j ->
+            j.result.completeExceptionally(
+                new IllegalStateException("the cloud worker is shutting down")));
   }
 
   private void run(Job job) {
@@ -205,9 +222,15 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
     }
   }
 
-  private enum Kind { ACQUIRE, RELEASE, PREFILL, DECODE }
+  private enum Kind {
+    ACQUIRE,
+    RELEASE,
+    PREFILL,
+    DECODE
+  }
 
-  private record Job(Kind kind, int slot, float[] hidden, int seqLen, CompletableFuture<Object> result) {
+  private record Job(
+      Kind kind, int slot, float[] hidden, int seqLen, CompletableFuture<Object> result) {
     Job(Kind kind, int slot, float[] hidden, int seqLen) {
       this(kind, slot, hidden, seqLen, new CompletableFuture<>());
     }

@@ -9,14 +9,24 @@ public final class ChainCloudCompute implements CloudCompute {
   private final SegmentChain chain;
   private final CloudModelInfo info;
 
-  /** @param chain opened by the caller with {@code CompiledModel.openCloud(cut, ...)}; the caller closes it */
+  /**
+   * @param chain opened by the caller with {@code CompiledModel.openCloud(cut, ...)}; the caller
+   *     closes it
+   */
   public ChainCloudCompute(SegmentChain chain, String fingerprint) {
     if (chain.takesTokens() || !chain.emitsLogits()) {
-      throw new IllegalArgumentException("a cloud chain takes hidden states and ends with the LM head");
+      throw new IllegalArgumentException(
+          "a cloud chain takes hidden states and ends with the LM head");
     }
     this.chain = chain;
-    this.info = new CloudModelInfo(fingerprint, chain.firstLayer(), chain.config().nLayers(), chain.config().dim(),
-        chain.config().vocabSize(), chain.maxContext());
+    this.info =
+        new CloudModelInfo(
+            fingerprint,
+            chain.firstLayer(),
+            chain.config().nLayers(),
+            chain.config().dim(),
+            chain.config().vocabSize(),
+            chain.maxContext());
   }
 
   @Override
@@ -35,7 +45,8 @@ public final class ChainCloudCompute implements CloudCompute {
     if (seqLen != 1) {
       return chain.forwardHidden(s.state, hidden, seqLen);
     }
-    // A decode step reads the logits out of the chain's own buffer into the session's: no allocation per token.
+    // A decode step reads the logits out of the chain's own buffer into the session's: no
+    // allocation per token.
     return s.logits(chain.decodeHidden(s.state, FloatBuffer.wrap(hidden)));
   }
 

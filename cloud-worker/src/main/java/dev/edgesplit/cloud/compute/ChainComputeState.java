@@ -4,15 +4,20 @@ import dev.edgesplit.engine.segment.ChainState;
 import java.nio.FloatBuffer;
 
 /**
- * A session's {@link ChainState} as the chain-backed computes hand it out: which compute made it (each refuses
- * another's), the cut its chain starts at, and what its compute does once it is closed. Closing is idempotent.
+ * A session's {@link ChainState} as the chain-backed computes hand it out: which compute made it
+ * (each refuses another's), the cut its chain starts at, and what its compute does once it is
+ * closed. Closing is idempotent.
  */
 final class ChainComputeState implements ComputeState {
 
   final ChainState state;
   final int cut;
-  /** End of the layers this session runs: nLayers for the plain split, less for a U-shaped session. */
+
+  /**
+   * End of the layers this session runs: nLayers for the plain split, less for a U-shaped session.
+   */
   final int returnCut;
+
   private final CloudCompute owner;
   private final Runnable afterClose;
   private boolean closed;
@@ -22,7 +27,8 @@ final class ChainComputeState implements ComputeState {
     this(state, cut, Integer.MAX_VALUE, owner, afterClose);
   }
 
-  ChainComputeState(ChainState state, int cut, int returnCut, CloudCompute owner, Runnable afterClose) {
+  ChainComputeState(
+      ChainState state, int cut, int returnCut, CloudCompute owner, Runnable afterClose) {
     this.state = state;
     this.cut = cut;
     this.returnCut = returnCut;
@@ -38,7 +44,9 @@ final class ChainComputeState implements ComputeState {
     return (ChainComputeState) state;
   }
 
-  /** Copies {@code view} into this session's logits array (made once, reused by every decode step). */
+  /**
+   * Copies {@code view} into this session's logits array (made once, reused by every decode step).
+   */
   float[] logits(FloatBuffer view) {
     if (logits == null || logits.length != view.remaining()) {
       logits = new float[view.remaining()];

@@ -6,13 +6,14 @@ import java.util.Objects;
  * What the worker serves: the compiled model and cut the edge must match, and the tensor sizes.
  *
  * @param fingerprint lowercase sha256 hex of the compiled model
- * @param cut         first layer the worker runs (it runs [cut, nLayers) + norm + LM head)
- * @param nLayers     decoder layers N of the model
- * @param dim         hidden size d
- * @param vocabSize   vocabulary size (logits length)
- * @param maxContext  positions a session may hold
+ * @param cut first layer the worker runs (it runs [cut, nLayers) + norm + LM head)
+ * @param nLayers decoder layers N of the model
+ * @param dim hidden size d
+ * @param vocabSize vocabulary size (logits length)
+ * @param maxContext positions a session may hold
  */
-public record CloudModelInfo(String fingerprint, int cut, int nLayers, int dim, int vocabSize, int maxContext) {
+public record CloudModelInfo(
+    String fingerprint, int cut, int nLayers, int dim, int vocabSize, int maxContext) {
 
   public CloudModelInfo {
     Objects.requireNonNull(fingerprint, "fingerprint");

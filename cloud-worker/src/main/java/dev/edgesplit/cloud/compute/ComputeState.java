@@ -1,8 +1,9 @@
 package dev.edgesplit.cloud.compute;
 
 /**
- * One session's KV caches for the worker's layers. Not thread-safe: one step at a time. Native memory:
- * whoever obtains it from {@link CloudCompute#newState()} closes it; {@code close()} is idempotent.
+ * One session's KV caches for the worker's layers. Not thread-safe: one step at a time. Native
+ * memory: whoever obtains it from {@link CloudCompute#newState()} closes it; {@code close()} is
+ * idempotent.
  */
 public interface ComputeState extends AutoCloseable {
 

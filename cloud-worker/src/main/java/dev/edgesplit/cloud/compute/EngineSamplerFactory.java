@@ -5,7 +5,10 @@ import dev.edgesplit.engine.sampling.Sampler;
 import dev.edgesplit.engine.sampling.SamplingParams;
 import dev.edgesplit.engine.sampling.SpeculativeAcceptance;
 
-/** Samples with the engine's seeded {@link Sampler}: one sampler, and so one random stream, per session. */
+/**
+ * Samples with the engine's seeded {@link Sampler}: one sampler, and so one random stream, per
+ * session.
+ */
 public final class EngineSamplerFactory implements SamplerFactory {
 
   @Override
@@ -23,7 +26,9 @@ public final class EngineSamplerFactory implements SamplerFactory {
       }
 
       private TokenChoice choice(float[] logits, int token) {
-        return params.logprobs() ? new TokenChoice(token, sampler.logprob(logits, token)) : TokenChoice.of(token);
+        return params.logprobs()
+            ? new TokenChoice(token, sampler.logprob(logits, token))
+            : TokenChoice.of(token);
       }
     };
   }

@@ -11,9 +11,10 @@ import java.util.function.Supplier;
 
 /**
  * Runs each step on the thread that submits it (gRPC's callback thread for the stream), at most
- * {@code maxConcurrent} at once, with up to {@code maxWaiting} more waiting for a turn; beyond that a step is
- * refused with {@code RESOURCE_EXHAUSTED}. Handing steps to a pool would cost a thread switch per token on the
- * hot path; gRPC already gives each stream serialized callbacks on its own executor.
+ * {@code maxConcurrent} at once, with up to {@code maxWaiting} more waiting for a turn; beyond that
+ * a step is refused with {@code RESOURCE_EXHAUSTED}. Handing steps to a pool would cost a thread
+ * switch per token on the hot path; gRPC already gives each stream serialized callbacks on its own
+ * executor.
  */
 public final class InlineStepExecutor implements StepExecutor {
 
@@ -42,8 +43,12 @@ public final class InlineStepExecutor implements StepExecutor {
     if (!permits.tryAcquire()) {
       if (waiting.incrementAndGet() > maxWaiting) {
         waiting.decrementAndGet();
-        throw new CapacityExceededException("cloud worker is running " + maxConcurrent + " steps with "
-            + maxWaiting + " waiting: no room for another");
+        throw new CapacityExceededException(
+            "cloud worker is running "
+                + maxConcurrent
+                + " steps with "
+                + maxWaiting
+                + " waiting: no room for another");
       }
       try {
         permits.acquire();

@@ -13,23 +13,31 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@link CloudCompute} over a per-layer compiled model: serves any cut an edge names in its handshake, opening the
- * cloud chain of each cut (layers [cut, N) + head) on first use and keeping it, so edges that re-plan never wait
- * for a restart and sessions at several cuts run side by side. Chains no session uses are closed once more than
- * {@link #MAX_IDLE_CHAINS} are open. Owns its chains: {@link #close()} them after the
- * worker. Thread-safe.
+ * {@link CloudCompute} over a per-layer compiled model: serves any cut an edge names in its
+ * handshake, opening the cloud chain of each cut (layers [cut, N) + head) on first use and keeping
+ * it, so edges that re-plan never wait for a restart and sessions at several cuts run side by side.
+ * Chains no session uses are closed once more than {@link #MAX_IDLE_CHAINS} are open. Owns its
+ * chains: {@link #close()} them after the worker. Thread-safe.
  */
 public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
 
   private final CompiledModel model;
   private final RuntimeOptions runtime;
   private final CloudModelInfo info;
-  /** Chains kept open beyond those in use; an unused chain past this many is closed (each holds the head). */
+
+  /**
+   * Chains kept open beyond those in use; an unused chain past this many is closed (each holds the
+   * head).
+   */
   static final int MAX_IDLE_CHAINS = 4;
 
   private final Map<Integer, SegmentChain> chains = new HashMap<>();
   private final Map<Integer, Integer> users = new HashMap<>();
-  /** U-shaped sessions' chains (layers [cut, returnCut), no head), by {@code List.of(cut, returnCut)}. */
+
+  /**
+   * U-shaped sessions' chains (layers [cut, returnCut), no head), by {@code List.of(cut,
+   * returnCut)}.
+   */
   private final Map<List<Integer>, SegmentChain> middles = new HashMap<>();
 
   /**
@@ -40,8 +48,14 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
     this.model = model;
     this.runtime = runtime;
     SegmentChain first = chain(defaultCut);
-    this.info = new CloudModelInfo(model.fingerprint(), defaultCut, model.config().nLayers(), model.config().dim(),
-        model.config().vocabSize(), first.maxContext());
+    this.info =
+        new CloudModelInfo(
+            model.fingerprint(),
+            defaultCut,
+            model.config().nLayers(),
+            model.config().dim(),
+            model.config().vocabSize(),
+            first.maxContext());
   }
 
   @Override
@@ -67,7 +81,8 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
   @Override
   public ComputeState newState(int cut) {
     if (!servesCut(cut)) {
-      throw new IncompatiblePlanException("compiled model " + model.directory() + " has no segments for cut " + cut);
+      throw new IncompatiblePlanException(
+          "compiled model " + model.directory() + " has no segments for cut " + cut);
     }
     SegmentChain chain;
     synchronized (this) {
@@ -87,9 +102,12 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
   @Override
   public boolean servesRange(int cut, int returnCut) {
     int n = info.nLayers();
-    return returnCut == n ? servesCut(cut)
-        : cut >= 0 && cut < returnCut && returnCut < n && model.servesLayers(cut, returnCut, false, false,
-            model.manifest().cloudWeights());
+    return returnCut == n
+        ? servesCut(cut)
+        : cut >= 0
+            && cut < returnCut
+            && returnCut < n
+            && model.servesLayers(cut, returnCut, false, false, model.manifest().cloudWeights());
   }
 
   @Override
@@ -98,13 +116,23 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
       return newState(cut);
     }
     if (!servesRange(cut, returnCut)) {
-      throw new IncompatiblePlanException("compiled model " + model.directory() + " has no segments for layers ["
-          + cut + ", " + returnCut + ")");
+      throw new IncompatiblePlanException(
+          "compiled model "
+              + model.directory()
+              + " has no segments for layers ["
+              + cut
+              + ", "
+              + returnCut
+              + ")");
     }
     SegmentChain chain;
     synchronized (this) {
-      chain = middles.computeIfAbsent(List.of(cut, returnCut), r -> model.openLayers(cut, returnCut, false, false,
-          model.manifest().cloudWeights(), runtime));
+      chain =
+          middles.computeIfAbsent(
+              List.of(cut, returnCut),
+              r ->
+                  model.openLayers(
+                      cut, returnCut, false, false, model.manifest().cloudWeights(), runtime));
     }
     return new ChainComputeState(chain.newState(), cut, returnCut, this, () -> {});
   }
@@ -114,7 +142,10 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
     evictIdle();
   }
 
-  /** Closes unused chains (never the default cut's) while more than {@link #MAX_IDLE_CHAINS} are open. */
+  /**
+   * Closes unused chains (never the default cut's) while more than {@link #MAX_IDLE_CHAINS} are
+   * open.
+   */
   private void evictIdle() {
     for (Integer cut : List.copyOf(chains.keySet())) {
       if (chains.size() <= MAX_IDLE_CHAINS) {
@@ -132,19 +163,24 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
     ChainComputeState s = ChainComputeState.of(state, this);
     SegmentChain chain;
     synchronized (this) {
-      chain = s.returnCut < info.nLayers() ? middles.get(List.of(s.cut, s.returnCut)) : chains.get(s.cut);
+      chain =
+          s.returnCut < info.nLayers()
+              ? middles.get(List.of(s.cut, s.returnCut))
+              : chains.get(s.cut);
     }
-    // A chain with a live state is never evicted; it is gone only when the worker has closed its compute.
+    // A chain with a live state is never evicted; it is gone only when the worker has closed its
+    // compute.
     if (chain == null) {
-      throw new dev.edgesplit.cloud.error.DrainingException("cloud worker is shutting down: cut " + s.cut
-          + " is closed");
+      throw new dev.edgesplit.cloud.error.DrainingException(
+          "cloud worker is shutting down: cut " + s.cut + " is closed");
     }
     return chain.forwardHidden(s.state, hidden, seqLen);
   }
 
   @Override
   public LayerTimings profile(ProfileSettings settings, EnergyMeter meter) {
-    return new SegmentProfiler(model, runtime, meter, settings).profile(model.manifest().cloudWeights(), false, true);
+    return new SegmentProfiler(model, runtime, meter, settings)
+        .profile(model.manifest().cloudWeights(), false, true);
   }
 
   private synchronized SegmentChain chain(int cut) {

@@ -5,8 +5,8 @@ import java.util.function.Supplier;
 
 /**
  * Runs model steps off the gRPC threads. All steps of the worker go through one executor so that a
- * batching implementation (gathering concurrent decode steps into one ONNX run) can replace the pooled
- * one without touching the stream handling.
+ * batching implementation (gathering concurrent decode steps into one ONNX run) can replace the
+ * pooled one without touching the stream handling.
  */
 public interface StepExecutor extends AutoCloseable {
 

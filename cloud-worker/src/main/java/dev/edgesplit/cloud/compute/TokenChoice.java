@@ -1,6 +1,9 @@
 package dev.edgesplit.cloud.compute;
 
-/** A sampled token and the natural log of its probability (<= 0), NaN when the session did not ask for it. */
+/**
+ * A sampled token and the natural log of its probability (<= 0), NaN when the session did not ask
+ * for it.
+ */
 public record TokenChoice(int token, float logprob) {
 
   /** A token without its log probability. */

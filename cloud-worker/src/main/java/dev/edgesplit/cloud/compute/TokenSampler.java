@@ -9,9 +9,9 @@ public interface TokenSampler {
   TokenChoice sample(float[] logits);
 
   /**
-   * Judges a draft token against {@code logits [vocabSize]} with the speculative-sampling rule: returns the
-   * draft when it is accepted, else the token chosen in its place (see
-   * {@link dev.edgesplit.engine.sampling.SpeculativeAcceptance}).
+   * Judges a draft token against {@code logits [vocabSize]} with the speculative-sampling rule:
+   * returns the draft when it is accepted, else the token chosen in its place (see {@link
+   * dev.edgesplit.engine.sampling.SpeculativeAcceptance}).
    *
    * @param q how the draft was chosen; null when deterministically
    */

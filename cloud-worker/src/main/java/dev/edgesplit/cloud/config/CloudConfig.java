@@ -10,22 +10,32 @@ import java.util.Objects;
 /**
  * Everything the cloud worker is configured with, loaded once in main and passed down.
  *
- * @param listen       where the gRPC server binds
- * @param tls          server TLS and client certificate checking
- * @param modelDir     compiled model directory (plan.json, segments, tokenizer), or a checkpoint the launcher
- *                     compiles on first use
- * @param cut          first layer this worker runs
- * @param runtime      ONNX Runtime and step threads
- * @param limits       sessions, KV budget, frame and probe sizes
- * @param metricsListen HOST:PORT of the Prometheus /metrics endpoint (loopback by default), or "off"
+ * @param listen where the gRPC server binds
+ * @param tls server TLS and client certificate checking
+ * @param modelDir compiled model directory (plan.json, segments, tokenizer), or a checkpoint the
+ *     launcher compiles on first use
+ * @param cut first layer this worker runs
+ * @param runtime ONNX Runtime and step threads
+ * @param limits sessions, KV budget, frame and probe sizes
+ * @param metricsListen HOST:PORT of the Prometheus /metrics endpoint (loopback by default), or
+ *     "off"
  * @param drainTimeout how long close() lets running streams finish before cancelling them
- * @param logTokens    (key {@code log.tokens}) one JSON line per step on the {@code edgesplit.energy} logger; off by
- *                     default
- * @param healthListen HOST:PORT of a plaintext listener serving only grpc.health.v1.Health (for probes that
- *                     cannot present client certificates), or "off" (key {@code health.listen})
+ * @param logTokens (key {@code log.tokens}) one JSON line per step on the {@code edgesplit.energy}
+ *     logger; off by default
+ * @param healthListen HOST:PORT of a plaintext listener serving only grpc.health.v1.Health (for
+ *     probes that cannot present client certificates), or "off" (key {@code health.listen})
  */
-public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtime runtime, Limits limits,
-    Duration drainTimeout, String metricsListen, String healthListen, boolean logTokens) {
+public record CloudConfig(
+    Listen listen,
+    Tls tls,
+    Path modelDir,
+    int cut,
+    Runtime runtime,
+    Limits limits,
+    Duration drainTimeout,
+    String metricsListen,
+    String healthListen,
+    boolean logTokens) {
 
   public CloudConfig {
     Objects.requireNonNull(listen, "listen");
@@ -46,8 +56,10 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
         port = -1;
       }
       if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("health.listen must be HOST:PORT (port in [0, 65535]) or off, got '"
-            + healthListen + "'");
+        throw new IllegalArgumentException(
+            "health.listen must be HOST:PORT (port in [0, 65535]) or off, got '"
+                + healthListen
+                + "'");
       }
     }
   }
@@ -58,9 +70,10 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
   }
 
   /**
-   * @param host     interface to bind; a non-loopback address needs mutual TLS unless {@code insecure}
-   * @param port     TCP port, 0 for any free port
-   * @param insecure (key {@code insecure}) allow a non-loopback address without mutual TLS (logged loudly)
+   * @param host interface to bind; a non-loopback address needs mutual TLS unless {@code insecure}
+   * @param port TCP port, 0 for any free port
+   * @param insecure (key {@code insecure}) allow a non-loopback address without mutual TLS (logged
+   *     loudly)
    */
   public record Listen(String host, int port, boolean insecure) {
     public Listen {
@@ -72,14 +85,14 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
   }
 
   /**
-   * Server TLS (keys {@code tls.*}). PEM files: the certificate chain, its PKCS#8 private key, and the CA that
-   * signs edge agents' client certificates.
+   * Server TLS (keys {@code tls.*}). PEM files: the certificate chain, its PKCS#8 private key, and
+   * the CA that signs edge agents' client certificates.
    *
-   * @param enabled  serve TLS (the files are ignored while false)
-   * @param cert     server certificate chain (PEM); required when enabled
-   * @param key      private key of {@code cert} (PKCS#8 PEM); required when enabled
-   * @param clientCa CA certificates (PEM) that sign accepted client certificates; null = no client certificate
-   *                 asked (a non-loopback listener then needs {@code insecure})
+   * @param enabled serve TLS (the files are ignored while false)
+   * @param cert server certificate chain (PEM); required when enabled
+   * @param key private key of {@code cert} (PKCS#8 PEM); required when enabled
+   * @param clientCa CA certificates (PEM) that sign accepted client certificates; null = no client
+   *     certificate asked (a non-loopback listener then needs {@code insecure})
    */
   public record Tls(boolean enabled, Path cert, Path key, Path clientCa) {
     public Tls {
@@ -88,7 +101,10 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
       }
     }
 
-    /** Mutual TLS: the server asks for, and requires, a client certificate signed by {@code clientCa}. */
+    /**
+     * Mutual TLS: the server asks for, and requires, a client certificate signed by {@code
+     * clientCa}.
+     */
     public boolean mutual() {
       return enabled && clientCa != null;
     }
@@ -96,31 +112,37 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
 
   /**
    * @param intraOpThreads ONNX Runtime threads per step
-   * @param maxContext     positions per session; 0 = the model's maximum
-   * @param stepThreads    model steps that may run at once (on gRPC's threads; with batching, the sessions that
-   *                       can share one batch)
-   * @param stepQueue      steps that may wait for their turn before RESOURCE_EXHAUSTED
+   * @param maxContext positions per session; 0 = the model's maximum
+   * @param stepThreads model steps that may run at once (on gRPC's threads; with batching, the
+   *     sessions that can share one batch)
+   * @param stepQueue steps that may wait for their turn before RESOURCE_EXHAUSTED
    */
   public record Runtime(int intraOpThreads, int maxContext, int stepThreads, int stepQueue) {
     public Runtime {
       if (intraOpThreads < 1 || maxContext < 0 || stepThreads < 1 || stepQueue < 1) {
-        throw new IllegalArgumentException("runtime: threads and queue must be >= 1, max_context >= 0");
+        throw new IllegalArgumentException(
+            "runtime: threads and queue must be >= 1, max_context >= 0");
       }
     }
   }
 
   /**
-   * @param maxSessions       concurrent sessions
-   * @param kvBudgetBytes     bytes of KV cache all sessions may reserve together
-   * @param idleTtl           a session idle this long is closed
+   * @param maxSessions concurrent sessions
+   * @param kvBudgetBytes bytes of KV cache all sessions may reserve together
+   * @param idleTtl a session idle this long is closed
    * @param maxFramePositions positions per frame; 0 = the context length
-   * @param maxProbeBytes     largest probe payload
+   * @param maxProbeBytes largest probe payload
    */
-  public record Limits(int maxSessions, long kvBudgetBytes, Duration idleTtl, int maxFramePositions,
+  public record Limits(
+      int maxSessions,
+      long kvBudgetBytes,
+      Duration idleTtl,
+      int maxFramePositions,
       int maxProbeBytes) {
     public Limits {
       if (maxSessions < 1 || kvBudgetBytes < 1 || maxFramePositions < 0 || maxProbeBytes < 0) {
-        throw new IllegalArgumentException("limits must be positive (max_frame_positions may be 0 = context)");
+        throw new IllegalArgumentException(
+            "limits must be positive (max_frame_positions may be 0 = context)");
       }
       requireNonNegative("limits.idle_ttl_ms", idleTtl);
       if (idleTtl.isZero()) {
@@ -157,18 +179,28 @@ public record CloudConfig(Listen listen, Tls tls, Path modelDir, int cut, Runtim
     return d;
   }
 
-  /** Loads defaults, then {@code file} (may be null), then EDGESPLIT_* env, then {@code overrides}. */
-  public static CloudConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+  /**
+   * Loads defaults, then {@code file} (may be null), then EDGESPLIT_* env, then {@code overrides}.
+   */
+  public static CloudConfig load(
+      Path file, Map<String, String> env, Map<String, String> overrides) {
     LayeredConfig c = LayeredConfig.load(defaults(), file, env, overrides);
     return new CloudConfig(
         new Listen(c.string("listen.host"), c.integer("listen.port"), c.bool("insecure")),
-        new Tls(c.bool("tls.enabled"), c.path("tls.cert"), c.path("tls.key"), c.path("tls.client_ca")),
+        new Tls(
+            c.bool("tls.enabled"), c.path("tls.cert"), c.path("tls.key"), c.path("tls.client_ca")),
         c.path("model.dir"),
         c.integer("model.cut"),
-        new Runtime(c.integer("runtime.intra_op_threads"), c.integer("runtime.max_context"),
-            c.integer("runtime.step_threads"), c.integer("runtime.step_queue")),
-        new Limits(c.integer("limits.max_sessions"), c.longValue("limits.kv_budget_bytes"),
-            c.millis("limits.idle_ttl_ms"), c.integer("limits.max_frame_positions"),
+        new Runtime(
+            c.integer("runtime.intra_op_threads"),
+            c.integer("runtime.max_context"),
+            c.integer("runtime.step_threads"),
+            c.integer("runtime.step_queue")),
+        new Limits(
+            c.integer("limits.max_sessions"),
+            c.longValue("limits.kv_budget_bytes"),
+            c.millis("limits.idle_ttl_ms"),
+            c.integer("limits.max_frame_positions"),
             c.integer("limits.max_probe_bytes")),
         c.millis("drain_timeout_ms"),
         c.string("metrics.listen"),

@@ -1,8 +1,9 @@
 package dev.edgesplit.cloud.error;
 
 /**
- * Base of the cloud worker's own failures. Each subclass maps to one gRPC status in {@link StatusMapper};
- * the message becomes the status description, so it must say what was wrong without leaking internals.
+ * Base of the cloud worker's own failures. Each subclass maps to one gRPC status in {@link
+ * StatusMapper}; the message becomes the status description, so it must say what was wrong without
+ * leaking internals.
  */
 public abstract class CloudException extends RuntimeException {
 

@@ -7,8 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cloud worker's one mapping from failures to gRPC statuses, by exception type (never by message).
- * Unexpected failures become INTERNAL with a short description; their stack trace is logged here, not sent.
+ * The cloud worker's one mapping from failures to gRPC statuses, by exception type (never by
+ * message). Unexpected failures become INTERNAL with a short description; their stack trace is
+ * logged here, not sent.
  */
 public final class StatusMapper {
 
@@ -16,7 +17,10 @@ public final class StatusMapper {
 
   private StatusMapper() {}
 
-  /** The status to close a call with after {@code failure} (unwrapped from CompletionException and the like). */
+  /**
+   * The status to close a call with after {@code failure} (unwrapped from CompletionException and
+   * the like).
+   */
   public static Status toStatus(Throwable failure) {
     return StatusMapping.toStatus(StatusMapping.unwrap(failure), StatusMapper::typed, LOG);
   }

@@ -5,9 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One JSON line per step on the {@code edgesplit.energy} logger: event "token" for steps that sampled a token,
- * "prefill_chunk" otherwise, with the worker's joules and their source. The edge's joules are not known here;
- * the edge's own line for the token carries both sides.
+ * One JSON line per step on the {@code edgesplit.energy} logger: event "token" for steps that
+ * sampled a token, "prefill_chunk" otherwise, with the worker's joules and their source. The edge's
+ * joules are not known here; the edge's own line for the token carries both sides.
  */
 public final class CloudEnergyLogListener implements CloudStepListener {
 
@@ -18,7 +18,9 @@ public final class CloudEnergyLogListener implements CloudStepListener {
     this(log, true);
   }
 
-  /** @param enabled write the lines at all ({@code log.tokens}: off by default in the worker) */
+  /**
+   * @param enabled write the lines at all ({@code log.tokens}: off by default in the worker)
+   */
   public CloudEnergyLogListener(EnergyLog log, boolean enabled) {
     this.log = log;
     this.enabled = enabled;

@@ -2,7 +2,9 @@ package dev.edgesplit.cloud.metrics;
 
 import java.util.List;
 
-/** Told about every step the worker ran; called on step threads, must be quick and must not throw. */
+/**
+ * Told about every step the worker ran; called on step threads, must be quick and must not throw.
+ */
 @FunctionalInterface
 public interface CloudStepListener {
 

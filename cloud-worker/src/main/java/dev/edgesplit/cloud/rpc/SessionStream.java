@@ -3,8 +3,6 @@ package dev.edgesplit.cloud.rpc;
 import dev.edgesplit.cloud.compute.CloudCompute;
 import dev.edgesplit.cloud.compute.StepExecutor;
 import dev.edgesplit.cloud.compute.TokenChoice;
-import dev.edgesplit.server.energy.EnergyReading;
-import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.cloud.error.InvalidFrameException;
 import dev.edgesplit.cloud.error.SessionNotFoundException;
 import dev.edgesplit.cloud.error.StatusMapper;
@@ -13,15 +11,17 @@ import dev.edgesplit.cloud.metrics.CloudStepListener;
 import dev.edgesplit.cloud.session.CloudSession;
 import dev.edgesplit.cloud.session.SessionRegistry;
 import dev.edgesplit.cloud.speculate.WindowVerifier;
+import dev.edgesplit.proto.tensor.HiddenCodec;
+import dev.edgesplit.proto.v1.DType;
 import dev.edgesplit.proto.v1.EnergySource;
+import dev.edgesplit.proto.v1.HiddenTensor;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
-import dev.edgesplit.proto.v1.DType;
-import dev.edgesplit.proto.v1.HiddenTensor;
-import dev.edgesplit.proto.tensor.HiddenCodec;
-import java.nio.FloatBuffer;
+import dev.edgesplit.server.energy.EnergyReading;
+import dev.edgesplit.server.energy.StepEnergy;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,10 +30,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Server side of one {@code CloudService.Session} stream. Reads one frame at a time (manual flow control:
- * the next frame is requested only after the reply is sent), validates it, runs the step on the
- * {@link StepExecutor}, answers, and frees the stream's sessions when it ends, fails or is cancelled.
- * The first bad frame ends the stream with the mapped status; other streams are unaffected.
+ * Server side of one {@code CloudService.Session} stream. Reads one frame at a time (manual flow
+ * control: the next frame is requested only after the reply is sent), validates it, runs the step
+ * on the {@link StepExecutor}, answers, and frees the stream's sessions when it ends, fails or is
+ * cancelled. The first bad frame ends the stream with the mapped status; other streams are
+ * unaffected.
  */
 final class SessionStream implements StreamObserver<SessionFrame> {
 
@@ -48,14 +49,23 @@ final class SessionStream implements StreamObserver<SessionFrame> {
   private final LongSupplier nanoTime;
   private final CloudStepListener listener;
   private final Map<String, CloudSession> sessions = new HashMap<>();
+
   /** End layer of each U-shaped session on this stream (absent: the plain split). */
   private final Map<String, Integer> returnCuts = new HashMap<>();
+
   private boolean stepRunning;
   private boolean halfClosed;
   private boolean finished;
 
-  SessionStream(ServerCallStreamObserver<SessionReply> out, FrameValidator validator, SessionRegistry registry,
-      CloudCompute compute, StepExecutor steps, StepEnergy energy, LongSupplier nanoTime, CloudStepListener listener) {
+  SessionStream(
+      ServerCallStreamObserver<SessionReply> out,
+      FrameValidator validator,
+      SessionRegistry registry,
+      CloudCompute compute,
+      StepExecutor steps,
+      StepEnergy energy,
+      LongSupplier nanoTime,
+      CloudStepListener listener) {
     this.listener = listener;
     this.out = out;
     this.validator = validator;
@@ -86,14 +96,19 @@ final class SessionStream implements StreamObserver<SessionFrame> {
         sessions.remove(valid.sessionId());
         returnCuts.remove(valid.sessionId());
         session.close("closed by the edge");
-        send(SessionReply.newBuilder().setSessionId(valid.sessionId()).setPosition(valid.startPosition()).build());
+        send(
+            SessionReply.newBuilder()
+                .setSessionId(valid.sessionId())
+                .setPosition(valid.startPosition())
+                .build());
         out.request(1);
         return;
       }
       session.beginStep();
       stepRunning = true;
       try {
-        steps.submit(() -> runStep(session, valid, cut, frame.getHidden().getDtype()))
+        steps
+            .submit(() -> runStep(session, valid, cut, frame.getHidden().getDtype()))
             .whenComplete((outcome, error) -> afterStep(session, valid, outcome, error));
       } catch (RuntimeException e) {
         stepRunning = false;
@@ -123,12 +138,18 @@ final class SessionStream implements StreamObserver<SessionFrame> {
     CloudSession session = sessions.get(frame.sessionId());
     if (session == null) {
       if (frame.startPosition() != 0 || frame.closeOnly()) {
-        throw new SessionNotFoundException("no open session '" + frame.sessionId() + "' on this stream");
+        throw new SessionNotFoundException(
+            "no open session '" + frame.sessionId() + "' on this stream");
       }
       int n = compute.info().nLayers();
       if (raw.hasReturnCut() && (raw.getReturnCut() <= cut || raw.getReturnCut() > n)) {
-        throw new InvalidFrameException("return_cut " + Integer.toUnsignedString(raw.getReturnCut())
-            + " must be above the cut " + cut + " and at most " + n);
+        throw new InvalidFrameException(
+            "return_cut "
+                + Integer.toUnsignedString(raw.getReturnCut())
+                + " must be above the cut "
+                + cut
+                + " and at most "
+                + n);
       }
       int returnCut = raw.hasReturnCut() ? raw.getReturnCut() : n;
       session = registry.open(frame.sessionId(), frame.sampling(), cut, returnCut);
@@ -140,8 +161,13 @@ final class SessionStream implements StreamObserver<SessionFrame> {
     }
     int held = session.position();
     if (frame.startPosition() != held) {
-      throw new InvalidFrameException("session '" + frame.sessionId() + "' holds " + held
-          + " positions but the frame starts at " + frame.startPosition());
+      throw new InvalidFrameException(
+          "session '"
+              + frame.sessionId()
+              + "' holds "
+              + held
+              + " positions but the frame starts at "
+              + frame.startPosition());
     }
     return session;
   }
@@ -164,18 +190,29 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       if (frame.window()) {
         if (uShaped) {
           // The edge keeps the head in a U-shaped split, so only it could verify drafts.
-          throw new InvalidFrameException("session '" + frame.sessionId() + "' is U-shaped: window frames need the "
-              + "worker to hold the LM head");
+          throw new InvalidFrameException(
+              "session '"
+                  + frame.sessionId()
+                  + "' is U-shaped: window frames need the "
+                  + "worker to hold the LM head");
         }
-        window = WindowVerifier.verify(compute, session.state(), session.sampler(), frame.hidden(), frame.drafts(),
-            frame.draftQ());
+        window =
+            WindowVerifier.verify(
+                compute,
+                session.state(),
+                session.sampler(),
+                frame.hidden(),
+                frame.drafts(),
+                frame.draftQ());
         choice = window.get(window.size() - 1);
       } else {
         float[] out = compute.forward(session.state(), frame.hidden(), frame.seqLen());
         // A U-shaped session gets h_return_cut back and is never sampled: the edge keeps the head.
         choice = frame.sample() && !uShaped ? session.sampler().sample(out) : null;
         if (uShaped) {
-          hiddenBack = HiddenCodec.encode(FloatBuffer.wrap(out), frame.seqLen(), compute.info().dim(), dtype);
+          hiddenBack =
+              HiddenCodec.encode(
+                  FloatBuffer.wrap(out), frame.seqLen(), compute.info().dim(), dtype);
         }
       }
     } catch (RuntimeException e) {
@@ -184,13 +221,17 @@ final class SessionStream implements StreamObserver<SessionFrame> {
     }
     long nanos = nanoTime.getAsLong() - t0;
     EnergyReading joules = span.end();
-    SessionReply.Builder reply = SessionReply.newBuilder()
-        .setSessionId(frame.sessionId())
-        .setPosition(session.state().position())
-        .setComputeTimeUs(nanos / 1000)
-        .setCloudJoules(joules.joules())
-        .setCloudEnergySource(EnergySource.newBuilder()
-            .setKind(joules.kind()).setMeasured(joules.measured()).setDescription(joules.description()));
+    SessionReply.Builder reply =
+        SessionReply.newBuilder()
+            .setSessionId(frame.sessionId())
+            .setPosition(session.state().position())
+            .setComputeTimeUs(nanos / 1000)
+            .setCloudJoules(joules.joules())
+            .setCloudEnergySource(
+                EnergySource.newBuilder()
+                    .setKind(joules.kind())
+                    .setMeasured(joules.measured())
+                    .setDescription(joules.description()));
     if (hiddenBack != null) {
       reply.setHidden(hiddenBack);
     }
@@ -209,13 +250,23 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       }
     }
     int ran = session.state().position() - start;
-    // A U-shaped session's token steps count as tokens (for metrics and joules) without the worker knowing them.
-    CloudStep step = new CloudStep(frame.sessionId(), cut, start, ran, choice != null || (uShaped && frame.sample()),
-        choice == null ? -1 : choice.token(), nanos / 1e6, joules);
+    // A U-shaped session's token steps count as tokens (for metrics and joules) without the worker
+    // knowing them.
+    CloudStep step =
+        new CloudStep(
+            frame.sessionId(),
+            cut,
+            start,
+            ran,
+            choice != null || (uShaped && frame.sample()),
+            choice == null ? -1 : choice.token(),
+            nanos / 1e6,
+            joules);
     return new StepOutcome(reply.build(), step);
   }
 
-  private synchronized void afterStep(CloudSession session, ValidFrame frame, StepOutcome outcome, Throwable error) {
+  private synchronized void afterStep(
+      CloudSession session, ValidFrame frame, StepOutcome outcome, Throwable error) {
     stepRunning = false;
     session.endStep(nanoTime.getAsLong());
     if (finished) {

@@ -6,16 +6,32 @@ import dev.edgesplit.engine.sampling.SamplingParams;
 /**
  * A frame that passed every check that needs no session: what the step will run.
  *
- * @param hidden  decoded hidden states {@code [seqLen, dim]}, finite; null for a close-only frame
- * @param seqLen  positions S in the frame (0 for a close-only frame)
- * @param sample  true when the worker must sample a token (decode frames and the last prefill chunk)
- * @param drafts  a speculative window's draft tokens ({@code seqLen - 1} ids), or null for other frames
- * @param draftQ  the drafts' distributions (one per draft), or null when deterministic or not a window
+ * @param hidden decoded hidden states {@code [seqLen, dim]}, finite; null for a close-only frame
+ * @param seqLen positions S in the frame (0 for a close-only frame)
+ * @param sample true when the worker must sample a token (decode frames and the last prefill chunk)
+ * @param drafts a speculative window's draft tokens ({@code seqLen - 1} ids), or null for other
+ *     frames
+ * @param draftQ the drafts' distributions (one per draft), or null when deterministic or not a
+ *     window
  */
-record ValidFrame(String sessionId, int startPosition, float[] hidden, int seqLen, boolean sample, boolean close,
-    SamplingParams sampling, int[] drafts, DraftDistribution[] draftQ) {
+record ValidFrame(
+    String sessionId,
+    int startPosition,
+    float[] hidden,
+    int seqLen,
+    boolean sample,
+    boolean close,
+    SamplingParams sampling,
+    int[] drafts,
+    DraftDistribution[] draftQ) {
 
-  ValidFrame(String sessionId, int startPosition, float[] hidden, int seqLen, boolean sample, boolean close,
+  ValidFrame(
+      String sessionId,
+      int startPosition,
+      float[] hidden,
+      int seqLen,
+      boolean sample,
+      boolean close,
       SamplingParams sampling) {
     this(sessionId, startPosition, hidden, seqLen, sample, close, sampling, null, null);
   }

@@ -12,10 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides how the worker's segment listener is secured. A loopback address may serve plaintext; any other
- * address needs mutual TLS ({@code tls.enabled} with {@code tls.client_ca}: only edge agents holding a
- * certificate from that CA get in), unless {@code insecure: true}, which is logged loudly at every start.
- * Stateless.
+ * Decides how the worker's segment listener is secured. A loopback address may serve plaintext; any
+ * other address needs mutual TLS ({@code tls.enabled} with {@code tls.client_ca}: only edge agents
+ * holding a certificate from that CA get in), unless {@code insecure: true}, which is logged loudly
+ * at every start. Stateless.
  */
 public final class ListenerSecurity {
 
@@ -33,20 +33,26 @@ public final class ListenerSecurity {
     }
     if (!host.isLoopbackAddress() && !tls.mutual()) {
       if (!listen.insecure()) {
-        throw new IllegalArgumentException("listen.host " + listen.host() + " is not a loopback address: configure "
-            + "mutual TLS (tls.enabled, tls.cert, tls.key, tls.client_ca) or set insecure: true to serve it "
-            + (tls.enabled() ? "to any client" : "in plaintext"));
+        throw new IllegalArgumentException(
+            "listen.host "
+                + listen.host()
+                + " is not a loopback address: configure "
+                + "mutual TLS (tls.enabled, tls.cert, tls.key, tls.client_ca) or set insecure: true to serve it "
+                + (tls.enabled() ? "to any client" : "in plaintext"));
       }
-      LOG.warn("INSECURE: serving the segment service on non-loopback address {} {}; anyone who can reach it may "
-          + "use this worker", listen.host(), tls.enabled() ? "without client certificates" : "in PLAINTEXT");
+      LOG.warn(
+          "INSECURE: serving the segment service on non-loopback address {} {}; anyone who can reach it may "
+              + "use this worker",
+          listen.host(),
+          tls.enabled() ? "without client certificates" : "in PLAINTEXT");
     }
     return new InetSocketAddress(host, listen.port());
   }
 
   /**
-   * The address of the health-only listener, or null for {@code health.listen: off}. It may be any address
-   * without TLS: it serves nothing but grpc.health.v1.Health (no model traffic), for Kubernetes and Docker probes
-   * that cannot present client certificates.
+   * The address of the health-only listener, or null for {@code health.listen: off}. It may be any
+   * address without TLS: it serves nothing but grpc.health.v1.Health (no model traffic), for
+   * Kubernetes and Docker probes that cannot present client certificates.
    */
   public static InetSocketAddress healthAddress(String healthListen) {
     if (CloudConfig.healthOff(healthListen)) {
@@ -59,18 +65,25 @@ public final class ListenerSecurity {
       name = name.substring(1, name.length() - 1);
     }
     try {
-      return new InetSocketAddress(InetAddress.getByName(name), Integer.parseInt(text.substring(colon + 1)));
+      return new InetSocketAddress(
+          InetAddress.getByName(name), Integer.parseInt(text.substring(colon + 1)));
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException("health.listen host '" + name + "' does not resolve", e);
     }
   }
 
-  /** Plaintext when TLS is off, else TLS with the configured files (client certificate required with a CA). */
+  /**
+   * Plaintext when TLS is off, else TLS with the configured files (client certificate required with
+   * a CA).
+   */
   public static ServerCredentials credentials(CloudConfig.Tls tls) {
     if (!tls.enabled()) {
       return InsecureServerCredentials.create();
     }
-    return TlsFiles.server(new Pem("tls.cert", tls.cert()), new Pem("tls.key", tls.key()),
-        tls.clientCa() == null ? null : new Pem("tls.client_ca", tls.clientCa()), true);
+    return TlsFiles.server(
+        new Pem("tls.cert", tls.cert()),
+        new Pem("tls.key", tls.key()),
+        tls.clientCa() == null ? null : new Pem("tls.client_ca", tls.clientCa()),
+        true);
   }
 }

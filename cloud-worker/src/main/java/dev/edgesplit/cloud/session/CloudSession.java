@@ -6,9 +6,9 @@ import dev.edgesplit.cloud.error.SessionNotFoundException;
 import java.util.function.Consumer;
 
 /**
- * One generation's state on the worker: its KV cache, its sampler and the number of positions it holds.
- * A step marks the session busy; closing a busy session (cancel, stream reset) is deferred until the step
- * ends so the native KV cache is never freed under a running ONNX step. Thread-safe.
+ * One generation's state on the worker: its KV cache, its sampler and the number of positions it
+ * holds. A step marks the session busy; closing a busy session (cancel, stream reset) is deferred
+ * until the step ends so the native KV cache is never freed under a running ONNX step. Thread-safe.
  */
 public final class CloudSession {
 
@@ -22,7 +22,12 @@ public final class CloudSession {
   private boolean closed;
   private String closeReason = "closed";
 
-  CloudSession(String id, ComputeState state, TokenSampler sampler, long nowNanos, Consumer<CloudSession> onClosed) {
+  CloudSession(
+      String id,
+      ComputeState state,
+      TokenSampler sampler,
+      long nowNanos,
+      Consumer<CloudSession> onClosed) {
     this.id = id;
     this.state = state;
     this.sampler = sampler;
@@ -55,7 +60,8 @@ public final class CloudSession {
    */
   public synchronized void beginStep() {
     if (closed || closeRequested) {
-      throw new SessionNotFoundException("session '" + id + "' is no longer open (" + closeReason + ")");
+      throw new SessionNotFoundException(
+          "session '" + id + "' is no longer open (" + closeReason + ")");
     }
     busy = true;
   }

@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * All live sessions of a worker: admits new ones against a KV-cache byte budget and a session limit,
- * and closes idle ones after a TTL. Thread-safe. {@link #start()} measures the per-session KV size and
- * starts the reaper; {@link #close()} frees every session.
+ * All live sessions of a worker: admits new ones against a KV-cache byte budget and a session
+ * limit, and closes idle ones after a TTL. Thread-safe. {@link #start()} measures the per-session
+ * KV size and starts the reaper; {@link #close()} frees every session.
  */
 public final class SessionRegistry implements AutoCloseable {
 
@@ -35,8 +35,13 @@ public final class SessionRegistry implements AutoCloseable {
   private boolean draining;
   private ScheduledExecutorService reaper;
 
-  public SessionRegistry(CloudCompute compute, SamplerFactory samplers, long kvBudgetBytes, int maxSessions,
-      Duration idleTtl, LongSupplier nanoTime) {
+  public SessionRegistry(
+      CloudCompute compute,
+      SamplerFactory samplers,
+      long kvBudgetBytes,
+      int maxSessions,
+      Duration idleTtl,
+      LongSupplier nanoTime) {
     this.compute = compute;
     this.samplers = samplers;
     this.kvBudgetBytes = kvBudgetBytes;
@@ -51,14 +56,22 @@ public final class SessionRegistry implements AutoCloseable {
       bytesPerSession = probe.kvBytes();
     }
     if (bytesPerSession > kvBudgetBytes) {
-      throw new IllegalArgumentException("KV budget " + kvBudgetBytes + " bytes is smaller than one session ("
-          + bytesPerSession + " bytes at context " + compute.info().maxContext() + ")");
+      throw new IllegalArgumentException(
+          "KV budget "
+              + kvBudgetBytes
+              + " bytes is smaller than one session ("
+              + bytesPerSession
+              + " bytes at context "
+              + compute.info().maxContext()
+              + ")");
     }
-    reaper = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "cloud-session-reaper");
-      t.setDaemon(true);
-      return t;
-    });
+    reaper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "cloud-session-reaper");
+              t.setDaemon(true);
+              return t;
+            });
     long period = Math.max(10, Math.min(1000, idleTtl.toMillis() / 2));
     reaper.scheduleAtFixedRate(this::reapIdle, period, period, TimeUnit.MILLISECONDS);
   }
@@ -67,7 +80,7 @@ public final class SessionRegistry implements AutoCloseable {
    * Opens a session with an empty KV cache.
    *
    * @throws CapacityExceededException when the budget or the session limit is reached
-   * @throws DrainingException         when the worker is shutting down
+   * @throws DrainingException when the worker is shutting down
    */
   public CloudSession open(String id, SamplingParams params) {
     return open(id, params, compute.info().cut());
@@ -76,17 +89,19 @@ public final class SessionRegistry implements AutoCloseable {
   /**
    * Opens a session at {@code cut} (the budget reserves the configured cut's KV size per session).
    *
-   * @throws dev.edgesplit.cloud.error.IncompatiblePlanException when the compute does not serve that cut
+   * @throws dev.edgesplit.cloud.error.IncompatiblePlanException when the compute does not serve
+   *     that cut
    */
   public CloudSession open(String id, SamplingParams params, int cut) {
     return open(id, params, cut, compute.info().nLayers());
   }
 
   /**
-   * Opens a session running layers {@code [cut, returnCut)}: a U-shaped one, answered with hidden states, when
-   * {@code returnCut} is below the model's layer count.
+   * Opens a session running layers {@code [cut, returnCut)}: a U-shaped one, answered with hidden
+   * states, when {@code returnCut} is below the model's layer count.
    *
-   * @throws dev.edgesplit.cloud.error.IncompatiblePlanException when the compute does not serve that range
+   * @throws dev.edgesplit.cloud.error.IncompatiblePlanException when the compute does not serve
+   *     that range
    */
   public CloudSession open(String id, SamplingParams params, int cut, int returnCut) {
     reserve();
@@ -94,7 +109,8 @@ public final class SessionRegistry implements AutoCloseable {
     try {
       state = compute.newState(cut, returnCut);
       TokenSampler sampler = samplers.create(params, compute.info().vocabSize());
-      CloudSession session = new CloudSession(id, state, sampler, nanoTime.getAsLong(), this::release);
+      CloudSession session =
+          new CloudSession(id, state, sampler, nanoTime.getAsLong(), this::release);
       sessions.add(session);
       return session;
     } catch (RuntimeException e) {
@@ -171,11 +187,17 @@ public final class SessionRegistry implements AutoCloseable {
       throw new DrainingException("cloud worker is draining and takes no new sessions");
     }
     if (reservedSessions >= maxSessions) {
-      throw new CapacityExceededException("cloud worker holds its maximum of " + maxSessions + " sessions");
+      throw new CapacityExceededException(
+          "cloud worker holds its maximum of " + maxSessions + " sessions");
     }
     if (reservedBytes + bytesPerSession > kvBudgetBytes) {
-      throw new CapacityExceededException("KV-cache budget full: " + reservedBytes + " of " + kvBudgetBytes
-          + " bytes reserved, a session needs " + bytesPerSession);
+      throw new CapacityExceededException(
+          "KV-cache budget full: "
+              + reservedBytes
+              + " of "
+              + kvBudgetBytes
+              + " bytes reserved, a session needs "
+              + bytesPerSession);
     }
     reservedBytes += bytesPerSession;
     reservedSessions++;

@@ -5,9 +5,10 @@ import dev.edgesplit.engine.sampling.DraftDistribution;
 import dev.edgesplit.proto.v1.SessionFrame;
 
 /**
- * The checks of a {@code FRAME_PHASE_WINDOW} frame beyond those of every frame (tensor, positions, context):
- * one to {@code maxDrafts} draft tokens, one per row after the first, inside the vocabulary, flagged {@code last},
- * and either no draft distributions or one valid distribution per draft that contains its draft. Stateless.
+ * The checks of a {@code FRAME_PHASE_WINDOW} frame beyond those of every frame (tensor, positions,
+ * context): one to {@code maxDrafts} draft tokens, one per row after the first, inside the
+ * vocabulary, flagged {@code last}, and either no draft distributions or one valid distribution per
+ * draft that contains its draft. Stateless.
  */
 public final class WindowFrames {
 
@@ -16,7 +17,10 @@ public final class WindowFrames {
 
   private WindowFrames() {}
 
-  /** A window's validated drafts; {@code distributions} null when they were chosen deterministically. */
+  /**
+   * A window's validated drafts; {@code distributions} null when they were chosen
+   * deterministically.
+   */
   public record Drafts(int[] tokens, DraftDistribution[] distributions) {}
 
   /**
@@ -26,11 +30,17 @@ public final class WindowFrames {
   public static Drafts check(SessionFrame frame, int rows, int maxDrafts, int vocabSize) {
     int n = frame.getDraftTokensCount();
     if (n < 1 || n > maxDrafts) {
-      throw new InvalidFrameException("a window frame carries 1 to " + maxDrafts + " draft tokens, got " + n);
+      throw new InvalidFrameException(
+          "a window frame carries 1 to " + maxDrafts + " draft tokens, got " + n);
     }
     if (rows != n + 1) {
-      throw new InvalidFrameException("a window of " + n + " draft tokens needs " + (n + 1)
-          + " hidden rows (the last token's and one per draft), got " + rows);
+      throw new InvalidFrameException(
+          "a window of "
+              + n
+              + " draft tokens needs "
+              + (n + 1)
+              + " hidden rows (the last token's and one per draft), got "
+              + rows);
     }
     if (!frame.getLast()) {
       throw new InvalidFrameException("a window frame must set last");
@@ -44,14 +54,19 @@ public final class WindowFrames {
       return new Drafts(tokens, null);
     }
     if (dists != n) {
-      throw new InvalidFrameException("a window of " + n + " draft tokens has " + dists
-          + " draft distributions (0 or one per draft)");
+      throw new InvalidFrameException(
+          "a window of "
+              + n
+              + " draft tokens has "
+              + dists
+              + " draft distributions (0 or one per draft)");
     }
     DraftDistribution[] q = new DraftDistribution[n];
     for (int i = 0; i < n; i++) {
       dev.edgesplit.proto.v1.DraftDistribution d = frame.getDraftDistributions(i);
       if (d.getTokenIdsCount() > vocabSize) {
-        throw new InvalidFrameException("draft distribution " + i + " lists more ids than the vocabulary holds");
+        throw new InvalidFrameException(
+            "draft distribution " + i + " lists more ids than the vocabulary holds");
       }
       int[] ids = new int[d.getTokenIdsCount()];
       float[] probs = new float[d.getProbsCount()];
@@ -67,7 +82,8 @@ public final class WindowFrames {
         throw new InvalidFrameException("draft distribution " + i + ": " + e.getMessage());
       }
       if (q[i].probability(tokens[i]) <= 0) {
-        throw new InvalidFrameException("draft token " + tokens[i] + " is not in its draft distribution " + i);
+        throw new InvalidFrameException(
+            "draft token " + tokens[i] + " is not in its draft distribution " + i);
       }
     }
     return new Drafts(tokens, q);
@@ -76,8 +92,8 @@ public final class WindowFrames {
   private static int inVocabulary(int id, int vocabSize, String what) {
     // uint32 on the wire: an id of 2^31 or more is negative here.
     if (id < 0 || id >= vocabSize) {
-      throw new InvalidFrameException(what + " " + Integer.toUnsignedString(id) + " is outside the vocabulary of "
-          + vocabSize);
+      throw new InvalidFrameException(
+          what + " " + Integer.toUnsignedString(id) + " is outside the vocabulary of " + vocabSize);
     }
     return id;
   }

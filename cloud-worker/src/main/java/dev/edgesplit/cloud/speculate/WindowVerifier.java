@@ -10,11 +10,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Verifies one speculative window: row 0 holds the hidden state of the last sampled token, rows 1..n those of the
- * n draft tokens. The rows run one position at a time, exactly as n + 1 decode frames would, and the run stops
- * at the first draft the session's sampler rejects; so greedy output equals one token per round trip bit for bit,
- * rejected rows never enter the KV cache (nothing to roll back here), and a batching compute batches each
- * position with the other sessions' steps.
+ * Verifies one speculative window: row 0 holds the hidden state of the last sampled token, rows
+ * 1..n those of the n draft tokens. The rows run one position at a time, exactly as n + 1 decode
+ * frames would, and the run stops at the first draft the session's sampler rejects; so greedy
+ * output equals one token per round trip bit for bit, rejected rows never enter the KV cache
+ * (nothing to roll back here), and a batching compute batches each position with the other
+ * sessions' steps.
  */
 public final class WindowVerifier {
 
@@ -25,16 +26,22 @@ public final class WindowVerifier {
 
   /**
    * @param hidden rows {@code [n + 1, dim]}, validated
-   * @param q      per draft token, or null when the drafts were deterministic
-   * @return the accepted drafts followed by the sampler's own token (1 to n + 1 choices); the state advanced by
-   *     as many positions
+   * @param q per draft token, or null when the drafts were deterministic
+   * @return the accepted drafts followed by the sampler's own token (1 to n + 1 choices); the state
+   *     advanced by as many positions
    */
-  public static List<TokenChoice> verify(CloudCompute compute, ComputeState state, TokenSampler sampler,
-      float[] hidden, int[] drafts, DraftDistribution[] q) {
+  public static List<TokenChoice> verify(
+      CloudCompute compute,
+      ComputeState state,
+      TokenSampler sampler,
+      float[] hidden,
+      int[] drafts,
+      DraftDistribution[] q) {
     int dim = compute.info().dim();
     List<TokenChoice> out = new ArrayList<>(drafts.length + 1);
     for (int row = 0; row <= drafts.length; row++) {
-      float[] logits = compute.forward(state, Arrays.copyOfRange(hidden, row * dim, (row + 1) * dim), 1);
+      float[] logits =
+          compute.forward(state, Arrays.copyOfRange(hidden, row * dim, (row + 1) * dim), 1);
       if (row == drafts.length) {
         out.add(sampler.sample(logits));
         break;

@@ -22,11 +22,11 @@ import dev.edgesplit.testkit.SharedModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,14 +34,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** Concurrent sessions through one batching compute: each gets exactly the text it gets alone. */
 class BatchingCloudComputeTest {
 
-  private static final String EXPECTED_START = "Once upon a time, there was a little girl named Lily.";
+  private static final String EXPECTED_START =
+      "Once upon a time, there was a little girl named Lily.";
 
   @TempDir Path dir;
 
   @Test
   void concurrentSessions_batchTheirDecodeSteps_andEachGetsTheReferenceText() throws Exception {
-    CompiledModel compiled = new Compiler(new CompileOptions(2, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(128))).compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
+    CompiledModel compiled =
+        new Compiler(
+                new CompileOptions(
+                    2, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(128)))
+            .compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
     Tokenizer tokenizer = Tokenizers.load(compiled.tokenizerFile());
     int sessions = 8;
     AtomicInteger largestBatch = new AtomicInteger();
@@ -59,13 +63,16 @@ class BatchingCloudComputeTest {
         assertThat(text.get()).isEqualTo(alone);
       }
       pool.shutdown();
-      assertThat(largestBatch.get()).as("decode steps of concurrent sessions ran together").isGreaterThan(1);
+      assertThat(largestBatch.get())
+          .as("decode steps of concurrent sessions ran together")
+          .isGreaterThan(1);
 
       List<ComputeState> all = new ArrayList<>();
       for (int i = 0; i < sessions; i++) {
         all.add(compute.newState());
       }
-      assertThatThrownBy(compute::newState).isInstanceOf(CapacityExceededException.class)
+      assertThatThrownBy(compute::newState)
+          .isInstanceOf(CapacityExceededException.class)
           .hasMessageContaining("batch slots");
       all.forEach(ComputeState::close);
       compute.newState().close(); // freed slots are reusable
@@ -73,17 +80,29 @@ class BatchingCloudComputeTest {
   }
 
   /**
-   * Sessions with different prompts and lengths join at different rounds, and each round only a random subset
-   * of the live ones steps (concurrently, so their steps share batches) while the others sit out: every
-   * session's tokens must equal its solo run's. Freed slots are taken by later sessions.
+   * Sessions with different prompts and lengths join at different rounds, and each round only a
+   * random subset of the live ones steps (concurrently, so their steps share batches) while the
+   * others sit out: every session's tokens must equal its solo run's. Freed slots are taken by
+   * later sessions.
    */
   @Test
   void sessionsOutOfLockstep_joiningAndLeaving_eachGetTheTokensOfTheirSoloRun() throws Exception {
-    CompiledModel compiled = new Compiler(new CompileOptions(2, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(128))).compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
+    CompiledModel compiled =
+        new Compiler(
+                new CompileOptions(
+                    2, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(128)))
+            .compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
     Tokenizer tokenizer = Tokenizers.load(compiled.tokenizerFile());
-    String[] prompts = {"Once upon a time", "Lily", "The cat sat on the mat and looked at the big red ball.", "One day",
-        "Tom and Sue went to the park to play. They", "A", "The sun", "She was happy"};
+    String[] prompts = {
+      "Once upon a time",
+      "Lily",
+      "The cat sat on the mat and looked at the big red ball.",
+      "One day",
+      "Tom and Sue went to the park to play. They",
+      "A",
+      "The sun",
+      "She was happy"
+    };
     int maxBatch = 6;
     int sessions = 14;
     SplittableRandom rnd = new SplittableRandom(19);
@@ -108,7 +127,9 @@ class BatchingCloudComputeTest {
       List<Stepper> live = new ArrayList<>();
       int largest = 0;
       while (!waiting.isEmpty() || !live.isEmpty()) {
-        if (!waiting.isEmpty() && live.size() < maxBatch && (live.isEmpty() || rnd.nextInt(3) == 0)) {
+        if (!waiting.isEmpty()
+            && live.size() < maxBatch
+            && (live.isEmpty() || rnd.nextInt(3) == 0)) {
           live.add(waiting.remove(0).start());
         }
         List<Future<?>> round = new ArrayList<>();
@@ -168,7 +189,9 @@ class BatchingCloudComputeTest {
     }
 
     void step() {
-      int next = greedy.sample(compute.forward(cloudState, edge.forwardTokens(edgeState, input), input.length));
+      int next =
+          greedy.sample(
+              compute.forward(cloudState, edge.forwardTokens(edgeState, input), input.length));
       tokens.add(next);
       input = new int[] {next};
     }
@@ -180,7 +203,10 @@ class BatchingCloudComputeTest {
     }
   }
 
-  private static String generate(SegmentChain edge, BatchingCloudCompute compute, Tokenizer tokenizer,
+  private static String generate(
+      SegmentChain edge,
+      BatchingCloudCompute compute,
+      Tokenizer tokenizer,
       AtomicInteger largestBatch) {
     int[] prompt = tokenizer.encode("Once upon a time", true);
     Sampler greedy = new Sampler(SamplingParams.GREEDY, edge.config().vocabSize());
@@ -189,7 +215,8 @@ class BatchingCloudComputeTest {
     for (int t : prompt) {
       decoder.next(t);
     }
-    try (ChainState e = edge.newState(); ComputeState c = compute.newState()) {
+    try (ChainState e = edge.newState();
+        ComputeState c = compute.newState()) {
       int[] input = prompt;
       for (int step = 0; step < 40; step++) {
         float[] logits = compute.forward(c, edge.forwardTokens(e, input), input.length);

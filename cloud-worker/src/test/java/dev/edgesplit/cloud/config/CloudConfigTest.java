@@ -24,9 +24,13 @@ class CloudConfigTest {
   @Test
   void layers_applyInOrder_fileThenEnvThenOverrides() throws Exception {
     Path yaml = dir.resolve("cloud.yaml");
-    Files.writeString(yaml, "listen:\n  port: 6000\nmodel:\n  cut: 3\nlimits:\n  idle_ttl_ms: 1500\n");
-    CloudConfig c = CloudConfig.load(yaml, Map.of("EDGESPLIT_LISTEN_PORT", "7000", "EDGESPLIT_MODEL_CUT", "4"),
-        Map.of("model.cut", "2"));
+    Files.writeString(
+        yaml, "listen:\n  port: 6000\nmodel:\n  cut: 3\nlimits:\n  idle_ttl_ms: 1500\n");
+    CloudConfig c =
+        CloudConfig.load(
+            yaml,
+            Map.of("EDGESPLIT_LISTEN_PORT", "7000", "EDGESPLIT_MODEL_CUT", "4"),
+            Map.of("model.cut", "2"));
     assertThat(c.listen().port()).isEqualTo(7000);
     assertThat(c.cut()).isEqualTo(2);
     assertThat(c.limits().idleTtl()).isEqualTo(Duration.ofMillis(1500));
@@ -45,6 +49,7 @@ class CloudConfigTest {
   @Test
   void badValues_nameTheKeyAndTheEnvVariable() {
     assertThatThrownBy(() -> CloudConfig.load(null, Map.of("EDGESPLIT_LISTEN_PORT", "x"), Map.of()))
-        .hasMessageContaining("listen.port").hasMessageContaining("EDGESPLIT_LISTEN_PORT");
+        .hasMessageContaining("listen.port")
+        .hasMessageContaining("EDGESPLIT_LISTEN_PORT");
   }
 }

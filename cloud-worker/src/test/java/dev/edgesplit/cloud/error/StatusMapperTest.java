@@ -23,8 +23,12 @@ class StatusMapperTest {
         Arguments.of(new RejectedExecutionException("full"), Status.Code.RESOURCE_EXHAUSTED),
         Arguments.of(new IncompatiblePlanException("other model"), Status.Code.FAILED_PRECONDITION),
         Arguments.of(new DrainingException("bye"), Status.Code.UNAVAILABLE),
-        Arguments.of(new CompletionException(new SessionNotFoundException("wrapped")), Status.Code.NOT_FOUND),
-        Arguments.of(Status.ABORTED.withDescription("peer aborted").asRuntimeException(), Status.Code.ABORTED),
+        Arguments.of(
+            new CompletionException(new SessionNotFoundException("wrapped")),
+            Status.Code.NOT_FOUND),
+        Arguments.of(
+            Status.ABORTED.withDescription("peer aborted").asRuntimeException(),
+            Status.Code.ABORTED),
         Arguments.of(new IllegalStateException("bug"), Status.Code.INTERNAL));
   }
 

@@ -16,8 +16,15 @@ class CloudMetricsTest {
   @Test
   void scrape_includesJvmAndProcessMetrics() {
     String scrape = new CloudMetrics(() -> 2, () -> 0, () -> 0L, Optional.empty()).scrape();
-    assertThat(scrape).contains("jvm_memory_used_bytes{", "jvm_gc_", "jvm_threads_live_threads",
-        "process_cpu_usage", "process_uptime_seconds", "process_files_open_files", "edgesplit_tokens_total");
+    assertThat(scrape)
+        .contains(
+            "jvm_memory_used_bytes{",
+            "jvm_gc_",
+            "jvm_threads_live_threads",
+            "process_cpu_usage",
+            "process_uptime_seconds",
+            "process_files_open_files",
+            "edgesplit_tokens_total");
   }
 
   @Test
@@ -33,6 +40,7 @@ class CloudMetricsTest {
   }
 
   private static CloudStep step() {
-    return new CloudStep("s", 2, 0, 1, true, 7, 0.5, new EnergyReading(0.001, "estimated", false, "test"));
+    return new CloudStep(
+        "s", 2, 0, 1, true, 7, 0.5, new EnergyReading(0.001, "estimated", false, "test"));
   }
 }

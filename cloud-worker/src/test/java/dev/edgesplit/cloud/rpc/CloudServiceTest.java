@@ -7,9 +7,8 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.compute.InlineStepExecutor;
-import dev.edgesplit.proto.Protocol;
-import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.cloud.session.SessionRegistry;
+import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.proto.tensor.HiddenCodec;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.DType;
@@ -21,6 +20,7 @@ import dev.edgesplit.proto.v1.ProbeRequest;
 import dev.edgesplit.proto.v1.SamplingParams;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
+import dev.edgesplit.server.energy.StepEnergy;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -52,15 +52,31 @@ class CloudServiceTest {
 
   @BeforeEach
   void start() throws Exception {
-    registry = new SessionRegistry(compute, new EngineSamplerFactory(), FakeCompute.KV_BYTES * MAX_SESSIONS, 100,
-        Duration.ofSeconds(30), now::get);
+    registry =
+        new SessionRegistry(
+            compute,
+            new EngineSamplerFactory(),
+            FakeCompute.KV_BYTES * MAX_SESSIONS,
+            100,
+            Duration.ofSeconds(30),
+            now::get);
     registry.start();
     steps = new InlineStepExecutor(2, 16, Duration.ofSeconds(1));
     String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(new CloudServiceImpl(compute, registry, steps, StepEnergy.none(),
-            WireLimits.forModel(FakeCompute.DIM, 4, 1024), Clock.systemUTC(), now::get))
-        .build().start();
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(
+                new CloudServiceImpl(
+                    compute,
+                    registry,
+                    steps,
+                    StepEnergy.none(),
+                    WireLimits.forModel(FakeCompute.DIM, 4, 1024),
+                    Clock.systemUTC(),
+                    now::get))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
 
@@ -85,7 +101,9 @@ class CloudServiceTest {
 
   @Test
   void handshake_failsWithFailedPrecondition_onEachMismatch() {
-    assertHandshakeRefused(b -> b.setProtocolVersion(Protocol.VERSION + 1), "protocol version " + (Protocol.VERSION + 1));
+    assertHandshakeRefused(
+        b -> b.setProtocolVersion(Protocol.VERSION + 1),
+        "protocol version " + (Protocol.VERSION + 1));
     assertHandshakeRefused(b -> b.setModelFingerprint("def"), "fingerprint def");
     assertHandshakeRefused(b -> b.setCut(3), "cut 3");
     assertHandshakeRefused(b -> b.setHiddenDtype(DType.DTYPE_UNSPECIFIED), "dtype");
@@ -95,8 +113,11 @@ class CloudServiceTest {
   @Test
   void session_prefillThenDecode_repliesWithTokensAndPositions() throws Exception {
     Stream s = new Stream();
-    SessionReply r1 = s.send(frame("a", 0, rows(3, 2f), FramePhase.FRAME_PHASE_PREFILL, true).toBuilder()
-        .setSampling(SamplingParams.newBuilder().setLogprobs(true)).build());
+    SessionReply r1 =
+        s.send(
+            frame("a", 0, rows(3, 2f), FramePhase.FRAME_PHASE_PREFILL, true).toBuilder()
+                .setSampling(SamplingParams.newBuilder().setLogprobs(true))
+                .build());
     assertThat(r1.getHasToken()).isTrue();
     assertThat(r1.getTokenId()).isEqualTo(16); // last row sums to 8 x 2
     assertThat(r1.getPosition()).isEqualTo(3);
@@ -127,30 +148,49 @@ class CloudServiceTest {
     Stream healthy = new Stream();
     healthy.send(frame("ok", 0, rows(2, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
     HiddenTensor good = rows(1, 1f);
-    assertRejected(f -> f.setHidden(good.toBuilder().setShape(1, 4)), Status.Code.INVALID_ARGUMENT, "d = 4");
-    assertRejected(f -> f.setHidden(good.toBuilder().clearShape().addShape(8)), Status.Code.INVALID_ARGUMENT,
+    assertRejected(
+        f -> f.setHidden(good.toBuilder().setShape(1, 4)), Status.Code.INVALID_ARGUMENT, "d = 4");
+    assertRejected(
+        f -> f.setHidden(good.toBuilder().clearShape().addShape(8)),
+        Status.Code.INVALID_ARGUMENT,
         "[S, d]");
-    assertRejected(f -> f.setHidden(good.toBuilder().setDtype(DType.DTYPE_UNSPECIFIED)),
-        Status.Code.INVALID_ARGUMENT, "unknown hidden dtype");
-    assertRejected(f -> f.setHidden(good.toBuilder().setData(good.getData().substring(4))),
-        Status.Code.INVALID_ARGUMENT, "needs 32 bytes, got 28");
+    assertRejected(
+        f -> f.setHidden(good.toBuilder().setDtype(DType.DTYPE_UNSPECIFIED)),
+        Status.Code.INVALID_ARGUMENT,
+        "unknown hidden dtype");
+    assertRejected(
+        f -> f.setHidden(good.toBuilder().setData(good.getData().substring(4))),
+        Status.Code.INVALID_ARGUMENT,
+        "needs 32 bytes, got 28");
     float[] nan = new float[FakeCompute.DIM];
     nan[5] = Float.NaN;
-    assertRejected(f -> f.setHidden(HiddenCodec.encode(nan, 0, 1, FakeCompute.DIM, DType.DTYPE_FP32)),
-        Status.Code.INVALID_ARGUMENT, "is NaN");
-    assertRejected(f -> f.setHidden(rows(5, 1f)), Status.Code.INVALID_ARGUMENT, "at most 4 per frame");
-    assertRejected(f -> f.setStartPosition(FakeCompute.CONTEXT), Status.Code.OUT_OF_RANGE, "exceed the context");
+    assertRejected(
+        f -> f.setHidden(HiddenCodec.encode(nan, 0, 1, FakeCompute.DIM, DType.DTYPE_FP32)),
+        Status.Code.INVALID_ARGUMENT,
+        "is NaN");
+    assertRejected(
+        f -> f.setHidden(rows(5, 1f)), Status.Code.INVALID_ARGUMENT, "at most 4 per frame");
+    assertRejected(
+        f -> f.setStartPosition(FakeCompute.CONTEXT),
+        Status.Code.OUT_OF_RANGE,
+        "exceed the context");
     assertRejected(f -> f.setStartPosition(3), Status.Code.NOT_FOUND, "no open session");
     assertRejected(f -> f.setSessionId(""), Status.Code.INVALID_ARGUMENT, "session_id");
-    assertRejected(f -> f.setPhase(FramePhase.FRAME_PHASE_UNSPECIFIED), Status.Code.INVALID_ARGUMENT, "phase");
-    assertRejected(f -> f.setPhase(FramePhase.FRAME_PHASE_DECODE).setHidden(rows(2, 1f)),
-        Status.Code.INVALID_ARGUMENT, "exactly one position");
-    assertRejected(f -> f.setSampling(SamplingParams.newBuilder().setTemperature(Float.NaN)),
-        Status.Code.INVALID_ARGUMENT, "temperature");
+    assertRejected(
+        f -> f.setPhase(FramePhase.FRAME_PHASE_UNSPECIFIED), Status.Code.INVALID_ARGUMENT, "phase");
+    assertRejected(
+        f -> f.setPhase(FramePhase.FRAME_PHASE_DECODE).setHidden(rows(2, 1f)),
+        Status.Code.INVALID_ARGUMENT,
+        "exactly one position");
+    assertRejected(
+        f -> f.setSampling(SamplingParams.newBuilder().setTemperature(Float.NaN)),
+        Status.Code.INVALID_ARGUMENT,
+        "temperature");
     assertRejected(f -> f.clearHidden(), Status.Code.INVALID_ARGUMENT, "no hidden tensor");
     assertThat(compute.forwards.get()).as("rejected frames must not reach the model").isEqualTo(1);
 
-    SessionReply still = healthy.send(frame("ok", 2, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
+    SessionReply still =
+        healthy.send(frame("ok", 2, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
     assertThat(still.getPosition()).isEqualTo(3);
     healthy.complete();
   }
@@ -160,9 +200,11 @@ class CloudServiceTest {
     Stream s = new Stream();
     s.send(frame("a", 0, rows(2, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
     assertThat(registry.activeSessions()).isEqualTo(1);
-    StatusRuntimeException e = s.sendExpectingError(frame("a", 5, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
+    StatusRuntimeException e =
+        s.sendExpectingError(frame("a", 5, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(e.getStatus().getDescription()).contains("holds 2 positions but the frame starts at 5");
+    assertThat(e.getStatus().getDescription())
+        .contains("holds 2 positions but the frame starts at 5");
     await().until(() -> registry.activeSessions() == 0);
   }
 
@@ -173,14 +215,19 @@ class CloudServiceTest {
       held[i] = new Stream();
       held[i].send(frame("s" + i, 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
     }
-    StatusRuntimeException e = new Stream().sendExpectingError(
-        frame("extra", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
+    StatusRuntimeException e =
+        new Stream()
+            .sendExpectingError(
+                frame("extra", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     assertThat(e.getStatus().getDescription()).contains("KV-cache budget full");
     held[0].cancel();
     await().until(() -> registry.activeSessions() == MAX_SESSIONS - 1);
     Stream again = new Stream();
-    assertThat(again.send(frame("again", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true)).getHasToken())
+    assertThat(
+            again
+                .send(frame("again", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true))
+                .getHasToken())
         .isTrue();
     again.complete();
     for (int i = 1; i < MAX_SESSIONS; i++) {
@@ -191,10 +238,14 @@ class CloudServiceTest {
   @Test
   void session_closeFlag_freesTheSession() throws Exception {
     Stream s = new Stream();
-    SessionFrame f = frame("a", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true).toBuilder().setClose(true).build();
+    SessionFrame f =
+        frame("a", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true).toBuilder()
+            .setClose(true)
+            .build();
     assertThat(s.send(f).getHasToken()).isTrue();
     await().until(() -> registry.activeSessions() == 0);
-    StatusRuntimeException e = s.sendExpectingError(frame("a", 1, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
+    StatusRuntimeException e =
+        s.sendExpectingError(frame("a", 1, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
   }
 
@@ -207,43 +258,64 @@ class CloudServiceTest {
     now.addAndGet(Duration.ofSeconds(2).toNanos());
     assertThat(registry.reapIdle()).isEqualTo(1);
     assertThat(compute.openStates.get()).isZero();
-    StatusRuntimeException e = s.sendExpectingError(frame("a", 1, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
+    StatusRuntimeException e =
+        s.sendExpectingError(frame("a", 1, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
     assertThat(e.getStatus().getDescription()).contains("idle");
   }
 
   @Test
   void probe_echoesSizes_andRejectsOversizePayloads() {
-    var r = stub().probe(ProbeRequest.newBuilder().setPayload(ByteString.copyFrom(new byte[100]))
-        .setClientSendNanos(42).setReplyPaddingBytes(10).build());
+    var r =
+        stub()
+            .probe(
+                ProbeRequest.newBuilder()
+                    .setPayload(ByteString.copyFrom(new byte[100]))
+                    .setClientSendNanos(42)
+                    .setReplyPaddingBytes(10)
+                    .build());
     assertThat(r.getReceivedBytes()).isEqualTo(100);
     assertThat(r.getClientSendNanos()).isEqualTo(42);
     assertThat(r.getPadding().size()).isEqualTo(10);
     assertThat(r.getServerSendUnixMicros()).isGreaterThanOrEqualTo(r.getServerReceiveUnixMicros());
-    assertThatThrownBy(() -> stub().probe(ProbeRequest.newBuilder().setReplyPaddingBytes(1 << 20).build()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
+    assertThatThrownBy(
+            () -> stub().probe(ProbeRequest.newBuilder().setReplyPaddingBytes(1 << 20).build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
   }
 
-  private void assertRejected(UnaryOperator<SessionFrame.Builder> change, Status.Code code, String message)
+  private void assertRejected(
+      UnaryOperator<SessionFrame.Builder> change, Status.Code code, String message)
       throws Exception {
     SessionFrame base = frame("bad", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true);
-    StatusRuntimeException e = new Stream().sendExpectingError(change.apply(base.toBuilder()).build());
+    StatusRuntimeException e =
+        new Stream().sendExpectingError(change.apply(base.toBuilder()).build());
     assertThat(e.getStatus().getCode()).as(message).isEqualTo(code);
     assertThat(e.getStatus().getDescription()).contains(message);
   }
 
-  private void assertHandshakeRefused(UnaryOperator<HandshakeRequest.Builder> change, String message) {
+  private void assertHandshakeRefused(
+      UnaryOperator<HandshakeRequest.Builder> change, String message) {
     assertThatThrownBy(() -> stub().handshake(hello(change)))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-          assertThat(e.getStatus().getDescription()).contains(message);
-        });
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription()).contains(message);
+            });
   }
 
   private static HandshakeRequest hello(UnaryOperator<HandshakeRequest.Builder> change) {
-    return change.apply(HandshakeRequest.newBuilder().setProtocolVersion(Protocol.VERSION).setModelFingerprint("abc123").setCut(2)
-        .setHiddenDtype(DType.DTYPE_FP16).setMaxContext(FakeCompute.CONTEXT)).build();
+    return change
+        .apply(
+            HandshakeRequest.newBuilder()
+                .setProtocolVersion(Protocol.VERSION)
+                .setModelFingerprint("abc123")
+                .setCut(2)
+                .setHiddenDtype(DType.DTYPE_FP16)
+                .setMaxContext(FakeCompute.CONTEXT))
+        .build();
   }
 
   private CloudServiceGrpc.CloudServiceBlockingStub stub() {
@@ -256,9 +328,15 @@ class CloudServiceTest {
     return HiddenCodec.encode(v, 0, n, FakeCompute.DIM, DType.DTYPE_FP32);
   }
 
-  private static SessionFrame frame(String id, int start, HiddenTensor hidden, FramePhase phase, boolean last) {
-    return SessionFrame.newBuilder().setSessionId(id).setStartPosition(start).setHidden(hidden).setPhase(phase)
-        .setLast(last).build();
+  private static SessionFrame frame(
+      String id, int start, HiddenTensor hidden, FramePhase phase, boolean last) {
+    return SessionFrame.newBuilder()
+        .setSessionId(id)
+        .setStartPosition(start)
+        .setHidden(hidden)
+        .setPhase(phase)
+        .setLast(last)
+        .build();
   }
 
   /** One Session stream driven synchronously. */
@@ -267,23 +345,26 @@ class CloudServiceTest {
     private final StreamObserver<SessionFrame> requests;
 
     Stream() {
-      requests = CloudServiceGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .session(new StreamObserver<>() {
-            @Override
-            public void onNext(SessionReply value) {
-              replies.add(value);
-            }
+      requests =
+          CloudServiceGrpc.newStub(channel)
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .session(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(SessionReply value) {
+                      replies.add(value);
+                    }
 
-            @Override
-            public void onError(Throwable t) {
-              replies.add(t);
-            }
+                    @Override
+                    public void onError(Throwable t) {
+                      replies.add(t);
+                    }
 
-            @Override
-            public void onCompleted() {
-              replies.add("completed");
-            }
-          });
+                    @Override
+                    public void onCompleted() {
+                      replies.add("completed");
+                    }
+                  });
     }
 
     SessionReply send(SessionFrame frame) throws InterruptedException {

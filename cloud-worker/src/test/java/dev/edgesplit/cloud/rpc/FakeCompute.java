@@ -6,9 +6,10 @@ import dev.edgesplit.cloud.compute.ComputeState;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A deterministic stand-in for ONNX Runtime: the logits of a frame peak at (sum of the last row, rounded)
- * mod vocab, so a test can predict the sampled token. Counts forward calls so tests can prove that a
- * rejected frame never reached the model, and open states so they can prove sessions were freed.
+ * A deterministic stand-in for ONNX Runtime: the logits of a frame peak at (sum of the last row,
+ * rounded) mod vocab, so a test can predict the sampled token. Counts forward calls so tests can
+ * prove that a rejected frame never reached the model, and open states so they can prove sessions
+ * were freed.
  */
 final class FakeCompute implements CloudCompute {
 

@@ -12,10 +12,11 @@ import dev.edgesplit.proto.v1.SessionFrame;
 import io.grpc.Status;
 
 /**
- * Arbitrary bytes as a {@link SessionFrame}: the validator either refuses it with a typed exception that maps
- * to a client-error status (never INTERNAL), or hands on a frame whose tensor has S x d finite values inside
- * the context. Nothing else may escape: this is the last gate before ONNX Runtime. `mvn test` replays the
- * seeds in {@code FrameValidatorFuzzTestInputs}; FUZZING.md says how to fuzz for real.
+ * Arbitrary bytes as a {@link SessionFrame}: the validator either refuses it with a typed exception
+ * that maps to a client-error status (never INTERNAL), or hands on a frame whose tensor has S x d
+ * finite values inside the context. Nothing else may escape: this is the last gate before ONNX
+ * Runtime. `mvn test` replays the seeds in {@code FrameValidatorFuzzTestInputs}; FUZZING.md says
+ * how to fuzz for real.
  */
 class FrameValidatorFuzzTest {
 
@@ -39,7 +40,9 @@ class FrameValidatorFuzzTest {
       assertThat(code).isIn(Status.Code.INVALID_ARGUMENT, Status.Code.OUT_OF_RANGE);
       return;
     }
-    assertThat(valid.sessionId()).isNotEmpty().hasSizeLessThanOrEqualTo(FrameValidator.MAX_SESSION_ID_LENGTH);
+    assertThat(valid.sessionId())
+        .isNotEmpty()
+        .hasSizeLessThanOrEqualTo(FrameValidator.MAX_SESSION_ID_LENGTH);
     assertThat(valid.startPosition()).isNotNegative();
     if (valid.closeOnly()) {
       assertThat(frame.getClose()).isTrue();
@@ -50,7 +53,8 @@ class FrameValidatorFuzzTest {
     for (float v : valid.hidden()) {
       assertThat(Float.isFinite(v)).isTrue();
     }
-    assertThat((long) valid.startPosition() + valid.seqLen()).isLessThanOrEqualTo(INFO.maxContext());
+    assertThat((long) valid.startPosition() + valid.seqLen())
+        .isLessThanOrEqualTo(INFO.maxContext());
     assertThat(valid.sampling().temperature()).isNotNegative();
   }
 }

@@ -27,13 +27,28 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** {@code health.listen}: a plaintext, health-only listener over loopback that mirrors the worker's status. */
+/**
+ * {@code health.listen}: a plaintext, health-only listener over loopback that mirrors the worker's
+ * status.
+ */
 class HealthListenerTest {
 
   private static CloudWorker worker(String healthListen) {
-    CloudConfig config = CloudConfig.load(null, Map.of(), Map.of("listen.port", "0", "health.listen", healthListen,
-        "metrics.listen", "off", "drain_timeout", "30s"));
-    return new CloudWorker(config, new FakeCompute(), new EngineSamplerFactory(), StepEnergy.none()).start();
+    CloudConfig config =
+        CloudConfig.load(
+            null,
+            Map.of(),
+            Map.of(
+                "listen.port",
+                "0",
+                "health.listen",
+                healthListen,
+                "metrics.listen",
+                "off",
+                "drain_timeout",
+                "30s"));
+    return new CloudWorker(config, new FakeCompute(), new EngineSamplerFactory(), StepEnergy.none())
+        .start();
   }
 
   private static ManagedChannel plaintext(int port) {
@@ -41,8 +56,10 @@ class HealthListenerTest {
   }
 
   private static ServingStatus check(ManagedChannel channel, String service) {
-    return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+    return HealthGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build())
+        .getStatus();
   }
 
   @Test
@@ -54,40 +71,55 @@ class HealthListenerTest {
       assertThat(worker.healthPort()).isPositive().isNotEqualTo(worker.port());
       assertThat(check(health, "")).isEqualTo(ServingStatus.SERVING);
       assertThat(check(health, CloudServiceGrpc.SERVICE_NAME)).isEqualTo(ServingStatus.SERVING);
-      assertThatThrownBy(() -> CloudServiceGrpc.newBlockingStub(health).withDeadlineAfter(5, TimeUnit.SECONDS)
-          .handshake(HandshakeRequest.getDefaultInstance()))
-          .isInstanceOfSatisfying(StatusRuntimeException.class,
+      assertThatThrownBy(
+              () ->
+                  CloudServiceGrpc.newBlockingStub(health)
+                      .withDeadlineAfter(5, TimeUnit.SECONDS)
+                      .handshake(HandshakeRequest.getDefaultInstance()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
               e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
 
       // An open session stream holds the drain, so close() stays in it while the probe asks.
       CompletableFuture<Void> streamEnded = new CompletableFuture<>();
-      ClientCallStreamObserver<SessionFrame> stream = (ClientCallStreamObserver<SessionFrame>)
-          CloudServiceGrpc.newStub(main).session(new StreamObserver<SessionReply>() {
-            @Override
-            public void onNext(SessionReply reply) {}
+      ClientCallStreamObserver<SessionFrame> stream =
+          (ClientCallStreamObserver<SessionFrame>)
+              CloudServiceGrpc.newStub(main)
+                  .session(
+                      new StreamObserver<SessionReply>() {
+                        @Override
+                        public void onNext(SessionReply reply) {}
 
-            @Override
-            public void onError(Throwable t) {
-              streamEnded.complete(null);
-            }
+                        @Override
+                        public void onError(Throwable t) {
+                          streamEnded.complete(null);
+                        }
 
-            @Override
-            public void onCompleted() {
-              streamEnded.complete(null);
-            }
-          });
+                        @Override
+                        public void onCompleted() {
+                          streamEnded.complete(null);
+                        }
+                      });
       await().until(() -> worker.sessions() != null);
       CompletableFuture<Void> closed = CompletableFuture.runAsync(worker::close);
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> check(health, CloudServiceGrpc.SERVICE_NAME) == ServingStatus.NOT_SERVING);
       assertThat(check(health, "")).isEqualTo(ServingStatus.NOT_SERVING);
       assertThat(closed).as("close() waits for the open stream").isNotDone();
 
       stream.cancel("test ends the stream", null);
       closed.get(10, TimeUnit.SECONDS);
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatThrownBy(() -> check(health, ""))
-          .isInstanceOfSatisfying(StatusRuntimeException.class,
-              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE)));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThatThrownBy(() -> check(health, ""))
+                      .isInstanceOfSatisfying(
+                          StatusRuntimeException.class,
+                          e ->
+                              assertThat(e.getStatus().getCode())
+                                  .isEqualTo(Status.Code.UNAVAILABLE)));
     } finally {
       worker.close();
       health.shutdownNow();
@@ -97,9 +129,11 @@ class HealthListenerTest {
 
   @Test
   void healthListener_isOffByDefault() {
-    CloudConfig config = CloudConfig.load(null, Map.of(), Map.of("listen.port", "0", "metrics.listen", "off"));
-    CloudWorker worker = new CloudWorker(config, new FakeCompute(), new EngineSamplerFactory(), StepEnergy.none())
-        .start();
+    CloudConfig config =
+        CloudConfig.load(null, Map.of(), Map.of("listen.port", "0", "metrics.listen", "off"));
+    CloudWorker worker =
+        new CloudWorker(config, new FakeCompute(), new EngineSamplerFactory(), StepEnergy.none())
+            .start();
     try {
       assertThat(config.healthListen()).isEqualTo("off");
       assertThat(worker.healthPort()).isEqualTo(-1);

@@ -1,11 +1,11 @@
 package dev.edgesplit.cloud.rpc;
 
-import dev.edgesplit.proto.Protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.compute.InlineStepExecutor;
 import dev.edgesplit.cloud.session.SessionRegistry;
+import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.proto.tensor.HiddenCodec;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.DType;
@@ -35,9 +35,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Speculative window frames on CloudService with the fake model (row of value v samples token round(8 v) mod 32):
- * negotiation, verification (the longest agreeing prefix plus one own token, rejected rows never run) and every
- * check of a window frame, each failing only its own stream.
+ * Speculative window frames on CloudService with the fake model (row of value v samples token
+ * round(8 v) mod 32): negotiation, verification (the longest agreeing prefix plus one own token,
+ * rejected rows never run) and every check of a window frame, each failing only its own stream.
  */
 class WindowFrameTest {
 
@@ -51,15 +51,31 @@ class WindowFrameTest {
 
   @BeforeEach
   void start() throws Exception {
-    registry = new SessionRegistry(compute, new EngineSamplerFactory(), FakeCompute.KV_BYTES * 4, 100,
-        Duration.ofSeconds(30), now::get);
+    registry =
+        new SessionRegistry(
+            compute,
+            new EngineSamplerFactory(),
+            FakeCompute.KV_BYTES * 4,
+            100,
+            Duration.ofSeconds(30),
+            now::get);
     registry.start();
     steps = new InlineStepExecutor(2, 16, Duration.ofSeconds(1));
     String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(new CloudServiceImpl(compute, registry, steps, StepEnergy.none(),
-            WireLimits.forModel(FakeCompute.DIM, MAX_FRAME_POSITIONS, 1024), Clock.systemUTC(), now::get))
-        .build().start();
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(
+                new CloudServiceImpl(
+                    compute,
+                    registry,
+                    steps,
+                    StepEnergy.none(),
+                    WireLimits.forModel(FakeCompute.DIM, MAX_FRAME_POSITIONS, 1024),
+                    Clock.systemUTC(),
+                    now::get))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
 
@@ -76,7 +92,9 @@ class WindowFrameTest {
   void handshake_offersWindows_onlyToEdgesThatAsk() {
     assertThat(hello(0).getMaxWindowDrafts()).as("an edge that does not speculate").isZero();
     assertThat(hello(3).getMaxWindowDrafts()).isEqualTo(3);
-    assertThat(hello(100).getMaxWindowDrafts()).as("one row less than a frame").isEqualTo(MAX_FRAME_POSITIONS - 1);
+    assertThat(hello(100).getMaxWindowDrafts())
+        .as("one row less than a frame")
+        .isEqualTo(MAX_FRAME_POSITIONS - 1);
   }
 
   @Test
@@ -102,27 +120,43 @@ class WindowFrameTest {
     Stream good = new Stream();
     good.send(frame("good", 0, rows(1f), FramePhase.FRAME_PHASE_PREFILL, true));
     int position = 1;
-    List<UnaryOperator<SessionFrame.Builder>> bad = List.of(
-        f -> f.setStartPosition(3), // a gap after the session's position
-        f -> f.setStartPosition(0), // overlapping positions it holds
-        f -> f.clearDraftTokens(), // no drafts
-        f -> f.addDraftTokens(1), // more drafts than rows
-        f -> f.setDraftTokens(0, FakeCompute.VOCAB), // outside the vocabulary
-        f -> f.setDraftTokens(0, -1), // uint32 2^32 - 1
-        f -> f.setLast(false),
-        f -> f.addDraftDistributions(DraftDistribution.newBuilder().addTokenIds(8).addProbs(1f)), // one of two
-        f -> f.addDraftDistributions(DraftDistribution.newBuilder().addTokenIds(3).addProbs(1f))
-            .addDraftDistributions(DraftDistribution.newBuilder().addTokenIds(16).addProbs(1f)), // draft not in q
-        f -> f.addDraftDistributions(DraftDistribution.newBuilder().addTokenIds(8).addTokenIds(9).addProbs(0.9f)
-            .addProbs(0.9f)).addDraftDistributions(DraftDistribution.newBuilder().addTokenIds(16).addProbs(1f)),
-        f -> f.setPhase(FramePhase.FRAME_PHASE_DECODE)); // drafts on a decode frame
+    List<UnaryOperator<SessionFrame.Builder>> bad =
+        List.of(
+            f -> f.setStartPosition(3), // a gap after the session's position
+            f -> f.setStartPosition(0), // overlapping positions it holds
+            f -> f.clearDraftTokens(), // no drafts
+            f -> f.addDraftTokens(1), // more drafts than rows
+            f -> f.setDraftTokens(0, FakeCompute.VOCAB), // outside the vocabulary
+            f -> f.setDraftTokens(0, -1), // uint32 2^32 - 1
+            f -> f.setLast(false),
+            f ->
+                f.addDraftDistributions(
+                    DraftDistribution.newBuilder().addTokenIds(8).addProbs(1f)), // one of two
+            f ->
+                f.addDraftDistributions(DraftDistribution.newBuilder().addTokenIds(3).addProbs(1f))
+                    .addDraftDistributions(
+                        DraftDistribution.newBuilder()
+                            .addTokenIds(16)
+                            .addProbs(1f)), // draft not in q
+            f ->
+                f.addDraftDistributions(
+                        DraftDistribution.newBuilder()
+                            .addTokenIds(8)
+                            .addTokenIds(9)
+                            .addProbs(0.9f)
+                            .addProbs(0.9f))
+                    .addDraftDistributions(
+                        DraftDistribution.newBuilder().addTokenIds(16).addProbs(1f)),
+            f -> f.setPhase(FramePhase.FRAME_PHASE_DECODE)); // drafts on a decode frame
     for (UnaryOperator<SessionFrame.Builder> change : bad) {
       Stream s = new Stream();
       s.send(frame("s", 0, rows(1f), FramePhase.FRAME_PHASE_PREFILL, true));
-      SessionFrame f = change.apply(window("s", 1, rows(1f, 2f, 3f), List.of(8, 16)).toBuilder()).build();
+      SessionFrame f =
+          change.apply(window("s", 1, rows(1f, 2f, 3f), List.of(8, 16)).toBuilder()).build();
       StatusRuntimeException e = s.sendExpectingError(f);
       assertThat(e.getStatus().getCode()).as(f.toString()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-      SessionReply r = good.send(frame("good", position, rows(2f), FramePhase.FRAME_PHASE_DECODE, true));
+      SessionReply r =
+          good.send(frame("good", position, rows(2f), FramePhase.FRAME_PHASE_DECODE, true));
       position++;
       assertThat(r.getTokenId()).isEqualTo(16);
     }
@@ -130,15 +164,24 @@ class WindowFrameTest {
     Stream s = new Stream();
     s.send(frame("t", 0, rows(1f), FramePhase.FRAME_PHASE_PREFILL, true));
     float[] nine = new float[MAX_FRAME_POSITIONS + 1];
-    StatusRuntimeException e = s.sendExpectingError(window("t", 1, rows(nine), List.of(0, 0, 0, 0, 0, 0, 0, 0)));
+    StatusRuntimeException e =
+        s.sendExpectingError(window("t", 1, rows(nine), List.of(0, 0, 0, 0, 0, 0, 0, 0)));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     good.complete();
   }
 
   private dev.edgesplit.proto.v1.HandshakeResponse hello(int window) {
-    return CloudServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).handshake(
-        HandshakeRequest.newBuilder().setProtocolVersion(Protocol.VERSION).setModelFingerprint("abc123").setCut(2)
-            .setHiddenDtype(DType.DTYPE_FP16).setMaxContext(FakeCompute.CONTEXT).setMaxWindowDrafts(window).build());
+    return CloudServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .handshake(
+            HandshakeRequest.newBuilder()
+                .setProtocolVersion(Protocol.VERSION)
+                .setModelFingerprint("abc123")
+                .setCut(2)
+                .setHiddenDtype(DType.DTYPE_FP16)
+                .setMaxContext(FakeCompute.CONTEXT)
+                .setMaxWindowDrafts(window)
+                .build());
   }
 
   private static HiddenTensor rows(float... values) {
@@ -151,13 +194,22 @@ class WindowFrameTest {
     return HiddenCodec.encode(v, 0, values.length, FakeCompute.DIM, DType.DTYPE_FP32);
   }
 
-  private static SessionFrame frame(String id, int start, HiddenTensor hidden, FramePhase phase, boolean last) {
-    return SessionFrame.newBuilder().setSessionId(id).setStartPosition(start).setHidden(hidden).setPhase(phase)
-        .setLast(last).build();
+  private static SessionFrame frame(
+      String id, int start, HiddenTensor hidden, FramePhase phase, boolean last) {
+    return SessionFrame.newBuilder()
+        .setSessionId(id)
+        .setStartPosition(start)
+        .setHidden(hidden)
+        .setPhase(phase)
+        .setLast(last)
+        .build();
   }
 
-  private static SessionFrame window(String id, int start, HiddenTensor hidden, List<Integer> drafts) {
-    return frame(id, start, hidden, FramePhase.FRAME_PHASE_WINDOW, true).toBuilder().addAllDraftTokens(drafts).build();
+  private static SessionFrame window(
+      String id, int start, HiddenTensor hidden, List<Integer> drafts) {
+    return frame(id, start, hidden, FramePhase.FRAME_PHASE_WINDOW, true).toBuilder()
+        .addAllDraftTokens(drafts)
+        .build();
   }
 
   /** One Session stream driven synchronously. */
@@ -166,23 +218,26 @@ class WindowFrameTest {
     private final StreamObserver<SessionFrame> requests;
 
     Stream() {
-      requests = CloudServiceGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .session(new StreamObserver<>() {
-            @Override
-            public void onNext(SessionReply value) {
-              replies.add(value);
-            }
+      requests =
+          CloudServiceGrpc.newStub(channel)
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .session(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(SessionReply value) {
+                      replies.add(value);
+                    }
 
-            @Override
-            public void onError(Throwable t) {
-              replies.add(t);
-            }
+                    @Override
+                    public void onError(Throwable t) {
+                      replies.add(t);
+                    }
 
-            @Override
-            public void onCompleted() {
-              replies.add("completed");
-            }
-          });
+                    @Override
+                    public void onCompleted() {
+                      replies.add("completed");
+                    }
+                  });
     }
 
     SessionReply send(SessionFrame frame) throws InterruptedException {

@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * One turn of a conversation, as a chat template sees it.
  *
- * @param role    "system", "user", "assistant" (others are passed to the template, which may refuse them)
+ * @param role "system", "user", "assistant" (others are passed to the template, which may refuse
+ *     them)
  * @param content the turn's text
  */
 public record ChatMessage(String role, String content) {

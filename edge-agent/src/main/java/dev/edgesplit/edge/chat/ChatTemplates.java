@@ -8,16 +8,17 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Chooses the chat template an agent serves: an operator's file ({@code --chat-template}), else the model's own,
- * else {@link PlainChatTemplate}. Stateless.
+ * Chooses the chat template an agent serves: an operator's file ({@code --chat-template}), else the
+ * model's own, else {@link PlainChatTemplate}. Stateless.
  */
 public final class ChatTemplates {
 
   private ChatTemplates() {}
 
   /**
-   * @param override  a Jinja file given by the operator, or null; it uses the model's BOS/EOS token texts
-   * @param modelOwn  the model's own template (from tokenizer_config.json or GGUF metadata), if any
+   * @param override a Jinja file given by the operator, or null; it uses the model's BOS/EOS token
+   *     texts
+   * @param modelOwn the model's own template (from tokenizer_config.json or GGUF metadata), if any
    */
   public static ChatTemplate choose(Path override, Optional<TemplateSource> modelOwn) {
     if (override != null) {

@@ -13,20 +13,35 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A model's own Jinja chat template, rendered with HubSpot's jinjava set up to behave like the renderer of Hugging
- * Face transformers ({@code apply_chat_template}): {@code trim_blocks} and {@code lstrip_blocks} on, one trailing
- * newline of the template dropped ({@code keep_trailing_newline=False}), Python-like operator precedence (a filter
- * binds tighter than {@code +}), a {@code raise_exception(message)} function, and the variables {@code messages},
- * {@code add_generation_prompt}, {@code bos_token} and {@code eos_token}. Thread-safe: each render has its own
- * interpreter.
+ * A model's own Jinja chat template, rendered with HubSpot's jinjava set up to behave like the
+ * renderer of Hugging Face transformers ({@code apply_chat_template}): {@code trim_blocks} and
+ * {@code lstrip_blocks} on, one trailing newline of the template dropped ({@code
+ * keep_trailing_newline=False}), Python-like operator precedence (a filter binds tighter than
+ * {@code +}), a {@code raise_exception(message)} function, and the variables {@code messages},
+ * {@code add_generation_prompt}, {@code bos_token} and {@code eos_token}. Thread-safe: each render
+ * has its own interpreter.
  */
 public final class JinjaChatTemplate implements ChatTemplate {
 
-  /** End-of-turn markers of well-known template families; a template's own are those its text contains. */
-  private static final List<String> TURN_MARKERS = List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
-      "<|END_OF_TURN_TOKEN|>", "<|EOT|>", "<|end_of_turn|>", "<|eom_id|>");
+  /**
+   * End-of-turn markers of well-known template families; a template's own are those its text
+   * contains.
+   */
+  private static final List<String> TURN_MARKERS =
+      List.of(
+          "<|eot_id|>",
+          "<|im_end|>",
+          "<|end|>",
+          "<end_of_turn>",
+          "<|END_OF_TURN_TOKEN|>",
+          "<|EOT|>",
+          "<|end_of_turn|>",
+          "<|eom_id|>");
 
-  /** A rendered prompt longer than this is refused: a template must not turn a small request into a huge one. */
+  /**
+   * A rendered prompt longer than this is refused: a template must not turn a small request into a
+   * huge one.
+   */
   private static final long MAX_OUTPUT_CHARS = 4L << 20;
 
   private final TemplateSource source;
@@ -39,21 +54,28 @@ public final class JinjaChatTemplate implements ChatTemplate {
     String text = source.jinja();
     // jinja2 (keep_trailing_newline=False) drops one newline at the end of the template source.
     this.template = text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
-    JinjavaConfig config = JinjavaConfig.newBuilder()
-        .withTrimBlocks(true)
-        .withLstripBlocks(true)
-        .withMaxOutputSize(MAX_OUTPUT_CHARS)
-        .withLegacyOverrides(LegacyOverrides.newBuilder()
-            .withUseNaturalOperatorPrecedence(true)
-            .withParseWhitespaceControlStrictly(true)
-            .withUsePyishObjectMapper(true)
-            .withKeepNullableLoopValues(true)
-            .build())
-        .build();
+    JinjavaConfig config =
+        JinjavaConfig.newBuilder()
+            .withTrimBlocks(true)
+            .withLstripBlocks(true)
+            .withMaxOutputSize(MAX_OUTPUT_CHARS)
+            .withLegacyOverrides(
+                LegacyOverrides.newBuilder()
+                    .withUseNaturalOperatorPrecedence(true)
+                    .withParseWhitespaceControlStrictly(true)
+                    .withUsePyishObjectMapper(true)
+                    .withKeepNullableLoopValues(true)
+                    .build())
+            .build();
     this.jinjava = new Jinjava(config);
     try {
-      jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
-          JinjaChatTemplate.class.getDeclaredMethod("raiseException", String.class)));
+      jinjava
+          .getGlobalContext()
+          .registerFunction(
+              new ELFunctionDefinition(
+                  "",
+                  "raise_exception",
+                  JinjaChatTemplate.class.getDeclaredMethod("raiseException", String.class)));
     } catch (NoSuchMethodException e) {
       throw new IllegalStateException(e);
     }
@@ -69,7 +91,10 @@ public final class JinjaChatTemplate implements ChatTemplate {
     this.endOfTurn = List.copyOf(turns);
   }
 
-  /** {@code raise_exception(message)} of Hugging Face's renderer: the template refuses the conversation. */
+  /**
+   * {@code raise_exception(message)} of Hugging Face's renderer: the template refuses the
+   * conversation.
+   */
   public static String raiseException(String message) {
     throw new TemplateRefusal(message);
   }
@@ -92,7 +117,8 @@ public final class JinjaChatTemplate implements ChatTemplate {
     try {
       result = jinjava.renderForResult(template, bindings);
     } catch (TemplateRefusal e) {
-      throw new ChatTemplateException("the model's chat template refused the messages: " + e.getMessage());
+      throw new ChatTemplateException(
+          "the model's chat template refused the messages: " + e.getMessage());
     } catch (RuntimeException e) {
       throw new ChatTemplateException("the model's chat template failed: " + e.getMessage(), e);
     }

@@ -3,9 +3,10 @@ package dev.edgesplit.edge.chat;
 import java.util.List;
 
 /**
- * The fallback for a model that ships no chat template (stories260K, a llama2.c checkpoint): the messages'
- * contents joined by blank lines, system first, with no role markers and nothing added for the assistant turn.
- * A base model then simply continues the text, which is what it was trained to do. Thread-safe.
+ * The fallback for a model that ships no chat template (stories260K, a llama2.c checkpoint): the
+ * messages' contents joined by blank lines, system first, with no role markers and nothing added
+ * for the assistant turn. A base model then simply continues the text, which is what it was trained
+ * to do. Thread-safe.
  */
 public final class PlainChatTemplate implements ChatTemplate {
 

@@ -10,9 +10,10 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Reads a model's chat template from a Hugging Face {@code tokenizer_config.json}: {@code chat_template} (a
- * string, or a list of named templates of which "default" is taken) and the {@code bos_token} / {@code eos_token}
- * it refers to (a string or an added-token object with {@code content}). Stateless.
+ * Reads a model's chat template from a Hugging Face {@code tokenizer_config.json}: {@code
+ * chat_template} (a string, or a list of named templates of which "default" is taken) and the
+ * {@code bos_token} / {@code eos_token} it refers to (a string or an added-token object with {@code
+ * content}). Stateless.
  */
 public final class TokenizerConfigTemplates {
 
@@ -29,7 +30,8 @@ public final class TokenizerConfigTemplates {
   /**
    * The template of {@code file}, empty when it has none.
    *
-   * @throws IllegalArgumentException when the file is not valid JSON or its chat_template is malformed
+   * @throws IllegalArgumentException when the file is not valid JSON or its chat_template is
+   *     malformed
    */
   public static Optional<TemplateSource> read(Path file) {
     JsonNode root;
@@ -52,16 +54,22 @@ public final class TokenizerConfigTemplates {
         }
       }
       if (jinja == null) {
-        throw new IllegalArgumentException(file + ": chat_template is a list without a \"default\" template");
+        throw new IllegalArgumentException(
+            file + ": chat_template is a list without a \"default\" template");
       }
     } else if (!template.isMissingNode() && !template.isNull()) {
-      throw new IllegalArgumentException(file + ": chat_template must be a string or a list of named templates");
+      throw new IllegalArgumentException(
+          file + ": chat_template must be a string or a list of named templates");
     }
     if (jinja == null || jinja.isBlank()) {
       return Optional.empty();
     }
-    return Optional.of(new TemplateSource(jinja, token(root.path("bos_token")), token(root.path("eos_token")),
-        "chat_template of " + file));
+    return Optional.of(
+        new TemplateSource(
+            jinja,
+            token(root.path("bos_token")),
+            token(root.path("eos_token")),
+            "chat_template of " + file));
   }
 
   private static String token(JsonNode node) {

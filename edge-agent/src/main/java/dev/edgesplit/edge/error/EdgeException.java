@@ -1,8 +1,8 @@
 package dev.edgesplit.edge.error;
 
 /**
- * Base of the edge agent's own failures; each subclass maps to one gRPC status in {@link StatusMapper}.
- * Messages become status descriptions and must say what the client did wrong.
+ * Base of the edge agent's own failures; each subclass maps to one gRPC status in {@link
+ * StatusMapper}. Messages become status descriptions and must say what the client did wrong.
  */
 public abstract class EdgeException extends RuntimeException {
 

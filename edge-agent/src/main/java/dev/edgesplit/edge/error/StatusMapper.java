@@ -6,9 +6,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edge agent's one mapping from failures to gRPC statuses, by exception type. Cloud failures keep the
- * codes a client can act on (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION,
- * CANCELLED); any other cloud code means the edge sent something wrong, which is INTERNAL here.
+ * The edge agent's one mapping from failures to gRPC statuses, by exception type. Cloud failures
+ * keep the codes a client can act on (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
+ * FAILED_PRECONDITION, CANCELLED); any other cloud code means the edge sent something wrong, which
+ * is INTERNAL here.
  */
 public final class StatusMapper {
 

@@ -3,9 +3,10 @@ package dev.edgesplit.edge.generate;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Fault injection: makes every edge segment run take {@code factor} times as long as it did, by waiting
- * {@code (factor - 1) x its time} after it. Stands in for thermal throttling in tests and demos, so the
- * re-planner can be watched moving the cut. Thread-safe; 1.0 (the default) adds nothing.
+ * Fault injection: makes every edge segment run take {@code factor} times as long as it did, by
+ * waiting {@code (factor - 1) x its time} after it. Stands in for thermal throttling in tests and
+ * demos, so the re-planner can be watched moving the cut. Thread-safe; 1.0 (the default) adds
+ * nothing.
  */
 public final class EdgeSlowdown {
 
@@ -16,7 +17,9 @@ public final class EdgeSlowdown {
     return new EdgeSlowdown();
   }
 
-  /** @param value 1.0 for none, 2.0 doubles edge time; must be >= 1 */
+  /**
+   * @param value 1.0 for none, 2.0 doubles edge time; must be >= 1
+   */
   public void setFactor(double value) {
     if (!(value >= 1.0) || Double.isInfinite(value)) {
       throw new IllegalArgumentException("slowdown factor must be >= 1, got " + value);
@@ -28,7 +31,10 @@ public final class EdgeSlowdown {
     return factor;
   }
 
-  /** Waits out the injected extra time for an edge run that took {@code nanos}; returns the extra nanos. */
+  /**
+   * Waits out the injected extra time for an edge run that took {@code nanos}; returns the extra
+   * nanos.
+   */
   long after(long nanos) {
     double f = factor;
     if (f <= 1.0) {

@@ -38,9 +38,10 @@ import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
- * One Generate call: runs the edge segment, exchanges h_cut and tokens with the cloud worker, streams token
- * events and a summary. Checks cancellation and the deadline of the client's call before every step. Runs on
- * one thread; {@link #run()} throws on failure and the caller maps the exception to a status.
+ * One Generate call: runs the edge segment, exchanges h_cut and tokens with the cloud worker,
+ * streams token events and a summary. Checks cancellation and the deadline of the client's call
+ * before every step. Runs on one thread; {@link #run()} throws on failure and the caller maps the
+ * exception to a status.
  */
 public final class Generation {
 
@@ -61,8 +62,10 @@ public final class Generation {
   private int roundTrips;
   private long draftNanos;
   private long bytesSent;
+
   /** The board's tail of a U-shaped split for this generation; null for the plain split. */
   private EdgeTail tail;
+
   private long bytesReceived;
   private StepEnergy.Span openSpan;
   private int steps;
@@ -81,22 +84,50 @@ public final class Generation {
   private EnergySource edgeSource = EnergySource.newBuilder().setKind("none").build();
   private EnergySource cloudSource = EnergySource.newBuilder().setKind("none").build();
 
-  /** @param cloud where the cloud's layers of the route's cut run (a worker pool, with recovery and fallback) */
-  public Generation(ValidRequest request, SegmentChain edge, Tokenizer tokenizer, CloudSessions cloud,
-      GenerationSettings settings, StepHooks hooks,
-      ServerCallStreamObserver<GenerateResponse> out, OutputGate gate, long arrivalNanos) {
-    this(request, edge, tokenizer, cloud, settings, hooks, out, gate, arrivalNanos, Speculation.none(),
+  /**
+   * @param cloud where the cloud's layers of the route's cut run (a worker pool, with recovery and
+   *     fallback)
+   */
+  public Generation(
+      ValidRequest request,
+      SegmentChain edge,
+      Tokenizer tokenizer,
+      CloudSessions cloud,
+      GenerationSettings settings,
+      StepHooks hooks,
+      ServerCallStreamObserver<GenerateResponse> out,
+      OutputGate gate,
+      long arrivalNanos) {
+    this(
+        request,
+        edge,
+        tokenizer,
+        cloud,
+        settings,
+        hooks,
+        out,
+        gate,
+        arrivalNanos,
+        Speculation.none(),
         DraftSource.DRAFT_SOURCE_NONE);
   }
 
   /**
    * @param speculation the agent's drafting chains and limits
-   * @param draftSource where this generation's drafts come from ({@link Speculation#choose}); NONE: one token
-   *                    per round trip
+   * @param draftSource where this generation's drafts come from ({@link Speculation#choose}); NONE:
+   *     one token per round trip
    */
-  public Generation(ValidRequest request, SegmentChain edge, Tokenizer tokenizer, CloudSessions cloud,
-      GenerationSettings settings, StepHooks hooks,
-      ServerCallStreamObserver<GenerateResponse> out, OutputGate gate, long arrivalNanos, Speculation speculation,
+  public Generation(
+      ValidRequest request,
+      SegmentChain edge,
+      Tokenizer tokenizer,
+      CloudSessions cloud,
+      GenerationSettings settings,
+      StepHooks hooks,
+      ServerCallStreamObserver<GenerateResponse> out,
+      OutputGate gate,
+      long arrivalNanos,
+      Speculation speculation,
       DraftSource draftSource) {
     this.speculation = speculation;
     this.draftSource = draftSource;
@@ -117,7 +148,8 @@ public final class Generation {
   }
 
   public void run() throws InterruptedException {
-    try (EdgeTail u = cloud.tail() == null ? null : new EdgeTail(cloud.tail(), request.sampling())) {
+    try (EdgeTail u =
+        cloud.tail() == null ? null : new EdgeTail(cloud.tail(), request.sampling())) {
       tail = u;
       generate();
     } finally {
@@ -154,7 +186,9 @@ public final class Generation {
           endStep(true, generated, tokens[0]);
           for (int i = 0; i < tokens.length; i++) {
             int token = tokens[i];
-            if (token == tokenizer.eos() || token == tokenizer.bos() || request.stopTokens().contains(token)) {
+            if (token == tokenizer.eos()
+                || token == tokenizer.bos()
+                || request.stopTokens().contains(token)) {
               finish = FinishReason.FINISH_REASON_EOS;
               break emitting;
             }
@@ -165,7 +199,8 @@ public final class Generation {
             checkAlive(context);
             gate.awaitReady(context);
             checkAlive(context);
-            TokenEvent.Builder event = TokenEvent.newBuilder().setTokenId(token).setText(piece).setIndex(generated);
+            TokenEvent.Builder event =
+                TokenEvent.newBuilder().setTokenId(token).setText(piece).setIndex(generated);
             if (reply.getWindowLogprobsCount() > i) {
               event.setLogprob(reply.getWindowLogprobs(i));
             } else if (reply.hasLogprob() && tokens.length == 1) {
@@ -186,15 +221,18 @@ public final class Generation {
               break emitting;
             }
           }
-          if (state.position() >= call.worker().getMaxContext() || state.position() >= edge.maxContext()) {
+          if (state.position() >= call.worker().getMaxContext()
+              || state.position() >= edge.maxContext()) {
             finish = FinishReason.FINISH_REASON_CONTEXT_FULL;
             break;
           }
           checkAlive(context);
           beginStep(1);
           int token = tokens[tokens.length - 1];
-          reply = drafter == null ? decodeStep(call, state, token)
-              : windowStep(call, state, drafter, history, generated);
+          reply =
+              drafter == null
+                  ? decodeStep(call, state, token)
+                  : windowStep(call, state, drafter, history, generated);
           roundTrips++;
         }
         call.complete();
@@ -207,31 +245,34 @@ public final class Generation {
     }
     long end = System.nanoTime();
     int perToken = Math.max(1, generated);
-    GenerationSummary.Builder summary = GenerationSummary.newBuilder()
-        .setFinishReason(finish)
-        .setPromptTokens(prompt.length)
-        .setGeneratedTokens(generated)
-        .setTokensPerSecond(generated / Math.max(1e-9, (end - arrivalNanos) / 1e9))
-        .setTimeToFirstTokenMs(generated == 0 ? 0 : (firstTokenNanos - arrivalNanos) / 1e6)
-        .setEdgeJoulesPerToken(edgeJoules / perToken)
-        .setEdgeEnergySource(edgeSource)
-        .setCloudJoulesPerToken(cloudJoules / perToken)
-        .setCloudEnergySource(cloudSource)
-        .setCut(cloud.cut())
-        .setBytesSentPerToken((double) bytesSent / perToken)
-        .setEdgeMsPerToken(decodeEdgeMs / Math.max(1, decodeSteps))
-        .setCloudMsPerToken(decodeCloudMs / Math.max(1, decodeSteps))
-        .setLinkMsPerToken(decodeLinkMs / Math.max(1, decodeSteps))
-        .setFinishedLocally(local)
-        .setFallbackReason(fallbackReason)
-        .setCloudRecoveries(recoveries)
-        .setDraftSource(drafts())
-        .setRoundTrips(roundTrips)
-        .setTokensPerRoundTrip((double) generated / Math.max(1, roundTrips))
-        .setAcceptanceRate(sizer.acceptanceRate())
-        .setDraftMsPerToken(draftNanos / 1e6 / perToken);
+    GenerationSummary.Builder summary =
+        GenerationSummary.newBuilder()
+            .setFinishReason(finish)
+            .setPromptTokens(prompt.length)
+            .setGeneratedTokens(generated)
+            .setTokensPerSecond(generated / Math.max(1e-9, (end - arrivalNanos) / 1e9))
+            .setTimeToFirstTokenMs(generated == 0 ? 0 : (firstTokenNanos - arrivalNanos) / 1e6)
+            .setEdgeJoulesPerToken(edgeJoules / perToken)
+            .setEdgeEnergySource(edgeSource)
+            .setCloudJoulesPerToken(cloudJoules / perToken)
+            .setCloudEnergySource(cloudSource)
+            .setCut(cloud.cut())
+            .setBytesSentPerToken((double) bytesSent / perToken)
+            .setEdgeMsPerToken(decodeEdgeMs / Math.max(1, decodeSteps))
+            .setCloudMsPerToken(decodeCloudMs / Math.max(1, decodeSteps))
+            .setLinkMsPerToken(decodeLinkMs / Math.max(1, decodeSteps))
+            .setFinishedLocally(local)
+            .setFallbackReason(fallbackReason)
+            .setCloudRecoveries(recoveries)
+            .setDraftSource(drafts())
+            .setRoundTrips(roundTrips)
+            .setTokensPerRoundTrip((double) generated / Math.max(1, roundTrips))
+            .setAcceptanceRate(sizer.acceptanceRate())
+            .setDraftMsPerToken(draftNanos / 1e6 / perToken);
     if (tail != null) {
-      summary.setReturnCut(tail.returnCut()).setBytesReceivedPerToken((double) bytesReceived / perToken);
+      summary
+          .setReturnCut(tail.returnCut())
+          .setBytesReceivedPerToken((double) bytesReceived / perToken);
     }
     hooks.listener().onSummary(sessionId, summary.build());
     out.onNext(GenerateResponse.newBuilder().setSummary(summary).build());
@@ -254,8 +295,12 @@ public final class Generation {
     EnergyReading e = openSpan.end();
     openSpan = null;
     edgeJoules += e.joules();
-    edgeSource = EnergySource.newBuilder().setKind(e.kind()).setMeasured(e.measured())
-        .setDescription(e.description()).build();
+    edgeSource =
+        EnergySource.newBuilder()
+            .setKind(e.kind())
+            .setMeasured(e.measured())
+            .setDescription(e.description())
+            .build();
     cloudJoules += stepCloudJoules;
     bytesSent += stepBytes;
     if (steps > 1) {
@@ -264,9 +309,23 @@ public final class Generation {
       decodeCloudMs += stepCloudMicros / 1e3;
       decodeLinkMs += Math.max(0, stepRoundTripNanos / 1e6 - stepCloudMicros / 1e3);
     }
-    hooks.listener().onStep(new StepRecord(sessionId, cloud.cut(), steps == 1,
-        yieldedToken ? tokenIndex : -1, tokenId, stepPositions, stepEdgeNanos / 1e6, stepRoundTripNanos / 1e6,
-        stepCloudMicros / 1e3, stepBytes, e, stepCloudJoules, cloudSource));
+    hooks
+        .listener()
+        .onStep(
+            new StepRecord(
+                sessionId,
+                cloud.cut(),
+                steps == 1,
+                yieldedToken ? tokenIndex : -1,
+                tokenId,
+                stepPositions,
+                stepEdgeNanos / 1e6,
+                stepRoundTripNanos / 1e6,
+                stepCloudMicros / 1e3,
+                stepBytes,
+                e,
+                stepCloudJoules,
+                cloudSource));
   }
 
   /** Prompt positions through the edge layers, timed into the step. */
@@ -274,7 +333,9 @@ public final class Generation {
     return timedEdge(() -> edge.forwardTokens(state, tokens));
   }
 
-  /** One token through the edge layers, timed into the step: a view of the chain's buffer, no copy. */
+  /**
+   * One token through the edge layers, timed into the step: a view of the chain's buffer, no copy.
+   */
   private FloatBuffer edgeDecode(ChainState state, int token) {
     return timedEdge(() -> edge.decodeToken(state, token));
   }
@@ -288,12 +349,14 @@ public final class Generation {
   }
 
   /**
-   * Runs the prompt through the edge layers in chunks of {@code prefillChunk} positions and sends each chunk as
-   * soon as it is computed, so that the worker computes chunk i while the board computes chunk i + 1. Only the
-   * last frame samples: its reply holds the first token.
+   * Runs the prompt through the edge layers in chunks of {@code prefillChunk} positions and sends
+   * each chunk as soon as it is computed, so that the worker computes chunk i while the board
+   * computes chunk i + 1. Only the last frame samples: its reply holds the first token.
    */
-  private SessionReply prefill(ResilientSession call, ChainState state, int[] prompt, Context context) {
-    int chunk = Math.max(1, Math.min(settings.prefillChunk(), call.worker().getMaxFramePositions()));
+  private SessionReply prefill(
+      ResilientSession call, ChainState state, int[] prompt, Context context) {
+    int chunk =
+        Math.max(1, Math.min(settings.prefillChunk(), call.worker().getMaxFramePositions()));
     List<HiddenTensor> inFlight = new ArrayList<>();
     int position = sent.positions();
     for (int row = 0; row < prompt.length; row += chunk) {
@@ -301,11 +364,13 @@ public final class Generation {
       int rows = Math.min(chunk, prompt.length - row);
       float[] hidden = edgeForward(state, Arrays.copyOfRange(prompt, row, row + rows));
       HiddenTensor tensor = encode(FloatBuffer.wrap(hidden), rows);
-      call.send(frame(tensor, position, FramePhase.FRAME_PHASE_PREFILL, row + rows == prompt.length));
+      call.send(
+          frame(tensor, position, FramePhase.FRAME_PHASE_PREFILL, row + rows == prompt.length));
       position += rows;
       inFlight.add(tensor);
     }
-    // The step's round trip counts only the time spent waiting for replies, not the chunks computed meanwhile.
+    // The step's round trip counts only the time spent waiting for replies, not the chunks computed
+    // meanwhile.
     SessionReply reply = null;
     for (int i = 0; i < inFlight.size(); i++) {
       long waitStart = System.nanoTime();
@@ -319,23 +384,29 @@ public final class Generation {
     return HiddenCodec.encode(hidden, rows, edge.config().dim(), settings.hiddenDtype());
   }
 
-  private SessionFrame frame(HiddenTensor tensor, int startPosition, FramePhase phase, boolean last) {
-    SessionFrame.Builder frame = SessionFrame.newBuilder()
-        .setSessionId(sessionId)
-        .setCut(cloud.cut())
-        .setStartPosition(startPosition)
-        .setHidden(tensor)
-        .setPhase(phase)
-        .setLast(last);
-    // A U-shaped session keeps its sampling (and its seed) on the board: the worker gets hidden states only.
-    return tail == null ? frame.setSampling(request.sampling()).build() : frame.setReturnCut(tail.returnCut()).build();
+  private SessionFrame frame(
+      HiddenTensor tensor, int startPosition, FramePhase phase, boolean last) {
+    SessionFrame.Builder frame =
+        SessionFrame.newBuilder()
+            .setSessionId(sessionId)
+            .setCut(cloud.cut())
+            .setStartPosition(startPosition)
+            .setHidden(tensor)
+            .setPhase(phase)
+            .setLast(last);
+    // A U-shaped session keeps its sampling (and its seed) on the board: the worker gets hidden
+    // states only.
+    return tail == null
+        ? frame.setSampling(request.sampling()).build()
+        : frame.setReturnCut(tail.returnCut()).build();
   }
 
   /**
-   * Accounts the reply to {@code tensor}'s frame (waited for since {@code waitStart}), logs the tensor as sent
-   * and checks that the reply answers it.
+   * Accounts the reply to {@code tensor}'s frame (waited for since {@code waitStart}), logs the
+   * tensor as sent and checks that the reply answers it.
    */
-  private SessionReply received(SessionReply reply, HiddenTensor tensor, boolean last, long waitStart) {
+  private SessionReply received(
+      SessionReply reply, HiddenTensor tensor, boolean last, long waitStart) {
     stepRoundTripNanos += System.nanoTime() - waitStart;
     stepCloudMicros += reply.getComputeTimeUs();
     stepBytes += tensor.getData().size();
@@ -345,24 +416,37 @@ public final class Generation {
     }
     sent.add(tensor);
     boolean uShaped = tail != null;
-    if (reply.getPosition() != sent.positions() || reply.getHasToken() != (last && !uShaped)
+    if (reply.getPosition() != sent.positions()
+        || reply.getHasToken() != (last && !uShaped)
         || reply.hasHidden() != uShaped) {
-      throw new CloudLinkException("session step", Status.INTERNAL.withDescription("reply at position "
-          + reply.getPosition() + " (token: " + reply.getHasToken() + ", hidden: " + reply.hasHidden()
-          + ") does not answer the frame ending at " + sent.positions()));
+      throw new CloudLinkException(
+          "session step",
+          Status.INTERNAL.withDescription(
+              "reply at position "
+                  + reply.getPosition()
+                  + " (token: "
+                  + reply.getHasToken()
+                  + ", hidden: "
+                  + reply.hasHidden()
+                  + ") does not answer the frame ending at "
+                  + sent.positions()));
     }
     if (uShaped) {
       bytesReceived += reply.getHidden().getData().size();
       int rows = tensor.getShape(0);
-      timedEdge(() -> {
-        tail.accept(reply.getHidden(), rows, last);
-        return null;
-      });
+      timedEdge(
+          () -> {
+            tail.accept(reply.getHidden(), rows, last);
+            return null;
+          });
     }
     return reply;
   }
 
-  /** The tokens a reply carries: a window's accepted drafts and the worker's own token, else its one token. */
+  /**
+   * The tokens a reply carries: a window's accepted drafts and the worker's own token, else its one
+   * token.
+   */
   private int[] tokensOf(SessionReply reply) {
     if (tail != null) {
       return new int[] {tail.token()};
@@ -377,7 +461,10 @@ public final class Generation {
     return tokens;
   }
 
-  /** Where this generation's drafts come from: none in a U-shaped split, where the worker holds no head to verify. */
+  /**
+   * Where this generation's drafts come from: none in a U-shaped split, where the worker holds no
+   * head to verify.
+   */
   private DraftSource drafts() {
     return tail != null ? DraftSource.DRAFT_SOURCE_NONE : draftSource;
   }
@@ -385,8 +472,10 @@ public final class Generation {
   private int tokenOf(int id) {
     long token = Integer.toUnsignedLong(id);
     if (token >= tokenizer.vocabSize()) {
-      throw new CloudLinkException("session step", Status.INTERNAL.withDescription("sampled token " + token
-          + " outside the vocabulary of " + tokenizer.vocabSize()));
+      throw new CloudLinkException(
+          "session step",
+          Status.INTERNAL.withDescription(
+              "sampled token " + token + " outside the vocabulary of " + tokenizer.vocabSize()));
     }
     return (int) token;
   }
@@ -395,19 +484,28 @@ public final class Generation {
   private SessionReply decodeStep(ResilientSession call, ChainState state, int token) {
     HiddenTensor tensor = encode(edgeDecode(state, token), 1);
     long t0 = System.nanoTime();
-    SessionReply reply = received(call.exchange(frame(tensor, sent.positions(), FramePhase.FRAME_PHASE_DECODE, true)),
-        tensor, true, t0);
+    SessionReply reply =
+        received(
+            call.exchange(frame(tensor, sent.positions(), FramePhase.FRAME_PHASE_DECODE, true)),
+            tensor,
+            true,
+            t0);
     sizer.observeRoundTrip(stepRoundTripNanos / 1e6 - stepCloudMicros / 1e3);
     return reply;
   }
 
   /**
-   * Several tokens per round trip: drafts n tokens after the last one, runs the edge layers over the last token
-   * and the drafts (unless drafting computed them), sends the n + 1 rows in one window
-   * frame and keeps what the worker accepted: the sent log and the edge's KV cache drop the rejected rows, so
-   * the next step (and a replay on another worker) starts right after the accepted ones.
+   * Several tokens per round trip: drafts n tokens after the last one, runs the edge layers over
+   * the last token and the drafts (unless drafting computed them), sends the n + 1 rows in one
+   * window frame and keeps what the worker accepted: the sent log and the edge's KV cache drop the
+   * rejected rows, so the next step (and a replay on another worker) starts right after the
+   * accepted ones.
    */
-  private SessionReply windowStep(ResilientSession call, ChainState state, Drafter drafter, TokenHistory history,
+  private SessionReply windowStep(
+      ResilientSession call,
+      ChainState state,
+      Drafter drafter,
+      TokenHistory history,
       int generated) {
     int token = history.get(history.size() - 1);
     int start = sent.positions();
@@ -436,13 +534,15 @@ public final class Generation {
     }
     long edgeNanos = System.nanoTime() - e0;
     HiddenTensor tensor = encode(FloatBuffer.wrap(rows), n + 1);
-    SessionFrame.Builder frame = frame(tensor, start, FramePhase.FRAME_PHASE_WINDOW, true).toBuilder();
+    SessionFrame.Builder frame =
+        frame(tensor, start, FramePhase.FRAME_PHASE_WINDOW, true).toBuilder();
     for (int d : draft.tokens()) {
       frame.addDraftTokens(d);
     }
     if (draft.q() != null) {
       for (DraftDistribution q : draft.q()) {
-        dev.edgesplit.proto.v1.DraftDistribution.Builder b = dev.edgesplit.proto.v1.DraftDistribution.newBuilder();
+        dev.edgesplit.proto.v1.DraftDistribution.Builder b =
+            dev.edgesplit.proto.v1.DraftDistribution.newBuilder();
         for (int i = 0; i < q.tokens().length; i++) {
           b.addTokenIds(q.tokens()[i]).addProbs(q.probs()[i]);
         }
@@ -458,14 +558,23 @@ public final class Generation {
       cloudSource = reply.getCloudEnergySource();
     }
     int m = reply.getWindowTokensCount();
-    boolean agrees = m >= 1 && m <= n + 1 && reply.getHasToken() && reply.getPosition() == start + m;
+    boolean agrees =
+        m >= 1 && m <= n + 1 && reply.getHasToken() && reply.getPosition() == start + m;
     for (int i = 0; agrees && i < m - 1; i++) {
       agrees = reply.getWindowTokens(i) == draft.tokens()[i];
     }
     if (!agrees) {
-      throw new CloudLinkException("session step", Status.INTERNAL.withDescription("window reply (" + m
-          + " tokens, position " + reply.getPosition() + ") does not answer a window of " + n + " drafts at "
-          + start));
+      throw new CloudLinkException(
+          "session step",
+          Status.INTERNAL.withDescription(
+              "window reply ("
+                  + m
+                  + " tokens, position "
+                  + reply.getPosition()
+                  + ") does not answer a window of "
+                  + n
+                  + " drafts at "
+                  + start));
     }
     stepBytes += tensor.getData().size();
     sent.add(tensor, m);
@@ -477,10 +586,11 @@ public final class Generation {
   }
 
   /**
-   * {@code tokens} through the edge layers one position at a time, rows {@code [n, dim]}. Decode steps, not one
-   * prefill-shaped run: a run over several positions rounds differently (other kernels, other summation order),
-   * and on near-ties (measured on synthetic SmolLM2-135M int4) that flips greedy tokens; decode steps give the
-   * worker exactly the h_cut one token per round trip would, so greedy text stays identical.
+   * {@code tokens} through the edge layers one position at a time, rows {@code [n, dim]}. Decode
+   * steps, not one prefill-shaped run: a run over several positions rounds differently (other
+   * kernels, other summation order), and on near-ties (measured on synthetic SmolLM2-135M int4)
+   * that flips greedy tokens; decode steps give the worker exactly the h_cut one token per round
+   * trip would, so greedy text stays identical.
    */
   private float[] decodeRows(ChainState state, int[] tokens) {
     int dim = edge.config().dim();
@@ -493,8 +603,8 @@ public final class Generation {
 
   private dev.edgesplit.engine.sampling.SamplingParams engineSampling() {
     dev.edgesplit.proto.v1.SamplingParams p = request.sampling();
-    return new dev.edgesplit.engine.sampling.SamplingParams(p.getTemperature(), p.getTopK(),
-        p.getTopP() == 0f ? 1f : p.getTopP(), p.getSeed());
+    return new dev.edgesplit.engine.sampling.SamplingParams(
+        p.getTemperature(), p.getTopK(), p.getTopP() == 0f ? 1f : p.getTopP(), p.getSeed());
   }
 
   private boolean hitStop(CharSequence text, int before) {
@@ -510,9 +620,11 @@ public final class Generation {
   private static void checkAlive(Context context) {
     if (context.isCancelled()) {
       Throwable cause = context.cancellationCause();
-      Status status = context.getDeadline() != null && context.getDeadline().isExpired()
-          ? Status.DEADLINE_EXCEEDED.withDescription("client deadline expired during generation")
-          : Status.CANCELLED.withDescription("client cancelled the generation");
+      Status status =
+          context.getDeadline() != null && context.getDeadline().isExpired()
+              ? Status.DEADLINE_EXCEEDED.withDescription(
+                  "client deadline expired during generation")
+              : Status.CANCELLED.withDescription("client cancelled the generation");
       throw status.withCause(cause).asRuntimeException();
     }
   }

@@ -4,8 +4,9 @@ import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 
 /**
- * Waits until the client's stream can take another message ({@code isReady()}), so a slow reader slows the
- * generation instead of filling server buffers. Install with {@link #install} in the service method.
+ * Waits until the client's stream can take another message ({@code isReady()}), so a slow reader
+ * slows the generation instead of filling server buffers. Install with {@link #install} in the
+ * service method.
  */
 public final class OutputGate {
 

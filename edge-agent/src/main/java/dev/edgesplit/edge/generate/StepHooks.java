@@ -6,9 +6,10 @@ import java.util.Objects;
 /**
  * What a generation reports to and is slowed by, besides its client.
  *
- * @param energy   edge energy per step
+ * @param energy edge energy per step
  * @param listener metrics, energy log, re-planner
- * @param slowdown injected edge slowdown (tests and demos of thermal throttling); {@link EdgeSlowdown#none()}
+ * @param slowdown injected edge slowdown (tests and demos of thermal throttling); {@link
+ *     EdgeSlowdown#none()}
  */
 public record StepHooks(StepEnergy energy, StepListener listener, EdgeSlowdown slowdown) {
 

@@ -4,8 +4,8 @@ import dev.edgesplit.proto.v1.GenerationSummary;
 import java.util.List;
 
 /**
- * Told about every step and summary of every generation (metrics, energy log, re-planning). Called on the
- * generation's thread; implementations are thread-safe and quick, and must not throw.
+ * Told about every step and summary of every generation (metrics, energy log, re-planning). Called
+ * on the generation's thread; implementations are thread-safe and quick, and must not throw.
  */
 public interface StepListener {
 

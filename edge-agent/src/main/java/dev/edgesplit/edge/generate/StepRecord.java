@@ -1,26 +1,26 @@
 package dev.edgesplit.edge.generate;
 
-import dev.edgesplit.server.energy.EnergyReading;
 import dev.edgesplit.proto.v1.EnergySource;
+import dev.edgesplit.server.energy.EnergyReading;
 import java.util.Objects;
 
 /**
- * What one step of a generation cost: the edge segment run, the exchange with the cloud and the energy of both
- * sides. A step is the prefill (which yields the first token) or one decode token.
+ * What one step of a generation cost: the edge segment run, the exchange with the cloud and the
+ * energy of both sides. A step is the prefill (which yields the first token) or one decode token.
  *
- * @param sessionId          the generation's session id
- * @param cut                layers [0, cut) ran on the edge
- * @param prefill            true for the prompt step
- * @param tokenIndex         index of the token this step yielded among the generated tokens
- * @param tokenId            the token the cloud sampled
- * @param positions          positions the edge ran (prompt length for prefill, 1 for decode)
- * @param edgeMillis         edge segment time
- * @param roundTripMillis    send to reply, summed over the step's frames (link + cloud compute)
+ * @param sessionId the generation's session id
+ * @param cut layers [0, cut) ran on the edge
+ * @param prefill true for the prompt step
+ * @param tokenIndex index of the token this step yielded among the generated tokens
+ * @param tokenId the token the cloud sampled
+ * @param positions positions the edge ran (prompt length for prefill, 1 for decode)
+ * @param edgeMillis edge segment time
+ * @param roundTripMillis send to reply, summed over the step's frames (link + cloud compute)
  * @param cloudComputeMillis the cloud's own compute time, as it reported
- * @param bytesSent          hidden-state payload bytes sent in this step
- * @param edge               edge energy of the step (edge compute plus waiting for the cloud)
- * @param cloudJoules        cloud energy the worker reported for the step
- * @param cloudSource        where the cloud's joules come from
+ * @param bytesSent hidden-state payload bytes sent in this step
+ * @param edge edge energy of the step (edge compute plus waiting for the cloud)
+ * @param cloudJoules cloud energy the worker reported for the step
+ * @param cloudSource where the cloud's joules come from
  */
 public record StepRecord(
     String sessionId,

@@ -3,14 +3,15 @@ package dev.edgesplit.edge.http;
 import java.util.Objects;
 
 /**
- * An error in OpenAI's shape: {@code {"error": {"message", "type", "param", "code"}}} with its HTTP status.
+ * An error in OpenAI's shape: {@code {"error": {"message", "type", "param", "code"}}} with its HTTP
+ * status.
  *
- * @param status  HTTP status
+ * @param status HTTP status
  * @param message what went wrong, for a person; never a stack trace or a secret
- * @param type    OpenAI's error type: invalid_request_error, authentication_error, not_found_error,
- *                rate_limit_error, server_error, service_unavailable_error
- * @param param   the request field at fault, or null
- * @param code    a machine-readable code (e.g. model_not_found, context_length_exceeded), or null
+ * @param type OpenAI's error type: invalid_request_error, authentication_error, not_found_error,
+ *     rate_limit_error, server_error, service_unavailable_error
+ * @param param the request field at fault, or null
+ * @param code a machine-readable code (e.g. model_not_found, context_length_exceeded), or null
  */
 public record ApiError(int status, String message, String type, String param, String code) {
 

@@ -26,11 +26,11 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Serves {@code POST /v1/chat/completions} and {@code POST /v1/completions}: checks the body, renders the chat
- * template, runs the generation through {@link GenerateBridge} and answers as one JSON object or as server-sent
- * events in OpenAI's chunk format ending with {@code data: [DONE]}. A stream's headers are sent with its first
- * event, so a request refused by Generate (limits, prompt too long, no cloud) still gets its error status.
- * Thread-safe.
+ * Serves {@code POST /v1/chat/completions} and {@code POST /v1/completions}: checks the body,
+ * renders the chat template, runs the generation through {@link GenerateBridge} and answers as one
+ * JSON object or as server-sent events in OpenAI's chunk format ending with {@code data: [DONE]}. A
+ * stream's headers are sent with its first event, so a request refused by Generate (limits, prompt
+ * too long, no cloud) still gets its error status. Thread-safe.
  */
 final class CompletionHandler {
 
@@ -43,7 +43,11 @@ final class CompletionHandler {
   private final EndOfTurn endOfTurn;
   private final String modelId;
 
-  CompletionHandler(ObjectMapper json, GenerateBridge bridge, ChatTemplate template, Tokenizer tokenizer,
+  CompletionHandler(
+      ObjectMapper json,
+      GenerateBridge bridge,
+      ChatTemplate template,
+      Tokenizer tokenizer,
       String modelId) {
     this.json = json;
     this.parser = new RequestParser(modelId);
@@ -56,7 +60,8 @@ final class CompletionHandler {
   void handle(Context ctx, Kind kind, ClientIdentity who) throws IOException {
     CompletionRequest request = parser.parse(body(ctx), kind);
     GenerateRequest generate = toGenerate(request);
-    String id = (kind == Kind.CHAT ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+    String id =
+        (kind == Kind.CHAT ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
     ResponseJson out = new ResponseJson(json, kind, id, System.currentTimeMillis() / 1000, modelId);
     List<String> stops = new ArrayList<>(request.stop());
     if (kind == Kind.CHAT) {
@@ -73,19 +78,27 @@ final class CompletionHandler {
     try {
       return json.readTree(ctx.bodyAsBytes());
     } catch (JsonProcessingException e) {
-      throw ApiError.badRequest("the request body is not valid JSON: "
-          + RequestParser.truncate(String.valueOf(e.getOriginalMessage())), null).failure();
+      throw ApiError.badRequest(
+              "the request body is not valid JSON: "
+                  + RequestParser.truncate(String.valueOf(e.getOriginalMessage())),
+              null)
+          .failure();
     } catch (IOException e) {
       throw ApiError.badRequest("the request body could not be read", null).failure();
     }
   }
 
   private GenerateRequest toGenerate(CompletionRequest r) {
-    GenerateRequest.Builder g = GenerateRequest.newBuilder()
-        .setMaxNewTokens(r.maxTokens())
-        .setSampling(SamplingParams.newBuilder().setTemperature(r.temperature()).setTopP(r.topP())
-            .setSeed(r.seed()).setLogprobs(r.logprobs()))
-        .addAllStop(r.stop());
+    GenerateRequest.Builder g =
+        GenerateRequest.newBuilder()
+            .setMaxNewTokens(r.maxTokens())
+            .setSampling(
+                SamplingParams.newBuilder()
+                    .setTemperature(r.temperature())
+                    .setTopP(r.topP())
+                    .setSeed(r.seed())
+                    .setLogprobs(r.logprobs()))
+            .addAllStop(r.stop());
     if (r.kind() == Kind.CHAT) {
       String prompt;
       try {
@@ -109,70 +122,91 @@ final class CompletionHandler {
     return g.build();
   }
 
-  private void whole(Context ctx, CompletionRequest request, GenerateRequest generate, ClientIdentity who,
-      ResponseJson out, StopTrimmer text) {
+  private void whole(
+      Context ctx,
+      CompletionRequest request,
+      GenerateRequest generate,
+      ClientIdentity who,
+      ResponseJson out,
+      StopTrimmer text) {
     List<TokenLogprob> logprobs = new ArrayList<>();
     GenerationSummary[] summary = new GenerationSummary[1];
-    run(generate, who, new GenerateBridge.Sink() {
-      @Override
-      public void token(TokenEvent token) {
-        text.push(token.getText());
-        if (token.hasLogprob()) {
-          logprobs.add(new TokenLogprob(token.getText(), token.getLogprob()));
-        }
-      }
+    run(
+        generate,
+        who,
+        new GenerateBridge.Sink() {
+          @Override
+          public void token(TokenEvent token) {
+            text.push(token.getText());
+            if (token.hasLogprob()) {
+              logprobs.add(new TokenLogprob(token.getText(), token.getLogprob()));
+            }
+          }
 
-      @Override
-      public void summary(GenerationSummary s) {
-        summary[0] = s;
-      }
-    });
+          @Override
+          public void summary(GenerationSummary s) {
+            summary[0] = s;
+          }
+        });
     if (summary[0] != null) {
-      ctx.status(200).contentType("application/json")
+      ctx.status(200)
+          .contentType("application/json")
           .result(write(out.response(text.text(), logprobs, request.logprobs(), summary[0])));
     }
   }
 
-  private void stream(Context ctx, CompletionRequest request, GenerateRequest generate, ClientIdentity who,
-      ResponseJson out, StopTrimmer text) throws IOException {
+  private void stream(
+      Context ctx,
+      CompletionRequest request,
+      GenerateRequest generate,
+      ClientIdentity who,
+      ResponseJson out,
+      StopTrimmer text)
+      throws IOException {
     boolean usageField = request.includeUsage();
     SseStream sse = new SseStream(ctx);
     try {
-      run(generate, who, new GenerateBridge.Sink() {
-        @Override
-        public void token(TokenEvent token) throws IOException {
-          if (!sse.started() && request.kind() == Kind.CHAT) {
-            sse.send(write(out.roleChunk(usageField)));
-          }
-          String piece = text.push(token.getText());
-          List<TokenLogprob> logprobs = token.hasLogprob()
-              ? List.of(new TokenLogprob(token.getText(), token.getLogprob())) : List.of();
-          if (!piece.isEmpty() || request.logprobs()) {
-            sse.send(write(out.textChunk(piece, logprobs, request.logprobs(), usageField)));
-          }
-        }
+      run(
+          generate,
+          who,
+          new GenerateBridge.Sink() {
+            @Override
+            public void token(TokenEvent token) throws IOException {
+              if (!sse.started() && request.kind() == Kind.CHAT) {
+                sse.send(write(out.roleChunk(usageField)));
+              }
+              String piece = text.push(token.getText());
+              List<TokenLogprob> logprobs =
+                  token.hasLogprob()
+                      ? List.of(new TokenLogprob(token.getText(), token.getLogprob()))
+                      : List.of();
+              if (!piece.isEmpty() || request.logprobs()) {
+                sse.send(write(out.textChunk(piece, logprobs, request.logprobs(), usageField)));
+              }
+            }
 
-        @Override
-        public void summary(GenerationSummary summary) throws IOException {
-          if (!sse.started() && request.kind() == Kind.CHAT) {
-            sse.send(write(out.roleChunk(usageField)));
-          }
-          String rest = text.finish();
-          if (!rest.isEmpty()) {
-            sse.send(write(out.textChunk(rest, List.of(), request.logprobs(), usageField)));
-          }
-          sse.send(write(out.finishChunk(summary, usageField)));
-          if (usageField) {
-            sse.send(write(out.usageChunk(summary)));
-          }
-          sse.sendRaw(DONE);
-        }
-      });
+            @Override
+            public void summary(GenerationSummary summary) throws IOException {
+              if (!sse.started() && request.kind() == Kind.CHAT) {
+                sse.send(write(out.roleChunk(usageField)));
+              }
+              String rest = text.finish();
+              if (!rest.isEmpty()) {
+                sse.send(write(out.textChunk(rest, List.of(), request.logprobs(), usageField)));
+              }
+              sse.send(write(out.finishChunk(summary, usageField)));
+              if (usageField) {
+                sse.send(write(out.usageChunk(summary)));
+              }
+              sse.sendRaw(DONE);
+            }
+          });
     } catch (ApiError.Failure e) {
       if (!sse.started()) {
         throw e;
       }
-      // Headers are gone: the error travels as an event, as OpenAI's streams report a failure mid-way.
+      // Headers are gone: the error travels as an event, as OpenAI's streams report a failure
+      // mid-way.
       sse.send(write(out.error(e.error())));
     }
   }

@@ -16,10 +16,10 @@ import java.io.IOException;
 import java.util.Iterator;
 
 /**
- * Runs a Generate call for an HTTP request on the agent's in-process channel: the same service, executor, request
- * checks, per-client limits, metrics and cloud path as gRPC clients get. Events are handed to a sink on the calling
- * thread; when the sink cannot write (the HTTP client went away) the call is cancelled, which stops the generation
- * before its next step. Thread-safe.
+ * Runs a Generate call for an HTTP request on the agent's in-process channel: the same service,
+ * executor, request checks, per-client limits, metrics and cloud path as gRPC clients get. Events
+ * are handed to a sink on the calling thread; when the sink cannot write (the HTTP client went
+ * away) the call is cancelled, which stops the generation before its next step. Thread-safe.
  */
 final class GenerateBridge {
 
@@ -39,7 +39,10 @@ final class GenerateBridge {
 
   private final Channel channel;
 
-  /** @param channel the agent's in-process channel to its own Generate service (with {@link ForwardedIdentity}) */
+  /**
+   * @param channel the agent's in-process channel to its own Generate service (with {@link
+   *     ForwardedIdentity})
+   */
   GenerateBridge(Channel channel) {
     this.channel = channel;
   }
@@ -51,13 +54,15 @@ final class GenerateBridge {
    * @throws ClientGone the sink failed to write: the generation was cancelled
    */
   void run(GenerateRequest request, ClientIdentity who, Sink sink) throws ClientGone {
-    Channel call = ClientInterceptors.intercept(channel,
-        MetadataUtils.newAttachHeadersInterceptor(ForwardedIdentity.headers(who)));
+    Channel call =
+        ClientInterceptors.intercept(
+            channel, MetadataUtils.newAttachHeadersInterceptor(ForwardedIdentity.headers(who)));
     Context.CancellableContext scope = Context.current().withCancellation();
     Context previous = scope.attach();
     try {
-      Iterator<GenerateResponse> events = ClientCalls.blockingServerStreamingCall(call,
-          EdgeServiceGrpc.getGenerateMethod(), CallOptions.DEFAULT, request);
+      Iterator<GenerateResponse> events =
+          ClientCalls.blockingServerStreamingCall(
+              call, EdgeServiceGrpc.getGenerateMethod(), CallOptions.DEFAULT, request);
       while (events.hasNext()) {
         GenerateResponse event = events.next();
         if (event.hasToken()) {

@@ -22,10 +22,10 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * TLS of the HTTP listener from the same PEM files as the Generate listener ({@code server_tls.cert},
- * {@code server_tls.key}, {@code server_tls.client_ca}): client certificates are asked for when a client CA is
- * set and required with {@code auth.mode=client_cert}; the verified chain reaches the handlers as the servlet's
- * X509Certificate attribute. Immutable.
+ * TLS of the HTTP listener from the same PEM files as the Generate listener ({@code
+ * server_tls.cert}, {@code server_tls.key}, {@code server_tls.client_ca}): client certificates are
+ * asked for when a client CA is set and required with {@code auth.mode=client_cert}; the verified
+ * chain reaches the handlers as the servlet's X509Certificate attribute. Immutable.
  */
 public final class HttpTls {
 
@@ -42,24 +42,30 @@ public final class HttpTls {
   }
 
   /**
-   * @param cert          server certificate chain (PEM)
-   * @param key           its PKCS#8 PEM private key (RSA or EC)
-   * @param clientCa      CA certificates (PEM) of client certificates, or null
+   * @param cert server certificate chain (PEM)
+   * @param key its PKCS#8 PEM private key (RSA or EC)
+   * @param clientCa CA certificates (PEM) of client certificates, or null
    * @param requireClient refuse the handshake without a client certificate
    */
   public static HttpTls fromPem(Path cert, Path key, Path clientCa, boolean requireClient) {
     try {
-      return new HttpTls(keyStore(cert, key), clientCa == null ? null : trustStore(clientCa), requireClient);
+      return new HttpTls(
+          keyStore(cert, key), clientCa == null ? null : trustStore(clientCa), requireClient);
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("cannot load the HTTP listener's TLS files: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot load the HTTP listener's TLS files: " + e.getMessage(), e);
     }
   }
 
-  /** A key store holding {@code key} with its certificate chain, under the password {@link #PASSWORD}. */
+  /**
+   * A key store holding {@code key} with its certificate chain, under the password {@link
+   * #PASSWORD}.
+   */
   static KeyStore keyStore(Path cert, Path key) throws IOException, GeneralSecurityException {
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
-    keys.setKeyEntry("key", privateKey(key), PASSWORD, certificates(cert).toArray(new Certificate[0]));
+    keys.setKeyEntry(
+        "key", privateKey(key), PASSWORD, certificates(cert).toArray(new Certificate[0]));
     return keys;
   }
 
@@ -95,7 +101,8 @@ public final class HttpTls {
     return connector;
   }
 
-  private static Collection<? extends Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
+  private static Collection<? extends Certificate> certificates(Path pem)
+      throws IOException, GeneralSecurityException {
     try (InputStream in = Files.newInputStream(pem)) {
       return CertificateFactory.getInstance("X.509").generateCertificates(in);
     }

@@ -23,11 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edge agent's OpenAI-compatible HTTP API on Javalin (Jetty): {@code POST /v1/chat/completions},
- * {@code POST /v1/completions}, {@code GET /v1/models} and {@code GET /health}. Every generation goes through the
- * agent's own Generate service on an in-process channel, so HTTP and gRPC clients share one path, one executor,
- * one set of limits and one set of metrics. Every error is OpenAI's error JSON with its HTTP status; no stack trace
- * leaves the process. {@link #start()} binds, {@link #close()} stops. Thread-safe.
+ * The edge agent's OpenAI-compatible HTTP API on Javalin (Jetty): {@code POST
+ * /v1/chat/completions}, {@code POST /v1/completions}, {@code GET /v1/models} and {@code GET
+ * /health}. Every generation goes through the agent's own Generate service on an in-process
+ * channel, so HTTP and gRPC clients share one path, one executor, one set of limits and one set of
+ * metrics. Every error is OpenAI's error JSON with its HTTP status; no stack trace leaves the
+ * process. {@link #start()} binds, {@link #close()} stops. Thread-safe.
  */
 public final class OpenAiHttpServer implements AutoCloseable {
 
@@ -37,16 +38,22 @@ public final class OpenAiHttpServer implements AutoCloseable {
   /**
    * What the API serves and how it is reached.
    *
-   * @param host          bind address
-   * @param port          bind port, 0 = any free port
-   * @param maxBodyBytes  largest request body (413 beyond)
-   * @param modelId       the model id clients send and /v1/models lists
-   * @param cut           the cut new generations use (for /v1/models)
+   * @param host bind address
+   * @param port bind port, 0 = any free port
+   * @param maxBodyBytes largest request body (413 beyond)
+   * @param modelId the model id clients send and /v1/models lists
+   * @param cut the cut new generations use (for /v1/models)
    * @param contextLength positions a generation can use (for /v1/models)
-   * @param idleTimeout   how long a connection may stay silent (at least a generation's whole length)
+   * @param idleTimeout how long a connection may stay silent (at least a generation's whole length)
    */
-  public record Settings(String host, int port, long maxBodyBytes, String modelId, IntSupplier cut,
-      IntSupplier contextLength, Duration idleTimeout) {
+  public record Settings(
+      String host,
+      int port,
+      long maxBodyBytes,
+      String modelId,
+      IntSupplier cut,
+      IntSupplier contextLength,
+      Duration idleTimeout) {
     public Settings {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(modelId, "modelId");
@@ -67,16 +74,22 @@ public final class OpenAiHttpServer implements AutoCloseable {
 
   /**
    * @param generate the agent's in-process channel to its Generate service, whose server trusts
-   *                 {@link ForwardedIdentity}
-   * @param tls      TLS of the listener, or null for plain HTTP
+   *     {@link ForwardedIdentity}
+   * @param tls TLS of the listener, or null for plain HTTP
    */
-  public OpenAiHttpServer(Settings settings, HttpAuthConfig authConfig, ChatTemplate template, Tokenizer tokenizer,
-      Channel generate, HttpTls tls) {
+  public OpenAiHttpServer(
+      Settings settings,
+      HttpAuthConfig authConfig,
+      ChatTemplate template,
+      Tokenizer tokenizer,
+      Channel generate,
+      HttpTls tls) {
     this.settings = settings;
     this.auth = new HttpAuth(authConfig.mode(), authConfig.tokens());
     this.template = template;
-    this.completions = new CompletionHandler(json, new GenerateBridge(generate), template, tokenizer,
-        settings.modelId());
+    this.completions =
+        new CompletionHandler(
+            json, new GenerateBridge(generate), template, tokenizer, settings.modelId());
     this.tls = tls;
   }
 
@@ -85,49 +98,93 @@ public final class OpenAiHttpServer implements AutoCloseable {
     if (app != null) {
       throw new IllegalStateException("already started");
     }
-    app = Javalin.create(config -> {
-      config.startup.showJavalinBanner = false;
-      config.startup.showOldJavalinVersionWarning = false;
-      config.http.maxRequestSize = settings.maxBodyBytes();
-      // Server-sent events must leave token by token, not wait in a compressor's buffer.
-      config.http.compressionStrategy = CompressionStrategy.NONE;
-      config.jetty.addConnector((server, http) -> {
-        ServerConnector connector = tls != null ? tls.connector(server, http, settings.host(), settings.port())
-            : new ServerConnector(server, new HttpConnectionFactory(http));
-        connector.setHost(settings.host());
-        connector.setPort(settings.port());
-        // A whole (non-streamed) answer is silent until the generation ends: allow as long as a session may run.
-        connector.setIdleTimeout(settings.idleTimeout().toMillis());
-        return connector;
-      });
-      config.routes.before("/v1/*", ctx -> ctx.attribute(IDENTITY, auth.identify(ctx)));
-      config.routes.get("/health", this::health);
-      config.routes.get("/v1/models", this::models);
-      config.routes.post("/v1/chat/completions", ctx -> completions.handle(ctx, Kind.CHAT, identity(ctx)));
-      config.routes.post("/v1/completions", ctx -> completions.handle(ctx, Kind.COMPLETION, identity(ctx)));
-      config.routes.exception(ApiError.Failure.class, (e, ctx) -> write(ctx, e.error()));
-      config.routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, fromJavalin(e)));
-      config.routes.exception(Exception.class, (e, ctx) -> {
-        // A bug, not the client's fault: log it here (once, with its class), answer without the trace.
-        LOG.warn("HTTP {} {} failed: {}", ctx.method(), ctx.path(), e.toString());
-        write(ctx, new ApiError(500, "internal error: " + e.getClass().getSimpleName(), "server_error", null, null));
-      });
-      config.routes.error(404, ctx -> {
-        if (ctx.result() == null) {
-          write(ctx, ApiError.notFound("Unknown request URL: " + ctx.method() + " "
-              + RequestParser.truncate(ctx.path()), "unknown_url"));
-        }
-      });
-      config.routes.error(405, ctx -> {
-        if (ctx.result() == null) {
-          write(ctx, new ApiError(405, "Method " + ctx.method() + " is not allowed on "
-              + RequestParser.truncate(ctx.path()), "invalid_request_error", null, "method_not_allowed"));
-        }
-      });
-    });
+    app =
+        Javalin.create(
+            config -> {
+              config.startup.showJavalinBanner = false;
+              config.startup.showOldJavalinVersionWarning = false;
+              config.http.maxRequestSize = settings.maxBodyBytes();
+              // Server-sent events must leave token by token, not wait in a compressor's buffer.
+              config.http.compressionStrategy = CompressionStrategy.NONE;
+              config.jetty.addConnector(
+                  (server, http) -> {
+                    ServerConnector connector =
+                        tls != null
+                            ? tls.connector(server, http, settings.host(), settings.port())
+                            : new ServerConnector(server, new HttpConnectionFactory(http));
+                    connector.setHost(settings.host());
+                    connector.setPort(settings.port());
+                    // A whole (non-streamed) answer is silent until the generation ends: allow as
+                    // long as a session may run.
+                    connector.setIdleTimeout(settings.idleTimeout().toMillis());
+                    return connector;
+                  });
+              config.routes.before("/v1/*", ctx -> ctx.attribute(IDENTITY, auth.identify(ctx)));
+              config.routes.get("/health", this::health);
+              config.routes.get("/v1/models", this::models);
+              config.routes.post(
+                  "/v1/chat/completions", ctx -> completions.handle(ctx, Kind.CHAT, identity(ctx)));
+              config.routes.post(
+                  "/v1/completions",
+                  ctx -> completions.handle(ctx, Kind.COMPLETION, identity(ctx)));
+              config.routes.exception(ApiError.Failure.class, (e, ctx) -> write(ctx, e.error()));
+              config.routes.exception(
+                  HttpResponseException.class, (e, ctx) -> write(ctx, fromJavalin(e)));
+              config.routes.exception(
+                  Exception.class,
+                  (e, ctx) -> {
+                    // A bug, not the client's fault: log it here (once, with its class), answer
+                    // without the trace.
+                    LOG.warn("HTTP {} {} failed: {}", ctx.method(), ctx.path(), e.toString());
+                    write(
+                        ctx,
+                        new ApiError(
+                            500,
+                            "internal error: " + e.getClass().getSimpleName(),
+                            "server_error",
+                            null,
+                            null));
+                  });
+              config.routes.error(
+                  404,
+                  ctx -> {
+                    if (ctx.result() == null) {
+                      write(
+                          ctx,
+                          ApiError.notFound(
+                              "Unknown request URL: "
+                                  + ctx.method()
+                                  + " "
+                                  + RequestParser.truncate(ctx.path()),
+                              "unknown_url"));
+                    }
+                  });
+              config.routes.error(
+                  405,
+                  ctx -> {
+                    if (ctx.result() == null) {
+                      write(
+                          ctx,
+                          new ApiError(
+                              405,
+                              "Method "
+                                  + ctx.method()
+                                  + " is not allowed on "
+                                  + RequestParser.truncate(ctx.path()),
+                              "invalid_request_error",
+                              null,
+                              "method_not_allowed"));
+                    }
+                  });
+            });
     app.start();
-    LOG.info("OpenAI-compatible HTTP API on {}://{}:{} serving model '{}', chat template: {}",
-        tls != null ? "https" : "http", settings.host(), port(), settings.modelId(), template.origin());
+    LOG.info(
+        "OpenAI-compatible HTTP API on {}://{}:{} serving model '{}', chat template: {}",
+        tls != null ? "https" : "http",
+        settings.host(),
+        port(),
+        settings.modelId(),
+        template.origin());
     return this;
   }
 
@@ -175,10 +232,15 @@ public final class OpenAiHttpServer implements AutoCloseable {
 
   private static ApiError fromJavalin(HttpResponseException e) {
     if (e.getStatus() == 413) {
-      return new ApiError(413, "the request body is too large", "invalid_request_error", null, "request_too_large");
+      return new ApiError(
+          413, "the request body is too large", "invalid_request_error", null, "request_too_large");
     }
-    return new ApiError(e.getStatus(), RequestParser.truncate(String.valueOf(e.getMessage())),
-        e.getStatus() >= 500 ? "server_error" : "invalid_request_error", null, null);
+    return new ApiError(
+        e.getStatus(),
+        RequestParser.truncate(String.valueOf(e.getMessage())),
+        e.getStatus() >= 500 ? "server_error" : "invalid_request_error",
+        null,
+        null);
   }
 
   private void write(Context ctx, ApiError error) {

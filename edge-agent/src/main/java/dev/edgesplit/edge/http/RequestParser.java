@@ -10,20 +10,22 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Checks an OpenAI request body field by field and builds a {@link CompletionRequest}, or fails with a 400 naming
- * the field ({@code param}), or a 404 for another model. Fields that would change the answer but that this server
- * does not implement (tools, several choices, penalties, logit bias, top log probabilities ...) are refused, not
- * ignored; harmless ones ({@code user}, {@code metadata}, ...) are ignored. Stateless.
+ * Checks an OpenAI request body field by field and builds a {@link CompletionRequest}, or fails
+ * with a 400 naming the field ({@code param}), or a 404 for another model. Fields that would change
+ * the answer but that this server does not implement (tools, several choices, penalties, logit
+ * bias, top log probabilities ...) are refused, not ignored; harmless ones ({@code user}, {@code
+ * metadata}, ...) are ignored. Stateless.
  */
 final class RequestParser {
 
   /** Most stop strings, as Generate allows. */
   static final int MAX_STOP = 16;
+
   /** Default max_tokens of /v1/completions (OpenAI's). Chat has none: until end of turn. */
   static final int COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
 
-  private static final Map<String, String> ROLES = Map.of("system", "system", "developer", "system", "user", "user",
-      "assistant", "assistant");
+  private static final Map<String, String> ROLES =
+      Map.of("system", "system", "developer", "system", "user", "user", "assistant", "assistant");
 
   private final String modelId;
 
@@ -37,12 +39,19 @@ final class RequestParser {
     }
     JsonNode model = body.get("model");
     if (model == null || !model.isTextual() || model.asText().isEmpty()) {
-      throw ApiError.badRequest("you must provide a model parameter (this agent serves '" + modelId + "')", "model")
+      throw ApiError.badRequest(
+              "you must provide a model parameter (this agent serves '" + modelId + "')", "model")
           .failure();
     }
     if (!model.asText().equals(modelId)) {
-      throw ApiError.notFound("The model '" + truncate(model.asText()) + "' does not exist; this agent serves '"
-          + modelId + "'", "model_not_found").failure();
+      throw ApiError.notFound(
+              "The model '"
+                  + truncate(model.asText())
+                  + "' does not exist; this agent serves '"
+                  + modelId
+                  + "'",
+              "model_not_found")
+          .failure();
     }
     refuseUnsupported(body, kind);
     List<ChatMessage> messages = List.of();
@@ -63,10 +72,14 @@ final class RequestParser {
       } else if (p != null && p.isArray() && p.size() > 0 && p.get(0).isIntegralNumber()) {
         promptTokens = tokens(p);
       } else if (p != null && p.isArray()) {
-        throw ApiError.unsupported("prompt must be one string or one list of token ids: several prompts in one "
-            + "request are not supported", "prompt").failure();
+        throw ApiError.unsupported(
+                "prompt must be one string or one list of token ids: several prompts in one "
+                    + "request are not supported",
+                "prompt")
+            .failure();
       } else {
-        throw ApiError.badRequest("prompt is required: a string or a list of token ids", "prompt").failure();
+        throw ApiError.badRequest("prompt is required: a string or a list of token ids", "prompt")
+            .failure();
       }
     }
     int maxTokens = kind == Kind.COMPLETION ? COMPLETIONS_DEFAULT_MAX_TOKENS : 0;
@@ -79,7 +92,8 @@ final class RequestParser {
     }
     Integer n = optionalInt(body, "n", 1, 128);
     if (n != null && n != 1) {
-      throw ApiError.unsupported("n must be 1: this server generates one choice per request", "n").failure();
+      throw ApiError.unsupported("n must be 1: this server generates one choice per request", "n")
+          .failure();
     }
     double temperature = optionalNumber(body, "temperature", 0, 2, 1);
     double topP = optionalNumber(body, "top_p", 0, 1, 1);
@@ -100,15 +114,28 @@ final class RequestParser {
     JsonNode options = body.get("stream_options");
     if (options != null && !options.isNull()) {
       if (!stream) {
-        throw ApiError.badRequest("stream_options is only allowed when stream is true", "stream_options").failure();
+        throw ApiError.badRequest(
+                "stream_options is only allowed when stream is true", "stream_options")
+            .failure();
       }
       if (!options.isObject()) {
         throw ApiError.badRequest("stream_options must be an object", "stream_options").failure();
       }
       includeUsage = optionalBoolean(options, "include_usage");
     }
-    return new CompletionRequest(kind, messages, prompt, promptTokens, maxTokens, (float) temperature, (float) topP,
-        seed, stops(body.get("stop")), stream, includeUsage, logprobs(body, kind));
+    return new CompletionRequest(
+        kind,
+        messages,
+        prompt,
+        promptTokens,
+        maxTokens,
+        (float) temperature,
+        (float) topP,
+        seed,
+        stops(body.get("stop")),
+        stream,
+        includeUsage,
+        logprobs(body, kind));
   }
 
   private static boolean logprobs(JsonNode body, Kind kind) {
@@ -118,10 +145,14 @@ final class RequestParser {
       Integer top = optionalInt(body, "top_logprobs", 0, 20);
       if (top != null && top > 0) {
         if (!on) {
-          throw ApiError.badRequest("top_logprobs requires logprobs: true", "top_logprobs").failure();
+          throw ApiError.badRequest("top_logprobs requires logprobs: true", "top_logprobs")
+              .failure();
         }
-        throw ApiError.unsupported("top_logprobs must be 0: the cloud worker returns only the chosen token's "
-            + "log probability", "top_logprobs").failure();
+        throw ApiError.unsupported(
+                "top_logprobs must be 0: the cloud worker returns only the chosen token's "
+                    + "log probability",
+                "top_logprobs")
+            .failure();
       }
       return on;
     }
@@ -130,8 +161,11 @@ final class RequestParser {
     }
     Integer top = optionalInt(body, "logprobs", 0, 5);
     if (top != null && top > 0) {
-      throw ApiError.unsupported("logprobs must be 0 (the chosen token's only): the cloud worker returns no "
-          + "alternatives", "logprobs").failure();
+      throw ApiError.unsupported(
+              "logprobs must be 0 (the chosen token's only): the cloud worker returns no "
+                  + "alternatives",
+              "logprobs")
+          .failure();
     }
     return true;
   }
@@ -143,11 +177,15 @@ final class RequestParser {
     }
     JsonNode functions = body.get("functions");
     if (functions != null && !functions.isNull()) {
-      throw ApiError.unsupported("functions are not supported by this server", "functions").failure();
+      throw ApiError.unsupported("functions are not supported by this server", "functions")
+          .failure();
     }
     JsonNode choice = body.get("tool_choice");
-    if (choice != null && !choice.isNull() && !(choice.isTextual() && choice.asText().equals("none"))) {
-      throw ApiError.unsupported("tool_choice is not supported by this server", "tool_choice").failure();
+    if (choice != null
+        && !choice.isNull()
+        && !(choice.isTextual() && choice.asText().equals("none"))) {
+      throw ApiError.unsupported("tool_choice is not supported by this server", "tool_choice")
+          .failure();
     }
     JsonNode format = body.get("response_format");
     if (format != null && !format.isNull() && !"text".equals(format.path("type").asText())) {
@@ -155,11 +193,13 @@ final class RequestParser {
     }
     JsonNode bias = body.get("logit_bias");
     if (bias != null && !bias.isNull() && !(bias.isObject() && bias.isEmpty())) {
-      throw ApiError.unsupported("logit_bias is not supported by this server", "logit_bias").failure();
+      throw ApiError.unsupported("logit_bias is not supported by this server", "logit_bias")
+          .failure();
     }
     for (String penalty : List.of("frequency_penalty", "presence_penalty")) {
       if (optionalNumber(body, penalty, -2, 2, 0) != 0) {
-        throw ApiError.unsupported(penalty + " must be 0: penalties are not supported by this server", penalty)
+        throw ApiError.unsupported(
+                penalty + " must be 0: penalties are not supported by this server", penalty)
             .failure();
       }
     }
@@ -192,8 +232,13 @@ final class RequestParser {
       String role = m.path("role").asText("");
       String mapped = ROLES.get(role.toLowerCase(Locale.ROOT));
       if (mapped == null) {
-        throw ApiError.badRequest(param + ".role must be system, developer, user or assistant, got '"
-            + truncate(role) + "'", param + ".role").failure();
+        throw ApiError.badRequest(
+                param
+                    + ".role must be system, developer, user or assistant, got '"
+                    + truncate(role)
+                    + "'",
+                param + ".role")
+            .failure();
       }
       messages.add(new ChatMessage(mapped, content(m.get("content"), mapped, param + ".content")));
     }
@@ -220,7 +265,8 @@ final class RequestParser {
       }
       return text.toString();
     }
-    throw ApiError.badRequest(param + " must be a string or an array of text parts", param).failure();
+    throw ApiError.badRequest(param + " must be a string or an array of text parts", param)
+        .failure();
   }
 
   private static int[] tokens(JsonNode array) {
@@ -246,13 +292,15 @@ final class RequestParser {
       List<String> stops = new ArrayList<>();
       for (JsonNode s : node) {
         if (!s.isTextual()) {
-          throw ApiError.badRequest("stop must be a string or an array of strings", "stop").failure();
+          throw ApiError.badRequest("stop must be a string or an array of strings", "stop")
+              .failure();
         }
         stops.add(s.asText());
       }
       return stops;
     }
-    throw ApiError.badRequest("stop must be a string or an array of at most " + MAX_STOP + " strings", "stop")
+    throw ApiError.badRequest(
+            "stop must be a string or an array of at most " + MAX_STOP + " strings", "stop")
         .failure();
   }
 
@@ -261,19 +309,25 @@ final class RequestParser {
     if (node == null || node.isNull()) {
       return null;
     }
-    if (!node.isIntegralNumber() || !node.canConvertToLong() || node.asLong() < min || node.asLong() > max) {
-      throw ApiError.badRequest(field + " must be an integer in [" + min + ", " + max + "]", field).failure();
+    if (!node.isIntegralNumber()
+        || !node.canConvertToLong()
+        || node.asLong() < min
+        || node.asLong() > max) {
+      throw ApiError.badRequest(field + " must be an integer in [" + min + ", " + max + "]", field)
+          .failure();
     }
     return (int) node.asLong();
   }
 
-  private static double optionalNumber(JsonNode body, String field, double min, double max, double absent) {
+  private static double optionalNumber(
+      JsonNode body, String field, double min, double max, double absent) {
     JsonNode node = body.get(field);
     if (node == null || node.isNull()) {
       return absent;
     }
     if (!node.isNumber() || !(node.asDouble() >= min && node.asDouble() <= max)) {
-      throw ApiError.badRequest(field + " must be a number in [" + min + ", " + max + "]", field).failure();
+      throw ApiError.badRequest(field + " must be a number in [" + min + ", " + max + "]", field)
+          .failure();
     }
     return node.asDouble();
   }
@@ -289,7 +343,10 @@ final class RequestParser {
     return node.asBoolean();
   }
 
-  /** Client text echoed in an error, cut short: a hostile client must not make the answer (or a log) huge. */
+  /**
+   * Client text echoed in an error, cut short: a hostile client must not make the answer (or a log)
+   * huge.
+   */
   static String truncate(String text) {
     return text.length() <= 64 ? text : text.substring(0, 64) + "...";
   }

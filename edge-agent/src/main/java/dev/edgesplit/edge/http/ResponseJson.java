@@ -10,8 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * OpenAI's response and stream-chunk objects for one request: ids, choices, logprobs, usage, errors, and the extra
- * {@code edgesplit} object with the split's own numbers. Not thread-safe: one per response.
+ * OpenAI's response and stream-chunk objects for one request: ids, choices, logprobs, usage,
+ * errors, and the extra {@code edgesplit} object with the split's own numbers. Not thread-safe: one
+ * per response.
  */
 final class ResponseJson {
 
@@ -33,7 +34,8 @@ final class ResponseJson {
   }
 
   /** The whole (non-streamed) answer. */
-  ObjectNode response(String text, List<TokenLogprob> logprobs, boolean withLogprobs, GenerationSummary summary) {
+  ObjectNode response(
+      String text, List<TokenLogprob> logprobs, boolean withLogprobs, GenerationSummary summary) {
     ObjectNode root = header(kind.object());
     ObjectNode choice = root.putArray("choices").addObject();
     choice.put("index", 0);
@@ -64,7 +66,8 @@ final class ResponseJson {
   }
 
   /** A chunk with newly generated text (and the log probabilities of the tokens it came from). */
-  ObjectNode textChunk(String text, List<TokenLogprob> logprobs, boolean withLogprobs, boolean usageField) {
+  ObjectNode textChunk(
+      String text, List<TokenLogprob> logprobs, boolean withLogprobs, boolean usageField) {
     ObjectNode chunk = chunk(usageField);
     ObjectNode choice = chunk.withArray("choices").addObject().put("index", 0);
     if (kind == Kind.CHAT) {
@@ -191,7 +194,10 @@ final class ResponseJson {
     return usage;
   }
 
-  /** The split's numbers, beside OpenAI's fields (clients ignore unknown fields; dashboards read these). */
+  /**
+   * The split's numbers, beside OpenAI's fields (clients ignore unknown fields; dashboards read
+   * these).
+   */
   private ObjectNode edgesplit(GenerationSummary s) {
     ObjectNode e = json.createObjectNode();
     e.put("cut", s.getCut());

@@ -3,9 +3,9 @@ package dev.edgesplit.edge.http;
 import java.util.List;
 
 /**
- * OpenAI answers end before a stop string; Generate streams the token that completes one. This holds back
- * streamed text that might be the start of a stop string until it is known not to be, and cuts the text at the
- * first stop string. Not thread-safe: one per response.
+ * OpenAI answers end before a stop string; Generate streams the token that completes one. This
+ * holds back streamed text that might be the start of a stop string until it is known not to be,
+ * and cuts the text at the first stop string. Not thread-safe: one per response.
  */
 final class StopTrimmer {
 
@@ -64,7 +64,8 @@ final class StopTrimmer {
         first = at;
       }
     }
-    // Text that might start a stop string is held back, so a stop never begins inside text already sent.
+    // Text that might start a stop string is held back, so a stop never begins inside text already
+    // sent.
     return first < 0 ? -1 : Math.max(first, emitted);
   }
 

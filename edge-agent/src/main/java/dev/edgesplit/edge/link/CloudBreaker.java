@@ -22,13 +22,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edge's circuit breaker on its cloud workers. Closed, sessions connect as usual (with retries); once one
- * session has spent a whole reconnect window without reaching any worker, the breaker opens: the cloud is marked
- * down and new sessions fail (or fall back to the board) at once instead of waiting out the window again. While
- * open, a background probe asks every worker's gRPC health service for {@code CloudService} at each probe
- * interval and closes the breaker as soon as one answers SERVING; a session that connects closes it too.
- * {@link #start} probes once, so an edge that boots during an outage starts open. Thread-safe; {@link #close}
- * stops the probe (the caller owns the channels).
+ * The edge's circuit breaker on its cloud workers. Closed, sessions connect as usual (with
+ * retries); once one session has spent a whole reconnect window without reaching any worker, the
+ * breaker opens: the cloud is marked down and new sessions fail (or fall back to the board) at once
+ * instead of waiting out the window again. While open, a background probe asks every worker's gRPC
+ * health service for {@code CloudService} at each probe interval and closes the breaker as soon as
+ * one answers SERVING; a session that connects closes it too. {@link #start} probes once, so an
+ * edge that boots during an outage starts open. Thread-safe; {@link #close} stops the probe (the
+ * caller owns the channels).
  */
 public final class CloudBreaker implements AutoCloseable {
 
@@ -47,18 +48,26 @@ public final class CloudBreaker implements AutoCloseable {
   private long openedAtNanos;
 
   /**
-   * @param targets       the workers' addresses, for messages, in the order of {@code channels}
+   * @param targets the workers' addresses, for messages, in the order of {@code channels}
    * @param probeInterval time between background probes while open
-   * @param probeTimeout  deadline of one health check
-   * @param onChange      told {@code true} when the breaker opens and {@code false} when it closes (health), in
-   *                      order, under the breaker's lock: quick, must not call back into the breaker or throw
+   * @param probeTimeout deadline of one health check
+   * @param onChange told {@code true} when the breaker opens and {@code false} when it closes
+   *     (health), in order, under the breaker's lock: quick, must not call back into the breaker or
+   *     throw
    */
-  public CloudBreaker(List<String> targets, List<Channel> channels, Duration probeInterval, Duration probeTimeout,
+  public CloudBreaker(
+      List<String> targets,
+      List<Channel> channels,
+      Duration probeInterval,
+      Duration probeTimeout,
       Consumer<Boolean> onChange) {
     if (targets.size() != channels.size() || targets.isEmpty()) {
       throw new IllegalArgumentException("one channel per worker target, at least one");
     }
-    if (probeInterval.isNegative() || probeInterval.isZero() || probeTimeout.isNegative() || probeTimeout.isZero()) {
+    if (probeInterval.isNegative()
+        || probeInterval.isZero()
+        || probeTimeout.isNegative()
+        || probeTimeout.isZero()) {
       throw new IllegalArgumentException("probe interval and timeout must be positive");
     }
     this.targets = List.copyOf(targets);
@@ -68,20 +77,28 @@ public final class CloudBreaker implements AutoCloseable {
     this.onChange = Objects.requireNonNull(onChange, "onChange");
   }
 
-  /** Probes the workers once (opening the breaker when none answers), then keeps probing in the background. */
+  /**
+   * Probes the workers once (opening the breaker when none answers), then keeps probing in the
+   * background.
+   */
   public synchronized CloudBreaker start() {
     if (prober != null) {
       throw new IllegalStateException("cloud breaker already started");
     }
-    prober = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "edge-cloud-probe");
-      t.setDaemon(true);
-      return t;
-    });
+    prober =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "edge-cloud-probe");
+              t.setDaemon(true);
+              return t;
+            });
     if (!probe()) {
       open("no cloud worker of " + targets + " answered a health check at start");
     }
-    prober.scheduleWithFixedDelay(this::probeIfOpen, probeInterval.toMillis(), probeInterval.toMillis(),
+    prober.scheduleWithFixedDelay(
+        this::probeIfOpen,
+        probeInterval.toMillis(),
+        probeInterval.toMillis(),
         TimeUnit.MILLISECONDS);
     return this;
   }
@@ -93,7 +110,9 @@ public final class CloudBreaker implements AutoCloseable {
 
   /** Why the cloud was marked down, and how long ago; empty while closed. */
   public synchronized String reason() {
-    return open ? reason + " (marked down " + (System.nanoTime() - openedAtNanos) / 1_000_000 + " ms ago)" : "";
+    return open
+        ? reason + " (marked down " + (System.nanoTime() - openedAtNanos) / 1_000_000 + " ms ago)"
+        : "";
   }
 
   /** Times the breaker opened. */
@@ -115,8 +134,12 @@ public final class CloudBreaker implements AutoCloseable {
     reason = why;
     openedAtNanos = System.nanoTime();
     opened.incrementAndGet();
-    LOG.warn("cloud marked down (circuit breaker open): {}; new generations fail or fall back at once; probing {} "
-        + "every {} ms", why, targets, probeInterval.toMillis());
+    LOG.warn(
+        "cloud marked down (circuit breaker open): {}; new generations fail or fall back at once; probing {} "
+            + "every {} ms",
+        why,
+        targets,
+        probeInterval.toMillis());
     onChange.accept(true);
   }
 
@@ -128,7 +151,9 @@ public final class CloudBreaker implements AutoCloseable {
     open = false;
     reason = "";
     closed.incrementAndGet();
-    LOG.info("cloud back (circuit breaker closed): {} answers after {} ms down", worker,
+    LOG.info(
+        "cloud back (circuit breaker closed): {} answers after {} ms down",
+        worker,
         (System.nanoTime() - openedAtNanos) / 1_000_000);
     onChange.accept(false);
   }
@@ -146,16 +171,20 @@ public final class CloudBreaker implements AutoCloseable {
 
   /** One health check of every worker at once; closes the breaker on the first SERVING. */
   private boolean probe() {
-    HealthCheckRequest request = HealthCheckRequest.newBuilder().setService(CloudServiceGrpc.SERVICE_NAME).build();
+    HealthCheckRequest request =
+        HealthCheckRequest.newBuilder().setService(CloudServiceGrpc.SERVICE_NAME).build();
     List<ListenableFuture<HealthCheckResponse>> checks = new ArrayList<>();
     for (Channel channel : channels) {
       if (channel instanceof ManagedChannel) {
-        // After failed connects a channel waits out its own growing backoff (up to 2 minutes) and fails calls at
+        // After failed connects a channel waits out its own growing backoff (up to 2 minutes) and
+        // fails calls at
         // once meanwhile: a returning worker would go unnoticed that long. Connect now instead.
         ((ManagedChannel) channel).resetConnectBackoff();
       }
-      checks.add(HealthGrpc.newFutureStub(channel).withDeadlineAfter(probeTimeout.toMillis(), TimeUnit.MILLISECONDS)
-          .check(request));
+      checks.add(
+          HealthGrpc.newFutureStub(channel)
+              .withDeadlineAfter(probeTimeout.toMillis(), TimeUnit.MILLISECONDS)
+              .check(request));
     }
     boolean any = false;
     for (int i = 0; i < checks.size(); i++) {

@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The cloud workers an edge agent may use, all serving the same model and cut. Sessions open on the current
- * worker; a worker that fails a session hands "current" to the next one in the list, so later sessions (and
- * the failed session's recovery) go there until it fails in turn. Thread-safe.
+ * The cloud workers an edge agent may use, all serving the same model and cut. Sessions open on the
+ * current worker; a worker that fails a session hands "current" to the next one in the list, so
+ * later sessions (and the failed session's recovery) go there until it fails in turn. Thread-safe.
  */
 public final class CloudPool {
 
@@ -26,8 +26,8 @@ public final class CloudPool {
   }
 
   /**
-   * Records that {@code link} failed a call: forgets its handshake and, when it is the current worker,
-   * makes the next one current.
+   * Records that {@code link} failed a call: forgets its handshake and, when it is the current
+   * worker, makes the next one current.
    */
   public synchronized void failed(CloudLink link) {
     link.reset();

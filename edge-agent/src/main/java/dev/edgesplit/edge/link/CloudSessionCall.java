@@ -11,9 +11,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One open {@code CloudService.Session} stream: frames go out in order and their replies come back in order,
- * either one at a time ({@link #exchange}) or several in flight ({@link #send}, then {@link #awaitReply} for
- * each). Used by one generation thread. {@link #close()} half-closes after success and cancels otherwise.
+ * One open {@code CloudService.Session} stream: frames go out in order and their replies come back
+ * in order, either one at a time ({@link #exchange}) or several in flight ({@link #send}, then
+ * {@link #awaitReply} for each). Used by one generation thread. {@link #close()} half-closes after
+ * success and cancels otherwise.
  */
 public final class CloudSessionCall implements AutoCloseable {
 
@@ -51,7 +52,8 @@ public final class CloudSessionCall implements AutoCloseable {
   /**
    * Sends {@code frame} and waits up to {@code timeout} for its reply.
    *
-   * @throws CloudLinkException with the worker's status, or DEADLINE_EXCEEDED when no reply came in time
+   * @throws CloudLinkException with the worker's status, or DEADLINE_EXCEEDED when no reply came in
+   *     time
    */
   public SessionReply exchange(SessionFrame frame, Duration timeout) {
     send(frame);
@@ -59,8 +61,8 @@ public final class CloudSessionCall implements AutoCloseable {
   }
 
   /**
-   * Sends {@code frame} without waiting: the worker answers the stream's frames in order, each reply read with
-   * {@link #awaitReply}. A failed stream shows in the next {@code awaitReply}.
+   * Sends {@code frame} without waiting: the worker answers the stream's frames in order, each
+   * reply read with {@link #awaitReply}. A failed stream shows in the next {@code awaitReply}.
    */
   public void send(SessionFrame frame) {
     requests.onNext(frame);
@@ -69,7 +71,8 @@ public final class CloudSessionCall implements AutoCloseable {
   /**
    * Waits up to {@code timeout} for the reply to the oldest frame not yet answered.
    *
-   * @throws CloudLinkException with the worker's status, or DEADLINE_EXCEEDED when no reply came in time
+   * @throws CloudLinkException with the worker's status, or DEADLINE_EXCEEDED when no reply came in
+   *     time
    */
   public SessionReply awaitReply(Duration timeout) {
     Object next;
@@ -82,16 +85,20 @@ public final class CloudSessionCall implements AutoCloseable {
     }
     if (next == null) {
       cancel("step timeout");
-      throw new CloudLinkException("session step", Status.DEADLINE_EXCEEDED.withDescription(
-          "no reply within " + timeout.toMillis() + " ms"));
+      throw new CloudLinkException(
+          "session step",
+          Status.DEADLINE_EXCEEDED.withDescription(
+              "no reply within " + timeout.toMillis() + " ms"));
     }
     if (next instanceof SessionReply) {
       return (SessionReply) next;
     }
     done = true;
     if (next == COMPLETED) {
-      // The worker ends a stream only after the edge half-closes it; an early end means the worker went away.
-      throw new CloudLinkException("session step", Status.UNAVAILABLE.withDescription("stream ended without a reply"));
+      // The worker ends a stream only after the edge half-closes it; an early end means the worker
+      // went away.
+      throw new CloudLinkException(
+          "session step", Status.UNAVAILABLE.withDescription("stream ended without a reply"));
     }
     throw new CloudLinkException("session step", (Status) next);
   }
@@ -104,7 +111,10 @@ public final class CloudSessionCall implements AutoCloseable {
     }
   }
 
-  /** Cancels the stream unless it already ended; the worker frees the session either way. Idempotent. */
+  /**
+   * Cancels the stream unless it already ended; the worker frees the session either way.
+   * Idempotent.
+   */
   @Override
   public void close() {
     cancel("generation ended");

@@ -1,17 +1,14 @@
 package dev.edgesplit.edge.link;
 
 import dev.edgesplit.engine.segment.SegmentChain;
-import dev.edgesplit.edge.link.CloudPool;
-import dev.edgesplit.edge.link.LocalCloud;
-import dev.edgesplit.edge.link.RetryPolicy;
 import dev.edgesplit.proto.v1.SamplingParams;
 import io.grpc.Context;
 import java.util.Objects;
 
 /**
- * Where generations at one cut run the cloud's layers [cut, N): a pool of workers handshaking that cut, how to
- * retry when one fails, and optionally the board itself as the last resort. Thread-safe; shared by all
- * generations of an agent at that cut.
+ * Where generations at one cut run the cloud's layers [cut, N): a pool of workers handshaking that
+ * cut, how to retry when one fails, and optionally the board itself as the last resort.
+ * Thread-safe; shared by all generations of an agent at that cut.
  */
 public final class CloudSessions {
 
@@ -25,34 +22,52 @@ public final class CloudSessions {
   private final SegmentChain tail;
 
   /**
-   * @param cut   the cut every link of {@code pool} handshakes and every frame (replays included) names
-   * @param breaker marks the cloud down after a failed reconnect window, so later sessions fail or fall back at
-   *                once; shared by every cut of an agent
-   * @param local   the fallback running layers [cut, N) on the board, or null to fail with UNAVAILABLE when no
-   *                worker is reachable
+   * @param cut the cut every link of {@code pool} handshakes and every frame (replays included)
+   *     names
+   * @param breaker marks the cloud down after a failed reconnect window, so later sessions fail or
+   *     fall back at once; shared by every cut of an agent
+   * @param local the fallback running layers [cut, N) on the board, or null to fail with
+   *     UNAVAILABLE when no worker is reachable
    */
-  public CloudSessions(int cut, CloudPool pool, RetryPolicy retry, CloudBreaker breaker, LocalCloud local,
+  public CloudSessions(
+      int cut,
+      CloudPool pool,
+      RetryPolicy retry,
+      CloudBreaker breaker,
+      LocalCloud local,
       GenerationSettings settings) {
     this(cut, null, pool, retry, breaker, local, settings);
   }
 
   /**
-   * The U-shaped split: the workers (and the local fallback) run only layers [cut, tail.firstLayer()) and send the
-   * hidden states back; the board runs {@code tail} (layers [returnCut, N), norm, LM head) and samples.
+   * The U-shaped split: the workers (and the local fallback) run only layers [cut,
+   * tail.firstLayer()) and send the hidden states back; the board runs {@code tail} (layers
+   * [returnCut, N), norm, LM head) and samples.
    *
    * @param tail null for the plain split
    */
-  public CloudSessions(int cut, SegmentChain tail, CloudPool pool, RetryPolicy retry, CloudBreaker breaker,
-      LocalCloud local, GenerationSettings settings) {
+  public CloudSessions(
+      int cut,
+      SegmentChain tail,
+      CloudPool pool,
+      RetryPolicy retry,
+      CloudBreaker breaker,
+      LocalCloud local,
+      GenerationSettings settings) {
     if (tail != null && (tail.firstLayer() <= cut || !tail.emitsLogits() || tail.takesTokens())) {
-      throw new IllegalArgumentException("the board's tail must run layers [returnCut, N) with the head, returnCut "
-          + "above the cut " + cut);
+      throw new IllegalArgumentException(
+          "the board's tail must run layers [returnCut, N) with the head, returnCut "
+              + "above the cut "
+              + cut);
     }
     this.tail = tail;
     this.returnCut = tail == null ? -1 : tail.firstLayer();
     if (local != null && local.limits().getCut() != cut) {
-      throw new IllegalArgumentException("local fallback runs the cloud layers of cut " + local.limits().getCut()
-          + ", not of cut " + cut);
+      throw new IllegalArgumentException(
+          "local fallback runs the cloud layers of cut "
+              + local.limits().getCut()
+              + ", not of cut "
+              + cut);
     }
     this.cut = cut;
     this.pool = Objects.requireNonNull(pool, "pool");
@@ -62,16 +77,20 @@ public final class CloudSessions {
     this.settings = Objects.requireNonNull(settings, "settings");
   }
 
-  /** The cut these sessions run at: the edge runs [0, cut), the cloud (or the fallback) [cut, N). */
+  /**
+   * The cut these sessions run at: the edge runs [0, cut), the cloud (or the fallback) [cut, N).
+   */
   public int cut() {
     return cut;
   }
 
   /**
-   * Opens a session for one generation on the calling thread, under the current gRPC {@link Context} (the
-   * client's cancellation and deadline). Connects with retries; the caller closes the session.
+   * Opens a session for one generation on the calling thread, under the current gRPC {@link
+   * Context} (the client's cancellation and deadline). Connects with retries; the caller closes the
+   * session.
    *
-   * @param sent the generation's log of sent hidden states, replayed when the session moves to a new worker
+   * @param sent the generation's log of sent hidden states, replayed when the session moves to a
+   *     new worker
    */
   public ResilientSession open(String sessionId, SamplingParams sampling, SentHiddenLog sent) {
     return ResilientSession.open(this, sessionId, sampling, sent, Context.current());
@@ -82,7 +101,10 @@ public final class CloudSessions {
     return tail;
   }
 
-  /** End of the worker's layers in a U-shaped split; -1 for the plain split (the worker runs [cut, N)). */
+  /**
+   * End of the worker's layers in a U-shaped split; -1 for the plain split (the worker runs [cut,
+   * N)).
+   */
   public int returnCut() {
     return returnCut;
   }

@@ -7,18 +7,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Regroups the hidden states a session has sent (one prefill chunk, then one row per decode step) into as few
- * tensors as a worker accepts, for replaying them as a prefill. Bytes are copied as sent, never re-encoded,
- * so the rebuilt KV cache equals the lost one.
+ * Regroups the hidden states a session has sent (one prefill chunk, then one row per decode step)
+ * into as few tensors as a worker accepts, for replaying them as a prefill. Bytes are copied as
+ * sent, never re-encoded, so the rebuilt KV cache equals the lost one.
  */
 final class HiddenReplay {
 
   private HiddenReplay() {}
 
   /**
-   * @param sent    tensors [S_i, d] of one dtype, in position order
+   * @param sent tensors [S_i, d] of one dtype, in position order
    * @param maxRows most positions per tensor (the worker's max_frame_positions), >= 1
-   * @return tensors covering the same rows in the same order, each with at most {@code maxRows} rows
+   * @return tensors covering the same rows in the same order, each with at most {@code maxRows}
+   *     rows
    */
   static List<HiddenTensor> chunks(List<HiddenTensor> sent, int maxRows) {
     if (maxRows < 1) {
@@ -37,11 +38,20 @@ final class HiddenReplay {
           }
           chunk = new Chunk(t, dim);
         } else if (chunk.dtype() != t.getDtype() || chunk.dim != dim) {
-          throw new IllegalArgumentException("sent hidden states mix " + chunk.dtype() + " [*, " + chunk.dim
-              + "] and " + t.getDtype() + " [*, " + dim + "]");
+          throw new IllegalArgumentException(
+              "sent hidden states mix "
+                  + chunk.dtype()
+                  + " [*, "
+                  + chunk.dim
+                  + "] and "
+                  + t.getDtype()
+                  + " [*, "
+                  + dim
+                  + "]");
         }
         int take = Math.min(rows - row, maxRows - chunk.rows);
-        chunk.data = chunk.data.concat(t.getData().substring(row * rowBytes, (row + take) * rowBytes));
+        chunk.data =
+            chunk.data.concat(t.getData().substring(row * rowBytes, (row + take) * rowBytes));
         if (t.getScaleCount() > 0) {
           chunk.builder.addAllScale(t.getScaleList().subList(row, row + take));
         }
@@ -55,7 +65,10 @@ final class HiddenReplay {
     return out;
   }
 
-  /** The first {@code rows} rows of {@code t} [S, d] (the accepted positions of a speculative window), as sent. */
+  /**
+   * The first {@code rows} rows of {@code t} [S, d] (the accepted positions of a speculative
+   * window), as sent.
+   */
   static HiddenTensor firstRows(HiddenTensor t, int rows) {
     int all = t.getShape(0);
     if (rows < 1 || rows > all) {
@@ -66,8 +79,12 @@ final class HiddenReplay {
     }
     int dim = t.getShape(1);
     int rowBytes = dim * HiddenCodec.elementSize(t.getDtype());
-    HiddenTensor.Builder b = HiddenTensor.newBuilder().setDtype(t.getDtype()).addShape(rows).addShape(dim)
-        .setData(t.getData().substring(0, rows * rowBytes));
+    HiddenTensor.Builder b =
+        HiddenTensor.newBuilder()
+            .setDtype(t.getDtype())
+            .addShape(rows)
+            .addShape(dim)
+            .setData(t.getData().substring(0, rows * rowBytes));
     if (t.getScaleCount() > 0) {
       b.addAllScale(t.getScaleList().subList(0, rows));
     }

@@ -15,9 +15,10 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Times {@code CloudService.Probe} round trips with payloads the size of real activations (one decode row of
- * h_cut, a short and a longer prefill), for {@link dev.edgesplit.planner.link.LinkEstimator#calibrate}. Each call
- * has a deadline. Takes a {@link Channel}; the caller owns it. Thread-safe.
+ * Times {@code CloudService.Probe} round trips with payloads the size of real activations (one
+ * decode row of h_cut, a short and a longer prefill), for {@link
+ * dev.edgesplit.planner.link.LinkEstimator#calibrate}. Each call has a deadline. Takes a {@link
+ * Channel}; the caller owns it. Thread-safe.
  */
 public final class LinkProber {
 
@@ -35,8 +36,8 @@ public final class LinkProber {
   }
 
   /**
-   * Payload sizes for a model of width {@code dim} with {@code bytesPerElement} on the wire: 1, 16 and 128 rows
-   * (a decode step and two prefills), capped at {@code maxProbeBytes}.
+   * Payload sizes for a model of width {@code dim} with {@code bytesPerElement} on the wire: 1, 16
+   * and 128 rows (a decode step and two prefills), capped at {@code maxProbeBytes}.
    */
   public static List<Integer> activationSizes(int dim, int bytesPerElement, int maxProbeBytes) {
     TreeSet<Integer> sizes = new TreeSet<>();
@@ -50,12 +51,13 @@ public final class LinkProber {
   }
 
   /**
-   * {@code repeats} timed round trips per size, after untimed calls that warm the connection and this process's
-   * gRPC code (up to {@link #WARM_UP_CALLS} or {@link #WARM_UP}, whichever ends first: a cold JVM adds a
-   * millisecond or more to each call). The larger sizes go back to back (they measure bandwidth); then, after
-   * {@link #IDLE} without traffic, the smallest (decode-size) frames go one per {@link #DECODE_GAP}, the way a
-   * generation sends them. Sent back to back instead, they would find a token-bucket shaper emptied by the frames
-   * before them and wait for tokens that a generation, one small frame per token, never waits for.
+   * {@code repeats} timed round trips per size, after untimed calls that warm the connection and
+   * this process's gRPC code (up to {@link #WARM_UP_CALLS} or {@link #WARM_UP}, whichever ends
+   * first: a cold JVM adds a millisecond or more to each call). The larger sizes go back to back
+   * (they measure bandwidth); then, after {@link #IDLE} without traffic, the smallest (decode-size)
+   * frames go one per {@link #DECODE_GAP}, the way a generation sends them. Sent back to back
+   * instead, they would find a token-bucket shaper emptied by the frames before them and wait for
+   * tokens that a generation, one small frame per token, never waits for.
    *
    * @throws CloudLinkException when a probe fails
    */
@@ -102,8 +104,11 @@ public final class LinkProber {
     try {
       CloudServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .probe(ProbeRequest.newBuilder().setPayload(ByteString.copyFrom(payload))
-              .setClientSendNanos(System.nanoTime()).build());
+          .probe(
+              ProbeRequest.newBuilder()
+                  .setPayload(ByteString.copyFrom(payload))
+                  .setClientSendNanos(System.nanoTime())
+                  .build());
     } catch (StatusRuntimeException e) {
       throw new CloudLinkException("probe", e.getStatus());
     }

@@ -14,10 +14,11 @@ import dev.edgesplit.proto.v1.SessionReply;
 import java.nio.FloatBuffer;
 
 /**
- * The cloud's half of the model run on the board: the fallback when no cloud worker is reachable. Answers
- * session frames exactly as a worker would (same layers, same sampler), so a generation can continue on it
- * after replaying the hidden states it has sent. The chain is opened and closed by the caller (main).
- * Thread-safe across sessions; a {@link Session} is used by one generation thread.
+ * The cloud's half of the model run on the board: the fallback when no cloud worker is reachable.
+ * Answers session frames exactly as a worker would (same layers, same sampler), so a generation can
+ * continue on it after replaying the hidden states it has sent. The chain is opened and closed by
+ * the caller (main). Thread-safe across sessions; a {@link Session} is used by one generation
+ * thread.
  */
 public final class LocalCloud {
 
@@ -28,22 +29,25 @@ public final class LocalCloud {
   private final HandshakeResponse limits;
 
   /**
-   * @param chain opened with {@code CompiledModel.openCloud(cut, ...)}: layers [cut, N), norm and LM head; or, for
-   *              a U-shaped split, layers [cut, returnCut) without the head, answered with hidden states
+   * @param chain opened with {@code CompiledModel.openCloud(cut, ...)}: layers [cut, N), norm and
+   *     LM head; or, for a U-shaped split, layers [cut, returnCut) without the head, answered with
+   *     hidden states
    */
   public LocalCloud(SegmentChain chain) {
     if (chain.takesTokens()) {
-      throw new IllegalArgumentException("the local fallback needs a cloud chain (hidden states in)");
+      throw new IllegalArgumentException(
+          "the local fallback needs a cloud chain (hidden states in)");
     }
     this.chain = chain;
-    this.limits = HandshakeResponse.newBuilder()
-        .setCut(chain.firstLayer())
-        .setHiddenDim(chain.config().dim())
-        .setMaxContext(chain.maxContext())
-        .setMaxFramePositions(chain.maxContext())
-        .setVocabSize(chain.config().vocabSize())
-        .setMaxWindowDrafts(MAX_WINDOW_DRAFTS)
-        .build();
+    this.limits =
+        HandshakeResponse.newBuilder()
+            .setCut(chain.firstLayer())
+            .setHiddenDim(chain.config().dim())
+            .setMaxContext(chain.maxContext())
+            .setMaxFramePositions(chain.maxContext())
+            .setVocabSize(chain.config().vocabSize())
+            .setMaxWindowDrafts(MAX_WINDOW_DRAFTS)
+            .build();
   }
 
   /** The limits a worker would announce at handshake. */
@@ -53,9 +57,12 @@ public final class LocalCloud {
 
   /** A new session with an empty KV cache; the caller closes it. */
   public Session open(SamplingParams sampling) {
-    dev.edgesplit.engine.sampling.SamplingParams params = new dev.edgesplit.engine.sampling.SamplingParams(
-        sampling.getTemperature(), sampling.getTopK(), sampling.getTopP() == 0 ? 1f : sampling.getTopP(),
-        sampling.getSeed());
+    dev.edgesplit.engine.sampling.SamplingParams params =
+        new dev.edgesplit.engine.sampling.SamplingParams(
+            sampling.getTemperature(),
+            sampling.getTopK(),
+            sampling.getTopP() == 0 ? 1f : sampling.getTopP(),
+            sampling.getSeed());
     return new Session(chain.newState(), new Sampler(params, chain.config().vocabSize()));
   }
 
@@ -72,21 +79,30 @@ public final class LocalCloud {
     /** Runs the frame's positions and samples when the frame is flagged {@code last}. */
     public SessionReply exchange(SessionFrame frame) {
       if (frame.getStartPosition() != state.position()) {
-        throw new IllegalStateException("local session holds " + state.position()
-            + " positions but the frame starts at " + frame.getStartPosition());
+        throw new IllegalStateException(
+            "local session holds "
+                + state.position()
+                + " positions but the frame starts at "
+                + frame.getStartPosition());
       }
       long t0 = System.nanoTime();
       int rows = frame.getHidden().getShape(0);
-      float[] hidden = HiddenCodec.decode(frame.getHidden(), chain.config().dim(), chain.maxContext());
+      float[] hidden =
+          HiddenCodec.decode(frame.getHidden(), chain.config().dim(), chain.maxContext());
       if (frame.getPhase() == FramePhase.FRAME_PHASE_WINDOW) {
-        return window(frame, hidden, rows).setComputeTimeUs((System.nanoTime() - t0) / 1000).build();
+        return window(frame, hidden, rows)
+            .setComputeTimeUs((System.nanoTime() - t0) / 1000)
+            .build();
       }
       float[] logits = chain.forwardHidden(state, hidden, rows);
-      SessionReply.Builder reply = SessionReply.newBuilder()
-          .setSessionId(frame.getSessionId())
-          .setPosition(state.position());
+      SessionReply.Builder reply =
+          SessionReply.newBuilder()
+              .setSessionId(frame.getSessionId())
+              .setPosition(state.position());
       if (!chain.emitsLogits()) {
-        reply.setHidden(HiddenCodec.encode(logits, 0, rows, chain.config().dim(), frame.getHidden().getDtype()));
+        reply.setHidden(
+            HiddenCodec.encode(
+                logits, 0, rows, chain.config().dim(), frame.getHidden().getDtype()));
       } else if (frame.getLast()) {
         int token = sampler.sample(logits);
         reply.setHasToken(true).setTokenId(token);
@@ -102,9 +118,11 @@ public final class LocalCloud {
       int dim = chain.config().dim();
       int drafts = frame.getDraftTokensCount();
       if (rows != drafts + 1 || drafts > MAX_WINDOW_DRAFTS) {
-        throw new IllegalStateException("window of " + rows + " rows carries " + drafts + " drafts");
+        throw new IllegalStateException(
+            "window of " + rows + " rows carries " + drafts + " drafts");
       }
-      SessionReply.Builder reply = SessionReply.newBuilder().setSessionId(frame.getSessionId()).setHasToken(true);
+      SessionReply.Builder reply =
+          SessionReply.newBuilder().setSessionId(frame.getSessionId()).setHasToken(true);
       float[] logits = new float[chain.config().vocabSize()];
       for (int row = 0; row < rows; row++) {
         chain.decodeHidden(state, FloatBuffer.wrap(hidden, row * dim, dim)).get(logits);
@@ -112,7 +130,8 @@ public final class LocalCloud {
         if (row == drafts) {
           token = sampler.sample(logits);
         } else {
-          DraftDistribution q = frame.getDraftDistributionsCount() == 0 ? null : distribution(frame, row);
+          DraftDistribution q =
+              frame.getDraftDistributionsCount() == 0 ? null : distribution(frame, row);
           token = SpeculativeAcceptance.judge(sampler, logits, frame.getDraftTokens(row), q);
         }
         reply.addWindowTokens(token).setTokenId(token);

@@ -2,11 +2,6 @@ package dev.edgesplit.edge.link;
 
 import dev.edgesplit.edge.error.CloudLinkException;
 import dev.edgesplit.edge.error.IncompatiblePlanException;
-import dev.edgesplit.edge.link.CloudLink;
-import dev.edgesplit.edge.link.CloudPool;
-import dev.edgesplit.edge.link.CloudSessionCall;
-import dev.edgesplit.edge.link.LocalCloud;
-import dev.edgesplit.edge.link.RetryPolicy;
 import dev.edgesplit.proto.v1.FramePhase;
 import dev.edgesplit.proto.v1.HandshakeResponse;
 import dev.edgesplit.proto.v1.HiddenTensor;
@@ -24,16 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One generation's session with the cloud's layers that survives the loss of its worker. When a step fails
- * in a way a new session may fix ({@link CloudLinkException#retryable()}) and the client has not cancelled,
- * it reconnects (the same worker or the next of the pool, with exponential backoff, within the retry
- * deadline), handshakes again, replays every hidden state the generation has sent as a prefill without
- * sampling, and sends the failed frame again: the token that step would have produced is computed on the
- * new worker and nothing was streamed for it before, so no token is lost or repeated (greedy decoding gives
- * the undisturbed text; a seeded sampler restarts its random stream on the new worker). When no worker
- * answers within the deadline it continues on the {@link LocalCloud} if there is one, else fails with
- * UNAVAILABLE naming the workers and the last error, and opens the {@link CloudBreaker}: while it is open,
- * sessions skip the reconnect window and fail (or fall back) at once. Used by one generation thread.
+ * One generation's session with the cloud's layers that survives the loss of its worker. When a
+ * step fails in a way a new session may fix ({@link CloudLinkException#retryable()}) and the client
+ * has not cancelled, it reconnects (the same worker or the next of the pool, with exponential
+ * backoff, within the retry deadline), handshakes again, replays every hidden state the generation
+ * has sent as a prefill without sampling, and sends the failed frame again: the token that step
+ * would have produced is computed on the new worker and nothing was streamed for it before, so no
+ * token is lost or repeated (greedy decoding gives the undisturbed text; a seeded sampler restarts
+ * its random stream on the new worker). When no worker answers within the deadline it continues on
+ * the {@link LocalCloud} if there is one, else fails with UNAVAILABLE naming the workers and the
+ * last error, and opens the {@link CloudBreaker}: while it is open, sessions skip the reconnect
+ * window and fail (or fall back) at once. Used by one generation thread.
  */
 public final class ResilientSession implements AutoCloseable {
 
@@ -51,8 +47,10 @@ public final class ResilientSession implements AutoCloseable {
   private final SamplingParams sampling;
   private final SentHiddenLog sent;
   private final Context context;
+
   /** Frames sent and not yet answered, oldest first. */
   private final ArrayDeque<SessionFrame> inFlight = new ArrayDeque<>();
+
   private CloudLink link;
   private CloudSessionCall call;
   private LocalCloud.Session localSession;
@@ -62,7 +60,11 @@ public final class ResilientSession implements AutoCloseable {
   private int recoveries;
   private String fallbackReason = "";
 
-  private ResilientSession(CloudSessions where, String baseId, SamplingParams sampling, SentHiddenLog sent,
+  private ResilientSession(
+      CloudSessions where,
+      String baseId,
+      SamplingParams sampling,
+      SentHiddenLog sent,
       Context context) {
     this.cut = where.cut();
     this.returnCut = where.returnCut();
@@ -80,17 +82,24 @@ public final class ResilientSession implements AutoCloseable {
   /**
    * Opens a session for one generation on one of {@code where}'s workers (or its local fallback).
    *
-   * @param sent    the generation's log of sent hidden states, replayed when the session moves to a new worker
+   * @param sent the generation's log of sent hidden states, replayed when the session moves to a
+   *     new worker
    * @param context the client's call: its cancellation stops retries
    */
-  static ResilientSession open(CloudSessions where, String sessionId, SamplingParams sampling, SentHiddenLog sent,
+  static ResilientSession open(
+      CloudSessions where,
+      String sessionId,
+      SamplingParams sampling,
+      SentHiddenLog sent,
       Context context) {
     ResilientSession s = new ResilientSession(where, sessionId, sampling, sent, context);
     s.connect(null);
     return s;
   }
 
-  /** Limits of whatever runs the cloud's layers now (a worker's handshake, or the local fallback's). */
+  /**
+   * Limits of whatever runs the cloud's layers now (a worker's handshake, or the local fallback's).
+   */
   public HandshakeResponse worker() {
     return worker;
   }
@@ -114,7 +123,8 @@ public final class ResilientSession implements AutoCloseable {
    * Sends {@code frame} (its session id is replaced by the current stream's) and returns its reply,
    * recovering as described above when the link fails.
    *
-   * @throws CloudLinkException when the failure is not retryable or no worker is reachable (UNAVAILABLE)
+   * @throws CloudLinkException when the failure is not retryable or no worker is reachable
+   *     (UNAVAILABLE)
    */
   public SessionReply exchange(SessionFrame frame) {
     send(frame);
@@ -122,8 +132,9 @@ public final class ResilientSession implements AutoCloseable {
   }
 
   /**
-   * Sends {@code frame} without waiting for its reply (read it with {@link #awaitReply}, in order). Frames in
-   * flight are not yet in the sent log: after a recovery they go again, right after the replay.
+   * Sends {@code frame} without waiting for its reply (read it with {@link #awaitReply}, in order).
+   * Frames in flight are not yet in the sent log: after a recovery they go again, right after the
+   * replay.
    */
   public void send(SessionFrame frame) {
     inFlight.addLast(frame);
@@ -136,7 +147,8 @@ public final class ResilientSession implements AutoCloseable {
   /**
    * The reply to the oldest frame in flight, recovering as described above when the link fails.
    *
-   * @throws CloudLinkException when the failure is not retryable or no worker is reachable (UNAVAILABLE)
+   * @throws CloudLinkException when the failure is not retryable or no worker is reachable
+   *     (UNAVAILABLE)
    * @throws IllegalStateException when no frame is in flight
    */
   public SessionReply awaitReply() {
@@ -155,8 +167,12 @@ public final class ResilientSession implements AutoCloseable {
         if (!e.retryable() || context.isCancelled()) {
           throw e;
         }
-        LOG.warn("session {} lost its cloud worker {} at position {}: {}; recovering", baseId, link.target(),
-            sent.positions(), e.getMessage());
+        LOG.warn(
+            "session {} lost its cloud worker {} at position {}: {}; recovering",
+            baseId,
+            link.target(),
+            sent.positions(),
+            e.getMessage());
         call.close();
         call = null;
         pool.failed(link);
@@ -187,8 +203,9 @@ public final class ResilientSession implements AutoCloseable {
   }
 
   /**
-   * Opens a stream on a reachable worker and replays the sent hidden states into it; else falls back. Skips the
-   * reconnect window while the breaker is open, and gives up early when it opens meanwhile.
+   * Opens a stream on a reachable worker and replays the sent hidden states into it; else falls
+   * back. Skips the reconnect window while the breaker is open, and gives up early when it opens
+   * meanwhile.
    */
   private void connect(CloudLinkException cause) {
     long start = System.nanoTime();
@@ -199,8 +216,12 @@ public final class ResilientSession implements AutoCloseable {
     String reason = null;
     for (; ; attempt++) {
       if (breaker.isOpen()) {
-        reason = "cloud marked down: " + breaker.reason() + "; workers tried: " + pool.targets()
-            + (last == null ? "" : "; last error: " + last.getMessage());
+        reason =
+            "cloud marked down: "
+                + breaker.reason()
+                + "; workers tried: "
+                + pool.targets()
+                + (last == null ? "" : "; last error: " + last.getMessage());
         break;
       }
       pause(retry.backoff(attempt), deadline);
@@ -222,8 +243,12 @@ public final class ResilientSession implements AutoCloseable {
         sessionId = id;
         breaker.closeBreaker(candidate.target());
         if (cause != null) {
-          LOG.info("session {} continues on cloud worker {} after replaying {} positions (attempt {})", baseId,
-              candidate.target(), sent.positions(), attempt + 1);
+          LOG.info(
+              "session {} continues on cloud worker {} after replaying {} positions (attempt {})",
+              baseId,
+              candidate.target(),
+              sent.positions(),
+              attempt + 1);
         }
         return;
       } catch (CloudLinkException e) {
@@ -236,7 +261,8 @@ public final class ResilientSession implements AutoCloseable {
         last = e;
         pool.failed(candidate);
       } catch (IncompatiblePlanException e) {
-        // A worker with another model or cut is a configuration error; others in the pool may still fit.
+        // A worker with another model or cut is a configuration error; others in the pool may still
+        // fit.
         incompatible.add(candidate);
         if (incompatible.size() == pool.size()) {
           throw e;
@@ -245,9 +271,15 @@ public final class ResilientSession implements AutoCloseable {
       }
     }
     if (reason == null) {
-      reason = "no cloud worker of " + pool.targets() + " reachable within "
-          + retry.deadline().toMillis() + " ms (" + attempt + " attempts)"
-          + (last == null ? "" : "; last error: " + last.getMessage());
+      reason =
+          "no cloud worker of "
+              + pool.targets()
+              + " reachable within "
+              + retry.deadline().toMillis()
+              + " ms ("
+              + attempt
+              + " attempts)"
+              + (last == null ? "" : "; last error: " + last.getMessage());
       breaker.open(reason);
     }
     if (local == null) {
@@ -258,7 +290,8 @@ public final class ResilientSession implements AutoCloseable {
     try {
       sessionId = baseId;
       int position = 0;
-      for (HiddenTensor chunk : HiddenReplay.chunks(sent.tensors(), local.limits().getMaxFramePositions())) {
+      for (HiddenTensor chunk :
+          HiddenReplay.chunks(sent.tensors(), local.limits().getMaxFramePositions())) {
         s.exchange(replayFrame(baseId, position, chunk));
         position += chunk.getShape(0);
       }
@@ -274,31 +307,44 @@ public final class ResilientSession implements AutoCloseable {
   private void replay(CloudSessionCall target, HandshakeResponse limits, String id) {
     int position = 0;
     for (HiddenTensor chunk : HiddenReplay.chunks(sent.tensors(), limits.getMaxFramePositions())) {
-      SessionReply reply = target.exchange(replayFrame(id, position, chunk), settings.stepTimeout());
+      SessionReply reply =
+          target.exchange(replayFrame(id, position, chunk), settings.stepTimeout());
       position += chunk.getShape(0);
       if (reply.getPosition() != position || reply.getHasToken()) {
-        throw new CloudLinkException("replay", Status.INTERNAL.withDescription("replay reply at position "
-            + reply.getPosition() + " (token: " + reply.getHasToken() + ") does not answer the frame ending at "
-            + position));
+        throw new CloudLinkException(
+            "replay",
+            Status.INTERNAL.withDescription(
+                "replay reply at position "
+                    + reply.getPosition()
+                    + " (token: "
+                    + reply.getHasToken()
+                    + ") does not answer the frame ending at "
+                    + position));
       }
     }
   }
 
   private SessionFrame replayFrame(String id, int position, HiddenTensor chunk) {
-    // A worker reads the session's cut from its first frame: the replay opens the session, so it names the cut.
-    SessionFrame.Builder frame = SessionFrame.newBuilder()
-        .setSessionId(id)
-        .setCut(cut)
-        .setStartPosition(position)
-        .setHidden(chunk)
-        .setPhase(FramePhase.FRAME_PHASE_PREFILL)
-        .setLast(false);
+    // A worker reads the session's cut from its first frame: the replay opens the session, so it
+    // names the cut.
+    SessionFrame.Builder frame =
+        SessionFrame.newBuilder()
+            .setSessionId(id)
+            .setCut(cut)
+            .setStartPosition(position)
+            .setHidden(chunk)
+            .setPhase(FramePhase.FRAME_PHASE_PREFILL)
+            .setLast(false);
     // A U-shaped session names its range and keeps its sampling on the board.
-    return returnCut < 0 ? frame.setSampling(sampling).build() : frame.setReturnCut(returnCut).build();
+    return returnCut < 0
+        ? frame.setSampling(sampling).build()
+        : frame.setReturnCut(returnCut).build();
   }
 
   private SessionFrame withId(SessionFrame frame) {
-    return frame.getSessionId().equals(sessionId) ? frame : frame.toBuilder().setSessionId(sessionId).build();
+    return frame.getSessionId().equals(sessionId)
+        ? frame
+        : frame.toBuilder().setSessionId(sessionId).build();
   }
 
   /** Waits {@code wait} (not past {@code deadline}), failing early when the client cancels. */
@@ -307,9 +353,13 @@ public final class ResilientSession implements AutoCloseable {
     while (true) {
       if (context.isCancelled()) {
         boolean expired = context.getDeadline() != null && context.getDeadline().isExpired();
-        throw (expired ? Status.DEADLINE_EXCEEDED.withDescription("client deadline expired while the cloud link "
-            + "was recovering") : Status.CANCELLED.withDescription("client cancelled while the cloud link was "
-            + "recovering")).withCause(context.cancellationCause()).asRuntimeException();
+        throw (expired
+                ? Status.DEADLINE_EXCEEDED.withDescription(
+                    "client deadline expired while the cloud link " + "was recovering")
+                : Status.CANCELLED.withDescription(
+                    "client cancelled while the cloud link was " + "recovering"))
+            .withCause(context.cancellationCause())
+            .asRuntimeException();
       }
       long left = until - System.nanoTime();
       if (left <= 0) {
@@ -319,7 +369,8 @@ public final class ResilientSession implements AutoCloseable {
         TimeUnit.NANOSECONDS.sleep(Math.min(left, PAUSE_SLICE_NANOS));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw Status.CANCELLED.withDescription("interrupted while the cloud link was recovering")
+        throw Status.CANCELLED
+            .withDescription("interrupted while the cloud link was recovering")
             .asRuntimeException();
       }
     }

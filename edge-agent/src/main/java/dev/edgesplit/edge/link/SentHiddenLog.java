@@ -6,8 +6,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The hidden states a session has sent, exactly as sent and in order, so a new cloud worker can rebuild the
- * session's KV cache by replaying them as a prefill. Used by one generation thread.
+ * The hidden states a session has sent, exactly as sent and in order, so a new cloud worker can
+ * rebuild the session's KV cache by replaying them as a prefill. Used by one generation thread.
  */
 public final class SentHiddenLog {
 
@@ -16,8 +16,9 @@ public final class SentHiddenLog {
   private long bytes;
 
   /**
-   * Logs the first {@code rows} rows of {@code tensor}: the positions of a speculative window the worker accepted
-   * (the rejected ones left no trace in its KV cache, so a replay must not carry them either).
+   * Logs the first {@code rows} rows of {@code tensor}: the positions of a speculative window the
+   * worker accepted (the rejected ones left no trace in its KV cache, so a replay must not carry
+   * them either).
    */
   public void add(HiddenTensor tensor, int rows) {
     add(HiddenReplay.firstRows(tensor, rows));

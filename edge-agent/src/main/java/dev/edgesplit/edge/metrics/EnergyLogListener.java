@@ -9,9 +9,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes one JSON line per summary and, when asked ({@code log.tokens}), one per generated token to the
- * {@code edgesplit.energy} logger, each with the edge's and the cloud's joules and the source of each (kind and
- * measured or estimated).
+ * Writes one JSON line per summary and, when asked ({@code log.tokens}), one per generated token to
+ * the {@code edgesplit.energy} logger, each with the edge's and the cloud's joules and the source
+ * of each (kind and measured or estimated).
  */
 public final class EnergyLogListener implements StepListener {
 
@@ -23,7 +23,9 @@ public final class EnergyLogListener implements StepListener {
     this(log, true);
   }
 
-  /** @param tokens also one line per token (about 450 bytes each; off by default in the servers) */
+  /**
+   * @param tokens also one line per token (about 450 bytes each; off by default in the servers)
+   */
   public EnergyLogListener(EnergyLog log, boolean tokens) {
     this.log = log;
     this.tokens = tokens;
@@ -50,7 +52,9 @@ public final class EnergyLogListener implements StepListener {
     m.put("edge_joules", s.edge().joules());
     m.put("edge_source", EnergyLog.source(s.edge().kind(), s.edge().measured()));
     m.put("cloud_joules", s.cloudJoules());
-    m.put("cloud_source", EnergyLog.source(kind(s.cloudSource().getKind()), s.cloudSource().getMeasured()));
+    m.put(
+        "cloud_source",
+        EnergyLog.source(kind(s.cloudSource().getKind()), s.cloudSource().getMeasured()));
     log.write(m);
   }
 
@@ -66,11 +70,15 @@ public final class EnergyLogListener implements StepListener {
     m.put("generated_tokens", s.getGeneratedTokens());
     m.put("tokens_per_second", round(s.getTokensPerSecond()));
     m.put("edge_joules_per_token", s.getEdgeJoulesPerToken());
-    m.put("edge_source", EnergyLog.source(kind(s.getEdgeEnergySource().getKind()),
-        s.getEdgeEnergySource().getMeasured()));
+    m.put(
+        "edge_source",
+        EnergyLog.source(
+            kind(s.getEdgeEnergySource().getKind()), s.getEdgeEnergySource().getMeasured()));
     m.put("cloud_joules_per_token", s.getCloudJoulesPerToken());
-    m.put("cloud_source", EnergyLog.source(kind(s.getCloudEnergySource().getKind()),
-        s.getCloudEnergySource().getMeasured()));
+    m.put(
+        "cloud_source",
+        EnergyLog.source(
+            kind(s.getCloudEnergySource().getKind()), s.getCloudEnergySource().getMeasured()));
     m.put("bytes_sent_per_token", s.getBytesSentPerToken());
     log.write(m);
   }

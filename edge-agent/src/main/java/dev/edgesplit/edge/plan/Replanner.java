@@ -2,9 +2,6 @@ package dev.edgesplit.edge.plan;
 
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.generate.StepRecord;
-import dev.edgesplit.planner.link.LinkEstimate;
-import dev.edgesplit.planner.link.LinkEstimator;
-import dev.edgesplit.planner.link.TransferSample;
 import dev.edgesplit.planner.CutPlan;
 import dev.edgesplit.planner.CutPlanner;
 import dev.edgesplit.planner.CutRow;
@@ -13,6 +10,9 @@ import dev.edgesplit.planner.LayerProfile;
 import dev.edgesplit.planner.PlanConstraints;
 import dev.edgesplit.planner.PlanGoal;
 import dev.edgesplit.planner.WireDType;
+import dev.edgesplit.planner.link.LinkEstimate;
+import dev.edgesplit.planner.link.LinkEstimator;
+import dev.edgesplit.planner.link.TransferSample;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,12 +23,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Re-plans the cut while the agent serves. Watches every decode step: its link time refines the
- * {@link LinkEstimator}, and its edge time, compared with the profile's prediction for the current cut, tracks how
- * much slower (thermal throttling) or faster the board runs than when it was profiled (median over a window of
- * decode steps, against a per-cut baseline learned when the cut is first served). When bandwidth or RTT
- * drifted past the estimator's threshold, or the edge slowdown moved by more than {@code edgeDriftThreshold}, it
- * prices every cut again with the edge times scaled by the observed slowdown and the current link, and switches
- * new generations to the chosen cut (running ones finish on theirs). Thread-safe.
+ * {@link LinkEstimator}, and its edge time, compared with the profile's prediction for the current
+ * cut, tracks how much slower (thermal throttling) or faster the board runs than when it was
+ * profiled (median over a window of decode steps, against a per-cut baseline learned when the cut
+ * is first served). When bandwidth or RTT drifted past the estimator's threshold, or the edge
+ * slowdown moved by more than {@code edgeDriftThreshold}, it prices every cut again with the edge
+ * times scaled by the observed slowdown and the current link, and switches new generations to the
+ * chosen cut (running ones finish on theirs). Thread-safe.
  */
 public final class Replanner implements StepListener {
 
@@ -47,8 +48,13 @@ public final class Replanner implements StepListener {
   private double ewmaRatio = Double.NaN;
   private final java.util.ArrayDeque<Double> window = new java.util.ArrayDeque<>();
   private int stepsSinceCheck;
-  /** Per cut: measured/predicted edge time at the profiled speed (per-step overheads the profile misses). */
+
+  /**
+   * Per cut: measured/predicted edge time at the profiled speed (per-step overheads the profile
+   * misses).
+   */
   private final java.util.Map<Integer, Double> baselineRatio = new java.util.HashMap<>();
+
   private double edgeScale = 1.0;
   private int replans;
   private CutPlan lastPlan;
@@ -56,16 +62,28 @@ public final class Replanner implements StepListener {
   /**
    * Tuning.
    *
-   * @param edgeDriftThreshold relative change of the edge slowdown that triggers a re-plan (0.25 = 25%)
-   * @param alpha              reserved (the edge-time ratio is a median over the window, not an EWMA)
-   * @param checkEvery         decode steps between drift checks, and the median window
-   * @param minEdgeMillis      below this predicted edge time the ratio is too noisy to watch
+   * @param edgeDriftThreshold relative change of the edge slowdown that triggers a re-plan (0.25 =
+   *     25%)
+   * @param alpha reserved (the edge-time ratio is a median over the window, not an EWMA)
+   * @param checkEvery decode steps between drift checks, and the median window
+   * @param minEdgeMillis below this predicted edge time the ratio is too noisy to watch
    */
-  public record Settings(double edgeDriftThreshold, double alpha, int checkEvery, double minEdgeMillis) {
+  public record Settings(
+      double edgeDriftThreshold, double alpha, int checkEvery, double minEdgeMillis) {
     public Settings {
-      if (!(edgeDriftThreshold > 0) || !(alpha > 0 && alpha <= 1) || checkEvery < 1 || !(minEdgeMillis >= 0)) {
-        throw new IllegalArgumentException("replan settings out of range: " + edgeDriftThreshold + ", " + alpha
-            + ", " + checkEvery + ", " + minEdgeMillis);
+      if (!(edgeDriftThreshold > 0)
+          || !(alpha > 0 && alpha <= 1)
+          || checkEvery < 1
+          || !(minEdgeMillis >= 0)) {
+        throw new IllegalArgumentException(
+            "replan settings out of range: "
+                + edgeDriftThreshold
+                + ", "
+                + alpha
+                + ", "
+                + checkEvery
+                + ", "
+                + minEdgeMillis);
       }
     }
 
@@ -74,8 +92,15 @@ public final class Replanner implements StepListener {
     }
   }
 
-  public Replanner(LayerProfile profile, WireDType wire, PlanConstraints constraints, PlanGoal goal,
-      LinkEstimator link, IntSupplier currentCut, IntConsumer switchTo, Settings settings) {
+  public Replanner(
+      LayerProfile profile,
+      WireDType wire,
+      PlanConstraints constraints,
+      PlanGoal goal,
+      LinkEstimator link,
+      IntSupplier currentCut,
+      IntConsumer switchTo,
+      Settings settings) {
     this.profile = Objects.requireNonNull(profile, "profile");
     this.wire = Objects.requireNonNull(wire, "wire");
     this.constraints = Objects.requireNonNull(constraints, "constraints");
@@ -88,18 +113,28 @@ public final class Replanner implements StepListener {
 
   /** Plans with the current link and edge scale, switches to the choice, and returns the plan. */
   public synchronized CutPlan planNow(String reason) {
-    CutPlan plan = planner.plan(profile.scaled(edgeScale, 1.0), link.current(), wire, constraints, goal);
+    CutPlan plan =
+        planner.plan(profile.scaled(edgeScale, 1.0), link.current(), wire, constraints, goal);
     lastPlan = plan;
     Optional<CutRow> chosen = plan.chosen().filter(r -> !r.edgeOnly());
     if (chosen.isEmpty()) {
-      LOG.warn("re-plan ({}): no feasible split cut; staying at cut {}", reason, currentCut.getAsInt());
+      LOG.warn(
+          "re-plan ({}): no feasible split cut; staying at cut {}", reason, currentCut.getAsInt());
       return plan;
     }
     int from = currentCut.getAsInt();
     int to = chosen.get().cut();
     replans++;
-    LOG.info(String.format(Locale.ROOT, "re-plan (%s): edge x%.2f, link RTT %.3f ms, %.3f Mbit/s: cut %d -> %d",
-        reason, edgeScale, link.current().rttMillis(), link.current().bandwidthBitsPerSecond() / 1e6, from, to));
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "re-plan (%s): edge x%.2f, link RTT %.3f ms, %.3f Mbit/s: cut %d -> %d",
+            reason,
+            edgeScale,
+            link.current().rttMillis(),
+            link.current().bandwidthBitsPerSecond() / 1e6,
+            from,
+            to));
     if (to != from) {
       switchTo.accept(to);
       ewmaRatio = Double.NaN;
@@ -127,9 +162,17 @@ public final class Replanner implements StepListener {
       return;
     }
     stepsSinceCheck = 0;
-    // The median of the last window, not a mean: one step delayed by a busy core must not look like throttling.
-    ewmaRatio = window.size() < settings.checkEvery() ? Double.NaN
-        : window.stream().mapToDouble(Double::doubleValue).sorted().skip(window.size() / 2).findFirst().orElseThrow();
+    // The median of the last window, not a mean: one step delayed by a busy core must not look like
+    // throttling.
+    ewmaRatio =
+        window.size() < settings.checkEvery()
+            ? Double.NaN
+            : window.stream()
+                .mapToDouble(Double::doubleValue)
+                .sorted()
+                .skip(window.size() / 2)
+                .findFirst()
+                .orElseThrow();
     if (Double.isNaN(ewmaRatio)) {
       if (link.drifted()) {
         planNow("link drifted");
@@ -138,13 +181,16 @@ public final class Replanner implements StepListener {
     }
     Double baseline = baselineRatio.get(step.cut());
     if (baseline == null) {
-      // What "as profiled" looks like in serving at this cut, normalised by the slowdown believed in force now.
+      // What "as profiled" looks like in serving at this cut, normalised by the slowdown believed
+      // in force now.
       baselineRatio.put(step.cut(), ewmaRatio / edgeScale);
       return;
     }
     double observedScale = ewmaRatio / baseline;
     if (Math.abs(observedScale / edgeScale - 1) > settings.edgeDriftThreshold()) {
-      String reason = String.format(Locale.ROOT, "edge time x%.2f of profile (was x%.2f)", observedScale, edgeScale);
+      String reason =
+          String.format(
+              Locale.ROOT, "edge time x%.2f of profile (was x%.2f)", observedScale, edgeScale);
       edgeScale = observedScale;
       planNow(reason);
     } else if (link.drifted()) {

@@ -3,7 +3,10 @@ package dev.edgesplit.edge.plan;
 import dev.edgesplit.planner.WireDType;
 import dev.edgesplit.proto.v1.DType;
 
-/** The planner's name for a wire element type: an explicit map, so renaming either enum cannot shift it. */
+/**
+ * The planner's name for a wire element type: an explicit map, so renaming either enum cannot shift
+ * it.
+ */
 public final class WireTypes {
 
   private WireTypes() {}

@@ -5,15 +5,15 @@ import dev.edgesplit.edge.error.DrainingException;
 import dev.edgesplit.edge.error.InvalidRequestException;
 import dev.edgesplit.edge.error.StatusMapper;
 import dev.edgesplit.edge.generate.Generation;
-import dev.edgesplit.edge.link.GenerationSettings;
 import dev.edgesplit.edge.generate.OutputGate;
-import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.generate.RequestValidator;
+import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.generate.ValidRequest;
+import dev.edgesplit.edge.link.GenerationSettings;
 import dev.edgesplit.edge.plan.Route;
 import dev.edgesplit.edge.speculate.Speculation;
-import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
+import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
@@ -28,8 +28,8 @@ import java.util.function.Supplier;
 
 /**
  * gRPC face of the edge agent. Validates each request on the calling thread (cheap), then runs the
- * generation on the agent's bounded generation executor inside the call's {@link Context}, so cloud calls
- * inherit the client's cancellation and deadline. Thread-safe.
+ * generation on the agent's bounded generation executor inside the call's {@link Context}, so cloud
+ * calls inherit the client's cancellation and deadline. Thread-safe.
  */
 public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
 
@@ -42,21 +42,44 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
   private final Speculation speculation;
   private final AtomicBoolean draining = new AtomicBoolean();
 
-  /** @param routes the cut, edge chain and cloud sessions a new generation uses (read once per generation) */
-  public EdgeServiceImpl(Supplier<Route> routes, Tokenizer tokenizer, GenerationSettings settings,
-      StepHooks hooks, ExecutorService generations) {
+  /**
+   * @param routes the cut, edge chain and cloud sessions a new generation uses (read once per
+   *     generation)
+   */
+  public EdgeServiceImpl(
+      Supplier<Route> routes,
+      Tokenizer tokenizer,
+      GenerationSettings settings,
+      StepHooks hooks,
+      ExecutorService generations) {
     this(routes, tokenizer, settings, hooks, generations, new RequestValidator(tokenizer));
   }
 
-  /** @param validator checks requests (and applies the operator's prompt and generation length limits) */
-  public EdgeServiceImpl(Supplier<Route> routes, Tokenizer tokenizer, GenerationSettings settings,
-      StepHooks hooks, ExecutorService generations, RequestValidator validator) {
+  /**
+   * @param validator checks requests (and applies the operator's prompt and generation length
+   *     limits)
+   */
+  public EdgeServiceImpl(
+      Supplier<Route> routes,
+      Tokenizer tokenizer,
+      GenerationSettings settings,
+      StepHooks hooks,
+      ExecutorService generations,
+      RequestValidator validator) {
     this(routes, tokenizer, settings, hooks, generations, validator, Speculation.none());
   }
 
-  /** @param speculation how generations may draft several tokens per round trip */
-  public EdgeServiceImpl(Supplier<Route> routes, Tokenizer tokenizer, GenerationSettings settings,
-      StepHooks hooks, ExecutorService generations, RequestValidator validator, Speculation speculation) {
+  /**
+   * @param speculation how generations may draft several tokens per round trip
+   */
+  public EdgeServiceImpl(
+      Supplier<Route> routes,
+      Tokenizer tokenizer,
+      GenerationSettings settings,
+      StepHooks hooks,
+      ExecutorService generations,
+      RequestValidator validator,
+      Speculation speculation) {
     this.speculation = speculation;
     this.routes = routes;
     this.tokenizer = tokenizer;
@@ -74,7 +97,8 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
   @Override
   public void generate(GenerateRequest request, StreamObserver<GenerateResponse> observer) {
     long arrival = System.nanoTime();
-    ServerCallStreamObserver<GenerateResponse> out = (ServerCallStreamObserver<GenerateResponse>) observer;
+    ServerCallStreamObserver<GenerateResponse> out =
+        (ServerCallStreamObserver<GenerateResponse>) observer;
     OutputGate gate = OutputGate.install(out);
     try {
       if (draining.get()) {
@@ -82,7 +106,8 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
       }
       Route route = routes.get();
       ValidRequest valid = validator.validate(request, route.edge().maxContext());
-      // The cloud session (handshake, failover) opens on the generation thread: a dead worker must not
+      // The cloud session (handshake, failover) opens on the generation thread: a dead worker must
+      // not
       // hold up the gRPC thread.
       DraftSource drafts;
       try {
@@ -90,12 +115,24 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
       } catch (IllegalArgumentException e) {
         throw new InvalidRequestException(e.getMessage());
       }
-      Generation generation = new Generation(valid, route.edge(), tokenizer, route.cloud(), settings, hooks, out,
-          gate, arrival, speculation, drafts);
+      Generation generation =
+          new Generation(
+              valid,
+              route.edge(),
+              tokenizer,
+              route.cloud(),
+              settings,
+              hooks,
+              out,
+              gate,
+              arrival,
+              speculation,
+              drafts);
       try {
         generations.execute(Context.current().wrap(() -> runGuarded(generation, out)));
       } catch (RejectedExecutionException e) {
-        throw new CapacityExceededException("edge agent is running its maximum of concurrent generations");
+        throw new CapacityExceededException(
+            "edge agent is running its maximum of concurrent generations");
       }
     } catch (RuntimeException e) {
       fail(out, e);

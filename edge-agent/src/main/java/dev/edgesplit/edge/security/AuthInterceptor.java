@@ -21,23 +21,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Establishes the caller's {@link ClientIdentity} and refuses unauthenticated calls with UNAUTHENTICATED before
- * the service sees them. Bearer tokens come from {@code authorization: Bearer <token>} metadata; client
- * certificates were already verified against the client CA by the TLS handshake, so only the subject is read
- * here. Refusals are logged with the peer and reason only: a presented token never appears in a log line or a
- * status description. Thread-safe.
+ * Establishes the caller's {@link ClientIdentity} and refuses unauthenticated calls with
+ * UNAUTHENTICATED before the service sees them. Bearer tokens come from {@code authorization:
+ * Bearer <token>} metadata; client certificates were already verified against the client CA by the
+ * TLS handshake, so only the subject is read here. Refusals are logged with the peer and reason
+ * only: a presented token never appears in a log line or a status description. Thread-safe.
  */
 public final class AuthInterceptor implements ServerInterceptor {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthInterceptor.class);
 
-  static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "bearer ";
 
   private final AuthMode mode;
   private final TokenFile tokens;
 
-  /** @param tokens required for {@link AuthMode#TOKEN}, else ignored */
+  /**
+   * @param tokens required for {@link AuthMode#TOKEN}, else ignored
+   */
   public AuthInterceptor(AuthMode mode, TokenFile tokens) {
     this.mode = Objects.requireNonNull(mode, "mode");
     if (mode == AuthMode.TOKEN) {
@@ -47,8 +50,8 @@ public final class AuthInterceptor implements ServerInterceptor {
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-      ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     ClientIdentity identity;
     switch (mode) {
       case TOKEN:
@@ -58,12 +61,17 @@ public final class AuthInterceptor implements ServerInterceptor {
         identity = byCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
         break;
       default:
-        identity = new ClientIdentity(peerHost(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR)), false);
+        identity =
+            new ClientIdentity(
+                peerHost(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR)), false);
     }
     if (identity == null) {
-      return refuse(call, Status.UNAUTHENTICATED.withDescription(mode == AuthMode.TOKEN
-          ? refusalForToken(headers.get(AUTHORIZATION)) : "a client certificate signed by the edge's client CA is "
-          + "required"));
+      return refuse(
+          call,
+          Status.UNAUTHENTICATED.withDescription(
+              mode == AuthMode.TOKEN
+                  ? refusalForToken(headers.get(AUTHORIZATION))
+                  : "a client certificate signed by the edge's client CA is " + "required"));
     }
     Context context = Context.current().withValue(ClientIdentity.KEY, identity);
     return Contexts.interceptCall(context, call, headers, next);
@@ -75,7 +83,8 @@ public final class AuthInterceptor implements ServerInterceptor {
   }
 
   private static Optional<String> bearerToken(String header) {
-    if (header == null || header.length() <= BEARER.length()
+    if (header == null
+        || header.length() <= BEARER.length()
         || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return Optional.empty();
     }
@@ -101,7 +110,8 @@ public final class AuthInterceptor implements ServerInterceptor {
       if (chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
         return null;
       }
-      return new ClientIdentity(((X509Certificate) chain[0]).getSubjectX500Principal().getName(), true);
+      return new ClientIdentity(
+          ((X509Certificate) chain[0]).getSubjectX500Principal().getName(), true);
     } catch (SSLPeerUnverifiedException e) {
       return null;
     }
@@ -110,15 +120,19 @@ public final class AuthInterceptor implements ServerInterceptor {
   static String peerHost(SocketAddress address) {
     if (address instanceof InetSocketAddress) {
       InetSocketAddress inet = (InetSocketAddress) address;
-      // The host alone: a client opens connections from many ports and must not get a bucket per port.
+      // The host alone: a client opens connections from many ports and must not get a bucket per
+      // port.
       return inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
     }
     return String.valueOf(address);
   }
 
   private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
-    LOG.warn("refused {} from {}: {}", call.getMethodDescriptor().getFullMethodName(),
-        peerHost(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR)), status.getDescription());
+    LOG.warn(
+        "refused {} from {}: {}",
+        call.getMethodDescriptor().getFullMethodName(),
+        peerHost(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR)),
+        status.getDescription());
     call.close(status, new Metadata());
     return new ServerCall.Listener<>() {};
   }

@@ -13,11 +13,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The bearer tokens clients may present, as read from a file at one moment ({@link TokenFile} reads it again when
- * it changes). Each non-blank line not starting with {@code #} is {@code NAME TOKEN} (the name becomes the
- * client's principal) or just {@code TOKEN} (principal {@code token-<line>}). Tokens are kept only as SHA-256
- * digests and compared in constant time against every entry, so neither the match position nor the token length
- * leaks through timing. Messages name the file and line, never a token. Immutable and thread-safe.
+ * The bearer tokens clients may present, as read from a file at one moment ({@link TokenFile} reads
+ * it again when it changes). Each non-blank line not starting with {@code #} is {@code NAME TOKEN}
+ * (the name becomes the client's principal) or just {@code TOKEN} (principal {@code token-<line>}).
+ * Tokens are kept only as SHA-256 digests and compared in constant time against every entry, so
+ * neither the match position nor the token length leaks through timing. Messages name the file and
+ * line, never a token. Immutable and thread-safe.
  */
 public final class BearerTokens {
 
@@ -33,15 +34,16 @@ public final class BearerTokens {
   }
 
   /**
-   * @throws IllegalArgumentException the file is missing, empty, or a line is malformed (line number given)
+   * @throws IllegalArgumentException the file is missing, empty, or a line is malformed (line
+   *     number given)
    */
   public static BearerTokens load(Path file) {
     List<String> lines;
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalArgumentException("auth.tokens_file " + file + ": cannot read (" + e.getClass().getSimpleName()
-          + ")");
+      throw new IllegalArgumentException(
+          "auth.tokens_file " + file + ": cannot read (" + e.getClass().getSimpleName() + ")");
     }
     List<String> names = new ArrayList<>();
     List<byte[]> digests = new ArrayList<>();
@@ -53,18 +55,30 @@ public final class BearerTokens {
       }
       String[] parts = line.split("\\s+");
       if (parts.length > 2) {
-        throw new IllegalArgumentException("auth.tokens_file " + file + " line " + (i + 1)
-            + ": expected 'NAME TOKEN' or 'TOKEN'");
+        throw new IllegalArgumentException(
+            "auth.tokens_file " + file + " line " + (i + 1) + ": expected 'NAME TOKEN' or 'TOKEN'");
       }
       String name = parts.length == 2 ? parts[0] : "token-" + (i + 1);
       String token = parts[parts.length - 1];
       if (token.length() < MIN_TOKEN_LENGTH) {
-        throw new IllegalArgumentException("auth.tokens_file " + file + " line " + (i + 1) + ": tokens need at least "
-            + MIN_TOKEN_LENGTH + " characters");
+        throw new IllegalArgumentException(
+            "auth.tokens_file "
+                + file
+                + " line "
+                + (i + 1)
+                + ": tokens need at least "
+                + MIN_TOKEN_LENGTH
+                + " characters");
       }
       if (!seen.add(name)) {
-        throw new IllegalArgumentException("auth.tokens_file " + file + " line " + (i + 1) + ": name '" + name
-            + "' appears twice");
+        throw new IllegalArgumentException(
+            "auth.tokens_file "
+                + file
+                + " line "
+                + (i + 1)
+                + ": name '"
+                + name
+                + "' appears twice");
       }
       names.add(name);
       digests.add(sha256(token));
@@ -75,7 +89,10 @@ public final class BearerTokens {
     return new BearerTokens(names, digests);
   }
 
-  /** The principal holding {@code presented}, or empty. Constant time in the presented token's content. */
+  /**
+   * The principal holding {@code presented}, or empty. Constant time in the presented token's
+   * content.
+   */
   public Optional<String> principalOf(String presented) {
     byte[] digest = sha256(presented);
     int match = -1;

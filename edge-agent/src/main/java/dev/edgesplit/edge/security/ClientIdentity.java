@@ -4,10 +4,10 @@ import io.grpc.Context;
 import java.util.Objects;
 
 /**
- * Who is calling: the authenticated principal (token name or certificate subject) or, without authentication,
- * the peer's IP address. Rate and concurrency limits are kept per identity.
+ * Who is calling: the authenticated principal (token name or certificate subject) or, without
+ * authentication, the peer's IP address. Rate and concurrency limits are kept per identity.
  *
- * @param name          principal or address; never a secret
+ * @param name principal or address; never a secret
  * @param authenticated true when {@code name} comes from a verified token or certificate
  */
 public record ClientIdentity(String name, boolean authenticated) {

@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Counts running calls per client and refuses one beyond {@code maxPerClient}. Only clients with running
- * calls are remembered, so memory is bounded by the calls in flight. Thread-safe.
+ * Counts running calls per client and refuses one beyond {@code maxPerClient}. Only clients with
+ * running calls are remembered, so memory is bounded by the calls in flight. Thread-safe.
  */
 public final class ConcurrencyLimiter {
 
@@ -20,7 +20,9 @@ public final class ConcurrencyLimiter {
     this.maxPerClient = maxPerClient;
   }
 
-  /** A permit to release when the call ends, or null when {@code client} already runs its maximum. */
+  /**
+   * A permit to release when the call ends, or null when {@code client} already runs its maximum.
+   */
   public synchronized Permit tryAcquire(String client) {
     int n = running.getOrDefault(client, 0);
     if (n >= maxPerClient) {

@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * Token bucket per client: each client may start {@code burst} calls at once and then {@code ratePerSecond}
- * calls per second on average. Buckets of the least recently seen clients are forgotten beyond
- * {@code maxClients}, so a flood of new addresses costs bounded memory (a forgotten client starts with a full
- * bucket again). Thread-safe.
+ * Token bucket per client: each client may start {@code burst} calls at once and then {@code
+ * ratePerSecond} calls per second on average. Buckets of the least recently seen clients are
+ * forgotten beyond {@code maxClients}, so a flood of new addresses costs bounded memory (a
+ * forgotten client starts with a full bucket again). Thread-safe.
  */
 public final class RateLimiter {
 
@@ -19,9 +19,9 @@ public final class RateLimiter {
 
   /**
    * @param ratePerSecond sustained calls per second per client, > 0
-   * @param burst         bucket size, >= 1
-   * @param maxClients    buckets kept, >= 1
-   * @param nanoTime      monotonic clock ({@code System::nanoTime})
+   * @param burst bucket size, >= 1
+   * @param maxClients buckets kept, >= 1
+   * @param nanoTime monotonic clock ({@code System::nanoTime})
    */
   public RateLimiter(double ratePerSecond, int burst, int maxClients, LongSupplier nanoTime) {
     if (!(ratePerSecond > 0) || Double.isInfinite(ratePerSecond) || burst < 1 || maxClients < 1) {
@@ -30,17 +30,21 @@ public final class RateLimiter {
     this.tokensPerNano = ratePerSecond / 1e9;
     this.burst = burst;
     this.nanoTime = nanoTime;
-    this.buckets = new LinkedHashMap<>(16, 0.75f, true) {
-      private static final long serialVersionUID = 1L;
+    this.buckets =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          private static final long serialVersionUID = 1L;
 
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
-        return size() > maxClients;
-      }
-    };
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
+            return size() > maxClients;
+          }
+        };
   }
 
-  /** Takes one token from {@code client}'s bucket; false when it is empty (the call must be refused). */
+  /**
+   * Takes one token from {@code client}'s bucket; false when it is empty (the call must be
+   * refused).
+   */
   public synchronized boolean tryAcquire(String client) {
     long now = nanoTime.getAsLong();
     Bucket b = buckets.get(client);

@@ -11,10 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bearer tokens of {@code auth.tokens_file}, read again when the file changes (its modification time or size,
- * looked at no more than once per {@code checkEvery}), so that an operator adds or revokes a client's token without
- * restarting the agent. A change that does not parse keeps the tokens last read and logs why (the line, never a
- * token); so does a file that disappears. Thread-safe.
+ * The bearer tokens of {@code auth.tokens_file}, read again when the file changes (its modification
+ * time or size, looked at no more than once per {@code checkEvery}), so that an operator adds or
+ * revokes a client's token without restarting the agent. A change that does not parse keeps the
+ * tokens last read and logs why (the line, never a token); so does a file that disappears.
+ * Thread-safe.
  */
 public final class TokenFile {
 
@@ -38,9 +39,11 @@ public final class TokenFile {
   }
 
   /**
-   * Reads {@code file} now; at start a bad file is an error, later it only keeps the previous tokens.
+   * Reads {@code file} now; at start a bad file is an error, later it only keeps the previous
+   * tokens.
    *
-   * @throws IllegalArgumentException the file is missing, empty, or a line is malformed (see {@link BearerTokens})
+   * @throws IllegalArgumentException the file is missing, empty, or a line is malformed (see {@link
+   *     BearerTokens})
    */
   public static TokenFile open(Path file) {
     return open(file, CHECK_EVERY, System::nanoTime);
@@ -49,7 +52,8 @@ public final class TokenFile {
   static TokenFile open(Path file, Duration checkEvery, LongSupplier nanoTime) {
     FileTime modified = modified(file);
     long size = size(file);
-    return new TokenFile(file, checkEvery, nanoTime, new Loaded(BearerTokens.load(file), modified, size));
+    return new TokenFile(
+        file, checkEvery, nanoTime, new Loaded(BearerTokens.load(file), modified, size));
   }
 
   /** The principal holding {@code presented} in the file as last read, or empty. */
@@ -73,7 +77,10 @@ public final class TokenFile {
     FileTime modified = modified(file);
     long size = size(file);
     if (modified == null) {
-      LOG.warn("auth.tokens_file {} cannot be read; keeping the {} tokens read before", file, last.tokens().size());
+      LOG.warn(
+          "auth.tokens_file {} cannot be read; keeping the {} tokens read before",
+          file,
+          last.tokens().size());
       return;
     }
     if (modified.equals(last.modified()) && size == last.size()) {

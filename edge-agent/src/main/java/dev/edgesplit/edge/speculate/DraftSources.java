@@ -20,7 +20,8 @@ public final class DraftSources {
       case "early-exit":
         return DraftSource.DRAFT_SOURCE_EARLY_EXIT;
       default:
-        throw new IllegalArgumentException("draft source must be none, ngram, model or early-exit, got '" + text + "'");
+        throw new IllegalArgumentException(
+            "draft source must be none, ngram, model or early-exit, got '" + text + "'");
     }
   }
 

@@ -6,10 +6,11 @@ import dev.edgesplit.engine.segment.SegmentChain;
 import java.nio.FloatBuffer;
 
 /**
- * Drafts with the model's own final norm and LM head applied to the board's h_cut (greedy): the edge layers run
- * one position at a time over the last token and each draft, so drafting computes the window's hidden states
- * itself and the generation sends them as they are. Without training for it, early layers draft poorly: the
- * measured acceptance at each cut is in docs/speculative-decoding.md.
+ * Drafts with the model's own final norm and LM head applied to the board's h_cut (greedy): the
+ * edge layers run one position at a time over the last token and each draft, so drafting computes
+ * the window's hidden states itself and the generation sends them as they are. Without training for
+ * it, early layers draft poorly: the measured acceptance at each cut is in
+ * docs/speculative-decoding.md.
  */
 final class EarlyExitDrafter implements Drafter {
 
@@ -19,7 +20,9 @@ final class EarlyExitDrafter implements Drafter {
   private final ChainState headState;
   private final int dim;
 
-  /** @param head the final norm and LM head alone (layers [N, N)): hidden states in, logits out */
+  /**
+   * @param head the final norm and LM head alone (layers [N, N)): hidden states in, logits out
+   */
   EarlyExitDrafter(SegmentChain edge, ChainState edgeState, SegmentChain head) {
     if (head.takesTokens() || !head.emitsLogits() || head.firstLayer() != head.endLayer()) {
       throw new IllegalArgumentException("early exit needs the final norm and LM head alone");

@@ -8,10 +8,11 @@ import dev.edgesplit.engine.segment.SegmentChain;
 import java.nio.FloatBuffer;
 
 /**
- * Drafts with a small model of the same vocabulary run whole on the board (embedding, every layer, LM head): the
- * same sampling as the target (greedy, or the request's temperature, top-k and top-p with its own seeded stream,
- * sending q so the worker can apply the speculative-sampling rule). Its KV cache follows the generation: before
- * each draft it keeps the longest prefix it has already run that the history still agrees with and runs the rest.
+ * Drafts with a small model of the same vocabulary run whole on the board (embedding, every layer,
+ * LM head): the same sampling as the target (greedy, or the request's temperature, top-k and top-p
+ * with its own seeded stream, sending q so the worker can apply the speculative-sampling rule). Its
+ * KV cache follows the generation: before each draft it keeps the longest prefix it has already run
+ * that the history still agrees with and runs the rest.
  */
 final class ModelDrafter implements Drafter {
 
@@ -27,8 +28,14 @@ final class ModelDrafter implements Drafter {
     this.chain = chain;
     this.state = chain.newState();
     // Its own stream: the worker's sampler must not see draws it did not make.
-    this.sampler = new Sampler(new SamplingParams(sampling.temperature(), sampling.topK(), sampling.topP(),
-        sampling.seed() ^ 0x5DEECE66DL), chain.config().vocabSize());
+    this.sampler =
+        new Sampler(
+            new SamplingParams(
+                sampling.temperature(),
+                sampling.topK(),
+                sampling.topP(),
+                sampling.seed() ^ 0x5DEECE66DL),
+            chain.config().vocabSize());
     this.fed = new int[chain.maxContext()];
   }
 
@@ -40,7 +47,10 @@ final class ModelDrafter implements Drafter {
       return Draft.EMPTY;
     }
     int common = 0;
-    int limit = Math.min(state.position(), n - 1); // at least the last token runs now: its logits draft the first
+    int limit =
+        Math.min(
+            state.position(),
+            n - 1); // at least the last token runs now: its logits draft the first
     while (common < limit && fed[common] == history.get(common)) {
       common++;
     }

@@ -1,9 +1,9 @@
 package dev.edgesplit.edge.speculate;
 
 /**
- * Prompt lookup decoding: finds the latest earlier occurrence of the last {@value #MAX_NGRAM} (then fewer) tokens
- * in the prompt and the text so far and drafts the tokens that followed it. Costs no model run; pays on text that
- * repeats its input (summaries, code edits, quotes).
+ * Prompt lookup decoding: finds the latest earlier occurrence of the last {@value #MAX_NGRAM} (then
+ * fewer) tokens in the prompt and the text so far and drafts the tokens that followed it. Costs no
+ * model run; pays on text that repeats its input (summaries, code edits, quotes).
  */
 final class NgramDrafter implements Drafter {
 

@@ -1,13 +1,14 @@
 package dev.edgesplit.edge.speculate;
 
 /**
- * Chooses how many tokens to draft for the next round trip from what this generation has measured: the
- * acceptance rate a of its drafts, the link's share of a round trip L (round trip minus the worker's compute),
- * the cost of one window position c (edge layers + worker layers) and of drafting one token g. With drafts
- * accepted independently with probability a, a window of n drafts yields E(n) = (1 - a^(n+1)) / (1 - a) tokens in
- * T(n) = L + (n + 1) c + n g; the chosen n maximises E(n) / T(n) in [1, cap]. The acceptance starts from the
- * uniform prior (one accepted of two) and the costs from nothing measured, when the cap is drafted to measure
- * them. Not thread-safe: one per generation.
+ * Chooses how many tokens to draft for the next round trip from what this generation has measured:
+ * the acceptance rate a of its drafts, the link's share of a round trip L (round trip minus the
+ * worker's compute), the cost of one window position c (edge layers + worker layers) and of
+ * drafting one token g. With drafts accepted independently with probability a, a window of n drafts
+ * yields E(n) = (1 - a^(n+1)) / (1 - a) tokens in T(n) = L + (n + 1) c + n g; the chosen n
+ * maximises E(n) / T(n) in [1, cap]. The acceptance starts from the uniform prior (one accepted of
+ * two) and the costs from nothing measured, when the cap is drafted to measure them. Not
+ * thread-safe: one per generation.
  */
 public final class WindowSizer {
 
@@ -26,8 +27,8 @@ public final class WindowSizer {
   }
 
   /**
-   * Records a window: {@code n} drafts, {@code kept} of them accepted, the compute of its {@code n + 1}
-   * positions on both sides and the drafting time, milliseconds.
+   * Records a window: {@code n} drafts, {@code kept} of them accepted, the compute of its {@code n
+   * + 1} positions on both sides and the drafting time, milliseconds.
    */
   public void observeWindow(int n, int kept, double computeMillis, double draftMillis) {
     drafted += n;

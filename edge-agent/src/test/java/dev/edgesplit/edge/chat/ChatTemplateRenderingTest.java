@@ -20,22 +20,27 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The chat templates of Llama-3, Qwen2 and SmolLM2 (ChatML), Llama-2 and Mistral, taken as data from the models'
- * tokenizer_config.json (test resources chat-templates/, each naming its source), rendered by jinjava as
- * configured in {@link JinjaChatTemplate}, equal the reference renderings that Python jinja2 gives when set up as
- * Hugging Face's apply_chat_template (chat-templates/make_references.py wrote the .txt and .error files).
+ * The chat templates of Llama-3, Qwen2 and SmolLM2 (ChatML), Llama-2 and Mistral, taken as data
+ * from the models' tokenizer_config.json (test resources chat-templates/, each naming its source),
+ * rendered by jinjava as configured in {@link JinjaChatTemplate}, equal the reference renderings
+ * that Python jinja2 gives when set up as Hugging Face's apply_chat_template
+ * (chat-templates/make_references.py wrote the .txt and .error files).
  */
 class ChatTemplateRenderingTest {
 
   static final String[] MODELS = {"llama-3", "qwen2", "smollm2", "llama-2", "mistral"};
 
   static Path dir() throws URISyntaxException {
-    return Path.of(ChatTemplateRenderingTest.class.getResource("/chat-templates/conversations.json").toURI())
+    return Path.of(
+            ChatTemplateRenderingTest.class
+                .getResource("/chat-templates/conversations.json")
+                .toURI())
         .getParent();
   }
 
   static Stream<Arguments> cases() throws Exception {
-    JsonNode conversations = new ObjectMapper().readTree(dir().resolve("conversations.json").toFile());
+    JsonNode conversations =
+        new ObjectMapper().readTree(dir().resolve("conversations.json").toFile());
     List<Arguments> cases = new ArrayList<>();
     for (String model : MODELS) {
       for (Iterator<String> names = conversations.fieldNames(); names.hasNext(); ) {
@@ -48,9 +53,12 @@ class ChatTemplateRenderingTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("cases")
-  void rendering_equalsHuggingFaceReference(String model, String conversation, JsonNode input) throws Exception {
-    ChatTemplate template = new JinjaChatTemplate(
-        TokenizerConfigTemplates.read(dir().resolve(model + ".tokenizer_config.json")).orElseThrow());
+  void rendering_equalsHuggingFaceReference(String model, String conversation, JsonNode input)
+      throws Exception {
+    ChatTemplate template =
+        new JinjaChatTemplate(
+            TokenizerConfigTemplates.read(dir().resolve(model + ".tokenizer_config.json"))
+                .orElseThrow());
     List<ChatMessage> messages = new ArrayList<>();
     for (JsonNode m : input.get("messages")) {
       messages.add(new ChatMessage(m.get("role").asText(), m.get("content").asText()));
@@ -59,7 +67,8 @@ class ChatTemplateRenderingTest {
     Path text = dir().resolve(model + "." + conversation + ".txt");
     Path error = dir().resolve(model + "." + conversation + ".error");
     if (Files.exists(text)) {
-      assertThat(template.render(messages, generationPrompt)).isEqualTo(Files.readString(text, StandardCharsets.UTF_8));
+      assertThat(template.render(messages, generationPrompt))
+          .isEqualTo(Files.readString(text, StandardCharsets.UTF_8));
     } else {
       assertThatThrownBy(() -> template.render(messages, generationPrompt))
           .isInstanceOf(ChatTemplateException.class)
@@ -69,28 +78,47 @@ class ChatTemplateRenderingTest {
 
   @Test
   void endOfTurn_comesFromTheTemplateAndItsEosToken() throws Exception {
-    Map<String, List<String>> expected = Map.of("llama-3", List.of("<|eot_id|>"), "qwen2", List.of("<|im_end|>"),
-        "smollm2", List.of("<|im_end|>"), "llama-2", List.of("</s>"), "mistral", List.of("</s>"));
+    Map<String, List<String>> expected =
+        Map.of(
+            "llama-3",
+            List.of("<|eot_id|>"),
+            "qwen2",
+            List.of("<|im_end|>"),
+            "smollm2",
+            List.of("<|im_end|>"),
+            "llama-2",
+            List.of("</s>"),
+            "mistral",
+            List.of("</s>"));
     for (String model : MODELS) {
-      ChatTemplate template = new JinjaChatTemplate(
-          TokenizerConfigTemplates.read(dir().resolve(model + ".tokenizer_config.json")).orElseThrow());
+      ChatTemplate template =
+          new JinjaChatTemplate(
+              TokenizerConfigTemplates.read(dir().resolve(model + ".tokenizer_config.json"))
+                  .orElseThrow());
       assertThat(template.endOfTurn()).as(model).isEqualTo(expected.get(model));
     }
   }
 
   @Test
   void prompt_dropsTheLeadingBosText_becauseTheTokenizerAddsBos() throws Exception {
-    ChatTemplate llama3 = new JinjaChatTemplate(
-        TokenizerConfigTemplates.read(dir().resolve("llama-3.tokenizer_config.json")).orElseThrow());
+    ChatTemplate llama3 =
+        new JinjaChatTemplate(
+            TokenizerConfigTemplates.read(dir().resolve("llama-3.tokenizer_config.json"))
+                .orElseThrow());
     String prompt = llama3.prompt(List.of(new ChatMessage("user", "Hi")));
-    assertThat(prompt).isEqualTo("<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
-        + "<|start_header_id|>assistant<|end_header_id|>\n\n");
+    assertThat(prompt)
+        .isEqualTo(
+            "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n");
   }
 
   @Test
   void plainFallback_joinsContentsWithBlankLines() {
     ChatTemplate plain = new PlainChatTemplate();
-    assertThat(plain.prompt(List.of(new ChatMessage("system", "Be brief."), new ChatMessage("user", "Once upon"))))
+    assertThat(
+            plain.prompt(
+                List.of(
+                    new ChatMessage("system", "Be brief."), new ChatMessage("user", "Once upon"))))
         .isEqualTo("Be brief.\n\nOnce upon");
     assertThat(plain.endOfTurn()).isEmpty();
   }

@@ -13,9 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A loopback TCP proxy a test controls, placed between an edge agent and a cloud worker: it can reset every
- * open connection, or stall them (bytes are held, connections stay open) until resumed. New connections are
- * accepted throughout; while stalled they stall too.
+ * A loopback TCP proxy a test controls, placed between an edge agent and a cloud worker: it can
+ * reset every open connection, or stall them (bytes are held, connections stay open) until resumed.
+ * New connections are accepted throughout; while stalled they stall too.
  */
 final class FaultProxy implements AutoCloseable {
 
@@ -97,22 +97,26 @@ final class FaultProxy implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to, String direction) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[16 << 10];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        int n;
-        while ((n = in.read(buf)) >= 0) {
-          awaitFlowing();
-          out.write(buf, 0, n);
-          out.flush();
-        }
-      } catch (IOException | InterruptedException e) {
-        // the connection was dropped or the proxy closed
-      } finally {
-        abort(from);
-        abort(to);
-      }
-    }, "fault-proxy-" + direction);
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[16 << 10];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                  awaitFlowing();
+                  out.write(buf, 0, n);
+                  out.flush();
+                }
+              } catch (IOException | InterruptedException e) {
+                // the connection was dropped or the proxy closed
+              } finally {
+                abort(from);
+                abort(to);
+              }
+            },
+            "fault-proxy-" + direction);
     t.setDaemon(true);
     t.start();
   }

@@ -1,6 +1,5 @@
 package dev.edgesplit.edge.fault;
 
-import dev.edgesplit.testkit.Stories260k;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgesplit.cloud.CloudWorker;
@@ -15,7 +14,6 @@ import dev.edgesplit.edge.generate.EdgeSlowdown;
 import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.plan.EdgeChains;
-import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -30,7 +28,9 @@ import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.GenerationSummary;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.testkit.SharedModels;
+import dev.edgesplit.testkit.Stories260k;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -69,8 +69,11 @@ final class Harness {
       Path checkpoint = SharedModels.require("stories260K/stories260K.bin");
       try {
         Path dir = Files.createTempDirectory("edgesplit-fault-model");
-        compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
-            SegmentOptions.defaults(512))).compile(ModelImporter.load(checkpoint), dir);
+        compiled =
+            new Compiler(
+                    new CompileOptions(
+                        null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
+                .compile(ModelImporter.load(checkpoint), dir);
         tokenizer = Tokenizers.load(compiled.tokenizerFile());
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -83,7 +86,10 @@ final class Harness {
   static GenerateRequest referenceRequest() {
     model();
     int promptTokens = tokenizer.encode(PROMPT, true).length;
-    return GenerateRequest.newBuilder().setText(PROMPT).setMaxNewTokens(100 - promptTokens + 1).build();
+    return GenerateRequest.newBuilder()
+        .setText(PROMPT)
+        .setMaxNewTokens(100 - promptTokens + 1)
+        .build();
   }
 
   record Result(String text, GenerationSummary summary) {}
@@ -92,8 +98,10 @@ final class Harness {
   static Result generate(Channel edge, GenerateRequest request, IntConsumer onToken) {
     StringBuilder text = new StringBuilder();
     GenerationSummary summary = null;
-    Iterator<GenerateResponse> it = EdgeServiceGrpc.newBlockingStub(edge).withDeadlineAfter(60, TimeUnit.SECONDS)
-        .generate(request);
+    Iterator<GenerateResponse> it =
+        EdgeServiceGrpc.newBlockingStub(edge)
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .generate(request);
     while (it.hasNext()) {
       GenerateResponse r = it.next();
       assertThat(summary).as("nothing may follow the summary").isNull();
@@ -109,10 +117,11 @@ final class Harness {
   }
 
   /**
-   * Runs {@code generation} until {@code gate} holds a step on {@code worker}, stops that worker, and returns the
-   * generation's result once the rest of it ran elsewhere; the gate opens after it.
+   * Runs {@code generation} until {@code gate} holds a step on {@code worker}, stops that worker,
+   * and returns the generation's result once the rest of it ran elsewhere; the gate opens after it.
    */
-  static Result stopWhileHeld(StepGate gate, Worker worker, Supplier<Result> generation) throws Exception {
+  static Result stopWhileHeld(StepGate gate, Worker worker, Supplier<Result> generation)
+      throws Exception {
     CompletableFuture<Result> run = CompletableFuture.supplyAsync(generation);
     gate.awaitReached();
     CompletableFuture<Void> stop = CompletableFuture.runAsync(worker::close);
@@ -126,7 +135,10 @@ final class Harness {
     return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
   }
 
-  /** A cloud worker for one cut (or, with a per-layer compute, any cut) on a loopback port (0: any free port). */
+  /**
+   * A cloud worker for one cut (or, with a per-layer compute, any cut) on a loopback port (0: any
+   * free port).
+   */
   static final class Worker implements AutoCloseable {
     final CloudWorker worker;
     private final AutoCloseable compute;
@@ -137,20 +149,23 @@ final class Harness {
       this(cut, port, config, null);
     }
 
-    /** @param gate holds one step of this worker, or null */
+    /**
+     * @param gate holds one step of this worker, or null
+     */
     Worker(int cut, int port, Map<String, String> config, StepGate gate) {
       this(cut, port, config, gate, false);
     }
 
     /**
-     * @param cut    the worker's configured cut (sessions whose first frame names none run there)
-     * @param gate   holds one step of this worker, or null
+     * @param cut the worker's configured cut (sessions whose first frame names none run there)
+     * @param gate holds one step of this worker, or null
      * @param anyCut serve every cut an edge asks for (per-layer compute), not only {@code cut}
      */
     Worker(int cut, int port, Map<String, String> config, StepGate gate, boolean anyCut) {
       CloudCompute c;
       if (anyCut) {
-        PerLayerCloudCompute perLayer = new PerLayerCloudCompute(model(), RuntimeOptions.defaults(), cut);
+        PerLayerCloudCompute perLayer =
+            new PerLayerCloudCompute(model(), RuntimeOptions.defaults(), cut);
         compute = perLayer;
         c = perLayer;
       } else {
@@ -158,11 +173,23 @@ final class Harness {
         compute = chain;
         c = new ChainCloudCompute(chain, model().fingerprint());
       }
-      Map<String, String> cfg = new HashMap<>(Map.of("listen.port", String.valueOf(port),
-          "model.cut", String.valueOf(cut), "runtime.step_threads", "2"));
+      Map<String, String> cfg =
+          new HashMap<>(
+              Map.of(
+                  "listen.port",
+                  String.valueOf(port),
+                  "model.cut",
+                  String.valueOf(cut),
+                  "runtime.step_threads",
+                  "2"));
       cfg.putAll(config);
-      worker = new CloudWorker(CloudConfig.load(null, Map.of(), cfg), gate == null ? c : gate.wrap(c),
-          new EngineSamplerFactory(), dev.edgesplit.server.energy.StepEnergy.none()).start();
+      worker =
+          new CloudWorker(
+                  CloudConfig.load(null, Map.of(), cfg),
+                  gate == null ? c : gate.wrap(c),
+                  new EngineSamplerFactory(),
+                  dev.edgesplit.server.energy.StepEnergy.none())
+              .start();
       this.port = worker.port();
     }
 
@@ -170,12 +197,17 @@ final class Harness {
       return port;
     }
 
-    /** What the worker's health service says about the whole server; NOT_SERVING once it cannot answer. */
+    /**
+     * What the worker's health service says about the whole server; NOT_SERVING once it cannot
+     * answer.
+     */
     HealthCheckResponse.ServingStatus health() {
       ManagedChannel ch = channel(port);
       try {
-        return HealthGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
-            .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+        return HealthGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(2, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.getDefaultInstance())
+            .getStatus();
       } catch (StatusRuntimeException e) {
         return HealthCheckResponse.ServingStatus.NOT_SERVING;
       } finally {
@@ -187,7 +219,9 @@ final class Harness {
       return worker.sessions().activeSessions();
     }
 
-    /** Drains and stops the worker (idempotent: a test may stop it before try-with-resources does). */
+    /**
+     * Drains and stops the worker (idempotent: a test may stop it before try-with-resources does).
+     */
     @Override
     public synchronized void close() {
       if (!closed) {
@@ -202,7 +236,9 @@ final class Harness {
     }
   }
 
-  /** An edge agent for one cut, its cloud channels (one per target port) and a client channel to it. */
+  /**
+   * An edge agent for one cut, its cloud channels (one per target port) and a client channel to it.
+   */
   static final class Agent implements AutoCloseable {
     final SegmentChain chain;
     final SegmentChain localCloud;
@@ -214,22 +250,41 @@ final class Harness {
       this(cut, cloudPorts, config, StepListener.NONE);
     }
 
-    /** @param listener told about steps, summaries and every call's outcome (metrics) */
+    /**
+     * @param listener told about steps, summaries and every call's outcome (metrics)
+     */
     Agent(int cut, List<Integer> cloudPorts, Map<String, String> config, StepListener listener) {
       List<String> targets = new ArrayList<>();
       for (int p : cloudPorts) {
         targets.add("127.0.0.1:" + p);
         clouds.add(channel(p));
       }
-      Map<String, String> c = new HashMap<>(Map.of("listen.port", "0", "model.cut", String.valueOf(cut),
-          "cloud.hidden_dtype", "fp32", "cloud.target", String.join(",", targets)));
+      Map<String, String> c =
+          new HashMap<>(
+              Map.of(
+                  "listen.port",
+                  "0",
+                  "model.cut",
+                  String.valueOf(cut),
+                  "cloud.hidden_dtype",
+                  "fp32",
+                  "cloud.target",
+                  String.join(",", targets)));
       c.putAll(config);
       EdgeConfig cfg = EdgeConfig.load(null, Map.of(), c);
       chain = model().openEdge(cut, RuntimeOptions.defaults());
-      localCloud = cfg.recovery().fallback() == EdgeConfig.Fallback.LOCAL
-          ? model().openCloud(cut, RuntimeOptions.defaults()) : null;
-      agent = new EdgeAgent(cfg, EdgeChains.fixed(chain, localCloud), model().fingerprint(), tokenizer,
-          List.<Channel>copyOf(clouds), new StepHooks(StepEnergy.none(), listener, EdgeSlowdown.none()));
+      localCloud =
+          cfg.recovery().fallback() == EdgeConfig.Fallback.LOCAL
+              ? model().openCloud(cut, RuntimeOptions.defaults())
+              : null;
+      agent =
+          new EdgeAgent(
+              cfg,
+              EdgeChains.fixed(chain, localCloud),
+              model().fingerprint(),
+              tokenizer,
+              List.<Channel>copyOf(clouds),
+              new StepHooks(StepEnergy.none(), listener, EdgeSlowdown.none()));
       agent.start();
       client = channel(agent.port());
     }

@@ -12,37 +12,48 @@ import java.util.logging.LogRecord;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every log line written while open, through SLF4J (logback) or java.util.logging (which gRPC and Netty use),
- * as "LEVEL logger message". Lines that the test configuration's levels drop are not seen, as in production.
+ * Every log line written while open, through SLF4J (logback) or java.util.logging (which gRPC and
+ * Netty use), as "LEVEL logger message". Lines that the test configuration's levels drop are not
+ * seen, as in production.
  */
 final class LogLines implements AutoCloseable {
 
   private final List<String> lines = new ArrayList<>();
   private final LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-  private final AppenderBase<ILoggingEvent> appender = new AppenderBase<>() {
-    @Override
-    protected void append(ILoggingEvent e) {
-      add(e.getLevel() + " " + e.getLoggerName() + " " + e.getFormattedMessage());
-    }
-  };
-  private final Handler handler = new Handler() {
-    @Override
-    public void publish(LogRecord r) {
-      if (isLoggable(r)) {
-        add(r.getLevel() + " " + r.getLoggerName() + " " + r.getMessage()
-            + (r.getThrown() == null ? "" : " " + r.getThrown()));
-      }
-    }
+  private final AppenderBase<ILoggingEvent> appender =
+      new AppenderBase<>() {
+        @Override
+        protected void append(ILoggingEvent e) {
+          add(e.getLevel() + " " + e.getLoggerName() + " " + e.getFormattedMessage());
+        }
+      };
+  private final Handler handler =
+      new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+          if (isLoggable(r)) {
+            add(
+                r.getLevel()
+                    + " "
+                    + r.getLoggerName()
+                    + " "
+                    + r.getMessage()
+                    + (r.getThrown() == null ? "" : " " + r.getThrown()));
+          }
+        }
 
-    @Override
-    public void flush() {}
+        @Override
+        public void flush() {}
 
-    @Override
-    public void close() {}
-  };
+        @Override
+        public void close() {}
+      };
   private final Level accessLevel;
 
-  /** @param accessLog also capture the access log (INFO on edgesplit.access, off in the test configuration) */
+  /**
+   * @param accessLog also capture the access log (INFO on edgesplit.access, off in the test
+   *     configuration)
+   */
   LogLines(boolean accessLog) {
     Logger access = context.getLogger("edgesplit.access");
     accessLevel = access.getLevel();

@@ -24,41 +24,58 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Bytes that are not a GenerateRequest, sent with a raw gRPC call to a real edge agent over loopback: each gets
- * INVALID_ARGUMENT with a short reason, a thousand of them add at most a few log lines, and the agent goes on
- * serving.
+ * Bytes that are not a GenerateRequest, sent with a raw gRPC call to a real edge agent over
+ * loopback: each gets INVALID_ARGUMENT with a short reason, a thousand of them add at most a few
+ * log lines, and the agent goes on serving.
  */
 class MalformedRequestTest {
 
-  /** Field 1 (text, length-delimited) holding 0xC3 0x28: a UTF-8 lead byte followed by no continuation byte. */
+  /**
+   * Field 1 (text, length-delimited) holding 0xC3 0x28: a UTF-8 lead byte followed by no
+   * continuation byte.
+   */
   static final byte[] INVALID_UTF8 = {0x0a, 0x02, (byte) 0xc3, 0x28};
+
   /** A tag whose varint never ends. */
-  static final byte[] GARBAGE = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
-      (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff};
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+  static final byte[] GARBAGE = {
+    (byte) 0xff,
+    (byte) 0xff,
+    (byte) 0xff,
+    (byte) 0xff,
+    (byte) 0xff,
+    (byte) 0xff,
+    (byte) 0xff,
+    (byte) 0xff,
+    (byte) 0xff,
+    (byte) 0xff,
+    (byte) 0xff
   };
 
-  static final MethodDescriptor<byte[], byte[]> RAW_GENERATE = EdgeServiceGrpc.getGenerateMethod()
-      .toBuilder(BYTES, BYTES).build();
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
+  static final MethodDescriptor<byte[], byte[]> RAW_GENERATE =
+      EdgeServiceGrpc.getGenerateMethod().toBuilder(BYTES, BYTES).build();
 
   @Test
   void malformedRequests_getInvalidArgument_withAShortReason() throws Exception {
     try (Agent edge = new Agent(2, List.of(deadPort()), Map.of("cloud.fallback", "local"))) {
-      assertThat(refusal(edge, INVALID_UTF8)).contains("malformed edgesplit.v1.EdgeService/Generate request")
+      assertThat(refusal(edge, INVALID_UTF8))
+          .contains("malformed edgesplit.v1.EdgeService/Generate request")
           .contains("UTF-8");
       assertThat(refusal(edge, GARBAGE)).contains("malformed").contains("varint");
       assertThat(refusal(edge, truncated())).contains("malformed");
@@ -78,7 +95,7 @@ class MalformedRequestTest {
       assertThat(lines).as("log lines for 1,000 malformed requests").hasSizeLessThanOrEqualTo(3);
       assertThat(String.join("\n", lines)).doesNotContain("SEVERE").doesNotContain("Exception");
 
-      Harness.Result r = edge.generate(t -> { });
+      Harness.Result r = edge.generate(t -> {});
       assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
     }
   }
@@ -92,14 +109,22 @@ class MalformedRequestTest {
   /** Sends {@code bytes} as the Generate request; returns the INVALID_ARGUMENT description. */
   static String refusal(Agent edge, byte[] bytes) {
     String[] description = new String[1];
-    assertThatThrownBy(() -> {
-      Iterator<byte[]> it = ClientCalls.blockingServerStreamingCall(edge.client, RAW_GENERATE,
-          CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), bytes);
-      it.forEachRemaining(b -> { });
-    }).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-      description[0] = e.getStatus().getDescription();
-    });
+    assertThatThrownBy(
+            () -> {
+              Iterator<byte[]> it =
+                  ClientCalls.blockingServerStreamingCall(
+                      edge.client,
+                      RAW_GENERATE,
+                      CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                      bytes);
+              it.forEachRemaining(b -> {});
+            })
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              description[0] = e.getStatus().getDescription();
+            });
     return description[0];
   }
 

@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Network faults between a real edge agent and a real cloud worker, injected by a loopback TCP proxy while a
- * cloud step is held (so the fault lands mid-generation every time): the generation still produces exactly
- * the reference text, and the worker frees the lost session's KV cache.
+ * Network faults between a real edge agent and a real cloud worker, injected by a loopback TCP
+ * proxy while a cloud step is held (so the fault lands mid-generation every time): the generation
+ * still produces exactly the reference text, and the worker frees the lost session's KV cache.
  */
 class NetworkFaultTest {
 
@@ -27,8 +27,9 @@ class NetworkFaultTest {
     StepGate gate = new StepGate(HOLD_AT);
     try (Worker cloud = new Worker(2, 0, Map.of(), gate);
         FaultProxy proxy = new FaultProxy(cloud.port());
-        Agent edge = new Agent(2, List.of(proxy.port()), Map.of("cloud.retry.deadline_ms", "20000"))) {
-      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate(i -> { }));
+        Agent edge =
+            new Agent(2, List.of(proxy.port()), Map.of("cloud.retry.deadline_ms", "20000"))) {
+      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate(i -> {}));
       gate.awaitReached();
       proxy.dropConnections();
       gate.release();
@@ -50,14 +51,25 @@ class NetworkFaultTest {
     StepGate gate = new StepGate(HOLD_AT);
     try (Worker cloud = new Worker(2, 0, Map.of("limits.idle_ttl_ms", "300"), gate);
         FaultProxy proxy = new FaultProxy(cloud.port());
-        Agent edge = new Agent(2, List.of(proxy.port()), Map.of("cloud.step_timeout_ms", "1000",
-            "cloud.handshake_timeout_ms", "1000", "cloud.retry.deadline_ms", "30000"))) {
-      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate(i -> { }));
+        Agent edge =
+            new Agent(
+                2,
+                List.of(proxy.port()),
+                Map.of(
+                    "cloud.step_timeout_ms",
+                    "1000",
+                    "cloud.handshake_timeout_ms",
+                    "1000",
+                    "cloud.retry.deadline_ms",
+                    "30000"))) {
+      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate(i -> {}));
       gate.awaitReached();
       proxy.stall();
       gate.release();
-      // The worker hears nothing from the edge and reaps the session after its idle TTL: the KV cache does
-      // not wait for a silent edge. After the stall the edge finds its session gone (NOT_FOUND) or, when
+      // The worker hears nothing from the edge and reaps the session after its idle TTL: the KV
+      // cache does
+      // not wait for a silent edge. After the stall the edge finds its session gone (NOT_FOUND) or,
+      // when
       // the stall outlasted its step timeout, reconnects; either way it replays and continues.
       await().atMost(20, TimeUnit.SECONDS).until(() -> cloud.sessions() == 0);
       proxy.resume();

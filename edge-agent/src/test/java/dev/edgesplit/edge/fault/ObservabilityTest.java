@@ -9,8 +9,8 @@ import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.metrics.EdgeMetrics;
 import dev.edgesplit.edge.metrics.EnergyLogListener;
 import dev.edgesplit.engine.energy.EnergyLog;
-import dev.edgesplit.server.metrics.MetricsHttpServer;
 import dev.edgesplit.proto.v1.GenerateRequest;
+import dev.edgesplit.server.metrics.MetricsHttpServer;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.URI;
@@ -24,37 +24,52 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
- * What an operator sees of a real edge agent (stories260K, loopback sockets) through a success, a refused
- * request, a malformed one and a cloud outage: the counters and JVM/process metrics on /metrics, one access line
- * per call without the prompt, no per-token lines unless asked, and the drain and stop in the log.
+ * What an operator sees of a real edge agent (stories260K, loopback sockets) through a success, a
+ * refused request, a malformed one and a cloud outage: the counters and JVM/process metrics on
+ * /metrics, one access line per call without the prompt, no per-token lines unless asked, and the
+ * drain and stop in the log.
  */
 class ObservabilityTest {
 
   @Test
-  void metricsEndpoint_countsRequestsByStatus_breakerChanges_andPublishesJvmAndProcessMetrics() throws Exception {
+  void metricsEndpoint_countsRequestsByStatus_breakerChanges_andPublishesJvmAndProcessMetrics()
+      throws Exception {
     EdgeMetrics metrics = new EdgeMetrics(() -> 2, Optional::empty, Optional.empty());
     List<String> energyLines = new CopyOnWriteArrayList<>();
-    StepListener listeners = StepListener.all(List.of(metrics,
-        new EnergyLogListener(new EnergyLog(energyLines::add), false)));
+    StepListener listeners =
+        StepListener.all(
+            List.of(metrics, new EnergyLogListener(new EnergyLog(energyLines::add), false)));
     Worker a = new Worker(2, 0, Map.of("drain_timeout_ms", "1"));
     List<String> lines;
     try (LogLines log = new LogLines(true)) {
-      try (Agent edge = new Agent(2, List.of(a.port()), Map.of("cloud.retry.deadline_ms", "1000"), listeners);
+      try (Agent edge =
+              new Agent(
+                  2, List.of(a.port()), Map.of("cloud.retry.deadline_ms", "1000"), listeners);
           MetricsHttpServer http = MetricsHttpServer.start("127.0.0.1", 0, metrics::scrape)) {
         metrics.watch(edge.agent.breaker());
-        assertThat(Harness.PROMPT + edge.generate(i -> { }).text()).isEqualTo(Harness.REFERENCE);
-        assertThatThrownBy(() -> Harness.generate(edge.client, GenerateRequest.newBuilder().setText("").build(),
-            i -> { })).isInstanceOf(StatusRuntimeException.class);
+        assertThat(Harness.PROMPT + edge.generate(i -> {}).text()).isEqualTo(Harness.REFERENCE);
+        assertThatThrownBy(
+                () ->
+                    Harness.generate(
+                        edge.client, GenerateRequest.newBuilder().setText("").build(), i -> {}))
+            .isInstanceOf(StatusRuntimeException.class);
         MalformedRequestTest.refusal(edge, MalformedRequestTest.GARBAGE);
         a.close();
         for (int i = 0; i < 2; i++) {
-          assertThatThrownBy(() -> edge.generate(n -> { })).isInstanceOfSatisfying(StatusRuntimeException.class,
-              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+          assertThatThrownBy(() -> edge.generate(n -> {}))
+              .isInstanceOfSatisfying(
+                  StatusRuntimeException.class,
+                  e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         }
 
-        String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
+        String scrape =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + http.port() + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
         assertThat(scrape)
             .contains("edgesplit_requests_total{status=\"OK\"} 1.0")
             .contains("edgesplit_requests_total{status=\"INVALID_ARGUMENT\"} 2.0")
@@ -78,16 +93,29 @@ class ObservabilityTest {
       a.close();
     }
 
-    List<String> access = lines.stream().filter(l -> l.startsWith("INFO edgesplit.access ")).toList();
+    List<String> access =
+        lines.stream().filter(l -> l.startsWith("INFO edgesplit.access ")).toList();
     assertThat(access).as("one access line per call that reached the service").hasSize(4);
-    assertThat(access.get(0)).contains("Generate status=OK").contains("client=").contains("duration_ms=")
-        .contains("tokens=96").contains("prompt_tokens=5").contains("finish=max_tokens").contains("recoveries=0");
+    assertThat(access.get(0))
+        .contains("Generate status=OK")
+        .contains("client=")
+        .contains("duration_ms=")
+        .contains("tokens=96")
+        .contains("prompt_tokens=5")
+        .contains("finish=max_tokens")
+        .contains("recoveries=0");
     assertThat(access.get(1)).contains("status=INVALID_ARGUMENT").contains("prompt text is empty");
     assertThat(access.get(2)).contains("status=UNAVAILABLE").contains("127.0.0.1:" + a.port());
-    assertThat(String.join("\n", lines)).as("the prompt never reaches the log").doesNotContain(Harness.PROMPT);
-    assertThat(lines).anyMatch(l -> l.contains("edge agent draining")).anyMatch(l -> l.contains("edge agent stopped"));
+    assertThat(String.join("\n", lines))
+        .as("the prompt never reaches the log")
+        .doesNotContain(Harness.PROMPT);
+    assertThat(lines)
+        .anyMatch(l -> l.contains("edge agent draining"))
+        .anyMatch(l -> l.contains("edge agent stopped"));
 
-    assertThat(energyLines).as("per-token lines are off by default; the summary line stays").hasSize(1);
+    assertThat(energyLines)
+        .as("per-token lines are off by default; the summary line stays")
+        .hasSize(1);
     assertThat(energyLines.get(0)).contains("\"event\":\"summary\"");
   }
 }

@@ -26,16 +26,18 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every cloud worker gone, around a real edge agent (stories260K, loopback sockets, workers stopped and started
- * again on their port): after one failed reconnect window the cloud is marked down, new requests fail (or fall
- * back) at once, health says NOT_SERVING without a fallback, and a worker that comes back closes the breaker
- * within seconds. An edge that boots during the outage starts that way.
+ * Every cloud worker gone, around a real edge agent (stories260K, loopback sockets, workers stopped
+ * and started again on their port): after one failed reconnect window the cloud is marked down, new
+ * requests fail (or fall back) at once, health says NOT_SERVING without a fallback, and a worker
+ * that comes back closes the breaker within seconds. An edge that boots during the outage starts
+ * that way.
  */
 class OutageTest {
 
   /** The reconnect window of these tests (the default is 30 s). */
-  private static final Map<String, String> WINDOW = Map.of("cloud.retry.deadline_ms", "1500",
-      "cloud.breaker.probe_interval_ms", "200");
+  private static final Map<String, String> WINDOW =
+      Map.of("cloud.retry.deadline_ms", "1500", "cloud.breaker.probe_interval_ms", "200");
+
   /** What "at once" means here: far below the window of 30 s a request waited before. */
   private static final Duration AT_ONCE = Duration.ofSeconds(2);
 
@@ -44,33 +46,42 @@ class OutageTest {
     Worker a = new Worker(2, 0, Map.of("drain_timeout_ms", "1"));
     int port = a.port();
     try (Agent edge = new Agent(2, List.of(port), WINDOW)) {
-      assertThat(Harness.PROMPT + edge.generate(i -> { }).text()).isEqualTo(Harness.REFERENCE);
+      assertThat(Harness.PROMPT + edge.generate(i -> {}).text()).isEqualTo(Harness.REFERENCE);
       assertThat(health(edge.client)).isEqualTo(ServingStatus.SERVING);
 
       a.close();
       // The first request after the outage spends one reconnect window, then marks the cloud down.
-      assertThatThrownBy(() -> edge.generate(i -> { })).isInstanceOfSatisfying(StatusRuntimeException.class,
-          e -> assertThat(e.getStatus().getDescription()).contains("reachable within 1500 ms"));
+      assertThatThrownBy(() -> edge.generate(i -> {}))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getDescription()).contains("reachable within 1500 ms"));
       assertThat(edge.agent.breaker().isOpen()).isTrue();
       assertThat(health(edge.client)).isEqualTo(ServingStatus.NOT_SERVING);
 
       for (int i = 0; i < 3; i++) {
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> edge.generate(n -> { })).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-          assertThat(e.getStatus().getDescription()).contains("cloud marked down")
-              .contains("workers tried: [127.0.0.1:" + port + "]");
-        });
+        assertThatThrownBy(() -> edge.generate(n -> {}))
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> {
+                  assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                  assertThat(e.getStatus().getDescription())
+                      .contains("cloud marked down")
+                      .contains("workers tried: [127.0.0.1:" + port + "]");
+                });
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(AT_ONCE);
       }
 
       try (Worker back = restart(2, port)) {
         long t0 = System.nanoTime();
-        await().atMost(10, TimeUnit.SECONDS).until(() -> health(edge.client) == ServingStatus.SERVING);
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("breaker closed within seconds")
+        await()
+            .atMost(10, TimeUnit.SECONDS)
+            .until(() -> health(edge.client) == ServingStatus.SERVING);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0))
+            .as("breaker closed within seconds")
             .isLessThan(Duration.ofSeconds(5));
         assertThat(edge.agent.breaker().isOpen()).isFalse();
-        Result r = edge.generate(i -> { });
+        Result r = edge.generate(i -> {});
         assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
         assertThat(r.summary().getFinishedLocally()).isFalse();
         assertThat(edge.agent.breaker().openings()).isEqualTo(1);
@@ -86,16 +97,18 @@ class OutageTest {
     Worker a = new Worker(3, 0, Map.of("drain_timeout_ms", "1"));
     try (Agent edge = new Agent(3, List.of(a.port()), withFallback(WINDOW))) {
       a.close();
-      Result first = edge.generate(i -> { });
+      Result first = edge.generate(i -> {});
       assertThat(first.summary().getFinishedLocally()).isTrue();
       assertThat(first.summary().getFallbackReason()).contains("reachable within 1500 ms");
       assertThat(edge.agent.breaker().isOpen()).isTrue();
-      assertThat(health(edge.client)).as("the board can still serve").isEqualTo(ServingStatus.SERVING);
+      assertThat(health(edge.client))
+          .as("the board can still serve")
+          .isEqualTo(ServingStatus.SERVING);
 
       long t0 = System.nanoTime();
       Duration firstToken = timeToFirstToken(edge.client);
       assertThat(firstToken).isLessThan(AT_ONCE);
-      Result r = edge.generate(i -> { });
+      Result r = edge.generate(i -> {});
       assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
       assertThat(r.summary().getFinishedLocally()).isTrue();
       assertThat(r.summary().getFallbackReason()).contains("cloud marked down");
@@ -109,19 +122,27 @@ class OutageTest {
   void edgeBootsDuringAnOutage_withoutFallback_notServingUntilAWorkerAnswers() throws Exception {
     int port = deadPort();
     // The default window of 30 s: nothing here may wait for it.
-    try (Agent edge = new Agent(1, List.of(port), Map.of("cloud.breaker.probe_interval_ms", "200"))) {
+    try (Agent edge =
+        new Agent(1, List.of(port), Map.of("cloud.breaker.probe_interval_ms", "200"))) {
       assertThat(health(edge.client)).isEqualTo(ServingStatus.NOT_SERVING);
       long t0 = System.nanoTime();
-      assertThatThrownBy(() -> edge.generate(i -> { })).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(e.getStatus().getDescription()).contains("cloud marked down").contains("at start")
-            .contains("127.0.0.1:" + port);
-      });
+      assertThatThrownBy(() -> edge.generate(i -> {}))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(e.getStatus().getDescription())
+                    .contains("cloud marked down")
+                    .contains("at start")
+                    .contains("127.0.0.1:" + port);
+              });
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(AT_ONCE);
 
       try (Worker w = restart(1, port)) {
-        await().atMost(10, TimeUnit.SECONDS).until(() -> health(edge.client) == ServingStatus.SERVING);
-        assertThat(Harness.PROMPT + edge.generate(i -> { }).text()).isEqualTo(Harness.REFERENCE);
+        await()
+            .atMost(10, TimeUnit.SECONDS)
+            .until(() -> health(edge.client) == ServingStatus.SERVING);
+        assertThat(Harness.PROMPT + edge.generate(i -> {}).text()).isEqualTo(Harness.REFERENCE);
       }
     }
   }
@@ -131,7 +152,7 @@ class OutageTest {
     try (Agent edge = new Agent(2, List.of(deadPort()), Map.of("cloud.fallback", "local"))) {
       assertThat(health(edge.client)).isEqualTo(ServingStatus.SERVING);
       assertThat(timeToFirstToken(edge.client)).isLessThan(AT_ONCE);
-      Result r = edge.generate(i -> { });
+      Result r = edge.generate(i -> {});
       assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
       assertThat(r.summary().getFinishedLocally()).isTrue();
       assertThat(r.summary().getFallbackReason()).contains("cloud marked down");
@@ -147,27 +168,35 @@ class OutageTest {
   /** From the call to its first token event. */
   private static Duration timeToFirstToken(ManagedChannel client) {
     long t0 = System.nanoTime();
-    Iterator<GenerateResponse> it = EdgeServiceGrpc.newBlockingStub(client).withDeadlineAfter(60, TimeUnit.SECONDS)
-        .generate(Harness.referenceRequest());
+    Iterator<GenerateResponse> it =
+        EdgeServiceGrpc.newBlockingStub(client)
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .generate(Harness.referenceRequest());
     GenerateResponse first = it.next();
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     assertThat(first.hasToken()).isTrue();
-    it.forEachRemaining(r -> { });
+    it.forEachRemaining(r -> {});
     return took;
   }
 
   private static ServingStatus health(ManagedChannel client) {
-    return HealthGrpc.newBlockingStub(client).withDeadlineAfter(5, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+    return HealthGrpc.newBlockingStub(client)
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance())
+        .getStatus();
   }
 
   /** A worker on {@code port} again (the old one's connections may hold the port for a moment). */
   private static Worker restart(int cut, int port) {
     Worker[] started = new Worker[1];
-    await().atMost(30, TimeUnit.SECONDS).ignoreExceptions().until(() -> {
-      started[0] = new Worker(cut, port, Map.of());
-      return true;
-    });
+    await()
+        .atMost(30, TimeUnit.SECONDS)
+        .ignoreExceptions()
+        .until(
+            () -> {
+              started[0] = new Worker(cut, port, Map.of());
+              return true;
+            });
     return started[0];
   }
 

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.edge.fault.Harness.Result;
 import dev.edgesplit.edge.fault.Harness.Worker;
 import dev.edgesplit.edge.generate.EdgeSlowdown;
@@ -17,6 +16,7 @@ import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
 import dev.edgesplit.proto.v1.GenerationSummary;
+import dev.edgesplit.server.energy.StepEnergy;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -34,9 +34,10 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Recovery on a re-planned route: an edge agent with per-layer chains moved off its configured cut, any-cut
- * workers, and a fault mid-generation. The recovered session must run at the route's cut (the worker's own
- * default cut differs), and the step hooks must see every step, before and after the recovery.
+ * Recovery on a re-planned route: an edge agent with per-layer chains moved off its configured cut,
+ * any-cut workers, and a fault mid-generation. The recovered session must run at the route's cut
+ * (the worker's own default cut differs), and the step hooks must see every step, before and after
+ * the recovery.
  */
 class RoutedFailoverTest {
 
@@ -69,8 +70,11 @@ class RoutedFailoverTest {
   void noWorkerReachableAfterAReplan_localFallbackRunsTheRoutesCutOnTheBoard_andHooksSeeEveryStep()
       throws Exception {
     Recorder recorder = new Recorder();
-    try (RoutedAgent edge = new RoutedAgent(List.of(deadPort()), Map.of("cloud.fallback", "local",
-        "cloud.retry.deadline_ms", "300"), recorder)) {
+    try (RoutedAgent edge =
+        new RoutedAgent(
+            List.of(deadPort()),
+            Map.of("cloud.fallback", "local", "cloud.retry.deadline_ms", "300"),
+            recorder)) {
       edge.agent.useCut(ROUTE_CUT);
       Result r = edge.generate();
 
@@ -124,16 +128,20 @@ class RoutedFailoverTest {
       assertThat(opened).hasValue(1);
       assertThat(closed).hasValue(1);
       assertThat(summaries).containsExactly(summary);
-      // One step per token (the first is the prefill), each with an energy span, all at the route's cut.
+      // One step per token (the first is the prefill), each with an energy span, all at the route's
+      // cut.
       assertThat(steps).hasSize(summary.getGeneratedTokens());
       assertThat(spans).hasValue(summary.getGeneratedTokens());
       assertThat(steps).allSatisfy(s -> assertThat(s.cut()).isEqualTo(cut));
-      assertThat(steps.stream().mapToInt(StepRecord::tokenIndex)).containsExactlyElementsOf(
-          IntStream.range(0, summary.getGeneratedTokens()).boxed().toList());
+      assertThat(steps.stream().mapToInt(StepRecord::tokenIndex))
+          .containsExactlyElementsOf(
+              IntStream.range(0, summary.getGeneratedTokens()).boxed().toList());
     }
   }
 
-  /** An edge agent over per-layer chains (so it can move its cut) with the recorder as its hooks. */
+  /**
+   * An edge agent over per-layer chains (so it can move its cut) with the recorder as its hooks.
+   */
   private static final class RoutedAgent implements AutoCloseable {
     final EdgeChains chains = EdgeChains.perLayer(Harness.model(), RuntimeOptions.defaults());
     final List<ManagedChannel> clouds = new ArrayList<>();
@@ -146,17 +154,32 @@ class RoutedFailoverTest {
         targets.add("127.0.0.1:" + p);
         clouds.add(Harness.channel(p));
       }
-      Map<String, String> c = new HashMap<>(Map.of("listen.port", "0", "model.cut", String.valueOf(START_CUT),
-          "cloud.hidden_dtype", "fp32", "cloud.target", String.join(",", targets)));
+      Map<String, String> c =
+          new HashMap<>(
+              Map.of(
+                  "listen.port",
+                  "0",
+                  "model.cut",
+                  String.valueOf(START_CUT),
+                  "cloud.hidden_dtype",
+                  "fp32",
+                  "cloud.target",
+                  String.join(",", targets)));
       c.putAll(config);
-      agent = new EdgeAgent(EdgeConfig.load(null, Map.of(), c), chains, Harness.model().fingerprint(),
-          Tokenizers.load(Harness.model().tokenizerFile()), List.<Channel>copyOf(clouds),
-          new StepHooks(recorder, recorder, EdgeSlowdown.none())).start();
+      agent =
+          new EdgeAgent(
+                  EdgeConfig.load(null, Map.of(), c),
+                  chains,
+                  Harness.model().fingerprint(),
+                  Tokenizers.load(Harness.model().tokenizerFile()),
+                  List.<Channel>copyOf(clouds),
+                  new StepHooks(recorder, recorder, EdgeSlowdown.none()))
+              .start();
       client = Harness.channel(agent.port());
     }
 
     Result generate() {
-      return Harness.generate(client, Harness.referenceRequest(), i -> { });
+      return Harness.generate(client, Harness.referenceRequest(), i -> {});
     }
 
     @Override

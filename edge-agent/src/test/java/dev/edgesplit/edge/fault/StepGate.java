@@ -9,8 +9,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Holds a worker's step at one position until the test releases it, so a fault can be injected while a
- * generation is known to be mid-way (no timing guesses).
+ * Holds a worker's step at one position until the test releases it, so a fault can be injected
+ * while a generation is known to be mid-way (no timing guesses).
  */
 final class StepGate {
 
@@ -18,7 +18,9 @@ final class StepGate {
   private final CountDownLatch reached = new CountDownLatch(1);
   private final CountDownLatch released = new CountDownLatch(1);
 
-  /** @param position the session position (positions held before the step) at which the step waits */
+  /**
+   * @param position the session position (positions held before the step) at which the step waits
+   */
   StepGate(int position) {
     this.position = position;
   }
@@ -62,7 +64,9 @@ final class StepGate {
   }
 
   void awaitReached() throws InterruptedException {
-    assertThat(reached.await(60, TimeUnit.SECONDS)).as("a step reached position " + position).isTrue();
+    assertThat(reached.await(60, TimeUnit.SECONDS))
+        .as("a step reached position " + position)
+        .isTrue();
   }
 
   void release() {

@@ -16,11 +16,12 @@ import dev.edgesplit.testkit.SharedModels;
 import io.grpc.Status;
 
 /**
- * The Generate request path before any model work, with the real stories260K tokenizer: arbitrary requests
- * (structured, and raw wire bytes) either fail with a typed edge exception that maps to a client-error status,
- * or yield a prompt of in-vocabulary ids that, with max_new_tokens, fits the context and the operator's limits.
- * Tokenizing and decoding arbitrary text must not throw. `mvn test` replays the seeds in
- * {@code RequestValidatorFuzzTestInputs}; FUZZING.md says how to fuzz for real.
+ * The Generate request path before any model work, with the real stories260K tokenizer: arbitrary
+ * requests (structured, and raw wire bytes) either fail with a typed edge exception that maps to a
+ * client-error status, or yield a prompt of in-vocabulary ids that, with max_new_tokens, fits the
+ * context and the operator's limits. Tokenizing and decoding arbitrary text must not throw. `mvn
+ * test` replays the seeds in {@code RequestValidatorFuzzTestInputs}; FUZZING.md says how to fuzz
+ * for real.
  */
 class RequestValidatorFuzzTest {
 
@@ -43,10 +44,15 @@ class RequestValidatorFuzzTest {
   void structuredRequest_isRefusedCleanlyOrFits(FuzzedDataProvider data) {
     init();
     boolean useLimits = data.consumeBoolean();
-    GenerateRequest.Builder b = GenerateRequest.newBuilder()
-        .setMaxNewTokens(data.consumeInt())
-        .setSampling(SamplingParams.newBuilder().setTemperature(data.consumeFloat()).setTopK(data.consumeInt())
-            .setTopP(data.consumeFloat()).setSeed(data.consumeLong()));
+    GenerateRequest.Builder b =
+        GenerateRequest.newBuilder()
+            .setMaxNewTokens(data.consumeInt())
+            .setSampling(
+                SamplingParams.newBuilder()
+                    .setTemperature(data.consumeFloat())
+                    .setTopK(data.consumeInt())
+                    .setTopP(data.consumeFloat())
+                    .setSeed(data.consumeLong()));
     int stops = data.consumeInt(0, 20);
     for (int i = 0; i < stops; i++) {
       b.addStop(data.consumeString(300));
@@ -82,7 +88,10 @@ class RequestValidatorFuzzTest {
       valid = validator.validate(request, CONTEXT);
     } catch (EdgeException e) {
       assertThat(StatusMapper.toStatus(e).getCode())
-          .isIn(Status.Code.INVALID_ARGUMENT, Status.Code.OUT_OF_RANGE, Status.Code.RESOURCE_EXHAUSTED);
+          .isIn(
+              Status.Code.INVALID_ARGUMENT,
+              Status.Code.OUT_OF_RANGE,
+              Status.Code.RESOURCE_EXHAUSTED);
       return;
     }
     int[] prompt = valid.prompt();

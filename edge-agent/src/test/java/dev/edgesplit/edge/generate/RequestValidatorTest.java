@@ -15,13 +15,17 @@ import org.junit.jupiter.api.Test;
 
 class RequestValidatorTest {
 
-  /** The real stories260K tokenizer, except that it cannot encode text (like a vocabulary without " "). */
+  /**
+   * The real stories260K tokenizer, except that it cannot encode text (like a vocabulary without "
+   * ").
+   */
   private static Tokenizer textless() {
     Tokenizer real = Tokenizers.load(SharedModels.require("stories260K/tok512.bin"));
     return new Tokenizer() {
       @Override
       public int[] encode(String text, boolean bos) {
-        throw new TokenizerException("tok.bin: has no \" \" token for the dummy prefix; cannot encode text");
+        throw new TokenizerException(
+            "tok.bin: has no \" \" token for the dummy prefix; cannot encode text");
       }
 
       @Override
@@ -54,8 +58,15 @@ class RequestValidatorTest {
   @Test
   void textPrompt_forATokenizerThatCannotEncode_isFailedPreconditionNamingTheWayOut() {
     RequestValidator validator = new RequestValidator(textless());
-    Throwable failure = catchThrowable(() -> validator.validate(
-        GenerateRequest.newBuilder().setText("Once upon a time").setMaxNewTokens(4).build(), 512));
+    Throwable failure =
+        catchThrowable(
+            () ->
+                validator.validate(
+                    GenerateRequest.newBuilder()
+                        .setText("Once upon a time")
+                        .setMaxNewTokens(4)
+                        .build(),
+                    512));
 
     Status status = StatusMapper.toStatus(failure);
     assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
@@ -65,8 +76,13 @@ class RequestValidatorTest {
   @Test
   void tokenIdPrompt_forTheSameTokenizer_isAccepted() {
     RequestValidator validator = new RequestValidator(textless());
-    ValidRequest valid = validator.validate(GenerateRequest.newBuilder()
-        .setTokenIds(TokenIds.newBuilder().addIds(1).addIds(400).addIds(401)).setMaxNewTokens(4).build(), 512);
+    ValidRequest valid =
+        validator.validate(
+            GenerateRequest.newBuilder()
+                .setTokenIds(TokenIds.newBuilder().addIds(1).addIds(400).addIds(401))
+                .setMaxNewTokens(4)
+                .build(),
+            512);
 
     assertThat(valid.prompt()).containsExactly(1, 400, 401);
   }

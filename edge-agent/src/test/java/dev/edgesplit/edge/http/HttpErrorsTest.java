@@ -39,15 +39,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Every error case of the HTTP API answers in OpenAI's error shape ({@code error.message/type/param/code}) with its
- * HTTP status and no stack trace, and the agent keeps serving afterwards; a client that disconnects mid-stream
- * cancels its generation. Real split on loopback serving stories260K.
+ * Every error case of the HTTP API answers in OpenAI's error shape ({@code
+ * error.message/type/param/code}) with its HTTP status and no stack trace, and the agent keeps
+ * serving afterwards; a client that disconnects mid-stream cancels its generation. Real split on
+ * loopback serving stories260K.
  */
 class HttpErrorsTest {
 
   static final String TOKEN = "s3cret-token-for-http-tests";
   static final ObjectMapper JSON = new ObjectMapper();
-  static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   @TempDir static Path dir;
   static CompiledModel compiled;
@@ -56,7 +58,10 @@ class HttpErrorsTest {
   static HttpSplit guarded;
   static final Gate gate = new Gate();
 
-  /** Holds a generation at its third step until the test lets it go; counts steps and closed sessions. */
+  /**
+   * Holds a generation at its third step until the test lets it go; counts steps and closed
+   * sessions.
+   */
   static final class Gate implements StepListener {
     final AtomicInteger steps = new AtomicInteger();
     final AtomicInteger closed = new AtomicInteger();
@@ -81,15 +86,34 @@ class HttpErrorsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path checkpoint = SharedModels.require("stories260K").getParent().resolve("stories260K/stories260K.bin");
-    compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(512))).compile(ModelImporter.load(checkpoint), dir);
+    Path checkpoint =
+        SharedModels.require("stories260K").getParent().resolve("stories260K/stories260K.bin");
+    compiled =
+        new Compiler(
+                new CompileOptions(
+                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
+            .compile(ModelImporter.load(checkpoint), dir);
     tokenizer = Tokenizers.load(compiled.tokenizerFile());
-    open = new HttpSplit(compiled, tokenizer, 1, Map.of("http.max_body_bytes", "8192"), gate, false);
+    open =
+        new HttpSplit(compiled, tokenizer, 1, Map.of("http.max_body_bytes", "8192"), gate, false);
     Path tokens = dir.resolve("tokens");
     Files.writeString(tokens, "app " + TOKEN + "\n");
-    guarded = new HttpSplit(compiled, tokenizer, 1, Map.of("auth.mode", "token", "auth.tokens_file",
-        tokens.toString(), "limits.rate_per_second", "0.001", "limits.rate_burst", "1"), StepListener.NONE, false);
+    guarded =
+        new HttpSplit(
+            compiled,
+            tokenizer,
+            1,
+            Map.of(
+                "auth.mode",
+                "token",
+                "auth.tokens_file",
+                tokens.toString(),
+                "limits.rate_per_second",
+                "0.001",
+                "limits.rate_burst",
+                "1"),
+            StepListener.NONE,
+            false);
   }
 
   @AfterAll
@@ -101,10 +125,13 @@ class HttpErrorsTest {
     }
   }
 
-  static HttpResponse<String> post(HttpSplit split, String path, String body, String token) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(split.baseUrl() + path))
-        .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+  static HttpResponse<String> post(HttpSplit split, String path, String body, String token)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(split.baseUrl() + path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -112,14 +139,20 @@ class HttpErrorsTest {
   }
 
   static HttpResponse<String> get(HttpSplit split, String path) throws Exception {
-    return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + split.edge.httpPort() + path))
-        .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return CLIENT.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + split.edge.httpPort() + path))
+            .timeout(Duration.ofSeconds(30))
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** Asserts OpenAI's error shape, no stack trace, and returns the error object. */
-  static JsonNode assertError(HttpResponse<String> response, int status, String type) throws Exception {
+  static JsonNode assertError(HttpResponse<String> response, int status, String type)
+      throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+    assertThat(response.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("application/json");
     JsonNode error = JSON.readTree(response.body()).get("error");
     assertThat(error).as(response.body()).isNotNull();
     assertThat(error.get("message").asText()).isNotBlank();
@@ -132,7 +165,9 @@ class HttpErrorsTest {
 
   static String chat(String extra) {
     return "{\"model\":\"stories260K\",\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}],"
-        + "\"max_tokens\":8,\"temperature\":0" + extra + "}";
+        + "\"max_tokens\":8,\"temperature\":0"
+        + extra
+        + "}";
   }
 
   static void assertStillServes(HttpSplit split, String token) throws Exception {
@@ -142,7 +177,10 @@ class HttpErrorsTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       not JSON                  | /chat/completions | {"model":                                                             | 400 | invalid_request_error |
       body not an object        | /chat/completions | [1,2]                                                                 | 400 | invalid_request_error |
       no model                  | /chat/completions | {"messages":[{"role":"user","content":"hi"}]}                         | 400 | invalid_request_error | model
@@ -163,8 +201,9 @@ class HttpErrorsTest {
       max_tokens beyond context | /completions      | {"model":"stories260K","prompt":"Once","max_tokens":100000}          | 400 | invalid_request_error |
       unknown route             | /embeddings       | {"model":"stories260K","input":"x"}                                   | 404 | invalid_request_error |
       """)
-  void badRequest_getsOpenAiErrorAndStatus_andTheAgentKeepsServing(String name, String path, String body,
-      int status, String type, String param) throws Exception {
+  void badRequest_getsOpenAiErrorAndStatus_andTheAgentKeepsServing(
+      String name, String path, String body, int status, String type, String param)
+      throws Exception {
     JsonNode error = assertError(post(open, path, body, null), status, type);
     if (param != null) {
       assertThat(error.get("param").asText()).isEqualTo(param);
@@ -175,9 +214,15 @@ class HttpErrorsTest {
   @Test
   void promptBeyondTheContext_is400ContextLengthExceeded() throws Exception {
     String longPrompt = "Once upon a time there was a cat. ".repeat(120);
-    JsonNode error = assertError(post(open, "/completions",
-        "{\"model\":\"stories260K\",\"prompt\":\"" + longPrompt.substring(0, 4000) + "\"}", null), 400,
-        "invalid_request_error");
+    JsonNode error =
+        assertError(
+            post(
+                open,
+                "/completions",
+                "{\"model\":\"stories260K\",\"prompt\":\"" + longPrompt.substring(0, 4000) + "\"}",
+                null),
+            400,
+            "invalid_request_error");
     assertThat(error.get("code").asText()).isEqualTo("context_length_exceeded");
     assertStillServes(open, null);
   }
@@ -185,8 +230,15 @@ class HttpErrorsTest {
   @Test
   void bodyBeyondTheLimit_is413() throws Exception {
     String huge = "x".repeat(20_000);
-    JsonNode error = assertError(post(open, "/completions",
-        "{\"model\":\"stories260K\",\"prompt\":\"" + huge + "\"}", null), 413, "invalid_request_error");
+    JsonNode error =
+        assertError(
+            post(
+                open,
+                "/completions",
+                "{\"model\":\"stories260K\",\"prompt\":\"" + huge + "\"}",
+                null),
+            413,
+            "invalid_request_error");
     assertThat(error.get("code").asText()).isEqualTo("request_too_large");
     assertStillServes(open, null);
   }
@@ -205,28 +257,42 @@ class HttpErrorsTest {
 
   @Test
   void missingOrBadToken_is401_rateLimit_is429_andTheAgentKeepsServing() throws Exception {
-    JsonNode missing = assertError(post(guarded, "/chat/completions", chat(""), null), 401, "authentication_error");
+    JsonNode missing =
+        assertError(
+            post(guarded, "/chat/completions", chat(""), null), 401, "authentication_error");
     assertThat(missing.get("code").asText()).isEqualTo("invalid_api_key");
-    JsonNode bad = assertError(post(guarded, "/chat/completions", chat(""), "not-the-token-at-all"), 401,
-        "authentication_error");
+    JsonNode bad =
+        assertError(
+            post(guarded, "/chat/completions", chat(""), "not-the-token-at-all"),
+            401,
+            "authentication_error");
     assertThat(bad.get("message").asText()).doesNotContain("not-the-token-at-all");
     assertThat(get(guarded, "/v1/models").statusCode()).isEqualTo(401);
-    // The bucket holds one call: the first passes, the next is over the rate (the 401s above cost nothing).
+    // The bucket holds one call: the first passes, the next is over the rate (the 401s above cost
+    // nothing).
     HttpResponse<String> first = post(guarded, "/chat/completions", chat(""), TOKEN);
     assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
-    JsonNode limited = assertError(post(guarded, "/chat/completions", chat(""), TOKEN), 429, "rate_limit_error");
+    JsonNode limited =
+        assertError(post(guarded, "/chat/completions", chat(""), TOKEN), 429, "rate_limit_error");
     assertThat(limited.get("code").asText()).isEqualTo("rate_limit_exceeded");
     assertStillServes(open, null);
   }
 
   @Test
   void noCloudAndNoFallback_is503() throws Exception {
-    try (HttpSplit cloudless = new HttpSplit(compiled, tokenizer, 1, Map.of(), StepListener.NONE, true)) {
-      JsonNode error = assertError(post(cloudless, "/chat/completions", chat(""), null), 503,
-          "service_unavailable_error");
+    try (HttpSplit cloudless =
+        new HttpSplit(compiled, tokenizer, 1, Map.of(), StepListener.NONE, true)) {
+      JsonNode error =
+          assertError(
+              post(cloudless, "/chat/completions", chat(""), null),
+              503,
+              "service_unavailable_error");
       assertThat(error.get("message").asText()).isNotBlank();
-      // Streamed: refused before the first event, so still a status and a JSON error, not an event stream.
-      assertError(post(cloudless, "/chat/completions", chat(",\"stream\":true"), null), 503,
+      // Streamed: refused before the first event, so still a status and a JSON error, not an event
+      // stream.
+      assertError(
+          post(cloudless, "/chat/completions", chat(",\"stream\":true"), null),
+          503,
           "service_unavailable_error");
     }
   }
@@ -236,14 +302,20 @@ class HttpErrorsTest {
     int closedBefore = open.edge == null ? 0 : gate.closed.get();
     gate.steps.set(0);
     gate.hold = new CountDownLatch(1);
-    HttpRequest request = HttpRequest.newBuilder(URI.create(open.baseUrl() + "/completions"))
-        .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(
-            "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\",\"max_tokens\":400,\"temperature\":0,"
-                + "\"stream\":true}")).build();
-    HttpResponse<InputStream> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(open.baseUrl() + "/completions"))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\",\"max_tokens\":400,\"temperature\":0,"
+                        + "\"stream\":true}"))
+            .build();
+    HttpResponse<InputStream> response =
+        CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+    assertThat(response.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("text/event-stream");
     InputStream body = response.body();
     BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
     assertThat(lines.readLine()).startsWith("data: {");

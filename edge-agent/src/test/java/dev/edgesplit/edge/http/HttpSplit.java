@@ -30,8 +30,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real cloud worker and edge agent over loopback sockets (port 0) with the HTTP API on, serving compiled
- * stories260K at one cut. With no cloud ({@code cloudless}) the agent points at a closed port.
+ * A real cloud worker and edge agent over loopback sockets (port 0) with the HTTP API on, serving
+ * compiled stories260K at one cut. With no cloud ({@code cloudless}) the agent points at a closed
+ * port.
  */
 final class HttpSplit implements AutoCloseable {
 
@@ -42,11 +43,27 @@ final class HttpSplit implements AutoCloseable {
   final EdgeAgent edge;
   final ManagedChannel toEdge;
 
-  HttpSplit(CompiledModel compiled, Tokenizer tokenizer, int cut, Map<String, String> edgeSettings,
-      StepListener listener, boolean cloudless) {
+  HttpSplit(
+      CompiledModel compiled,
+      Tokenizer tokenizer,
+      int cut,
+      Map<String, String> edgeSettings,
+      StepListener listener,
+      boolean cloudless) {
     edgeChain = compiled.openEdge(cut, RuntimeOptions.defaults());
-    Map<String, String> edgeOverrides = new HashMap<>(Map.of("listen.port", "0", "model.cut", String.valueOf(cut),
-        "cloud.hidden_dtype", "fp32", "http.listen", "127.0.0.1:0", "http.model_name", "stories260K"));
+    Map<String, String> edgeOverrides =
+        new HashMap<>(
+            Map.of(
+                "listen.port",
+                "0",
+                "model.cut",
+                String.valueOf(cut),
+                "cloud.hidden_dtype",
+                "fp32",
+                "http.listen",
+                "127.0.0.1:0",
+                "http.model_name",
+                "stories260K"));
     if (cloudless) {
       cloudChain = null;
       cloud = null;
@@ -56,17 +73,38 @@ final class HttpSplit implements AutoCloseable {
       edgeOverrides.put("cloud.retry.deadline_ms", "300");
     } else {
       cloudChain = compiled.openCloud(cut, RuntimeOptions.defaults());
-      CloudConfig cloudConfig = CloudConfig.load(null, Map.of(),
-          Map.of("listen.port", "0", "model.cut", String.valueOf(cut), "runtime.step_threads", "2"));
-      cloud = new CloudWorker(cloudConfig, new ChainCloudCompute(cloudChain, compiled.fingerprint()),
-          new EngineSamplerFactory(), StepEnergy.none()).start();
+      CloudConfig cloudConfig =
+          CloudConfig.load(
+              null,
+              Map.of(),
+              Map.of(
+                  "listen.port",
+                  "0",
+                  "model.cut",
+                  String.valueOf(cut),
+                  "runtime.step_threads",
+                  "2"));
+      cloud =
+          new CloudWorker(
+                  cloudConfig,
+                  new ChainCloudCompute(cloudChain, compiled.fingerprint()),
+                  new EngineSamplerFactory(),
+                  StepEnergy.none())
+              .start();
       toCloud = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port()).usePlaintext().build();
       edgeOverrides.put("cloud.target", "127.0.0.1:" + cloud.port());
     }
     edgeOverrides.putAll(edgeSettings);
     EdgeConfig config = EdgeConfig.load(null, Map.of(), edgeOverrides);
-    edge = new EdgeAgent(config, EdgeChains.fixed(edgeChain, null), compiled.fingerprint(), tokenizer,
-        List.of(toCloud), new StepHooks(StepEnergy.none(), listener, EdgeSlowdown.none())).start();
+    edge =
+        new EdgeAgent(
+                config,
+                EdgeChains.fixed(edgeChain, null),
+                compiled.fingerprint(),
+                tokenizer,
+                List.of(toCloud),
+                new StepHooks(StepEnergy.none(), listener, EdgeSlowdown.none()))
+            .start();
     toEdge = NettyChannelBuilder.forAddress("127.0.0.1", edge.port()).usePlaintext().build();
   }
 
@@ -80,8 +118,10 @@ final class HttpSplit implements AutoCloseable {
   Result generate(GenerateRequest request) {
     StringBuilder text = new StringBuilder();
     GenerationSummary summary = null;
-    Iterator<GenerateResponse> it = EdgeServiceGrpc.newBlockingStub(toEdge).withDeadlineAfter(60, TimeUnit.SECONDS)
-        .generate(request);
+    Iterator<GenerateResponse> it =
+        EdgeServiceGrpc.newBlockingStub(toEdge)
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .generate(request);
     while (it.hasNext()) {
       GenerateResponse r = it.next();
       if (r.hasToken()) {

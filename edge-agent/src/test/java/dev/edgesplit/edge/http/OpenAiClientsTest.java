@@ -44,10 +44,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The HTTP API driven by real third-party OpenAI clients, the official openai-java SDK and LangChain4j's
- * langchain4j-open-ai, streamed and not, against a real cloud worker and edge agent on loopback sockets serving
- * stories260K (cut 2): the greedy text equals gRPC Generate's for the same request, and the usage counts are the
- * generation's own.
+ * The HTTP API driven by real third-party OpenAI clients, the official openai-java SDK and
+ * LangChain4j's langchain4j-open-ai, streamed and not, against a real cloud worker and edge agent
+ * on loopback sockets serving stories260K (cut 2): the greedy text equals gRPC Generate's for the
+ * same request, and the usage counts are the generation's own.
  */
 class OpenAiClientsTest {
 
@@ -63,13 +63,22 @@ class OpenAiClientsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path checkpoint = SharedModels.require("stories260K").getParent().resolve("stories260K/stories260K.bin");
-    compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(512))).compile(ModelImporter.load(checkpoint), dir);
+    Path checkpoint =
+        SharedModels.require("stories260K").getParent().resolve("stories260K/stories260K.bin");
+    compiled =
+        new Compiler(
+                new CompileOptions(
+                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
+            .compile(ModelImporter.load(checkpoint), dir);
     tokenizer = Tokenizers.load(compiled.tokenizerFile());
     split = new HttpSplit(compiled, tokenizer, 2, Map.of(), StepListener.NONE, false);
-    grpc = split.generate(GenerateRequest.newBuilder().setText(Stories260k.PROMPT).setMaxNewTokens(MAX_TOKENS)
-        .setSampling(SamplingParams.newBuilder().setTemperature(0f)).build());
+    grpc =
+        split.generate(
+            GenerateRequest.newBuilder()
+                .setText(Stories260k.PROMPT)
+                .setMaxNewTokens(MAX_TOKENS)
+                .setSampling(SamplingParams.newBuilder().setTemperature(0f))
+                .build());
     promptTokens = tokenizer.encode(Stories260k.PROMPT, true).length;
     assertThat(grpc.summary().getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_MAX_TOKENS);
     assertThat(Stories260k.REFERENCE).startsWith(Stories260k.PROMPT + grpc.text());
@@ -83,13 +92,20 @@ class OpenAiClientsTest {
   }
 
   static OpenAIClient openai() {
-    return OpenAIOkHttpClient.builder().baseUrl(split.baseUrl()).apiKey("unused").maxRetries(0)
-        .timeout(Duration.ofSeconds(60)).build();
+    return OpenAIOkHttpClient.builder()
+        .baseUrl(split.baseUrl())
+        .apiKey("unused")
+        .maxRetries(0)
+        .timeout(Duration.ofSeconds(60))
+        .build();
   }
 
   static ChatCompletionCreateParams.Builder chat() {
-    return ChatCompletionCreateParams.builder().model(MODEL).addUserMessage(Stories260k.PROMPT)
-        .maxCompletionTokens(MAX_TOKENS).temperature(0.0);
+    return ChatCompletionCreateParams.builder()
+        .model(MODEL)
+        .addUserMessage(Stories260k.PROMPT)
+        .maxCompletionTokens(MAX_TOKENS)
+        .temperature(0.0);
   }
 
   static void assertUsage(CompletionUsage usage) {
@@ -103,7 +119,8 @@ class OpenAiClientsTest {
     ChatCompletion completion = openai().chat().completions().create(chat().build());
     assertThat(completion.choices()).hasSize(1);
     assertThat(completion.choices().get(0).message().content()).contains(grpc.text());
-    assertThat(completion.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.LENGTH);
+    assertThat(completion.choices().get(0).finishReason())
+        .isEqualTo(ChatCompletion.Choice.FinishReason.LENGTH);
     assertUsage(completion.usage().orElseThrow());
     assertThat(completion._additionalProperties().get("edgesplit").toString()).contains("cut=2");
   }
@@ -113,15 +130,23 @@ class OpenAiClientsTest {
     StringBuilder text = new StringBuilder();
     List<String> finishes = new ArrayList<>();
     AtomicReference<CompletionUsage> usage = new AtomicReference<>();
-    try (StreamResponse<ChatCompletionChunk> stream = openai().chat().completions().createStreaming(chat()
-        .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
-      stream.stream().forEach(chunk -> {
-        for (ChatCompletionChunk.Choice choice : chunk.choices()) {
-          choice.delta().content().ifPresent(text::append);
-          choice.finishReason().ifPresent(f -> finishes.add(f.asString()));
-        }
-        chunk.usage().ifPresent(usage::set);
-      });
+    try (StreamResponse<ChatCompletionChunk> stream =
+        openai()
+            .chat()
+            .completions()
+            .createStreaming(
+                chat()
+                    .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                    .build())) {
+      stream.stream()
+          .forEach(
+              chunk -> {
+                for (ChatCompletionChunk.Choice choice : chunk.choices()) {
+                  choice.delta().content().ifPresent(text::append);
+                  choice.finishReason().ifPresent(f -> finishes.add(f.asString()));
+                }
+                chunk.usage().ifPresent(usage::set);
+              });
     }
     assertThat(text.toString()).isEqualTo(grpc.text());
     assertThat(finishes).containsExactly("length");
@@ -130,8 +155,13 @@ class OpenAiClientsTest {
 
   @Test
   void openaiJava_completion_streamedAndNot_equalsGrpcGenerate() {
-    CompletionCreateParams params = CompletionCreateParams.builder().model(MODEL).prompt(Stories260k.PROMPT)
-        .maxTokens(MAX_TOKENS).temperature(0.0).build();
+    CompletionCreateParams params =
+        CompletionCreateParams.builder()
+            .model(MODEL)
+            .prompt(Stories260k.PROMPT)
+            .maxTokens(MAX_TOKENS)
+            .temperature(0.0)
+            .build();
     Completion whole = openai().completions().create(params);
     assertThat(whole.choices().get(0).text()).isEqualTo(grpc.text());
     assertUsage(whole.usage().orElseThrow());
@@ -148,10 +178,11 @@ class OpenAiClientsTest {
     var content = completion.choices().get(0).logprobs().orElseThrow().content().orElseThrow();
     assertThat(content).hasSize(MAX_TOKENS);
     StringBuilder text = new StringBuilder();
-    content.forEach(t -> {
-      assertThat(t.logprob()).isLessThanOrEqualTo(0.0);
-      text.append(t.token());
-    });
+    content.forEach(
+        t -> {
+          assertThat(t.logprob()).isLessThanOrEqualTo(0.0);
+          text.append(t.token());
+        });
     assertThat(text.toString()).isEqualTo(grpc.text());
   }
 
@@ -159,11 +190,15 @@ class OpenAiClientsTest {
   void stopString_endsTheAnswerBeforeIt_withFinishReasonStop() {
     String stop = "Lily";
     assertThat(grpc.text()).contains(stop);
-    ChatCompletion completion = openai().chat().completions().create(chat()
-        .stop(ChatCompletionCreateParams.Stop.ofString(stop)).build());
+    ChatCompletion completion =
+        openai()
+            .chat()
+            .completions()
+            .create(chat().stop(ChatCompletionCreateParams.Stop.ofString(stop)).build());
     assertThat(completion.choices().get(0).message().content())
         .contains(grpc.text().substring(0, grpc.text().indexOf(stop)));
-    assertThat(completion.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+    assertThat(completion.choices().get(0).finishReason())
+        .isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
   }
 
   @Test
@@ -172,9 +207,14 @@ class OpenAiClientsTest {
     int[] all = tokenizer.encode(Stories260k.PROMPT + grpc.text(), true);
     int[] prompt = tokenizer.encode(Stories260k.PROMPT, true);
     int stopAt = prompt.length + 6;
-    HttpSplit.Result cut = split.generate(GenerateRequest.newBuilder().setText(Stories260k.PROMPT)
-        .setMaxNewTokens(MAX_TOKENS).setSampling(SamplingParams.newBuilder().setTemperature(0f))
-        .addStopTokenIds(all[stopAt]).build());
+    HttpSplit.Result cut =
+        split.generate(
+            GenerateRequest.newBuilder()
+                .setText(Stories260k.PROMPT)
+                .setMaxNewTokens(MAX_TOKENS)
+                .setSampling(SamplingParams.newBuilder().setTemperature(0f))
+                .addStopTokenIds(all[stopAt])
+                .build());
     assertThat(cut.summary().getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_EOS);
     assertThat(cut.summary().getGeneratedTokens()).isLessThanOrEqualTo(6);
     assertThat(grpc.text()).startsWith(cut.text());
@@ -182,9 +222,18 @@ class OpenAiClientsTest {
 
   @Test
   void langchain4j_chat_equalsGrpcGenerate() {
-    OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(split.baseUrl()).apiKey("unused").modelName(MODEL)
-        .temperature(0.0).maxTokens(MAX_TOKENS).maxRetries(0).timeout(Duration.ofSeconds(60)).build();
-    ChatResponse response = model.chat(dev.langchain4j.data.message.UserMessage.from(Stories260k.PROMPT));
+    OpenAiChatModel model =
+        OpenAiChatModel.builder()
+            .baseUrl(split.baseUrl())
+            .apiKey("unused")
+            .modelName(MODEL)
+            .temperature(0.0)
+            .maxTokens(MAX_TOKENS)
+            .maxRetries(0)
+            .timeout(Duration.ofSeconds(60))
+            .build();
+    ChatResponse response =
+        model.chat(dev.langchain4j.data.message.UserMessage.from(Stories260k.PROMPT));
     assertThat(response.aiMessage().text()).isEqualTo(grpc.text());
     assertThat(response.tokenUsage().inputTokenCount()).isEqualTo(promptTokens);
     assertThat(response.tokenUsage().outputTokenCount()).isEqualTo(MAX_TOKENS);
@@ -192,26 +241,35 @@ class OpenAiClientsTest {
 
   @Test
   void langchain4j_streamingChat_equalsGrpcGenerate() throws Exception {
-    OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder().baseUrl(split.baseUrl()).apiKey("unused")
-        .modelName(MODEL).temperature(0.0).maxTokens(MAX_TOKENS).timeout(Duration.ofSeconds(60)).build();
+    OpenAiStreamingChatModel model =
+        OpenAiStreamingChatModel.builder()
+            .baseUrl(split.baseUrl())
+            .apiKey("unused")
+            .modelName(MODEL)
+            .temperature(0.0)
+            .maxTokens(MAX_TOKENS)
+            .timeout(Duration.ofSeconds(60))
+            .build();
     StringBuilder partial = new StringBuilder();
     CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-    model.chat(Stories260k.PROMPT, new StreamingChatResponseHandler() {
-      @Override
-      public void onPartialResponse(String text) {
-        partial.append(text);
-      }
+    model.chat(
+        Stories260k.PROMPT,
+        new StreamingChatResponseHandler() {
+          @Override
+          public void onPartialResponse(String text) {
+            partial.append(text);
+          }
 
-      @Override
-      public void onCompleteResponse(ChatResponse response) {
-        done.complete(response);
-      }
+          @Override
+          public void onCompleteResponse(ChatResponse response) {
+            done.complete(response);
+          }
 
-      @Override
-      public void onError(Throwable error) {
-        done.completeExceptionally(error);
-      }
-    });
+          @Override
+          public void onError(Throwable error) {
+            done.completeExceptionally(error);
+          }
+        });
     ChatResponse response = done.get(60, TimeUnit.SECONDS);
     assertThat(partial.toString()).isEqualTo(grpc.text());
     assertThat(response.aiMessage().text()).isEqualTo(grpc.text());

@@ -10,7 +10,8 @@ class RetryPolicyTest {
 
   @Test
   void backoff_isImmediateFirst_thenDoubles_upToTheCap() {
-    RetryPolicy p = new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(300), Duration.ofSeconds(5));
+    RetryPolicy p =
+        new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(300), Duration.ofSeconds(5));
     assertThat(p.backoff(0)).isZero();
     assertThat(p.backoff(1)).isEqualTo(Duration.ofMillis(50));
     assertThat(p.backoff(2)).isEqualTo(Duration.ofMillis(100));
@@ -21,11 +22,16 @@ class RetryPolicyTest {
 
   @Test
   void rejectsNonPositiveTimes_andACapBelowTheStart() {
-    assertThatThrownBy(() -> new RetryPolicy(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () -> new RetryPolicy(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new RetryPolicy(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () ->
+                new RetryPolicy(
+                    Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new RetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO))
+    assertThatThrownBy(
+            () -> new RetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -30,16 +30,21 @@ class BearerTokensTest {
   void badFiles_nameFileAndLine_butNeverTheToken() throws Exception {
     Path f = dir.resolve("tokens");
     Files.writeString(f, "alice shortSecret1\n");
-    assertThatThrownBy(() -> BearerTokens.load(f)).hasMessageContaining("line 1").hasMessageContaining(f.toString())
+    assertThatThrownBy(() -> BearerTokens.load(f))
+        .hasMessageContaining("line 1")
+        .hasMessageContaining(f.toString())
         .hasMessageNotContaining("shortSecret1");
     Files.writeString(f, "a b 0123456789abcdef0123\n");
-    assertThatThrownBy(() -> BearerTokens.load(f)).hasMessageContaining("line 1")
+    assertThatThrownBy(() -> BearerTokens.load(f))
+        .hasMessageContaining("line 1")
         .hasMessageNotContaining("0123456789abcdef0123");
     Files.writeString(f, "a 0123456789abcdef0123\na 1123456789abcdef0123\n");
-    assertThatThrownBy(() -> BearerTokens.load(f)).hasMessageContaining("appears twice")
+    assertThatThrownBy(() -> BearerTokens.load(f))
+        .hasMessageContaining("appears twice")
         .hasMessageNotContaining("123456789abcdef0123");
     Files.writeString(f, "# nothing\n");
     assertThatThrownBy(() -> BearerTokens.load(f)).hasMessageContaining("no tokens");
-    assertThatThrownBy(() -> BearerTokens.load(dir.resolve("absent"))).hasMessageContaining("cannot read");
+    assertThatThrownBy(() -> BearerTokens.load(dir.resolve("absent")))
+        .hasMessageContaining("cannot read");
   }
 }

@@ -46,9 +46,12 @@ class LimitersTest {
 
   @Test
   void rateLimiter_rejectsNonsenseSettings() {
-    assertThatThrownBy(() -> new RateLimiter(0, 1, 1, now::get)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new RateLimiter(Double.NaN, 1, 1, now::get)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new RateLimiter(1, 0, 1, now::get)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new RateLimiter(0, 1, 1, now::get))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new RateLimiter(Double.NaN, 1, 1, now::get))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new RateLimiter(1, 0, 1, now::get))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -62,7 +65,9 @@ class LimitersTest {
     assertThat(limiter.tryAcquire("b")).isNotNull();
     p1.close();
     p1.close();
-    assertThat(limiter.running("a")).as("a second close of the same permit releases nothing").isEqualTo(1);
+    assertThat(limiter.running("a"))
+        .as("a second close of the same permit releases nothing")
+        .isEqualTo(1);
     assertThat(limiter.tryAcquire("a")).isNotNull();
     assertThat(limiter.tryAcquire("a")).isNull();
   }

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Records every log line (message and stack trace) while open, under the logging configuration the
- * distribution ships (cli/src/dist/conf/logback.xml) with the root level at DEBUG, the most an operator can
- * turn on with EDGESPLIT_LOG_LEVEL. Restores the default configuration on close.
+ * distribution ships (cli/src/dist/conf/logback.xml) with the root level at DEBUG, the most an
+ * operator can turn on with EDGESPLIT_LOG_LEVEL. Restores the default configuration on close.
  */
 final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
@@ -23,7 +23,8 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
   private final LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
 
   LogCapture() throws Exception {
-    Path shipped = Path.of("").toAbsolutePath().getParent().resolve("cli/src/dist/conf/logback.xml");
+    Path shipped =
+        Path.of("").toAbsolutePath().getParent().resolve("cli/src/dist/conf/logback.xml");
     context.reset();
     context.putProperty("EDGESPLIT_LOG_LEVEL", "DEBUG");
     JoranConfigurator joran = new JoranConfigurator();

@@ -10,8 +10,6 @@ import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.proto.Protocol;
-import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -22,14 +20,16 @@ import dev.edgesplit.partitioner.CompileOptions;
 import dev.edgesplit.partitioner.Compiler;
 import dev.edgesplit.partitioner.model.ModelImporter;
 import dev.edgesplit.partitioner.onnx.SegmentOptions;
-import dev.edgesplit.server.tls.TlsConfigException;
-import dev.edgesplit.server.tls.TlsFiles;
-import dev.edgesplit.server.tls.TlsFiles.Pem;
+import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.HandshakeRequest;
+import dev.edgesplit.server.energy.StepEnergy;
+import dev.edgesplit.server.tls.TlsConfigException;
+import dev.edgesplit.server.tls.TlsFiles;
+import dev.edgesplit.server.tls.TlsFiles.Pem;
 import dev.edgesplit.testkit.SharedModels;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
@@ -57,10 +57,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real split (stories260K, cut 2) with every security feature on, over real TLS on loopback sockets:
- * edge -> cloud mutual TLS with certificates made by deploy/tls/make-test-ca.sh, client authentication on
- * Generate (bearer token or client certificate), per-client rate and concurrency limits, length limits, and
- * no secret in any log line or status description.
+ * The real split (stories260K, cut 2) with every security feature on, over real TLS on loopback
+ * sockets: edge -> cloud mutual TLS with certificates made by deploy/tls/make-test-ca.sh, client
+ * authentication on Generate (bearer token or client certificate), per-client rate and concurrency
+ * limits, length limits, and no secret in any log line or status description.
  */
 class SecureServingTest {
 
@@ -86,8 +86,11 @@ class SecureServingTest {
   @BeforeAll
   static void setUp() throws Exception {
     Path checkpoint = SharedModels.require("stories260K/stories260K.bin");
-    compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(512))).compile(ModelImporter.load(checkpoint), dir.resolve("model"));
+    compiled =
+        new Compiler(
+                new CompileOptions(
+                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
+            .compile(ModelImporter.load(checkpoint), dir.resolve("model"));
     tokenizer = Tokenizers.load(compiled.tokenizerFile());
     ca = TestCa.make(dir.resolve("tls"));
     tokens = dir.resolve("tokens");
@@ -119,25 +122,62 @@ class SecureServingTest {
   /** A cloud worker requiring client certificates from the test CA. */
   private void startCloud() {
     cloudChain = compiled.openCloud(2, RuntimeOptions.defaults());
-    CloudConfig config = CloudConfig.load(null, Map.of(), Map.of("listen.port", "0", "model.cut", "2",
-        "tls.enabled", "true", "tls.cert", ca.file("server.crt").toString(), "tls.key",
-        ca.file("server.key").toString(), "tls.client_ca", ca.file("ca.crt").toString()));
-    cloud = new CloudWorker(config, new ChainCloudCompute(cloudChain, compiled.fingerprint()),
-        new EngineSamplerFactory(), dev.edgesplit.server.energy.StepEnergy.none()).start();
+    CloudConfig config =
+        CloudConfig.load(
+            null,
+            Map.of(),
+            Map.of(
+                "listen.port",
+                "0",
+                "model.cut",
+                "2",
+                "tls.enabled",
+                "true",
+                "tls.cert",
+                ca.file("server.crt").toString(),
+                "tls.key",
+                ca.file("server.key").toString(),
+                "tls.client_ca",
+                ca.file("ca.crt").toString()));
+    cloud =
+        new CloudWorker(
+                config,
+                new ChainCloudCompute(cloudChain, compiled.fingerprint()),
+                new EngineSamplerFactory(),
+                dev.edgesplit.server.energy.StepEnergy.none())
+            .start();
   }
 
-  /** Cloud + edge; the edge reaches the cloud over mTLS with {@code clientCert} and serves Generate over TLS. */
+  /**
+   * Cloud + edge; the edge reaches the cloud over mTLS with {@code clientCert} and serves Generate
+   * over TLS.
+   */
   private void startSplit(String clientCert, Map<String, String> edgeOverrides) {
     startSplit(clientCert, edgeOverrides, port -> "127.0.0.1:" + port);
   }
 
-  private void startSplit(String clientCert, Map<String, String> edgeOverrides,
-      IntFunction<String> targets) {
+  private void startSplit(
+      String clientCert, Map<String, String> edgeOverrides, IntFunction<String> targets) {
     startCloud();
-    Map<String, String> o = new HashMap<>(Map.of("listen.port", "0", "model.cut", "2", "cloud.hidden_dtype",
-        "fp32", "cloud.target", targets.apply(cloud.port()), "tls.enabled", "true", "tls.ca",
-        ca.file("ca.crt").toString(), "tls.cert", ca.file(clientCert + ".crt").toString(), "tls.key",
-        ca.file(clientCert + ".key").toString()));
+    Map<String, String> o =
+        new HashMap<>(
+            Map.of(
+                "listen.port",
+                "0",
+                "model.cut",
+                "2",
+                "cloud.hidden_dtype",
+                "fp32",
+                "cloud.target",
+                targets.apply(cloud.port()),
+                "tls.enabled",
+                "true",
+                "tls.ca",
+                ca.file("ca.crt").toString(),
+                "tls.cert",
+                ca.file(clientCert + ".crt").toString(),
+                "tls.key",
+                ca.file(clientCert + ".key").toString()));
     o.put("server_tls.enabled", "true");
     o.put("server_tls.cert", ca.file("server.crt").toString());
     o.put("server_tls.key", ca.file("server.key").toString());
@@ -148,15 +188,25 @@ class SecureServingTest {
     EdgeConfig config = EdgeConfig.load(null, Map.of(), o);
     toCloud = CloudChannels.open(config);
     edgeChain = compiled.openEdge(2, RuntimeOptions.defaults());
-    edge = new EdgeAgent(config, edgeChain, compiled.fingerprint(), tokenizer, List.<Channel>copyOf(toCloud), null,
-        StepEnergy.none()).start();
+    edge =
+        new EdgeAgent(
+                config,
+                edgeChain,
+                compiled.fingerprint(),
+                tokenizer,
+                List.<Channel>copyOf(toCloud),
+                null,
+                StepEnergy.none())
+            .start();
   }
 
-  private EdgeServiceGrpc.EdgeServiceBlockingStub client(ChannelCredentials credentials, String token) {
-    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", edge.port(), credentials).build();
+  private EdgeServiceGrpc.EdgeServiceBlockingStub client(
+      ChannelCredentials credentials, String token) {
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress("127.0.0.1", edge.port(), credentials).build();
     clients.add(ch);
-    EdgeServiceGrpc.EdgeServiceBlockingStub stub = EdgeServiceGrpc.newBlockingStub(ch)
-        .withDeadlineAfter(60, TimeUnit.SECONDS);
+    EdgeServiceGrpc.EdgeServiceBlockingStub stub =
+        EdgeServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS);
     if (token != null) {
       Metadata m = new Metadata();
       m.put(AuthInterceptor.AUTHORIZATION, "Bearer " + token);
@@ -170,14 +220,17 @@ class SecureServingTest {
   }
 
   private static ChannelCredentials withCert(String name) {
-    return TlsFiles.channel(new Pem("ca", ca.file("ca.crt")), new Pem("cert", ca.file(name + ".crt")),
+    return TlsFiles.channel(
+        new Pem("ca", ca.file("ca.crt")),
+        new Pem("cert", ca.file(name + ".crt")),
         new Pem("key", ca.file(name + ".key")));
   }
 
   private static String generate(EdgeServiceGrpc.EdgeServiceBlockingStub stub, int maxNewTokens) {
     StringBuilder text = new StringBuilder(PROMPT);
-    Iterator<GenerateResponse> it = stub.generate(
-        GenerateRequest.newBuilder().setText(PROMPT).setMaxNewTokens(maxNewTokens).build());
+    Iterator<GenerateResponse> it =
+        stub.generate(
+            GenerateRequest.newBuilder().setText(PROMPT).setMaxNewTokens(maxNewTokens).build());
     while (it.hasNext()) {
       GenerateResponse r = it.next();
       if (r.hasToken()) {
@@ -188,12 +241,15 @@ class SecureServingTest {
   }
 
   private static void assertRefused(Runnable call, Status.Code code, String description) {
-    assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-      assertThat(e.getStatus().getCode()).isEqualTo(code);
-      if (description != null) {
-        assertThat(e.getStatus().getDescription()).contains(description);
-      }
-    });
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(code);
+              if (description != null) {
+                assertThat(e.getStatus().getDescription()).contains(description);
+              }
+            });
   }
 
   @Test
@@ -205,11 +261,14 @@ class SecureServingTest {
   @Test
   void missingOrWrongToken_isUnauthenticated_andNoTokenIsEchoed() {
     startSplit("client", Map.of());
-    assertRefused(() -> generate(client(trustOnly(), null), 4), Status.Code.UNAUTHENTICATED, "missing");
-    assertRefused(() -> generate(client(trustOnly(), INTRUDER), 4), Status.Code.UNAUTHENTICATED,
+    assertRefused(
+        () -> generate(client(trustOnly(), null), 4), Status.Code.UNAUTHENTICATED, "missing");
+    assertRefused(
+        () -> generate(client(trustOnly(), INTRUDER), 4),
+        Status.Code.UNAUTHENTICATED,
         "invalid bearer token");
-    assertThatThrownBy(() -> generate(client(trustOnly(), INTRUDER), 4)).satisfies(
-        e -> assertThat(e.getMessage()).doesNotContain(INTRUDER));
+    assertThatThrownBy(() -> generate(client(trustOnly(), INTRUDER), 4))
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(INTRUDER));
   }
 
   @Test
@@ -218,27 +277,42 @@ class SecureServingTest {
     assertThat(generate(client(withCert("client"), null), 8)).startsWith(PROMPT + ",");
     // The TLS handshake itself fails: the call never reaches the service.
     assertRefused(() -> generate(client(trustOnly(), null), 4), Status.Code.UNAVAILABLE, null);
-    assertRefused(() -> generate(client(withCert("other-client"), null), 4), Status.Code.UNAVAILABLE, null);
+    assertRefused(
+        () -> generate(client(withCert("other-client"), null), 4), Status.Code.UNAVAILABLE, null);
     // A valid token is no substitute for the certificate in this mode.
     assertRefused(() -> generate(client(trustOnly(), ALICE), 4), Status.Code.UNAVAILABLE, null);
   }
 
   @Test
-  void cloud_refusesEdgesWithoutAClientCertificate_orWithOneFromAnotherCa_orInPlaintext() throws Exception {
+  void cloud_refusesEdgesWithoutAClientCertificate_orWithOneFromAnotherCa_orInPlaintext()
+      throws Exception {
     startCloud();
-    HandshakeRequest hello = HandshakeRequest.newBuilder().setProtocolVersion(Protocol.VERSION).build();
-    for (ChannelCredentials creds : List.of(trustOnly(), withCert("other-client"),
-        InsecureChannelCredentials.create())) {
+    HandshakeRequest hello =
+        HandshakeRequest.newBuilder().setProtocolVersion(Protocol.VERSION).build();
+    for (ChannelCredentials creds :
+        List.of(trustOnly(), withCert("other-client"), InsecureChannelCredentials.create())) {
       ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port(), creds).build();
       clients.add(ch);
-      assertRefused(() -> CloudServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .handshake(hello), Status.Code.UNAVAILABLE, null);
+      assertRefused(
+          () ->
+              CloudServiceGrpc.newBlockingStub(ch)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .handshake(hello),
+          Status.Code.UNAVAILABLE,
+          null);
     }
-    // The CA-signed client certificate gets through TLS (and then fails the handshake's plan check).
-    ManagedChannel ok = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port(), withCert("client")).build();
+    // The CA-signed client certificate gets through TLS (and then fails the handshake's plan
+    // check).
+    ManagedChannel ok =
+        NettyChannelBuilder.forAddress("127.0.0.1", cloud.port(), withCert("client")).build();
     clients.add(ok);
-    assertRefused(() -> CloudServiceGrpc.newBlockingStub(ok).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .handshake(hello), Status.Code.FAILED_PRECONDITION, "fingerprint");
+    assertRefused(
+        () ->
+            CloudServiceGrpc.newBlockingStub(ok)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .handshake(hello),
+        Status.Code.FAILED_PRECONDITION,
+        "fingerprint");
   }
 
   @Test
@@ -247,7 +321,8 @@ class SecureServingTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       dead = s.getLocalPort();
     }
-    // The first worker is gone: sessions fail over to the second, which only admits the test CA's client cert.
+    // The first worker is gone: sessions fail over to the second, which only admits the test CA's
+    // client cert.
     startSplit("client", Map.of(), port -> "127.0.0.1:" + dead + ",127.0.0.1:" + port);
     assertThat(toCloud).hasSize(2);
     assertThat(generate(client(trustOnly(), ALICE), 16)).startsWith(GREEDY_START);
@@ -255,7 +330,8 @@ class SecureServingTest {
 
   @Test
   void edgeWithACertificateFromAnotherCa_cannotReachTheCloud_andTheClientSeesUnavailable() {
-    // A refused TLS handshake is UNAVAILABLE like a dead worker: the edge retries until the retry deadline.
+    // A refused TLS handshake is UNAVAILABLE like a dead worker: the edge retries until the retry
+    // deadline.
     startSplit("other-client", Map.of("cloud.retry.deadline_ms", "1000"));
     assertRefused(() -> generate(client(trustOnly(), ALICE), 4), Status.Code.UNAVAILABLE, null);
   }
@@ -266,7 +342,10 @@ class SecureServingTest {
     EdgeServiceGrpc.EdgeServiceBlockingStub alice = client(trustOnly(), ALICE);
     generate(alice, 2);
     generate(alice, 2);
-    assertRefused(() -> generate(alice, 2), Status.Code.RESOURCE_EXHAUSTED, "rate limit exceeded for principal alice");
+    assertRefused(
+        () -> generate(alice, 2),
+        Status.Code.RESOURCE_EXHAUSTED,
+        "rate limit exceeded for principal alice");
     assertThat(generate(client(trustOnly(), BOB), 2)).startsWith(PROMPT);
   }
 
@@ -275,44 +354,72 @@ class SecureServingTest {
     startSplit("client", Map.of("limits.max_concurrent_per_client", "1"));
     EdgeServiceGrpc.EdgeServiceBlockingStub alice = client(trustOnly(), ALICE);
     Context.CancellableContext first = Context.current().withCancellation();
-    first.run(() -> {
-      Iterator<GenerateResponse> running = alice.generate(
-          GenerateRequest.newBuilder().setText(PROMPT).setMaxNewTokens(400).build());
-      assertThat(running.next().hasToken()).isTrue();
-      assertRefused(() -> generate(alice, 2), Status.Code.RESOURCE_EXHAUSTED,
-          "principal alice already runs its maximum of 1 concurrent Generate calls");
-      assertThat(generate(client(trustOnly(), BOB), 2)).startsWith(PROMPT);
-    });
+    first.run(
+        () -> {
+          Iterator<GenerateResponse> running =
+              alice.generate(
+                  GenerateRequest.newBuilder().setText(PROMPT).setMaxNewTokens(400).build());
+          assertThat(running.next().hasToken()).isTrue();
+          assertRefused(
+              () -> generate(alice, 2),
+              Status.Code.RESOURCE_EXHAUSTED,
+              "principal alice already runs its maximum of 1 concurrent Generate calls");
+          assertThat(generate(client(trustOnly(), BOB), 2)).startsWith(PROMPT);
+        });
     first.cancel(null);
-    await().atMost(10, TimeUnit.SECONDS).ignoreExceptions().until(() -> generate(alice, 2).startsWith(PROMPT));
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .ignoreExceptions()
+        .until(() -> generate(alice, 2).startsWith(PROMPT));
   }
 
   @Test
   void lengthLimits_refuseLongPromptsAndLongGenerations_withResourceExhausted() {
     startSplit("client", Map.of("limits.max_prompt_tokens", "3", "limits.max_new_tokens", "5"));
     EdgeServiceGrpc.EdgeServiceBlockingStub alice = client(trustOnly(), ALICE);
-    assertRefused(() -> generate(alice, 2), Status.Code.RESOURCE_EXHAUSTED, "limits.max_prompt_tokens");
-    assertRefused(() -> alice.generate(GenerateRequest.newBuilder().setText("Once").setMaxNewTokens(6).build())
-        .hasNext(), Status.Code.RESOURCE_EXHAUSTED, "limits.max_new_tokens");
+    assertRefused(
+        () -> generate(alice, 2), Status.Code.RESOURCE_EXHAUSTED, "limits.max_prompt_tokens");
+    assertRefused(
+        () ->
+            alice
+                .generate(GenerateRequest.newBuilder().setText("Once").setMaxNewTokens(6).build())
+                .hasNext(),
+        Status.Code.RESOURCE_EXHAUSTED,
+        "limits.max_new_tokens");
   }
 
   @Test
-  void noTokenOrKeyMaterial_appearsInAnyLogLine_evenAtDebug_withTheShippedLogConfig() throws Exception {
+  void noTokenOrKeyMaterial_appearsInAnyLogLine_evenAtDebug_withTheShippedLogConfig()
+      throws Exception {
     try (LogCapture logs = new LogCapture()) {
       startSplit("client", Map.of());
       generate(client(trustOnly(), ALICE), 4);
       for (String bad : new String[] {INTRUDER, "Basic " + ALICE, ALICE + "x"}) {
-        assertThatThrownBy(() -> generate(client(trustOnly(), bad.startsWith("Basic") ? null : bad), 2));
+        assertThatThrownBy(
+            () -> generate(client(trustOnly(), bad.startsWith("Basic") ? null : bad), 2));
       }
       Path shortTokens = dir.resolve("short-tokens");
       Files.writeString(shortTokens, "carol tooShortSecret\n");
-      assertThatThrownBy(() -> BearerTokens.load(shortTokens)).hasMessageNotContaining("tooShortSecret");
+      assertThatThrownBy(() -> BearerTokens.load(shortTokens))
+          .hasMessageNotContaining("tooShortSecret");
       // A private key given where a certificate belongs, and a certificate where the key belongs.
-      assertThatThrownBy(() -> TlsFiles.server(new Pem("tls.cert", ca.file("server.key")),
-          new Pem("tls.key", ca.file("server.key")), null, false)).isInstanceOf(TlsConfigException.class)
+      assertThatThrownBy(
+              () ->
+                  TlsFiles.server(
+                      new Pem("tls.cert", ca.file("server.key")),
+                      new Pem("tls.key", ca.file("server.key")),
+                      null,
+                      false))
+          .isInstanceOf(TlsConfigException.class)
           .satisfies(e -> assertNoSecret(List.of(e.getMessage())));
-      assertThatThrownBy(() -> TlsFiles.server(new Pem("tls.cert", ca.file("server.crt")),
-          new Pem("tls.key", ca.file("ca.crt")), null, false)).isInstanceOf(TlsConfigException.class)
+      assertThatThrownBy(
+              () ->
+                  TlsFiles.server(
+                      new Pem("tls.cert", ca.file("server.crt")),
+                      new Pem("tls.key", ca.file("ca.crt")),
+                      null,
+                      false))
+          .isInstanceOf(TlsConfigException.class)
           .hasMessageContaining("tls.key");
       List<String> lines = logs.lines();
       assertThat(lines).anyMatch(l -> l.contains("invalid bearer token"));

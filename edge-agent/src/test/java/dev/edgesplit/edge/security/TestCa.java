@@ -8,7 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** Runs deploy/tls/make-test-ca.sh (openssl) into a folder: ca, server, client, other-ca, other-client. */
+/**
+ * Runs deploy/tls/make-test-ca.sh (openssl) into a folder: ca, server, client, other-ca,
+ * other-client.
+ */
 final class TestCa {
 
   final Path dir;
@@ -20,7 +23,10 @@ final class TestCa {
   static TestCa make(Path dir) throws IOException, InterruptedException {
     // Tests run in the module directory; the script lives at the repository root.
     Path script = Path.of("").toAbsolutePath().getParent().resolve("deploy/tls/make-test-ca.sh");
-    Process p = new ProcessBuilder("sh", script.toString(), dir.toString()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("sh", script.toString(), dir.toString())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
@@ -36,7 +42,8 @@ final class TestCa {
   /** Every base64 line of every private key: none of it may appear in a log. */
   String[] keyLines() throws IOException {
     StringBuilder all = new StringBuilder();
-    for (String k : new String[] {"ca.key", "server.key", "client.key", "other-ca.key", "other-client.key"}) {
+    for (String k :
+        new String[] {"ca.key", "server.key", "client.key", "other-ca.key", "other-client.key"}) {
       for (String line : Files.readAllLines(file(k))) {
         if (!line.startsWith("-----") && line.length() >= 16) {
           all.append(line).append('\n');

@@ -52,7 +52,10 @@ class TokenFileTest {
     assertThatThrownBy(() -> TokenFile.open(f)).hasMessageContaining("no tokens");
   }
 
-  /** Writes {@code text} and sets the modification time, so a rewrite within one clock tick still shows. */
+  /**
+   * Writes {@code text} and sets the modification time, so a rewrite within one clock tick still
+   * shows.
+   */
   private static Path write(Path f, String text, long modifiedMillis) throws Exception {
     Files.writeString(f, text);
     Files.setLastModifiedTime(f, FileTime.fromMillis(modifiedMillis));

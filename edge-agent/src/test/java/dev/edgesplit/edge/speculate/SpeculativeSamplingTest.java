@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Speculative sampling keeps the target's distribution: {@value #GENERATIONS} seeded generations of
- * {@value #TOKENS} tokens (temperature 0.8, top-p 0.95) over real sockets with one token per round trip, with
- * the int4 draft model (q sent, min(1, p/q) rule) and with prompt lookup (deterministic drafts), compared per
- * position by a chi-square test of homogeneity. Tolerance: the statistic's Wilson-Hilferty z below
- * {@value #Z_LIMIT} at every position (one-sided p ~ 2e-5 each). The same test must tell temperature 0.8 from 1.3
- * apart, so it can fail.
+ * {@value #TOKENS} tokens (temperature 0.8, top-p 0.95) over real sockets with one token per round
+ * trip, with the int4 draft model (q sent, min(1, p/q) rule) and with prompt lookup (deterministic
+ * drafts), compared per position by a chi-square test of homogeneity. Tolerance: the statistic's
+ * Wilson-Hilferty z below {@value #Z_LIMIT} at every position (one-sided p ~ 2e-5 each). The same
+ * test must tell temperature 0.8 from 1.3 apart, so it can fail.
  */
 class SpeculativeSamplingTest {
 
@@ -54,17 +54,25 @@ class SpeculativeSamplingTest {
         worstNgram = Math.max(worstNgram, z(plain, ngram, pos));
         bestControl = Math.max(bestControl, z(plain, hotter, pos));
       }
-      System.out.printf("speculative sampling, worst per-position z over %d positions: model %.2f, ngram %.2f; "
-          + "control (temperature 1.3) %.2f; limit %.1f%n", TOKENS, worstModel, worstNgram, bestControl, Z_LIMIT);
+      System.out.printf(
+          "speculative sampling, worst per-position z over %d positions: model %.2f, ngram %.2f; "
+              + "control (temperature 1.3) %.2f; limit %.1f%n",
+          TOKENS, worstModel, worstNgram, bestControl, Z_LIMIT);
       assertThat(worstModel).as("draft model vs none, worst position z").isLessThan(Z_LIMIT);
       assertThat(worstNgram).as("prompt lookup vs none, worst position z").isLessThan(Z_LIMIT);
-      assertThat(bestControl).as("temperature 1.3 vs 0.8: the test can tell").isGreaterThan(Z_LIMIT);
+      assertThat(bestControl)
+          .as("temperature 1.3 vs 0.8: the test can tell")
+          .isGreaterThan(Z_LIMIT);
     }
   }
 
-  /** Token ids of {@value #GENERATIONS} generations, seeds {@code firstSeed ..}, four clients at a time. */
-  private static List<int[]> sample(SpeculativeSplitTest.Split split, DraftSource source, float temperature,
-      long firstSeed) throws Exception {
+  /**
+   * Token ids of {@value #GENERATIONS} generations, seeds {@code firstSeed ..}, four clients at a
+   * time.
+   */
+  private static List<int[]> sample(
+      SpeculativeSplitTest.Split split, DraftSource source, float temperature, long firstSeed)
+      throws Exception {
     ExecutorService clients = Executors.newFixedThreadPool(4);
     try {
       List<Future<int[]>> futures = new ArrayList<>();
@@ -82,14 +90,25 @@ class SpeculativeSamplingTest {
     }
   }
 
-  private static int[] generate(SpeculativeSplitTest.Split split, DraftSource source, float temperature, long seed) {
-    GenerateRequest request = GenerateRequest.newBuilder().setText(PROMPT).setMaxNewTokens(TOKENS)
-        .setSampling(SamplingParams.newBuilder().setTemperature(temperature).setTopP(0.95f).setSeed(seed))
-        .setDraftSource(source).build();
+  private static int[] generate(
+      SpeculativeSplitTest.Split split, DraftSource source, float temperature, long seed) {
+    GenerateRequest request =
+        GenerateRequest.newBuilder()
+            .setText(PROMPT)
+            .setMaxNewTokens(TOKENS)
+            .setSampling(
+                SamplingParams.newBuilder()
+                    .setTemperature(temperature)
+                    .setTopP(0.95f)
+                    .setSeed(seed))
+            .setDraftSource(source)
+            .build();
     int[] tokens = new int[TOKENS];
     java.util.Arrays.fill(tokens, -1); // -1: the generation ended (EOS) before this position
-    Iterator<GenerateResponse> it = EdgeServiceGrpc.newBlockingStub(split.toEdge).withDeadlineAfter(60,
-        TimeUnit.SECONDS).generate(request);
+    Iterator<GenerateResponse> it =
+        EdgeServiceGrpc.newBlockingStub(split.toEdge)
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .generate(request);
     while (it.hasNext()) {
       GenerateResponse r = it.next();
       if (r.hasToken()) {
@@ -100,8 +119,9 @@ class SpeculativeSamplingTest {
   }
 
   /**
-   * Chi-square test of homogeneity of the tokens at {@code pos} in two samples of equal size, categories whose
-   * pooled count is under 10 merged into one; returned as the Wilson-Hilferty normal deviate of the statistic.
+   * Chi-square test of homogeneity of the tokens at {@code pos} in two samples of equal size,
+   * categories whose pooled count is under 10 merged into one; returned as the Wilson-Hilferty
+   * normal deviate of the statistic.
    */
   static double z(List<int[]> a, List<int[]> b, int pos) {
     Map<Integer, int[]> counts = new HashMap<>();

@@ -43,18 +43,27 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Speculative decoding over real loopback sockets (a cloud worker and an edge agent on port 0, fp32 stories260K
- * compiled per layer, its own int4 compile as the draft model): greedy text with every draft source equals the
- * text of one token per round trip, at every cut.
+ * Speculative decoding over real loopback sockets (a cloud worker and an edge agent on port 0, fp32
+ * stories260K compiled per layer, its own int4 compile as the draft model): greedy text with every
+ * draft source equals the text of one token per round trip, at every cut.
  */
 class SpeculativeSplitTest {
 
-  /** Prompts the board can draft from in different ways: the reference, a repetitive one, a dialogue. */
-  static final List<String> PROMPTS = List.of(Stories260k.PROMPT,
-      "Tom had a red ball. Tom had a red ball. Tom had a",
-      "Lily said, \"Mom, can I play outside?\" Mom said,");
-  static final List<DraftSource> SOURCES = List.of(DraftSource.DRAFT_SOURCE_NGRAM, DraftSource.DRAFT_SOURCE_MODEL,
-      DraftSource.DRAFT_SOURCE_EARLY_EXIT);
+  /**
+   * Prompts the board can draft from in different ways: the reference, a repetitive one, a
+   * dialogue.
+   */
+  static final List<String> PROMPTS =
+      List.of(
+          Stories260k.PROMPT,
+          "Tom had a red ball. Tom had a red ball. Tom had a",
+          "Lily said, \"Mom, can I play outside?\" Mom said,");
+
+  static final List<DraftSource> SOURCES =
+      List.of(
+          DraftSource.DRAFT_SOURCE_NGRAM,
+          DraftSource.DRAFT_SOURCE_MODEL,
+          DraftSource.DRAFT_SOURCE_EARLY_EXIT);
 
   static CompiledModel compiled;
   static Tokenizer tokenizer;
@@ -62,8 +71,8 @@ class SpeculativeSplitTest {
   static SegmentChain head;
 
   /**
-   * The fp32 target compiled per layer and its int4 copy as the draft, once per JVM (the chains stay open for the
-   * JVM's life: tests of this package share them).
+   * The fp32 target compiled per layer and its int4 copy as the draft, once per JVM (the chains
+   * stay open for the JVM's life: tests of this package share them).
    */
   static synchronized void compile() throws Exception {
     if (compiled != null) {
@@ -71,10 +80,16 @@ class SpeculativeSplitTest {
     }
     Path dir = java.nio.file.Files.createTempDirectory("edgesplit-speculate");
     Path checkpoint = SharedModels.require("stories260K/stories260K.bin");
-    compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(512))).compile(ModelImporter.load(checkpoint), dir.resolve("target"));
-    CompiledModel draftCompiled = new Compiler(new CompileOptions(null, WeightFormat.INT4, WeightFormat.INT4,
-        SegmentOptions.defaults(512))).compile(ModelImporter.load(checkpoint), dir.resolve("draft"));
+    compiled =
+        new Compiler(
+                new CompileOptions(
+                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
+            .compile(ModelImporter.load(checkpoint), dir.resolve("target"));
+    CompiledModel draftCompiled =
+        new Compiler(
+                new CompileOptions(
+                    null, WeightFormat.INT4, WeightFormat.INT4, SegmentOptions.defaults(512)))
+            .compile(ModelImporter.load(checkpoint), dir.resolve("draft"));
     tokenizer = Tokenizers.load(compiled.tokenizerFile());
     draftChain = draftCompiled.openWhole(WeightFormat.INT4, RuntimeOptions.defaults());
     head = compiled.openCloud(compiled.config().nLayers(), RuntimeOptions.defaults());
@@ -90,8 +105,11 @@ class SpeculativeSplitTest {
   void greedyText_withEverySource_equalsOneTokenPerRoundTrip(int cut) throws Exception {
     try (Split split = new Split(cut, Map.of())) {
       for (String prompt : PROMPTS) {
-        GenerateRequest request = GenerateRequest.newBuilder().setText(prompt).setMaxNewTokens(90).build();
-        Result plain = split.generate(request.toBuilder().setDraftSource(DraftSource.DRAFT_SOURCE_NONE).build());
+        GenerateRequest request =
+            GenerateRequest.newBuilder().setText(prompt).setMaxNewTokens(90).build();
+        Result plain =
+            split.generate(
+                request.toBuilder().setDraftSource(DraftSource.DRAFT_SOURCE_NONE).build());
         assertThat(plain.summary.getTokensPerRoundTrip()).isEqualTo(1.0);
         if (prompt.equals(Stories260k.PROMPT)) {
           assertThat(Stories260k.REFERENCE).startsWith(prompt + plain.text);
@@ -105,7 +123,8 @@ class SpeculativeSplitTest {
           assertThat(s.getDraftSource()).isEqualTo(source);
           assertThat(s.getRoundTrips()).as(what).isLessThanOrEqualTo(plain.summary.getRoundTrips());
           if (source == DraftSource.DRAFT_SOURCE_MODEL) {
-            // The int4 copy agrees with fp32 on most tokens: several tokens per round trip (on loopback the
+            // The int4 copy agrees with fp32 on most tokens: several tokens per round trip (on
+            // loopback the
             // window stays short: the link costs little next to a position's compute).
             assertThat(s.getTokensPerRoundTrip()).as(what).isGreaterThan(1.5);
           }
@@ -117,11 +136,20 @@ class SpeculativeSplitTest {
   @Test
   void unknownOrUnavailableSource_isInvalidArgument_andTheAgentKeepsServing() throws Exception {
     try (Split split = new Split(2, Map.of("speculate.max_window", "0"))) {
-      assertThatThrownBy(() -> split.generate(GenerateRequest.newBuilder().setText("Hi").setMaxNewTokens(4)
-          .setDraftSource(DraftSource.DRAFT_SOURCE_NGRAM).build()))
-          .isInstanceOfSatisfying(StatusRuntimeException.class,
+      assertThatThrownBy(
+              () ->
+                  split.generate(
+                      GenerateRequest.newBuilder()
+                          .setText("Hi")
+                          .setMaxNewTokens(4)
+                          .setDraftSource(DraftSource.DRAFT_SOURCE_NGRAM)
+                          .build()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
               e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
-      Result r = split.generate(GenerateRequest.newBuilder().setText(Stories260k.PROMPT).setMaxNewTokens(20).build());
+      Result r =
+          split.generate(
+              GenerateRequest.newBuilder().setText(Stories260k.PROMPT).setMaxNewTokens(20).build());
       assertThat(r.summary.getTokensPerRoundTrip()).isEqualTo(1.0);
       assertThat(Stories260k.REFERENCE).startsWith(Stories260k.PROMPT + r.text);
     }
@@ -129,7 +157,9 @@ class SpeculativeSplitTest {
 
   record Result(String text, GenerationSummary summary) {}
 
-  /** A worker and an agent for one cut on loopback port 0; the agent drafts with all three sources. */
+  /**
+   * A worker and an agent for one cut on loopback port 0; the agent drafts with all three sources.
+   */
   static final class Split implements AutoCloseable {
     final SegmentChain cloudChain;
     final SegmentChain edgeChain;
@@ -141,27 +171,58 @@ class SpeculativeSplitTest {
     Split(int cut, Map<String, String> edgeSettings) {
       cloudChain = compiled.openCloud(cut, RuntimeOptions.defaults());
       edgeChain = compiled.openEdge(cut, RuntimeOptions.defaults());
-      CloudConfig cloudConfig = CloudConfig.load(null, Map.of(),
-          Map.of("listen.port", "0", "model.cut", String.valueOf(cut), "runtime.step_threads", "2"));
-      cloud = new CloudWorker(cloudConfig, new ChainCloudCompute(cloudChain, compiled.fingerprint()),
-          new EngineSamplerFactory(), StepEnergy.none()).start();
+      CloudConfig cloudConfig =
+          CloudConfig.load(
+              null,
+              Map.of(),
+              Map.of(
+                  "listen.port",
+                  "0",
+                  "model.cut",
+                  String.valueOf(cut),
+                  "runtime.step_threads",
+                  "2"));
+      cloud =
+          new CloudWorker(
+                  cloudConfig,
+                  new ChainCloudCompute(cloudChain, compiled.fingerprint()),
+                  new EngineSamplerFactory(),
+                  StepEnergy.none())
+              .start();
       toCloud = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port()).usePlaintext().build();
-      Map<String, String> overrides = new HashMap<>(Map.of("listen.port", "0", "model.cut", String.valueOf(cut),
-          "cloud.hidden_dtype", "fp32", "cloud.target", "127.0.0.1:" + cloud.port()));
+      Map<String, String> overrides =
+          new HashMap<>(
+              Map.of(
+                  "listen.port",
+                  "0",
+                  "model.cut",
+                  String.valueOf(cut),
+                  "cloud.hidden_dtype",
+                  "fp32",
+                  "cloud.target",
+                  "127.0.0.1:" + cloud.port()));
       overrides.putAll(edgeSettings);
       EdgeConfig config = EdgeConfig.load(null, Map.of(), overrides);
-      edge = new EdgeAgent(config, edgeChain, compiled.fingerprint(), tokenizer, toCloud, StepEnergy.none())
-          .speculation(new Speculation(DraftSource.DRAFT_SOURCE_NONE, config.speculate().maxWindow(), draftChain,
-              head))
-          .start();
+      edge =
+          new EdgeAgent(
+                  config, edgeChain, compiled.fingerprint(), tokenizer, toCloud, StepEnergy.none())
+              .speculation(
+                  new Speculation(
+                      DraftSource.DRAFT_SOURCE_NONE,
+                      config.speculate().maxWindow(),
+                      draftChain,
+                      head))
+              .start();
       toEdge = NettyChannelBuilder.forAddress("127.0.0.1", edge.port()).usePlaintext().build();
     }
 
     Result generate(GenerateRequest request) {
       StringBuilder text = new StringBuilder();
       GenerationSummary summary = null;
-      Iterator<GenerateResponse> it = EdgeServiceGrpc.newBlockingStub(toEdge).withDeadlineAfter(60, TimeUnit.SECONDS)
-          .generate(request);
+      Iterator<GenerateResponse> it =
+          EdgeServiceGrpc.newBlockingStub(toEdge)
+              .withDeadlineAfter(60, TimeUnit.SECONDS)
+              .generate(request);
       while (it.hasNext()) {
         GenerateResponse r = it.next();
         if (r.hasToken()) {

@@ -10,13 +10,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Structured per-token energy lines: one JSON object per line on the logger {@value #LOGGER}, so a log shipper
- * can parse them without a JSON encoder in the logging configuration (the message is the whole object).
- * Thread-safe.
+ * Structured per-token energy lines: one JSON object per line on the logger {@value #LOGGER}, so a
+ * log shipper can parse them without a JSON encoder in the logging configuration (the message is
+ * the whole object). Thread-safe.
  */
 public final class EnergyLog {
 
-  /** Name of the logger the lines go to; route it to its own appender with pattern {@code %msg%n}. */
+  /**
+   * Name of the logger the lines go to; route it to its own appender with pattern {@code %msg%n}.
+   */
   public static final String LOGGER = "edgesplit.energy";
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,7 +39,10 @@ public final class EnergyLog {
     this.sink = Objects.requireNonNull(sink, "sink");
   }
 
-  /** True when lines would be written (INFO enabled on {@value #LOGGER}); callers may skip building them. */
+  /**
+   * True when lines would be written (INFO enabled on {@value #LOGGER}); callers may skip building
+   * them.
+   */
   public boolean enabled() {
     return log == null || log.isInfoEnabled();
   }
@@ -50,7 +55,8 @@ public final class EnergyLog {
     try {
       sink.accept(JSON.writeValueAsString(fields));
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("energy log fields are not serialisable: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "energy log fields are not serialisable: " + e.getMessage(), e);
     }
   }
 

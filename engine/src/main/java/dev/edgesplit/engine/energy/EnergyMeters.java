@@ -17,10 +17,10 @@ public final class EnergyMeters {
   private EnergyMeters() {}
 
   /**
-   * Tries, in order: RAPL, hwmon power monitors, power_supply, the Raspberry Pi 5 PMIC (only when the device
-   * tree says Pi 5), the operator command (only when configured), and finally the CPU-utilisation estimate,
-   * which always succeeds. Each kind passed over is logged with its reason; falling back to the estimate is
-   * logged as a warning naming the estimate's profile.
+   * Tries, in order: RAPL, hwmon power monitors, power_supply, the Raspberry Pi 5 PMIC (only when
+   * the device tree says Pi 5), the operator command (only when configured), and finally the
+   * CPU-utilisation estimate, which always succeeds. Each kind passed over is logged with its
+   * reason; falling back to the estimate is logged as a warning naming the estimate's profile.
    *
    * @param sysRoot the sysfs root, {@code /sys} on a real machine; tests pass a fixture tree
    */
@@ -30,10 +30,13 @@ public final class EnergyMeters {
     List<String> skipped = new ArrayList<>();
     MeterClock clock = options.clock();
     EnergyMeter meter =
-        firstAvailable(skipped,
+        firstAvailable(
+            skipped,
             attempt("rapl", () -> RaplMeter.open(sysRoot, clock)),
             attempt("hwmon", () -> HwmonMeter.open(sysRoot, clock, options.samplePeriod())),
-            attempt("power_supply", () -> PowerSupplyMeter.open(sysRoot, clock, options.samplePeriod())),
+            attempt(
+                "power_supply",
+                () -> PowerSupplyMeter.open(sysRoot, clock, options.samplePeriod())),
             attempt("rpi5-pmic", () -> openPmic(sysRoot, options)),
             attempt("command", () -> openCommand(options)));
     if (meter != null) {
@@ -41,19 +44,25 @@ public final class EnergyMeters {
       return new MeterChoice(meter, skipped);
     }
     DeviceProfile profile =
-        options.estimateProfile() != null ? options.estimateProfile() : DeviceProfile.detect(sysRoot);
-    EstimatedMeter estimate = new EstimatedMeter(profile, clock, ProcessCpuClock.best(),
-        Runtime.getRuntime().availableProcessors());
-    LOG.warn("no energy sensor found; energy is ESTIMATED with profile {}: {}", profile.id(),
+        options.estimateProfile() != null
+            ? options.estimateProfile()
+            : DeviceProfile.detect(sysRoot);
+    EstimatedMeter estimate =
+        new EstimatedMeter(
+            profile, clock, ProcessCpuClock.best(), Runtime.getRuntime().availableProcessors());
+    LOG.warn(
+        "no energy sensor found; energy is ESTIMATED with profile {}: {}",
+        profile.id(),
         String.join("; ", skipped));
     return new MeterChoice(estimate, skipped);
   }
 
   private static EnergyMeter openPmic(Path sysRoot, ProbeOptions options) {
-    String model = SysfsFiles.readOptionalText(sysRoot.resolve("firmware/devicetree/base/model")).orElse("");
+    String model =
+        SysfsFiles.readOptionalText(sysRoot.resolve("firmware/devicetree/base/model")).orElse("");
     if (!model.toLowerCase(Locale.ROOT).contains("raspberry pi 5")) {
-      throw new MeterUnavailableException("not a Raspberry Pi 5 (device-tree model '"
-          + model.replace("\0", "") + "')");
+      throw new MeterUnavailableException(
+          "not a Raspberry Pi 5 (device-tree model '" + model.replace("\0", "") + "')");
     }
     return Rpi5PmicMeter.open(options.pmic(), options.clock(), options.samplePeriod());
   }
@@ -62,7 +71,8 @@ public final class EnergyMeters {
     if (options.command().isEmpty()) {
       throw new MeterUnavailableException("no power command configured");
     }
-    return CommandMeter.open(options.command(), options.commandTimeout(), options.clock(), options.samplePeriod());
+    return CommandMeter.open(
+        options.command(), options.commandTimeout(), options.clock(), options.samplePeriod());
   }
 
   private static EnergyMeter firstAvailable(List<String> skipped, Attempt... attempts) {

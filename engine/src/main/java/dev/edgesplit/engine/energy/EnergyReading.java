@@ -6,15 +6,17 @@ import java.util.Objects;
 /**
  * Cumulative energy a meter has counted since it was opened.
  *
- * @param joules cumulative joules since the meter was opened; never negative, never decreasing for one meter
- * @param at     when the reading was taken
+ * @param joules cumulative joules since the meter was opened; never negative, never decreasing for
+ *     one meter
+ * @param at when the reading was taken
  * @param source what produced the number
  */
 public record EnergyReading(double joules, Instant at, EnergySource source) {
 
   public EnergyReading {
     if (!Double.isFinite(joules) || joules < 0) {
-      throw new IllegalArgumentException("cumulative joules must be finite and >= 0, got " + joules);
+      throw new IllegalArgumentException(
+          "cumulative joules must be finite and >= 0, got " + joules);
     }
     Objects.requireNonNull(at, "at");
     Objects.requireNonNull(source, "source");

@@ -14,19 +14,22 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Board power from an hwmon power monitor chip (INA219/INA226/INA3221 and relatives, Jetson rails) under
- * {@code <sys>/class/hwmon/hwmon*}, integrated over time.
+ * Board power from an hwmon power monitor chip (INA219/INA226/INA3221 and relatives, Jetson rails)
+ * under {@code <sys>/class/hwmon/hwmon*}, integrated over time.
  *
- * <p>Per chip, {@code power*_input} (microwatts) is used when present, else {@code currN_input} (mA) times
- * {@code inN_input} (mV) for each N that has both. When a channel is labelled {@code VDD_IN} (the Jetson total
- * input rail) only that channel is used, since the other rails are parts of it. The first chip (in hwmon order)
- * whose {@code name} is a known power monitor is used. Thread-safe.
+ * <p>Per chip, {@code power*_input} (microwatts) is used when present, else {@code currN_input}
+ * (mA) times {@code inN_input} (mV) for each N that has both. When a channel is labelled {@code
+ * VDD_IN} (the Jetson total input rail) only that channel is used, since the other rails are parts
+ * of it. The first chip (in hwmon order) whose {@code name} is a known power monitor is used.
+ * Thread-safe.
  */
 public final class HwmonMeter extends IntegratedMeter {
 
   /** hwmon chip names of current/power monitors whose channels measure board rails. */
   static final Set<String> POWER_MONITOR_CHIPS =
-      Set.of("ina209", "ina219", "ina220", "ina226", "ina230", "ina231", "ina238", "ina260", "ina3221");
+      Set.of(
+          "ina209", "ina219", "ina220", "ina226", "ina230", "ina231", "ina238", "ina260",
+          "ina3221");
 
   private static final Pattern HWMON = Pattern.compile("hwmon\\d+");
   private static final Pattern POWER = Pattern.compile("power(\\d+)_input");
@@ -40,7 +43,7 @@ public final class HwmonMeter extends IntegratedMeter {
   /**
    * Finds a power monitor chip and takes the first sample.
    *
-   * @param sysRoot      the sysfs root, {@code /sys} on a real machine
+   * @param sysRoot the sysfs root, {@code /sys} on a real machine
    * @param samplePeriod sampler thread period; zero integrates only on {@link #read()}
    * @throws MeterUnavailableException when no known chip has readable power channels
    */
@@ -59,7 +62,11 @@ public final class HwmonMeter extends IntegratedMeter {
           continue;
         }
         String description =
-            "hwmon " + name + " at " + chip + ": "
+            "hwmon "
+                + name
+                + " at "
+                + chip
+                + ": "
                 + channels.stream().map(Channel::describe).collect(Collectors.joining(" + "));
         PowerSensor sensor = () -> sum(channels);
         try {
@@ -70,13 +77,16 @@ public final class HwmonMeter extends IntegratedMeter {
         }
       }
     } catch (IOException e) {
-      throw new MeterUnavailableException("hwmon under " + hwmon + " unreadable: " + e.getMessage(), e);
+      throw new MeterUnavailableException(
+          "hwmon under " + hwmon + " unreadable: " + e.getMessage(), e);
     }
     throw new MeterUnavailableException(
-        "no readable hwmon power monitor (" + String.join("/", POWER_MONITOR_CHIPS.stream().sorted().toList())
-            + ") under " + hwmon + (skipped.isEmpty() ? "" : ": " + String.join("; ", skipped)));
+        "no readable hwmon power monitor ("
+            + String.join("/", POWER_MONITOR_CHIPS.stream().sorted().toList())
+            + ") under "
+            + hwmon
+            + (skipped.isEmpty() ? "" : ": " + String.join("; ", skipped)));
   }
-
 
   private static List<Channel> channels(Path chip) throws IOException {
     List<Channel> power = new ArrayList<>();
@@ -104,8 +114,11 @@ public final class HwmonMeter extends IntegratedMeter {
 
   private static String label(Path chip, String prefix, String alternative) {
     return SysfsFiles.readOptionalText(chip.resolve(prefix + "_label"))
-        .or(() -> alternative == null ? java.util.Optional.empty()
-            : SysfsFiles.readOptionalText(chip.resolve(alternative + "_label")))
+        .or(
+            () ->
+                alternative == null
+                    ? java.util.Optional.empty()
+                    : SysfsFiles.readOptionalText(chip.resolve(alternative + "_label")))
         .orElse("");
   }
 
@@ -138,8 +151,10 @@ public final class HwmonMeter extends IntegratedMeter {
     }
 
     String describe() {
-      String what = volts == null ? first.getFileName() + " uW"
-          : first.getFileName() + " mA x " + volts.getFileName() + " mV";
+      String what =
+          volts == null
+              ? first.getFileName() + " uW"
+              : first.getFileName() + " mA x " + volts.getFileName() + " mV";
       return label.isEmpty() ? what : label + " " + what;
     }
   }

@@ -1,8 +1,9 @@
 package dev.edgesplit.engine.energy;
 
 /**
- * A meter whose energy is its power sensor's readings integrated over time: reading, the source and closing
- * are the integrator's. Subclasses find and describe the sensor. Thread-safe as {@link PowerIntegrator} is.
+ * A meter whose energy is its power sensor's readings integrated over time: reading, the source and
+ * closing are the integrator's. Subclasses find and describe the sensor. Thread-safe as {@link
+ * PowerIntegrator} is.
  */
 abstract class IntegratedMeter implements EnergyMeter {
 

@@ -6,9 +6,9 @@ import java.util.Objects;
 /**
  * The meter {@link EnergyMeters#probe} picked and why the better kinds were passed over.
  *
- * @param meter   the open meter; the caller owns and closes it
- * @param skipped one labelled reason per meter kind tried before it, e.g. {@code "rapl: no RAPL package
- *                domain under /sys/class/powercap"}
+ * @param meter the open meter; the caller owns and closes it
+ * @param skipped one labelled reason per meter kind tried before it, e.g. {@code "rapl: no RAPL
+ *     package domain under /sys/class/powercap"}
  */
 public record MeterChoice(EnergyMeter meter, List<String> skipped) {
 

@@ -6,10 +6,10 @@ import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
- * The two clocks a meter needs: a monotonic one for integrating power over time, and a wall clock to stamp
- * readings. Tests pass a manual clock so integration is exact.
+ * The two clocks a meter needs: a monotonic one for integrating power over time, and a wall clock
+ * to stamp readings. Tests pass a manual clock so integration is exact.
  *
- * @param wall  stamps readings
+ * @param wall stamps readings
  * @param nanos monotonic nanoseconds (like {@link System#nanoTime()}); only differences matter
  */
 public record MeterClock(Clock wall, LongSupplier nanos) {

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns a power sensor into cumulative energy with the trapezoid rule over successive samples.
  *
- * <p>Samples are taken on every {@link #read()} and, when a positive sample period is given, by a daemon
- * sampler thread between reads, so that bursts shorter than the read interval are still seen. Thread-safe.
+ * <p>Samples are taken on every {@link #read()} and, when a positive sample period is given, by a
+ * daemon sampler thread between reads, so that bursts shorter than the read interval are still
+ * seen. Thread-safe.
  */
 final class PowerIntegrator implements EnergyMeter {
 
@@ -31,8 +32,8 @@ final class PowerIntegrator implements EnergyMeter {
   private boolean samplerFailureLogged;
 
   /**
-   * Takes the first sample now (time zero of the meter) and starts the sampler if {@code samplePeriod} is
-   * positive.
+   * Takes the first sample now (time zero of the meter) and starts the sampler if {@code
+   * samplePeriod} is positive.
    *
    * @throws IOException when the first sample cannot be taken
    */
@@ -55,7 +56,8 @@ final class PowerIntegrator implements EnergyMeter {
                 return t;
               });
       long periodNanos = samplePeriod.toNanos();
-      sampler.scheduleAtFixedRate(this::backgroundSample, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+      sampler.scheduleAtFixedRate(
+          this::backgroundSample, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -67,7 +69,8 @@ final class PowerIntegrator implements EnergyMeter {
     try {
       sample();
     } catch (IOException e) {
-      throw new EnergyMeterException("energy meter " + source.kind() + " failed: " + e.getMessage(), e);
+      throw new EnergyMeterException(
+          "energy meter " + source.kind() + " failed: " + e.getMessage(), e);
     }
     return new EnergyReading(joules, clock.now(), source);
   }

@@ -10,11 +10,12 @@ import java.util.regex.Pattern;
 
 /**
  * Power from a battery or USB-PD supply under {@code <sys>/class/power_supply/*}: {@code power_now}
- * (microwatts), or {@code current_now} (microamps) times {@code voltage_now} (microvolts), integrated over time.
+ * (microwatts), or {@code current_now} (microamps) times {@code voltage_now} (microvolts),
+ * integrated over time.
  *
- * <p>The first supply (in name order) exposing either is used; summing several would double count a battery
- * charged through a USB-PD port. The current's sign convention differs between drivers, so its magnitude is
- * used. Thread-safe.
+ * <p>The first supply (in name order) exposing either is used; summing several would double count a
+ * battery charged through a USB-PD port. The current's sign convention differs between drivers, so
+ * its magnitude is used. Thread-safe.
  */
 public final class PowerSupplyMeter extends IntegratedMeter {
 
@@ -27,7 +28,7 @@ public final class PowerSupplyMeter extends IntegratedMeter {
   /**
    * Finds a supply with power readings and takes the first sample.
    *
-   * @param sysRoot      the sysfs root, {@code /sys} on a real machine
+   * @param sysRoot the sysfs root, {@code /sys} on a real machine
    * @param samplePeriod sampler thread period; zero integrates only on {@link #read()}
    * @throws MeterUnavailableException when no supply has readable power or current and voltage
    */
@@ -45,7 +46,12 @@ public final class PowerSupplyMeter extends IntegratedMeter {
           sensor = () -> Math.abs(SysfsFiles.readLong(power)) * 1e-6;
           description = "power_supply " + power + " uW";
         } else if (Files.exists(current) && Files.exists(voltage)) {
-          sensor = () -> Math.abs(SysfsFiles.readLong(current)) * 1e-6 * SysfsFiles.readLong(voltage) * 1e-6;
+          sensor =
+              () ->
+                  Math.abs(SysfsFiles.readLong(current))
+                      * 1e-6
+                      * SysfsFiles.readLong(voltage)
+                      * 1e-6;
           description = "power_supply " + current + " uA x " + voltage + " uV";
         } else {
           continue;
@@ -58,9 +64,12 @@ public final class PowerSupplyMeter extends IntegratedMeter {
         }
       }
     } catch (IOException e) {
-      throw new MeterUnavailableException("power_supply under " + supplies + " unreadable: " + e.getMessage(), e);
+      throw new MeterUnavailableException(
+          "power_supply under " + supplies + " unreadable: " + e.getMessage(), e);
     }
-    throw new MeterUnavailableException("no readable power_now or current_now+voltage_now under " + supplies
-        + (skipped.isEmpty() ? "" : ": " + String.join("; ", skipped)));
+    throw new MeterUnavailableException(
+        "no readable power_now or current_now+voltage_now under "
+            + supplies
+            + (skipped.isEmpty() ? "" : ": " + String.join("; ", skipped)));
   }
 }

@@ -7,11 +7,11 @@ import java.util.Objects;
 /**
  * How {@link EnergyMeters#probe} looks for a meter.
  *
- * @param clock           clocks for integrating meters
- * @param samplePeriod    sampler period of power-integrating meters; zero integrates only on reads
- * @param pmic            where Raspberry Pi 5 PMIC text comes from; tried only on a Pi 5
- * @param command         an operator power command printing watts; empty when none is configured
- * @param commandTimeout  longest one run of {@code command} may take
+ * @param clock clocks for integrating meters
+ * @param samplePeriod sampler period of power-integrating meters; zero integrates only on reads
+ * @param pmic where Raspberry Pi 5 PMIC text comes from; tried only on a Pi 5
+ * @param command an operator power command printing watts; empty when none is configured
+ * @param commandTimeout longest one run of {@code command} may take
  * @param estimateProfile profile of the fallback estimate; null detects it from the device tree
  */
 public record ProbeOptions(
@@ -35,8 +35,13 @@ public record ProbeOptions(
 
   /** System clocks, a 100 ms sampler, vcgencmd, no command, detected profile. */
   public static ProbeOptions defaults() {
-    return new ProbeOptions(MeterClock.system(), Duration.ofMillis(100), PmicTextSource.vcgencmd(), List.of(),
-        Duration.ofSeconds(2), null);
+    return new ProbeOptions(
+        MeterClock.system(),
+        Duration.ofMillis(100),
+        PmicTextSource.vcgencmd(),
+        List.of(),
+        Duration.ofSeconds(2),
+        null);
   }
 
   public ProbeOptions withClock(MeterClock value) {

@@ -10,10 +10,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This process's CPU time, as precisely as the platform gives it. On Linux: {@code
- * clock_gettime(CLOCK_PROCESS_CPUTIME_ID)}, the scheduler's own runtime of every thread in nanoseconds. The JVM's
- * management bean reads {@code times()} there, which counts whole clock ticks (10 ms at the usual 100 Hz) charged
- * to whichever thread a tick interrupts: over one pass of a few hundred milliseconds that sampling moved an
- * estimate by ~10%. Elsewhere, or when the native call is unavailable, the bean.
+ * clock_gettime(CLOCK_PROCESS_CPUTIME_ID)}, the scheduler's own runtime of every thread in
+ * nanoseconds. The JVM's management bean reads {@code times()} there, which counts whole clock
+ * ticks (10 ms at the usual 100 Hz) charged to whichever thread a tick interrupts: over one pass of
+ * a few hundred milliseconds that sampling moved an estimate by ~10%. Elsewhere, or when the native
+ * call is unavailable, the bean.
  */
 public final class ProcessCpuClock {
 
@@ -34,7 +35,9 @@ public final class ProcessCpuClock {
           return new Reader(linux, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
         }
       } catch (LinkageError | RuntimeException e) {
-        LOG.debug("clock_gettime through JNA unavailable ({}); using the JVM's process CPU time", e.toString());
+        LOG.debug(
+            "clock_gettime through JNA unavailable ({}); using the JVM's process CPU time",
+            e.toString());
       }
     }
     return bean();
@@ -43,15 +46,24 @@ public final class ProcessCpuClock {
   /** The JVM's own figure: the management bean when it knows, else the process handle. */
   static Reader bean() {
     OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean bean && bean.getProcessCpuTime() >= 0) {
+    if (os instanceof com.sun.management.OperatingSystemMXBean bean
+        && bean.getProcessCpuTime() >= 0) {
       return new Reader(bean::getProcessCpuTime, "JVM process CPU time (clock ticks)");
     }
     return new Reader(
-        () -> ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L),
+        () ->
+            ProcessHandle.current()
+                .info()
+                .totalCpuDuration()
+                .map(java.time.Duration::toNanos)
+                .orElse(0L),
         "process handle CPU time (clock ticks)");
   }
 
-  /** libc's clock_gettime, bound directly; the timespec is two C longs (time_t and long on glibc, 32- or 64-bit). */
+  /**
+   * libc's clock_gettime, bound directly; the timespec is two C longs (time_t and long on glibc,
+   * 32- or 64-bit).
+   */
   private static final class LinuxClock {
     static {
       Native.register(LinuxClock.class, Platform.C_LIBRARY_NAME);

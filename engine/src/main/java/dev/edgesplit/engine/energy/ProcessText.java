@@ -15,22 +15,29 @@ final class ProcessText {
   /**
    * Runs {@code command} and waits up to {@code timeout}.
    *
-   * @throws IOException when it cannot start, times out, or exits with a non-zero status (stderr included)
+   * @throws IOException when it cannot start, times out, or exits with a non-zero status (stderr
+   *     included)
    */
   static String run(List<String> command, Duration timeout) throws IOException {
     Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
     try {
       process.getOutputStream().close();
-      // Outputs here are a few lines; reading after exit cannot dead-lock on a full pipe of that size.
+      // Outputs here are a few lines; reading after exit cannot dead-lock on a full pipe of that
+      // size.
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();
-        throw new IOException("'" + String.join(" ", command) + "' did not finish within " + timeout);
+        throw new IOException(
+            "'" + String.join(" ", command) + "' did not finish within " + timeout);
       }
       String out = readAll(process.getInputStream());
       if (process.exitValue() != 0) {
         String err = readAll(process.getErrorStream()).trim();
-        throw new IOException("'" + String.join(" ", command) + "' exited with " + process.exitValue()
-            + (err.isEmpty() ? "" : ": " + SysfsFiles.abbreviate(err)));
+        throw new IOException(
+            "'"
+                + String.join(" ", command)
+                + "' exited with "
+                + process.exitValue()
+                + (err.isEmpty() ? "" : ": " + SysfsFiles.abbreviate(err)));
       }
       return out;
     } catch (InterruptedException e) {

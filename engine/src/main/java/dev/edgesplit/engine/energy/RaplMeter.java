@@ -11,11 +11,12 @@ import java.util.stream.Collectors;
 /**
  * Intel/AMD RAPL package energy from {@code <sys>/class/powercap/intel-rapl:*}{@code /energy_uj}.
  *
- * <p>Only package domains (name {@code package-N}) are summed: the core/uncore/dram subdomains are nested
- * inside or beside them and would double count. Each counter wraps at {@code max_energy_range_uj}; a read
- * handles one wrap per domain since the previous read, which at the ~262 kJ range of current CPUs means reading
- * at least every few minutes even at full load. Recent kernels make {@code energy_uj} readable by root only;
- * then {@link #open} reports the meter unavailable. Thread-safe.
+ * <p>Only package domains (name {@code package-N}) are summed: the core/uncore/dram subdomains are
+ * nested inside or beside them and would double count. Each counter wraps at {@code
+ * max_energy_range_uj}; a read handles one wrap per domain since the previous read, which at the
+ * ~262 kJ range of current CPUs means reading at least every few minutes even at full load. Recent
+ * kernels make {@code energy_uj} readable by root only; then {@link #open} reports the meter
+ * unavailable. Thread-safe.
  */
 public final class RaplMeter implements EnergyMeter {
 
@@ -30,7 +31,8 @@ public final class RaplMeter implements EnergyMeter {
   private RaplMeter(List<Domain> domains, MeterClock clock) {
     this.domains = domains;
     this.clock = clock;
-    String files = domains.stream().map(d -> d.energyFile.toString()).collect(Collectors.joining(", "));
+    String files =
+        domains.stream().map(d -> d.energyFile.toString()).collect(Collectors.joining(", "));
     this.source = new EnergySource("rapl", "RAPL package energy counters " + files, true);
   }
 
@@ -58,7 +60,8 @@ public final class RaplMeter implements EnergyMeter {
         domains.add(new Domain(energy, max, SysfsFiles.readLong(energy)));
       }
     } catch (IOException e) {
-      throw new MeterUnavailableException("RAPL under " + powercap + " unreadable: " + e.getMessage(), e);
+      throw new MeterUnavailableException(
+          "RAPL under " + powercap + " unreadable: " + e.getMessage(), e);
     }
     if (domains.isEmpty()) {
       throw new MeterUnavailableException("no RAPL package domain under " + powercap);

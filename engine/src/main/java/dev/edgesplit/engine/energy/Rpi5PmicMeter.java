@@ -9,12 +9,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Raspberry Pi 5 power from its PMIC's ADC, as printed by {@code vcgencmd pmic_read_adc}, integrated over time.
+ * Raspberry Pi 5 power from its PMIC's ADC, as printed by {@code vcgencmd pmic_read_adc},
+ * integrated over time.
  *
  * <p>The output lists rail currents ({@code VDD_CORE_A current(7)=2.34567800A}) and voltages
- * ({@code VDD_CORE_V volt(15)=0.88000000V}). Rails with both are multiplied and summed. The PMIC rails do not
- * include the PMIC's own conversion losses or USB peripherals, so this undercounts wall power somewhat.
- * Thread-safe.
+ * ({@code VDD_CORE_V volt(15)=0.88000000V}). Rails with both are multiplied and summed. The PMIC
+ * rails do not include the PMIC's own conversion losses or USB peripherals, so this undercounts
+ * wall power somewhat. Thread-safe.
  */
 public final class Rpi5PmicMeter extends IntegratedMeter {
 
@@ -28,15 +29,18 @@ public final class Rpi5PmicMeter extends IntegratedMeter {
   /**
    * Reads the PMIC once to check that it works and starts integrating.
    *
-   * @param text         where the command's output comes from ({@link PmicTextSource#vcgencmd()} on a Pi 5)
+   * @param text where the command's output comes from ({@link PmicTextSource#vcgencmd()} on a Pi 5)
    * @param samplePeriod sampler thread period; zero integrates only on {@link #read()}
    * @throws MeterUnavailableException when the command fails or prints no matching rail
    */
   public static Rpi5PmicMeter open(PmicTextSource text, MeterClock clock, Duration samplePeriod) {
     Objects.requireNonNull(text, "text");
     PowerSensor sensor = () -> parseWatts(text.read());
-    EnergySource source = new EnergySource("rpi5-pmic",
-        "Raspberry Pi 5 PMIC rails (vcgencmd pmic_read_adc), sum of current x voltage", true);
+    EnergySource source =
+        new EnergySource(
+            "rpi5-pmic",
+            "Raspberry Pi 5 PMIC rails (vcgencmd pmic_read_adc), sum of current x voltage",
+            true);
     try {
       return new Rpi5PmicMeter(new PowerIntegrator(sensor, source, clock, samplePeriod));
     } catch (IOException e) {
@@ -75,8 +79,10 @@ public final class Rpi5PmicMeter extends IntegratedMeter {
       }
     }
     if (rails == 0) {
-      throw new IOException("no rail with both current and voltage in PMIC output ("
-          + text.lines().count() + " lines)");
+      throw new IOException(
+          "no rail with both current and voltage in PMIC output ("
+              + text.lines().count()
+              + " lines)");
     }
     return watts;
   }

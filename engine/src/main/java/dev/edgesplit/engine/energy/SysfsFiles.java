@@ -53,7 +53,9 @@ final class SysfsFiles {
     }
     List<Path> out = new ArrayList<>();
     try (Stream<Path> entries = Files.list(dir)) {
-      entries.filter(p -> nameRegex.matcher(p.getFileName().toString()).matches()).forEach(out::add);
+      entries
+          .filter(p -> nameRegex.matcher(p.getFileName().toString()).matches())
+          .forEach(out::add);
     }
     out.sort(SysfsFiles::naturalOrder);
     return out;
@@ -69,7 +71,8 @@ final class SysfsFiles {
     if (byPrefix != 0 || x.length() == px.length() || y.length() == py.length()) {
       return byPrefix != 0 ? byPrefix : x.compareTo(y);
     }
-    return Long.compare(Long.parseLong(x.substring(px.length())), Long.parseLong(y.substring(py.length())));
+    return Long.compare(
+        Long.parseLong(x.substring(px.length())), Long.parseLong(y.substring(py.length())));
   }
 
   static String abbreviate(String text) {

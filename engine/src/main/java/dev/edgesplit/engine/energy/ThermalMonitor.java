@@ -9,14 +9,16 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Reads {@code <sys>/class/thermal/thermal_zone*}{@code /temp} (milli-degrees Celsius) and
- * {@code <sys>/devices/system/cpu/cpu*}{@code /cpufreq/scaling_cur_freq} against {@code scaling_max_freq}, and
- * says whether the board is throttling, since throttling changes per-layer times and may call for another cut.
+ * Reads {@code <sys>/class/thermal/thermal_zone*}{@code /temp} (milli-degrees Celsius) and {@code
+ * <sys>/devices/system/cpu/cpu*}{@code /cpufreq/scaling_cur_freq} against {@code scaling_max_freq},
+ * and says whether the board is throttling, since throttling changes per-layer times and may call
+ * for another cut.
  *
- * <p>A zone is hot when its temperature reaches its lowest {@code passive} trip point, or the default threshold
- * when it has none. A CPU is capped when {@code scaling_max_freq} is below {@code cpuinfo_max_freq}, which is
- * how the kernel's cpufreq cooling device throttles. A CPU merely idling below its maximum (governor choice) is
- * not throttling; it only shows in {@link ThermalState#slowestFrequencyRatio()}. Stateless and thread-safe.
+ * <p>A zone is hot when its temperature reaches its lowest {@code passive} trip point, or the
+ * default threshold when it has none. A CPU is capped when {@code scaling_max_freq} is below {@code
+ * cpuinfo_max_freq}, which is how the kernel's cpufreq cooling device throttles. A CPU merely
+ * idling below its maximum (governor choice) is not throttling; it only shows in {@link
+ * ThermalState#slowestFrequencyRatio()}. Stateless and thread-safe.
  */
 public final class ThermalMonitor {
 
@@ -28,8 +30,9 @@ public final class ThermalMonitor {
   private final double defaultThrottleCelsius;
 
   /**
-   * @param sysRoot                the sysfs root, {@code /sys} on a real machine
-   * @param defaultThrottleCelsius threshold for zones without a passive trip point (80 on a Raspberry Pi)
+   * @param sysRoot the sysfs root, {@code /sys} on a real machine
+   * @param defaultThrottleCelsius threshold for zones without a passive trip point (80 on a
+   *     Raspberry Pi)
    */
   public ThermalMonitor(Path sysRoot, double defaultThrottleCelsius) {
     this.sysRoot = Objects.requireNonNull(sysRoot, "sysRoot");
@@ -46,10 +49,13 @@ public final class ThermalMonitor {
         double celsius = SysfsFiles.readLong(zone.resolve("temp")) / 1000.0;
         String type = SysfsFiles.readOptionalText(zone.resolve("type")).orElse("");
         double limit = passiveTripCelsius(zone);
-        ThermalState.Zone z = new ThermalState.Zone(zone.getFileName().toString(), type, celsius, limit);
+        ThermalState.Zone z =
+            new ThermalState.Zone(zone.getFileName().toString(), type, celsius, limit);
         zones.add(z);
         if (celsius >= limit) {
-          reasons.add(String.format(Locale.ROOT, "%s (%s) at %.1f C >= %.1f C", z.name(), type, celsius, limit));
+          reasons.add(
+              String.format(
+                  Locale.ROOT, "%s (%s) at %.1f C >= %.1f C", z.name(), type, celsius, limit));
         }
       } catch (IOException e) {
         // A zone whose sensor is off (some report EINVAL) says nothing about throttling.
@@ -60,12 +66,17 @@ public final class ThermalMonitor {
       try {
         long cur = SysfsFiles.readLong(freq.resolve("scaling_cur_freq"));
         long max = SysfsFiles.readLong(freq.resolve("scaling_max_freq"));
-        long hw = SysfsFiles.readOptionalText(freq.resolve("cpuinfo_max_freq")).map(Long::parseLong).orElse(max);
+        long hw =
+            SysfsFiles.readOptionalText(freq.resolve("cpuinfo_max_freq"))
+                .map(Long::parseLong)
+                .orElse(max);
         int index = Integer.parseInt(cpu.getFileName().toString().substring(3));
         ThermalState.CpuFrequency f = new ThermalState.CpuFrequency(index, cur, max, hw);
         cpus.add(f);
         if (max < hw) {
-          reasons.add(String.format(Locale.ROOT, "cpu%d capped at %d kHz < %d kHz hardware maximum", index, max, hw));
+          reasons.add(
+              String.format(
+                  Locale.ROOT, "cpu%d capped at %d kHz < %d kHz hardware maximum", index, max, hw));
         }
       } catch (IOException | RuntimeException e) {
         // cpufreq is absent on VMs and on offline CPUs.

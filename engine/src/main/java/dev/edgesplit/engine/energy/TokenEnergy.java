@@ -5,10 +5,10 @@ import java.util.Objects;
 /**
  * Energy one side spent on one decode (or prefill) step of one session.
  *
- * @param sessionId  the generation session
+ * @param sessionId the generation session
  * @param tokenIndex position of the token the step produced or consumed, 0-based
- * @param joules     this side's joules attributed to the step
- * @param source     the meter the joules come from ({@code measured=false} for estimates)
+ * @param joules this side's joules attributed to the step
+ * @param source the meter the joules come from ({@code measured=false} for estimates)
  */
 public record TokenEnergy(String sessionId, int tokenIndex, double joules, EnergySource source) {
 

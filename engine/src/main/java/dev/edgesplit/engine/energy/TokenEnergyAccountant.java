@@ -7,16 +7,17 @@ import java.util.Objects;
 /**
  * Attributes one side's metered energy to the steps (tokens) of the sessions it serves.
  *
- * <p>The meter is read at every step boundary, so between two consecutive readings the set of running steps is
- * constant. The joules of such an interval are split among the running steps by weight: a step of weight w
- * receives w / (sum of weights) of them, its share of the interval's compute when compute is proportional to
- * weight (1 for a decode step; the number of positions for a prefill chunk of a batched cloud step). On the edge,
- * with one step at a time, every step simply gets the joules between its own begin and end. Energy of intervals
- * with no step running (idle, waiting for the cloud) is kept as {@link #unattributedJoules()} rather than lost,
- * so attributed plus unattributed always equals what the meter counted.
+ * <p>The meter is read at every step boundary, so between two consecutive readings the set of
+ * running steps is constant. The joules of such an interval are split among the running steps by
+ * weight: a step of weight w receives w / (sum of weights) of them, its share of the interval's
+ * compute when compute is proportional to weight (1 for a decode step; the number of positions for
+ * a prefill chunk of a batched cloud step). On the edge, with one step at a time, every step simply
+ * gets the joules between its own begin and end. Energy of intervals with no step running (idle,
+ * waiting for the cloud) is kept as {@link #unattributedJoules()} rather than lost, so attributed
+ * plus unattributed always equals what the meter counted.
  *
- * <p>Thread-safe; the meter is read under the accountant's lock, so slow meters (an external command) should use
- * a sampler and stay cheap to read. The accountant does not own the meter.
+ * <p>Thread-safe; the meter is read under the accountant's lock, so slow meters (an external
+ * command) should use a sampler and stay cheap to read. The accountant does not own the meter.
  */
 public final class TokenEnergyAccountant {
 
@@ -48,8 +49,12 @@ public final class TokenEnergyAccountant {
       throw new IllegalArgumentException("step weight must be positive and finite, got " + weight);
     }
     if (running.containsKey(sessionId)) {
-      throw new IllegalStateException("session " + sessionId + " already has step "
-          + running.get(sessionId).tokenIndex + " running");
+      throw new IllegalStateException(
+          "session "
+              + sessionId
+              + " already has step "
+              + running.get(sessionId).tokenIndex
+              + " running");
     }
     settle();
     running.put(sessionId, new Step(tokenIndex, weight));
@@ -63,15 +68,21 @@ public final class TokenEnergyAccountant {
   public synchronized TokenEnergy end(String sessionId, int tokenIndex) {
     Step step = running.get(sessionId);
     if (step == null || step.tokenIndex != tokenIndex) {
-      throw new IllegalStateException("session " + sessionId + " has no running step " + tokenIndex
-          + (step == null ? "" : " (running: " + step.tokenIndex + ")"));
+      throw new IllegalStateException(
+          "session "
+              + sessionId
+              + " has no running step "
+              + tokenIndex
+              + (step == null ? "" : " (running: " + step.tokenIndex + ")"));
     }
     settle();
     running.remove(sessionId);
     return new TokenEnergy(sessionId, tokenIndex, step.joules, last.source());
   }
 
-  /** Forgets a session's running step (cancelled generation); its joules so far become unattributed. */
+  /**
+   * Forgets a session's running step (cancelled generation); its joules so far become unattributed.
+   */
   public synchronized void abandon(String sessionId) {
     if (running.containsKey(sessionId)) {
       settle();

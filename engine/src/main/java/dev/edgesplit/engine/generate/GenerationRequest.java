@@ -7,12 +7,13 @@ import java.util.Objects;
 /**
  * One generation: a prompt and how to continue it.
  *
- * @param prompt       text to continue (encoded with a beginning-of-sequence token)
+ * @param prompt text to continue (encoded with a beginning-of-sequence token)
  * @param maxNewTokens most tokens to generate
- * @param sampling     how to choose each token
- * @param stop         strings that end the generation when they appear in the generated text
+ * @param sampling how to choose each token
+ * @param stop strings that end the generation when they appear in the generated text
  */
-public record GenerationRequest(String prompt, int maxNewTokens, SamplingParams sampling, List<String> stop) {
+public record GenerationRequest(
+    String prompt, int maxNewTokens, SamplingParams sampling, List<String> stop) {
 
   public GenerationRequest {
     Objects.requireNonNull(prompt, "prompt");

@@ -7,9 +7,9 @@ import dev.edgesplit.engine.tokenizer.Tokenizer;
 import java.util.function.BooleanSupplier;
 
 /**
- * Generates text with an edge chain and a cloud chain in one process: the split computed without a link.
- * This is what {@code ./edgesplit run} does, and the in-process baseline of the benchmarks. Thread-safe:
- * every call has its own KV caches.
+ * Generates text with an edge chain and a cloud chain in one process: the split computed without a
+ * link. This is what {@code ./edgesplit run} does, and the in-process baseline of the benchmarks.
+ * Thread-safe: every call has its own KV caches.
  */
 public final class LocalGenerator {
 
@@ -31,7 +31,8 @@ public final class LocalGenerator {
     return generate(request, listener, () -> false);
   }
 
-  public GenerationResult generate(GenerationRequest request, TokenListener listener, BooleanSupplier cancelled) {
+  public GenerationResult generate(
+      GenerationRequest request, TokenListener listener, BooleanSupplier cancelled) {
     long start = System.nanoTime();
     int[] prompt = tokenizer.encode(request.prompt(), true);
     int context = Math.min(edge.maxContext(), cloud.maxContext());
@@ -50,7 +51,8 @@ public final class LocalGenerator {
     long firstToken = 0;
     int generated = 0;
     FinishReason reason = FinishReason.LENGTH;
-    try (ChainState edgeState = edge.newState(); ChainState cloudState = cloud.newState()) {
+    try (ChainState edgeState = edge.newState();
+        ChainState cloudState = cloud.newState()) {
       int[] input = prompt;
       while (true) {
         if (cancelled.getAsBoolean()) {
@@ -70,7 +72,8 @@ public final class LocalGenerator {
         generated++;
         String piece = decoder.next(next);
         text.append(piece);
-        listener.onToken(next, piece, request.sampling().logprobs() ? sampler.logprob(logits, next) : Float.NaN);
+        listener.onToken(
+            next, piece, request.sampling().logprobs() ? sampler.logprob(logits, next) : Float.NaN);
         if (stops.matches(text, piece.length())) {
           reason = FinishReason.STOP_STRING;
           break;
@@ -87,6 +90,7 @@ public final class LocalGenerator {
       }
     }
     text.append(decoder.flush());
-    return new GenerationResult(text.toString(), prompt.length, generated, reason, firstToken, System.nanoTime() - start);
+    return new GenerationResult(
+        text.toString(), prompt.length, generated, reason, firstToken, System.nanoTime() - start);
   }
 }

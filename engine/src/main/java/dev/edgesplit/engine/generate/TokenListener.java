@@ -6,8 +6,9 @@ public interface TokenListener {
 
   /**
    * @param tokenId the sampled token
-   * @param text    the text it completes (may be empty for part of a multi-byte character)
-   * @param logprob its log-probability under the model (temperature 1); NaN unless the sampling asked for logprobs
+   * @param text the text it completes (may be empty for part of a multi-byte character)
+   * @param logprob its log-probability under the model (temperature 1); NaN unless the sampling
+   *     asked for logprobs
    */
   void onToken(int tokenId, String text, float logprob);
 

@@ -16,12 +16,14 @@ import java.util.Objects;
 import java.util.Random;
 
 /**
- * Times each layer of a per-layer compiled model on this machine, one decode token at a time, and reads the
- * energy meter around each layer's timed steps: the measured input of the cut planner (DESIGN.md section 2).
+ * Times each layer of a per-layer compiled model on this machine, one decode token at a time, and
+ * reads the energy meter around each layer's timed steps: the measured input of the cut planner
+ * (DESIGN.md section 2).
  *
- * <p>Each layer runs as its own one-layer chain, exactly as a per-layer build serves it, over a KV cache already
- * holding {@link ProfileSettings#contextPositions()} positions. The meter is shared with nothing else while
- * profiling, so run it on an idle device. Not thread-safe; the caller owns the model and the meter.
+ * <p>Each layer runs as its own one-layer chain, exactly as a per-layer build serves it, over a KV
+ * cache already holding {@link ProfileSettings#contextPositions()} positions. The meter is shared
+ * with nothing else while profiling, so run it on an idle device. Not thread-safe; the caller owns
+ * the model and the meter.
  */
 public final class SegmentProfiler {
 
@@ -29,17 +31,23 @@ public final class SegmentProfiler {
   private final RuntimeOptions runtime;
   private final EnergyMeter meter;
   private final ProfileSettings settings;
+
   /** Times each layer is timed alone; the fastest counts. */
   private static final int ALONE_ROUNDS = 2;
 
-  public SegmentProfiler(CompiledModel model, RuntimeOptions runtime, EnergyMeter meter, ProfileSettings settings) {
+  public SegmentProfiler(
+      CompiledModel model, RuntimeOptions runtime, EnergyMeter meter, ProfileSettings settings) {
     this.model = Objects.requireNonNull(model, "model");
     this.runtime = Objects.requireNonNull(runtime, "runtime");
     this.meter = Objects.requireNonNull(meter, "meter");
     this.settings = Objects.requireNonNull(settings, "settings");
-    if (settings.contextPositions() + settings.warmupTokens() + settings.decodeTokens() > model.manifest().maxContext()) {
-      throw new IllegalArgumentException("profile needs " + (settings.contextPositions() + settings.warmupTokens()
-          + settings.decodeTokens()) + " positions, the model is compiled for " + model.manifest().maxContext());
+    if (settings.contextPositions() + settings.warmupTokens() + settings.decodeTokens()
+        > model.manifest().maxContext()) {
+      throw new IllegalArgumentException(
+          "profile needs "
+              + (settings.contextPositions() + settings.warmupTokens() + settings.decodeTokens())
+              + " positions, the model is compiled for "
+              + model.manifest().maxContext());
     }
   }
 
@@ -55,7 +63,8 @@ public final class SegmentProfiler {
     List<Double> joules = new ArrayList<>();
     double totalSeconds = 0;
     double totalJoules = 0;
-    // Two rounds, the faster of each layer's two: the first layers timed by a freshly started process ran up to
+    // Two rounds, the faster of each layer's two: the first layers timed by a freshly started
+    // process ran up to
     // twice as slow as the same layers later (caches, clocks and memory still settling).
     List<Cost> alone = new ArrayList<>(Collections.nCopies(n, (Cost) null));
     for (int round = 0; round < ALONE_ROUNDS; round++) {
@@ -70,7 +79,8 @@ public final class SegmentProfiler {
       millis.add(alone.get(layer).millis);
       joules.add(alone.get(layer).joules);
     }
-    // Alone, a layer's weights stay in the caches; in a token they stream from memory with all the others.
+    // Alone, a layer's weights stay in the caches; in a token they stream from memory with all the
+    // others.
     // Time the whole stack once and scale every layer by how much slower it runs there.
     Cost stack = null;
     if (n > 1) {
@@ -103,14 +113,23 @@ public final class SegmentProfiler {
       totalJoules += c.joules * settings.decodeTokens();
     }
     double watts = totalSeconds > 0 ? totalJoules / totalSeconds : 0;
-    return new LayerTimings(millis, joules, embedMillis, embedJoules, headMillis, headJoules, watts, idleWatts(),
+    return new LayerTimings(
+        millis,
+        joules,
+        embedMillis,
+        embedJoules,
+        headMillis,
+        headJoules,
+        watts,
+        idleWatts(),
         meter.source());
   }
 
   /**
-   * The head as a token runs it: after the layers, with its weights (the largest matrix of a small model) out of
-   * the caches. Alone it ran 30% faster than that (1.33 against 1.9 ms, int8 SmolLM2-135M head on a 2-core VM), so
-   * it is the stack with the head minus the stack, and never below the head alone.
+   * The head as a token runs it: after the layers, with its weights (the largest matrix of a small
+   * model) out of the caches. Alone it ran 30% faster than that (1.33 against 1.9 ms, int8
+   * SmolLM2-135M head on a 2-core VM), so it is the stack with the head minus the stack, and never
+   * below the head alone.
    */
   private Cost headCost(int n, int dim, WeightFormat format, Cost stack) {
     Cost alone = timeHidden(model.openLayers(n, n, false, true, format, runtime), dim);
@@ -124,8 +143,9 @@ public final class SegmentProfiler {
   }
 
   /**
-   * Power with nothing running: the estimate's idle figure when the meter is an estimate (its formula gives
-   * exactly that at zero utilisation), else a half-second measurement while this thread sleeps.
+   * Power with nothing running: the estimate's idle figure when the meter is an estimate (its
+   * formula gives exactly that at zero utilisation), else a half-second measurement while this
+   * thread sleeps.
    */
   public double idleWatts() {
     if (meter instanceof EstimatedMeter) {
@@ -144,9 +164,11 @@ public final class SegmentProfiler {
   }
 
   private Cost timeHidden(SegmentChain chain, int dim) {
-    try (chain; ChainState state = chain.newState()) {
+    try (chain;
+        ChainState state = chain.newState()) {
       Random random = new Random(42);
-      chain.forwardHidden(state, gaussian(random, settings.contextPositions() * dim), settings.contextPositions());
+      chain.forwardHidden(
+          state, gaussian(random, settings.contextPositions() * dim), settings.contextPositions());
       float[] one = gaussian(random, dim);
       for (int i = 0; i < settings.warmupTokens(); i++) {
         chain.forwardHidden(state, one, 1);
@@ -161,7 +183,8 @@ public final class SegmentProfiler {
   }
 
   private Cost timeTokens(SegmentChain chain) {
-    try (chain; ChainState state = chain.newState()) {
+    try (chain;
+        ChainState state = chain.newState()) {
       int[] prompt = new int[settings.contextPositions()];
       chain.forwardTokens(state, prompt);
       for (int i = 0; i < settings.warmupTokens(); i++) {

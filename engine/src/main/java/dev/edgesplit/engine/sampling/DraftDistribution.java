@@ -3,10 +3,11 @@ package dev.edgesplit.engine.sampling;
 import java.util.Arrays;
 
 /**
- * A draft's distribution q over the tokens it may have drafted at one position (sparse: the ids with q > 0).
+ * A draft's distribution q over the tokens it may have drafted at one position (sparse: the ids
+ * with q > 0).
  *
  * @param tokens distinct ids in the vocabulary
- * @param probs  q of each id, in (0, 1], summing to at most 1 (+ rounding)
+ * @param probs q of each id, in (0, 1], summing to at most 1 (+ rounding)
  */
 public record DraftDistribution(int[] tokens, float[] probs) {
 
@@ -15,8 +16,12 @@ public record DraftDistribution(int[] tokens, float[] probs) {
 
   public DraftDistribution {
     if (tokens.length != probs.length || tokens.length == 0) {
-      throw new IllegalArgumentException("a draft distribution needs as many probabilities as token ids, >= 1; got "
-          + tokens.length + " ids and " + probs.length + " probabilities");
+      throw new IllegalArgumentException(
+          "a draft distribution needs as many probabilities as token ids, >= 1; got "
+              + tokens.length
+              + " ids and "
+              + probs.length
+              + " probabilities");
     }
     double sum = 0;
     for (float p : probs) {
@@ -32,7 +37,8 @@ public record DraftDistribution(int[] tokens, float[] probs) {
     Arrays.sort(sorted);
     for (int i = 1; i < sorted.length; i++) {
       if (sorted[i] == sorted[i - 1]) {
-        throw new IllegalArgumentException("token id " + sorted[i] + " appears twice in a draft distribution");
+        throw new IllegalArgumentException(
+            "token id " + sorted[i] + " appears twice in a draft distribution");
       }
     }
   }

@@ -3,12 +3,13 @@ package dev.edgesplit.engine.sampling;
 import java.util.SplittableRandom;
 
 /**
- * Chooses the next token from logits: greedy (argmax, lowest id on ties) at temperature 0, otherwise a draw from
- * the temperature softmax restricted by top-k, then top-p (nucleus, relative to what top-k kept).
+ * Chooses the next token from logits: greedy (argmax, lowest id on ties) at temperature 0,
+ * otherwise a draw from the temperature softmax restricted by top-k, then top-p (nucleus, relative
+ * to what top-k kept).
  *
- * <p>Seeded: the same seed and the same sequence of logits give the same tokens. {@link #sample(float[])}
- * allocates nothing: its work arrays are sized to the vocabulary once. Not thread-safe: one sampler per
- * generation stream.
+ * <p>Seeded: the same seed and the same sequence of logits give the same tokens. {@link
+ * #sample(float[])} allocates nothing: its work arrays are sized to the vocabulary once. Not
+ * thread-safe: one sampler per generation stream.
  */
 public final class Sampler {
 
@@ -62,8 +63,9 @@ public final class Sampler {
   }
 
   /**
-   * The distribution {@link #sample} draws from for {@code logits}, normalised, {@code [vocab]} (a new array): the
-   * temperature softmax restricted by top-k and top-p; one-hot on the argmax at temperature 0. Draws nothing.
+   * The distribution {@link #sample} draws from for {@code logits}, normalised, {@code [vocab]} (a
+   * new array): the temperature softmax restricted by top-k and top-p; one-hot on the argmax at
+   * temperature 0. Draws nothing.
    */
   public double[] probabilities(float[] logits) {
     int best = checkAndArgmax(logits);
@@ -96,12 +98,13 @@ public final class Sampler {
   }
 
   /**
-   * A token drawn from this sampler's random stream with probability proportional to {@code weights [vocab]}
-   * (non-negative, not all zero).
+   * A token drawn from this sampler's random stream with probability proportional to {@code weights
+   * [vocab]} (non-negative, not all zero).
    */
   public int draw(double[] weights) {
     if (weights.length != vocabSize) {
-      throw new IllegalArgumentException("expected " + vocabSize + " weights, got " + weights.length);
+      throw new IllegalArgumentException(
+          "expected " + vocabSize + " weights, got " + weights.length);
     }
     double total = 0;
     int last = -1;
@@ -128,8 +131,9 @@ public final class Sampler {
   }
 
   /**
-   * Fills {@code weights} with exp((logit - max) / temperature) and restricts them by top-k and top-p: returns the
-   * number of candidates in {@code order[0..n)}, best first, or -1 when every token is a candidate in id order.
+   * Fills {@code weights} with exp((logit - max) / temperature) and restricts them by top-k and
+   * top-p: returns the number of candidates in {@code order[0..n)}, best first, or -1 when every
+   * token is a candidate in id order.
    */
   private int candidates(float[] logits, int best) {
     double max = logits[best];
@@ -161,13 +165,15 @@ public final class Sampler {
   }
 
   /**
-   * log softmax(logits)[token] at temperature 1 (whatever the sampler's temperature), in nats: the model's own
-   * log probability of {@code token}. Computed in double around the maximum, so large logits do not overflow.
+   * log softmax(logits)[token] at temperature 1 (whatever the sampler's temperature), in nats: the
+   * model's own log probability of {@code token}. Computed in double around the maximum, so large
+   * logits do not overflow.
    */
   public float logprob(float[] logits, int token) {
     int best = checkAndArgmax(logits);
     if (token < 0 || token >= vocabSize) {
-      throw new IllegalArgumentException("token " + token + " is outside the vocabulary [0, " + vocabSize + ")");
+      throw new IllegalArgumentException(
+          "token " + token + " is outside the vocabulary [0, " + vocabSize + ")");
     }
     double max = logits[best];
     double sum = 0;
@@ -177,7 +183,10 @@ public final class Sampler {
     return (float) (logits[token] - max - Math.log(sum));
   }
 
-  /** Index of the largest value, lowest on ties; no validation (the greedy choice of checked logits). */
+  /**
+   * Index of the largest value, lowest on ties; no validation (the greedy choice of checked
+   * logits).
+   */
   public static int argmax(float[] x) {
     int best = 0;
     for (int i = 1; i < x.length; i++) {
@@ -191,15 +200,19 @@ public final class Sampler {
   /** Validates logits and returns the argmax (lowest id on ties). */
   private int checkAndArgmax(float[] logits) {
     if (logits == null || logits.length != vocabSize) {
-      throw new IllegalArgumentException("expected " + vocabSize + " logits, got "
-          + (logits == null ? "null" : String.valueOf(logits.length)));
+      throw new IllegalArgumentException(
+          "expected "
+              + vocabSize
+              + " logits, got "
+              + (logits == null ? "null" : String.valueOf(logits.length)));
     }
     int best = -1;
     float bestValue = Float.NEGATIVE_INFINITY;
     for (int i = 0; i < vocabSize; i++) {
       float v = logits[i];
       if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY) {
-        throw new IllegalArgumentException("logit of token " + i + " is " + v + "; logits must be finite or -Infinity");
+        throw new IllegalArgumentException(
+            "logit of token " + i + " is " + v + "; logits must be finite or -Infinity");
       }
       if (v > bestValue) {
         best = i;
@@ -248,8 +261,9 @@ public final class Sampler {
   }
 
   /**
-   * Puts into order[] the ids that can be in the nucleus. Every token whose probability is below
-   * (1 - p) / (V - 1) can be left out: together such tokens weigh less than 1 - p, so the kept ones reach p first.
+   * Puts into order[] the ids that can be in the nucleus. Every token whose probability is below (1
+   * - p) / (V - 1) can be left out: together such tokens weigh less than 1 - p, so the kept ones
+   * reach p first.
    */
   private int nucleusCandidates(float[] logits) {
     double total = 0;
@@ -257,7 +271,8 @@ public final class Sampler {
       total += weights[i];
     }
     // Capped at 1, the weight of the argmax, which always belongs to the nucleus.
-    double cutoff = vocabSize > 1 ? Math.min(1.0, (1.0 - params.topP()) / (vocabSize - 1) * total) : 0;
+    double cutoff =
+        vocabSize > 1 ? Math.min(1.0, (1.0 - params.topP()) / (vocabSize - 1) * total) : 0;
     int n = 0;
     for (int i = 0; i < vocabSize; i++) {
       if (weights[i] >= cutoff && weights[i] > 0) {
@@ -267,7 +282,10 @@ public final class Sampler {
     return n;
   }
 
-  /** The length of the shortest prefix of the sorted order[0..n) whose weight reaches top_p of their total. */
+  /**
+   * The length of the shortest prefix of the sorted order[0..n) whose weight reaches top_p of their
+   * total.
+   */
   private int nucleusCut(int n) {
     double total = 0;
     for (int i = 0; i < n; i++) {
@@ -284,7 +302,10 @@ public final class Sampler {
     return n;
   }
 
-  /** Heapsort of order[0..n), best first. Compares logits, not weights, so exp rounding cannot reorder ties. */
+  /**
+   * Heapsort of order[0..n), best first. Compares logits, not weights, so exp rounding cannot
+   * reorder ties.
+   */
   private void sortDescending(float[] logits, int n) {
     for (int i = 1; i < n; i++) {
       siftUp(logits, i);

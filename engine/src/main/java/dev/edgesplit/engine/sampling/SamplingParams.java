@@ -4,10 +4,11 @@ package dev.edgesplit.engine.sampling;
  * How the next token is chosen from logits.
  *
  * @param temperature 0 for greedy (argmax); otherwise logits are divided by it before softmax
- * @param topK        keep the k most likely tokens; 0 disables
- * @param topP        keep the smallest set whose probability reaches p; 1 disables
- * @param seed        seed of the sampler's random generator (same seed, same logits: same tokens)
- * @param logprobs    whether each token's log probability is wanted (a pass of exp over the vocabulary per token)
+ * @param topK keep the k most likely tokens; 0 disables
+ * @param topP keep the smallest set whose probability reaches p; 1 disables
+ * @param seed seed of the sampler's random generator (same seed, same logits: same tokens)
+ * @param logprobs whether each token's log probability is wanted (a pass of exp over the vocabulary
+ *     per token)
  */
 public record SamplingParams(float temperature, int topK, float topP, long seed, boolean logprobs) {
 
@@ -15,7 +16,8 @@ public record SamplingParams(float temperature, int topK, float topP, long seed,
 
   public SamplingParams {
     if (!(temperature >= 0) || Float.isInfinite(temperature)) {
-      throw new IllegalArgumentException("temperature must be a finite number >= 0, got " + temperature);
+      throw new IllegalArgumentException(
+          "temperature must be a finite number >= 0, got " + temperature);
     }
     if (topK < 0) {
       throw new IllegalArgumentException("top_k must be >= 0, got " + topK);

@@ -9,14 +9,18 @@ import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The direct buffers behind a batched decode step, sized for the largest batch; views give smaller ones. */
+/**
+ * The direct buffers behind a batched decode step, sized for the largest batch; views give smaller
+ * ones.
+ */
 final class BatchBuffers {
 
-  final FloatBuffer hidden;    // [maxBatch, 1, d]
-  final IntBuffer seqlens;     // [maxBatch]
-  final LongBuffer positions;  // [maxBatch, 1]
-  final IntBuffer total;       // []
-  private final List<FloatBuffer> outputs = new ArrayList<>(); // per segment: [maxBatch, d] or [maxBatch, vocab]
+  final FloatBuffer hidden; // [maxBatch, 1, d]
+  final IntBuffer seqlens; // [maxBatch]
+  final LongBuffer positions; // [maxBatch, 1]
+  final IntBuffer total; // []
+  private final List<FloatBuffer> outputs =
+      new ArrayList<>(); // per segment: [maxBatch, d] or [maxBatch, vocab]
 
   BatchBuffers(int maxBatch, ModelConfig config, List<Segment> segments) {
     hidden = direct(maxBatch * config.dim() * 4).asFloatBuffer();
@@ -29,7 +33,10 @@ final class BatchBuffers {
     }
   }
 
-  /** Zeroes the first {@code batch} rows: rows that do not step get zero input (the chain sets their lengths). */
+  /**
+   * Zeroes the first {@code batch} rows: rows that do not step get zero input (the chain sets their
+   * lengths).
+   */
   void clear(int batch) {
     int dim = hidden.capacity() / seqlens.capacity();
     for (int i = 0; i < batch * dim; i++) {

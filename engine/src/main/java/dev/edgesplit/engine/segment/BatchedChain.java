@@ -21,17 +21,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A chain that takes hidden states and serves many sessions from one pool of KV-cache slots, so that the
- * decode steps of concurrent sessions run as one batched ONNX Runtime run: the weights are read once for
- * the whole batch. Slot {@code s} of every layer's cache is row {@code s} of a {@code [maxBatch, nKvHeads,
- * maxContext, headSize]} buffer; a batch of the first {@code b} slots is a view of its prefix, a single slot
- * (for prefill) a view of its row. Slots are handed out lowest first so batches stay dense; slots inside a
- * batch that do not step run as padding rows that leave their caches' contents intact (see {@link #decode}).
+ * A chain that takes hidden states and serves many sessions from one pool of KV-cache slots, so
+ * that the decode steps of concurrent sessions run as one batched ONNX Runtime run: the weights are
+ * read once for the whole batch. Slot {@code s} of every layer's cache is row {@code s} of a {@code
+ * [maxBatch, nKvHeads, maxContext, headSize]} buffer; a batch of the first {@code b} slots is a
+ * view of its prefix, a single slot (for prefill) a view of its row. Slots are handed out lowest
+ * first so batches stay dense; slots inside a batch that do not step run as padding rows that leave
+ * their caches' contents intact (see {@link #decode}).
  *
- * <p>A decode step gives each session bit for bit the logits it gets alone (docs/batching.md). fp32 MatMul
- * rounds each row the same whatever the number of rows, so fp32 chains batch. MatMulNBits (int8/int4 weights)
- * rounds a one-row product differently from a many-row one (logits off by ~1e-6, enough to flip a near tie), so
- * quantized chains run each session's step on its own row: exact, not batched ({@link #batches()}).
+ * <p>A decode step gives each session bit for bit the logits it gets alone (docs/batching.md). fp32
+ * MatMul rounds each row the same whatever the number of rows, so fp32 chains batch. MatMulNBits
+ * (int8/int4 weights) rounds a one-row product differently from a many-row one (logits off by
+ * ~1e-6, enough to flip a near tie), so quantized chains run each session's step on its own row:
+ * exact, not batched ({@link #batches()}).
  *
  * <p>Not thread-safe: one thread (the worker's batcher) makes every call.
  */
@@ -52,7 +54,12 @@ public final class BatchedChain implements AutoCloseable {
   private final Map<Integer, Binding> slotBindings = new HashMap<>(); // by slot, for prefill
   private final boolean batches;
 
-  BatchedChain(OrtEnvironment env, ModelConfig config, List<Segment> segments, int maxBatch, int maxContext) {
+  BatchedChain(
+      OrtEnvironment env,
+      ModelConfig config,
+      List<Segment> segments,
+      int maxBatch,
+      int maxContext) {
     if (segments.get(0).spec().embedding()) {
       throw new IllegalArgumentException("a batched chain takes hidden states (cloud side)");
     }
@@ -67,7 +74,8 @@ public final class BatchedChain implements AutoCloseable {
     this.slotFloats = (long) config.nKvHeads() * maxContext * config.headSize();
     long layerBytes = slotFloats * Float.BYTES * maxBatch;
     if (layerBytes > Integer.MAX_VALUE) {
-      throw new EngineException("KV pool of " + layerBytes + " bytes per layer is too large; lower batch or context");
+      throw new EngineException(
+          "KV pool of " + layerBytes + " bytes per layer is too large; lower batch or context");
     }
     for (Segment s : segments) {
       for (int layer = s.spec().firstLayer(); layer < s.spec().endLayer(); layer++) {
@@ -85,8 +93,8 @@ public final class BatchedChain implements AutoCloseable {
   }
 
   /**
-   * True when {@link #decode} runs the steps of several sessions as one run; false for quantized weights,
-   * whose batched kernels round differently from the one-row kernel a session alone runs.
+   * True when {@link #decode} runs the steps of several sessions as one run; false for quantized
+   * weights, whose batched kernels round differently from the one-row kernel a session alone runs.
    */
   public boolean batches() {
     return batches;
@@ -151,10 +159,18 @@ public final class BatchedChain implements AutoCloseable {
     if (positions[slot] + seqLen > maxContext) {
       throw new ContextOverflowException(positions[slot], seqLen, maxContext);
     }
-    try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(hidden), new long[] {1, seqLen, config.dim()});
-        OnnxTensor seq = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {positions[slot] + seqLen - 1}), new long[] {1});
-        OnnxTensor total = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {positions[slot] + seqLen}), new long[] {});
-        OnnxTensor pos = OnnxTensor.createTensor(env, LongBuffer.wrap(range(positions[slot], seqLen)), new long[] {1, seqLen})) {
+    try (OnnxTensor in =
+            OnnxTensor.createTensor(
+                env, FloatBuffer.wrap(hidden), new long[] {1, seqLen, config.dim()});
+        OnnxTensor seq =
+            OnnxTensor.createTensor(
+                env, IntBuffer.wrap(new int[] {positions[slot] + seqLen - 1}), new long[] {1});
+        OnnxTensor total =
+            OnnxTensor.createTensor(
+                env, IntBuffer.wrap(new int[] {positions[slot] + seqLen}), new long[] {});
+        OnnxTensor pos =
+            OnnxTensor.createTensor(
+                env, LongBuffer.wrap(range(positions[slot], seqLen)), new long[] {1, seqLen})) {
       Binding b = slotBindings.computeIfAbsent(slot, s -> bind(s, 1, false));
       OnnxTensor x = in;
       float[] out = null;
@@ -164,13 +180,17 @@ public final class BatchedChain implements AutoCloseable {
         inputs.put(SegmentIo.HIDDEN_IN, x);
         seg.putStepInputs(inputs, seq, total, pos);
         try (var result = seg.session().run(inputs, seg.mainOutput(), b.kvOutputs.get(i))) {
-          FloatBuffer fb = ((OnnxTensor) result.get(seg.mainOutput().iterator().next()).orElseThrow()).getFloatBuffer();
+          FloatBuffer fb =
+              ((OnnxTensor) result.get(seg.mainOutput().iterator().next()).orElseThrow())
+                  .getFloatBuffer();
           out = new float[fb.remaining()];
           fb.get(out);
         }
         if (i + 1 < segments.size()) {
           x.close();
-          x = OnnxTensor.createTensor(env, FloatBuffer.wrap(out), new long[] {1, seqLen, config.dim()});
+          x =
+              OnnxTensor.createTensor(
+                  env, FloatBuffer.wrap(out), new long[] {1, seqLen, config.dim()});
         }
       }
       positions[slot] += seqLen;
@@ -182,8 +202,8 @@ public final class BatchedChain implements AutoCloseable {
 
   /**
    * One decode step for each of {@code slots} (distinct, taken), hidden states {@code hidden[i]} of
-   * {@code [dim]} each: in one run when this chain {@link #batches()}, else one run per slot in the order given
-   * (a failure then leaves the steps before it done).
+   * {@code [dim]} each: in one run when this chain {@link #batches()}, else one run per slot in the
+   * order given (a failure then leaves the steps before it done).
    *
    * @return logits {@code [vocab]} per slot, in the order given
    */
@@ -206,10 +226,14 @@ public final class BatchedChain implements AutoCloseable {
     int dim = config.dim();
     buffers.clear(batch);
     int maxTotal = 1;
-    // GroupQueryAttention writes every row's new K/V at that row's seqlens_k, padding rows included. A taken
-    // slot that sits out this step must not lose a position of its cache (issue 19: at length 0 its row
-    // overwrote position 0), so its row writes at the slot's next free position, which its own next step
-    // rewrites before reading. A slot at the end of its context can never step again: its last position
+    // GroupQueryAttention writes every row's new K/V at that row's seqlens_k, padding rows
+    // included. A taken
+    // slot that sits out this step must not lose a position of its cache (issue 19: at length 0 its
+    // row
+    // overwrote position 0), so its row writes at the slot's next free position, which its own next
+    // step
+    // rewrites before reading. A slot at the end of its context can never step again: its last
+    // position
     // takes the write. Free slots hold nothing and run at length 0.
     for (int s = 0; s < batch; s++) {
       if (used[s]) {
@@ -231,7 +255,8 @@ public final class BatchedChain implements AutoCloseable {
         segments.get(i).session().run(b.inputs.get(i), b.outputs.get(i)).close();
       }
     } catch (OrtException e) {
-      throw new EngineException("batched decode of " + slots.length + " sessions failed: " + e.getMessage(), e);
+      throw new EngineException(
+          "batched decode of " + slots.length + " sessions failed: " + e.getMessage(), e);
     }
     float[][] out = new float[slots.length][config.vocabSize()];
     FloatBuffer logits = buffers.logits();
@@ -250,8 +275,8 @@ public final class BatchedChain implements AutoCloseable {
   }
 
   /**
-   * Tensors over slots {@code [first, first + count)}: KV views, and for a decode batch (which starts at slot 0)
-   * the step buffers, each segment's output pinned and read by the next.
+   * Tensors over slots {@code [first, first + count)}: KV views, and for a decode batch (which
+   * starts at slot 0) the step buffers, each segment's output pinned and read by the next.
    */
   private Binding bind(int first, int count, boolean decode) {
     Binding b = new Binding();
@@ -262,18 +287,25 @@ public final class BatchedChain implements AutoCloseable {
       OnnxTensor total = null;
       OnnxTensor positions = null;
       if (decode) {
-        previous = b.own(OnnxTensor.createTensor(env, buffers.hidden(count), new long[] {count, 1, config.dim()}));
+        previous =
+            b.own(
+                OnnxTensor.createTensor(
+                    env, buffers.hidden(count), new long[] {count, 1, config.dim()}));
         seqlens = b.own(OnnxTensor.createTensor(env, buffers.seqlens(count), new long[] {count}));
         total = b.own(OnnxTensor.createTensor(env, buffers.total, new long[] {}));
-        positions = b.own(OnnxTensor.createTensor(env, buffers.positions(count), new long[] {count, 1}));
+        positions =
+            b.own(OnnxTensor.createTensor(env, buffers.positions(count), new long[] {count, 1}));
       }
       for (int i = 0; i < segments.size(); i++) {
         Segment seg = segments.get(i);
         Map<String, OnnxTensorLike> kvIn = new HashMap<>();
         Map<String, OnnxValue> kvOut = new HashMap<>();
         for (int layer = seg.spec().firstLayer(); layer < seg.spec().endLayer(); layer++) {
-          OnnxTensor k = b.own(OnnxTensor.createTensor(env, view(kv.get(2 * layer), first, count), kvShape));
-          OnnxTensor v = b.own(OnnxTensor.createTensor(env, view(kv.get(2 * layer + 1), first, count), kvShape));
+          OnnxTensor k =
+              b.own(OnnxTensor.createTensor(env, view(kv.get(2 * layer), first, count), kvShape));
+          OnnxTensor v =
+              b.own(
+                  OnnxTensor.createTensor(env, view(kv.get(2 * layer + 1), first, count), kvShape));
           kvIn.put(SegmentIo.pastKey(layer), k);
           kvIn.put(SegmentIo.pastValue(layer), v);
           kvOut.put(SegmentIo.presentKey(layer), k);
@@ -287,8 +319,14 @@ public final class BatchedChain implements AutoCloseable {
           seg.putStepInputs(in, seqlens, total, positions);
           Map<String, OnnxValue> out = new HashMap<>(kvOut);
           boolean head = seg.spec().head();
-          OnnxTensor y = b.own(OnnxTensor.createTensor(env, buffers.output(i, count),
-              head ? new long[] {count, config.vocabSize()} : new long[] {count, 1, config.dim()}));
+          OnnxTensor y =
+              b.own(
+                  OnnxTensor.createTensor(
+                      env,
+                      buffers.output(i, count),
+                      head
+                          ? new long[] {count, config.vocabSize()}
+                          : new long[] {count, 1, config.dim()}));
           out.put(head ? SegmentIo.LOGITS : SegmentIo.HIDDEN_OUT, y);
           b.inputs.add(in);
           b.outputs.add(out);

@@ -8,9 +8,10 @@ import dev.edgesplit.engine.EngineException;
 import java.util.Map;
 
 /**
- * One segment's run with its inputs and outputs bound once through ONNX Runtime's IoBinding: the tensors keep
- * their buffers, callers rewrite the buffers' contents between runs, and {@link #run} is a single native call that
- * allocates nothing. Valid while the session and every bound tensor are open; closed before them.
+ * One segment's run with its inputs and outputs bound once through ONNX Runtime's IoBinding: the
+ * tensors keep their buffers, callers rewrite the buffers' contents between runs, and {@link #run}
+ * is a single native call that allocates nothing. Valid while the session and every bound tensor
+ * are open; closed before them.
  */
 final class BoundRun implements AutoCloseable {
 
@@ -20,13 +21,18 @@ final class BoundRun implements AutoCloseable {
   private final long binding;
   private boolean closed;
 
-  BoundRun(Segment segment, Map<String, ? extends OnnxTensorLike> inputs, Map<String, ? extends OnnxValue> outputs) {
+  BoundRun(
+      Segment segment,
+      Map<String, ? extends OnnxTensorLike> inputs,
+      Map<String, ? extends OnnxValue> outputs) {
     this.segment = segment;
     this.session = OrtNative.handle(segment.session());
     this.runOptions = OrtNative.created(OrtNative::CreateRunOptions, "cannot create run options");
     long b = 0;
     try {
-      b = OrtNative.created(out -> OrtNative.CreateIoBinding(session, out), "cannot create an IoBinding");
+      b =
+          OrtNative.created(
+              out -> OrtNative.CreateIoBinding(session, out), "cannot create an IoBinding");
       for (Map.Entry<String, ? extends OnnxTensorLike> in : inputs.entrySet()) {
         bind(b, in.getKey(), in.getValue(), true);
       }
@@ -48,8 +54,10 @@ final class BoundRun implements AutoCloseable {
     try (Memory cName = OrtNative.cString(name)) {
       long cNameAddress = Pointer.nativeValue(cName);
       long value = OrtNative.handle(tensor);
-      long status = input ? OrtNative.BindInput(binding, cNameAddress, value)
-          : OrtNative.BindOutput(binding, cNameAddress, value);
+      long status =
+          input
+              ? OrtNative.BindInput(binding, cNameAddress, value)
+              : OrtNative.BindOutput(binding, cNameAddress, value);
       OrtNative.check(status, "cannot bind " + (input ? "input " : "output ") + name);
     }
   }

@@ -3,8 +3,8 @@ package dev.edgesplit.engine.segment;
 import java.util.List;
 
 /**
- * One session's KV caches across the segments of a {@link SegmentChain}, and how many positions they hold.
- * Not thread-safe: one session runs one step at a time. Close it to free the caches.
+ * One session's KV caches across the segments of a {@link SegmentChain}, and how many positions
+ * they hold. Not thread-safe: one session runs one step at a time. Close it to free the caches.
  */
 public final class ChainState implements AutoCloseable {
 
@@ -37,15 +37,16 @@ public final class ChainState implements AutoCloseable {
   }
 
   /**
-   * Forgets the positions from {@code position} on (speculative tokens that were rejected): the next run starts
-   * there and overwrites their stale keys and values.
+   * Forgets the positions from {@code position} on (speculative tokens that were rejected): the
+   * next run starts there and overwrites their stale keys and values.
    *
-   * @throws IllegalArgumentException when {@code position} is negative or beyond what the state holds
+   * @throws IllegalArgumentException when {@code position} is negative or beyond what the state
+   *     holds
    */
   public void rewind(int position) {
     if (position < 0 || position > this.position) {
-      throw new IllegalArgumentException("cannot rewind to position " + position + " of a state holding "
-          + this.position);
+      throw new IllegalArgumentException(
+          "cannot rewind to position " + position + " of a state holding " + this.position);
     }
     this.position = position;
   }

@@ -5,17 +5,19 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The {@code plan.json} of a compiled model directory: what the segments are and what they were made from.
+ * The {@code plan.json} of a compiled model directory: what the segments are and what they were
+ * made from.
  *
- * @param format      {@link #FORMAT}
- * @param config      the model's shape
+ * @param format {@link #FORMAT}
+ * @param config the model's shape
  * @param fingerprint sha256 of the source weights; edge and cloud must agree on it
- * @param tokenizer   tokenizer file name inside the directory (null when the model came without one)
- * @param maxContext  longest context the segments support
- * @param cut         the cut this directory was compiled for, or null for a per-layer build serving every cut
+ * @param tokenizer tokenizer file name inside the directory (null when the model came without one)
+ * @param maxContext longest context the segments support
+ * @param cut the cut this directory was compiled for, or null for a per-layer build serving every
+ *     cut
  * @param edgeWeights weight format of edge-side layers
  * @param cloudWeights weight format of cloud-side layers
- * @param segments    the segment files
+ * @param segments the segment files
  */
 public record CompiledManifest(
     String format,
@@ -33,7 +35,8 @@ public record CompiledManifest(
 
   public CompiledManifest {
     if (!FORMAT.equals(format)) {
-      throw new IllegalArgumentException("unsupported compiled model format '" + format + "', expected " + FORMAT);
+      throw new IllegalArgumentException(
+          "unsupported compiled model format '" + format + "', expected " + FORMAT);
     }
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(fingerprint, "fingerprint");

@@ -16,8 +16,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * A compiled model directory ({@code plan.json}, segment files, tokenizer) and the chains that serve either
- * side of a cut. Immutable; each opened chain belongs to the caller, who closes it.
+ * A compiled model directory ({@code plan.json}, segment files, tokenizer) and the chains that
+ * serve either side of a cut. Immutable; each opened chain belongs to the caller, who closes it.
  */
 public final class CompiledModel {
 
@@ -31,11 +31,15 @@ public final class CompiledModel {
     this.manifest = manifest;
   }
 
-  /** Reads {@code dir/plan.json}; a missing or malformed manifest is an {@link IllegalArgumentException}. */
+  /**
+   * Reads {@code dir/plan.json}; a missing or malformed manifest is an {@link
+   * IllegalArgumentException}.
+   */
   public static CompiledModel load(Path dir) {
     Path file = dir.resolve(CompiledManifest.FILE_NAME);
     if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(dir + " is not a compiled model: " + CompiledManifest.FILE_NAME + " is missing");
+      throw new IllegalArgumentException(
+          dir + " is not a compiled model: " + CompiledManifest.FILE_NAME + " is missing");
     }
     try {
       return new CompiledModel(dir, JSON.readValue(file.toFile(), CompiledManifest.class));
@@ -46,7 +50,8 @@ public final class CompiledModel {
 
   /** Writes {@code manifest} as {@code dir/plan.json}. */
   public static void writeManifest(Path dir, CompiledManifest manifest) throws IOException {
-    JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(CompiledManifest.FILE_NAME).toFile(), manifest);
+    JSON.writerWithDefaultPrettyPrinter()
+        .writeValue(dir.resolve(CompiledManifest.FILE_NAME).toFile(), manifest);
   }
 
   public Path directory() {
@@ -75,53 +80,80 @@ public final class CompiledModel {
   /** True when this directory holds segments for the edge side of {@code cut}. */
   public boolean servesCut(int cut) {
     ChainPlanner planner = new ChainPlanner(manifest.segments());
-    return cut >= 0 && cut <= config().nLayers()
+    return cut >= 0
+        && cut <= config().nLayers()
         && planner.chain(0, cut, true, false, manifest.edgeWeights()).isPresent()
         && planner.chain(cut, config().nLayers(), false, true, manifest.cloudWeights()).isPresent();
   }
 
   /** True when this directory holds segments computing layers {@code [from, to)} as asked. */
-  public boolean servesLayers(int from, int to, boolean embedding, boolean head, WeightFormat format) {
-    return from >= 0 && to <= config().nLayers() && from <= to
-        && new ChainPlanner(manifest.segments()).chain(from, to, embedding, head, format).isPresent();
+  public boolean servesLayers(
+      int from, int to, boolean embedding, boolean head, WeightFormat format) {
+    return from >= 0
+        && to <= config().nLayers()
+        && from <= to
+        && new ChainPlanner(manifest.segments())
+            .chain(from, to, embedding, head, format)
+            .isPresent();
   }
 
-  /** Embedding + layers {@code [0,cut)} in the edge weight format: token ids in, hidden states out. */
+  /**
+   * Embedding + layers {@code [0,cut)} in the edge weight format: token ids in, hidden states out.
+   */
   public SegmentChain openEdge(int cut, RuntimeOptions options) {
     return open(0, cut, true, false, manifest.edgeWeights(), options);
   }
 
-  /** Layers {@code [cut,N)} in the cloud weight format + final norm + LM head: hidden states in, logits out. */
+  /**
+   * Layers {@code [cut,N)} in the cloud weight format + final norm + LM head: hidden states in,
+   * logits out.
+   */
   public SegmentChain openCloud(int cut, RuntimeOptions options) {
     return open(cut, config().nLayers(), false, true, manifest.cloudWeights(), options);
   }
 
   /**
-   * The cloud side of {@code cut} serving up to {@code maxBatch} sessions from one KV-cache pool, with their
-   * decode steps batched into single runs.
+   * The cloud side of {@code cut} serving up to {@code maxBatch} sessions from one KV-cache pool,
+   * with their decode steps batched into single runs.
    */
   public BatchedChain openCloudBatched(int cut, RuntimeOptions options, int maxBatch) {
-    List<Segment> segments = openSegments(cut, config().nLayers(), false, true, manifest.cloudWeights(), options);
-    return new BatchedChain(OrtEnvironment.getEnvironment(), config(), segments, maxBatch, context(options));
+    List<Segment> segments =
+        openSegments(cut, config().nLayers(), false, true, manifest.cloudWeights(), options);
+    return new BatchedChain(
+        OrtEnvironment.getEnvironment(), config(), segments, maxBatch, context(options));
   }
 
-  /** All layers in one chain with {@code format} weights: token ids in, logits out (the unsplit model). */
+  /**
+   * All layers in one chain with {@code format} weights: token ids in, logits out (the unsplit
+   * model).
+   */
   public SegmentChain openWhole(WeightFormat format, RuntimeOptions options) {
     return open(0, config().nLayers(), true, true, format, options);
   }
 
   /**
-   * Any contiguous range: layers {@code [from, to)} in {@code format}, optionally preceded by the embedding and
-   * followed by the head. A per-layer build serves every range; the profiler opens one layer at a time.
+   * Any contiguous range: layers {@code [from, to)} in {@code format}, optionally preceded by the
+   * embedding and followed by the head. A per-layer build serves every range; the profiler opens
+   * one layer at a time.
    *
    * @throws IllegalArgumentException when the directory has no segments computing that range
    */
-  public SegmentChain openLayers(int from, int to, boolean embedding, boolean head, WeightFormat format,
+  public SegmentChain openLayers(
+      int from,
+      int to,
+      boolean embedding,
+      boolean head,
+      WeightFormat format,
       RuntimeOptions options) {
     return open(from, to, embedding, head, format, options);
   }
 
-  private SegmentChain open(int from, int to, boolean embedding, boolean head, WeightFormat format,
+  private SegmentChain open(
+      int from,
+      int to,
+      boolean embedding,
+      boolean head,
+      WeightFormat format,
       RuntimeOptions options) {
     List<Segment> segments = openSegments(from, to, embedding, head, format, options);
     return new SegmentChain(OrtEnvironment.getEnvironment(), config(), segments, context(options));
@@ -136,16 +168,34 @@ public final class CompiledModel {
     return context;
   }
 
-  private List<Segment> openSegments(int from, int to, boolean embedding, boolean head, WeightFormat format,
+  private List<Segment> openSegments(
+      int from,
+      int to,
+      boolean embedding,
+      boolean head,
+      WeightFormat format,
       RuntimeOptions options) {
     if (from < 0 || to > config().nLayers() || from > to) {
       throw new IllegalArgumentException("cut outside 0.." + config().nLayers());
     }
-    List<SegmentEntry> entries = new ChainPlanner(manifest.segments())
-        .chain(from, to, embedding, head, format)
-        .orElseThrow(() -> new IllegalArgumentException("compiled model " + dir + " has no " + format
-            + " segments for layers [" + from + "," + to + ")" + (embedding ? " with the embedding" : "")
-            + (head ? " with the head" : "") + "; recompile with --per-layer or this cut"));
+    List<SegmentEntry> entries =
+        new ChainPlanner(manifest.segments())
+            .chain(from, to, embedding, head, format)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "compiled model "
+                            + dir
+                            + " has no "
+                            + format
+                            + " segments for layers ["
+                            + from
+                            + ","
+                            + to
+                            + ")"
+                            + (embedding ? " with the embedding" : "")
+                            + (head ? " with the head" : "")
+                            + "; recompile with --per-layer or this cut"));
     context(options);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     List<Segment> segments = new ArrayList<>();
@@ -168,13 +218,15 @@ public final class CompiledModel {
     }
     String actual = sha256(file);
     if (!actual.equalsIgnoreCase(expected)) {
-      throw new EngineException("segment " + file + " is corrupt: sha256 " + actual + ", manifest says " + expected);
+      throw new EngineException(
+          "segment " + file + " is corrupt: sha256 " + actual + ", manifest says " + expected);
     }
   }
 
   /** Hex sha256 of a file, streamed. */
   public static String sha256(Path file) {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+    try (InputStream in =
+        new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
       byte[] buf = new byte[1 << 16];
       while (in.read(buf) >= 0) {
         // digesting

@@ -17,20 +17,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Everything one session's single-position steps feed to and take from ONNX Runtime, allocated once: the
- * small inputs live in direct buffers that are rewritten in place, and each segment's output is pinned to a
- * tensor that the next segment reads as its input. Where ONNX Runtime's IoBinding is reachable every segment's
- * tensors are bound once and a step allocates nothing at all; otherwise each run goes through
- * {@code OrtSession.run}, which allocates its argument arrays and result.
+ * Everything one session's single-position steps feed to and take from ONNX Runtime, allocated
+ * once: the small inputs live in direct buffers that are rewritten in place, and each segment's
+ * output is pinned to a tensor that the next segment reads as its input. Where ONNX Runtime's
+ * IoBinding is reachable every segment's tensors are bound once and a step allocates nothing at
+ * all; otherwise each run goes through {@code OrtSession.run}, which allocates its argument arrays
+ * and result.
  */
 final class DecodeBindings implements AutoCloseable {
 
-  private final LongBuffer ids;       // [1, 1]
+  private final LongBuffer ids; // [1, 1]
   private final LongBuffer positions; // [1, 1]
-  private final IntBuffer seqlensK;   // [1]
-  private final IntBuffer total;      // []
+  private final IntBuffer seqlensK; // [1]
+  private final IntBuffer total; // []
   private final FloatBuffer hiddenIn; // [1, 1, d] when the chain takes hidden states
-  private final FloatBuffer output;   // [1, 1, d] hidden or [1, vocab] logits of the last segment
+  private final FloatBuffer output; // [1, 1, d] hidden or [1, vocab] logits of the last segment
   private final List<Map<String, OnnxTensorLike>> inputs = new ArrayList<>();
   private final List<Map<String, OnnxValue>> pinned = new ArrayList<>();
   private final List<OnnxTensor> owned = new ArrayList<>();
@@ -54,11 +55,16 @@ final class DecodeBindings implements AutoCloseable {
       for (int i = 0; i < segments.size(); i++) {
         Segment seg = segments.get(i);
         Map<String, OnnxTensorLike> in = new HashMap<>(state.cache(i).inputs());
-        in.put(seg.spec().embedding() ? SegmentIo.INPUT_IDS : SegmentIo.HIDDEN_IN, seg.spec().embedding() ? idsT : previous);
+        in.put(
+            seg.spec().embedding() ? SegmentIo.INPUT_IDS : SegmentIo.HIDDEN_IN,
+            seg.spec().embedding() ? idsT : previous);
         seg.putStepInputs(in, seqT, totalT, posT);
         boolean head = seg.spec().head();
         last = direct((head ? vocab : dim) * 4).asFloatBuffer();
-        OnnxTensor out = own(OnnxTensor.createTensor(env, last, head ? new long[] {1, vocab} : new long[] {1, 1, dim}));
+        OnnxTensor out =
+            own(
+                OnnxTensor.createTensor(
+                    env, last, head ? new long[] {1, vocab} : new long[] {1, 1, dim}));
         Map<String, OnnxValue> pin = new HashMap<>(state.cache(i).pinnedOutputs());
         pin.put(head ? SegmentIo.LOGITS : SegmentIo.HIDDEN_OUT, out);
         inputs.add(in);
@@ -73,7 +79,9 @@ final class DecodeBindings implements AutoCloseable {
       }
     } catch (OrtException | RuntimeException e) {
       close();
-      throw e instanceof EngineException ee ? ee : new EngineException("cannot bind decode tensors", e);
+      throw e instanceof EngineException ee
+          ? ee
+          : new EngineException("cannot bind decode tensors", e);
     }
   }
 
@@ -107,7 +115,10 @@ final class DecodeBindings implements AutoCloseable {
     }
   }
 
-  /** The last segment's output after a step, the same buffer rewound each time; valid until the next step. */
+  /**
+   * The last segment's output after a step, the same buffer rewound each time; valid until the next
+   * step.
+   */
   FloatBuffer output() {
     return output.clear();
   }

@@ -10,9 +10,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The keys and values of one segment's layers for one session: a direct buffer per layer and tensor,
- * {@code [1, nKvHeads, maxContext, headSize]}, passed to ONNX Runtime both as {@code past_*} input and as
- * pinned {@code present_*} output so GroupQueryAttention appends in place.
+ * The keys and values of one segment's layers for one session: a direct buffer per layer and
+ * tensor, {@code [1, nKvHeads, maxContext, headSize]}, passed to ONNX Runtime both as {@code
+ * past_*} input and as pinned {@code present_*} output so GroupQueryAttention appends in place.
  */
 final class KvCache implements AutoCloseable {
 
@@ -25,7 +25,8 @@ final class KvCache implements AutoCloseable {
     long[] shape = {1, kvHeads, maxContext, headSize};
     long perTensor = (long) kvHeads * maxContext * headSize * Float.BYTES;
     if (perTensor > Integer.MAX_VALUE) {
-      throw new EngineException("a KV tensor of " + perTensor + " bytes is too large; lower the context");
+      throw new EngineException(
+          "a KV tensor of " + perTensor + " bytes is too large; lower the context");
     }
     try {
       for (int layer = spec.firstLayer(); layer < spec.endLayer(); layer++) {
@@ -43,7 +44,8 @@ final class KvCache implements AutoCloseable {
     this.bytes = perTensor * 2 * spec.layers();
   }
 
-  private static OnnxTensor tensor(OrtEnvironment env, int bytes, long[] shape) throws OrtException {
+  private static OnnxTensor tensor(OrtEnvironment env, int bytes, long[] shape)
+      throws OrtException {
     ByteBuffer buf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
     return OnnxTensor.createTensor(env, buf.asFloatBuffer(), shape);
   }

@@ -19,19 +19,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The few functions of ONNX Runtime's C API that ORT Java does not expose: IoBinding, with which a session's
- * inputs and outputs are bound once and each run is then one native call of three pointers. ORT Java's
- * {@code OrtSession.run} builds name and handle arrays, a map and a {@code Result} on every call (about 2 KB per
- * decode step); a bound run allocates nothing on the Java heap.
+ * The few functions of ONNX Runtime's C API that ORT Java does not expose: IoBinding, with which a
+ * session's inputs and outputs are bound once and each run is then one native call of three
+ * pointers. ORT Java's {@code OrtSession.run} builds name and handle arrays, a map and a {@code
+ * Result} on every call (about 2 KB per decode step); a bound run allocates nothing on the Java
+ * heap.
  *
- * <p>The functions are members of {@code struct OrtApi}, a table of function pointers that ONNX Runtime only ever
- * appends to, so each member's index is fixed across versions (indices from {@code onnxruntime_c_api.h}). The
- * table's address is the one ORT Java obtained when it loaded the library. Each member is bound with JNA direct
- * mapping, whose calls with primitive arguments allocate nothing: a symbol provider hands JNA the table's
- * pointers in place of symbols, since only {@code OrtGetApiBase} is exported.
+ * <p>The functions are members of {@code struct OrtApi}, a table of function pointers that ONNX
+ * Runtime only ever appends to, so each member's index is fixed across versions (indices from
+ * {@code onnxruntime_c_api.h}). The table's address is the one ORT Java obtained when it loaded the
+ * library. Each member is bound with JNA direct mapping, whose calls with primitive arguments
+ * allocate nothing: a symbol provider hands JNA the table's pointers in place of symbols, since
+ * only {@code OrtGetApiBase} is exported.
  *
- * <p>Where any of this is not possible (a 32-bit JVM, an ORT Java without the fields read here), {@link #available}
- * is false with the reason, and segments run through {@code OrtSession.run}.
+ * <p>Where any of this is not possible (a 32-bit JVM, an ORT Java without the fields read here),
+ * {@link #available} is false with the reason, and segments run through {@code OrtSession.run}.
  */
 final class OrtNative {
 
@@ -40,18 +42,20 @@ final class OrtNative {
   /** Set to {@code false} to run every step through ORT Java's {@code OrtSession.run}. */
   static final String ENABLED_PROPERTY = "edgesplit.ort.iobinding";
 
-  // Index of each member in struct OrtApi (onnxruntime_c_api.h; SynchronizeBoundOutputs at 203 is asserted in
+  // Index of each member in struct OrtApi (onnxruntime_c_api.h; SynchronizeBoundOutputs at 203 is
+  // asserted in
   // ORT's onnxruntime_c_api.cc, which brackets the IoBinding block).
-  private static final Map<String, Integer> MEMBERS = Map.of(
-      "GetErrorMessage", 2,
-      "CreateRunOptions", 39,
-      "ReleaseStatus", 93,
-      "ReleaseRunOptions", 97,
-      "RunWithBinding", 133,
-      "CreateIoBinding", 134,
-      "ReleaseIoBinding", 135,
-      "BindInput", 136,
-      "BindOutput", 137);
+  private static final Map<String, Integer> MEMBERS =
+      Map.of(
+          "GetErrorMessage", 2,
+          "CreateRunOptions", 39,
+          "ReleaseStatus", 93,
+          "ReleaseRunOptions", 97,
+          "RunWithBinding", 133,
+          "CreateIoBinding", 134,
+          "ReleaseIoBinding", 135,
+          "BindInput", 136,
+          "BindOutput", 137);
 
   private static final Field SESSION_HANDLE;
   private static final Field TENSOR_HANDLE;
@@ -72,7 +76,9 @@ final class OrtNative {
     TENSOR_HANDLE = tensor;
     UNAVAILABLE = reason;
     if (reason != null) {
-      LOG.info("ONNX Runtime's IoBinding unavailable ({}); decode steps run through OrtSession.run", reason);
+      LOG.info(
+          "ONNX Runtime's IoBinding unavailable ({}); decode steps run through OrtSession.run",
+          reason);
     }
   }
 
@@ -117,7 +123,10 @@ final class OrtNative {
     return readLong(TENSOR_HANDLE, tensor);
   }
 
-  /** Throws the message of a failed call's status (and releases the status); does nothing for success. */
+  /**
+   * Throws the message of a failed call's status (and releases the status); does nothing for
+   * success.
+   */
   static void check(long status, String what) {
     if (status == 0) {
       return;
@@ -181,12 +190,14 @@ final class OrtNative {
         }
         addresses.put(m.getKey(), address);
       }
-      SymbolProvider fromTable = (handle, name, parent) -> {
-        Long address = addresses.get(name);
-        return address != null ? address : parent.getSymbolAddress(handle, name, null);
-      };
-      NativeLibrary lib = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME,
-          Map.of(Library.OPTION_SYMBOL_PROVIDER, fromTable));
+      SymbolProvider fromTable =
+          (handle, name, parent) -> {
+            Long address = addresses.get(name);
+            return address != null ? address : parent.getSymbolAddress(handle, name, null);
+          };
+      NativeLibrary lib =
+          NativeLibrary.getInstance(
+              Platform.C_LIBRARY_NAME, Map.of(Library.OPTION_SYMBOL_PROVIDER, fromTable));
       Native.register(OrtNative.class, lib);
       return null;
     } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {

@@ -4,16 +4,17 @@ package dev.edgesplit.engine.segment;
  * How segments run in this process.
  *
  * @param intraOpThreads ONNX Runtime threads per run (1 suits a board that also serves gRPC)
- * @param maxContext     KV cache length per session; 0 means the compiled maximum
- * @param spinning       whether ONNX Runtime's worker threads spin between the operators of a run instead of
- *                       sleeping (they sleep when the run ends either way); matters with two or more threads
- * @param profilePrefix  where ONNX Runtime writes each session's operator profile (JSON, path prefix), or null
- *                       for none; profiling slows every operator, so only for measuring where a run's time goes
- * @param ioBinding      whether decode steps run through ONNX Runtime's IoBinding where it is available (no
- *                       allocation per step) rather than {@code OrtSession.run}
+ * @param maxContext KV cache length per session; 0 means the compiled maximum
+ * @param spinning whether ONNX Runtime's worker threads spin between the operators of a run instead
+ *     of sleeping (they sleep when the run ends either way); matters with two or more threads
+ * @param profilePrefix where ONNX Runtime writes each session's operator profile (JSON, path
+ *     prefix), or null for none; profiling slows every operator, so only for measuring where a
+ *     run's time goes
+ * @param ioBinding whether decode steps run through ONNX Runtime's IoBinding where it is available
+ *     (no allocation per step) rather than {@code OrtSession.run}
  */
-public record RuntimeOptions(int intraOpThreads, int maxContext, boolean spinning, String profilePrefix,
-    boolean ioBinding) {
+public record RuntimeOptions(
+    int intraOpThreads, int maxContext, boolean spinning, String profilePrefix, boolean ioBinding) {
 
   public RuntimeOptions(int intraOpThreads, int maxContext, boolean spinning) {
     this(intraOpThreads, maxContext, spinning, null, true);
@@ -38,7 +39,10 @@ public record RuntimeOptions(int intraOpThreads, int maxContext, boolean spinnin
     return new RuntimeOptions(intraOpThreads, maxContext, spinning, prefix, ioBinding);
   }
 
-  /** These options with every decode step through {@code OrtSession.run}: the fallback, for comparison. */
+  /**
+   * These options with every decode step through {@code OrtSession.run}: the fallback, for
+   * comparison.
+   */
   public RuntimeOptions withoutIoBinding() {
     return new RuntimeOptions(intraOpThreads, maxContext, spinning, profilePrefix, false);
   }

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 
-/** One ONNX Runtime session over one segment file. Thread-safe; closed by its {@link SegmentChain}. */
+/**
+ * One ONNX Runtime session over one segment file. Thread-safe; closed by its {@link SegmentChain}.
+ */
 final class Segment implements AutoCloseable {
 
   private final SegmentSpec spec;
@@ -25,8 +27,10 @@ final class Segment implements AutoCloseable {
       so.setIntraOpNumThreads(options.intraOpThreads());
       so.setInterOpNumThreads(1);
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      // Workers spin between the operators of one run (waking a sleeping thread per operator made two threads
-      // slower than one) and sleep once the run ends, so a session that waits for the link or for another
+      // Workers spin between the operators of one run (waking a sleeping thread per operator made
+      // two threads
+      // slower than one) and sleep once the run ends, so a session that waits for the link or for
+      // another
       // session's run burns no core.
       so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
       so.addConfigEntry("session.force_spinning_stop", "1");
@@ -60,10 +64,13 @@ final class Segment implements AutoCloseable {
   }
 
   /**
-   * Adds the step inputs a segment with layers reads (sequence lengths, and positions where RoPE is its own
-   * node); a segment with only the embedding or the head takes none.
+   * Adds the step inputs a segment with layers reads (sequence lengths, and positions where RoPE is
+   * its own node); a segment with only the embedding or the head takes none.
    */
-  void putStepInputs(Map<String, OnnxTensorLike> inputs, OnnxTensorLike seqlensK, OnnxTensorLike total,
+  void putStepInputs(
+      Map<String, OnnxTensorLike> inputs,
+      OnnxTensorLike seqlensK,
+      OnnxTensorLike total,
       OnnxTensorLike positions) {
     if (spec.layers() > 0) {
       inputs.put(SegmentIo.SEQLENS_K, seqlensK);

@@ -18,8 +18,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Contiguous segments run one after another: token ids or hidden states in, hidden states or logits out.
- * Thread-safe (each session brings its own {@link ChainState}); owns and closes its ONNX Runtime sessions.
+ * Contiguous segments run one after another: token ids or hidden states in, hidden states or logits
+ * out. Thread-safe (each session brings its own {@link ChainState}); owns and closes its ONNX
+ * Runtime sessions.
  */
 public final class SegmentChain implements AutoCloseable {
 
@@ -39,15 +40,20 @@ public final class SegmentChain implements AutoCloseable {
   }
 
   /**
-   * How decode steps call ONNX Runtime in this process: through IoBinding, allocating nothing, or through
-   * {@code OrtSession.run} and why (set {@code -Dedgesplit.ort.iobinding=false} to force the latter; {@link
-   * RuntimeOptions#withoutIoBinding} does it per chain).
+   * How decode steps call ONNX Runtime in this process: through IoBinding, allocating nothing, or
+   * through {@code OrtSession.run} and why (set {@code -Dedgesplit.ort.iobinding=false} to force
+   * the latter; {@link RuntimeOptions#withoutIoBinding} does it per chain).
    */
   public static String stepRunner() {
-    return OrtNative.available() ? "IoBinding" : "OrtSession.run (IoBinding unavailable: " + OrtNative.unavailableReason() + ")";
+    return OrtNative.available()
+        ? "IoBinding"
+        : "OrtSession.run (IoBinding unavailable: " + OrtNative.unavailableReason() + ")";
   }
 
-  /** True when IoBinding works here, so decode steps allocate nothing on the Java heap (see {@link #stepRunner}). */
+  /**
+   * True when IoBinding works here, so decode steps allocate nothing on the Java heap (see {@link
+   * #stepRunner}).
+   */
   public static boolean allocationFreeSteps() {
     return OrtNative.available();
   }
@@ -95,11 +101,13 @@ public final class SegmentChain implements AutoCloseable {
   /**
    * Runs token ids at positions {@code state.position() ..} and advances the state.
    *
-   * @return hidden states {@code [tokens.length * dim]}, or the last position's logits {@code [vocab]}
+   * @return hidden states {@code [tokens.length * dim]}, or the last position's logits {@code
+   *     [vocab]}
    */
   public float[] forwardTokens(ChainState state, int[] tokens) {
     if (!takesTokens()) {
-      throw new IllegalStateException("this chain starts at layer " + firstLayer() + " and takes hidden states");
+      throw new IllegalStateException(
+          "this chain starts at layer " + firstLayer() + " and takes hidden states");
     }
     if (tokens.length == 1) {
       return copy(decodeToken(state, tokens[0]));
@@ -107,15 +115,20 @@ public final class SegmentChain implements AutoCloseable {
     long[] ids = new long[tokens.length];
     for (int i = 0; i < tokens.length; i++) {
       if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
-        throw new IllegalArgumentException("token id " + tokens[i] + " outside the vocabulary of " + config.vocabSize());
+        throw new IllegalArgumentException(
+            "token id " + tokens[i] + " outside the vocabulary of " + config.vocabSize());
       }
       ids[i] = tokens[i];
     }
-    return run(state, tokens.length, (first) -> OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {1, ids.length}));
+    return run(
+        state,
+        tokens.length,
+        (first) -> OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {1, ids.length}));
   }
 
   /**
-   * Runs hidden states {@code [seqLen * dim]} at positions {@code state.position() ..} and advances the state.
+   * Runs hidden states {@code [seqLen * dim]} at positions {@code state.position() ..} and advances
+   * the state.
    *
    * @return hidden states {@code [seqLen * dim]}, or the last position's logits {@code [vocab]}
    */
@@ -125,7 +138,12 @@ public final class SegmentChain implements AutoCloseable {
     }
     if (seqLen < 1 || hidden.length != (long) seqLen * config.dim()) {
       throw new IllegalArgumentException(
-          "hidden states hold " + hidden.length + " values, expected " + seqLen + " x " + config.dim());
+          "hidden states hold "
+              + hidden.length
+              + " values, expected "
+              + seqLen
+              + " x "
+              + config.dim());
     }
     if (seqLen == 1) {
       return copy(decodeHidden(state, FloatBuffer.wrap(hidden)));
@@ -141,10 +159,12 @@ public final class SegmentChain implements AutoCloseable {
    */
   public FloatBuffer decodeToken(ChainState state, int token) {
     if (!takesTokens()) {
-      throw new IllegalStateException("this chain starts at layer " + firstLayer() + " and takes hidden states");
+      throw new IllegalStateException(
+          "this chain starts at layer " + firstLayer() + " and takes hidden states");
     }
     if (token < 0 || token >= config.vocabSize()) {
-      throw new IllegalArgumentException("token id " + token + " outside the vocabulary of " + config.vocabSize());
+      throw new IllegalArgumentException(
+          "token id " + token + " outside the vocabulary of " + config.vocabSize());
     }
     DecodeBindings b = bindings(state);
     b.set(state.position(), token);
@@ -152,8 +172,8 @@ public final class SegmentChain implements AutoCloseable {
   }
 
   /**
-   * One position of hidden states {@code [dim]} (read from the buffer's position) at the next position,
-   * without allocating; the result is a view valid until the state's next step.
+   * One position of hidden states {@code [dim]} (read from the buffer's position) at the next
+   * position, without allocating; the result is a view valid until the state's next step.
    */
   public FloatBuffer decodeHidden(ChainState state, FloatBuffer hidden) {
     if (takesTokens()) {
@@ -185,7 +205,8 @@ public final class SegmentChain implements AutoCloseable {
         b.run(i);
       }
     } catch (OrtException | EngineException e) {
-      throw new EngineException("decode step failed at position " + state.position() + ": " + e.getMessage(), e);
+      throw new EngineException(
+          "decode step failed at position " + state.position() + ": " + e.getMessage(), e);
     }
     state.advance(1);
     return b.output();
@@ -205,8 +226,16 @@ public final class SegmentChain implements AutoCloseable {
     List<OnnxTensor> owned = new ArrayList<>();
     try {
       OnnxTensor positions = own(owned, positionIds(position, seqLen));
-      OnnxTensor seqlensK = own(owned, OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {position + seqLen - 1}), new long[] {1}));
-      OnnxTensor total = own(owned, OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {position + seqLen}), new long[] {}));
+      OnnxTensor seqlensK =
+          own(
+              owned,
+              OnnxTensor.createTensor(
+                  env, IntBuffer.wrap(new int[] {position + seqLen - 1}), new long[] {1}));
+      OnnxTensor total =
+          own(
+              owned,
+              OnnxTensor.createTensor(
+                  env, IntBuffer.wrap(new int[] {position + seqLen}), new long[] {}));
       OnnxTensor input = own(owned, firstInput.create(segments.get(0)));
       float[] out = null;
       for (int i = 0; i < segments.size(); i++) {
@@ -218,7 +247,8 @@ public final class SegmentChain implements AutoCloseable {
         Map<String, OnnxTensorLike> inputs = new HashMap<>(cache.inputs());
         inputs.put(seg.spec().embedding() ? SegmentIo.INPUT_IDS : SegmentIo.HIDDEN_IN, input);
         seg.putStepInputs(inputs, seqlensK, total, positions);
-        try (OrtSession.Result result = seg.session().run(inputs, seg.mainOutput(), cache.pinnedOutputs())) {
+        try (OrtSession.Result result =
+            seg.session().run(inputs, seg.mainOutput(), cache.pinnedOutputs())) {
           OnnxTensor t = (OnnxTensor) result.get(seg.mainOutput().iterator().next()).orElseThrow();
           FloatBuffer fb = t.getFloatBuffer();
           out = new float[fb.remaining()];
@@ -228,7 +258,8 @@ public final class SegmentChain implements AutoCloseable {
       state.advance(seqLen);
       return out;
     } catch (OrtException e) {
-      throw new EngineException("segment run failed at position " + position + ": " + e.getMessage(), e);
+      throw new EngineException(
+          "segment run failed at position " + position + ": " + e.getMessage(), e);
     } finally {
       owned.forEach(OnnxTensor::close);
     }
@@ -243,7 +274,8 @@ public final class SegmentChain implements AutoCloseable {
   }
 
   private OnnxTensor hiddenTensor(float[] hidden, int seqLen) throws OrtException {
-    return OnnxTensor.createTensor(env, FloatBuffer.wrap(hidden), new long[] {1, seqLen, config.dim()});
+    return OnnxTensor.createTensor(
+        env, FloatBuffer.wrap(hidden), new long[] {1, seqLen, config.dim()});
   }
 
   private static OnnxTensor own(List<OnnxTensor> owned, OnnxTensor t) {
@@ -252,8 +284,8 @@ public final class SegmentChain implements AutoCloseable {
   }
 
   /**
-   * Ends the operator profiling of every segment (opened with {@link RuntimeOptions#profiled}) and returns the
-   * JSON files ONNX Runtime wrote, one per segment.
+   * Ends the operator profiling of every segment (opened with {@link RuntimeOptions#profiled}) and
+   * returns the JSON files ONNX Runtime wrote, one per segment.
    */
   public List<Path> endProfiling() {
     return segments.stream().map(Segment::endProfiling).toList();

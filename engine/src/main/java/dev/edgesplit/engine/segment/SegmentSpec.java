@@ -1,13 +1,15 @@
 package dev.edgesplit.engine.segment;
 
 /**
- * What one ONNX segment computes: decoder layers {@code [firstLayer, endLayer)}, optionally preceded by
- * the token embedding and followed by the final norm and LM head.
+ * What one ONNX segment computes: decoder layers {@code [firstLayer, endLayer)}, optionally
+ * preceded by the token embedding and followed by the final norm and LM head.
  *
- * <p>A segment with the embedding takes {@code input_ids}; otherwise {@code hidden_in}. A segment with
- * the head returns the last position's {@code logits}; otherwise {@code hidden_out} for every position.
+ * <p>A segment with the embedding takes {@code input_ids}; otherwise {@code hidden_in}. A segment
+ * with the head returns the last position's {@code logits}; otherwise {@code hidden_out} for every
+ * position.
  */
-public record SegmentSpec(int firstLayer, int endLayer, boolean embedding, boolean head, WeightFormat weights) {
+public record SegmentSpec(
+    int firstLayer, int endLayer, boolean embedding, boolean head, WeightFormat weights) {
 
   public SegmentSpec {
     if (firstLayer < 0 || endLayer < firstLayer) {

@@ -27,7 +27,8 @@ public enum WeightFormat {
     try {
       return valueOf(text.trim().toUpperCase(java.util.Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown weight format '" + text + "' (expected fp32, int8 or int4)", e);
+      throw new IllegalArgumentException(
+          "unknown weight format '" + text + "' (expected fp32, int8 or int4)", e);
     }
   }
 }

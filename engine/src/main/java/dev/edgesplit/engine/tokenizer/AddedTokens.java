@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The added (often special) tokens of a tokenizer.json, found verbatim in raw text before normalization and
- * BPE, leftmost first and the longest at a position. Immutable and thread-safe.
+ * The added (often special) tokens of a tokenizer.json, found verbatim in raw text before
+ * normalization and BPE, leftmost first and the longest at a position. Immutable and thread-safe.
  */
 final class AddedTokens {
 
@@ -21,7 +21,10 @@ final class AddedTokens {
     }
   }
 
-  /** A stretch of text: either an added token ({@code id >= 0}) or plain text to normalize and encode. */
+  /**
+   * A stretch of text: either an added token ({@code id >= 0}) or plain text to normalize and
+   * encode.
+   */
   record Segment(String text, int id) {}
 
   private final Map<Character, List<Entry>> byFirstChar = new HashMap<>(); // longest first

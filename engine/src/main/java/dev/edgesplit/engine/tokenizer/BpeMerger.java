@@ -4,10 +4,10 @@ import java.util.Arrays;
 import java.util.PriorityQueue;
 
 /**
- * Greedy pair merging shared by both BPE flavours: while some adjacent pair can merge, merge the one with the
- * lowest priority value, the leftmost on ties. That is the loop of llama2.c's encode (highest score first)
- * and of Hugging Face's BPE (lowest merge rank first), done with a heap and a linked list in O(n log n)
- * instead of rescanning the sequence after every merge.
+ * Greedy pair merging shared by both BPE flavours: while some adjacent pair can merge, merge the
+ * one with the lowest priority value, the leftmost on ties. That is the loop of llama2.c's encode
+ * (highest score first) and of Hugging Face's BPE (lowest merge rank first), done with a heap and a
+ * linked list in O(n log n) instead of rescanning the sequence after every merge.
  */
 final class BpeMerger {
 
@@ -15,8 +15,8 @@ final class BpeMerger {
   @FunctionalInterface
   interface MergeTable {
     /**
-     * -1 when {@code left} and {@code right} do not merge; otherwise {@code (priority << 32) | mergedId} with a
-     * priority in [0, Integer.MAX_VALUE], lower merging first.
+     * -1 when {@code left} and {@code right} do not merge; otherwise {@code (priority << 32) |
+     * mergedId} with a priority in [0, Integer.MAX_VALUE], lower merging first.
      */
     long find(int left, int right);
   }
@@ -40,7 +40,8 @@ final class BpeMerger {
       next[i] = i + 1 < length ? i + 1 : -1;
       prev[i] = i - 1;
     }
-    // Entry: priority in the high half, position of the left symbol in the low half. Positions keep their
+    // Entry: priority in the high half, position of the left symbol in the low half. Positions keep
+    // their
     // left-to-right order through merges, so the natural order of entries is (priority, leftmost).
     PriorityQueue<Long> heap = new PriorityQueue<>();
     for (int i = 0; i + 1 < length; i++) {
@@ -78,7 +79,8 @@ final class BpeMerger {
     return out;
   }
 
-  private static void offer(PriorityQueue<Long> heap, MergeTable table, int[] symbols, int[] next, int pos) {
+  private static void offer(
+      PriorityQueue<Long> heap, MergeTable table, int[] symbols, int[] next, int pos) {
     int right = next[pos];
     if (right < 0) {
       return;

@@ -1,9 +1,9 @@
 package dev.edgesplit.engine.tokenizer;
 
 /**
- * GPT-2's reversible map from bytes to printable characters, used by byte-level BPE vocabularies: printable
- * Latin-1 bytes ('!'..'~', '¡'..'¬', '®'..'ÿ') map to themselves, the other 68 bytes to U+0100 onwards in
- * byte order (so a space is 'Ġ' U+0120 and a newline 'Ċ' U+010A).
+ * GPT-2's reversible map from bytes to printable characters, used by byte-level BPE vocabularies:
+ * printable Latin-1 bytes ('!'..'~', '¡'..'¬', '®'..'ÿ') map to themselves, the other 68 bytes to
+ * U+0100 onwards in byte order (so a space is 'Ġ' U+0120 and a newline 'Ċ' U+010A).
  */
 final class ByteLevelAlphabet {
 
@@ -14,7 +14,8 @@ final class ByteLevelAlphabet {
     java.util.Arrays.fill(CHAR_TO_BYTE, -1);
     int extra = 0;
     for (int b = 0; b < 256; b++) {
-      boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+      boolean printable =
+          (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
       char c = printable ? (char) b : (char) (256 + extra++);
       BYTE_TO_CHAR[b] = c;
       CHAR_TO_BYTE[c] = b;

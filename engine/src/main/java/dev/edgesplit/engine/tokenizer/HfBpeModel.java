@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The "model" section of a tokenizer.json of type BPE: vocabulary, ranked merges, unknown-token and byte-fallback
- * handling. Encodes one pre-tokenized word at a time. Immutable and thread-safe.
+ * The "model" section of a tokenizer.json of type BPE: vocabulary, ranked merges, unknown-token and
+ * byte-fallback handling. Encodes one pre-tokenized word at a time. Immutable and thread-safe.
  */
 final class HfBpeModel {
 
@@ -19,8 +19,13 @@ final class HfBpeModel {
   private final boolean ignoreMerges;
   private final int[] byteIds; // [256] ids of <0x00>..<0xFF> when byte_fallback, else null
 
-  private HfBpeModel(Map<String, Integer> vocab, Map<Long, Long> merges, int unkId, boolean fuseUnk,
-      boolean ignoreMerges, int[] byteIds) {
+  private HfBpeModel(
+      Map<String, Integer> vocab,
+      Map<Long, Long> merges,
+      int unkId,
+      boolean fuseUnk,
+      boolean ignoreMerges,
+      int[] byteIds) {
     this.vocab = vocab;
     this.merges = merges;
     this.unkId = unkId;
@@ -32,19 +37,22 @@ final class HfBpeModel {
   static HfBpeModel from(JsonNode model, String source) {
     String type = model.path("type").asText("BPE");
     if (!type.equals("BPE")) {
-      throw new TokenizerException(source + ": model type \"" + type + "\" is not supported (only BPE)");
+      throw new TokenizerException(
+          source + ": model type \"" + type + "\" is not supported (only BPE)");
     }
     for (String field : new String[] {"continuing_subword_prefix", "end_of_word_suffix"}) {
       JsonNode value = model.get(field);
       if (value != null && !value.isNull() && !value.asText().isEmpty()) {
-        throw new TokenizerException(source + ": BPE " + field + " \"" + value.asText() + "\" is not supported");
+        throw new TokenizerException(
+            source + ": BPE " + field + " \"" + value.asText() + "\" is not supported");
       }
     }
     JsonNode vocabNode = HfJson.object(model, "vocab", source);
     Map<String, Integer> vocab = new HashMap<>(vocabNode.size() * 2);
     for (Map.Entry<String, JsonNode> entry : vocabNode.properties()) {
       if (!entry.getValue().canConvertToInt() || entry.getValue().asInt() < 0) {
-        throw new TokenizerException(source + ": vocab entry \"" + entry.getKey() + "\" has id " + entry.getValue());
+        throw new TokenizerException(
+            source + ": vocab entry \"" + entry.getKey() + "\" has id " + entry.getValue());
       }
       vocab.put(entry.getKey(), entry.getValue().asInt());
     }
@@ -54,7 +62,8 @@ final class HfBpeModel {
     if (unk != null && !unk.isNull()) {
       Integer id = vocab.get(unk.asText());
       if (id == null) {
-        throw new TokenizerException(source + ": unk_token \"" + unk.asText() + "\" is not in the vocab");
+        throw new TokenizerException(
+            source + ": unk_token \"" + unk.asText() + "\" is not in the vocab");
       }
       unkId = id;
     }
@@ -66,11 +75,17 @@ final class HfBpeModel {
         byteIds[b] = id == null ? -1 : id;
       }
     }
-    return new HfBpeModel(vocab, merges, unkId, model.path("fuse_unk").asBoolean(false),
-        model.path("ignore_merges").asBoolean(false), byteIds);
+    return new HfBpeModel(
+        vocab,
+        merges,
+        unkId,
+        model.path("fuse_unk").asBoolean(false),
+        model.path("ignore_merges").asBoolean(false),
+        byteIds);
   }
 
-  private static Map<Long, Long> readMerges(JsonNode list, Map<String, Integer> vocab, String source) {
+  private static Map<Long, Long> readMerges(
+      JsonNode list, Map<String, Integer> vocab, String source) {
     Map<Long, Long> merges = new HashMap<>(list.size() * 2);
     int rank = 0;
     for (JsonNode merge : list) {
@@ -79,7 +94,8 @@ final class HfBpeModel {
       if (merge.isTextual()) {
         String[] parts = merge.asText().split(" ", -1);
         if (parts.length != 2) {
-          throw new TokenizerException(source + ": merge " + rank + " \"" + merge.asText() + "\" is not \"a b\"");
+          throw new TokenizerException(
+              source + ": merge " + rank + " \"" + merge.asText() + "\" is not \"a b\"");
         }
         left = parts[0];
         right = parts[1];
@@ -87,14 +103,22 @@ final class HfBpeModel {
         left = merge.get(0).asText();
         right = merge.get(1).asText();
       } else {
-        throw new TokenizerException(source + ": merge " + rank + " is neither \"a b\" nor [a, b]: " + merge);
+        throw new TokenizerException(
+            source + ": merge " + rank + " is neither \"a b\" nor [a, b]: " + merge);
       }
       Integer l = vocab.get(left);
       Integer r = vocab.get(right);
       Integer m = vocab.get(left + right);
       if (l == null || r == null || m == null) {
-        throw new TokenizerException(source + ": merge " + rank + " (" + left + " + " + right
-            + ") uses a token that is not in the vocab");
+        throw new TokenizerException(
+            source
+                + ": merge "
+                + rank
+                + " ("
+                + left
+                + " + "
+                + right
+                + ") uses a token that is not in the vocab");
       }
       // put, not putIfAbsent: a repeated merge takes its later rank, as in Hugging Face.
       merges.put(((long) l << 32) | (r & 0xFFFFFFFFL), BpeMerger.pack(rank, m));

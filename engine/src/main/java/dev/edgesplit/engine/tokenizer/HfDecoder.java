@@ -10,9 +10,9 @@ import java.util.List;
  * The "decoder" section of a tokenizer.json, applied one token at a time so text can be streamed.
  * Supported: Sequence, ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace.
  *
- * <p>Hugging Face decodes a whole id list at once; per token that is the same except for steps after a Fuse,
- * which see the fused text: a Strip after Fuse therefore applies only to the first token of a text, and its
- * "stop" (trailing) count is not supported.
+ * <p>Hugging Face decodes a whole id list at once; per token that is the same except for steps
+ * after a Fuse, which see the fused text: a Strip after Fuse therefore applies only to the first
+ * token of a text, and its "stop" (trailing) count is not supported.
  */
 final class HfDecoder {
 
@@ -47,7 +47,8 @@ final class HfDecoder {
   }
 
   /**
-   * Bytes that token {@code content} (its vocab string) decodes to; {@code first} when it begins the text.
+   * Bytes that token {@code content} (its vocab string) decodes to; {@code first} when it begins
+   * the text.
    */
   byte[] decode(String content, boolean first) {
     Piece piece = new Piece(content);
@@ -69,29 +70,33 @@ final class HfDecoder {
         }
         return;
       case "ByteLevel":
-        steps.add((piece, first) -> {
-          if (piece.bytes == null) {
-            piece.bytes = byteLevelBytes(piece.text);
-          }
-        });
+        steps.add(
+            (piece, first) -> {
+              if (piece.bytes == null) {
+                piece.bytes = byteLevelBytes(piece.text);
+              }
+            });
         return;
-      case "Replace": {
-        HfPattern pattern = HfPattern.from(node.get("pattern"), source);
-        String content = HfJson.text(node, "content", source);
-        steps.add((piece, first) -> {
-          if (piece.bytes == null) {
-            piece.text = pattern.replaceAll(piece.text, content);
-          }
-        });
-        return;
-      }
+      case "Replace":
+        {
+          HfPattern pattern = HfPattern.from(node.get("pattern"), source);
+          String content = HfJson.text(node, "content", source);
+          steps.add(
+              (piece, first) -> {
+                if (piece.bytes == null) {
+                  piece.text = pattern.replaceAll(piece.text, content);
+                }
+              });
+          return;
+        }
       case "ByteFallback":
-        steps.add((piece, first) -> {
-          int value = piece.bytes == null ? byteTokenValue(piece.text) : -1;
-          if (value >= 0) {
-            piece.bytes = new byte[] {(byte) value};
-          }
-        });
+        steps.add(
+            (piece, first) -> {
+              int value = piece.bytes == null ? byteTokenValue(piece.text) : -1;
+              if (value >= 0) {
+                piece.bytes = new byte[] {(byte) value};
+              }
+            });
         return;
       case "Fuse":
         fused[0] = true;
@@ -99,20 +104,22 @@ final class HfDecoder {
       case "Strip":
         steps.add(strip(node, source, fused[0]));
         return;
-      case "Metaspace": {
-        String replacement = node.path("replacement").asText("\u2581");
-        String legacy = node.path("add_prefix_space").asBoolean(true) ? "always" : "never";
-        boolean prepends = !node.path("prepend_scheme").asText(legacy).equals("never");
-        steps.add((piece, first) -> {
-          if (piece.bytes == null) {
-            piece.text = piece.text.replace(replacement, " ");
-            if (first && prepends && piece.text.startsWith(" ")) {
-              piece.text = piece.text.substring(1);
-            }
-          }
-        });
-        return;
-      }
+      case "Metaspace":
+        {
+          String replacement = node.path("replacement").asText("\u2581");
+          String legacy = node.path("add_prefix_space").asBoolean(true) ? "always" : "never";
+          boolean prepends = !node.path("prepend_scheme").asText(legacy).equals("never");
+          steps.add(
+              (piece, first) -> {
+                if (piece.bytes == null) {
+                  piece.text = piece.text.replace(replacement, " ");
+                  if (first && prepends && piece.text.startsWith(" ")) {
+                    piece.text = piece.text.substring(1);
+                  }
+                }
+              });
+          return;
+        }
       default:
         throw new TokenizerException(source + ": unsupported decoder type \"" + type + "\"");
     }
@@ -123,10 +130,12 @@ final class HfDecoder {
     int start = node.path("start").asInt(0);
     int stop = node.path("stop").asInt(0);
     if (content.length() != 1) {
-      throw new TokenizerException(source + ": Strip decoder content must be one character, got \"" + content + "\"");
+      throw new TokenizerException(
+          source + ": Strip decoder content must be one character, got \"" + content + "\"");
     }
     if (afterFuse && stop != 0) {
-      throw new TokenizerException(source + ": a Strip decoder with stop > 0 after Fuse cannot be streamed");
+      throw new TokenizerException(
+          source + ": a Strip decoder with stop > 0 after Fuse cannot be streamed");
     }
     char c = content.charAt(0);
     return (piece, first) -> {

@@ -10,7 +10,8 @@ final class HfJson {
   static String text(JsonNode node, String field, String source) {
     JsonNode value = node.get(field);
     if (value == null || !value.isTextual()) {
-      throw new TokenizerException(source + ": expected a string \"" + field + "\" in " + abbreviate(node));
+      throw new TokenizerException(
+          source + ": expected a string \"" + field + "\" in " + abbreviate(node));
     }
     return value.asText();
   }
@@ -18,7 +19,8 @@ final class HfJson {
   static JsonNode array(JsonNode node, String field, String source) {
     JsonNode value = node.get(field);
     if (value == null || !value.isArray()) {
-      throw new TokenizerException(source + ": expected an array \"" + field + "\" in " + abbreviate(node));
+      throw new TokenizerException(
+          source + ": expected an array \"" + field + "\" in " + abbreviate(node));
     }
     return value;
   }

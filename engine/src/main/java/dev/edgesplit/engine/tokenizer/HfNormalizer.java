@@ -8,8 +8,8 @@ import java.util.Locale;
 import java.util.function.UnaryOperator;
 
 /**
- * The "normalizer" section of a tokenizer.json, applied to each stretch of text between added tokens.
- * Supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip.
+ * The "normalizer" section of a tokenizer.json, applied to each stretch of text between added
+ * tokens. Supported: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Strip.
  */
 final class HfNormalizer {
 
@@ -33,28 +33,31 @@ final class HfNormalizer {
     }
     String type = HfJson.text(node, "type", source);
     switch (type) {
-      case "Sequence": {
-        List<UnaryOperator<String>> parts = new ArrayList<>();
-        for (JsonNode child : HfJson.array(node, "normalizers", source)) {
-          parts.add(step(child, source));
-        }
-        return text -> {
-          String out = text;
-          for (UnaryOperator<String> part : parts) {
-            out = part.apply(out);
+      case "Sequence":
+        {
+          List<UnaryOperator<String>> parts = new ArrayList<>();
+          for (JsonNode child : HfJson.array(node, "normalizers", source)) {
+            parts.add(step(child, source));
           }
-          return out;
-        };
-      }
-      case "Prepend": {
-        String prefix = HfJson.text(node, "prepend", source);
-        return text -> text.isEmpty() ? text : prefix + text;
-      }
-      case "Replace": {
-        HfPattern pattern = HfPattern.from(node.get("pattern"), source);
-        String content = HfJson.text(node, "content", source);
-        return text -> pattern.replaceAll(text, content);
-      }
+          return text -> {
+            String out = text;
+            for (UnaryOperator<String> part : parts) {
+              out = part.apply(out);
+            }
+            return out;
+          };
+        }
+      case "Prepend":
+        {
+          String prefix = HfJson.text(node, "prepend", source);
+          return text -> text.isEmpty() ? text : prefix + text;
+        }
+      case "Replace":
+        {
+          HfPattern pattern = HfPattern.from(node.get("pattern"), source);
+          String content = HfJson.text(node, "content", source);
+          return text -> pattern.replaceAll(text, content);
+        }
       case "NFC":
         return text -> Normalizer.normalize(text, Normalizer.Form.NFC);
       case "NFD":
@@ -65,11 +68,15 @@ final class HfNormalizer {
         return text -> Normalizer.normalize(text, Normalizer.Form.NFKD);
       case "Lowercase":
         return text -> text.toLowerCase(Locale.ROOT);
-      case "Strip": {
-        boolean left = node.path("strip_left").asBoolean(true);
-        boolean right = node.path("strip_right").asBoolean(true);
-        return text -> left && right ? text.strip() : left ? text.stripLeading() : right ? text.stripTrailing() : text;
-      }
+      case "Strip":
+        {
+          boolean left = node.path("strip_left").asBoolean(true);
+          boolean right = node.path("strip_right").asBoolean(true);
+          return text ->
+              left && right
+                  ? text.strip()
+                  : left ? text.stripLeading() : right ? text.stripTrailing() : text;
+        }
       default:
         throw new TokenizerException(source + ": unsupported normalizer type \"" + type + "\"");
     }

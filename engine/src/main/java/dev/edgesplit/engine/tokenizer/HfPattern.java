@@ -17,7 +17,8 @@ final class HfPattern {
 
   static HfPattern from(JsonNode node, String source) {
     if (node == null || !node.isObject()) {
-      throw new TokenizerException(source + ": a pattern must be {\"String\": ...} or {\"Regex\": ...}, got " + node);
+      throw new TokenizerException(
+          source + ": a pattern must be {\"String\": ...} or {\"Regex\": ...}, got " + node);
     }
     if (node.has("String")) {
       return new HfPattern(Pattern.compile(Pattern.quote(node.get("String").asText())));
@@ -25,13 +26,16 @@ final class HfPattern {
     if (node.has("Regex")) {
       String regex = node.get("Regex").asText();
       try {
-        // Hugging Face evaluates these with Unicode classes (\s, \w match beyond ASCII); Java needs the flag.
+        // Hugging Face evaluates these with Unicode classes (\s, \w match beyond ASCII); Java needs
+        // the flag.
         return new HfPattern(Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS));
       } catch (PatternSyntaxException e) {
-        throw new TokenizerException(source + ": regex " + regex + " is not supported: " + e.getDescription(), e);
+        throw new TokenizerException(
+            source + ": regex " + regex + " is not supported: " + e.getDescription(), e);
       }
     }
-    throw new TokenizerException(source + ": a pattern must be {\"String\": ...} or {\"Regex\": ...}, got " + node);
+    throw new TokenizerException(
+        source + ": a pattern must be {\"String\": ...} or {\"Regex\": ...}, got " + node);
   }
 
   /** A pattern node, for patterns the code itself needs ({"String": x} or {"Regex": x}). */

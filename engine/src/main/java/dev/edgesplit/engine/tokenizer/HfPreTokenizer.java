@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.regex.Matcher;
 
 /**
- * The "pre_tokenizer" section of a tokenizer.json: splits normalized text into words that BPE encodes one by one.
- * Supported: Sequence, ByteLevel, Split (Isolated, Removed, MergedWithPrevious, MergedWithNext, Contiguous;
- * invert false), Digits, Metaspace.
+ * The "pre_tokenizer" section of a tokenizer.json: splits normalized text into words that BPE
+ * encodes one by one. Supported: Sequence, ByteLevel, Split (Isolated, Removed, MergedWithPrevious,
+ * MergedWithNext, Contiguous; invert false), Digits, Metaspace.
  */
 abstract class HfPreTokenizer {
 
@@ -16,16 +16,18 @@ abstract class HfPreTokenizer {
   static final String GPT2_PATTERN =
       "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
-  private static final HfPreTokenizer NONE = new HfPreTokenizer() {
-    @Override
-    void split(String piece, boolean firstSegment, List<String> out) {
-      out.add(piece);
-    }
-  };
+  private static final HfPreTokenizer NONE =
+      new HfPreTokenizer() {
+        @Override
+        void split(String piece, boolean firstSegment, List<String> out) {
+          out.add(piece);
+        }
+      };
 
   /**
-   * Appends the words of {@code piece} to {@code out}. {@code firstSegment} is true when the piece starts the text
-   * (no added token before it), which Metaspace's prepend_scheme "first" depends on.
+   * Appends the words of {@code piece} to {@code out}. {@code firstSegment} is true when the piece
+   * starts the text (no added token before it), which Metaspace's prepend_scheme "first" depends
+   * on.
    */
   abstract void split(String piece, boolean firstSegment, List<String> out);
 
@@ -42,27 +44,31 @@ abstract class HfPreTokenizer {
     }
     String type = HfJson.text(node, "type", source);
     switch (type) {
-      case "Sequence": {
-        List<HfPreTokenizer> parts = new ArrayList<>();
-        for (JsonNode child : HfJson.array(node, "pretokenizers", source)) {
-          parts.add(from(child, source));
+      case "Sequence":
+        {
+          List<HfPreTokenizer> parts = new ArrayList<>();
+          for (JsonNode child : HfJson.array(node, "pretokenizers", source)) {
+            parts.add(from(child, source));
+          }
+          return new SequenceOf(parts);
         }
-        return new SequenceOf(parts);
-      }
       case "ByteLevel":
-        return new ByteLevel(node.path("add_prefix_space").asBoolean(false), node.path("use_regex").asBoolean(true));
-      case "Split": {
-        if (node.path("invert").asBoolean(false)) {
-          throw new TokenizerException(source + ": Split pre-tokenizer with invert=true is not supported");
+        return new ByteLevel(
+            node.path("add_prefix_space").asBoolean(false), node.path("use_regex").asBoolean(true));
+      case "Split":
+        {
+          if (node.path("invert").asBoolean(false)) {
+            throw new TokenizerException(
+                source + ": Split pre-tokenizer with invert=true is not supported");
+          }
+          return new Split(HfPattern.from(node.get("pattern"), source), behavior(node, source));
         }
-        return new Split(HfPattern.from(node.get("pattern"), source), behavior(node, source));
-      }
-      case "Digits": {
-        boolean individual = node.path("individual_digits").asBoolean(false);
-        HfPattern digits = HfPattern.from(
-            HfPattern.node("Regex", "\\p{N}"), source);
-        return new Split(digits, individual ? Behavior.ISOLATED : Behavior.CONTIGUOUS);
-      }
+      case "Digits":
+        {
+          boolean individual = node.path("individual_digits").asBoolean(false);
+          HfPattern digits = HfPattern.from(HfPattern.node("Regex", "\\p{N}"), source);
+          return new Split(digits, individual ? Behavior.ISOLATED : Behavior.CONTIGUOUS);
+        }
       case "Metaspace":
         return new Metaspace(node, source);
       default:
@@ -89,11 +95,17 @@ abstract class HfPreTokenizer {
   }
 
   /** What happens to the matches of a split pattern. */
-  enum Behavior { ISOLATED, REMOVED, MERGED_WITH_PREVIOUS, MERGED_WITH_NEXT, CONTIGUOUS }
+  enum Behavior {
+    ISOLATED,
+    REMOVED,
+    MERGED_WITH_PREVIOUS,
+    MERGED_WITH_NEXT,
+    CONTIGUOUS
+  }
 
   /**
-   * Splits {@code text} around the matches of {@code pattern} as Hugging Face's Split does; empty words are
-   * dropped and empty matches ignored.
+   * Splits {@code text} around the matches of {@code pattern} as Hugging Face's Split does; empty
+   * words are dropped and empty matches ignored.
    */
   static void splitOn(HfPattern pattern, Behavior behavior, String text, List<String> out) {
     List<String> pieces = new ArrayList<>();
@@ -212,8 +224,8 @@ abstract class HfPreTokenizer {
 
   /** Optional GPT-2 regex split, then every word respelled in the byte-level alphabet. */
   private static final class ByteLevel extends HfPreTokenizer {
-    private static final HfPattern GPT2 = HfPattern.from(
-        HfPattern.node("Regex", GPT2_PATTERN), "GPT-2");
+    private static final HfPattern GPT2 =
+        HfPattern.from(HfPattern.node("Regex", GPT2_PATTERN), "GPT-2");
     private final boolean addPrefixSpace;
     private final boolean useRegex;
 
@@ -237,7 +249,10 @@ abstract class HfPreTokenizer {
     }
   }
 
-  /** SentencePiece-style: spaces become the replacement char ('▁'), optionally prepended, optionally split on. */
+  /**
+   * SentencePiece-style: spaces become the replacement char ('▁'), optionally prepended, optionally
+   * split on.
+   */
   private static final class Metaspace extends HfPreTokenizer {
     private final String replacement;
     private final String scheme;
@@ -249,11 +264,11 @@ abstract class HfPreTokenizer {
       String legacy = node.path("add_prefix_space").asBoolean(true) ? "always" : "never";
       this.scheme = node.path("prepend_scheme").asText(legacy);
       if (!scheme.equals("always") && !scheme.equals("first") && !scheme.equals("never")) {
-        throw new TokenizerException(source + ": unsupported Metaspace prepend_scheme \"" + scheme + "\"");
+        throw new TokenizerException(
+            source + ": unsupported Metaspace prepend_scheme \"" + scheme + "\"");
       }
       this.split = node.path("split").asBoolean(true);
-      this.splitPattern = HfPattern.from(
-          HfPattern.node("String", replacement), source);
+      this.splitPattern = HfPattern.from(HfPattern.node("String", replacement), source);
     }
 
     @Override

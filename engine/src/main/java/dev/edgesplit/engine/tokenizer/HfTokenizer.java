@@ -12,21 +12,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Hugging Face {@code tokenizer.json} with a BPE model, in either of the two layouts Llama-family models use:
- * byte-level BPE (GPT-2 alphabet, ByteLevel pre-tokenizer and decoder, optionally after a regex Split: SmolLM2,
- * Qwen2, Llama 3) and SentencePiece-style BPE (normalizer Prepend "▁" + Replace " " with "▁" or a Metaspace
- * pre-tokenizer, byte fallback, decoder Replace/ByteFallback/Fuse/Strip: Llama 2, TinyLlama).
+ * A Hugging Face {@code tokenizer.json} with a BPE model, in either of the two layouts Llama-family
+ * models use: byte-level BPE (GPT-2 alphabet, ByteLevel pre-tokenizer and decoder, optionally after
+ * a regex Split: SmolLM2, Qwen2, Llama 3) and SentencePiece-style BPE (normalizer Prepend "▁" +
+ * Replace " " with "▁" or a Metaspace pre-tokenizer, byte fallback, decoder
+ * Replace/ByteFallback/Fuse/Strip: Llama 2, TinyLlama).
  *
- * <p>Pipeline, as in Hugging Face tokenizers: added tokens are cut out of the raw text first (verbatim,
- * leftmost-longest); each stretch between them is normalized, pre-tokenized into words, and each word
- * BPE-encoded. The post_processor is ignored: {@link #encode(String, boolean)} adds BOS itself.
- * Special added tokens decode to nothing (as with skip_special_tokens). Immutable and thread-safe.
+ * <p>Pipeline, as in Hugging Face tokenizers: added tokens are cut out of the raw text first
+ * (verbatim, leftmost-longest); each stretch between them is normalized, pre-tokenized into words,
+ * and each word BPE-encoded. The post_processor is ignored: {@link #encode(String, boolean)} adds
+ * BOS itself. Special added tokens decode to nothing (as with skip_special_tokens). Immutable and
+ * thread-safe.
  */
 public final class HfTokenizer implements Tokenizer {
 
-  private static final String[] BOS_GUESSES = {"<s>", "<|begin_of_text|>", "<|endoftext|>", "<|im_start|>"};
-  private static final String[] EOS_GUESSES =
-      {"</s>", "<|end_of_text|>", "<|endoftext|>", "<|im_end|>", "<|eot_id|>"};
+  private static final String[] BOS_GUESSES = {
+    "<s>", "<|begin_of_text|>", "<|endoftext|>", "<|im_start|>"
+  };
+  private static final String[] EOS_GUESSES = {
+    "</s>", "<|end_of_text|>", "<|endoftext|>", "<|im_end|>", "<|eot_id|>"
+  };
 
   private final String source;
   private final AddedTokens added;
@@ -38,8 +43,16 @@ public final class HfTokenizer implements Tokenizer {
   private final int bos;
   private final int eos;
 
-  private HfTokenizer(String source, AddedTokens added, HfNormalizer normalizer, HfPreTokenizer preTokenizer,
-      HfBpeModel model, HfDecoder decoder, String[] tokens, int bos, int eos) {
+  private HfTokenizer(
+      String source,
+      AddedTokens added,
+      HfNormalizer normalizer,
+      HfPreTokenizer preTokenizer,
+      HfBpeModel model,
+      HfDecoder decoder,
+      String[] tokens,
+      int bos,
+      int eos) {
     this.source = source;
     this.added = added;
     this.normalizer = normalizer;
@@ -52,8 +65,9 @@ public final class HfTokenizer implements Tokenizer {
   }
 
   /**
-   * Loads {@code file} (a tokenizer.json). BOS and EOS come from a {@code tokenizer_config.json} in the same
-   * folder when it names them, else from well-known added tokens ("&lt;s&gt;", "&lt;|endoftext|&gt;", ...).
+   * Loads {@code file} (a tokenizer.json). BOS and EOS come from a {@code tokenizer_config.json} in
+   * the same folder when it names them, else from well-known added tokens ("&lt;s&gt;",
+   * "&lt;|endoftext|&gt;", ...).
    */
   public static HfTokenizer load(Path file) {
     String source = file.toString();
@@ -71,8 +85,11 @@ public final class HfTokenizer implements Tokenizer {
         if (!token.path("id").canConvertToInt() || token.path("content").asText("").isEmpty()) {
           throw new TokenizerException(source + ": added token without id or content: " + token);
         }
-        entries.add(new AddedTokens.Entry(token.get("id").asInt(), token.get("content").asText(),
-            token.path("special").asBoolean(false)));
+        entries.add(
+            new AddedTokens.Entry(
+                token.get("id").asInt(),
+                token.get("content").asText(),
+                token.path("special").asBoolean(false)));
       }
     }
     AddedTokens added = new AddedTokens(entries);
@@ -88,7 +105,8 @@ public final class HfTokenizer implements Tokenizer {
     }
     int bos = specialId(config, "bos_token", BOS_GUESSES, added, model.vocab(), configFile);
     int eos = specialId(config, "eos_token", EOS_GUESSES, added, model.vocab(), configFile);
-    return new HfTokenizer(source, added, normalizer, preTokenizer, model, decoder, tokens, bos, eos);
+    return new HfTokenizer(
+        source, added, normalizer, preTokenizer, model, decoder, tokens, bos, eos);
   }
 
   private static JsonNode readJson(ObjectMapper mapper, Path file) {
@@ -119,8 +137,13 @@ public final class HfTokenizer implements Tokenizer {
     return tokens;
   }
 
-  private static int specialId(JsonNode config, String key, String[] guesses, AddedTokens added,
-      Map<String, Integer> vocab, Path configFile) {
+  private static int specialId(
+      JsonNode config,
+      String key,
+      String[] guesses,
+      AddedTokens added,
+      Map<String, Integer> vocab,
+      Path configFile) {
     if (config != null && config.has(key)) {
       JsonNode value = config.get(key);
       if (value.isNull()) {
@@ -129,7 +152,8 @@ public final class HfTokenizer implements Tokenizer {
       String content = value.isObject() ? value.path("content").asText("") : value.asText("");
       int id = idOf(content, added, vocab);
       if (id < 0) {
-        throw new TokenizerException(configFile + ": " + key + " \"" + content + "\" is not a token of the tokenizer");
+        throw new TokenizerException(
+            configFile + ": " + key + " \"" + content + "\" is not a token of the tokenizer");
       }
       return id;
     }
@@ -173,14 +197,15 @@ public final class HfTokenizer implements Tokenizer {
   }
 
   /**
-   * Decodes one token, taking it to start the text when {@code previous} is -1 or a special token (a stream
-   * decoder tracks that exactly). A byte-fallback byte of a multi-byte character decodes to "" here: use a
-   * {@link #newDecoder() stream decoder}.
+   * Decodes one token, taking it to start the text when {@code previous} is -1 or a special token
+   * (a stream decoder tracks that exactly). A byte-fallback byte of a multi-byte character decodes
+   * to "" here: use a {@link #newDecoder() stream decoder}.
    */
   @Override
   public String decode(int previous, int token) {
     byte[] bytes = bytes(previous, token, previous < 0 || isSpecial(previous));
-    return new String(bytes, 0, Utf8StreamDecoder.completePrefix(bytes, bytes.length), StandardCharsets.UTF_8);
+    return new String(
+        bytes, 0, Utf8StreamDecoder.completePrefix(bytes, bytes.length), StandardCharsets.UTF_8);
   }
 
   @Override
@@ -189,8 +214,9 @@ public final class HfTokenizer implements Tokenizer {
   }
 
   /**
-   * Special tokens decode to nothing and do not end the start of the text: Hugging Face drops them before its
-   * decoder runs, so a Strip after Fuse sees the text of the first non-special token first.
+   * Special tokens decode to nothing and do not end the start of the text: Hugging Face drops them
+   * before its decoder runs, so a Strip after Fuse sees the text of the first non-special token
+   * first.
    */
   private byte[] bytes(int previous, int token, boolean atStart) {
     checkId(token);
@@ -205,7 +231,10 @@ public final class HfTokenizer implements Tokenizer {
     return decoder.decode(content, atStart);
   }
 
-  /** The vocabulary string of {@code token} (byte-level spelling for byte-level vocabularies), or null. */
+  /**
+   * The vocabulary string of {@code token} (byte-level spelling for byte-level vocabularies), or
+   * null.
+   */
   public String token(int token) {
     checkId(token);
     return tokens[token];
@@ -234,7 +263,8 @@ public final class HfTokenizer implements Tokenizer {
 
   private void checkId(int token) {
     if (token < 0 || token >= tokens.length) {
-      throw new IllegalArgumentException(source + ": token id " + token + " is outside [0, " + tokens.length + ")");
+      throw new IllegalArgumentException(
+          source + ": token id " + token + " is outside [0, " + tokens.length + ")");
     }
   }
 }

@@ -11,23 +11,28 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The tokenizer of llama2.c's {@code tokenizer.bin} files (a SentencePiece BPE vocabulary with merge scores),
- * encoding and decoding exactly as llama2.c's run.c does.
+ * The tokenizer of llama2.c's {@code tokenizer.bin} files (a SentencePiece BPE vocabulary with
+ * merge scores), encoding and decoding exactly as llama2.c's run.c does.
  *
- * <p>File layout (little-endian): int32 max_token_length, then per token {float32 score, int32 length, bytes}.
- * Ids 0, 1, 2 are unk, BOS, EOS; ids 3..258 are the byte tokens {@code <0x00>..<0xFF>}.
+ * <p>File layout (little-endian): int32 max_token_length, then per token {float32 score, int32
+ * length, bytes}. Ids 0, 1, 2 are unk, BOS, EOS; ids 3..258 are the byte tokens {@code
+ * <0x00>..<0xFF>}.
  *
- * <p>Pieces are kept as ISO-8859-1 strings of their raw bytes: one char per byte, so concatenating and hashing
- * them is exactly run.c's byte-string concatenation and lookup. Immutable and thread-safe.
+ * <p>Pieces are kept as ISO-8859-1 strings of their raw bytes: one char per byte, so concatenating
+ * and hashing them is exactly run.c's byte-string concatenation and lookup. Immutable and
+ * thread-safe.
  */
 public final class Llama2cTokenizer implements Tokenizer {
 
   /** Id of the beginning-of-sequence token in every llama2.c vocabulary. */
   public static final int BOS = 1;
+
   /** Id of the end-of-sequence token in every llama2.c vocabulary. */
   public static final int EOS = 2;
+
   private static final int BYTE_OFFSET = 3;
   private static final int BYTE_TOKENS = 256;
+
   /** run.c only merges pairs whose merged token scores above this. */
   private static final float MIN_MERGE_SCORE = -1e10f;
 
@@ -36,7 +41,8 @@ public final class Llama2cTokenizer implements Tokenizer {
   private final float[] scores; // [vocab]
   private final int[] mergeRank; // [vocab] 0 for the highest score; equal scores share a rank
   private final Map<String, Integer> ids;
-  private final byte[][] output; // [vocab] bytes each token prints (a byte token prints its one byte)
+  private final byte[][]
+      output; // [vocab] bytes each token prints (a byte token prints its one byte)
   private final int spaceId;
 
   private Llama2cTokenizer(String source, String[] pieces, float[] scores) {
@@ -51,7 +57,10 @@ public final class Llama2cTokenizer implements Tokenizer {
     this.output = new byte[pieces.length][];
     for (int id = 0; id < pieces.length; id++) {
       int byteValue = byteTokenValue(pieces[id]);
-      output[id] = byteValue >= 0 ? new byte[] {(byte) byteValue} : pieces[id].getBytes(StandardCharsets.ISO_8859_1);
+      output[id] =
+          byteValue >= 0
+              ? new byte[] {(byte) byteValue}
+              : pieces[id].getBytes(StandardCharsets.ISO_8859_1);
     }
     Integer space = ids.get(" ");
     this.spaceId = space == null ? -1 : space;
@@ -63,7 +72,10 @@ public final class Llama2cTokenizer implements Tokenizer {
     return read(file, -1);
   }
 
-  /** Loads the first {@code vocabSize} tokens of {@code file} (the model's vocabulary size); later bytes are ignored. */
+  /**
+   * Loads the first {@code vocabSize} tokens of {@code file} (the model's vocabulary size); later
+   * bytes are ignored.
+   */
   public static Llama2cTokenizer load(Path file, int vocabSize) {
     if (vocabSize <= 0) {
       throw new IllegalArgumentException("vocabSize must be positive, got " + vocabSize);
@@ -76,15 +88,18 @@ public final class Llama2cTokenizer implements Tokenizer {
     try {
       data = Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new TokenizerException("cannot read llama2.c tokenizer " + file + ": " + e.getMessage(), e);
+      throw new TokenizerException(
+          "cannot read llama2.c tokenizer " + file + ": " + e.getMessage(), e);
     }
     ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
     if (in.remaining() < 4) {
-      throw new TokenizerException(file + ": not a llama2.c tokenizer: " + data.length + " bytes, no header");
+      throw new TokenizerException(
+          file + ": not a llama2.c tokenizer: " + data.length + " bytes, no header");
     }
     int maxTokenLength = in.getInt();
     if (maxTokenLength <= 0 || maxTokenLength > 4096) {
-      throw new TokenizerException(file + ": not a llama2.c tokenizer: max_token_length " + maxTokenLength);
+      throw new TokenizerException(
+          file + ": not a llama2.c tokenizer: max_token_length " + maxTokenLength);
     }
     int capacity = vocabSize > 0 ? vocabSize : Math.max(16, data.length / 9);
     String[] pieces = new String[capacity];
@@ -98,11 +113,21 @@ public final class Llama2cTokenizer implements Tokenizer {
       float score = in.getFloat();
       int length = in.getInt();
       if (Float.isNaN(score)) {
-        throw new TokenizerException(file + ": token " + count + " at byte " + offset + " has a NaN score");
+        throw new TokenizerException(
+            file + ": token " + count + " at byte " + offset + " has a NaN score");
       }
       if (length < 0 || length > maxTokenLength) {
-        throw new TokenizerException(file + ": token " + count + " at byte " + offset + " has length " + length
-            + ", outside [0, max_token_length " + maxTokenLength + "]");
+        throw new TokenizerException(
+            file
+                + ": token "
+                + count
+                + " at byte "
+                + offset
+                + " has length "
+                + length
+                + ", outside [0, max_token_length "
+                + maxTokenLength
+                + "]");
       }
       if (in.remaining() < length) {
         throw truncated(file, count, offset, vocabSize);
@@ -118,8 +143,14 @@ public final class Llama2cTokenizer implements Tokenizer {
 
   private static TokenizerException truncated(Path file, int token, int offset, int vocabSize) {
     String expected = vocabSize > 0 ? " of the " + vocabSize + " expected" : "";
-    return new TokenizerException(file + ": truncated: token " + token + expected + " at byte " + offset
-        + " runs past the end of the file");
+    return new TokenizerException(
+        file
+            + ": truncated: token "
+            + token
+            + expected
+            + " at byte "
+            + offset
+            + " runs past the end of the file");
   }
 
   @Override
@@ -132,13 +163,15 @@ public final class Llama2cTokenizer implements Tokenizer {
     }
     if (!text.isEmpty()) {
       if (spaceId < 0) {
-        throw new TokenizerException(source + ": has no \" \" token for the dummy prefix; cannot encode text");
+        throw new TokenizerException(
+            source + ": has no \" \" token for the dummy prefix; cannot encode text");
       }
       tokens[n++] = spaceId;
     }
     int start = 0;
     while (start < utf8.length) {
-      // One code point: a lead byte and its continuation bytes (at most 4 bytes, as run.c groups them).
+      // One code point: a lead byte and its continuation bytes (at most 4 bytes, as run.c groups
+      // them).
       int end = start + 1;
       while (end < utf8.length && end - start < 4 && (utf8[end] & 0xC0) == 0x80) {
         end++;
@@ -165,9 +198,9 @@ public final class Llama2cTokenizer implements Tokenizer {
   }
 
   /**
-   * As run.c's decode: after BOS a leading space of the piece is dropped; BOS and EOS themselves give "".
-   * A byte token gives its raw byte, returned here only when it is ASCII (a lone byte of a multi-byte character
-   * decodes to "": use a {@link #newDecoder() stream decoder} for those).
+   * As run.c's decode: after BOS a leading space of the piece is dropped; BOS and EOS themselves
+   * give "". A byte token gives its raw byte, returned here only when it is ASCII (a lone byte of a
+   * multi-byte character decodes to "": use a {@link #newDecoder() stream decoder} for those).
    */
   @Override
   public String decode(int previous, int token) {
@@ -185,10 +218,14 @@ public final class Llama2cTokenizer implements Tokenizer {
   private byte[] bytes(int previous, int token, boolean atStart) {
     checkId(token);
     if (token == BOS || token == EOS) {
-      return new byte[0]; // control tokens: run.c never prints them (its pieces are "\n<s>\n", "\n</s>\n")
+      return new byte
+          [0]; // control tokens: run.c never prints them (its pieces are "\n<s>\n", "\n</s>\n")
     }
     byte[] piece = output[token];
-    if (previous == BOS && piece.length > 0 && piece[0] == ' ' && byteTokenValue(pieces[token]) < 0) {
+    if (previous == BOS
+        && piece.length > 0
+        && piece[0] == ' '
+        && byteTokenValue(pieces[token]) < 0) {
       return Arrays.copyOfRange(piece, 1, piece.length);
     }
     return piece;
@@ -223,19 +260,31 @@ public final class Llama2cTokenizer implements Tokenizer {
 
   private void checkId(int token) {
     if (token < 0 || token >= pieces.length) {
-      throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + pieces.length + ")");
+      throw new IllegalArgumentException(
+          "token id " + token + " is outside the vocabulary [0, " + pieces.length + ")");
     }
   }
 
   private void checkByteTokens() {
     if (pieces.length < BYTE_OFFSET + BYTE_TOKENS) {
-      throw new TokenizerException(source + ": " + pieces.length + " tokens; a llama2.c vocabulary needs at least "
-          + (BYTE_OFFSET + BYTE_TOKENS) + " (unk, BOS, EOS and 256 byte tokens)");
+      throw new TokenizerException(
+          source
+              + ": "
+              + pieces.length
+              + " tokens; a llama2.c vocabulary needs at least "
+              + (BYTE_OFFSET + BYTE_TOKENS)
+              + " (unk, BOS, EOS and 256 byte tokens)");
     }
     for (int b = 0; b < BYTE_TOKENS; b++) {
       if (byteTokenValue(pieces[b + BYTE_OFFSET]) != b) {
-        throw new TokenizerException(source + ": token " + (b + BYTE_OFFSET) + " is \"" + pieces[b + BYTE_OFFSET]
-            + "\", expected the byte token " + String.format("<0x%02X>", b));
+        throw new TokenizerException(
+            source
+                + ": token "
+                + (b + BYTE_OFFSET)
+                + " is \""
+                + pieces[b + BYTE_OFFSET]
+                + "\", expected the byte token "
+                + String.format("<0x%02X>", b));
       }
     }
   }

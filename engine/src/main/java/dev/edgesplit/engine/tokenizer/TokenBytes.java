@@ -6,7 +6,8 @@ interface TokenBytes {
 
   /**
    * Bytes (usually UTF-8; byte-fallback tokens give single raw bytes) that {@code token} adds after
-   * {@code previous}; {@code atStart} when no token but control tokens (BOS, special tokens) came before it.
+   * {@code previous}; {@code atStart} when no token but control tokens (BOS, special tokens) came
+   * before it.
    */
   byte[] bytes(int previous, int token, boolean atStart);
 }

@@ -8,26 +8,30 @@ package dev.edgesplit.engine.tokenizer;
 public interface Tokenizer {
 
   /**
-   * Token ids of {@code text}, with the beginning-of-sequence token first when {@code bos} (and the tokenizer
-   * has one: see {@link #bos()}).
+   * Token ids of {@code text}, with the beginning-of-sequence token first when {@code bos} (and the
+   * tokenizer has one: see {@link #bos()}).
    */
   int[] encode(String text, boolean bos);
 
   /**
-   * The text that token {@code token} adds after token {@code previous} (previous is -1 at the start).
-   * Byte-fallback tokens that form a partial UTF-8 sequence may return an empty string until complete;
-   * see {@link #newDecoder()} for a streaming decoder that handles that.
+   * The text that token {@code token} adds after token {@code previous} (previous is -1 at the
+   * start). Byte-fallback tokens that form a partial UTF-8 sequence may return an empty string
+   * until complete; see {@link #newDecoder()} for a streaming decoder that handles that.
    */
   String decode(int previous, int token);
 
-  /** A stateful decoder for one stream of tokens (not thread-safe), starting at the beginning of a text. */
+  /**
+   * A stateful decoder for one stream of tokens (not thread-safe), starting at the beginning of a
+   * text.
+   */
   default StreamDecoder newDecoder() {
     return newDecoder(-1);
   }
 
   /**
-   * A stateful decoder for one stream of tokens (not thread-safe) that continues after token {@code previous}
-   * (-1 at the start), e.g. the last prompt token when only the generated tokens are decoded.
+   * A stateful decoder for one stream of tokens (not thread-safe) that continues after token {@code
+   * previous} (-1 at the start), e.g. the last prompt token when only the generated tokens are
+   * decoded.
    */
   StreamDecoder newDecoder(int previous);
 

@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The {@code tokenizer_config.json} that sits beside a tokenizer file: Hugging Face models ship one, GGUF
- * imports write one from {@code tokenizer.chat_template} and the BOS/EOS ids, and compiled models copy it.
+ * The {@code tokenizer_config.json} that sits beside a tokenizer file: Hugging Face models ship
+ * one, GGUF imports write one from {@code tokenizer.chat_template} and the BOS/EOS ids, and
+ * compiled models copy it.
  */
 public final class TokenizerConfig {
 
@@ -20,8 +21,8 @@ public final class TokenizerConfig {
 
   /**
    * The Jinja chat template of the model whose tokenizer is {@code tokenizerFile}: the string
-   * {@code chat_template}, or the entry named "default" when it is a list of named templates; empty when there
-   * is none.
+   * {@code chat_template}, or the entry named "default" when it is a list of named templates; empty
+   * when there is none.
    *
    * @throws TokenizerException when the config exists but is not valid JSON
    */

@@ -11,17 +11,18 @@ public final class Tokenizers {
   private Tokenizers() {}
 
   /**
-   * Loads a tokenizer: a Hugging Face {@code tokenizer.json} (a .json file, or a file of another name whose
-   * content starts with '{') or a llama2.c {@code tokenizer.bin}; a folder is searched for
-   * {@code tokenizer.json}, then {@code tokenizer.bin}, then a single {@code tok*.bin}.
+   * Loads a tokenizer: a Hugging Face {@code tokenizer.json} (a .json file, or a file of another
+   * name whose content starts with '{') or a llama2.c {@code tokenizer.bin}; a folder is searched
+   * for {@code tokenizer.json}, then {@code tokenizer.bin}, then a single {@code tok*.bin}.
    */
   public static Tokenizer load(Path path) {
     return load(path, -1);
   }
 
   /**
-   * As {@link #load(Path)}, for a model with {@code modelVocabSize} embedding rows (-1 if unknown): a llama2.c
-   * file is read for exactly that many tokens, and a tokenizer with ids beyond the model's rows is rejected.
+   * As {@link #load(Path)}, for a model with {@code modelVocabSize} embedding rows (-1 if unknown):
+   * a llama2.c file is read for exactly that many tokens, and a tokenizer with ids beyond the
+   * model's rows is rejected.
    */
   public static Tokenizer load(Path path, int modelVocabSize) {
     Path file = Files.isDirectory(path) ? findIn(path) : path;
@@ -32,11 +33,18 @@ public final class Tokenizers {
     if (isJson(file)) {
       tokenizer = HfTokenizer.load(file);
     } else {
-      tokenizer = modelVocabSize > 0 ? Llama2cTokenizer.load(file, modelVocabSize) : Llama2cTokenizer.load(file);
+      tokenizer =
+          modelVocabSize > 0
+              ? Llama2cTokenizer.load(file, modelVocabSize)
+              : Llama2cTokenizer.load(file);
     }
     if (modelVocabSize > 0 && tokenizer.vocabSize() > modelVocabSize) {
-      throw new TokenizerException(file + ": the tokenizer has " + tokenizer.vocabSize()
-          + " ids but the model only " + modelVocabSize);
+      throw new TokenizerException(
+          file
+              + ": the tokenizer has "
+              + tokenizer.vocabSize()
+              + " ids but the model only "
+              + modelVocabSize);
     }
     return tokenizer;
   }
@@ -48,15 +56,21 @@ public final class Tokenizers {
       }
     }
     try (var files = Files.list(dir)) {
-      var matches = files.filter(f -> {
-        String name = f.getFileName().toString();
-        return name.startsWith("tok") && name.endsWith(".bin");
-      }).toArray(Path[]::new);
+      var matches =
+          files
+              .filter(
+                  f -> {
+                    String name = f.getFileName().toString();
+                    return name.startsWith("tok") && name.endsWith(".bin");
+                  })
+              .toArray(Path[]::new);
       if (matches.length == 1) {
         return matches[0];
       }
-      throw new TokenizerException(dir + ": no tokenizer.json or tokenizer.bin"
-          + (matches.length > 1 ? ", and several tok*.bin files" : ""));
+      throw new TokenizerException(
+          dir
+              + ": no tokenizer.json or tokenizer.bin"
+              + (matches.length > 1 ? ", and several tok*.bin files" : ""));
     } catch (IOException e) {
       throw new TokenizerException("cannot list " + dir + ": " + e.getMessage(), e);
     }

@@ -5,9 +5,9 @@ import java.util.Arrays;
 import java.util.function.IntPredicate;
 
 /**
- * Turns the byte pieces of a token stream into text, holding back the tail of a UTF-8 sequence that a later
- * byte-fallback token will complete. Bytes that can never form valid UTF-8 come out as U+FFFD at once, so one
- * bad byte does not stall the stream.
+ * Turns the byte pieces of a token stream into text, holding back the tail of a UTF-8 sequence that
+ * a later byte-fallback token will complete. Bytes that can never form valid UTF-8 come out as
+ * U+FFFD at once, so one bad byte does not stall the stream.
  */
 final class Utf8StreamDecoder implements Tokenizer.StreamDecoder {
 
@@ -20,7 +20,7 @@ final class Utf8StreamDecoder implements Tokenizer.StreamDecoder {
   private int pendingLength;
 
   /**
-   * @param control  tokens that do not end the start of a text (BOS, special tokens)
+   * @param control tokens that do not end the start of a text (BOS, special tokens)
    * @param previous the token before the stream, -1 if none
    */
   Utf8StreamDecoder(TokenBytes pieces, IntPredicate control, int vocabSize, int previous) {
@@ -34,7 +34,8 @@ final class Utf8StreamDecoder implements Tokenizer.StreamDecoder {
   @Override
   public String next(int token) {
     if (token < 0 || token >= vocabSize) {
-      throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + vocabSize + ")");
+      throw new IllegalArgumentException(
+          "token id " + token + " is outside the vocabulary [0, " + vocabSize + ")");
     }
     byte[] bytes = pieces.bytes(previous, token, atStart);
     previous = token;
@@ -66,8 +67,8 @@ final class Utf8StreamDecoder implements Tokenizer.StreamDecoder {
   }
 
   /**
-   * Length of the longest prefix of {@code buf} that can be decoded now: everything except a trailing,
-   * so far valid, but incomplete multi-byte sequence.
+   * Length of the longest prefix of {@code buf} that can be decoded now: everything except a
+   * trailing, so far valid, but incomplete multi-byte sequence.
    */
   static int completePrefix(byte[] buf, int length) {
     int i = 0;

@@ -18,7 +18,8 @@ class CommandMeterTest {
   void read_integratesTheWattsACommandPrints() {
     SysfsFixture f = new SysfsFixture(sys);
     try (CommandMeter meter =
-        CommandMeter.open(List.of("sh", "-c", "echo ' 3.5'"), Duration.ofSeconds(10), f.clock, Duration.ZERO)) {
+        CommandMeter.open(
+            List.of("sh", "-c", "echo ' 3.5'"), Duration.ofSeconds(10), f.clock, Duration.ZERO)) {
       f.advanceSeconds(2);
       EnergyReading r = meter.read();
       assertThat(r.joules()).isCloseTo(7.0, within(1e-9));
@@ -30,8 +31,13 @@ class CommandMeterTest {
   @Test
   void open_isUnavailable_whenOutputIsNotANumber() {
     SysfsFixture f = new SysfsFixture(sys);
-    assertThatThrownBy(() ->
-            CommandMeter.open(List.of("sh", "-c", "echo watts: 3"), Duration.ofSeconds(10), f.clock, Duration.ZERO))
+    assertThatThrownBy(
+            () ->
+                CommandMeter.open(
+                    List.of("sh", "-c", "echo watts: 3"),
+                    Duration.ofSeconds(10),
+                    f.clock,
+                    Duration.ZERO))
         .isInstanceOf(MeterUnavailableException.class)
         .hasMessageContaining("expected one number of watts");
   }
@@ -39,8 +45,13 @@ class CommandMeterTest {
   @Test
   void open_isUnavailable_whenCommandExitsNonZero() {
     SysfsFixture f = new SysfsFixture(sys);
-    assertThatThrownBy(() -> CommandMeter.open(List.of("sh", "-c", "echo no meter >&2; exit 3"),
-            Duration.ofSeconds(10), f.clock, Duration.ZERO))
+    assertThatThrownBy(
+            () ->
+                CommandMeter.open(
+                    List.of("sh", "-c", "echo no meter >&2; exit 3"),
+                    Duration.ofSeconds(10),
+                    f.clock,
+                    Duration.ZERO))
         .isInstanceOf(MeterUnavailableException.class)
         .hasMessageContaining("exited with 3")
         .hasMessageContaining("no meter");

@@ -23,7 +23,9 @@ class EnergyLogTest {
     fields.put("note", "quote \" and newline \n stay inside the line");
     log.write(fields);
     assertThat(lines).hasSize(1);
-    assertThat(lines.get(0)).doesNotContain("\n").startsWith("{\"side\":\"edge\",\"edge_joules\":0.0125,");
+    assertThat(lines.get(0))
+        .doesNotContain("\n")
+        .startsWith("{\"side\":\"edge\",\"edge_joules\":0.0125,");
     JsonNode n = new ObjectMapper().readTree(lines.get(0));
     assertThat(n.path("edge_source").path("kind").asText()).isEqualTo("estimate");
     assertThat(n.path("edge_source").path("measured").asBoolean(true)).isFalse();

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 class EstimatedMeterTest {
 
   @TempDir Path sys;
-  private final DeviceProfile profile = new DeviceProfile("test", "Test Board", 2.0, 10.0, "fixture");
+  private final DeviceProfile profile =
+      new DeviceProfile("test", "Test Board", 2.0, 10.0, "fixture");
 
   @Test
   void read_integratesIdlePlusUtilisationShareOfDynamicPower() {
@@ -30,7 +31,9 @@ class EstimatedMeterTest {
       assertThat(r.joules()).isCloseTo(20.0, within(1e-9));
       assertThat(r.source().measured()).isFalse();
       assertThat(r.source().kind()).isEqualTo("estimate");
-      assertThat(r.source().description()).contains("Test Board").contains("P = 2.00 W + (10.00 W - 2.00 W)");
+      assertThat(r.source().description())
+          .contains("Test Board")
+          .contains("P = 2.00 W + (10.00 W - 2.00 W)");
     }
   }
 
@@ -38,14 +41,17 @@ class EstimatedMeterTest {
   void forThisProcess_readsRealCpuTime() {
     try (EstimatedMeter meter = EstimatedMeter.forThisProcess(DeviceProfile.RASPBERRY_PI_5)) {
       assertThat(meter.read().joules()).isGreaterThanOrEqualTo(0.0);
-      assertThat(meter.source().description()).contains("Raspberry Pi 5").contains("DESIGN.md")
+      assertThat(meter.source().description())
+          .contains("Raspberry Pi 5")
+          .contains("DESIGN.md")
           .contains("CPU time: " + ProcessCpuClock.best().description());
     }
   }
 
   @Test
   void deviceProfile_rejectsMaxBelowIdle_andKnowsBuiltIns() {
-    assertThatThrownBy(() -> new DeviceProfile("x", "x", 5, 4, "b")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new DeviceProfile("x", "x", 5, 4, "b"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(DeviceProfile.byId("rpi5").idleWatts()).isEqualTo(2.7);
     assertThat(DeviceProfile.byId("rpi5").maxWatts()).isEqualTo(10.0);
     assertThatThrownBy(() -> DeviceProfile.byId("toaster")).hasMessageContaining("rpi4");
@@ -53,8 +59,10 @@ class EstimatedMeterTest {
 
   @Test
   void deviceProfile_detect_readsTheDeviceTreeModel() {
-    new SysfsFixture(sys).file("firmware/devicetree/base/model", "Raspberry Pi 5 Model B Rev 1.0\0");
+    new SysfsFixture(sys)
+        .file("firmware/devicetree/base/model", "Raspberry Pi 5 Model B Rev 1.0\0");
     assertThat(DeviceProfile.detect(sys)).isEqualTo(DeviceProfile.RASPBERRY_PI_5);
-    assertThat(DeviceProfile.detect(sys.resolve("nowhere"))).isEqualTo(DeviceProfile.GENERIC_X86_SERVER);
+    assertThat(DeviceProfile.detect(sys.resolve("nowhere")))
+        .isEqualTo(DeviceProfile.GENERIC_X86_SERVER);
   }
 }

@@ -15,9 +15,10 @@ class PowerSupplyMeterTest {
 
   @Test
   void read_integratesPowerNow() {
-    SysfsFixture f = new SysfsFixture(sys)
-        .file("class/power_supply/AC/online", 1)
-        .file("class/power_supply/BAT0/power_now", 7_250_000);
+    SysfsFixture f =
+        new SysfsFixture(sys)
+            .file("class/power_supply/AC/online", 1)
+            .file("class/power_supply/BAT0/power_now", 7_250_000);
     try (PowerSupplyMeter meter = PowerSupplyMeter.open(sys, f.clock, Duration.ZERO)) {
       f.advanceSeconds(4);
       EnergyReading r = meter.read();
@@ -29,9 +30,10 @@ class PowerSupplyMeterTest {
 
   @Test
   void read_multipliesMicroampsByMicrovolts_ignoringCurrentSign() {
-    SysfsFixture f = new SysfsFixture(sys)
-        .file("class/power_supply/usb-pd/current_now", -1_500_000)
-        .file("class/power_supply/usb-pd/voltage_now", 9_000_000);
+    SysfsFixture f =
+        new SysfsFixture(sys)
+            .file("class/power_supply/usb-pd/current_now", -1_500_000)
+            .file("class/power_supply/usb-pd/voltage_now", 9_000_000);
     try (PowerSupplyMeter meter = PowerSupplyMeter.open(sys, f.clock, Duration.ZERO)) {
       f.advanceSeconds(2);
       assertThat(meter.read().joules()).isCloseTo(27.0, within(1e-9));
@@ -48,9 +50,10 @@ class PowerSupplyMeterTest {
 
   @Test
   void open_isUnavailable_whenVoltageIsGarbage() {
-    SysfsFixture f = new SysfsFixture(sys)
-        .file("class/power_supply/BAT0/current_now", 1_000_000)
-        .file("class/power_supply/BAT0/voltage_now", "n/a");
+    SysfsFixture f =
+        new SysfsFixture(sys)
+            .file("class/power_supply/BAT0/current_now", 1_000_000)
+            .file("class/power_supply/BAT0/voltage_now", "n/a");
     assertThatThrownBy(() -> PowerSupplyMeter.open(sys, f.clock, Duration.ZERO))
         .isInstanceOf(MeterUnavailableException.class)
         .hasMessageContaining("voltage_now")

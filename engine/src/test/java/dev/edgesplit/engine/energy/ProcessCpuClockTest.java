@@ -26,7 +26,8 @@ class ProcessCpuClockTest {
     ProcessCpuClock.Reader clock = ProcessCpuClock.best();
     assertThat(clock.description()).isEqualTo("clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
 
-    // Steps of 1 ms of busy work: a clock in 10 ms ticks shows at most a handful of distinct values over 20 of
+    // Steps of 1 ms of busy work: a clock in 10 ms ticks shows at most a handful of distinct values
+    // over 20 of
     // them, the scheduler's clock one per step.
     LongSupplier nanos = clock.nanos();
     TreeSet<Long> seen = new TreeSet<>();

@@ -35,7 +35,9 @@ class RaplMeterTest {
       assertThat(r.joules()).isCloseTo(3.5, within(1e-9));
       assertThat(r.source().kind()).isEqualTo("rapl");
       assertThat(r.source().measured()).isTrue();
-      assertThat(r.source().description()).contains("intel-rapl:0/energy_uj").contains("intel-rapl:1/energy_uj")
+      assertThat(r.source().description())
+          .contains("intel-rapl:0/energy_uj")
+          .contains("intel-rapl:1/energy_uj")
           .doesNotContain("intel-rapl:0:0");
     }
   }
@@ -77,7 +79,9 @@ class RaplMeterTest {
     domain(f, "intel-rapl:0", "package-0", 1, 10);
     try (RaplMeter meter = RaplMeter.open(sys, f.clock)) {
       f.file("class/powercap/intel-rapl:0/energy_uj", "bogus");
-      assertThatThrownBy(meter::read).isInstanceOf(EnergyMeterException.class).hasMessageContaining("bogus");
+      assertThatThrownBy(meter::read)
+          .isInstanceOf(EnergyMeterException.class)
+          .hasMessageContaining("bogus");
     }
   }
 

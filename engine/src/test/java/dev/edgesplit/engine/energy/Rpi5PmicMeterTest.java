@@ -13,15 +13,17 @@ import org.junit.jupiter.api.io.TempDir;
 class Rpi5PmicMeterTest {
 
   /** Shaped like a Pi 5's output; a subset of rails, values chosen to be easy to add up by hand. */
-  static final String PMIC_TEXT = String.join("\n",
-      "     3V3_SYS_A current(1)=0.10000000A",
-      "    VDD_CORE_A current(7)=2.50000000A",
-      "     EXT5V_A current(9)=0.00000000A",
-      "     3V3_SYS_V volt(9)=3.30000000V",
-      "    VDD_CORE_V volt(15)=0.80000000V",
-      "       EXT5V_V volt(24)=5.10000000V",
-      "        BATT_V volt(25)=0.00000000V",
-      "");
+  static final String PMIC_TEXT =
+      String.join(
+          "\n",
+          "     3V3_SYS_A current(1)=0.10000000A",
+          "    VDD_CORE_A current(7)=2.50000000A",
+          "     EXT5V_A current(9)=0.00000000A",
+          "     3V3_SYS_V volt(9)=3.30000000V",
+          "    VDD_CORE_V volt(15)=0.80000000V",
+          "       EXT5V_V volt(24)=5.10000000V",
+          "        BATT_V volt(25)=0.00000000V",
+          "");
 
   @TempDir Path sys;
 
@@ -52,8 +54,10 @@ class Rpi5PmicMeterTest {
   @Test
   void open_isUnavailable_whenOutputHasNoRails() {
     SysfsFixture f = new SysfsFixture(sys);
-    assertThatThrownBy(() -> Rpi5PmicMeter.open(() -> "error=1 error_msg=\"Command not registered\"\n",
-            f.clock, Duration.ZERO))
+    assertThatThrownBy(
+            () ->
+                Rpi5PmicMeter.open(
+                    () -> "error=1 error_msg=\"Command not registered\"\n", f.clock, Duration.ZERO))
         .isInstanceOf(MeterUnavailableException.class)
         .hasMessageContaining("no rail with both current and voltage");
   }
@@ -61,9 +65,14 @@ class Rpi5PmicMeterTest {
   @Test
   void open_isUnavailable_whenCommandFails() {
     SysfsFixture f = new SysfsFixture(sys);
-    assertThatThrownBy(() -> Rpi5PmicMeter.open(() -> {
-          throw new IOException("vcgencmd: not found");
-        }, f.clock, Duration.ZERO))
+    assertThatThrownBy(
+            () ->
+                Rpi5PmicMeter.open(
+                    () -> {
+                      throw new IOException("vcgencmd: not found");
+                    },
+                    f.clock,
+                    Duration.ZERO))
         .isInstanceOf(MeterUnavailableException.class)
         .hasMessageContaining("vcgencmd: not found");
   }

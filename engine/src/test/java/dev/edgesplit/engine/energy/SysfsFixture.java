@@ -16,7 +16,8 @@ final class SysfsFixture {
   final Path root;
   final AtomicLong nanos = new AtomicLong(1_000_000_000L);
   final MeterClock clock =
-      new MeterClock(Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC), nanos::get);
+      new MeterClock(
+          Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC), nanos::get);
 
   SysfsFixture(Path root) {
     this.root = root;
@@ -34,7 +35,10 @@ final class SysfsFixture {
     }
   }
 
-  /** Makes {@code root/relative} a directory, so reading it as a file fails like an unreadable attribute. */
+  /**
+   * Makes {@code root/relative} a directory, so reading it as a file fails like an unreadable
+   * attribute.
+   */
   SysfsFixture unreadable(String relative) {
     try {
       Path p = root.resolve(relative);

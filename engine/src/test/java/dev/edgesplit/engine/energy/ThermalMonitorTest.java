@@ -13,14 +13,17 @@ class ThermalMonitorTest {
 
   private SysfsFixture cpu(SysfsFixture f, int n, long cur, long max, long hw) {
     String dir = "devices/system/cpu/cpu" + n + "/cpufreq/";
-    return f.file(dir + "scaling_cur_freq", cur).file(dir + "scaling_max_freq", max).file(dir + "cpuinfo_max_freq", hw);
+    return f.file(dir + "scaling_cur_freq", cur)
+        .file(dir + "scaling_max_freq", max)
+        .file(dir + "cpuinfo_max_freq", hw);
   }
 
   @Test
   void read_isNotThrottled_whenCoolAndUncapped_evenIfIdlingBelowMax() {
-    SysfsFixture f = new SysfsFixture(sys)
-        .file("class/thermal/thermal_zone0/type", "cpu-thermal")
-        .file("class/thermal/thermal_zone0/temp", 52300);
+    SysfsFixture f =
+        new SysfsFixture(sys)
+            .file("class/thermal/thermal_zone0/type", "cpu-thermal")
+            .file("class/thermal/thermal_zone0/temp", 52300);
     cpu(f, 0, 1_500_000, 2_400_000, 2_400_000);
     cpu(f, 1, 2_400_000, 2_400_000, 2_400_000);
     f.file("devices/system/cpu/cpufreq/policy0/scaling_cur_freq", 1); // not a cpuN directory
@@ -34,17 +37,22 @@ class ThermalMonitorTest {
 
   @Test
   void read_isThrottled_whenZoneReachesItsPassiveTripPoint() {
-    SysfsFixture f = new SysfsFixture(sys)
-        .file("class/thermal/thermal_zone0/type", "cpu-thermal")
-        .file("class/thermal/thermal_zone0/temp", 76000)
-        .file("class/thermal/thermal_zone0/trip_point_0_type", "critical")
-        .file("class/thermal/thermal_zone0/trip_point_0_temp", 110000)
-        .file("class/thermal/thermal_zone0/trip_point_1_type", "passive")
-        .file("class/thermal/thermal_zone0/trip_point_1_temp", 75000);
+    SysfsFixture f =
+        new SysfsFixture(sys)
+            .file("class/thermal/thermal_zone0/type", "cpu-thermal")
+            .file("class/thermal/thermal_zone0/temp", 76000)
+            .file("class/thermal/thermal_zone0/trip_point_0_type", "critical")
+            .file("class/thermal/thermal_zone0/trip_point_0_temp", 110000)
+            .file("class/thermal/thermal_zone0/trip_point_1_type", "passive")
+            .file("class/thermal/thermal_zone0/trip_point_1_temp", 75000);
     ThermalState s = new ThermalMonitor(sys, 80).read();
     assertThat(s.throttled()).isTrue();
     assertThat(s.zones().get(0).throttleCelsius()).isEqualTo(75.0);
-    assertThat(s.reasons()).singleElement().asString().contains("thermal_zone0").contains("76.0 C >= 75.0 C");
+    assertThat(s.reasons())
+        .singleElement()
+        .asString()
+        .contains("thermal_zone0")
+        .contains("76.0 C >= 75.0 C");
   }
 
   @Test

@@ -81,7 +81,9 @@ class TokenEnergyAccountantTest {
     TokenEnergyAccountant acc = new TokenEnergyAccountant(meter);
     acc.begin("a", 0);
     assertThatThrownBy(() -> acc.begin("a", 1)).isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> acc.end("a", 5)).isInstanceOf(IllegalStateException.class).hasMessageContaining("running: 0");
+    assertThatThrownBy(() -> acc.end("a", 5))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("running: 0");
     assertThatThrownBy(() -> acc.end("zz", 0)).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> acc.begin("b", 0, 0)).isInstanceOf(IllegalArgumentException.class);
     meter.joules = 2;

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 
 class SamplerTest {
 
-  private static final float[] THREE = {(float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.2)};
+  private static final float[] THREE = {
+    (float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.2)
+  };
 
   private static float[] randomLogits(SplittableRandom random, int n) {
     float[] logits = new float[n];
@@ -25,7 +27,10 @@ class SamplerTest {
     Sampler sampler = new Sampler(SamplingParams.GREEDY, 4);
     assertThat(sampler.sample(new float[] {1f, 3f, 2f, -1f})).isEqualTo(1);
     assertThat(sampler.sample(new float[] {5f, 1f, 5f, 5f})).isEqualTo(0);
-    assertThat(sampler.sample(new float[] {Float.NEGATIVE_INFINITY, -7f, Float.NEGATIVE_INFINITY, -9f})).isEqualTo(1);
+    assertThat(
+            sampler.sample(
+                new float[] {Float.NEGATIVE_INFINITY, -7f, Float.NEGATIVE_INFINITY, -9f}))
+        .isEqualTo(1);
   }
 
   @Test
@@ -60,7 +65,9 @@ class SamplerTest {
       int expected = greedy.sample(logits);
       assertThat(topK1.sample(logits)).as("top-k 1, step %d", step).isEqualTo(expected);
       assertThat(tinyP.sample(logits)).as("top-p 1e-6, step %d", step).isEqualTo(expected);
-      assertThat(both.sample(logits)).as("top-k 50 + top-p 1e-6, step %d", step).isEqualTo(expected);
+      assertThat(both.sample(logits))
+          .as("top-k 50 + top-p 1e-6, step %d", step)
+          .isEqualTo(expected);
     }
   }
 
@@ -91,7 +98,9 @@ class SamplerTest {
     for (int i = 0; i < draws; i++) {
       counts[sampler.sample(THREE)]++;
     }
-    return new double[] {counts[0] / (double) draws, counts[1] / (double) draws, counts[2] / (double) draws};
+    return new double[] {
+      counts[0] / (double) draws, counts[1] / (double) draws, counts[2] / (double) draws
+    };
   }
 
   @Test
@@ -102,33 +111,45 @@ class SamplerTest {
     assertThat(sampler.logprob(new float[] {1f, 2f, 3f}, 0)).isCloseTo(-2.40760596f, within(1e-6f));
     assertThat(sampler.logprob(THREE, 1)).isCloseTo((float) Math.log(0.3), within(1e-6f));
     // Large logits do not overflow.
-    assertThat(sampler.logprob(new float[] {1000f, 1000f, -1000f}, 0)).isCloseTo((float) -Math.log(2), within(1e-6f));
-    assertThat(sampler.logprob(new float[] {0f, Float.NEGATIVE_INFINITY, 0f}, 1)).isEqualTo(Float.NEGATIVE_INFINITY);
+    assertThat(sampler.logprob(new float[] {1000f, 1000f, -1000f}, 0))
+        .isCloseTo((float) -Math.log(2), within(1e-6f));
+    assertThat(sampler.logprob(new float[] {0f, Float.NEGATIVE_INFINITY, 0f}, 1))
+        .isEqualTo(Float.NEGATIVE_INFINITY);
   }
 
   @Test
   void rejectsNanAndMalformedLogits() {
     Sampler sampler = new Sampler(new SamplingParams(1f, 0, 1f, 0L), 3);
     assertThatThrownBy(() -> sampler.sample(new float[] {0f, Float.NaN, 1f}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token 1 is NaN");
-    assertThatThrownBy(() -> new Sampler(SamplingParams.GREEDY, 3).sample(new float[] {Float.NaN, 0f, 1f}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("token 1 is NaN");
+    assertThatThrownBy(
+            () -> new Sampler(SamplingParams.GREEDY, 3).sample(new float[] {Float.NaN, 0f, 1f}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("NaN");
     assertThatThrownBy(() -> sampler.logprob(new float[] {0f, 1f, Float.NaN}, 0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("NaN");
     assertThatThrownBy(() -> sampler.sample(new float[] {0f, 1f}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected 3 logits, got 2");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected 3 logits, got 2");
     float[] allMasked = {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY};
-    assertThatThrownBy(() -> sampler.sample(allMasked)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> sampler.logprob(THREE, 3)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> sampler.sample(allMasked))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> sampler.logprob(THREE, 3))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void sample_allocatesNothingPerCall_andIsFast() {
-    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     int vocab = 32_000;
     float[] logits = randomLogits(new SplittableRandom(5), vocab);
     SamplingParams[] configs = {
-      new SamplingParams(0.8f, 0, 1f, 1L), new SamplingParams(0.8f, 40, 0.95f, 1L), new SamplingParams(0.8f, 0, 0.9f, 1L)
+      new SamplingParams(0.8f, 0, 1f, 1L),
+      new SamplingParams(0.8f, 40, 0.95f, 1L),
+      new SamplingParams(0.8f, 0, 0.9f, 1L)
     };
     for (SamplingParams params : configs) {
       Sampler sampler = new Sampler(params, vocab);
@@ -144,9 +165,11 @@ class SamplerTest {
       }
       long micros = (System.nanoTime() - start) / 1000 / calls;
       long allocated = threads.getThreadAllocatedBytes(id) - before;
-      System.out.printf("sampler vocab %d %s: %d us/token, %d bytes allocated in %d calls%n",
+      System.out.printf(
+          "sampler vocab %d %s: %d us/token, %d bytes allocated in %d calls%n",
           vocab, params, micros, allocated, calls);
-      // One vocab-sized array would be 128 KB per call; allow only incidental bytes of the measuring itself.
+      // One vocab-sized array would be 128 KB per call; allow only incidental bytes of the
+      // measuring itself.
       assertThat(allocated).as("bytes allocated by %d calls", calls).isLessThan(16_384);
     }
   }

@@ -9,7 +9,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The heap-based merger against the plain rescan loop of llama2.c's encode, on random merge tables. */
+/**
+ * The heap-based merger against the plain rescan loop of llama2.c's encode, on random merge tables.
+ */
 class BpeMergerTest {
 
   @Test
@@ -32,7 +34,9 @@ class BpeMergerTest {
         ids[i] = random.nextInt(alphabet);
       }
       BpeMerger.MergeTable lookup = (l, r) -> table.getOrDefault(((long) l << 32) | r, -1L);
-      assertThat(BpeMerger.merge(ids, length, lookup)).as("round %d", round).containsExactly(rescan(ids, lookup));
+      assertThat(BpeMerger.merge(ids, length, lookup))
+          .as("round %d", round)
+          .containsExactly(rescan(ids, lookup));
     }
   }
 

@@ -18,11 +18,12 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * The compiled model a benchmark runs: one directory holding, in one weight format, the whole model as a single
- * segment (the unsplit baseline), an edge and a cloud segment for each benchmarked cut (what a split deployment
- * runs), and one segment per layer plus embedding and head (per-layer times). Segments are written on demand and
- * kept, so later runs with other cuts only add what is missing. Every segment is a valid {@link CompiledModel}
- * entry: {@code openWhole}, {@code openEdge(k)}, {@code openCloud(k)} and {@code openLayers} pick the fewest files.
+ * The compiled model a benchmark runs: one directory holding, in one weight format, the whole model
+ * as a single segment (the unsplit baseline), an edge and a cloud segment for each benchmarked cut
+ * (what a split deployment runs), and one segment per layer plus embedding and head (per-layer
+ * times). Segments are written on demand and kept, so later runs with other cuts only add what is
+ * missing. Every segment is a valid {@link CompiledModel} entry: {@code openWhole}, {@code
+ * openEdge(k)}, {@code openCloud(k)} and {@code openLayers} pick the fewest files.
  */
 public final class BenchModel {
 
@@ -34,15 +35,20 @@ public final class BenchModel {
   /**
    * What the directory is compiled from and how.
    *
-   * @param maxContext    positions the segments support
-   * @param blockSize     MatMulNBits block size
+   * @param maxContext positions the segments support
+   * @param blockSize MatMulNBits block size
    * @param accuracyLevel MatMulNBits accuracy_level (0 exact, 4 int8 compute)
    */
   public record Settings(int maxContext, int blockSize, int accuracyLevel) {
     public Settings {
       if (maxContext < 1 || blockSize < 16 || accuracyLevel < 0 || accuracyLevel > 4) {
-        throw new IllegalArgumentException("bad compile settings: context " + maxContext + ", block " + blockSize
-            + ", accuracy level " + accuracyLevel);
+        throw new IllegalArgumentException(
+            "bad compile settings: context "
+                + maxContext
+                + ", block "
+                + blockSize
+                + ", accuracy level "
+                + accuracyLevel);
       }
     }
   }
@@ -59,10 +65,12 @@ public final class BenchModel {
   }
 
   /**
-   * Makes sure the directory holds the whole model, per-layer segments and both sides of every cut in
-   * {@code cuts}, writing what is missing from {@code weights} (called only when something is missing).
+   * Makes sure the directory holds the whole model, per-layer segments and both sides of every cut
+   * in {@code cuts}, writing what is missing from {@code weights} (called only when something is
+   * missing).
    */
-  public CompiledModel ensure(Collection<Integer> cuts, Supplier<ModelWeights> weights) throws IOException {
+  public CompiledModel ensure(Collection<Integer> cuts, Supplier<ModelWeights> weights)
+      throws IOException {
     Files.createDirectories(dir);
     List<SegmentEntry> present = new ArrayList<>();
     CompiledManifest old = null;
@@ -82,28 +90,59 @@ public final class BenchModel {
     ModelWeights model = weights.get();
     int n = model.config().nLayers();
     if (old != null && !old.fingerprint().equals(model.fingerprint())) {
-      throw new IllegalStateException(dir + " holds another model (fingerprint " + old.fingerprint() + ")");
+      throw new IllegalStateException(
+          dir + " holds another model (fingerprint " + old.fingerprint() + ")");
     }
     if (old == null) {
       missing = wanted(cuts, n);
     }
     String tokenizer = dev.edgesplit.partitioner.Compiler.installTokenizer(model, dir);
-    SegmentWriter writer = new SegmentWriter(model, new dev.edgesplit.partitioner.onnx.SegmentOptions(
-        settings.maxContext(), settings.blockSize(), settings.accuracyLevel(), true));
+    SegmentWriter writer =
+        new SegmentWriter(
+            model,
+            new dev.edgesplit.partitioner.onnx.SegmentOptions(
+                settings.maxContext(), settings.blockSize(), settings.accuracyLevel(), true));
     for (Wanted w : missing) {
       long started = System.nanoTime();
       Path file = dir.resolve(w.file());
       writer.write(w.spec(), file);
-      present.add(new SegmentEntry(w.file(), w.spec().firstLayer(), w.spec().endLayer(), w.spec().embedding(),
-          w.spec().head(), w.spec().weights(), CompiledModel.sha256(file)));
+      present.add(
+          new SegmentEntry(
+              w.file(),
+              w.spec().firstLayer(),
+              w.spec().endLayer(),
+              w.spec().embedding(),
+              w.spec().head(),
+              w.spec().weights(),
+              CompiledModel.sha256(file)));
       log.printf("bench: wrote %s in %.1f s%n", file, (System.nanoTime() - started) / 1e9);
       log.flush();
       // The manifest after every file: an interrupted compile keeps what it finished.
-      CompiledModel.writeManifest(dir, new CompiledManifest(CompiledManifest.FORMAT, model.config(),
-          model.fingerprint(), tokenizer, settings.maxContext(), null, format, format, present));
+      CompiledModel.writeManifest(
+          dir,
+          new CompiledManifest(
+              CompiledManifest.FORMAT,
+              model.config(),
+              model.fingerprint(),
+              tokenizer,
+              settings.maxContext(),
+              null,
+              format,
+              format,
+              present));
     }
-    CompiledModel.writeManifest(dir, new CompiledManifest(CompiledManifest.FORMAT, model.config(),
-        model.fingerprint(), tokenizer, settings.maxContext(), null, format, format, present));
+    CompiledModel.writeManifest(
+        dir,
+        new CompiledManifest(
+            CompiledManifest.FORMAT,
+            model.config(),
+            model.fingerprint(),
+            tokenizer,
+            settings.maxContext(),
+            null,
+            format,
+            format,
+            present));
     return CompiledModel.load(dir);
   }
 
@@ -111,25 +150,35 @@ public final class BenchModel {
     String f = format.name().toLowerCase(Locale.ROOT);
     List<Wanted> list = new ArrayList<>();
     if (nLayers < 0) {
-      // Unknown layer count before the first compile: anything makes the caller generate the weights.
+      // Unknown layer count before the first compile: anything makes the caller generate the
+      // weights.
       list.add(new Wanted("whole-" + f + ".onnx", null));
       return list;
     }
     list.add(new Wanted("whole-" + f + ".onnx", new SegmentSpec(0, nLayers, true, true, format)));
     for (int cut : cuts) {
       if (cut < 1 || cut >= nLayers) {
-        throw new IllegalArgumentException("cut " + cut + " outside 1.." + (nLayers - 1) + " (both sides need a layer)");
+        throw new IllegalArgumentException(
+            "cut " + cut + " outside 1.." + (nLayers - 1) + " (both sides need a layer)");
       }
-      list.add(new Wanted(String.format(Locale.ROOT, "edge-%03d-%s.onnx", cut, f), SegmentSpec.edge(cut, format)));
-      list.add(new Wanted(String.format(Locale.ROOT, "cloud-%03d-%s.onnx", cut, f),
-          SegmentSpec.cloud(cut, nLayers, format)));
+      list.add(
+          new Wanted(
+              String.format(Locale.ROOT, "edge-%03d-%s.onnx", cut, f),
+              SegmentSpec.edge(cut, format)));
+      list.add(
+          new Wanted(
+              String.format(Locale.ROOT, "cloud-%03d-%s.onnx", cut, f),
+              SegmentSpec.cloud(cut, nLayers, format)));
     }
     list.add(new Wanted("embed.onnx", new SegmentSpec(0, 0, true, false, WeightFormat.FP32)));
     for (int layer = 0; layer < nLayers; layer++) {
-      list.add(new Wanted(String.format(Locale.ROOT, "layer-%03d-%s.onnx", layer, f),
-          new SegmentSpec(layer, layer + 1, false, false, format)));
+      list.add(
+          new Wanted(
+              String.format(Locale.ROOT, "layer-%03d-%s.onnx", layer, f),
+              new SegmentSpec(layer, layer + 1, false, false, format)));
     }
-    list.add(new Wanted("head-" + f + ".onnx", new SegmentSpec(nLayers, nLayers, false, true, format)));
+    list.add(
+        new Wanted("head-" + f + ".onnx", new SegmentSpec(nLayers, nLayers, false, true, format)));
     return list;
   }
 

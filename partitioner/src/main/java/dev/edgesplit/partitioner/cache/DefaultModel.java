@@ -20,19 +20,28 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The model used when none is named: stories260K (llama2.c's TinyStories model, MIT, 1 MB). It ships in the
- * distribution ({@code models/stories260K} beside {@code bin/}); an installation without it fetches it once into
- * the workspace with a progress bar, checked against its published sha256.
+ * The model used when none is named: stories260K (llama2.c's TinyStories model, MIT, 1 MB). It
+ * ships in the distribution ({@code models/stories260K} beside {@code bin/}); an installation
+ * without it fetches it once into the workspace with a progress bar, checked against its published
+ * sha256.
  */
 public final class DefaultModel {
 
   /** Upstream location of the files (a mirror can be given with EDGESPLIT_DOWNLOAD_BASE). */
   static final String BASE = "https://huggingface.co/karpathy/tinyllamas/resolve/main/stories260K/";
 
-  /** File name and sha256 (from shared/models/stories260K/PROVENANCE.md: the upstream files' digests). */
-  static final List<String[]> FILES = List.of(
-      new String[] {"stories260K.bin", "b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696"},
-      new String[] {"tok512.bin", "037cb335abb25d1fa9e8ecae30ed2a3a8ace9302862ebcdc05d51a6bbb10c312"});
+  /**
+   * File name and sha256 (from shared/models/stories260K/PROVENANCE.md: the upstream files'
+   * digests).
+   */
+  static final List<String[]> FILES =
+      List.of(
+          new String[] {
+            "stories260K.bin", "b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696"
+          },
+          new String[] {
+            "tok512.bin", "037cb335abb25d1fa9e8ecae30ed2a3a8ace9302862ebcdc05d51a6bbb10c312"
+          });
 
   private final Path dir;
   private final String base;
@@ -45,8 +54,8 @@ public final class DefaultModel {
   }
 
   /**
-   * The copy shipped with this installation ({@code $edgesplit.home/models/stories260K}, the launcher sets
-   * {@code edgesplit.home}), or empty when the installation has none.
+   * The copy shipped with this installation ({@code $edgesplit.home/models/stories260K}, the
+   * launcher sets {@code edgesplit.home}), or empty when the installation has none.
    */
   public static Optional<Path> bundled() {
     String home = System.getProperty("edgesplit.home");
@@ -54,13 +63,17 @@ public final class DefaultModel {
       return Optional.empty();
     }
     Path dir = Path.of(home, "models", "stories260K");
-    return FILES.stream().allMatch(f -> Files.isRegularFile(dir.resolve(f[0]))) ? Optional.of(dir) : Optional.empty();
+    return FILES.stream().allMatch(f -> Files.isRegularFile(dir.resolve(f[0])))
+        ? Optional.of(dir)
+        : Optional.empty();
   }
 
   public static DefaultModel inWorkspace(PrintWriter log) {
     String base = System.getenv("EDGESPLIT_DOWNLOAD_BASE");
-    return new DefaultModel(Workspace.home().resolve("models/stories260K"),
-        base == null || base.isBlank() ? BASE : base, log);
+    return new DefaultModel(
+        Workspace.home().resolve("models/stories260K"),
+        base == null || base.isBlank() ? BASE : base,
+        log);
   }
 
   public Path directory() {
@@ -74,8 +87,11 @@ public final class DefaultModel {
   /** Downloads the missing files; a file whose digest differs is deleted and reported. */
   public Path fetch() throws IOException, InterruptedException {
     Files.createDirectories(dir);
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-        .followRedirects(HttpClient.Redirect.NORMAL).build();
+    HttpClient http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
     for (String[] f : FILES) {
       Path target = dir.resolve(f[0]);
       if (!Files.isRegularFile(target)) {
@@ -85,9 +101,12 @@ public final class DefaultModel {
     return dir;
   }
 
-  private void download(HttpClient http, URI uri, Path target, String sha256) throws IOException, InterruptedException {
-    HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+  private void download(HttpClient http, URI uri, Path target, String sha256)
+      throws IOException, InterruptedException {
+    HttpResponse<InputStream> response =
+        http.send(
+            HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
     if (response.statusCode() != 200) {
       response.body().close();
       throw new IOException("GET " + uri + ": HTTP " + response.statusCode());
@@ -106,9 +125,12 @@ public final class DefaultModel {
         int shown = total > 0 ? (int) (done * 40 / total) : (int) (done >> 20);
         if (shown != lastShown) {
           lastShown = shown;
-          log.print(total > 0
-              ? String.format("\r%-16s [%-40s] %3d%%", target.getFileName(), "#".repeat(shown), done * 100 / total)
-              : String.format("\r%-16s %d MiB", target.getFileName(), done >> 20));
+          log.print(
+              total > 0
+                  ? String.format(
+                      "\r%-16s [%-40s] %3d%%",
+                      target.getFileName(), "#".repeat(shown), done * 100 / total)
+                  : String.format("\r%-16s %d MiB", target.getFileName(), done >> 20));
           log.flush();
         }
       }

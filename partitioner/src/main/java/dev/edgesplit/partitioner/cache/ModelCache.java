@@ -26,18 +26,20 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The one compile cache of the CLI and the bench: resolves a model name (a compiled directory as is, a
- * checkpoint, or {@code synthetic:NAME[:SEED]}) to a compiled model, imported and compiled once into
- * {@code $EDGESPLIT_HOME/compiled}, keyed by the source files' identity, the compile settings and the compiler's
- * version (a directory written by an older compiler holds other graphs and is never reused). Not thread-safe:
- * one per command.
+ * The one compile cache of the CLI and the bench: resolves a model name (a compiled directory as
+ * is, a checkpoint, or {@code synthetic:NAME[:SEED]}) to a compiled model, imported and compiled
+ * once into {@code $EDGESPLIT_HOME/compiled}, keyed by the source files' identity, the compile
+ * settings and the compiler's version (a directory written by an older compiler holds other graphs
+ * and is never reused). Not thread-safe: one per command.
  */
 public final class ModelCache {
 
   /** Prefix of generated models: random weights of a real shape. */
   public static final String SYNTHETIC = "synthetic:";
+
   /** Longest context compiled when the settings leave it to the model. */
   public static final int DEFAULT_CONTEXT_CAP = 4096;
+
   private static final String KEY_FILE = "source.key";
 
   private final Path root;
@@ -49,7 +51,10 @@ public final class ModelCache {
     this.log = log;
   }
 
-  /** The cache of the workspace: {@code $EDGESPLIT_HOME/compiled}, else {@code ~/.edgesplit/compiled}. */
+  /**
+   * The cache of the workspace: {@code $EDGESPLIT_HOME/compiled}, else {@code
+   * ~/.edgesplit/compiled}.
+   */
   public static ModelCache inWorkspace(PrintWriter log) {
     return new ModelCache(Workspace.compiledCache(), log);
   }
@@ -65,8 +70,9 @@ public final class ModelCache {
   }
 
   /**
-   * {@code --model}, else {@code $EDGESPLIT_MODEL}, else stories260K from {@code $EDGESPLIT_MODELS}, else the
-   * stories260K shipped with the installation, else the default model cached in the workspace, else downloaded there (with a checksum), else, offline, the synthetic
+   * {@code --model}, else {@code $EDGESPLIT_MODEL}, else stories260K from {@code
+   * $EDGESPLIT_MODELS}, else the stories260K shipped with the installation, else the default model
+   * cached in the workspace, else downloaded there (with a checksum), else, offline, the synthetic
    * tiny model with a warning that its text is noise.
    */
   public static String resolveName(String option, PrintWriter log) {
@@ -77,7 +83,8 @@ public final class ModelCache {
     if (env != null && !env.isBlank()) {
       return local(env, log);
     }
-    for (String root : new String[] {System.getenv("EDGESPLIT_MODELS"), System.getProperty("edgesplit.models")}) {
+    for (String root :
+        new String[] {System.getenv("EDGESPLIT_MODELS"), System.getProperty("edgesplit.models")}) {
       if (root != null && Files.isDirectory(Path.of(root, "stories260K"))) {
         return Path.of(root, "stories260K").toString();
       }
@@ -95,8 +102,12 @@ public final class ModelCache {
       log.flush();
       return fallback.fetch().toString();
     } catch (IOException e) {
-      log.println("warning: cannot download the default model (" + e + "); using " + SYNTHETIC
-          + "tiny, random weights: its text is noise. Pass --model PATH for a real model.");
+      log.println(
+          "warning: cannot download the default model ("
+              + e
+              + "); using "
+              + SYNTHETIC
+              + "tiny, random weights: its text is noise. Pass --model PATH for a real model.");
       log.flush();
       return SYNTHETIC + "tiny";
     } catch (InterruptedException e) {
@@ -105,7 +116,10 @@ public final class ModelCache {
     }
   }
 
-  /** {@code hf:ORG/NAME[@REVISION][/FILE.gguf]} fetched into (or found in) the Hub's cache; other names as they are. */
+  /**
+   * {@code hf:ORG/NAME[@REVISION][/FILE.gguf]} fetched into (or found in) the Hub's cache; other
+   * names as they are.
+   */
   private static String local(String name, PrintWriter log) {
     if (!HubModelId.isHub(name)) {
       return name;
@@ -114,31 +128,52 @@ public final class ModelCache {
   }
 
   /**
-   * The compiled model of {@code name} (a compiled directory, a checkpoint or {@code synthetic:NAME}), compiled
-   * with {@code settings}; {@code cut} null compiles one segment per layer.
+   * The compiled model of {@code name} (a compiled directory, a checkpoint or {@code
+   * synthetic:NAME}), compiled with {@code settings}; {@code cut} null compiles one segment per
+   * layer.
    */
-  public CompiledModel compiled(String name, CompileSettings settings, Integer cut) throws IOException {
+  public CompiledModel compiled(String name, CompileSettings settings, Integer cut)
+      throws IOException {
     if (!isSynthetic(name) && Files.isRegularFile(Path.of(name, CompiledManifest.FILE_NAME))) {
       return CompiledModel.load(Path.of(name));
     }
-    String key = Fingerprints.sha256OfText(String.join("|", sourceIdentity(name), settings.edge().name(),
-        settings.cloud().name(), String.valueOf(cut), String.valueOf(settings.maxContext()),
-        String.valueOf(settings.accuracyLevel()), String.valueOf(settings.blockSize()),
-        settings.quantMethod().name(), CompiledManifest.FORMAT, Compiler.VERSION));
+    String key =
+        Fingerprints.sha256OfText(
+            String.join(
+                "|",
+                sourceIdentity(name),
+                settings.edge().name(),
+                settings.cloud().name(),
+                String.valueOf(cut),
+                String.valueOf(settings.maxContext()),
+                String.valueOf(settings.accuracyLevel()),
+                String.valueOf(settings.blockSize()),
+                settings.quantMethod().name(),
+                CompiledManifest.FORMAT,
+                Compiler.VERSION));
     Path dir = root.resolve(key.substring(0, 16));
-    if (Files.isRegularFile(dir.resolve(KEY_FILE)) && Files.readString(dir.resolve(KEY_FILE)).equals(key)) {
+    if (Files.isRegularFile(dir.resolve(KEY_FILE))
+        && Files.readString(dir.resolve(KEY_FILE)).equals(key)) {
       return CompiledModel.load(dir);
     }
     ModelWeights weights = importWeights(name);
-    int context = settings.maxContext() > 0 ? settings.maxContext()
-        : Math.min(weights.config().maxSeqLen(), DEFAULT_CONTEXT_CAP);
-    log.printf("compiling %s (%s edge, %s cloud, %s) into %s%n", name, settings.edge(), settings.cloud(),
-        cut == null ? "per-layer" : "cut " + cut, dir);
+    int context =
+        settings.maxContext() > 0
+            ? settings.maxContext()
+            : Math.min(weights.config().maxSeqLen(), DEFAULT_CONTEXT_CAP);
+    log.printf(
+        "compiling %s (%s edge, %s cloud, %s) into %s%n",
+        name, settings.edge(), settings.cloud(), cut == null ? "per-layer" : "cut " + cut, dir);
     log.flush();
-    SegmentOptions seg = new SegmentOptions(context, settings.blockSize(), settings.accuracyLevel(), true);
-    Path tmp = Files.createDirectories(root).resolve(dir.getFileName() + ".tmp" + ProcessHandle.current().pid());
-    Compiler compiler = new Compiler(new CompileOptions(cut, settings.edge(), settings.cloud(), seg,
-        settings.quantMethod()));
+    SegmentOptions seg =
+        new SegmentOptions(context, settings.blockSize(), settings.accuracyLevel(), true);
+    Path tmp =
+        Files.createDirectories(root)
+            .resolve(dir.getFileName() + ".tmp" + ProcessHandle.current().pid());
+    Compiler compiler =
+        new Compiler(
+            new CompileOptions(
+                cut, settings.edge(), settings.cloud(), seg, settings.quantMethod()));
     compiler.compile(weights, tmp);
     compiler.weightOrigins(weights).forEach(line -> log.println("weights " + line));
     Files.writeString(tmp.resolve(KEY_FILE), key);
@@ -148,19 +183,35 @@ public final class ModelCache {
   }
 
   /**
-   * A benchmark's compiled model ({@link BenchModel}: whole, per-layer and both sides of each cut, one weight
-   * format) in {@code bench-NAME-FORMAT-KEY} of this cache, writing what is missing.
+   * A benchmark's compiled model ({@link BenchModel}: whole, per-layer and both sides of each cut,
+   * one weight format) in {@code bench-NAME-FORMAT-KEY} of this cache, writing what is missing.
    */
-  public CompiledModel bench(String name, WeightFormat format, BenchModel.Settings settings, Collection<Integer> cuts)
+  public CompiledModel bench(
+      String name, WeightFormat format, BenchModel.Settings settings, Collection<Integer> cuts)
       throws IOException {
-    String key = Fingerprints.sha256OfText(String.join("|", sourceIdentity(name), format.name(),
-        String.valueOf(settings.maxContext()), String.valueOf(settings.blockSize()),
-        String.valueOf(settings.accuracyLevel()), CompiledManifest.FORMAT, Compiler.VERSION)).substring(0, 12);
-    Path dir = root.resolve("bench-" + shortName(name) + "-" + format.name().toLowerCase(Locale.ROOT) + "-" + key);
-    return new BenchModel(dir, format, settings, log).ensure(cuts, () -> benchWeights(name, settings.maxContext()));
+    String key =
+        Fingerprints.sha256OfText(
+                String.join(
+                    "|",
+                    sourceIdentity(name),
+                    format.name(),
+                    String.valueOf(settings.maxContext()),
+                    String.valueOf(settings.blockSize()),
+                    String.valueOf(settings.accuracyLevel()),
+                    CompiledManifest.FORMAT,
+                    Compiler.VERSION))
+            .substring(0, 12);
+    Path dir =
+        root.resolve(
+            "bench-" + shortName(name) + "-" + format.name().toLowerCase(Locale.ROOT) + "-" + key);
+    return new BenchModel(dir, format, settings, log)
+        .ensure(cuts, () -> benchWeights(name, settings.maxContext()));
   }
 
-  /** Imports a checkpoint path, or generates {@code synthetic:NAME[:SEED]} (context capped) with a warning. */
+  /**
+   * Imports a checkpoint path, or generates {@code synthetic:NAME[:SEED]} (context capped) with a
+   * warning.
+   */
   public ModelWeights importWeights(String name) {
     if (isSynthetic(name)) {
       Synthetic s = Synthetic.parse(name);
@@ -168,7 +219,8 @@ public final class ModelCache {
       log.flush();
       ModelWeights w = SyntheticModels.generate(s.shape(), s.seed());
       return w.config().maxSeqLen() > DEFAULT_CONTEXT_CAP
-          ? SyntheticModels.generate(s.shape(), s.seed(), DEFAULT_CONTEXT_CAP) : w;
+          ? SyntheticModels.generate(s.shape(), s.seed(), DEFAULT_CONTEXT_CAP)
+          : w;
     }
     ModelWeights weights = ModelImporter.load(Path.of(name));
     weights.notices().forEach(line -> log.println("notice: " + line));
@@ -181,7 +233,9 @@ public final class ModelCache {
     ModelWeights w;
     if (isSynthetic(name)) {
       Synthetic s = Synthetic.parse(name);
-      log.printf("bench: generating %s (random weights, real shape; results are labeled synthetic)%n", name);
+      log.printf(
+          "bench: generating %s (random weights, real shape; results are labeled synthetic)%n",
+          name);
       w = SyntheticModels.generate(s.shape(), s.seed(), maxContext);
     } else {
       w = ModelImporter.load(Path.of(name));
@@ -200,11 +254,17 @@ public final class ModelCache {
   }
 
   private static String shortName(String name) {
-    String shortName = isSynthetic(name) ? name.substring(SYNTHETIC.length()) : Path.of(name).getFileName().toString();
+    String shortName =
+        isSynthetic(name)
+            ? name.substring(SYNTHETIC.length())
+            : Path.of(name).getFileName().toString();
     return shortName.replaceAll("[^A-Za-z0-9.-]", "_");
   }
 
-  /** Cheap identity of a source: a synthetic name as is; paths, sizes and modification times of its files. */
+  /**
+   * Cheap identity of a source: a synthetic name as is; paths, sizes and modification times of its
+   * files.
+   */
   private static String sourceIdentity(String name) throws IOException {
     return isSynthetic(name) ? name : Fingerprints.fileIdentity(Path.of(name));
   }

@@ -10,7 +10,9 @@ public final class Workspace {
   /** The workspace folder. */
   public static Path home() {
     String env = System.getenv("EDGESPLIT_HOME");
-    return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".edgesplit");
+    return env != null && !env.isBlank()
+        ? Path.of(env)
+        : Path.of(System.getProperty("user.home"), ".edgesplit");
   }
 
   /** Compiled models, keyed by source and settings. */

@@ -3,7 +3,10 @@ package dev.edgesplit.partitioner.hub;
 import java.io.PrintWriter;
 import java.util.Locale;
 
-/** A one-line progress bar for one download, redrawn at most every 200 ms (and once at the end). Not thread-safe. */
+/**
+ * A one-line progress bar for one download, redrawn at most every 200 ms (and once at the end). Not
+ * thread-safe.
+ */
 final class DownloadProgress {
 
   private static final int WIDTH = 30;
@@ -27,8 +30,14 @@ final class DownloadProgress {
     }
     lastDraw = now;
     int filled = total > 0 ? (int) Math.min(WIDTH, done * WIDTH / total) : 0;
-    out.printf(Locale.ROOT, "\r%-32s [%s%s] %s / %s", name, "#".repeat(filled), " ".repeat(WIDTH - filled),
-        megabytes(done), total > 0 ? megabytes(total) : "?");
+    out.printf(
+        Locale.ROOT,
+        "\r%-32s [%s%s] %s / %s",
+        name,
+        "#".repeat(filled),
+        " ".repeat(WIDTH - filled),
+        megabytes(done),
+        total > 0 ? megabytes(total) : "?");
     out.flush();
   }
 

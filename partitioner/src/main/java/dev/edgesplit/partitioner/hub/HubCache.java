@@ -8,13 +8,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The Hugging Face Hub's own cache layout, shared with huggingface_hub, transformers and llama.cpp users:
+ * The Hugging Face Hub's own cache layout, shared with huggingface_hub, transformers and llama.cpp
+ * users:
+ *
  * <pre>
  * {root}/models--{org}--{name}/blobs/{etag}              file contents, named by their ETag (sha256 for LFS)
  * {root}/models--{org}--{name}/snapshots/{commit}/{file} relative symlinks to the blobs
  * {root}/models--{org}--{name}/refs/{revision}           the commit a branch or tag pointed at
  * </pre>
- * {@code root} is {@code $HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code ~/.cache/huggingface/hub}.
+ *
+ * {@code root} is {@code $HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code
+ * ~/.cache/huggingface/hub}.
  */
 public final class HubCache {
 
@@ -54,7 +58,10 @@ public final class HubCache {
     return repoDir(repo).resolve("snapshots").resolve(commit);
   }
 
-  /** The commit {@code revision} names: itself when pinned, else what {@code refs/{revision}} holds, if any. */
+  /**
+   * The commit {@code revision} names: itself when pinned, else what {@code refs/{revision}} holds,
+   * if any.
+   */
   public Optional<String> commit(HubModelId id) {
     if (id.pinned()) {
       return Optional.of(id.revision());
@@ -80,11 +87,17 @@ public final class HubCache {
     Files.createDirectories(ref.getParent());
     Path tmp = Files.createTempFile(ref.getParent(), ".ref", ".tmp");
     Files.writeString(tmp, commit, StandardCharsets.UTF_8);
-    Files.move(tmp, ref, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+    Files.move(
+        tmp,
+        ref,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Points {@code snapshots/{commit}/{file}} at the blob with a relative symlink (a copy where links fail). */
+  /**
+   * Points {@code snapshots/{commit}/{file}} at the blob with a relative symlink (a copy where
+   * links fail).
+   */
   void link(String repo, String commit, String file, String etag) throws IOException {
     Path target = snapshot(repo, commit).resolve(file);
     Files.createDirectories(target.getParent());

@@ -5,11 +5,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A model on the Hugging Face Hub as {@code --model} names it: {@code hf:ORG/NAME[@REVISION][/FILE.gguf]}.
+ * A model on the Hugging Face Hub as {@code --model} names it: {@code
+ * hf:ORG/NAME[@REVISION][/FILE.gguf]}.
  *
- * @param repo     {@code ORG/NAME}
+ * @param repo {@code ORG/NAME}
  * @param revision branch, tag or commit hash ({@code main} when not given)
- * @param file     a single GGUF file of the repository to fetch instead of the safetensors model, if named
+ * @param file a single GGUF file of the repository to fetch instead of the safetensors model, if
+ *     named
  */
 public record HubModelId(String repo, String revision, Optional<String> file) {
 
@@ -17,9 +19,17 @@ public record HubModelId(String repo, String revision, Optional<String> file) {
   public static final String PREFIX = "hf:";
 
   private static final String PART = "[A-Za-z0-9][A-Za-z0-9._-]{0,95}";
-  private static final Pattern FORM = Pattern.compile(
-      "(" + PART + "/" + PART + ")(?:@([A-Za-z0-9][A-Za-z0-9._/-]{0,199}?))?(?:/((?:" + PART + "/)*" + PART
-          + "\\.gguf))?");
+  private static final Pattern FORM =
+      Pattern.compile(
+          "("
+              + PART
+              + "/"
+              + PART
+              + ")(?:@([A-Za-z0-9][A-Za-z0-9._/-]{0,199}?))?(?:/((?:"
+              + PART
+              + "/)*"
+              + PART
+              + "\\.gguf))?");
 
   public HubModelId {
     if (!FORM.matcher(repo + (file.isPresent() ? "/" + file.get() : "")).matches()) {
@@ -38,14 +48,16 @@ public record HubModelId(String repo, String revision, Optional<String> file) {
   /** Parses {@code hf:ORG/NAME[@REVISION][/FILE.gguf]}. */
   public static HubModelId parse(String model) {
     if (!isHub(model)) {
-      throw new IllegalArgumentException("not a Hub model: '" + model + "' (expected " + PREFIX + "ORG/NAME)");
+      throw new IllegalArgumentException(
+          "not a Hub model: '" + model + "' (expected " + PREFIX + "ORG/NAME)");
     }
     Matcher m = FORM.matcher(model.substring(PREFIX.length()));
     if (!m.matches()) {
-      throw new IllegalArgumentException("bad Hub model '" + model + "': expected hf:ORG/NAME[@REVISION]"
-          + "[/FILE.gguf]");
+      throw new IllegalArgumentException(
+          "bad Hub model '" + model + "': expected hf:ORG/NAME[@REVISION]" + "[/FILE.gguf]");
     }
-    return new HubModelId(m.group(1), m.group(2) == null ? "main" : m.group(2), Optional.ofNullable(m.group(3)));
+    return new HubModelId(
+        m.group(1), m.group(2) == null ? "main" : m.group(2), Optional.ofNullable(m.group(3)));
   }
 
   /** True when {@code revision} is a full commit hash (then no ref needs resolving). */
@@ -55,6 +67,9 @@ public record HubModelId(String repo, String revision, Optional<String> file) {
 
   @Override
   public String toString() {
-    return PREFIX + repo + (revision.equals("main") ? "" : "@" + revision) + file.map(f -> "/" + f).orElse("");
+    return PREFIX
+        + repo
+        + (revision.equals("main") ? "" : "@" + revision)
+        + file.map(f -> "/" + f).orElse("");
   }
 }

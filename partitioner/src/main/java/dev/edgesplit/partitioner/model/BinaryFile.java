@@ -121,12 +121,24 @@ final class BinaryFile implements AutoCloseable {
   /** Throws unless bytes [offset, offset+length) lie inside the file. */
   void require(long offset, long length, String what) {
     if (offset < 0 || length < 0 || offset > size || length > size - offset) {
-      throw new ModelFormatException(path + ": truncated: " + what + " needs " + length + " bytes at offset "
-          + offset + " but the file has only " + size + " bytes");
+      throw new ModelFormatException(
+          path
+              + ": truncated: "
+              + what
+              + " needs "
+              + length
+              + " bytes at offset "
+              + offset
+              + " but the file has only "
+              + size
+              + " bytes");
     }
   }
 
-  /** Loads [offset, offset+length) into the chunk buffer, length <= CHUNK_BYTES, and returns it flipped. */
+  /**
+   * Loads [offset, offset+length) into the chunk buffer, length <= CHUNK_BYTES, and returns it
+   * flipped.
+   */
   private ByteBuffer fill(long offset, int length, String what) {
     require(offset, length, what);
     chunk.clear().limit(length);

@@ -7,16 +7,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The canonical tensor names and shapes that a {@link ModelConfig} implies (see {@link ModelWeights}).
- * Importers check what they read against it; writers and generators iterate it.
+ * The canonical tensor names and shapes that a {@link ModelConfig} implies (see {@link
+ * ModelWeights}). Importers check what they read against it; writers and generators iterate it.
  */
 public final class CanonicalLayout {
 
   private CanonicalLayout() {}
 
   /**
-   * Every canonical tensor of the model with its shape, in a stable order: embedding, then each layer's
-   * tensors, then the final norm and (when untied) the output head.
+   * Every canonical tensor of the model with its shape, in a stable order: embedding, then each
+   * layer's tensors, then the final norm and (when untied) the output head.
    */
   public static Map<String, int[]> shapes(ModelConfig c) {
     int d = c.dim();
@@ -66,7 +66,8 @@ public final class CanonicalLayout {
   }
 
   /**
-   * Checks that {@code tensors} holds exactly the canonical tensors of {@code config} with the right shapes.
+   * Checks that {@code tensors} holds exactly the canonical tensors of {@code config} with the
+   * right shapes.
    *
    * @param source named in the error (a file or directory)
    * @throws ModelFormatException naming the first missing, unexpected or misshapen tensor
@@ -79,13 +80,20 @@ public final class CanonicalLayout {
         throw new ModelFormatException(source + ": missing tensor '" + e.getKey() + "'");
       }
       if (!t.hasShape(e.getValue())) {
-        throw new ModelFormatException(source + ": tensor '" + e.getKey() + "' has shape "
-            + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
+        throw new ModelFormatException(
+            source
+                + ": tensor '"
+                + e.getKey()
+                + "' has shape "
+                + Arrays.toString(t.shape())
+                + ", expected "
+                + Arrays.toString(e.getValue()));
       }
     }
     for (String name : tensors.keySet()) {
       if (!expected.containsKey(name)) {
-        throw new ModelFormatException(source + ": unexpected tensor '" + name + "' for this config");
+        throw new ModelFormatException(
+            source + ": unexpected tensor '" + name + "' for this config");
       }
     }
   }

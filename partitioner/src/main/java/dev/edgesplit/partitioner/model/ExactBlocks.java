@@ -3,20 +3,28 @@ package dev.edgesplit.partitioner.model;
 import java.util.List;
 
 /**
- * A weight matrix {@code [n, k]} whose file already holds it as blocks that ONNX Runtime's MatMulNBits
- * represents exactly (GGUF Q8_0 and Q4_0), converted to MatMulNBits' layout: a quantized segment uses these
- * bytes as they are instead of rounding the fp32 values again.
+ * A weight matrix {@code [n, k]} whose file already holds it as blocks that ONNX Runtime's
+ * MatMulNBits represents exactly (GGUF Q8_0 and Q4_0), converted to MatMulNBits' layout: a
+ * quantized segment uses these bytes as they are instead of rounding the fp32 values again.
  *
- * @param sourceType  the file's block format ("Q8_0", "Q4_0"), for reports
- * @param n           output features (rows)
- * @param k           input features, a multiple of {@code blockSize}
- * @param bits        4 or 8
- * @param blockSize   values per block along k
- * @param packed      {@code [n, k/blockSize, blockSize*bits/8]}; for 4 bits the low nibble holds the even k
- * @param scales      {@code [n * k/blockSize]}
- * @param zeroPoints  {@code [n * zeroPointBytesPerRow]}; for 4 bits two per byte, low nibble first
+ * @param sourceType the file's block format ("Q8_0", "Q4_0"), for reports
+ * @param n output features (rows)
+ * @param k input features, a multiple of {@code blockSize}
+ * @param bits 4 or 8
+ * @param blockSize values per block along k
+ * @param packed {@code [n, k/blockSize, blockSize*bits/8]}; for 4 bits the low nibble holds the
+ *     even k
+ * @param scales {@code [n * k/blockSize]}
+ * @param zeroPoints {@code [n * zeroPointBytesPerRow]}; for 4 bits two per byte, low nibble first
  */
-public record ExactBlocks(String sourceType, int n, int k, int bits, int blockSize, byte[] packed, float[] scales,
+public record ExactBlocks(
+    String sourceType,
+    int n,
+    int k,
+    int bits,
+    int blockSize,
+    byte[] packed,
+    float[] scales,
     byte[] zeroPoints) {
 
   public ExactBlocks {
@@ -24,12 +32,15 @@ public record ExactBlocks(String sourceType, int n, int k, int bits, int blockSi
       throw new IllegalArgumentException("bits must be 4 or 8, got " + bits);
     }
     if (n <= 0 || k <= 0 || blockSize <= 0 || k % blockSize != 0) {
-      throw new IllegalArgumentException("bad block matrix [" + n + ", " + k + "] with blocks of " + blockSize);
+      throw new IllegalArgumentException(
+          "bad block matrix [" + n + ", " + k + "] with blocks of " + blockSize);
     }
     long blocks = (long) n * (k / blockSize);
-    if (packed.length != blocks * blockSize * bits / 8 || scales.length != blocks
+    if (packed.length != blocks * blockSize * bits / 8
+        || scales.length != blocks
         || zeroPoints.length != (long) n * zeroPointBytesPerRow(k / blockSize, bits)) {
-      throw new IllegalArgumentException("block arrays do not match [" + n + ", " + k + "] at " + bits + " bits");
+      throw new IllegalArgumentException(
+          "block arrays do not match [" + n + ", " + k + "] at " + bits + " bits");
     }
   }
 
@@ -54,7 +65,12 @@ public record ExactBlocks(String sourceType, int n, int k, int bits, int blockSi
       }
       n += p.n;
     }
-    return new ExactBlocks(first.sourceType, n, first.k, first.bits, first.blockSize,
+    return new ExactBlocks(
+        first.sourceType,
+        n,
+        first.k,
+        first.bits,
+        first.blockSize,
         concat(parts.stream().map(ExactBlocks::packed).toList()),
         concatFloats(parts.stream().map(ExactBlocks::scales).toList()),
         concat(parts.stream().map(ExactBlocks::zeroPoints).toList()));

@@ -48,8 +48,8 @@ public final class Fingerprints {
   }
 
   /**
-   * A cheap identity of a model source, for caches: its absolute path and the names, sizes and modification
-   * times of its files (no hashing, so a multi-gigabyte checkpoint costs nothing).
+   * A cheap identity of a model source, for caches: its absolute path and the names, sizes and
+   * modification times of its files (no hashing, so a multi-gigabyte checkpoint costs nothing).
    */
   public static String fileIdentity(Path source) throws IOException {
     Path path = source.toAbsolutePath().normalize();
@@ -57,10 +57,13 @@ public final class Fingerprints {
       throw new IllegalArgumentException("model " + path + " does not exist");
     }
     StringBuilder id = new StringBuilder(path.toString());
-    try (Stream<Path> files = Files.isDirectory(path)
-        ? Files.list(path) : Stream.of(path)) {
+    try (Stream<Path> files = Files.isDirectory(path) ? Files.list(path) : Stream.of(path)) {
       for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-        id.append('|').append(f.getFileName()).append(':').append(Files.size(f)).append(':')
+        id.append('|')
+            .append(f.getFileName())
+            .append(':')
+            .append(Files.size(f))
+            .append(':')
             .append(Files.getLastModifiedTime(f).toMillis());
       }
     }

@@ -18,7 +18,13 @@ public record FloatTensor(String name, int[] shape, float[] data) {
     }
     if (count != data.length) {
       throw new IllegalArgumentException(
-          name + ": shape " + Arrays.toString(shape) + " needs " + count + " values, got " + data.length);
+          name
+              + ": shape "
+              + Arrays.toString(shape)
+              + " needs "
+              + count
+              + " values, got "
+              + data.length);
     }
   }
 

@@ -1,7 +1,8 @@
 package dev.edgesplit.partitioner.model;
 
 /**
- * IEEE binary16 and bfloat16 conversions (Java 17 has neither). Float to 16 bits rounds to nearest even.
+ * IEEE binary16 and bfloat16 conversions (Java 17 has neither). Float to 16 bits rounds to nearest
+ * even.
  */
 public final class HalfFloats {
 

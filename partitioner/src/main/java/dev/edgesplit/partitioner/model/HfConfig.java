@@ -9,8 +9,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Reads a Hugging Face {@code config.json} of a Llama, Mistral or Qwen2 model. Whether the embeddings are
- * tied also depends on the weights (an absent {@code lm_head.weight} means tied), so the caller passes that.
+ * Reads a Hugging Face {@code config.json} of a Llama, Mistral or Qwen2 model. Whether the
+ * embeddings are tied also depends on the weights (an absent {@code lm_head.weight} means tied), so
+ * the caller passes that.
  */
 final class HfConfig {
 
@@ -49,8 +50,11 @@ final class HfConfig {
       if (t.equals("llama") || t.equals("mistral") || t.equals("qwen2")) {
         return t;
       }
-      throw new ModelFormatException(path + ": unsupported model_type '" + type.asText()
-          + "' (supported: llama, mistral, qwen2)");
+      throw new ModelFormatException(
+          path
+              + ": unsupported model_type '"
+              + type.asText()
+              + "' (supported: llama, mistral, qwen2)");
     }
     JsonNode archs = root.get("architectures");
     if (archs != null && archs.isArray() && archs.size() > 0) {
@@ -63,11 +67,15 @@ final class HfConfig {
         case "Qwen2ForCausalLM":
           return "qwen2";
         default:
-          throw new ModelFormatException(path + ": unsupported architecture '" + a
-              + "' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM)");
+          throw new ModelFormatException(
+              path
+                  + ": unsupported architecture '"
+                  + a
+                  + "' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM)");
       }
     }
-    throw new ModelFormatException(path + ": neither model_type nor architectures says what model this is");
+    throw new ModelFormatException(
+        path + ": neither model_type nor architectures says what model this is");
   }
 
   String modelType() {
@@ -89,9 +97,15 @@ final class HfConfig {
     int context = intKey("max_position_embeddings", Integer.MAX_VALUE);
     float theta = (float) number("rope_theta", 10000.0);
     float eps = (float) number("rms_norm_eps", 1e-6);
-    if (root.hasNonNull("head_dim") && dim % heads == 0 && root.get("head_dim").asInt() != dim / heads) {
-      throw bad("head_dim " + root.get("head_dim").asText() + " differs from hidden_size/num_attention_heads = "
-          + dim / heads + "; such models are not supported");
+    if (root.hasNonNull("head_dim")
+        && dim % heads == 0
+        && root.get("head_dim").asInt() != dim / heads) {
+      throw bad(
+          "head_dim "
+              + root.get("head_dim").asText()
+              + " differs from hidden_size/num_attention_heads = "
+              + dim / heads
+              + "; such models are not supported");
     }
     String act = root.hasNonNull("hidden_act") ? root.get("hidden_act").asText() : "silu";
     if (!act.equals("silu")) {
@@ -105,17 +119,33 @@ final class HfConfig {
     if (!qwen && bool("attention_bias", false)) {
       throw bad("attention_bias=true on " + modelType + " (with an o_proj bias) is not supported");
     }
-    // Attention beyond a sliding window differs from full attention: limit the context to the window.
+    // Attention beyond a sliding window differs from full attention: limit the context to the
+    // window.
     boolean sliding = qwen ? bool("use_sliding_window", false) : root.hasNonNull("sliding_window");
-    if (sliding && root.hasNonNull("sliding_window") && root.get("sliding_window").canConvertToInt()) {
+    if (sliding
+        && root.hasNonNull("sliding_window")
+        && root.get("sliding_window").canConvertToInt()) {
       int window = root.get("sliding_window").asInt();
       if (window > 0 && window < context) {
         context = window;
       }
     }
     try {
-      return new ModelConfig(modelType, dim, hidden, layers, heads, kvHeads, vocab, context, theta, eps, false,
-          tied, qwen, ropeScaling);
+      return new ModelConfig(
+          modelType,
+          dim,
+          hidden,
+          layers,
+          heads,
+          kvHeads,
+          vocab,
+          context,
+          theta,
+          eps,
+          false,
+          tied,
+          qwen,
+          ropeScaling);
     } catch (IllegalArgumentException e) {
       throw bad("inconsistent config: " + e.getMessage());
     }
@@ -162,7 +192,10 @@ final class HfConfig {
     return new ModelFormatException(path + ": " + what);
   }
 
-  /** "default" or absent: none; "linear" and "llama3" are applied to the RoPE tables; others are refused. */
+  /**
+   * "default" or absent: none; "linear" and "llama3" are applied to the RoPE tables; others are
+   * refused.
+   */
   private RopeScaling ropeScaling(JsonNode scaling) {
     if (scaling == null || scaling.isNull()) {
       return null;
@@ -176,8 +209,11 @@ final class HfConfig {
       throw bad("rope_scaling type '" + type + "' is not supported (linear and llama3 are)");
     }
     try {
-      return new RopeScaling(type, scaling.path("factor").asDouble(Double.NaN),
-          scaling.path("low_freq_factor").asDouble(1), scaling.path("high_freq_factor").asDouble(4),
+      return new RopeScaling(
+          type,
+          scaling.path("factor").asDouble(Double.NaN),
+          scaling.path("low_freq_factor").asDouble(1),
+          scaling.path("high_freq_factor").asDouble(4),
           scaling.path("original_max_position_embeddings").asInt(0));
     } catch (IllegalArgumentException e) {
       throw bad("rope_scaling " + scaling + ": " + e.getMessage());

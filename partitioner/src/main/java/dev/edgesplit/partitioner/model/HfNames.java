@@ -2,22 +2,25 @@ package dev.edgesplit.partitioner.model;
 
 import java.util.Map;
 
-/** Maps canonical tensor names (see {@link ModelWeights}) to Hugging Face Llama/Mistral/Qwen2 names. */
+/**
+ * Maps canonical tensor names (see {@link ModelWeights}) to Hugging Face Llama/Mistral/Qwen2 names.
+ */
 final class HfNames {
 
-  private static final Map<String, String> LAYER_KINDS = Map.ofEntries(
-      Map.entry("attention_norm", "input_layernorm.weight"),
-      Map.entry("wq", "self_attn.q_proj.weight"),
-      Map.entry("wk", "self_attn.k_proj.weight"),
-      Map.entry("wv", "self_attn.v_proj.weight"),
-      Map.entry("bq", "self_attn.q_proj.bias"),
-      Map.entry("bk", "self_attn.k_proj.bias"),
-      Map.entry("bv", "self_attn.v_proj.bias"),
-      Map.entry("wo", "self_attn.o_proj.weight"),
-      Map.entry("ffn_norm", "post_attention_layernorm.weight"),
-      Map.entry("w1", "mlp.gate_proj.weight"),
-      Map.entry("w3", "mlp.up_proj.weight"),
-      Map.entry("w2", "mlp.down_proj.weight"));
+  private static final Map<String, String> LAYER_KINDS =
+      Map.ofEntries(
+          Map.entry("attention_norm", "input_layernorm.weight"),
+          Map.entry("wq", "self_attn.q_proj.weight"),
+          Map.entry("wk", "self_attn.k_proj.weight"),
+          Map.entry("wv", "self_attn.v_proj.weight"),
+          Map.entry("bq", "self_attn.q_proj.bias"),
+          Map.entry("bk", "self_attn.k_proj.bias"),
+          Map.entry("bv", "self_attn.v_proj.bias"),
+          Map.entry("wo", "self_attn.o_proj.weight"),
+          Map.entry("ffn_norm", "post_attention_layernorm.weight"),
+          Map.entry("w1", "mlp.gate_proj.weight"),
+          Map.entry("w3", "mlp.up_proj.weight"),
+          Map.entry("w2", "mlp.down_proj.weight"));
 
   static final String LM_HEAD = "lm_head.weight";
 
@@ -46,7 +49,9 @@ final class HfNames {
 
   /** True for the canonical projections whose rows follow the RoPE convention. */
   static boolean isRopeRows(String canonical) {
-    return canonical.endsWith(".wq") || canonical.endsWith(".wk") || canonical.endsWith(".bq")
+    return canonical.endsWith(".wq")
+        || canonical.endsWith(".wk")
+        || canonical.endsWith(".bq")
         || canonical.endsWith(".bk");
   }
 }

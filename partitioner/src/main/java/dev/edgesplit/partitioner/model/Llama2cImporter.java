@@ -17,22 +17,26 @@ import java.util.stream.Stream;
  * Imports llama2.c checkpoints into fp32 {@link ModelWeights}.
  *
  * <p>Formats (all little-endian):
+ *
  * <ul>
- *   <li>legacy "v0" fp32: 7 int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len; a
- *       negative vocab_size means an unshared classifier follows), then the weights grouped by kind
- *       (embedding, all rms_att, all wq, ... w3, rms_final, the RoPE tables, which are skipped, then wcls);
- *   <li>"ak42" version 1 (fp32) and version 2 (Q8_0): a 256-byte header (magic 0x616b3432, version, the 7
- *       ints, a shared-classifier byte, for version 2 the int32 group size), then the fp32 norms, then the
- *       matrices (version 2: per tensor, int8 values followed by fp32 scales of each group of group_size
- *       consecutive values), dequantized here to fp32.
+ *   <li>legacy "v0" fp32: 7 int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size,
+ *       seq_len; a negative vocab_size means an unshared classifier follows), then the weights
+ *       grouped by kind (embedding, all rms_att, all wq, ... w3, rms_final, the RoPE tables, which
+ *       are skipped, then wcls);
+ *   <li>"ak42" version 1 (fp32) and version 2 (Q8_0): a 256-byte header (magic 0x616b3432, version,
+ *       the 7 ints, a shared-classifier byte, for version 2 the int32 group size), then the fp32
+ *       norms, then the matrices (version 2: per tensor, int8 values followed by fp32 scales of
+ *       each group of group_size consecutive values), dequantized here to fp32.
  * </ul>
- * The whole expected size is computed from the header and must equal the file's size before any tensor is
- * read. Stateless and thread-safe.
+ *
+ * The whole expected size is computed from the header and must equal the file's size before any
+ * tensor is read. Stateless and thread-safe.
  */
 public final class Llama2cImporter {
 
   /** "ak42" read as a little-endian int32. */
   static final int MAGIC = 0x616b3432;
+
   static final int HEADER_V0_BYTES = 28;
   static final int HEADER_AK42_BYTES = 256;
 
@@ -45,8 +49,9 @@ public final class Llama2cImporter {
   private Llama2cImporter() {}
 
   /**
-   * Reads a llama2.c checkpoint. The tokenizer is {@code tokenizer.bin}, else {@code tok<vocab>.bin}, else
-   * the only {@code tok*.bin} in the checkpoint's directory. The fingerprint is the sha256 of the file.
+   * Reads a llama2.c checkpoint. The tokenizer is {@code tokenizer.bin}, else {@code
+   * tok<vocab>.bin}, else the only {@code tok*.bin} in the checkpoint's directory. The fingerprint
+   * is the sha256 of the file.
    *
    * @throws ModelFormatException naming the file and what is wrong with it
    */
@@ -65,7 +70,8 @@ public final class Llama2cImporter {
     }
     CanonicalLayout.check(config, tensors, checkpoint.toString());
     String fingerprint = Fingerprints.sha256OfFiles(List.of(checkpoint));
-    return new ModelWeights(config, tensors, findTokenizer(checkpoint, config.vocabSize()), fingerprint);
+    return new ModelWeights(
+        config, tensors, findTokenizer(checkpoint, config.vocabSize()), fingerprint);
   }
 
   private static ModelConfig readLegacy(BinaryFile file, Map<String, FloatTensor> out) {
@@ -79,7 +85,8 @@ public final class Llama2cImporter {
     int headSize = config.headSize();
     List<Entry> entries = new ArrayList<>();
     entries.add(new Entry("tok_embeddings", new int[] {config.vocabSize(), config.dim()}));
-    addPerLayer(entries, config, "attention_norm", "wq", "wk", "wv", "wo", "ffn_norm", "w1", "w2", "w3");
+    addPerLayer(
+        entries, config, "attention_norm", "wq", "wk", "wv", "wo", "ffn_norm", "w1", "w2", "w3");
     entries.add(new Entry("norm", new int[] {config.dim()}));
     // RoPE cos and sin tables, [seq_len, head_size/2] each: recomputed downstream, so skipped here.
     entries.add(new Entry(null, new int[] {2, config.maxSeqLen(), headSize / 2}));
@@ -96,7 +103,8 @@ public final class Llama2cImporter {
     file.require(0, HEADER_AK42_BYTES, "256-byte ak42 header");
     int version = file.readInt("version");
     if (version != 1 && version != 2) {
-      throw bad(file, "unsupported llama2.c ak42 version " + version + " (supported: 1 fp32, 2 Q8_0)");
+      throw bad(
+          file, "unsupported llama2.c ak42 version " + version + " (supported: 1 fp32, 2 Q8_0)");
     }
     int[] h = readSevenInts(file);
     byte sharedByte = file.readBytes(1, "shared_classifier")[0];
@@ -131,7 +139,14 @@ public final class Llama2cImporter {
     for (Entry e : matrices) {
       long n = e.count();
       if (n % groupSize != 0) {
-        throw bad(file, "tensor '" + e.name + "' has " + n + " values, not a multiple of group_size " + groupSize);
+        throw bad(
+            file,
+            "tensor '"
+                + e.name
+                + "' has "
+                + n
+                + " values, not a multiple of group_size "
+                + groupSize);
       }
       q8Bytes += n + 4 * (n / groupSize);
     }
@@ -163,14 +178,19 @@ public final class Llama2cImporter {
       if (e.name == null) {
         file.skip(4 * e.count(), "RoPE tables");
       } else {
-        out.put(e.name, new FloatTensor(e.name, e.shape, file.readFloats(e.intCount(file), "'" + e.name + "'")));
+        out.put(
+            e.name,
+            new FloatTensor(
+                e.name, e.shape, file.readFloats(e.intCount(file), "'" + e.name + "'")));
       }
     }
   }
 
   private static int[] readSevenInts(BinaryFile file) {
     int[] h = new int[7];
-    String[] names = {"dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len"};
+    String[] names = {
+      "dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len"
+    };
     for (int i = 0; i < 7; i++) {
       h[i] = file.readInt(names[i]);
     }
@@ -186,8 +206,8 @@ public final class Llama2cImporter {
     checkRange(file, "vocab_size", h[5], MAX_VOCAB);
     checkRange(file, "seq_len", h[6], MAX_SEQ);
     try {
-      return new ModelConfig("llama2c", h[0], h[1], h[2], h[3], h[4], h[5], h[6], 10000f, 1e-5f, true, shared,
-          false);
+      return new ModelConfig(
+          "llama2c", h[0], h[1], h[2], h[3], h[4], h[5], h[6], 10000f, 1e-5f, true, shared, false);
     } catch (IllegalArgumentException e) {
       throw bad(file, "inconsistent header: " + e.getMessage());
     }
@@ -195,8 +215,15 @@ public final class Llama2cImporter {
 
   private static void checkRange(BinaryFile file, String name, int value, int max) {
     if (value <= 0 || value > max) {
-      throw bad(file, "header field " + name + " = " + value + " is outside 1.." + max
-          + " (not a llama2.c checkpoint, or a corrupt header)");
+      throw bad(
+          file,
+          "header field "
+              + name
+              + " = "
+              + value
+              + " is outside 1.."
+              + max
+              + " (not a llama2.c checkpoint, or a corrupt header)");
     }
   }
 
@@ -216,12 +243,23 @@ public final class Llama2cImporter {
       expected += 4 * e.count();
     }
     if (file.size() < expected) {
-      throw new ModelFormatException(file.path() + ": truncated: the header implies " + expected
-          + " bytes but the file has only " + file.size());
+      throw new ModelFormatException(
+          file.path()
+              + ": truncated: the header implies "
+              + expected
+              + " bytes but the file has only "
+              + file.size());
     }
     if (file.size() > expected) {
-      throw new ModelFormatException(file.path() + ": the header implies " + expected + " bytes but the file has "
-          + file.size() + " (" + (file.size() - expected) + " unexpected trailing bytes; wrong header?)");
+      throw new ModelFormatException(
+          file.path()
+              + ": the header implies "
+              + expected
+              + " bytes but the file has "
+              + file.size()
+              + " ("
+              + (file.size() - expected)
+              + " unexpected trailing bytes; wrong header?)");
     }
   }
 
@@ -245,9 +283,11 @@ public final class Llama2cImporter {
     }
     List<Path> candidates;
     try (Stream<Path> files = Files.list(dir)) {
-      candidates = files.filter(p -> isTokenizerName(p.getFileName().toString()))
-          .filter(Files::isRegularFile)
-          .collect(Collectors.toList());
+      candidates =
+          files
+              .filter(p -> isTokenizerName(p.getFileName().toString()))
+              .filter(Files::isRegularFile)
+              .collect(Collectors.toList());
     } catch (IOException e) {
       throw new UncheckedIOException(dir + ": cannot list for a tokenizer", e);
     }
@@ -256,7 +296,8 @@ public final class Llama2cImporter {
 
   /** True for the names llama2.c gives tokenizer files: tokenizer.bin, tok*.bin. */
   static boolean isTokenizerName(String fileName) {
-    return fileName.equals("tokenizer.bin") || (fileName.startsWith("tok") && fileName.endsWith(".bin"));
+    return fileName.equals("tokenizer.bin")
+        || (fileName.startsWith("tok") && fileName.endsWith(".bin"));
   }
 
   /** One tensor in file order; a null name marks bytes to skip. */

@@ -11,12 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Writes {@link ModelWeights} as a legacy llama2.c "v0" fp32 checkpoint, readable by llama2.c's run.c and by
- * {@link Llama2cImporter}. For tests and tools (saving synthetic models).
+ * Writes {@link ModelWeights} as a legacy llama2.c "v0" fp32 checkpoint, readable by llama2.c's
+ * run.c and by {@link Llama2cImporter}. For tests and tools (saving synthetic models).
  *
  * <p>The format stores neither RoPE theta, nor the norm epsilon, nor biases, and its wq/wk rows use
- * interleaved RoPE: models with theta other than 10000, epsilon other than 1e-5 or attention biases are
- * refused; rotate-half (Hugging Face) projections are permuted to interleaved order. Stateless.
+ * interleaved RoPE: models with theta other than 10000, epsilon other than 1e-5 or attention biases
+ * are refused; rotate-half (Hugging Face) projections are permuted to interleaved order. Stateless.
  */
 public final class Llama2cWriter {
 
@@ -30,17 +30,31 @@ public final class Llama2cWriter {
   public static void write(ModelWeights model, Path file) {
     ModelConfig c = model.config();
     if (c.ropeTheta() != 10000f || c.normEps() != 1e-5f || c.attentionBias()) {
-      throw new IllegalArgumentException("llama2.c v0 cannot store ropeTheta " + c.ropeTheta() + ", normEps "
-          + c.normEps() + ", attentionBias " + c.attentionBias() + " (it implies 10000, 1e-5, false)");
+      throw new IllegalArgumentException(
+          "llama2.c v0 cannot store ropeTheta "
+              + c.ropeTheta()
+              + ", normEps "
+              + c.normEps()
+              + ", attentionBias "
+              + c.attentionBias()
+              + " (it implies 10000, 1e-5, false)");
     }
     CanonicalLayout.check(c, model.tensors(), "model " + c.architecture());
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-      ByteBuffer header = ByteBuffer.allocate(Llama2cImporter.HEADER_V0_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      header.putInt(c.dim()).putInt(c.hiddenDim()).putInt(c.nLayers()).putInt(c.nHeads()).putInt(c.nKvHeads())
-          .putInt(c.tiedEmbeddings() ? c.vocabSize() : -c.vocabSize()).putInt(c.maxSeqLen());
+      ByteBuffer header =
+          ByteBuffer.allocate(Llama2cImporter.HEADER_V0_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      header
+          .putInt(c.dim())
+          .putInt(c.hiddenDim())
+          .putInt(c.nLayers())
+          .putInt(c.nHeads())
+          .putInt(c.nKvHeads())
+          .putInt(c.tiedEmbeddings() ? c.vocabSize() : -c.vocabSize())
+          .putInt(c.maxSeqLen());
       out.write(header.array());
       writeFloats(out, model.tensor("tok_embeddings").data());
-      for (String kind : new String[] {"attention_norm", "wq", "wk", "wv", "wo", "ffn_norm", "w1", "w2", "w3"}) {
+      for (String kind :
+          new String[] {"attention_norm", "wq", "wk", "wv", "wo", "ffn_norm", "w1", "w2", "w3"}) {
         for (int i = 0; i < c.nLayers(); i++) {
           FloatTensor t = model.layer(i, kind);
           if (!c.ropeInterleaved() && (kind.equals("wq") || kind.equals("wk"))) {

@@ -11,12 +11,15 @@ import java.util.stream.Stream;
 
 /**
  * Imports a model from a local path, whatever its format:
+ *
  * <ul>
- *   <li>a directory with {@code config.json}: Hugging Face safetensors ({@link SafetensorsImporter});
- *   <li>a {@code .bin} file, or a directory holding exactly one llama2.c checkpoint ({@code *.bin} other than
- *       tokenizer files): llama2.c ({@link Llama2cImporter});
+ *   <li>a directory with {@code config.json}: Hugging Face safetensors ({@link
+ *       SafetensorsImporter});
+ *   <li>a {@code .bin} file, or a directory holding exactly one llama2.c checkpoint ({@code *.bin}
+ *       other than tokenizer files): llama2.c ({@link Llama2cImporter});
  *   <li>a {@code .gguf} file: GGUF ({@link GgufImporter}).
  * </ul>
+ *
  * Stateless and thread-safe.
  */
 public final class ModelImporter {
@@ -26,8 +29,8 @@ public final class ModelImporter {
   /**
    * Detects the format of {@code path} and imports it.
    *
-   * @throws ModelFormatException when the path is absent, its format is unknown or ambiguous, or the files
-   *                              are bad
+   * @throws ModelFormatException when the path is absent, its format is unknown or ambiguous, or
+   *     the files are bad
    */
   public static ModelWeights load(Path path) {
     if (Files.isDirectory(path)) {
@@ -44,10 +47,16 @@ public final class ModelImporter {
         return Llama2cImporter.load(named);
       }
       if (checkpoints.isEmpty()) {
-        throw new ModelFormatException(path + ": no config.json (Hugging Face) and no llama2.c .bin checkpoint");
+        throw new ModelFormatException(
+            path + ": no config.json (Hugging Face) and no llama2.c .bin checkpoint");
       }
-      throw new ModelFormatException(path + ": several llama2.c checkpoints " + checkpoints.stream()
-          .map(p -> p.getFileName().toString()).collect(Collectors.toList()) + "; pass one file");
+      throw new ModelFormatException(
+          path
+              + ": several llama2.c checkpoints "
+              + checkpoints.stream()
+                  .map(p -> p.getFileName().toString())
+                  .collect(Collectors.toList())
+              + "; pass one file");
     }
     if (!Files.exists(path)) {
       throw new ModelFormatException(path + ": no such file or directory");
@@ -60,15 +69,19 @@ public final class ModelImporter {
       return GgufImporter.load(path);
     }
     if (name.endsWith(".safetensors") || name.equals(SafetensorsImporter.CONFIG)) {
-      throw new ModelFormatException(path + ": pass the Hugging Face model directory, not one of its files");
+      throw new ModelFormatException(
+          path + ": pass the Hugging Face model directory, not one of its files");
     }
-    throw new ModelFormatException(path + ": unknown model format (expected a llama2.c .bin file, a .gguf"
-        + " file or a Hugging Face directory with config.json)");
+    throw new ModelFormatException(
+        path
+            + ": unknown model format (expected a llama2.c .bin file, a .gguf"
+            + " file or a Hugging Face directory with config.json)");
   }
 
   private static List<Path> llama2cCheckpoints(Path dir) {
     try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(Files::isRegularFile)
+      return files
+          .filter(Files::isRegularFile)
           .filter(p -> p.getFileName().toString().endsWith(".bin"))
           .filter(p -> !Llama2cImporter.isTokenizerName(p.getFileName().toString()))
           .sorted()

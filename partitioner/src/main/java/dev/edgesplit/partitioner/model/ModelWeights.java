@@ -13,6 +13,7 @@ import java.util.Optional;
  * An imported model: its config and its weights under canonical names, in fp32.
  *
  * <p>Canonical names (linear weights {@code [out, in]}):
+ *
  * <pre>
  * tok_embeddings            [vocab, d]
  * layers.{i}.attention_norm [d]
@@ -27,19 +28,27 @@ import java.util.Optional;
  * norm                      [d]
  * output                    [vocab, d]       (absent when tiedEmbeddings)
  * </pre>
+ *
  * RoPE convention of wq/wk rows is {@link ModelConfig#ropeInterleaved()}.
  *
- * @param config      the model's shape
- * @param tensors     every tensor by canonical name
- * @param tokenizer   tokenizer file that came with the model (tokenizer.bin or tokenizer.json), if any
- * @param fingerprint sha256 (hex) identifying the weights: of the checkpoint file(s), or of the seed for
- *                    synthetic models
- * @param exactBlocks canonical weights the file holds as blocks MatMulNBits represents exactly (GGUF Q8_0,
- *                    Q4_0); their {@code tensors} entry is the exact dequantization of the same blocks
- * @param notices     what the import did that a user should know (e.g. K-quants dequantized), one line each
+ * @param config the model's shape
+ * @param tensors every tensor by canonical name
+ * @param tokenizer tokenizer file that came with the model (tokenizer.bin or tokenizer.json), if
+ *     any
+ * @param fingerprint sha256 (hex) identifying the weights: of the checkpoint file(s), or of the
+ *     seed for synthetic models
+ * @param exactBlocks canonical weights the file holds as blocks MatMulNBits represents exactly
+ *     (GGUF Q8_0, Q4_0); their {@code tensors} entry is the exact dequantization of the same blocks
+ * @param notices what the import did that a user should know (e.g. K-quants dequantized), one line
+ *     each
  */
-public record ModelWeights(ModelConfig config, Map<String, FloatTensor> tensors, Optional<Path> tokenizer,
-    String fingerprint, Map<String, ExactBlocks> exactBlocks, List<String> notices) {
+public record ModelWeights(
+    ModelConfig config,
+    Map<String, FloatTensor> tensors,
+    Optional<Path> tokenizer,
+    String fingerprint,
+    Map<String, ExactBlocks> exactBlocks,
+    List<String> notices) {
 
   public ModelWeights {
     tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
@@ -48,7 +57,10 @@ public record ModelWeights(ModelConfig config, Map<String, FloatTensor> tensors,
   }
 
   /** Weights held as fp32 only, with nothing to report. */
-  public ModelWeights(ModelConfig config, Map<String, FloatTensor> tensors, Optional<Path> tokenizer,
+  public ModelWeights(
+      ModelConfig config,
+      Map<String, FloatTensor> tensors,
+      Optional<Path> tokenizer,
       String fingerprint) {
     this(config, tensors, tokenizer, fingerprint, Map.of(), List.of());
   }
@@ -69,7 +81,10 @@ public record ModelWeights(ModelConfig config, Map<String, FloatTensor> tensors,
     return parts.isEmpty() ? Optional.empty() : Optional.of(ExactBlocks.stack(parts));
   }
 
-  /** The canonical name of the LM head's weights: {@code output}, or {@code tok_embeddings} when tied. */
+  /**
+   * The canonical name of the LM head's weights: {@code output}, or {@code tok_embeddings} when
+   * tied.
+   */
   public String lmHeadName() {
     return config.tiedEmbeddings() ? "tok_embeddings" : "output";
   }

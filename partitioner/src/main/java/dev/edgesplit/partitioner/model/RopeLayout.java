@@ -3,16 +3,19 @@ package dev.edgesplit.partitioner.model;
 /**
  * Converts the rows of a query or key projection between the two RoPE conventions.
  *
- * <p>llama2.c rotates adjacent pairs (2j, 2j+1) of each head; Hugging Face rotates (j, j + headSize/2). Both
- * use frequency theta^(-2j/headSize) for pair j, so moving row {@code 2j+p} of each head to row
- * {@code p*headSize/2 + j} turns interleaved weights into rotate-half weights with identical outputs (this is
- * the permutation Hugging Face's Llama converter applies).
+ * <p>llama2.c rotates adjacent pairs (2j, 2j+1) of each head; Hugging Face rotates (j, j +
+ * headSize/2). Both use frequency theta^(-2j/headSize) for pair j, so moving row {@code 2j+p} of
+ * each head to row {@code p*headSize/2 + j} turns interleaved weights into rotate-half weights with
+ * identical outputs (this is the permutation Hugging Face's Llama converter applies).
  */
 public final class RopeLayout {
 
   private RopeLayout() {}
 
-  /** Rows of an interleaved-RoPE projection {@code [heads*headSize, cols]} reordered for rotate-half RoPE. */
+  /**
+   * Rows of an interleaved-RoPE projection {@code [heads*headSize, cols]} reordered for rotate-half
+   * RoPE.
+   */
   public static FloatTensor interleavedToHalves(FloatTensor w, int headSize) {
     return permute(w, headSize, true);
   }
@@ -26,7 +29,8 @@ public final class RopeLayout {
     int rows = w.rows();
     int cols = w.cols();
     if (headSize % 2 != 0 || rows % headSize != 0) {
-      throw new IllegalArgumentException(w.name() + ": " + rows + " rows do not split into heads of " + headSize);
+      throw new IllegalArgumentException(
+          w.name() + ": " + rows + " rows do not split into heads of " + headSize);
     }
     float[] src = w.data();
     float[] dst = new float[src.length];

@@ -14,10 +14,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One open .safetensors file: an 8-byte little-endian header length n, n bytes of JSON
- * ({@code name: {dtype, shape, data_offsets: [begin, end]}} plus optional {@code __metadata__}), then the
- * data, offsets relative to byte 8+n. The whole header is validated on open: every entry's offsets must lie
- * inside the file and match its shape and (if known) its dtype's size. Not thread-safe; close it.
+ * One open .safetensors file: an 8-byte little-endian header length n, n bytes of JSON ({@code
+ * name: {dtype, shape, data_offsets: [begin, end]}} plus optional {@code __metadata__}), then the
+ * data, offsets relative to byte 8+n. The whole header is validated on open: every entry's offsets
+ * must lie inside the file and match its shape and (if known) its dtype's size. Not thread-safe;
+ * close it.
  */
 final class SafetensorsFile implements AutoCloseable {
 
@@ -34,7 +35,9 @@ final class SafetensorsFile implements AutoCloseable {
     this.entries = entries;
   }
 
-  /** A tensor's header entry; {@code dtype} is the raw string, checked only when the tensor is read. */
+  /**
+   * A tensor's header entry; {@code dtype} is the raw string, checked only when the tensor is read.
+   */
   record Entry(String name, String dtype, long[] shape, long begin, long end) {}
 
   static SafetensorsFile open(Path path, ObjectMapper json) {
@@ -49,10 +52,18 @@ final class SafetensorsFile implements AutoCloseable {
 
   private static SafetensorsFile parse(BinaryFile file, ObjectMapper json) {
     file.require(0, 8, "the 8-byte header length");
-    long n = ByteBuffer.wrap(file.readBytesAt(0, 8, "header length")).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    long n =
+        ByteBuffer.wrap(file.readBytesAt(0, 8, "header length"))
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .getLong();
     if (n < 0 || n > MAX_HEADER_BYTES) {
-      throw bad(file, "header length " + Long.toUnsignedString(n) + " is too large (limit " + MAX_HEADER_BYTES
-          + " bytes); not a safetensors file?");
+      throw bad(
+          file,
+          "header length "
+              + Long.toUnsignedString(n)
+              + " is too large (limit "
+              + MAX_HEADER_BYTES
+              + " bytes); not a safetensors file?");
     }
     if (n < 2) {
       throw bad(file, "header length " + n + " is too small for a JSON object");
@@ -62,7 +73,8 @@ final class SafetensorsFile implements AutoCloseable {
     try {
       root = json.readTree(headerBytes);
     } catch (IOException e) {
-      throw new ModelFormatException(file.path() + ": header is not valid JSON: " + e.getMessage(), e);
+      throw new ModelFormatException(
+          file.path() + ": header is not valid JSON: " + e.getMessage(), e);
     }
     if (root == null || !root.isObject()) {
       throw bad(file, "header is not a JSON object");
@@ -78,16 +90,38 @@ final class SafetensorsFile implements AutoCloseable {
       }
       Entry e = entry(file, f.getKey(), f.getValue());
       if (e.begin < 0 || e.end < e.begin || e.end > dataBytes) {
-        throw bad(file, "data_offsets [" + e.begin + ", " + e.end + "] of tensor '" + e.name
-            + "' lie outside the data section (" + dataBytes + " bytes)");
+        throw bad(
+            file,
+            "data_offsets ["
+                + e.begin
+                + ", "
+                + e.end
+                + "] of tensor '"
+                + e.name
+                + "' lie outside the data section ("
+                + dataBytes
+                + " bytes)");
       }
-      SafetensorsDType.parse(e.dtype).ifPresent(t -> {
-        long expected = elementCount(file, e) * t.bytes();
-        if (expected != e.end - e.begin) {
-          throw bad(file, "tensor '" + e.name + "' has shape " + Arrays.toString(e.shape) + " of " + e.dtype + " ("
-              + expected + " bytes) but data_offsets span " + (e.end - e.begin) + " bytes");
-        }
-      });
+      SafetensorsDType.parse(e.dtype)
+          .ifPresent(
+              t -> {
+                long expected = elementCount(file, e) * t.bytes();
+                if (expected != e.end - e.begin) {
+                  throw bad(
+                      file,
+                      "tensor '"
+                          + e.name
+                          + "' has shape "
+                          + Arrays.toString(e.shape)
+                          + " of "
+                          + e.dtype
+                          + " ("
+                          + expected
+                          + " bytes) but data_offsets span "
+                          + (e.end - e.begin)
+                          + " bytes");
+                }
+              });
       parsed.put(e.name, e);
     }
     return new SafetensorsFile(file, start, Collections.unmodifiableMap(parsed));
@@ -97,10 +131,19 @@ final class SafetensorsFile implements AutoCloseable {
     JsonNode dtype = node.get("dtype");
     JsonNode shape = node.get("shape");
     JsonNode offsets = node.get("data_offsets");
-    if (!node.isObject() || dtype == null || !dtype.isTextual() || shape == null || !shape.isArray()
-        || offsets == null || !offsets.isArray() || offsets.size() != 2 || !offsets.get(0).canConvertToLong()
+    if (!node.isObject()
+        || dtype == null
+        || !dtype.isTextual()
+        || shape == null
+        || !shape.isArray()
+        || offsets == null
+        || !offsets.isArray()
+        || offsets.size() != 2
+        || !offsets.get(0).canConvertToLong()
         || !offsets.get(1).canConvertToLong()) {
-      throw bad(file, "header entry of tensor '" + name + "' needs dtype, shape and data_offsets [begin, end]");
+      throw bad(
+          file,
+          "header entry of tensor '" + name + "' needs dtype, shape and data_offsets [begin, end]");
     }
     long[] dims = new long[shape.size()];
     for (int i = 0; i < dims.length; i++) {
@@ -135,12 +178,25 @@ final class SafetensorsFile implements AutoCloseable {
     if (e == null) {
       throw bad("missing tensor '" + name + "'");
     }
-    SafetensorsDType dtype = SafetensorsDType.parse(e.dtype).orElseThrow(() -> bad("tensor '" + name
-        + "' has unsupported dtype " + e.dtype + " (supported: F32, F16, BF16)"));
+    SafetensorsDType dtype =
+        SafetensorsDType.parse(e.dtype)
+            .orElseThrow(
+                () ->
+                    bad(
+                        "tensor '"
+                            + name
+                            + "' has unsupported dtype "
+                            + e.dtype
+                            + " (supported: F32, F16, BF16)"));
     long[] expected = Arrays.stream(expectedShape).asLongStream().toArray();
     if (!Arrays.equals(e.shape, expected)) {
-      throw bad("tensor '" + name + "' has shape " + Arrays.toString(e.shape) + ", expected "
-          + Arrays.toString(expectedShape));
+      throw bad(
+          "tensor '"
+              + name
+              + "' has shape "
+              + Arrays.toString(e.shape)
+              + ", expected "
+              + Arrays.toString(expectedShape));
     }
     long count = elementCount(file, e);
     if (count > Integer.MAX_VALUE - 8) {
@@ -154,22 +210,24 @@ final class SafetensorsFile implements AutoCloseable {
       case F32:
         values = file.readFloatsAt(offset, n, what);
         break;
-      case F16: {
-        short[] raw = file.readShortsAt(offset, n, what);
-        values = new float[n];
-        for (int i = 0; i < n; i++) {
-          values[i] = HalfFloats.halfToFloat(raw[i]);
+      case F16:
+        {
+          short[] raw = file.readShortsAt(offset, n, what);
+          values = new float[n];
+          for (int i = 0; i < n; i++) {
+            values[i] = HalfFloats.halfToFloat(raw[i]);
+          }
+          break;
         }
-        break;
-      }
-      case BF16: {
-        short[] raw = file.readShortsAt(offset, n, what);
-        values = new float[n];
-        for (int i = 0; i < n; i++) {
-          values[i] = HalfFloats.bf16ToFloat(raw[i]);
+      case BF16:
+        {
+          short[] raw = file.readShortsAt(offset, n, what);
+          values = new float[n];
+          for (int i = 0; i < n; i++) {
+            values[i] = HalfFloats.bf16ToFloat(raw[i]);
+          }
+          break;
         }
-        break;
-      }
       default:
         throw new IllegalStateException("unhandled dtype " + dtype);
     }

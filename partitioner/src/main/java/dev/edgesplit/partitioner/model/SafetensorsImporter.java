@@ -15,11 +15,12 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Imports a Hugging Face model directory: {@code config.json} plus {@code model.safetensors}, or shards listed
- * by {@code model.safetensors.index.json}. F32, F16 and BF16 tensors become fp32; Llama, Mistral and Qwen2
- * names map to canonical ones (see {@link ModelWeights}); RoPE is rotate-half ({@code ropeInterleaved=false}).
- * The embeddings are tied when {@code tie_word_embeddings} is true or {@code lm_head.weight} is absent.
- * Tensors the model does not use (e.g. {@code rotary_emb.inv_freq}) are ignored.
+ * Imports a Hugging Face model directory: {@code config.json} plus {@code model.safetensors}, or
+ * shards listed by {@code model.safetensors.index.json}. F32, F16 and BF16 tensors become fp32;
+ * Llama, Mistral and Qwen2 names map to canonical ones (see {@link ModelWeights}); RoPE is
+ * rotate-half ({@code ropeInterleaved=false}). The embeddings are tied when {@code
+ * tie_word_embeddings} is true or {@code lm_head.weight} is absent. Tensors the model does not use
+ * (e.g. {@code rotary_emb.inv_freq}) are ignored.
  *
  * <p>Fingerprint: sha256 over the bytes of config.json followed by the weight files in name order.
  * Tokenizer: {@code tokenizer.json} in the directory, if present. Stateless and thread-safe.
@@ -68,13 +69,20 @@ public final class SafetensorsImporter {
         String hfName = HfNames.toHf(e.getKey());
         Path where = shardOf.get(hfName);
         if (where == null) {
-          throw new ModelFormatException(dir + ": missing tensor '" + hfName + "' (canonical '" + e.getKey()
-              + "') needed by " + config.architecture() + " with this config");
+          throw new ModelFormatException(
+              dir
+                  + ": missing tensor '"
+                  + hfName
+                  + "' (canonical '"
+                  + e.getKey()
+                  + "') needed by "
+                  + config.architecture()
+                  + " with this config");
         }
         SafetensorsFile file = open.get(where);
         if (!file.contains(hfName)) {
-          throw new ModelFormatException(where + ": missing tensor '" + hfName + "' that " + INDEX
-              + " places in this shard");
+          throw new ModelFormatException(
+              where + ": missing tensor '" + hfName + "' that " + INDEX + " places in this shard");
         }
         tensors.put(e.getKey(), file.read(hfName, e.getKey(), e.getValue()));
       }
@@ -82,7 +90,9 @@ public final class SafetensorsImporter {
       hashed.add(configPath);
       hashed.addAll(shardFiles);
       Path tokenizer = dir.resolve("tokenizer.json");
-      return new ModelWeights(config, tensors,
+      return new ModelWeights(
+          config,
+          tensors,
           Files.isRegularFile(tokenizer) ? Optional.of(tokenizer) : Optional.empty(),
           Fingerprints.sha256OfFiles(hashed));
     } finally {
@@ -120,12 +130,15 @@ public final class SafetensorsImporter {
       Map.Entry<String, JsonNode> f = fields.next();
       String shardName = f.getValue().asText();
       Path shard = dir.resolve(shardName);
-      if (!f.getValue().isTextual() || shardName.isEmpty()
+      if (!f.getValue().isTextual()
+          || shardName.isEmpty()
           || !base.equals(shard.toAbsolutePath().normalize().getParent())) {
-        throw new ModelFormatException(index + ": tensor '" + f.getKey() + "' names a bad shard " + f.getValue());
+        throw new ModelFormatException(
+            index + ": tensor '" + f.getKey() + "' names a bad shard " + f.getValue());
       }
       if (!Files.isRegularFile(shard)) {
-        throw new ModelFormatException(index + ": missing shard " + shardName + " (holds '" + f.getKey() + "')");
+        throw new ModelFormatException(
+            index + ": missing shard " + shardName + " (holds '" + f.getKey() + "')");
       }
       shardOf.put(f.getKey(), shard);
     }

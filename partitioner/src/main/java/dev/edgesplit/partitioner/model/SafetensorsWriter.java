@@ -18,11 +18,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes {@link ModelWeights} as a Hugging Face directory ({@code config.json} and safetensors, sharded when
- * larger than a limit), readable by {@link SafetensorsImporter}. For tests and tools.
+ * Writes {@link ModelWeights} as a Hugging Face directory ({@code config.json} and safetensors,
+ * sharded when larger than a limit), readable by {@link SafetensorsImporter}. For tests and tools.
  *
- * <p>Interleaved-RoPE (llama2.c) projections are permuted to rotate-half order, as Hugging Face expects.
- * Models with attention biases are written as Qwen2, others as Llama. Stateless.
+ * <p>Interleaved-RoPE (llama2.c) projections are permuted to rotate-half order, as Hugging Face
+ * expects. Models with attention biases are written as Qwen2, others as Llama. Stateless.
  */
 public final class SafetensorsWriter {
 
@@ -31,10 +31,11 @@ public final class SafetensorsWriter {
   /**
    * Writes {@code model} into {@code dir} (created if needed) with every tensor in {@code dtype}.
    *
-   * @param maxShardBytes shards are cut before a tensor that would make them larger than this; a model that
-   *                      fits is written as a single {@code model.safetensors}
+   * @param maxShardBytes shards are cut before a tensor that would make them larger than this; a
+   *     model that fits is written as a single {@code model.safetensors}
    */
-  public static void write(ModelWeights model, Path dir, SafetensorsDType dtype, long maxShardBytes) {
+  public static void write(
+      ModelWeights model, Path dir, SafetensorsDType dtype, long maxShardBytes) {
     ModelConfig c = model.config();
     CanonicalLayout.check(c, model.tensors(), "model " + c.architecture());
     ObjectMapper json = new ObjectMapper();
@@ -60,7 +61,9 @@ public final class SafetensorsWriter {
         return;
       }
       ObjectNode index = json.createObjectNode();
-      index.putObject("metadata").put("total_size", CanonicalLayout.parameterCount(c) * dtype.bytes());
+      index
+          .putObject("metadata")
+          .put("total_size", CanonicalLayout.parameterCount(c) * dtype.bytes());
       ObjectNode weightMap = index.putObject("weight_map");
       for (int s = 0; s < shards.size(); s++) {
         String file = String.format("model-%05d-of-%05d.safetensors", s + 1, shards.size());
@@ -69,14 +72,16 @@ public final class SafetensorsWriter {
           weightMap.put(HfNames.toHf(name), file);
         }
       }
-      Files.writeString(dir.resolve(SafetensorsImporter.INDEX),
+      Files.writeString(
+          dir.resolve(SafetensorsImporter.INDEX),
           json.writerWithDefaultPrettyPrinter().writeValueAsString(index));
     } catch (IOException e) {
       throw new UncheckedIOException(dir + ": write failed", e);
     }
   }
 
-  private static String configJson(ObjectMapper json, ModelConfig c, SafetensorsDType dtype) throws IOException {
+  private static String configJson(ObjectMapper json, ModelConfig c, SafetensorsDType dtype)
+      throws IOException {
     boolean qwen = c.attentionBias();
     ObjectNode n = json.createObjectNode();
     n.putArray("architectures").add(qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
@@ -100,13 +105,17 @@ public final class SafetensorsWriter {
           .put("high_freq_factor", c.ropeScaling().highFreqFactor())
           .put("original_max_position_embeddings", c.ropeScaling().originalMaxPosition());
     }
-    n.put("torch_dtype", dtype == SafetensorsDType.F32 ? "float32" : dtype == SafetensorsDType.F16 ? "float16"
-        : "bfloat16");
+    n.put(
+        "torch_dtype",
+        dtype == SafetensorsDType.F32
+            ? "float32"
+            : dtype == SafetensorsDType.F16 ? "float16" : "bfloat16");
     return json.writerWithDefaultPrettyPrinter().writeValueAsString(n);
   }
 
-  private static void writeShard(ObjectMapper json, ModelWeights model, List<String> names, SafetensorsDType dtype,
-      Path file) throws IOException {
+  private static void writeShard(
+      ObjectMapper json, ModelWeights model, List<String> names, SafetensorsDType dtype, Path file)
+      throws IOException {
     ModelConfig c = model.config();
     Map<String, FloatTensor> tensors = new LinkedHashMap<>();
     ObjectNode header = json.createObjectNode();
@@ -144,7 +153,8 @@ public final class SafetensorsWriter {
     }
   }
 
-  private static void writeValues(OutputStream out, float[] values, SafetensorsDType dtype) throws IOException {
+  private static void writeValues(OutputStream out, float[] values, SafetensorsDType dtype)
+      throws IOException {
     if (dtype == SafetensorsDType.F32) {
       Llama2cWriter.writeFloats(out, values);
       return;
@@ -155,7 +165,8 @@ public final class SafetensorsWriter {
         out.write(buf.array(), 0, buf.position());
         buf.clear();
       }
-      buf.putShort(dtype == SafetensorsDType.F16 ? HalfFloats.floatToHalf(v) : HalfFloats.floatToBf16(v));
+      buf.putShort(
+          dtype == SafetensorsDType.F16 ? HalfFloats.floatToHalf(v) : HalfFloats.floatToBf16(v));
     }
     out.write(buf.array(), 0, buf.position());
   }

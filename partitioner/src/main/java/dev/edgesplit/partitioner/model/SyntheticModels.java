@@ -10,14 +10,16 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
- * Seeded random models with the shapes of real ones, for speed and scale measurements (label results as
- * synthetic: the weights are noise). Rotate-half RoPE, like the Hugging Face checkpoints they imitate.
+ * Seeded random models with the shapes of real ones, for speed and scale measurements (label
+ * results as synthetic: the weights are noise). Rotate-half RoPE, like the Hugging Face checkpoints
+ * they imitate.
  *
- * <p>Scales keep a forward pass finite and its logits spread: embeddings and the output head
- * N(0, 1/d) (logit std about 1 after the final RMSNorm), input projections N(0, 1/fan_in), the residual
- * branch outputs (wo, w2) N(0, 1/fan_in) further divided by sqrt(2 n_layers), norms 1 + N(0, 0.05^2),
- * biases N(0, 0.02^2). Each tensor has its own random stream derived from the seed and its position, so
- * tensors are generated in parallel and the result does not depend on the thread count.
+ * <p>Scales keep a forward pass finite and its logits spread: embeddings and the output head N(0,
+ * 1/d) (logit std about 1 after the final RMSNorm), input projections N(0, 1/fan_in), the residual
+ * branch outputs (wo, w2) N(0, 1/fan_in) further divided by sqrt(2 n_layers), norms 1 + N(0,
+ * 0.05^2), biases N(0, 0.02^2). Each tensor has its own random stream derived from the seed and its
+ * position, so tensors are generated in parallel and the result does not depend on the thread
+ * count.
  */
 public final class SyntheticModels {
 
@@ -25,7 +27,8 @@ public final class SyntheticModels {
   /** Every synthetic model's architecture name starts with this. */
   public static final String ARCHITECTURE_PREFIX = "synthetic-";
 
-  public static final List<String> NAMES = List.of("tiny", "smollm2-135m", "tinyllama-1.1b", "llama-3.2-1b");
+  public static final List<String> NAMES =
+      List.of("tiny", "smollm2-135m", "tinyllama-1.1b", "llama-3.2-1b");
 
   private SyntheticModels() {}
 
@@ -43,7 +46,8 @@ public final class SyntheticModels {
         return shape(name, 2048, 8192, 16, 32, 8, 128256, 131072, 500000f, true)
             .withRopeScaling(new RopeScaling("llama3", 32, 1, 4, 8192));
       default:
-        throw new IllegalArgumentException("unknown synthetic model '" + name + "'; known: " + NAMES);
+        throw new IllegalArgumentException(
+            "unknown synthetic model '" + name + "'; known: " + NAMES);
     }
   }
 
@@ -63,23 +67,27 @@ public final class SyntheticModels {
   }
 
   /**
-   * Generates random weights for any config (e.g. a tiny one with attention biases). The fingerprint is the
-   * sha256 of the architecture name, the seed and the config.
+   * Generates random weights for any config (e.g. a tiny one with attention biases). The
+   * fingerprint is the sha256 of the architecture name, the seed and the config.
    */
   public static ModelWeights generate(ModelConfig config, long seed) {
     Map<String, int[]> shapes = CanonicalLayout.shapes(config);
     String[] names = shapes.keySet().toArray(new String[0]);
     FloatTensor[] tensors = new FloatTensor[names.length];
-    IntStream.range(0, names.length).parallel().forEach(i -> {
-      String n = names[i];
-      int[] shape = shapes.get(n);
-      tensors[i] = new FloatTensor(n, shape, values(config, n, shape, streamSeed(seed, i)));
-    });
+    IntStream.range(0, names.length)
+        .parallel()
+        .forEach(
+            i -> {
+              String n = names[i];
+              int[] shape = shapes.get(n);
+              tensors[i] = new FloatTensor(n, shape, values(config, n, shape, streamSeed(seed, i)));
+            });
     Map<String, FloatTensor> map = new LinkedHashMap<>();
     for (FloatTensor t : tensors) {
       map.put(t.name(), t);
     }
-    String fingerprint = Fingerprints.sha256OfText(config.architecture() + "|" + seed + "|" + config);
+    String fingerprint =
+        Fingerprints.sha256OfText(config.architecture() + "|" + seed + "|" + config);
     return new ModelWeights(config, map, Optional.empty(), fingerprint);
   }
 
@@ -120,9 +128,30 @@ public final class SyntheticModels {
     return seed * 0x9E3779B97F4A7C15L + (index + 1L) * 0xBF58476D1CE4E5B9L;
   }
 
-  private static ModelConfig shape(String name, int d, int ffn, int layers, int heads, int kvHeads, int vocab,
-      int context, float theta, boolean tied) {
-    return new ModelConfig(ARCHITECTURE_PREFIX + name, d, ffn, layers, heads, kvHeads, vocab, context, theta, 1e-5f, false,
-        tied, false);
+  private static ModelConfig shape(
+      String name,
+      int d,
+      int ffn,
+      int layers,
+      int heads,
+      int kvHeads,
+      int vocab,
+      int context,
+      float theta,
+      boolean tied) {
+    return new ModelConfig(
+        ARCHITECTURE_PREFIX + name,
+        d,
+        ffn,
+        layers,
+        heads,
+        kvHeads,
+        vocab,
+        context,
+        theta,
+        1e-5f,
+        false,
+        tied,
+        false);
   }
 }

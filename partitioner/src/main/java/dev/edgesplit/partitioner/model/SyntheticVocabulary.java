@@ -7,9 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * A llama2.c {@code tokenizer.bin} for a model with random weights: {@code <unk>}, {@code <s>}, {@code </s>}, the
- * 256 byte tokens, the printable ASCII characters, then placeholder pieces {@code <tN>}. Its text is meaningless, like the model's; it exists so
- * that code which needs a tokenizer (the edge agent decodes every token) can serve a synthetic model.
+ * A llama2.c {@code tokenizer.bin} for a model with random weights: {@code <unk>}, {@code <s>},
+ * {@code </s>}, the 256 byte tokens, the printable ASCII characters, then placeholder pieces {@code
+ * <tN>}. Its text is meaningless, like the model's; it exists so that code which needs a tokenizer
+ * (the edge agent decodes every token) can serve a synthetic model.
  */
 public final class SyntheticVocabulary {
 
@@ -17,7 +18,8 @@ public final class SyntheticVocabulary {
 
   public static byte[] llama2c(int vocabSize) {
     if (vocabSize < 259) {
-      throw new IllegalArgumentException("a llama2.c vocabulary needs at least 259 tokens, got " + vocabSize);
+      throw new IllegalArgumentException(
+          "a llama2.c vocabulary needs at least 259 tokens, got " + vocabSize);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(vocabSize * 16);
     String[] pieces = new String[vocabSize];
@@ -27,7 +29,8 @@ public final class SyntheticVocabulary {
     for (int b = 0; b < 256; b++) {
       pieces[3 + b] = String.format(Locale.ROOT, "<0x%02X>", b);
     }
-    // Printable ASCII as single pieces, so that any text encodes (other characters fall back to bytes).
+    // Printable ASCII as single pieces, so that any text encodes (other characters fall back to
+    // bytes).
     int next = 259;
     for (char c = ' '; c <= '~' && next < vocabSize; c++) {
       pieces[next++] = String.valueOf(c);

@@ -21,15 +21,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A small builder for ONNX graphs: typed inputs and outputs, raw little-endian initializers, nodes with
- * attributes. Node and value names are the caller's; each node's name is derived from its first output.
+ * A small builder for ONNX graphs: typed inputs and outputs, raw little-endian initializers, nodes
+ * with attributes. Node and value names are the caller's; each node's name is derived from its
+ * first output.
  */
 public final class OnnxGraph {
 
   /** Opset of the default ONNX domain the segments are written against. */
   public static final int ONNX_OPSET = 21;
+
   /** IR version matching {@link #ONNX_OPSET}. */
   public static final int IR_VERSION = 10;
+
   public static final String MS_DOMAIN = "com.microsoft";
 
   private final GraphProto.Builder graph;
@@ -56,7 +59,8 @@ public final class OnnxGraph {
   }
 
   public String floats(String name, float[] values, long... dims) {
-    ByteBuffer buf = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buf =
+        ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     buf.asFloatBuffer().put(values);
     return raw(name, TensorProto.DataType.FLOAT, buf.array(), dims);
   }
@@ -87,14 +91,17 @@ public final class OnnxGraph {
   }
 
   public ModelProto build() {
-    ModelProto.Builder model = ModelProto.newBuilder()
-        .setIrVersion(IR_VERSION)
-        .setProducerName("edgesplit")
-        .setProducerVersion("0.1")
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(ONNX_OPSET))
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(MS_DOMAIN).setVersion(1))
-        .setGraph(graph);
-    metadata.forEach((k, v) -> model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+    ModelProto.Builder model =
+        ModelProto.newBuilder()
+            .setIrVersion(IR_VERSION)
+            .setProducerName("edgesplit")
+            .setProducerVersion("0.1")
+            .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(ONNX_OPSET))
+            .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(MS_DOMAIN).setVersion(1))
+            .setGraph(graph);
+    metadata.forEach(
+        (k, v) ->
+            model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
     return model.build();
   }
 
@@ -115,8 +122,12 @@ public final class OnnxGraph {
       }
       shape.addDim(dim);
     }
-    TypeProto.Tensor tensor = TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape).build();
-    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(tensor)).build();
+    TypeProto.Tensor tensor =
+        TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape).build();
+    return ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(TypeProto.newBuilder().setTensorType(tensor))
+        .build();
   }
 
   /** Collects one node's domain, outputs and attributes. */
@@ -136,18 +147,26 @@ public final class OnnxGraph {
     }
 
     public NodeBuilder attr(String name, long value) {
-      node.addAttribute(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value));
+      node.addAttribute(
+          AttributeProto.newBuilder()
+              .setName(name)
+              .setType(AttributeProto.AttributeType.INT)
+              .setI(value));
       return this;
     }
 
     public NodeBuilder attr(String name, float value) {
       node.addAttribute(
-          AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value));
+          AttributeProto.newBuilder()
+              .setName(name)
+              .setType(AttributeProto.AttributeType.FLOAT)
+              .setF(value));
       return this;
     }
 
     public NodeBuilder attr(String name, long[] values) {
-      AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+      AttributeProto.Builder a =
+          AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
       for (long v : values) {
         a.addInts(v);
       }

@@ -24,9 +24,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Writes one ONNX segment: optional token embedding, decoder layers {@code [a,b)} with GroupQueryAttention
- * over an in-place KV cache, optional final RMSNorm + LM head. Input and output names are those of
- * {@link SegmentIo}, so the engine can run any segment this writes.
+ * Writes one ONNX segment: optional token embedding, decoder layers {@code [a,b)} with
+ * GroupQueryAttention over an in-place KV cache, optional final RMSNorm + LM head. Input and output
+ * names are those of {@link SegmentIo}, so the engine can run any segment this writes.
  */
 public final class SegmentWriter {
 
@@ -44,8 +44,12 @@ public final class SegmentWriter {
     this(model, options, null, QuantMethod.RTN);
   }
 
-  /** Calibrated methods need {@code calibration}: the inputs each linear layer saw on calibration text. */
-  public SegmentWriter(ModelWeights model, SegmentOptions options, ActivationStats calibration, QuantMethod method) {
+  /**
+   * Calibrated methods need {@code calibration}: the inputs each linear layer saw on calibration
+   * text.
+   */
+  public SegmentWriter(
+      ModelWeights model, SegmentOptions options, ActivationStats calibration, QuantMethod method) {
     if (method.calibrated() && calibration == null) {
       throw new IllegalArgumentException(method + " quantization needs calibration statistics");
     }
@@ -63,7 +67,8 @@ public final class SegmentWriter {
 
   public OnnxGraph build(SegmentSpec spec) {
     OnnxGraph g = new OnnxGraph("edgesplit_" + spec.firstLayer() + "_" + spec.endLayer());
-    g.metadata("edgesplit.segment", spec.toString()).metadata("edgesplit.model", model.fingerprint());
+    g.metadata("edgesplit.segment", spec.toString())
+        .metadata("edgesplit.model", model.fingerprint());
     String x;
     if (spec.embedding()) {
       g.input(SegmentIo.INPUT_IDS, INT64, "batch", "seq");
@@ -95,8 +100,14 @@ public final class SegmentWriter {
         String head = g.floats("lm_head", lmHead.data(), cfg.vocabSize(), cfg.dim());
         g.node("Gemm", norm, head).attr("transB", 1L).out(SegmentIo.LOGITS);
       } else {
-        matMulNBits(g, norm, new FloatTensor("lm_head", lmHead.shape(), lmHead.data()), List.of(model.lmHeadName()),
-            "lm_head", spec.weights(), SegmentIo.LOGITS);
+        matMulNBits(
+            g,
+            norm,
+            new FloatTensor("lm_head", lmHead.shape(), lmHead.data()),
+            List.of(model.lmHeadName()),
+            "lm_head",
+            spec.weights(),
+            SegmentIo.LOGITS);
       }
       g.output(SegmentIo.LOGITS, FLOAT, "batch", (long) cfg.vocabSize());
     } else {
@@ -115,7 +126,9 @@ public final class SegmentWriter {
     String p = "l" + layer + ".";
     String attnIn = rmsNorm(g, x, model.layer(layer, "attention_norm"), p + "attn_norm");
     // q, k and v read the same input: one matrix, one kernel.
-    String qkv = linear(g, attnIn, layer, LINEAR_STACKS.get(0), List.of("bq", "bk", "bv"), format, p + "qkv");
+    String qkv =
+        linear(
+            g, attnIn, layer, LINEAR_STACKS.get(0), List.of("bq", "bk", "bv"), format, p + "qkv");
     boolean fused = useFusedRotary();
     String pastK = SegmentIo.pastKey(layer);
     String pastV = SegmentIo.pastValue(layer);
@@ -125,28 +138,48 @@ public final class SegmentWriter {
     String[] gqaInputs;
     if (fused) {
       // GroupQueryAttention takes the packed q|k|v and applies RoPE itself.
-      gqaInputs = new String[] {qkv, "", "", pastK, pastV, SegmentIo.SEQLENS_K, SegmentIo.TOTAL_SEQUENCE_LENGTH,
-          "rope_cos", "rope_sin"};
+      gqaInputs =
+          new String[] {
+            qkv,
+            "",
+            "",
+            pastK,
+            pastV,
+            SegmentIo.SEQLENS_K,
+            SegmentIo.TOTAL_SEQUENCE_LENGTH,
+            "rope_cos",
+            "rope_sin"
+          };
     } else {
       String[] parts = split(g, qkv, p + "qkv", cfg.dim(), cfg.kvDim(), cfg.kvDim());
       String q = rotary(g, parts[0], cfg.nHeads(), p + "q_rot");
       String k = rotary(g, parts[1], cfg.nKvHeads(), p + "k_rot");
-      gqaInputs = new String[] {q, k, parts[2], pastK, pastV, SegmentIo.SEQLENS_K, SegmentIo.TOTAL_SEQUENCE_LENGTH};
+      gqaInputs =
+          new String[] {
+            q, k, parts[2], pastK, pastV, SegmentIo.SEQLENS_K, SegmentIo.TOTAL_SEQUENCE_LENGTH
+          };
     }
-    OnnxGraph.NodeBuilder gqa = g.node("GroupQueryAttention", gqaInputs)
-        .domain(OnnxGraph.MS_DOMAIN)
-        .attr("num_heads", (long) cfg.nHeads())
-        .attr("kv_num_heads", (long) cfg.nKvHeads())
-        .attr("do_rotary", fused ? 1L : 0L)
-        .attr("rotary_interleaved", cfg.ropeInterleaved() ? 1L : 0L);
+    OnnxGraph.NodeBuilder gqa =
+        g.node("GroupQueryAttention", gqaInputs)
+            .domain(OnnxGraph.MS_DOMAIN)
+            .attr("num_heads", (long) cfg.nHeads())
+            .attr("kv_num_heads", (long) cfg.nKvHeads())
+            .attr("do_rotary", fused ? 1L : 0L)
+            .attr("rotary_interleaved", cfg.ropeInterleaved() ? 1L : 0L);
     String attn = gqa.out(p + "attn", SegmentIo.presentKey(layer), SegmentIo.presentValue(layer));
-    g.output(SegmentIo.presentKey(layer), FLOAT, kvDims).output(SegmentIo.presentValue(layer), FLOAT, kvDims);
+    g.output(SegmentIo.presentKey(layer), FLOAT, kvDims)
+        .output(SegmentIo.presentValue(layer), FLOAT, kvDims);
     String o = linear(g, attn, layer, LINEAR_STACKS.get(1), List.of(), format, p + "o");
     String h = g.node("Add", x, o).out(p + "attn_residual");
 
     String ffnIn = rmsNorm(g, h, model.layer(layer, "ffn_norm"), p + "ffn_norm");
-    String[] gateUp = split(g, linear(g, ffnIn, layer, LINEAR_STACKS.get(2), List.of(), format, p + "gate_up"),
-        p + "gate_up", cfg.hiddenDim(), cfg.hiddenDim());
+    String[] gateUp =
+        split(
+            g,
+            linear(g, ffnIn, layer, LINEAR_STACKS.get(2), List.of(), format, p + "gate_up"),
+            p + "gate_up",
+            cfg.hiddenDim(),
+            cfg.hiddenDim());
     String sig = g.node("Sigmoid", gateUp[0]).out(p + "gate_sigmoid");
     String silu = g.node("Mul", gateUp[0], sig).out(p + "gate_silu");
     String act = g.node("Mul", silu, gateUp[1]).out(p + "ffn_act");
@@ -182,12 +215,20 @@ public final class SegmentWriter {
   }
 
   /**
-   * y = x [W1; W2; ...]^T (+ [b1; b2; ...]): projections of the same input stacked by rows into one matrix, stored
-   * as fp32 MatMul weights or as MatMulNBits blocks (rows quantize independently, so stacking changes nothing).
+   * y = x [W1; W2; ...]^T (+ [b1; b2; ...]): projections of the same input stacked by rows into one
+   * matrix, stored as fp32 MatMul weights or as MatMulNBits blocks (rows quantize independently, so
+   * stacking changes nothing).
    */
-  private String linear(OnnxGraph g, String x, int layer, List<String> weights, List<String> biases,
-      WeightFormat format, String name) {
-    FloatTensor w = stack(name + ".weight", weights.stream().map(n -> model.layer(layer, n)).toList());
+  private String linear(
+      OnnxGraph g,
+      String x,
+      int layer,
+      List<String> weights,
+      List<String> biases,
+      WeightFormat format,
+      String name) {
+    FloatTensor w =
+        stack(name + ".weight", weights.stream().map(n -> model.layer(layer, n)).toList());
     int n = w.rows();
     int k = w.cols();
     String y;
@@ -196,11 +237,19 @@ public final class SegmentWriter {
       y = g.node("MatMul", x, init).out(name + ".out");
     } else {
       // Every stacked projection reads the same input: the first one's calibration stands for all.
-      y = matMulNBits(g, x, w, canonicalNames(layer, weights), ModelWeights.layerName(layer, weights.get(0)), format,
-          name + ".out");
+      y =
+          matMulNBits(
+              g,
+              x,
+              w,
+              canonicalNames(layer, weights),
+              ModelWeights.layerName(layer, weights.get(0)),
+              format,
+              name + ".out");
     }
     if (!biases.isEmpty() && cfg.attentionBias()) {
-      FloatTensor b = stack(name + ".bias", biases.stream().map(bn -> model.layer(layer, bn)).toList());
+      FloatTensor b =
+          stack(name + ".bias", biases.stream().map(bn -> model.layer(layer, bn)).toList());
       y = g.node("Add", y, g.floats(b.name(), b.data(), b.rows())).out(name + ".biased");
     }
     return y;
@@ -226,16 +275,23 @@ public final class SegmentWriter {
   }
 
   /**
-   * y = x W^T with W {@code [n, k]} quantized blockwise for MatMulNBits; {@code calibrationName} is the weight
-   * whose calibration inputs stand for W's.
+   * y = x W^T with W {@code [n, k]} quantized blockwise for MatMulNBits; {@code calibrationName} is
+   * the weight whose calibration inputs stand for W's.
    */
-  private String matMulNBits(OnnxGraph g, String x, FloatTensor w, List<String> sources, String calibrationName,
-      WeightFormat format, String out) {
+  private String matMulNBits(
+      OnnxGraph g,
+      String x,
+      FloatTensor w,
+      List<String> sources,
+      String calibrationName,
+      WeightFormat format,
+      String out) {
     int n = w.rows();
     int k = w.cols();
     String name = w.name();
     Optional<ExactBlocks> exact = model.exactBlocks(sources, format.bits());
-    QuantizedMatrix qm = exact.isPresent() ? asQuantized(exact.get()) : quantize(w, calibrationName, format);
+    QuantizedMatrix qm =
+        exact.isPresent() ? asQuantized(exact.get()) : quantize(w, calibrationName, format);
     String b = g.bytes(name + ".q", qm.packed(), n, qm.blocksPerRow(), qm.blockBytes());
     String s = g.floats(name + ".scales", qm.scales(), (long) n * qm.blocksPerRow());
     String zp = g.bytes(name + ".zero_points", qm.zeroPoints(), qm.zeroPoints().length);
@@ -250,7 +306,8 @@ public final class SegmentWriter {
   }
 
   private static QuantizedMatrix asQuantized(ExactBlocks b) {
-    return new QuantizedMatrix(b.n(), b.k(), b.bits(), b.blockSize(), b.packed(), b.scales(), b.zeroPoints());
+    return new QuantizedMatrix(
+        b.n(), b.k(), b.bits(), b.blockSize(), b.packed(), b.scales(), b.zeroPoints());
   }
 
   private static List<String> canonicalNames(int layer, List<String> parts) {
@@ -258,9 +315,10 @@ public final class SegmentWriter {
   }
 
   /**
-   * Where each quantized weight of a {@code format} build comes from, by the stacked names it is written as:
-   * "carried over exactly from Q8_0" when the file's own blocks are used, else "re-quantized" (with the
-   * source's block type when it had one). Mirrors what {@link #build} writes.
+   * Where each quantized weight of a {@code format} build comes from, by the stacked names it is
+   * written as: "carried over exactly from Q8_0" when the file's own blocks are used, else
+   * "re-quantized" (with the source's block type when it had one). Mirrors what {@link #build}
+   * writes.
    */
   public Map<String, String> weightOrigins(WeightFormat format) {
     Map<String, String> origins = new LinkedHashMap<>();
@@ -273,7 +331,8 @@ public final class SegmentWriter {
         origins.put(String.join("+", names), origin(names, format));
       }
     }
-    origins.put("lm_head (" + model.lmHeadName() + ")", origin(List.of(model.lmHeadName()), format));
+    origins.put(
+        "lm_head (" + model.lmHeadName() + ")", origin(List.of(model.lmHeadName()), format));
     return origins;
   }
 
@@ -291,7 +350,8 @@ public final class SegmentWriter {
     if (method == QuantMethod.GPTQ && inputs != null) {
       return new GptqQuantizer(blockwise).quantize(w.data(), w.rows(), w.cols(), inputs);
     }
-    float[] importance = method == QuantMethod.ACTIVATION_WEIGHTED ? calibration.importance(calibrationName) : null;
+    float[] importance =
+        method == QuantMethod.ACTIVATION_WEIGHTED ? calibration.importance(calibrationName) : null;
     return blockwise.quantize(w.data(), w.rows(), w.cols(), importance);
   }
 
@@ -303,7 +363,9 @@ public final class SegmentWriter {
     return g.floats(t.name(), t.data(), dims);
   }
 
-  /** cos/sin of position x frequency, {@code [maxContext, headSize/2]}, shared by every convention. */
+  /**
+   * cos/sin of position x frequency, {@code [maxContext, headSize/2]}, shared by every convention.
+   */
   private float[][] ropeCaches() {
     int half = cfg.headSize() / 2;
     int positions = options.maxContext();

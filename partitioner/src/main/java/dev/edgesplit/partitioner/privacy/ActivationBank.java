@@ -3,27 +3,30 @@ package dev.edgesplit.partitioner.privacy;
 import java.util.Objects;
 
 /**
- * What a cloud operator would receive at every cut, with the truth beside it: for each recorded position
- * its token id, the sequence it came from, and the hidden state {@code h_k} entering layer {@code k} for
- * every {@code k} in {@code [0, N]} ({@code h_0} is the embedding row). Position 0 (the BOS token) is recorded
- * for attacks that read a neighbour's state, but never scored.
+ * What a cloud operator would receive at every cut, with the truth beside it: for each recorded
+ * position its token id, the sequence it came from, and the hidden state {@code h_k} entering layer
+ * {@code k} for every {@code k} in {@code [0, N]} ({@code h_0} is the embedding row). Position 0
+ * (the BOS token) is recorded for attacks that read a neighbour's state, but never scored.
  *
- * @param dim       hidden size d
- * @param tokens    token id at each recorded position // [n]
- * @param sequence  index of the sequence each position belongs to // [n]
- * @param position  position inside its sequence; rows of one sequence are consecutive // [n]
- * @param hidden    hidden states by cut // [N + 1][n * d]
+ * @param dim hidden size d
+ * @param tokens token id at each recorded position // [n]
+ * @param sequence index of the sequence each position belongs to // [n]
+ * @param position position inside its sequence; rows of one sequence are consecutive // [n]
+ * @param hidden hidden states by cut // [N + 1][n * d]
  */
-public record ActivationBank(int dim, int[] tokens, int[] sequence, int[] position, float[][] hidden) {
+public record ActivationBank(
+    int dim, int[] tokens, int[] sequence, int[] position, float[][] hidden) {
 
   public ActivationBank {
     Objects.requireNonNull(tokens, "tokens");
     if (sequence.length != tokens.length || position.length != tokens.length) {
-      throw new IllegalArgumentException("sequence holds " + sequence.length + " entries for " + tokens.length + " tokens");
+      throw new IllegalArgumentException(
+          "sequence holds " + sequence.length + " entries for " + tokens.length + " tokens");
     }
     for (float[] h : hidden) {
       if (h.length != (long) tokens.length * dim) {
-        throw new IllegalArgumentException("hidden states hold " + h.length + " values, expected " + tokens.length + " x " + dim);
+        throw new IllegalArgumentException(
+            "hidden states hold " + h.length + " values, expected " + tokens.length + " x " + dim);
       }
     }
   }

@@ -13,9 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs the real ONNX segments of a per-layer fp32 build one layer at a time and records {@code h_k} at every
- * cut for each position: the states a worker would receive at that cut. Not thread-safe; close it to release
- * the sessions.
+ * Runs the real ONNX segments of a per-layer fp32 build one layer at a time and records {@code h_k}
+ * at every cut for each position: the states a worker would receive at that cut. Not thread-safe;
+ * close it to release the sessions.
  */
 public final class ActivationCollector implements AutoCloseable {
 
@@ -30,7 +30,9 @@ public final class ActivationCollector implements AutoCloseable {
       for (int layer = 0; layer < config.nLayers(); layer++) {
         chains.add(model.openLayers(layer, layer + 1, false, false, WeightFormat.FP32, options));
       }
-      chains.add(model.openLayers(config.nLayers(), config.nLayers(), false, true, WeightFormat.FP32, options));
+      chains.add(
+          model.openLayers(
+              config.nLayers(), config.nLayers(), false, true, WeightFormat.FP32, options));
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -43,25 +45,37 @@ public final class ActivationCollector implements AutoCloseable {
   }
 
   /**
-   * {@code sequences} texts the model samples itself (temperature 1, seeds {@code seed, seed + 1, ..}), each
-   * starting with {@code bos} and {@code length} tokens long (capped at the context).
+   * {@code sequences} texts the model samples itself (temperature 1, seeds {@code seed, seed + 1,
+   * ..}), each starting with {@code bos} and {@code length} tokens long (capped at the context).
    */
   public ActivationBank generated(int sequences, int length, int bos, long seed) {
     Recorder recorder = new Recorder(sequences * Math.min(length, maxContext()));
     for (int s = 0; s < sequences; s++) {
       Sampler sampler = new Sampler(new SamplingParams(1f, 0, 1f, seed + s), config.vocabSize());
-      run(s, bos, Math.min(length, maxContext()), (position, logits) -> sampler.sample(logits), recorder);
+      run(
+          s,
+          bos,
+          Math.min(length, maxContext()),
+          (position, logits) -> sampler.sample(logits),
+          recorder);
     }
     return recorder.bank();
   }
 
-  /** The model read along the given token sequences (teacher forcing), each capped at the context. */
+  /**
+   * The model read along the given token sequences (teacher forcing), each capped at the context.
+   */
   public ActivationBank read(List<int[]> sequences) {
     int total = sequences.stream().mapToInt(t -> Math.min(t.length, maxContext())).sum();
     Recorder recorder = new Recorder(total);
     for (int s = 0; s < sequences.size(); s++) {
       int[] tokens = sequences.get(s);
-      run(s, tokens[0], Math.min(tokens.length, maxContext()), (position, logits) -> tokens[position], recorder);
+      run(
+          s,
+          tokens[0],
+          Math.min(tokens.length, maxContext()),
+          (position, logits) -> tokens[position],
+          recorder);
     }
     return recorder.bank();
   }

@@ -2,23 +2,28 @@ package dev.edgesplit.partitioner.privacy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * The result of an inversion audit: per cut, the share of held-out tokens each attack recovers.
  *
- * @param model          the model's fingerprint
- * @param text           where the audited text came from, in words
- * @param sequences      sequences recorded
+ * @param model the model's fingerprint
+ * @param text where the audited text came from, in words
+ * @param sequences sequences recorded
  * @param trainPositions positions the learning attacks fit on
- * @param testPositions  held-out positions every attack is scored on
- * @param attacks        the attacks, in column order
- * @param cuts           one row per cut 0..N
+ * @param testPositions held-out positions every attack is scored on
+ * @param attacks the attacks, in column order
+ * @param cuts one row per cut 0..N
  */
-public record AuditReport(String model, String text, int sequences, int trainPositions, int testPositions,
-    List<AttackInfo> attacks, List<CutRecovery> cuts) {
+public record AuditReport(
+    String model,
+    String text,
+    int sequences,
+    int trainPositions,
+    int testPositions,
+    List<AttackInfo> attacks,
+    List<CutRecovery> cuts) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -33,8 +38,8 @@ public record AuditReport(String model, String text, int sequences, int trainPos
   }
 
   /**
-   * Highest recovery at any cut in {@code [from, to]}: a worker running layers {@code [from, to)} sees every
-   * state in between (it computes them), so its leak is the worst of them.
+   * Highest recovery at any cut in {@code [from, to]}: a worker running layers {@code [from, to)}
+   * sees every state in between (it computes them), so its leak is the worst of them.
    */
   public double worstBetween(int from, int to) {
     double worst = 0;

@@ -9,9 +9,16 @@ public final class AuditTable {
 
   public static String render(AuditReport report) {
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "inversion audit of %s: %s; %d sequences, %d training positions, "
-        + "%d held-out positions scored%n", report.model(), report.text(), report.sequences(),
-        report.trainPositions(), report.testPositions()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "inversion audit of %s: %s; %d sequences, %d training positions, "
+                + "%d held-out positions scored%n",
+            report.model(),
+            report.text(),
+            report.sequences(),
+            report.trainPositions(),
+            report.testPositions()));
     out.append(String.format(Locale.ROOT, "%-4s %-22s", "cut", "link carries"));
     for (AttackInfo a : report.attacks()) {
       out.append(String.format(Locale.ROOT, " %12s", a.name()));
@@ -24,7 +31,8 @@ public final class AuditTable {
       }
       out.append(String.format(Locale.ROOT, " %7.1f%%%n", 100 * row.best()));
     }
-    out.append("share of held-out tokens recovered exactly (position 0, the BOS token, not counted); methods:\n");
+    out.append(
+        "share of held-out tokens recovered exactly (position 0, the BOS token, not counted); methods:\n");
     for (AttackInfo a : report.attacks()) {
       out.append(String.format(Locale.ROOT, "  %-12s %s%n", a.name(), a.method()));
     }

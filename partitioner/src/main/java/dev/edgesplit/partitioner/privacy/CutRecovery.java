@@ -3,8 +3,8 @@ package dev.edgesplit.partitioner.privacy;
 /**
  * Share of held-out tokens each attack recovered at one cut.
  *
- * @param cut      layers on the edge before the link
- * @param sent     what crosses the link at this cut, in words
+ * @param cut layers on the edge before the link
+ * @param sent what crosses the link at this cut, in words
  * @param recovery share recovered, in [0, 1], one per attack in the report's order
  */
 public record CutRecovery(int cut, String sent, double[] recovery) {

@@ -1,8 +1,8 @@
 package dev.edgesplit.partitioner.privacy;
 
 /**
- * One way a cloud operator can turn the hidden states it receives back into token ids. Implementations are
- * immutable and thread-safe.
+ * One way a cloud operator can turn the hidden states it receives back into token ids.
+ * Implementations are immutable and thread-safe.
  */
 public interface InversionAttack {
 
@@ -13,8 +13,8 @@ public interface InversionAttack {
   String method();
 
   /**
-   * The token the attacker guesses for every held-out position of {@code split} at {@code cut}; attacks that
-   * learn fit on the split's training positions only.
+   * The token the attacker guesses for every held-out position of {@code split} at {@code cut};
+   * attacks that learn fit on the split's training positions only.
    */
   int[] recover(ActivationBank bank, AttackerKnowledge knowledge, int cut, Split split);
 }

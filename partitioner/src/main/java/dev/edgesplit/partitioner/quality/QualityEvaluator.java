@@ -9,9 +9,9 @@ import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.segment.WeightFormat;
 
 /**
- * Compares a split whose edge layers are quantized with the fp32 model, position by position, on sequences
- * the fp32 model samples itself (temperature 1, seeded): both models read the same tokens (teacher forcing),
- * so every position is a fair comparison of next-token distributions.
+ * Compares a split whose edge layers are quantized with the fp32 model, position by position, on
+ * sequences the fp32 model samples itself (temperature 1, seeded): both models read the same tokens
+ * (teacher forcing), so every position is a fair comparison of next-token distributions.
  */
 public final class QualityEvaluator {
 
@@ -19,20 +19,27 @@ public final class QualityEvaluator {
   private final CompiledModel reference;
   private final RuntimeOptions runtime;
 
-  /** {@code compiled} must hold fp32 layers everywhere and quantized edge layers (a per-layer build). */
+  /**
+   * {@code compiled} must hold fp32 layers everywhere and quantized edge layers (a per-layer
+   * build).
+   */
   public QualityEvaluator(CompiledModel compiled, RuntimeOptions runtime) {
     this(compiled, compiled, runtime);
   }
 
   /**
-   * Compares {@code compiled}'s split against another model's fp32 layers, e.g. a Q8_0 GGUF against the F32
-   * file of the same weights; both need the same vocabulary. {@code reference} must hold fp32 layers
-   * everywhere (a per-layer build).
+   * Compares {@code compiled}'s split against another model's fp32 layers, e.g. a Q8_0 GGUF against
+   * the F32 file of the same weights; both need the same vocabulary. {@code reference} must hold
+   * fp32 layers everywhere (a per-layer build).
    */
   public QualityEvaluator(CompiledModel compiled, CompiledModel reference, RuntimeOptions runtime) {
     if (reference.config().vocabSize() != compiled.config().vocabSize()) {
-      throw new IllegalArgumentException("the reference has " + reference.config().vocabSize()
-          + " tokens, the model " + compiled.config().vocabSize() + ": they are not the same model");
+      throw new IllegalArgumentException(
+          "the reference has "
+              + reference.config().vocabSize()
+              + " tokens, the model "
+              + compiled.config().vocabSize()
+              + ": they are not the same model");
     }
     this.compiled = compiled;
     this.reference = reference;
@@ -51,7 +58,9 @@ public final class QualityEvaluator {
       int steps = Math.min(length, reference.maxContext());
       for (int s = 0; s < sequences; s++) {
         Sampler sampler = new Sampler(new SamplingParams(1f, 0, 1f, 1000L + s), vocab);
-        try (ChainState ref = reference.newState(); ChainState e = edge.newState(); ChainState c = cloud.newState()) {
+        try (ChainState ref = reference.newState();
+            ChainState e = edge.newState();
+            ChainState c = cloud.newState()) {
           int token = bos;
           for (int pos = 0; pos < steps; pos++) {
             int[] in = {token};
@@ -67,10 +76,14 @@ public final class QualityEvaluator {
         }
       }
     }
-    return new QualityReport(compiled.manifest().edgeWeights(), cut, compared, (double) agree / compared,
-        klSum / compared, klMax);
+    return new QualityReport(
+        compiled.manifest().edgeWeights(),
+        cut,
+        compared,
+        (double) agree / compared,
+        klSum / compared,
+        klMax);
   }
-
 
   /** KL(softmax(p) || softmax(q)) in nats. */
   static double klDivergence(float[] p, float[] q) {

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Mean squared input activation of every input channel of every linear layer, gathered by running the
- * reference model over calibration tokens. Channels that carry large activations matter more: the
- * quantizer weights their errors by these values (the observation behind AWQ).
+ * Mean squared input activation of every input channel of every linear layer, gathered by running
+ * the reference model over calibration tokens. Channels that carry large activations matter more:
+ * the quantizer weights their errors by these values (the observation behind AWQ).
  */
 public final class ActivationStats implements ActivationObserver {
 
@@ -19,7 +19,10 @@ public final class ActivationStats implements ActivationObserver {
   private final Map<String, Integer> counts = new HashMap<>();
   private final Map<String, List<float[]>> inputs = new HashMap<>();
 
-  /** Runs {@code tokens} through the reference model of {@code model} and records every linear input. */
+  /**
+   * Runs {@code tokens} through the reference model of {@code model} and records every linear
+   * input.
+   */
   public static ActivationStats collect(ModelWeights model, int[] tokens) {
     ActivationStats stats = new ActivationStats();
     ReferenceForward forward = new ReferenceForward(model, tokens.length);
@@ -41,13 +44,19 @@ public final class ActivationStats implements ActivationObserver {
     inputs.computeIfAbsent(name, k -> new ArrayList<>()).add(input.clone());
   }
 
-  /** Every calibration input of the weight {@code layers.{i}.{name}} (rows of X), or null when never observed. */
+  /**
+   * Every calibration input of the weight {@code layers.{i}.{name}} (rows of X), or null when never
+   * observed.
+   */
   public float[][] inputs(String weightName) {
     List<float[]> rows = inputs.get(weightName);
     return rows == null ? null : rows.toArray(new float[0][]);
   }
 
-  /** Per-channel importance of the weight {@code layers.{i}.{name}}, or null when it was never observed. */
+  /**
+   * Per-channel importance of the weight {@code layers.{i}.{name}}, or null when it was never
+   * observed.
+   */
   public float[] importance(String weightName) {
     double[] acc = sumSquares.get(weightName);
     if (acc == null) {

@@ -1,8 +1,9 @@
 package dev.edgesplit.partitioner.quant;
 
 /**
- * Asymmetric blockwise round-to-nearest quantization to 4 or 8 bits with a zero point per block. The block
- * range always includes 0 so that zero weights (and the padding of a partial last block) stay exact.
+ * Asymmetric blockwise round-to-nearest quantization to 4 or 8 bits with a zero point per block.
+ * The block range always includes 0 so that zero weights (and the padding of a partial last block)
+ * stay exact.
  */
 public final class BlockwiseQuantizer {
 
@@ -18,7 +19,8 @@ public final class BlockwiseQuantizer {
       throw new IllegalArgumentException("bits must be 4 or 8, got " + bits);
     }
     if (blockSize < 16 || Integer.bitCount(blockSize) != 1) {
-      throw new IllegalArgumentException("block size must be a power of two >= 16, got " + blockSize);
+      throw new IllegalArgumentException(
+          "block size must be a power of two >= 16, got " + blockSize);
     }
     this.bits = bits;
     this.blockSize = blockSize;
@@ -42,16 +44,18 @@ public final class BlockwiseQuantizer {
   }
 
   /**
-   * Quantizes a row-major {@code [n, k]} matrix, choosing each block's range to minimise the squared error
-   * weighted by {@code importance[k]} (e.g. the mean squared activation of each input channel, AWQ-style),
-   * or uniformly when it is null.
+   * Quantizes a row-major {@code [n, k]} matrix, choosing each block's range to minimise the
+   * squared error weighted by {@code importance[k]} (e.g. the mean squared activation of each input
+   * channel, AWQ-style), or uniformly when it is null.
    */
   public QuantizedMatrix quantize(float[] w, int n, int k, float[] importance) {
     if (importance != null && importance.length != k) {
-      throw new IllegalArgumentException("importance has " + importance.length + " channels, expected " + k);
+      throw new IllegalArgumentException(
+          "importance has " + importance.length + " channels, expected " + k);
     }
     if ((long) n * k != w.length) {
-      throw new IllegalArgumentException("matrix [" + n + "," + k + "] needs " + (long) n * k + " values, got " + w.length);
+      throw new IllegalArgumentException(
+          "matrix [" + n + "," + k + "] needs " + (long) n * k + " values, got " + w.length);
     }
     int blocks = (k + blockSize - 1) / blockSize;
     int blockBytes = blockSize * bits / 8;
@@ -79,9 +83,10 @@ public final class BlockwiseQuantizer {
   }
 
   /**
-   * The scale and zero point of one block, {@code values[from .. from+length)}: the clipping of the block's
-   * range (0 always included) whose rounding error, weighted by {@code importance[impFrom ..]} when given, is
-   * smallest. Packed as {@code floatBits(scale) << 32 | zeroPoint} to stay allocation-free.
+   * The scale and zero point of one block, {@code values[from .. from+length)}: the clipping of the
+   * block's range (0 always included) whose rounding error, weighted by {@code importance[impFrom
+   * ..]} when given, is smallest. Packed as {@code floatBits(scale) << 32 | zeroPoint} to stay
+   * allocation-free.
    */
   long blockParams(float[] values, int from, int length, float[] importance, int impFrom) {
     int qmax = (1 << bits) - 1;

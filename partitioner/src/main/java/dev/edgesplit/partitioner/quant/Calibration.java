@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
-/** Calibration input: a built-in English text in the model's own tokens (seeded random ids without a tokenizer). */
+/**
+ * Calibration input: a built-in English text in the model's own tokens (seeded random ids without a
+ * tokenizer).
+ */
 public final class Calibration {
 
   /** Enough positions to see every channel fire, few enough for the plain-Java reference pass. */
@@ -24,7 +27,8 @@ public final class Calibration {
   static int[] tokens(ModelWeights model) {
     int limit = Math.min(MAX_TOKENS, model.config().maxSeqLen());
     if (model.tokenizer().isPresent()) {
-      int[] ids = Tokenizers.load(model.tokenizer().get(), model.config().vocabSize()).encode(text(), true);
+      int[] ids =
+          Tokenizers.load(model.tokenizer().get(), model.config().vocabSize()).encode(text(), true);
       return Arrays.copyOf(ids, Math.min(limit, ids.length));
     }
     return new SplittableRandom(7).ints(limit, 0, model.config().vocabSize()).toArray();

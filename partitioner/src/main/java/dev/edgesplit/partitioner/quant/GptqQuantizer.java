@@ -1,10 +1,11 @@
 package dev.edgesplit.partitioner.quant;
 
 /**
- * GPTQ (Frantar et al., ICLR 2023) in MatMulNBits' blockwise layout: columns are quantized one at a time and
- * each column's rounding error is spread over the columns not yet quantized, in proportion to how the layer's
- * calibration inputs correlate them (the inverse Hessian {@code (X^T X)^-1}). A block's scale and zero point
- * are chosen when its first column is reached, from the weights as updated by then.
+ * GPTQ (Frantar et al., ICLR 2023) in MatMulNBits' blockwise layout: columns are quantized one at a
+ * time and each column's rounding error is spread over the columns not yet quantized, in proportion
+ * to how the layer's calibration inputs correlate them (the inverse Hessian {@code (X^T X)^-1}). A
+ * block's scale and zero point are chosen when its first column is reached, from the weights as
+ * updated by then.
  */
 public final class GptqQuantizer {
 
@@ -18,7 +19,7 @@ public final class GptqQuantizer {
   }
 
   /**
-   * @param w      row-major {@code [n, k]} weights ({@code [out, in]})
+   * @param w row-major {@code [n, k]} weights ({@code [out, in]})
    * @param inputs calibration inputs of this layer, each {@code [k]}
    */
   public QuantizedMatrix quantize(float[] w, int n, int k, float[][] inputs) {
@@ -64,7 +65,8 @@ public final class GptqQuantizer {
     // The padding of a partial last block holds the zero point (it stands for 0).
     for (int col = k; col < blocksPerRow * bs; col++) {
       for (int row = 0; row < n; row++) {
-        blocks.pack(packed, row, col, blocksPerRow, zeroPoint(zeroPoints, row * zpPerRow, col / bs, bits));
+        blocks.pack(
+            packed, row, col, blocksPerRow, zeroPoint(zeroPoints, row * zpPerRow, col / bs, bits));
       }
     }
     return new QuantizedMatrix(n, k, bits, bs, packed, scales, zeroPoints);
@@ -78,7 +80,9 @@ public final class GptqQuantizer {
     return (block & 1) == 0 ? b & 0x0f : b >>> 4;
   }
 
-  /** Upper Cholesky factor U of {@code (X^T X + damping)^-1}, so that the inverse is {@code U^T U}. */
+  /**
+   * Upper Cholesky factor U of {@code (X^T X + damping)^-1}, so that the inverse is {@code U^T U}.
+   */
   static double[][] inverseHessianCholesky(float[][] inputs, int k) {
     double[][] h = new double[k][k];
     for (float[] x : inputs) {
@@ -105,9 +109,9 @@ public final class GptqQuantizer {
       // A channel that never fired gets a unit diagonal: its error spreads nowhere.
       h[i][i] = h[i][i] == 0 ? 1 : h[i][i] + damp;
     }
-    double[][] l = cholesky(h);            // H = L L^T
-    double[][] lInv = invertLower(l);      // L^-1
-    double[][] inv = new double[k][k];     // H^-1 = L^-T L^-1
+    double[][] l = cholesky(h); // H = L L^T
+    double[][] lInv = invertLower(l); // L^-1
+    double[][] inv = new double[k][k]; // H^-1 = L^-T L^-1
     for (int i = 0; i < k; i++) {
       for (int j = i; j < k; j++) {
         double sum = 0;
@@ -118,7 +122,7 @@ public final class GptqQuantizer {
         inv[j][i] = sum;
       }
     }
-    double[][] lower = cholesky(inv);      // H^-1 = C C^T, so U = C^T
+    double[][] lower = cholesky(inv); // H^-1 = C C^T, so U = C^T
     double[][] u = new double[k][k];
     for (int i = 0; i < k; i++) {
       for (int j = i; j < k; j++) {
@@ -139,7 +143,8 @@ public final class GptqQuantizer {
         }
         if (i == j) {
           if (!(sum > 0)) {
-            throw new IllegalStateException("calibration Hessian is not positive definite at column " + i);
+            throw new IllegalStateException(
+                "calibration Hessian is not positive definite at column " + i);
           }
           l[i][i] = Math.sqrt(sum);
         } else {

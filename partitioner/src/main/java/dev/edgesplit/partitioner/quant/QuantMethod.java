@@ -6,7 +6,10 @@ import java.util.Locale;
 public enum QuantMethod {
   /** Round to nearest, each block's clipping chosen by squared error. No calibration. */
   RTN,
-  /** Round to nearest, errors weighted by each input channel's mean squared activation on calibration text. */
+  /**
+   * Round to nearest, errors weighted by each input channel's mean squared activation on
+   * calibration text.
+   */
   ACTIVATION_WEIGHTED,
   /** GPTQ: rounding errors compensated on not-yet-quantized columns using calibration inputs. */
   GPTQ;
@@ -25,7 +28,8 @@ public enum QuantMethod {
       case "gptq":
         return GPTQ;
       default:
-        throw new IllegalArgumentException("unknown quantizer '" + text + "' (expected rtn, awq or gptq)");
+        throw new IllegalArgumentException(
+            "unknown quantizer '" + text + "' (expected rtn, awq or gptq)");
     }
   }
 }

@@ -1,18 +1,20 @@
 package dev.edgesplit.partitioner.quant;
 
 /**
- * A weight matrix {@code [n, k]} ({@code [out, in]}) quantized blockwise along k, laid out as ONNX Runtime's
- * MatMulNBits expects.
+ * A weight matrix {@code [n, k]} ({@code [out, in]}) quantized blockwise along k, laid out as ONNX
+ * Runtime's MatMulNBits expects.
  *
- * @param n          output features (rows)
- * @param k          input features (columns)
- * @param bits       4 or 8
- * @param blockSize  values per block along k (power of two, at least 16)
- * @param packed     {@code [n, blocksPerRow, blockSize * bits / 8]}; for 4 bits the low nibble holds the even k
- * @param scales     {@code [n * blocksPerRow]}
+ * @param n output features (rows)
+ * @param k input features (columns)
+ * @param bits 4 or 8
+ * @param blockSize values per block along k (power of two, at least 16)
+ * @param packed {@code [n, blocksPerRow, blockSize * bits / 8]}; for 4 bits the low nibble holds
+ *     the even k
+ * @param scales {@code [n * blocksPerRow]}
  * @param zeroPoints {@code [n * zeroPointBytesPerRow]}; for 4 bits two per byte, low nibble first
  */
-public record QuantizedMatrix(int n, int k, int bits, int blockSize, byte[] packed, float[] scales, byte[] zeroPoints) {
+public record QuantizedMatrix(
+    int n, int k, int bits, int blockSize, byte[] packed, float[] scales, byte[] zeroPoints) {
 
   public int blocksPerRow() {
     return (k + blockSize - 1) / blockSize;

@@ -5,9 +5,9 @@ package dev.edgesplit.partitioner.reference;
 public interface ActivationObserver {
 
   /**
-   * @param layer  decoder layer
+   * @param layer decoder layer
    * @param weight canonical weight name within the layer ("wq", "w2", ...)
-   * @param input  the input vector {@code [in]}; read it now, it may be reused
+   * @param input the input vector {@code [in]}; read it now, it may be reused
    */
   void onInput(int layer, String weight, float[] input);
 

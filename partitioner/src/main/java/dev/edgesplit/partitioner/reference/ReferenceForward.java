@@ -5,8 +5,8 @@ import dev.edgesplit.partitioner.model.FloatTensor;
 import dev.edgesplit.partitioner.model.ModelWeights;
 
 /**
- * The model's forward pass in plain Java, one token at a time, as llama2.c computes it. It is the oracle
- * the ONNX segments are tested against; it is not fast. Not thread-safe.
+ * The model's forward pass in plain Java, one token at a time, as llama2.c computes it. It is the
+ * oracle the ONNX segments are tested against; it is not fast. Not thread-safe.
  */
 public final class ReferenceForward {
 
@@ -35,7 +35,10 @@ public final class ReferenceForward {
     return position;
   }
 
-  /** Feeds one token at the next position and returns the logits {@code [vocab]} for what follows it. */
+  /**
+   * Feeds one token at the next position and returns the logits {@code [vocab]} for what follows
+   * it.
+   */
   public float[] step(int token) {
     if (position >= maxContext) {
       throw new IllegalStateException("context of " + maxContext + " is full");

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Runs through ONNX Runtime's IoBinding (the C API bound with JNA): errors come back as exceptions, not crashes. */
+/**
+ * Runs through ONNX Runtime's IoBinding (the C API bound with JNA): errors come back as exceptions,
+ * not crashes.
+ */
 class BoundRunTest {
 
   @TempDir static Path dir;
@@ -25,8 +28,11 @@ class BoundRunTest {
 
   @BeforeAll
   static void compile() throws Exception {
-    compiled = new Compiler(new CompileOptions(2, WeightFormat.INT4, WeightFormat.FP32, SegmentOptions.defaults(64)))
-        .compile(RandomModels.tiny(16, true, false, 5), dir);
+    compiled =
+        new Compiler(
+                new CompileOptions(
+                    2, WeightFormat.INT4, WeightFormat.FP32, SegmentOptions.defaults(64)))
+            .compile(RandomModels.tiny(16, true, false, 5), dir);
   }
 
   @Test
@@ -38,7 +44,8 @@ class BoundRunTest {
   void bindingAnInputTheSegmentDoesNotHave_failsWithOnnxRuntimesMessage() throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (Segment edge = firstSegment();
-        OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {1}), new long[] {1, 1})) {
+        OnnxTensor ids =
+            OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {1}), new long[] {1, 1})) {
       assertThatThrownBy(() -> new BoundRun(edge, Map.of("no_such_input", ids), Map.of()))
           .isInstanceOf(EngineException.class)
           .hasMessageStartingWith("cannot bind input no_such_input: ")
@@ -50,11 +57,16 @@ class BoundRunTest {
   void runWithInputsMissing_failsWithOnnxRuntimesMessage() throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (Segment edge = firstSegment();
-        OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {1}), new long[] {1, 1});
+        OnnxTensor ids =
+            OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {1}), new long[] {1, 1});
         BoundRun run = new BoundRun(edge, Map.of(SegmentIo.INPUT_IDS, ids), Map.of())) {
-      assertThatThrownBy(run::run).isInstanceOf(EngineException.class).hasMessageStartingWith("run failed: ");
-      assertThatThrownBy(run::run).as("the failed status was released, the binding still usable")
-          .isInstanceOf(EngineException.class).hasMessageStartingWith("run failed: ");
+      assertThatThrownBy(run::run)
+          .isInstanceOf(EngineException.class)
+          .hasMessageStartingWith("run failed: ");
+      assertThatThrownBy(run::run)
+          .as("the failed status was released, the binding still usable")
+          .isInstanceOf(EngineException.class)
+          .hasMessageStartingWith("run failed: ");
     }
   }
 
@@ -64,14 +76,18 @@ class BoundRunTest {
     try (ChainState state = edge.newState()) {
       assertThat(edge.decodeToken(state, 1).remaining()).isEqualTo(compiled.config().dim());
       edge.close();
-      assertThatThrownBy(() -> edge.decodeToken(state, 2)).isInstanceOf(EngineException.class)
+      assertThatThrownBy(() -> edge.decodeToken(state, 2))
+          .isInstanceOf(EngineException.class)
           .hasMessageContaining("closed");
     }
   }
 
   private static Segment firstSegment() {
     SegmentEntry e = compiled.manifest().segments().get(0);
-    return new Segment(OrtEnvironment.getEnvironment(), compiled.directory().resolve(e.file()), e.spec(),
+    return new Segment(
+        OrtEnvironment.getEnvironment(),
+        compiled.directory().resolve(e.file()),
+        e.spec(),
         RuntimeOptions.defaults());
   }
 }

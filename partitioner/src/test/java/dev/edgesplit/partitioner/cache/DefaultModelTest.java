@@ -24,22 +24,24 @@ class DefaultModelTest {
 
   private String serve(Path folder, boolean corrupt) throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", exchange -> {
-      Path file = folder.resolve(exchange.getRequestURI().getPath().substring(1));
-      if (!Files.isRegularFile(file)) {
-        exchange.sendResponseHeaders(404, -1);
-        exchange.close();
-        return;
-      }
-      byte[] body = Files.readAllBytes(file);
-      if (corrupt) {
-        body[body.length / 2] ^= 1;
-      }
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          Path file = folder.resolve(exchange.getRequestURI().getPath().substring(1));
+          if (!Files.isRegularFile(file)) {
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+            return;
+          }
+          byte[] body = Files.readAllBytes(file);
+          if (corrupt) {
+            body[body.length / 2] ^= 1;
+          }
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/";
   }
@@ -55,7 +57,8 @@ class DefaultModelTest {
   void fetch_downloadsEveryFile_checksTheirDigests_withAProgressBar() throws Exception {
     String base = serve(SharedModels.require("stories260K"), false);
     StringWriter progress = new StringWriter();
-    DefaultModel model = new DefaultModel(dir.resolve("stories260K"), base, new PrintWriter(progress));
+    DefaultModel model =
+        new DefaultModel(dir.resolve("stories260K"), base, new PrintWriter(progress));
     assertThat(model.cached()).isFalse();
     Path fetched = model.fetch();
     assertThat(model.cached()).isTrue();
@@ -66,8 +69,11 @@ class DefaultModelTest {
   @Test
   void fetch_refusesAFileWhoseDigestDiffers_andKeepsNothing() throws Exception {
     String base = serve(SharedModels.require("stories260K"), true);
-    DefaultModel model = new DefaultModel(dir.resolve("stories260K"), base, new PrintWriter(new StringWriter()));
-    assertThatThrownBy(model::fetch).hasMessageContaining("sha256").hasMessageContaining("not kept");
+    DefaultModel model =
+        new DefaultModel(dir.resolve("stories260K"), base, new PrintWriter(new StringWriter()));
+    assertThatThrownBy(model::fetch)
+        .hasMessageContaining("sha256")
+        .hasMessageContaining("not kept");
     try (var left = Files.list(dir.resolve("stories260K"))) {
       assertThat(left).isEmpty();
     }
@@ -76,7 +82,8 @@ class DefaultModelTest {
   @Test
   void fetch_reportsAMissingFileWithItsHttpStatus() throws Exception {
     String base = serve(dir, false);
-    DefaultModel model = new DefaultModel(dir.resolve("stories260K"), base, new PrintWriter(new StringWriter()));
+    DefaultModel model =
+        new DefaultModel(dir.resolve("stories260K"), base, new PrintWriter(new StringWriter()));
     assertThatThrownBy(model::fetch).hasMessageContaining("HTTP 404");
   }
 }

@@ -18,10 +18,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A loopback stand-in for the Hugging Face Hub with its URL layout and headers: {@code /{repo}/resolve/{rev}/{file}}
- * answers large files with a 302 to a "CDN" path plus {@code X-Repo-Commit}, {@code X-Linked-Etag} (sha256) and
- * {@code X-Linked-Size}, small files with 200 and their git blob sha1 as {@code ETag}; the CDN path honours
- * {@code Range}. Faults on demand: cut a body after N bytes once, or serve corrupted bytes.
+ * A loopback stand-in for the Hugging Face Hub with its URL layout and headers: {@code
+ * /{repo}/resolve/{rev}/{file}} answers large files with a 302 to a "CDN" path plus {@code
+ * X-Repo-Commit}, {@code X-Linked-Etag} (sha256) and {@code X-Linked-Size}, small files with 200
+ * and their git blob sha1 as {@code ETag}; the CDN path honours {@code Range}. Faults on demand:
+ * cut a body after N bytes once, or serve corrupted bytes.
  */
 final class FakeHub implements AutoCloseable {
 
@@ -69,7 +70,9 @@ final class FakeHub implements AutoCloseable {
     return etags.get(name);
   }
 
-  /** The next CDN download of {@code name} stops after {@code bytes} bytes (the connection drops). */
+  /**
+   * The next CDN download of {@code name} stops after {@code bytes} bytes (the connection drops).
+   */
   void cutOnce(String name, int bytes) {
     cutOnce.put(name, bytes);
   }
@@ -85,8 +88,12 @@ final class FakeHub implements AutoCloseable {
 
   private void handle(HttpExchange ex) throws IOException {
     String path = ex.getRequestURI().getPath();
-    seen.add(new Seen(ex.getRequestMethod(), path, ex.getRequestHeaders().getFirst("Range"),
-        ex.getRequestHeaders().getFirst("Authorization")));
+    seen.add(
+        new Seen(
+            ex.getRequestMethod(),
+            path,
+            ex.getRequestHeaders().getFirst("Range"),
+            ex.getRequestHeaders().getFirst("Authorization")));
     try (ex) {
       Matcher m = RESOLVE.matcher(path);
       if (m.matches()) {
@@ -116,7 +123,8 @@ final class FakeHub implements AutoCloseable {
       ex.getResponseHeaders().add("X-Linked-Etag", "\"" + etags.get(name) + "\"");
       ex.getResponseHeaders().add("X-Linked-Size", String.valueOf(bytes.length));
       ex.getResponseHeaders().add("ETag", "\"not-the-content-hash\"");
-      ex.getResponseHeaders().add("Location", "http://127.0.0.1:" + cdn.getAddress().getPort() + "/cdn/" + name);
+      ex.getResponseHeaders()
+          .add("Location", "http://127.0.0.1:" + cdn.getAddress().getPort() + "/cdn/" + name);
       ex.sendResponseHeaders(302, -1);
       return;
     }
@@ -145,7 +153,8 @@ final class FakeHub implements AutoCloseable {
       return;
     }
     if (from > 0) {
-      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+      ex.getResponseHeaders()
+          .add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
     }
     int length = body.length - from;
     ex.sendResponseHeaders(from > 0 ? 206 : 200, length);

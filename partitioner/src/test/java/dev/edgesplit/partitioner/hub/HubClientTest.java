@@ -19,7 +19,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code hf:} downloads against a loopback server with the Hub's URL layout and headers ({@link FakeHub}). */
+/**
+ * {@code hf:} downloads against a loopback server with the Hub's URL layout and headers ({@link
+ * FakeHub}).
+ */
 class HubClientTest {
 
   private static final String REPO = "edgesplit-test/tiny-llama";
@@ -66,9 +69,12 @@ class HubClientTest {
     assertThat(ModelImporter.load(snapshot).tensor("layers.1.wq").data())
         .containsExactly(model.tensor("layers.1.wq").data());
     // The token goes to the Hub, never to the CDN it redirects to.
-    assertThat(hub.seen).filteredOn(s -> s.path().contains("/resolve/"))
+    assertThat(hub.seen)
+        .filteredOn(s -> s.path().contains("/resolve/"))
         .allMatch(s -> "Bearer hf_secret".equals(s.authorization()));
-    assertThat(hub.seen).filteredOn(s -> s.path().startsWith("/cdn/")).isNotEmpty()
+    assertThat(hub.seen)
+        .filteredOn(s -> s.path().startsWith("/cdn/"))
+        .isNotEmpty()
         .allMatch(s -> s.authorization() == null);
     assertThat(log.toString()).contains("model.safetensors").contains("checksum ok");
   }
@@ -79,9 +85,12 @@ class HubClientTest {
     hub.cutOnce("model.safetensors", size / 2);
     Path snapshot = client(Optional.empty(), false).fetch(HubModelId.parse("hf:" + REPO));
 
-    assertThat(hub.seen).filteredOn(s -> s.path().equals("/cdn/model.safetensors")).extracting(FakeHub.Seen::range)
+    assertThat(hub.seen)
+        .filteredOn(s -> s.path().equals("/cdn/model.safetensors"))
+        .extracting(FakeHub.Seen::range)
         .containsExactly(null, "bytes=" + (size / 2) + "-");
-    assertThat(HubClient.sha256(snapshot.resolve("model.safetensors"))).isEqualTo(hub.etag("model.safetensors"));
+    assertThat(HubClient.sha256(snapshot.resolve("model.safetensors")))
+        .isEqualTo(hub.etag("model.safetensors"));
     assertThat(log.toString()).contains("resumed, checksum ok");
   }
 
@@ -94,7 +103,9 @@ class HubClientTest {
 
     client(Optional.empty(), false).fetch(HubModelId.parse("hf:" + REPO));
 
-    assertThat(hub.seen).filteredOn(s -> s.path().equals("/cdn/model.safetensors")).extracting(FakeHub.Seen::range)
+    assertThat(hub.seen)
+        .filteredOn(s -> s.path().equals("/cdn/model.safetensors"))
+        .extracting(FakeHub.Seen::range)
         .containsExactly("bytes=1000-");
     assertThat(cache.blob(REPO, hub.etag("model.safetensors"))).hasBinaryContent(bytes);
     assertThat(partial).doesNotExist();
@@ -104,7 +115,8 @@ class HubClientTest {
   void checksumMismatch_isRejected_andNothingEntersTheCache() {
     hub.corrupt("model.safetensors");
     assertThatThrownBy(() -> client(Optional.empty(), false).fetch(HubModelId.parse("hf:" + REPO)))
-        .isInstanceOf(HubException.class).hasMessageContaining("model.safetensors failed its checksum")
+        .isInstanceOf(HubException.class)
+        .hasMessageContaining("model.safetensors failed its checksum")
         .hasMessageContaining(hub.etag("model.safetensors"));
     assertThat(cache.blob(REPO, hub.etag("model.safetensors"))).doesNotExist();
     assertThat(cache.blob(REPO, hub.etag("model.safetensors") + ".incomplete")).doesNotExist();
@@ -117,8 +129,14 @@ class HubClientTest {
     int requests = hub.seen.size();
     hub.close(); // nothing listens any more: a request would fail
 
-    Path again = new HubClient(URI.create("http://127.0.0.1:9"), Optional.empty(), false, cache,
-        new PrintWriter(log, true)).fetch(HubModelId.parse("hf:" + REPO));
+    Path again =
+        new HubClient(
+                URI.create("http://127.0.0.1:9"),
+                Optional.empty(),
+                false,
+                cache,
+                new PrintWriter(log, true))
+            .fetch(HubModelId.parse("hf:" + REPO));
 
     assertThat(again).isEqualTo(first);
     assertThat(hub.seen).hasSize(requests);
@@ -135,7 +153,8 @@ class HubClientTest {
       Files.copy(src.resolve(f), blob);
       cache.link(REPO, commit, f, blob.getFileName().toString());
     }
-    Files.writeString(Files.createDirectories(cache.repoDir(REPO).resolve("refs")).resolve("main"), commit);
+    Files.writeString(
+        Files.createDirectories(cache.repoDir(REPO).resolve("refs")).resolve("main"), commit);
 
     Path snapshot = client(Optional.empty(), true).fetch(HubModelId.parse("hf:" + REPO));
 
@@ -146,54 +165,78 @@ class HubClientTest {
 
   @Test
   void offline_namesWhatIsMissing() throws Exception {
-    assertThatThrownBy(() -> client(Optional.empty(), true).fetch(HubModelId.parse("hf:" + REPO + "@v2")))
-        .isInstanceOf(HubException.class).hasMessageContaining("offline")
-        .hasMessageContaining("models--edgesplit-test--tiny-llama").hasMessageContaining("'v2'");
+    assertThatThrownBy(
+            () -> client(Optional.empty(), true).fetch(HubModelId.parse("hf:" + REPO + "@v2")))
+        .isInstanceOf(HubException.class)
+        .hasMessageContaining("offline")
+        .hasMessageContaining("models--edgesplit-test--tiny-llama")
+        .hasMessageContaining("'v2'");
     client(Optional.empty(), false).fetch(HubModelId.parse("hf:" + REPO));
     Files.delete(cache.snapshot(REPO, FakeHub.COMMIT).resolve("model.safetensors"));
     assertThatThrownBy(() -> client(Optional.empty(), true).fetch(HubModelId.parse("hf:" + REPO)))
-        .isInstanceOf(HubException.class).hasMessageContaining("lacks [model.safetensors or");
+        .isInstanceOf(HubException.class)
+        .hasMessageContaining("lacks [model.safetensors or");
   }
 
   @Test
   void unreachableHub_namesTheMissingFiles() {
-    HubClient unreachable = new HubClient(URI.create("http://127.0.0.1:9"), Optional.empty(), false, cache,
-        new PrintWriter(log, true));
+    HubClient unreachable =
+        new HubClient(
+            URI.create("http://127.0.0.1:9"),
+            Optional.empty(),
+            false,
+            cache,
+            new PrintWriter(log, true));
     assertThatThrownBy(() -> unreachable.fetch(HubModelId.parse("hf:" + REPO)))
-        .isInstanceOf(HubException.class).hasMessageContaining("cannot reach").hasMessageContaining("config.json");
+        .isInstanceOf(HubException.class)
+        .hasMessageContaining("cannot reach")
+        .hasMessageContaining("config.json");
   }
 
   @Test
   void namedGgufFile_isFetchedAlone() throws Exception {
     hub.file("tiny-Q8_0.gguf", new byte[] {'G', 'G', 'U', 'F', 3, 0, 0, 0});
-    Path file = client(Optional.empty(), false).fetch(HubModelId.parse("hf:" + REPO + "/tiny-Q8_0.gguf"));
-    assertThat(file).isEqualTo(cache.snapshot(REPO, FakeHub.COMMIT).resolve("tiny-Q8_0.gguf")).hasSize(8);
+    Path file =
+        client(Optional.empty(), false).fetch(HubModelId.parse("hf:" + REPO + "/tiny-Q8_0.gguf"));
+    assertThat(file)
+        .isEqualTo(cache.snapshot(REPO, FakeHub.COMMIT).resolve("tiny-Q8_0.gguf"))
+        .hasSize(8);
     assertThat(hub.seen).noneMatch(s -> s.path().endsWith("config.json"));
   }
 
   @Test
   void unknownRepo_isNotFound() {
-    assertThatThrownBy(() -> client(Optional.empty(), false).fetch(HubModelId.parse("hf:other/repo")))
-        .isInstanceOf(HubException.class).hasMessageContaining("config.json not found");
+    assertThatThrownBy(
+            () -> client(Optional.empty(), false).fetch(HubModelId.parse("hf:other/repo")))
+        .isInstanceOf(HubException.class)
+        .hasMessageContaining("config.json not found");
   }
 
   @Test
   void gatedModel_saysToSetHfToken_andOpensWithIt() {
     hub.gated = true;
     assertThatThrownBy(() -> client(Optional.empty(), false).fetch(HubModelId.parse("hf:" + REPO)))
-        .isInstanceOf(HubException.class).hasMessageContaining("gated or private").hasMessageContaining("HF_TOKEN");
-    assertThat(client(Optional.of("hf_ok"), false).fetch(HubModelId.parse("hf:" + REPO))).isDirectory();
+        .isInstanceOf(HubException.class)
+        .hasMessageContaining("gated or private")
+        .hasMessageContaining("HF_TOKEN");
+    assertThat(client(Optional.of("hf_ok"), false).fetch(HubModelId.parse("hf:" + REPO)))
+        .isDirectory();
   }
 
   @Test
   void modelIds_parse() {
-    assertThat(HubModelId.parse("hf:org/name")).isEqualTo(new HubModelId("org/name", "main", Optional.empty()));
-    assertThat(HubModelId.parse("hf:org/name@v1.0")).isEqualTo(new HubModelId("org/name", "v1.0", Optional.empty()));
+    assertThat(HubModelId.parse("hf:org/name"))
+        .isEqualTo(new HubModelId("org/name", "main", Optional.empty()));
+    assertThat(HubModelId.parse("hf:org/name@v1.0"))
+        .isEqualTo(new HubModelId("org/name", "v1.0", Optional.empty()));
     assertThat(HubModelId.parse("hf:org/name@dev/m.Q4_0.gguf"))
         .isEqualTo(new HubModelId("org/name", "dev", Optional.of("m.Q4_0.gguf")));
     assertThat(HubModelId.parse("hf:org/name/m.gguf").file()).contains("m.gguf");
-    assertThatThrownBy(() -> HubModelId.parse("hf:org")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> HubModelId.parse("hf:org/../x")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> HubModelId.parse("hf:org/name/notes.txt")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> HubModelId.parse("hf:org"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> HubModelId.parse("hf:org/../x"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> HubModelId.parse("hf:org/name/notes.txt"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

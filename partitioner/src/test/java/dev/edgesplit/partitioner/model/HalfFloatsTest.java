@@ -17,7 +17,8 @@ class HalfFloatsTest {
     assertThat(HalfFloats.floatToHalf(0x1p-25f)).isEqualTo((short) 0);
     assertThat(HalfFloats.floatToHalf(0x1.8p-25f)).isEqualTo((short) 1);
     assertThat(HalfFloats.floatToHalf(Float.NaN)).isEqualTo((short) 0x7e00);
-    // 1 + 2^-11 is halfway between 1 and 1 + 2^-10: ties to even (1); 1 + 3*2^-11 ties up to 1 + 2^-9.
+    // 1 + 2^-11 is halfway between 1 and 1 + 2^-10: ties to even (1); 1 + 3*2^-11 ties up to 1 +
+    // 2^-9.
     assertThat(HalfFloats.floatToHalf(1f + 0x1p-11f)).isEqualTo((short) 0x3c00);
     assertThat(HalfFloats.floatToHalf(1f + 3 * 0x1p-11f)).isEqualTo((short) 0x3c02);
     assertThat(HalfFloats.halfToFloat((short) 0x3555)).isEqualTo(0.333251953125f);

@@ -1,16 +1,15 @@
 package dev.edgesplit.partitioner.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.edgesplit.engine.model.ModelConfig;
 import dev.edgesplit.engine.sampling.Sampler;
 import dev.edgesplit.engine.sampling.SamplingParams;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
 import dev.edgesplit.partitioner.reference.ReferenceForward;
 import dev.edgesplit.testkit.SharedModels;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import dev.edgesplit.engine.model.ModelConfig;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,12 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 class Llama2cImporterTest {
 
-  private static final String STORIES_SHA256 = "b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696";
-  private static final String GREEDY_TEXT = "Once upon a time, there was a little girl named Lily. She loved to play"
-      + " outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.";
+  private static final String STORIES_SHA256 =
+      "b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696";
+  private static final String GREEDY_TEXT =
+      "Once upon a time, there was a little girl named Lily. She loved to play"
+          + " outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.";
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void load_readsStories260kConfigTensorsTokenizerAndFingerprint() throws Exception {
@@ -38,8 +38,10 @@ class Llama2cImporterTest {
 
     ModelWeights m = Llama2cImporter.load(bin);
 
-    assertThat(m.config()).isEqualTo(
-        new ModelConfig("llama2c", 64, 172, 5, 8, 4, 512, 512, 10000f, 1e-5f, true, true, false));
+    assertThat(m.config())
+        .isEqualTo(
+            new ModelConfig(
+                "llama2c", 64, 172, 5, 8, 4, 512, 512, 10000f, 1e-5f, true, true, false));
     assertThat(m.tensors()).hasSize(1 + 5 * 9 + 1);
     assertThat(m.layer(4, "w2").shape()).containsExactly(64, 172);
     assertThat(m.layer(0, "wk").shape()).containsExactly(32, 64);
@@ -87,7 +89,10 @@ class Llama2cImporterTest {
       if (e.getKey().endsWith("norm")) {
         assertThat(q.data()).as(e.getKey()).isEqualTo(e.getValue().data());
       } else {
-        assertThat(maxAbsDiff(q.data(), e.getValue().data())).as(e.getKey()).isLessThan(0.01f).isGreaterThan(0f);
+        assertThat(maxAbsDiff(q.data(), e.getValue().data()))
+            .as(e.getKey())
+            .isLessThan(0.01f)
+            .isGreaterThan(0f);
       }
     }
   }
@@ -104,12 +109,14 @@ class Llama2cImporterTest {
     byte[] written = Files.readAllBytes(copy);
     assertThat(written).hasSameSizeAs(original);
     int ropeStart = original.length - 4 * 4096;
-    // Everything but the RoPE tables (recomputed here, may differ in the last bit) is byte-identical.
+    // Everything but the RoPE tables (recomputed here, may differ in the last bit) is
+    // byte-identical.
     assertThat(Arrays.copyOf(written, ropeStart)).isEqualTo(Arrays.copyOf(original, ropeStart));
     ByteBuffer a = ByteBuffer.wrap(original).order(ByteOrder.LITTLE_ENDIAN);
     ByteBuffer b = ByteBuffer.wrap(written).order(ByteOrder.LITTLE_ENDIAN);
     for (int off = ropeStart; off < original.length; off += 4) {
-      assertThat(b.getFloat(off)).isCloseTo(a.getFloat(off), org.assertj.core.data.Offset.offset(1e-5f));
+      assertThat(b.getFloat(off))
+          .isCloseTo(a.getFloat(off), org.assertj.core.data.Offset.offset(1e-5f));
     }
     ModelWeights again = Llama2cImporter.load(copy);
     assertSameTensors(again, m);
@@ -149,7 +156,8 @@ class Llama2cImporterTest {
   void writer_refusesWhatTheFormatCannotStore() {
     ModelWeights smol = SyntheticModels.generate(tinyWith(100000f, false), 1);
     assertThatThrownBy(() -> Llama2cWriter.write(smol, tmp.resolve("x.bin")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ropeTheta");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ropeTheta");
   }
 
   @Test
@@ -226,13 +234,16 @@ class Llama2cImporterTest {
 
   @Test
   void ak42WithUnknownVersion_isRejected() throws Exception {
-    assertBad(patchInt("stories260K/stories260K-q8.bin", 4, 3), "unsupported llama2.c ak42 version 3");
+    assertBad(
+        patchInt("stories260K/stories260K-q8.bin", 4, 3), "unsupported llama2.c ak42 version 3");
   }
 
   @Test
   void q8WithBadGroupSize_isRejected() throws Exception {
     assertBad(patchIntUnaligned("stories260K/stories260K-q8.bin", 37, 0), "group_size 0");
-    assertBad(patchIntUnaligned("stories260K/stories260K-q8.bin", 37, 7), "not a multiple of group_size 7");
+    assertBad(
+        patchIntUnaligned("stories260K/stories260K-q8.bin", 37, 7),
+        "not a multiple of group_size 7");
     // Group size 16 divides every tensor but makes the expected size smaller than the file.
     assertBad(patchIntUnaligned("stories260K/stories260K-q8.bin", 37, 16), "trailing bytes");
   }
@@ -240,7 +251,8 @@ class Llama2cImporterTest {
   @Test
   void q8Truncated_isRejected() throws Exception {
     assertBad(copyWithBytes("stories260K/stories260K-q8.bin", 392_064 - 1), "truncated", "392064");
-    assertBad(copyWithBytes("stories260K/stories260K-q8.bin", 100), "truncated", "256-byte ak42 header");
+    assertBad(
+        copyWithBytes("stories260K/stories260K-q8.bin", 100), "truncated", "256-byte ak42 header");
   }
 
   @Test
@@ -257,8 +269,20 @@ class Llama2cImporterTest {
 
   static ModelConfig tinyWith(float theta, boolean bias) {
     ModelConfig t = SyntheticModels.config("tiny");
-    return new ModelConfig(t.architecture(), t.dim(), t.hiddenDim(), t.nLayers(), t.nHeads(), t.nKvHeads(),
-        t.vocabSize(), t.maxSeqLen(), theta, t.normEps(), false, t.tiedEmbeddings(), bias);
+    return new ModelConfig(
+        t.architecture(),
+        t.dim(),
+        t.hiddenDim(),
+        t.nLayers(),
+        t.nHeads(),
+        t.nKvHeads(),
+        t.vocabSize(),
+        t.maxSeqLen(),
+        theta,
+        t.normEps(),
+        false,
+        t.tiedEmbeddings(),
+        bias);
   }
 
   static void assertSameTensors(ModelWeights actual, ModelWeights expected) {
@@ -280,9 +304,17 @@ class Llama2cImporterTest {
 
   private static byte[] ak42Header(int version, ModelConfig c, boolean shared, int groupSize) {
     ByteBuffer h = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
-    h.putInt(Llama2cImporter.MAGIC).putInt(version).putInt(c.dim()).putInt(c.hiddenDim()).putInt(c.nLayers())
-        .putInt(c.nHeads()).putInt(c.nKvHeads()).putInt(c.vocabSize()).putInt(c.maxSeqLen())
-        .put((byte) (shared ? 1 : 0)).putInt(groupSize);
+    h.putInt(Llama2cImporter.MAGIC)
+        .putInt(version)
+        .putInt(c.dim())
+        .putInt(c.hiddenDim())
+        .putInt(c.nLayers())
+        .putInt(c.nHeads())
+        .putInt(c.nKvHeads())
+        .putInt(c.vocabSize())
+        .putInt(c.maxSeqLen())
+        .put((byte) (shared ? 1 : 0))
+        .putInt(groupSize);
     return h.array();
   }
 
@@ -290,11 +322,12 @@ class Llama2cImporterTest {
     assertThatThrownBy(() -> Llama2cImporter.load(file))
         .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining(file.toString())
-        .satisfies(e -> {
-          for (String f : fragments) {
-            assertThat(e.getMessage()).contains(f);
-          }
-        });
+        .satisfies(
+            e -> {
+              for (String f : fragments) {
+                assertThat(e.getMessage()).contains(f);
+              }
+            });
     // The generic entry point reports the same problem.
     assertThatThrownBy(() -> ModelImporter.load(file)).isInstanceOf(ModelFormatException.class);
   }

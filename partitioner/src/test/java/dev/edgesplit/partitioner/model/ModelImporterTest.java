@@ -1,9 +1,9 @@
 package dev.edgesplit.partitioner.model;
 
-import dev.edgesplit.testkit.SharedModels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.edgesplit.testkit.SharedModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -11,8 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ModelImporterTest {
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void binFile_isLlama2c() {
@@ -67,7 +66,8 @@ class ModelImporterTest {
   @Test
   void directoryWithConfigJson_isHuggingFace() {
     Path dir = tmp.resolve("hf");
-    SafetensorsWriter.write(SyntheticModels.generate("tiny", 2), dir, SafetensorsDType.BF16, Long.MAX_VALUE);
+    SafetensorsWriter.write(
+        SyntheticModels.generate("tiny", 2), dir, SafetensorsDType.BF16, Long.MAX_VALUE);
     assertThat(ModelImporter.load(dir).config().architecture()).isEqualTo("llama");
   }
 
@@ -75,21 +75,28 @@ class ModelImporterTest {
   void unknownOrMissingPaths_giveClearErrors() throws Exception {
     Path empty = tmp.resolve("empty");
     Files.createDirectories(empty);
-    assertThatThrownBy(() -> ModelImporter.load(empty)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(empty.toString()).hasMessageContaining("no config.json");
+    assertThatThrownBy(() -> ModelImporter.load(empty))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(empty.toString())
+        .hasMessageContaining("no config.json");
     Path onnx = tmp.resolve("model.onnx");
     Files.writeString(onnx, "ONNX");
-    assertThatThrownBy(() -> ModelImporter.load(onnx)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> ModelImporter.load(onnx))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("unknown model format");
     Path gguf = tmp.resolve("model.gguf");
     Files.writeString(gguf, "GGUF");
-    assertThatThrownBy(() -> ModelImporter.load(gguf)).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> ModelImporter.load(gguf))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("model.gguf: truncated: version");
-    assertThatThrownBy(() -> ModelImporter.load(tmp.resolve("nope.bin"))).isInstanceOf(ModelFormatException.class)
+    assertThatThrownBy(() -> ModelImporter.load(tmp.resolve("nope.bin")))
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("no such file");
     Path hf = tmp.resolve("hf2");
-    SafetensorsWriter.write(SyntheticModels.generate("tiny", 2), hf, SafetensorsDType.F32, Long.MAX_VALUE);
+    SafetensorsWriter.write(
+        SyntheticModels.generate("tiny", 2), hf, SafetensorsDType.F32, Long.MAX_VALUE);
     assertThatThrownBy(() -> ModelImporter.load(hf.resolve("model.safetensors")))
-        .isInstanceOf(ModelFormatException.class).hasMessageContaining("pass the Hugging Face model directory");
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("pass the Hugging Face model directory");
   }
 }

@@ -1,7 +1,5 @@
 package dev.edgesplit.partitioner.model;
 
-import dev.edgesplit.testkit.SharedModels;
-import dev.edgesplit.partitioner.reference.ReferenceForward;
 import static dev.edgesplit.partitioner.model.Llama2cImporterTest.assertSameTensors;
 import static dev.edgesplit.partitioner.model.Llama2cImporterTest.maxAbsDiff;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgesplit.engine.model.ModelConfig;
+import dev.edgesplit.partitioner.reference.ReferenceForward;
+import dev.edgesplit.testkit.SharedModels;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,8 +27,7 @@ class SafetensorsImporterTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void f32SingleFile_roundTripsExactly() throws IOException {
@@ -92,7 +91,8 @@ class SafetensorsImporterTest {
   @Test
   void qwen2WithoutBiases_isAMissingTensor() throws IOException {
     Path dir = tmp.resolve("nobias");
-    SafetensorsWriter.write(SyntheticModels.generate("tiny", 1), dir, SafetensorsDType.F32, Long.MAX_VALUE);
+    SafetensorsWriter.write(
+        SyntheticModels.generate("tiny", 1), dir, SafetensorsDType.F32, Long.MAX_VALUE);
     editConfig(dir, c -> c.put("model_type", "qwen2"));
     assertBad(dir, dir.toString(), "missing tensor 'model.layers.0.self_attn.q_proj.bias'");
   }
@@ -108,7 +108,8 @@ class SafetensorsImporterTest {
     assertThat(hf.config().ropeInterleaved()).isFalse();
     assertThat(hf.config().tiedEmbeddings()).isTrue();
     assertThat(hf.layer(2, "wq").data()).isNotEqualTo(m.layer(2, "wq").data());
-    assertThat(RopeLayout.halvesToInterleaved(hf.layer(2, "wq"), 8).data()).isEqualTo(m.layer(2, "wq").data());
+    assertThat(RopeLayout.halvesToInterleaved(hf.layer(2, "wq"), 8).data())
+        .isEqualTo(m.layer(2, "wq").data());
     ReferenceForward a = new ReferenceForward(m, 8);
     ReferenceForward b = new ReferenceForward(hf, 8);
     int[] tokens = {1, 403, 407, 261, 378};
@@ -136,7 +137,8 @@ class SafetensorsImporterTest {
   @Test
   void tokenizerJson_isPickedUp() throws IOException {
     Path dir = tmp.resolve("tok");
-    SafetensorsWriter.write(SyntheticModels.generate("tiny", 1), dir, SafetensorsDType.F32, Long.MAX_VALUE);
+    SafetensorsWriter.write(
+        SyntheticModels.generate("tiny", 1), dir, SafetensorsDType.F32, Long.MAX_VALUE);
     Files.writeString(dir.resolve("tokenizer.json"), "{}");
     assertThat(SafetensorsImporter.load(dir).tokenizer()).contains(dir.resolve("tokenizer.json"));
   }
@@ -157,12 +159,21 @@ class SafetensorsImporterTest {
     assertBad(dir, "head_dim 32 differs");
     editConfig(dir, c -> c.put("head_dim", 16).put("model_type", "gpt2"));
     assertBad(dir, "unsupported model_type 'gpt2'");
-    editConfig(dir, c -> c.put("model_type", "llama").putObject("rope_scaling").put("rope_type", "llama3"));
+    editConfig(
+        dir,
+        c -> c.put("model_type", "llama").putObject("rope_scaling").put("rope_type", "llama3"));
     assertBad(dir, "rope_scaling");
     editConfig(dir, c -> c.putObject("rope_scaling").put("rope_type", "yarn").put("factor", 4));
     assertBad(dir, "rope_scaling type 'yarn' is not supported");
-    editConfig(dir, c -> c.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 32)
-        .put("low_freq_factor", 1).put("high_freq_factor", 4).put("original_max_position_embeddings", 8192));
+    editConfig(
+        dir,
+        c ->
+            c.putObject("rope_scaling")
+                .put("rope_type", "llama3")
+                .put("factor", 32)
+                .put("low_freq_factor", 1)
+                .put("high_freq_factor", 4)
+                .put("original_max_position_embeddings", 8192));
     assertThat(SafetensorsImporter.load(dir).config().ropeScaling())
         .isEqualTo(new dev.edgesplit.engine.model.RopeScaling("llama3", 32, 1, 4, 8192));
     editConfig(dir, c -> c.putNull("rope_scaling").put("num_key_value_heads", 3));
@@ -182,7 +193,8 @@ class SafetensorsImporterTest {
     assertBad(dir, "neither model.safetensors nor model.safetensors.index.json");
 
     Path sharded = tmp.resolve("sharded");
-    SafetensorsWriter.write(SyntheticModels.generate("tiny", 1), sharded, SafetensorsDType.BF16, 50_000);
+    SafetensorsWriter.write(
+        SyntheticModels.generate("tiny", 1), sharded, SafetensorsDType.BF16, 50_000);
     Path second = shards(sharded)[1];
     Files.delete(second);
     assertBad(sharded, "model.safetensors.index.json", "missing shard " + second.getFileName());
@@ -191,7 +203,8 @@ class SafetensorsImporterTest {
   @Test
   void indexPointingAtTheWrongShard_isAMissingTensor() throws IOException {
     Path dir = tmp.resolve("wrongshard");
-    SafetensorsWriter.write(SyntheticModels.generate("tiny", 1), dir, SafetensorsDType.BF16, 50_000);
+    SafetensorsWriter.write(
+        SyntheticModels.generate("tiny", 1), dir, SafetensorsDType.BF16, 50_000);
     Path index = dir.resolve("model.safetensors.index.json");
     ObjectNode root = (ObjectNode) JSON.readTree(index.toFile());
     String first = shards(dir)[0].getFileName().toString();
@@ -210,7 +223,10 @@ class SafetensorsImporterTest {
 
     Map<String, float[]> raw2 = hfTensors(m);
     Path dir2 = rawDir("shape", raw2, Map.of("model.norm.weight", new long[] {8, 8}), m.config());
-    assertBad(dir2, dir2.resolve("model.safetensors").toString(), "'model.norm.weight' has shape [8, 8]",
+    assertBad(
+        dir2,
+        dir2.resolve("model.safetensors").toString(),
+        "'model.norm.weight' has shape [8, 8]",
         "expected [64]");
   }
 
@@ -253,7 +269,9 @@ class SafetensorsImporterTest {
     Path dir = rawDirWithDtype("i64", m, "model.norm.weight", "I64", 8);
     assertBad(dir, "'model.norm.weight' has unsupported dtype I64");
     Path dir2 = rawDirWithDtype("mismatch", m, "model.norm.weight", "F16", 4);
-    assertBad(dir2, "'model.norm.weight' has shape [64] of F16 (128 bytes) but data_offsets span 256 bytes");
+    assertBad(
+        dir2,
+        "'model.norm.weight' has shape [64] of F16 (128 bytes) but data_offsets span 256 bytes");
   }
 
   @Test
@@ -265,7 +283,10 @@ class SafetensorsImporterTest {
     String header = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
     ObjectNode root = (ObjectNode) JSON.readTree(header);
     ((ObjectNode) root.get("model.norm.weight")).putArray("data_offsets").add(10).add(5);
-    Files.write(file, rawFile(JSON.writeValueAsString(root), Arrays.copyOfRange(bytes, 8 + (int) n, bytes.length)));
+    Files.write(
+        file,
+        rawFile(
+            JSON.writeValueAsString(root), Arrays.copyOfRange(bytes, 8 + (int) n, bytes.length)));
     assertBad(dir, "data_offsets [10, 5] of tensor 'model.norm.weight' lie outside");
   }
 
@@ -273,25 +294,52 @@ class SafetensorsImporterTest {
 
   private static ModelConfig tiedTiny() {
     ModelConfig t = SyntheticModels.config("tiny");
-    return new ModelConfig(t.architecture(), t.dim(), t.hiddenDim(), t.nLayers(), t.nHeads(), t.nKvHeads(),
-        t.vocabSize(), t.maxSeqLen(), t.ropeTheta(), t.normEps(), false, true, false);
+    return new ModelConfig(
+        t.architecture(),
+        t.dim(),
+        t.hiddenDim(),
+        t.nLayers(),
+        t.nHeads(),
+        t.nKvHeads(),
+        t.vocabSize(),
+        t.maxSeqLen(),
+        t.ropeTheta(),
+        t.normEps(),
+        false,
+        true,
+        false);
   }
 
   private static ModelConfig withArchitecture(ModelConfig c, String arch) {
-    return new ModelConfig(arch, c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.vocabSize(),
-        c.maxSeqLen(), c.ropeTheta(), c.normEps(), c.ropeInterleaved(), c.tiedEmbeddings(), c.attentionBias());
+    return new ModelConfig(
+        arch,
+        c.dim(),
+        c.hiddenDim(),
+        c.nLayers(),
+        c.nHeads(),
+        c.nKvHeads(),
+        c.vocabSize(),
+        c.maxSeqLen(),
+        c.ropeTheta(),
+        c.normEps(),
+        c.ropeInterleaved(),
+        c.tiedEmbeddings(),
+        c.attentionBias());
   }
 
   private Path tinyDir(String name) {
     Path dir = tmp.resolve(name);
-    SafetensorsWriter.write(SyntheticModels.generate("tiny", 1), dir, SafetensorsDType.F32, Long.MAX_VALUE);
+    SafetensorsWriter.write(
+        SyntheticModels.generate("tiny", 1), dir, SafetensorsDType.F32, Long.MAX_VALUE);
     return dir;
   }
 
   private static Path[] shards(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.getFileName().toString().matches("model-\\d{5}-of-\\d{5}\\.safetensors"))
-          .sorted().toArray(Path[]::new);
+      return s.filter(
+              p -> p.getFileName().toString().matches("model-\\d{5}-of-\\d{5}\\.safetensors"))
+          .sorted()
+          .toArray(Path[]::new);
     }
   }
 
@@ -311,7 +359,8 @@ class SafetensorsImporterTest {
     }
   }
 
-  private static void editConfig(Path dir, java.util.function.Consumer<ObjectNode> edit) throws IOException {
+  private static void editConfig(Path dir, java.util.function.Consumer<ObjectNode> edit)
+      throws IOException {
     Path config = dir.resolve("config.json");
     ObjectNode root = (ObjectNode) JSON.readTree(config.toFile());
     edit.accept(root);
@@ -321,31 +370,46 @@ class SafetensorsImporterTest {
   private static void assertBad(Path dir, String... fragments) {
     assertThatThrownBy(() -> SafetensorsImporter.load(dir))
         .isInstanceOf(ModelFormatException.class)
-        .satisfies(e -> {
-          assertThat(e.getMessage()).contains(dir.toString());
-          for (String f : fragments) {
-            assertThat(e.getMessage()).contains(f);
-          }
-        });
+        .satisfies(
+            e -> {
+              assertThat(e.getMessage()).contains(dir.toString());
+              for (String f : fragments) {
+                assertThat(e.getMessage()).contains(f);
+              }
+            });
   }
 
   private static Map<String, float[]> hfTensors(ModelWeights m) {
-    return m.tensors().entrySet().stream().collect(Collectors.toMap(e -> HfNames.toHf(e.getKey()),
-        e -> e.getValue().data(), (a, b) -> a, java.util.LinkedHashMap::new));
+    return m.tensors().entrySet().stream()
+        .collect(
+            Collectors.toMap(
+                e -> HfNames.toHf(e.getKey()),
+                e -> e.getValue().data(),
+                (a, b) -> a,
+                java.util.LinkedHashMap::new));
   }
 
   /** A single-file F32 model from raw tensors; shapes are the canonical ones unless overridden. */
-  private Path rawDir(String name, Map<String, float[]> tensors, Map<String, long[]> shapeOverrides,
-      ModelConfig config) throws IOException {
+  private Path rawDir(
+      String name,
+      Map<String, float[]> tensors,
+      Map<String, long[]> shapeOverrides,
+      ModelConfig config)
+      throws IOException {
     Path dir = tmp.resolve(name);
-    SafetensorsWriter.write(SyntheticModels.generate(config, 0), dir, SafetensorsDType.F32, Long.MAX_VALUE);
+    SafetensorsWriter.write(
+        SyntheticModels.generate(config, 0), dir, SafetensorsDType.F32, Long.MAX_VALUE);
     Map<String, int[]> canonical = CanonicalLayout.shapes(config);
     ObjectNode header = JSON.createObjectNode();
-    ByteBuffer data = ByteBuffer.allocate(tensors.values().stream().mapToInt(a -> a.length * 4).sum())
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer data =
+        ByteBuffer.allocate(tensors.values().stream().mapToInt(a -> a.length * 4).sum())
+            .order(ByteOrder.LITTLE_ENDIAN);
     for (Map.Entry<String, float[]> e : tensors.entrySet()) {
-      String canon = canonical.keySet().stream().filter(c -> HfNames.toHf(c).equals(e.getKey())).findFirst()
-          .orElseThrow();
+      String canon =
+          canonical.keySet().stream()
+              .filter(c -> HfNames.toHf(c).equals(e.getKey()))
+              .findFirst()
+              .orElseThrow();
       ObjectNode entry = header.putObject(e.getKey()).put("dtype", "F32");
       var shape = entry.putArray("shape");
       long[] override = shapeOverrides.get(e.getKey());
@@ -354,21 +418,27 @@ class SafetensorsImporterTest {
       } else {
         Arrays.stream(canonical.get(canon)).forEach(shape::add);
       }
-      entry.putArray("data_offsets").add(data.position()).add(data.position() + 4L * e.getValue().length);
+      entry
+          .putArray("data_offsets")
+          .add(data.position())
+          .add(data.position() + 4L * e.getValue().length);
       data.asFloatBuffer().put(e.getValue());
       data.position(data.position() + 4 * e.getValue().length);
     }
-    Files.write(dir.resolve("model.safetensors"), rawFile(JSON.writeValueAsString(header), data.array()));
+    Files.write(
+        dir.resolve("model.safetensors"), rawFile(JSON.writeValueAsString(header), data.array()));
     return dir;
   }
 
-  private Path rawDirWithDtype(String name, ModelWeights m, String tensor, String dtype, int bytesPerValue)
+  private Path rawDirWithDtype(
+      String name, ModelWeights m, String tensor, String dtype, int bytesPerValue)
       throws IOException {
     Path dir = rawDir(name, hfTensors(m), Map.of(), m.config());
     Path file = dir.resolve("model.safetensors");
     byte[] bytes = Files.readAllBytes(file);
     long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
-    ObjectNode root = (ObjectNode) JSON.readTree(new String(bytes, 8, (int) n, StandardCharsets.UTF_8));
+    ObjectNode root =
+        (ObjectNode) JSON.readTree(new String(bytes, 8, (int) n, StandardCharsets.UTF_8));
     ObjectNode entry = (ObjectNode) root.get(tensor);
     long begin = entry.get("data_offsets").get(0).asLong();
     entry.put("dtype", dtype);
@@ -377,7 +447,10 @@ class SafetensorsImporterTest {
       entry.putArray("shape").add(32);
     }
     entry.putArray("data_offsets").add(begin).add(begin + 256);
-    Files.write(file, rawFile(JSON.writeValueAsString(root), Arrays.copyOfRange(bytes, 8 + (int) n, bytes.length)));
+    Files.write(
+        file,
+        rawFile(
+            JSON.writeValueAsString(root), Arrays.copyOfRange(bytes, 8 + (int) n, bytes.length)));
     return dir;
   }
 

@@ -1,11 +1,11 @@
 package dev.edgesplit.partitioner.model;
 
-import dev.edgesplit.engine.sampling.Sampler;
-import dev.edgesplit.partitioner.reference.ReferenceForward;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgesplit.engine.model.ModelConfig;
+import dev.edgesplit.engine.sampling.Sampler;
+import dev.edgesplit.partitioner.reference.ReferenceForward;
 import org.junit.jupiter.api.Test;
 
 class SyntheticModelsTest {
@@ -13,8 +13,22 @@ class SyntheticModelsTest {
   @Test
   void namedShapes_haveTheRealModelsDimensions() {
     ModelConfig smol = SyntheticModels.config("smollm2-135m");
-    assertThat(smol).isEqualTo(new ModelConfig("synthetic-smollm2-135m", 576, 1536, 30, 9, 3, 49152, 8192,
-        100000f, 1e-5f, false, true, false));
+    assertThat(smol)
+        .isEqualTo(
+            new ModelConfig(
+                "synthetic-smollm2-135m",
+                576,
+                1536,
+                30,
+                9,
+                3,
+                49152,
+                8192,
+                100000f,
+                1e-5f,
+                false,
+                true,
+                false));
     assertThat(CanonicalLayout.parameterCount(smol)).isEqualTo(134_515_008L);
     ModelConfig tl = SyntheticModels.config("tinyllama-1.1b");
     assertThat(tl.tiedEmbeddings()).isFalse();
@@ -35,11 +49,15 @@ class SyntheticModelsTest {
     ModelWeights c = SyntheticModels.generate("tiny", 43);
 
     Llama2cImporterTest.assertSameTensors(a, b);
-    assertThat(a.fingerprint()).isEqualTo(b.fingerprint()).isNotEqualTo(c.fingerprint()).hasSize(64);
+    assertThat(a.fingerprint())
+        .isEqualTo(b.fingerprint())
+        .isNotEqualTo(c.fingerprint())
+        .hasSize(64);
     assertThat(a.layer(1, "wq").data()).isNotEqualTo(c.layer(1, "wq").data());
     // Distinct tensors of the same shape get distinct streams.
     assertThat(a.layer(0, "w1").data()).isNotEqualTo(a.layer(0, "w3").data());
-    assertThat(SyntheticModels.generate("tiny", 42, 64).fingerprint()).isNotEqualTo(a.fingerprint());
+    assertThat(SyntheticModels.generate("tiny", 42, 64).fingerprint())
+        .isNotEqualTo(a.fingerprint());
   }
 
   @Test
@@ -59,7 +77,8 @@ class SyntheticModelsTest {
     for (float v : emb) {
       ss += v * v;
     }
-    assertThat(Math.sqrt(ss / emb.length)).isCloseTo(1 / Math.sqrt(576), org.assertj.core.data.Offset.offset(1e-3));
+    assertThat(Math.sqrt(ss / emb.length))
+        .isCloseTo(1 / Math.sqrt(576), org.assertj.core.data.Offset.offset(1e-3));
     assertHealthyForward(m, 3);
   }
 
@@ -87,5 +106,4 @@ class SyntheticModelsTest {
     // Different inputs lead to different predictions: the model is not collapsed onto one token.
     assertThat(predicted).hasSizeGreaterThan(Math.min(steps, 3) - 1);
   }
-
 }

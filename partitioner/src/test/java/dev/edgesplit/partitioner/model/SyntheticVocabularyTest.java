@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SyntheticVocabularyTest {
 
   @Test
-  void isALlama2cTokenizer_theEngineLoads_withTheModelsVocabulary(@TempDir Path dir) throws Exception {
+  void isALlama2cTokenizer_theEngineLoads_withTheModelsVocabulary(@TempDir Path dir)
+      throws Exception {
     Path file = dir.resolve("tokenizer.bin");
     Files.write(file, SyntheticVocabulary.llama2c(1000));
     Tokenizer t = Tokenizers.load(file, 1000);

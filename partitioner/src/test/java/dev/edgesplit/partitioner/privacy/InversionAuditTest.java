@@ -19,7 +19,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The audit, run on the real stories260K weights and segments, finds the leak a cloud operator can exploit. */
+/**
+ * The audit, run on the real stories260K weights and segments, finds the leak a cloud operator can
+ * exploit.
+ */
 class InversionAuditTest {
 
   @TempDir static Path dir;
@@ -29,21 +32,33 @@ class InversionAuditTest {
   @BeforeAll
   static void audit() throws Exception {
     ModelWeights weights = ModelImporter.load(SharedModels.require("stories260K"));
-    CompiledModel compiled = new Compiler(new CompileOptions(null, WeightFormat.FP32, WeightFormat.FP32,
-        SegmentOptions.defaults(512))).compile(weights, dir);
+    CompiledModel compiled =
+        new Compiler(
+                new CompileOptions(
+                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
+            .compile(weights, dir);
     int bos = Tokenizers.load(compiled.tokenizerFile()).bos();
-    try (ActivationCollector collector = new ActivationCollector(compiled, RuntimeOptions.defaults())) {
+    try (ActivationCollector collector =
+        new ActivationCollector(compiled, RuntimeOptions.defaults())) {
       bank = collector.generated(24, 96, bos, 7);
     }
-    report = InversionAudit.standard().run("stories260K", "generated", bank, AttackerKnowledge.of(weights),
-        Split.bySequence(bank, 0.25));
+    report =
+        InversionAudit.standard()
+            .run(
+                "stories260K",
+                "generated",
+                bank,
+                AttackerKnowledge.of(weights),
+                Split.bySequence(bank, 0.25));
   }
 
   @Test
   void audit_recoversTheLargeMajorityOfHeldOutTokens_atCut1() {
     CutRecovery cut1 = report.cuts().get(1);
     assertThat(cut1.best()).isGreaterThan(0.9);
-    assertThat(cut1.recovery()[column("emb-cos")]).as("nearest embedding, no training").isGreaterThan(0.9);
+    assertThat(cut1.recovery()[column("emb-cos")])
+        .as("nearest embedding, no training")
+        .isGreaterThan(0.9);
   }
 
   @Test
@@ -56,16 +71,18 @@ class InversionAuditTest {
   @Test
   void cut0_sendsTokenIds_andTheLastCut_leaksThroughTheModelsOwnHead() {
     assertThat(report.cuts().get(0).best()).isEqualTo(1.0);
-    assertThat(report.cuts().get(5).recovery()[column("lens")]).isGreaterThan(report.cuts().get(1).recovery()[column("lens")]);
+    assertThat(report.cuts().get(5).recovery()[column("lens")])
+        .isGreaterThan(report.cuts().get(1).recovery()[column("lens")]);
     assertThat(report.worstBetween(2, 4)).isEqualTo(report.cuts().get(2).best());
   }
 
   @Test
   void heldOutPositions_comeFromSequencesTheAttackNeverSaw() {
     Split split = Split.bySequence(bank, 0.25);
-    int[] trainSeqs = Arrays.stream(split.train()).map(i -> bank.sequence()[i]).distinct().toArray();
-    assertThat(Arrays.stream(split.test()).map(i -> bank.sequence()[i])).doesNotContainAnyElementsOf(
-        Arrays.stream(trainSeqs).boxed().toList());
+    int[] trainSeqs =
+        Arrays.stream(split.train()).map(i -> bank.sequence()[i]).distinct().toArray();
+    assertThat(Arrays.stream(split.test()).map(i -> bank.sequence()[i]))
+        .doesNotContainAnyElementsOf(Arrays.stream(trainSeqs).boxed().toList());
     assertThat(report.testPositions()).isEqualTo(6 * 95);
   }
 

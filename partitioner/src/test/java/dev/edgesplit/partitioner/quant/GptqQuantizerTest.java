@@ -6,7 +6,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** GPTQ's promise: a smaller error on the layer's outputs than plain rounding, for the inputs it saw. */
+/**
+ * GPTQ's promise: a smaller error on the layer's outputs than plain rounding, for the inputs it
+ * saw.
+ */
 class GptqQuantizerTest {
 
   @ParameterizedTest(name = "{0} bits")
@@ -29,7 +32,8 @@ class GptqQuantizerTest {
     }
     BlockwiseQuantizer blockwise = new BlockwiseQuantizer(bits, 32);
     double rtn = outputError(w, blockwise.quantize(w, n, k).dequantize(), x, n, k);
-    double gptq = outputError(w, new GptqQuantizer(blockwise).quantize(w, n, k, x).dequantize(), x, n, k);
+    double gptq =
+        outputError(w, new GptqQuantizer(blockwise).quantize(w, n, k, x).dequantize(), x, n, k);
     System.out.printf("%d bits: output squared error RTN %.5f, GPTQ %.5f%n", bits, rtn, gptq);
     assertThat(gptq).isLessThan(rtn * 0.8);
   }

@@ -10,19 +10,20 @@ import java.util.TreeMap;
 /**
  * Estimates RTT and bandwidth of the edge-cloud link and notices when they drift.
  *
- * <p><b>Calibration</b> from probe samples of several frame sizes: seconds = RTT + bytes x 8 / bandwidth is a
- * line in bytes, so a least-squares fit gives the RTT as its intercept and the bandwidth from its slope. Each
- * frame size contributes its median time, so one delayed probe does not skew the line.
+ * <p><b>Calibration</b> from probe samples of several frame sizes: seconds = RTT + bytes x 8 /
+ * bandwidth is a line in bytes, so a least-squares fit gives the RTT as its intercept and the
+ * bandwidth from its slope. Each frame size contributes its median time, so one delayed probe does
+ * not skew the line.
  *
- * <p><b>Refinement</b> from live transfers by an exponentially weighted moving average: a live frame whose
- * predicted time is mostly RTT (every decode step: d x 2 bytes) updates the RTT with its time minus the predicted
- * transfer time; a frame whose predicted time is mostly transfer (prefill) updates the bandwidth with its bytes
- * over its time minus the RTT. One frame size alone cannot separate the two, so each updates the term it says
- * most about.
+ * <p><b>Refinement</b> from live transfers by an exponentially weighted moving average: a live
+ * frame whose predicted time is mostly RTT (every decode step: d x 2 bytes) updates the RTT with
+ * its time minus the predicted transfer time; a frame whose predicted time is mostly transfer
+ * (prefill) updates the bandwidth with its bytes over its time minus the RTT. One frame size alone
+ * cannot separate the two, so each updates the term it says most about.
  *
- * <p><b>Drift</b>: {@link #drifted()} is true when RTT or bandwidth moved by more than the threshold (relative)
- * from the baseline, the estimate the current plan was made with; {@link #rebaseline()} after re-planning.
- * Thread-safe.
+ * <p><b>Drift</b>: {@link #drifted()} is true when RTT or bandwidth moved by more than the
+ * threshold (relative) from the baseline, the estimate the current plan was made with; {@link
+ * #rebaseline()} after re-planning. Thread-safe.
  */
 public final class LinkEstimator {
 
@@ -35,7 +36,7 @@ public final class LinkEstimator {
   private LinkEstimate baseline;
 
   /**
-   * @param alpha          EWMA weight of a new live sample, in (0, 1]
+   * @param alpha EWMA weight of a new live sample, in (0, 1]
    * @param driftThreshold relative change counted as drift, e.g. 0.25
    */
   public LinkEstimator(double alpha, double driftThreshold) {
@@ -60,7 +61,8 @@ public final class LinkEstimator {
       bySize.computeIfAbsent(s.bytes(), b -> new ArrayList<>()).add(s.seconds());
     }
     if (bySize.size() < 2) {
-      throw new IllegalArgumentException("link probe needs at least two frame sizes, got " + bySize.keySet());
+      throw new IllegalArgumentException(
+          "link probe needs at least two frame sizes, got " + bySize.keySet());
     }
     int n = bySize.size();
     double[] x = new double[n];
@@ -80,8 +82,10 @@ public final class LinkEstimator {
       sxy += (x[j] - mx) * (y[j] - my);
     }
     double secondsPerByte = sxy / sxx;
-    double bandwidth = secondsPerByte * MAX_BANDWIDTH_BITS_PER_SECOND > 8
-        ? 8 / secondsPerByte : MAX_BANDWIDTH_BITS_PER_SECOND;
+    double bandwidth =
+        secondsPerByte * MAX_BANDWIDTH_BITS_PER_SECOND > 8
+            ? 8 / secondsPerByte
+            : MAX_BANDWIDTH_BITS_PER_SECOND;
     double rttSeconds = Math.max(0, my - Math.max(secondsPerByte, 0) * mx);
     return new LinkEstimate(rttSeconds * 1000, bandwidth, probes.size());
   }
@@ -109,7 +113,8 @@ public final class LinkEstimator {
       rtt = (1 - alpha) * rtt + alpha * Math.max(0, observedMs - transferMs);
     } else if (observedMs > rtt) {
       double implied = live.bytes() * 8.0 / ((observedMs - rtt) / 1000);
-      bandwidth = Math.min(MAX_BANDWIDTH_BITS_PER_SECOND, (1 - alpha) * bandwidth + alpha * implied);
+      bandwidth =
+          Math.min(MAX_BANDWIDTH_BITS_PER_SECOND, (1 - alpha) * bandwidth + alpha * implied);
     }
     current = new LinkEstimate(rtt, bandwidth, now.samples() + 1);
     return current;

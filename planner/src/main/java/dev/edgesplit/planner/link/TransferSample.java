@@ -3,7 +3,7 @@ package dev.edgesplit.planner.link;
 /**
  * One timed exchange over the link: a frame of {@code bytes} sent and its reply received.
  *
- * @param bytes   payload bytes of the frame (the reply is assumed small)
+ * @param bytes payload bytes of the frame (the reply is assumed small)
  * @param seconds round-trip wall time from send to reply
  */
 public record TransferSample(long bytes, double seconds) {

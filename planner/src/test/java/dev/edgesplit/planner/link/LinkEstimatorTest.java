@@ -47,7 +47,9 @@ class LinkEstimatorTest {
 
   @Test
   void fit_capsBandwidth_whenTransferTimeIsUnresolvable() {
-    LinkEstimate e = LinkEstimator.fit(List.of(new TransferSample(100, 0.001), new TransferSample(10_000, 0.001)));
+    LinkEstimate e =
+        LinkEstimator.fit(
+            List.of(new TransferSample(100, 0.001), new TransferSample(10_000, 0.001)));
     assertThat(e.bandwidthBitsPerSecond()).isEqualTo(LinkEstimator.MAX_BANDWIDTH_BITS_PER_SECOND);
     assertThat(e.rttMillis()).isCloseTo(1.0, within(1e-9));
   }
@@ -78,7 +80,8 @@ class LinkEstimatorTest {
     LinkEstimator est = new LinkEstimator(0.3, 0.25);
     est.calibrate(probes());
     for (int i = 0; i < 60; i++) {
-      est.observe(new TransferSample(1_000_000, 0.020 + 1_000_000 / 0.5e6)); // bandwidth halved to 4 Mbit/s
+      est.observe(
+          new TransferSample(1_000_000, 0.020 + 1_000_000 / 0.5e6)); // bandwidth halved to 4 Mbit/s
     }
     LinkEstimate e = est.current();
     assertThat(e.bandwidthBitsPerSecond()).isCloseTo(4e6, within(1.0));
@@ -89,10 +92,15 @@ class LinkEstimatorTest {
   @Test
   void estimator_requiresCalibration_andValidatesParameters() {
     LinkEstimator est = new LinkEstimator(0.1, 0.2);
-    assertThatThrownBy(est::current).isInstanceOf(IllegalStateException.class).hasMessageContaining("probe");
+    assertThatThrownBy(est::current)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("probe");
     assertThatThrownBy(() -> est.observe(link(1))).isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> new LinkEstimator(0, 0.2)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new LinkEstimate(-1, 1, 0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new TransferSample(-1, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new LinkEstimator(0, 0.2))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new LinkEstimate(-1, 1, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new TransferSample(-1, 0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

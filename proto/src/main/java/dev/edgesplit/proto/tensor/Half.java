@@ -1,8 +1,8 @@
 package dev.edgesplit.proto.tensor;
 
 /**
- * IEEE 754 binary16 conversions (Java 17 has no {@code Float.floatToFloat16}).
- * Rounding is to nearest, ties to even; overflow gives infinity; NaN stays NaN.
+ * IEEE 754 binary16 conversions (Java 17 has no {@code Float.floatToFloat16}). Rounding is to
+ * nearest, ties to even; overflow gives infinity; NaN stays NaN.
  */
 public final class Half {
 

@@ -8,8 +8,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
- * Encodes hidden states {@code [S, d]} into {@link HiddenTensor} and decodes them back, checking every
- * property the wire contract promises before the values reach a model. Stateless and thread-safe.
+ * Encodes hidden states {@code [S, d]} into {@link HiddenTensor} and decodes them back, checking
+ * every property the wire contract promises before the values reach a model. Stateless and
+ * thread-safe.
  */
 public final class HiddenCodec {
 
@@ -37,25 +38,40 @@ public final class HiddenCodec {
   public static HiddenTensor encode(float[] values, int firstRow, int rows, int dim, DType dtype) {
     if (rows < 1 || dim < 1 || firstRow < 0 || (long) (firstRow + rows) * dim > values.length) {
       throw new IllegalArgumentException(
-          "cannot encode rows [" + firstRow + "," + (firstRow + rows) + ") of dim " + dim
-              + " from " + values.length + " floats");
+          "cannot encode rows ["
+              + firstRow
+              + ","
+              + (firstRow + rows)
+              + ") of dim "
+              + dim
+              + " from "
+              + values.length
+              + " floats");
     }
     return encode(FloatBuffer.wrap(values, firstRow * dim, rows * dim), rows, dim, dtype);
   }
 
   /**
-   * Encodes {@code [rows, dim]} hidden states read from {@code values}' position on (its position is left as it
-   * was): a view of a decode step's output goes on the wire without a copy into an array first.
+   * Encodes {@code [rows, dim]} hidden states read from {@code values}' position on (its position
+   * is left as it was): a view of a decode step's output goes on the wire without a copy into an
+   * array first.
    */
   public static HiddenTensor encode(FloatBuffer values, int rows, int dim, DType dtype) {
     if (rows < 1 || dim < 1 || (long) rows * dim > values.remaining()) {
-      throw new IllegalArgumentException("cannot encode " + rows + " rows of dim " + dim + " from "
-          + values.remaining() + " floats");
+      throw new IllegalArgumentException(
+          "cannot encode "
+              + rows
+              + " rows of dim "
+              + dim
+              + " from "
+              + values.remaining()
+              + " floats");
     }
     int count = rows * dim;
     int offset = values.position();
     ByteBuffer buf = ByteBuffer.allocate(count * elementSize(dtype)).order(ByteOrder.LITTLE_ENDIAN);
-    HiddenTensor.Builder tensor = HiddenTensor.newBuilder().addShape(rows).addShape(dim).setDtype(dtype);
+    HiddenTensor.Builder tensor =
+        HiddenTensor.newBuilder().addShape(rows).addShape(dim).setDtype(dtype);
     switch (dtype) {
       case DTYPE_FP32:
         for (int i = 0; i < count; i++) {
@@ -84,15 +100,16 @@ public final class HiddenCodec {
         }
     }
     buf.flip();
-    // The buffer is this method's alone and never written again: the message can hold it without a copy.
+    // The buffer is this method's alone and never written again: the message can hold it without a
+    // copy.
     return tensor.setData(UnsafeByteOperations.unsafeWrap(buf)).build();
   }
 
   /**
    * Checks {@code tensor} and decodes it to row-major floats {@code [S * dim]}.
    *
-   * @param expectedDim  d that the receiver's model uses
-   * @param maxRows      most rows S accepted in one tensor
+   * @param expectedDim d that the receiver's model uses
+   * @param maxRows most rows S accepted in one tensor
    * @throws InvalidTensorException naming the first property that does not hold
    */
   public static float[] decode(HiddenTensor tensor, int expectedDim, int maxRows) {
@@ -106,17 +123,27 @@ public final class HiddenCodec {
       throw new InvalidTensorException("hidden tensor has S = 0 positions; S must be >= 1");
     }
     if (dim != expectedDim) {
-      throw new InvalidTensorException("hidden tensor has d = " + dim + ", the model's hidden size is " + expectedDim);
+      throw new InvalidTensorException(
+          "hidden tensor has d = " + dim + ", the model's hidden size is " + expectedDim);
     }
     if (rows > maxRows) {
-      throw new InvalidTensorException("hidden tensor has S = " + rows + " positions, at most " + maxRows + " per frame");
+      throw new InvalidTensorException(
+          "hidden tensor has S = " + rows + " positions, at most " + maxRows + " per frame");
     }
     DType dtype = tensor.getDtype();
     int size = elementSize(dtype);
     long expectedBytes = rows * dim * size;
     if (tensor.getData().size() != expectedBytes) {
       throw new InvalidTensorException(
-          "hidden tensor [" + rows + ", " + dim + "] " + dtype + " needs " + expectedBytes + " bytes, got "
+          "hidden tensor ["
+              + rows
+              + ", "
+              + dim
+              + "] "
+              + dtype
+              + " needs "
+              + expectedBytes
+              + " bytes, got "
               + tensor.getData().size());
     }
     int count = (int) (rows * dim);
@@ -125,12 +152,16 @@ public final class HiddenCodec {
     if (dtype == DType.DTYPE_INT8) {
       if (tensor.getScaleCount() != rows) {
         throw new InvalidTensorException(
-            "int8 hidden tensor needs one scale per row (" + rows + "), got " + tensor.getScaleCount());
+            "int8 hidden tensor needs one scale per row ("
+                + rows
+                + "), got "
+                + tensor.getScaleCount());
       }
       for (int r = 0; r < rows; r++) {
         float scale = tensor.getScale(r);
         if (!(scale > 0) || Float.isInfinite(scale)) {
-          throw new InvalidTensorException("int8 scale of row " + r + " must be positive and finite, got " + scale);
+          throw new InvalidTensorException(
+              "int8 scale of row " + r + " must be positive and finite, got " + scale);
         }
         for (int c = 0; c < dim; c++) {
           int i = (int) (r * dim + c);

@@ -8,9 +8,10 @@ import dev.edgesplit.proto.v1.DType;
 import dev.edgesplit.proto.v1.HiddenTensor;
 
 /**
- * Arbitrary bytes as a {@link HiddenTensor} on the wire: decoding either rejects it with
- * {@link InvalidTensorException} or yields exactly S x d finite floats that survive a re-encode. `mvn test`
- * replays the seeds in {@code HiddenCodecFuzzTestInputs}; FUZZING.md says how to fuzz for real.
+ * Arbitrary bytes as a {@link HiddenTensor} on the wire: decoding either rejects it with {@link
+ * InvalidTensorException} or yields exactly S x d finite floats that survive a re-encode. `mvn
+ * test` replays the seeds in {@code HiddenCodecFuzzTestInputs}; FUZZING.md says how to fuzz for
+ * real.
  */
 class HiddenCodecFuzzTest {
 

@@ -42,11 +42,16 @@ class HiddenCodecTest {
     float[] v = randomRows(3, 8, 4);
     for (DType dtype : new DType[] {DType.DTYPE_FP32, DType.DTYPE_FP16, DType.DTYPE_INT8}) {
       java.nio.FloatBuffer view = java.nio.FloatBuffer.wrap(v).position(8);
-      assertThat(HiddenCodec.encode(view, 2, 8, dtype)).isEqualTo(HiddenCodec.encode(v, 1, 2, 8, dtype));
+      assertThat(HiddenCodec.encode(view, 2, 8, dtype))
+          .isEqualTo(HiddenCodec.encode(v, 1, 2, 8, dtype));
       assertThat(view.position()).isEqualTo(8);
     }
-    assertThatThrownBy(() -> HiddenCodec.encode(java.nio.FloatBuffer.wrap(v).position(16), 2, 8, DType.DTYPE_FP32))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from 8 floats");
+    assertThatThrownBy(
+            () ->
+                HiddenCodec.encode(
+                    java.nio.FloatBuffer.wrap(v).position(16), 2, 8, DType.DTYPE_FP32))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("from 8 floats");
   }
 
   @Test
@@ -76,12 +81,15 @@ class HiddenCodecTest {
     assertRejected(good.toBuilder().clearShape().addShape(16).build(), "shape [S, d]");
     assertRejected(good.toBuilder().setShape(0, 0).build(), "S = 0");
     assertRejected(good.toBuilder().setShape(1, 4).build(), "d = 4");
-    assertRejected(good.toBuilder().setDtype(DType.DTYPE_UNSPECIFIED).build(), "unknown hidden dtype");
+    assertRejected(
+        good.toBuilder().setDtype(DType.DTYPE_UNSPECIFIED).build(), "unknown hidden dtype");
     assertRejected(good.toBuilder().setDtype(DType.DTYPE_FP16).build(), "needs 32 bytes, got 64");
-    assertRejected(good.toBuilder().setData(good.getData().substring(1)).build(), "needs 64 bytes, got 63");
+    assertRejected(
+        good.toBuilder().setData(good.getData().substring(1)).build(), "needs 64 bytes, got 63");
     assertRejected(good.toBuilder().addScale(1f).build(), "must not carry scales");
     assertThatThrownBy(() -> HiddenCodec.decode(good, 8, 1))
-        .isInstanceOf(InvalidTensorException.class).hasMessageContaining("at most 1 per frame");
+        .isInstanceOf(InvalidTensorException.class)
+        .hasMessageContaining("at most 1 per frame");
     // Byte count overflows 32 bits: must be rejected, not wrapped.
     assertRejected(good.toBuilder().setShape(0, 0x7fffffff).build(), "at most");
   }
@@ -98,7 +106,8 @@ class HiddenCodecTest {
   @Test
   void decode_rejectsBadInt8Scales() {
     HiddenTensor good = HiddenCodec.encode(randomRows(2, 8, 7), 0, 2, 8, DType.DTYPE_INT8);
-    assertRejected(good.toBuilder().clearScale().addScale(1f).build(), "one scale per row (2), got 1");
+    assertRejected(
+        good.toBuilder().clearScale().addScale(1f).build(), "one scale per row (2), got 1");
     assertRejected(good.toBuilder().setScale(1, 0f).build(), "row 1 must be positive");
     assertRejected(good.toBuilder().setScale(0, Float.NaN).build(), "row 0 must be positive");
     assertRejected(good.toBuilder().setScale(0, Float.MAX_VALUE).build(), "is Infinity");

@@ -18,15 +18,16 @@ import java.util.Properties;
 
 /**
  * Flat configuration values with dotted keys ({@code listen.port}), layered lowest to highest:
- * built-in defaults, a YAML or .properties file, {@code EDGESPLIT_*} environment variables (key upper-cased,
- * dots to underscores: {@code EDGESPLIT_LISTEN_PORT}), then explicit values from the command line.
- * Unknown keys in the file or the overrides are errors, so a typo cannot silently fall back to a default.
+ * built-in defaults, a YAML or .properties file, {@code EDGESPLIT_*} environment variables (key
+ * upper-cased, dots to underscores: {@code EDGESPLIT_LISTEN_PORT}), then explicit values from the
+ * command line. Unknown keys in the file or the overrides are errors, so a typo cannot silently
+ * fall back to a default.
  *
  * <p>Two friendly forms are accepted in the file and the overrides: {@code KEY: HOST:PORT} where
- * {@code KEY.host} and {@code KEY.port} are known ({@code listen: 127.0.0.1:50051}), and a duration key without
- * its {@code _ms} suffix ({@code drain_timeout: 20s} for {@code drain_timeout_ms}). Every duration value, under
- * either name and from any layer, is milliseconds or a number with a unit: {@code 500ms}, {@code 20s},
- * {@code 5m}, {@code 1h}.
+ * {@code KEY.host} and {@code KEY.port} are known ({@code listen: 127.0.0.1:50051}), and a duration
+ * key without its {@code _ms} suffix ({@code drain_timeout: 20s} for {@code drain_timeout_ms}).
+ * Every duration value, under either name and from any layer, is milliseconds or a number with a
+ * unit: {@code 500ms}, {@code 20s}, {@code 5m}, {@code 1h}.
  */
 public final class LayeredConfig {
 
@@ -41,12 +42,15 @@ public final class LayeredConfig {
   }
 
   /**
-   * @param defaults  every known key with its default value ("" for "no default")
-   * @param file      YAML (.yaml/.yml) or .properties file; null for none
-   * @param env       the environment (System.getenv() in main)
+   * @param defaults every known key with its default value ("" for "no default")
+   * @param file YAML (.yaml/.yml) or .properties file; null for none
+   * @param env the environment (System.getenv() in main)
    * @param overrides explicit values, e.g. from CLI flags
    */
-  public static LayeredConfig load(Map<String, String> defaults, Path file, Map<String, String> env,
+  public static LayeredConfig load(
+      Map<String, String> defaults,
+      Path file,
+      Map<String, String> env,
       Map<String, String> overrides) {
     Map<String, String> merged = new LinkedHashMap<>(defaults);
     String origin = "defaults";
@@ -110,7 +114,10 @@ public final class LayeredConfig {
     throw bad(key, "true or false");
   }
 
-  /** A duration: plain milliseconds ({@code 5000}) or a number with a unit ({@code 500ms, 20s, 5m, 1h}). */
+  /**
+   * A duration: plain milliseconds ({@code 5000}) or a number with a unit ({@code 500ms, 20s, 5m,
+   * 1h}).
+   */
   public Duration millis(String key) {
     try {
       return Units.duration(string(key), ChronoUnit.MILLIS);
@@ -126,11 +133,22 @@ public final class LayeredConfig {
   }
 
   private IllegalArgumentException bad(String key, String expected) {
-    return new IllegalArgumentException("configuration key '" + key + "' (from " + origin + ", env "
-        + envName(key) + ") must be " + expected + ", got '" + values.get(key) + "'");
+    return new IllegalArgumentException(
+        "configuration key '"
+            + key
+            + "' (from "
+            + origin
+            + ", env "
+            + envName(key)
+            + ") must be "
+            + expected
+            + ", got '"
+            + values.get(key)
+            + "'");
   }
 
-  private static void putKnown(Map<String, String> merged, Map<String, String> layer, String where) {
+  private static void putKnown(
+      Map<String, String> merged, Map<String, String> layer, String where) {
     Map<String, String> given = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : layer.entrySet()) {
       String key = e.getKey();
@@ -140,8 +158,14 @@ public final class LayeredConfig {
       } else if (merged.containsKey(key + ".host") && merged.containsKey(key + ".port")) {
         int colon = value.trim().lastIndexOf(':');
         if (colon <= 0 || colon == value.trim().length() - 1) {
-          throw new IllegalArgumentException("configuration key '" + key + "' in " + where
-              + " must be HOST:PORT, got '" + value + "'");
+          throw new IllegalArgumentException(
+              "configuration key '"
+                  + key
+                  + "' in "
+                  + where
+                  + " must be HOST:PORT, got '"
+                  + value
+                  + "'");
         }
         String host = value.trim().substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -152,19 +176,33 @@ public final class LayeredConfig {
       } else if (merged.containsKey(key + MILLIS_SUFFIX)) {
         putOnce(given, key + MILLIS_SUFFIX, value, key, where);
       } else {
-        throw new IllegalArgumentException("unknown configuration key '" + key + "' in " + where
-            + "; known keys: " + merged.keySet());
+        throw new IllegalArgumentException(
+            "unknown configuration key '"
+                + key
+                + "' in "
+                + where
+                + "; known keys: "
+                + merged.keySet());
       }
     }
     merged.putAll(given);
   }
 
-  /** Rejects one key given twice under two spellings ({@code drain_timeout} and {@code drain_timeout_ms}). */
-  private static void putOnce(Map<String, String> given, String key, String value, String spelledAs,
-      String where) {
+  /**
+   * Rejects one key given twice under two spellings ({@code drain_timeout} and {@code
+   * drain_timeout_ms}).
+   */
+  private static void putOnce(
+      Map<String, String> given, String key, String value, String spelledAs, String where) {
     if (given.putIfAbsent(key, value) != null) {
-      throw new IllegalArgumentException("configuration key '" + key + "' is given twice in " + where
-          + " (once as '" + spelledAs + "')");
+      throw new IllegalArgumentException(
+          "configuration key '"
+              + key
+              + "' is given twice in "
+              + where
+              + " (once as '"
+              + spelledAs
+              + "')");
     }
   }
 
@@ -180,12 +218,14 @@ public final class LayeredConfig {
         JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(in);
         if (root != null && !root.isMissingNode() && !root.isNull()) {
           if (!root.isObject()) {
-            throw new IllegalArgumentException("config file " + file + " must hold a mapping at the top level");
+            throw new IllegalArgumentException(
+                "config file " + file + " must hold a mapping at the top level");
           }
           flatten("", root, out, file);
         }
       } else {
-        throw new IllegalArgumentException("config file " + file + " must end in .yaml, .yml or .properties");
+        throw new IllegalArgumentException(
+            "config file " + file + " must end in .yaml, .yml or .properties");
       }
       return out;
     } catch (IOException e) {
@@ -203,7 +243,8 @@ public final class LayeredConfig {
       } else if (v.isValueNode()) {
         out.put(key, v.isNull() ? "" : v.asText());
       } else {
-        throw new IllegalArgumentException("config file " + file + ": key '" + key + "' must be a scalar");
+        throw new IllegalArgumentException(
+            "config file " + file + ": key '" + key + "' must be a scalar");
       }
     }
   }

@@ -5,9 +5,9 @@ import java.util.Objects;
 /**
  * Energy attributed to one step.
  *
- * @param joules      energy, >= 0
- * @param kind        reader name ("none", "rapl", "hwmon", "estimate", ...)
- * @param measured    true for a hardware counter or sensor, false for an estimate or no meter
+ * @param joules energy, >= 0
+ * @param kind reader name ("none", "rapl", "hwmon", "estimate", ...)
+ * @param measured true for a hardware counter or sensor, false for an estimate or no meter
  * @param description human-readable detail of the source
  */
 public record EnergyReading(double joules, String kind, boolean measured, String description) {

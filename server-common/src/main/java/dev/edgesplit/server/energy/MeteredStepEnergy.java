@@ -8,9 +8,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@link StepEnergy} over a real meter: a {@link TokenEnergyAccountant} splits the joules of every interval among
- * the steps running in it by weight (positions), so overlapping sessions (or generations) share the host's energy fairly instead
- * of each being charged all of it. The caller owns and closes the meter.
+ * {@link StepEnergy} over a real meter: a {@link TokenEnergyAccountant} splits the joules of every
+ * interval among the steps running in it by weight (positions), so overlapping sessions (or
+ * generations) share the host's energy fairly instead of each being charged all of it. The caller
+ * owns and closes the meter.
  */
 public final class MeteredStepEnergy implements StepEnergy {
 

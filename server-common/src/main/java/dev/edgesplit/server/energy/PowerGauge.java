@@ -6,8 +6,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Watts between consecutive reads, from a meter's cumulative joules: what a power gauge shows at each scrape.
- * Thread-safe. The caller owns and closes the meter.
+ * Watts between consecutive reads, from a meter's cumulative joules: what a power gauge shows at
+ * each scrape. Thread-safe. The caller owns and closes the meter.
  */
 public final class PowerGauge {
 

@@ -12,10 +12,11 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 
 /**
- * What the apps' status mappers share: statuses pass through, JDK concurrency failures map to their codes
- * (rejected task RESOURCE_EXHAUSTED, timeout DEADLINE_EXCEEDED, cancellation CANCELLED), an app's typed
- * exceptions map through its own table, and anything else is INTERNAL with a short description (the stack trace
- * is logged, never sent). Mapping is by type, never by message. Stateless.
+ * What the apps' status mappers share: statuses pass through, JDK concurrency failures map to their
+ * codes (rejected task RESOURCE_EXHAUSTED, timeout DEADLINE_EXCEEDED, cancellation CANCELLED), an
+ * app's typed exceptions map through its own table, and anything else is INTERNAL with a short
+ * description (the stack trace is logged, never sent). Mapping is by type, never by message.
+ * Stateless.
  */
 public final class StatusMapping {
 
@@ -23,8 +24,8 @@ public final class StatusMapping {
 
   /**
    * @param failure what ended the call
-   * @param typed   the app's table: a status (without description) for its exception types, else null
-   * @param log     where an unexpected failure's stack trace goes (the app's mapper's logger)
+   * @param typed the app's table: a status (without description) for its exception types, else null
+   * @param log where an unexpected failure's stack trace goes (the app's mapper's logger)
    * @return the status to close the call with; mapped statuses carry {@code failure}'s message
    */
   public static Status toStatus(Throwable failure, Function<Throwable, Status> typed, Logger log) {

@@ -19,15 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gRPC server of one app (edge agent or cloud worker) and its health: start, port, wait, and the steps of
- * a drain. The health status is shared by the main listener and an optional plaintext listener that serves only
- * {@code grpc.health.v1.Health} (for probes that cannot present client certificates), so both report SERVING
- * after {@link #start} and NOT_SERVING from {@link #beginClose}. The health-only listener stops last, in
- * {@link #finishClose}, so probes see the drain. Thread-safe.
+ * The gRPC server of one app (edge agent or cloud worker) and its health: start, port, wait, and
+ * the steps of a drain. The health status is shared by the main listener and an optional plaintext
+ * listener that serves only {@code grpc.health.v1.Health} (for probes that cannot present client
+ * certificates), so both report SERVING after {@link #start} and NOT_SERVING from {@link
+ * #beginClose}. The health-only listener stops last, in {@link #finishClose}, so probes see the
+ * drain. Thread-safe.
  */
 public final class GrpcServing {
 
   private static final Logger LOG = LoggerFactory.getLogger(GrpcServing.class);
+
   /** How long to wait for cancelled calls to end after {@code shutdownNow}. */
   private static final long CANCEL_WAIT_SECONDS = 5;
 
@@ -39,7 +41,9 @@ public final class GrpcServing {
   private boolean serving = true;
   private boolean closed;
 
-  /** @param app the app's name in messages ("edge agent", "cloud worker") */
+  /**
+   * @param app the app's name in messages ("edge agent", "cloud worker")
+   */
   public GrpcServing(String app) {
     this.app = Objects.requireNonNull(app, "app");
   }
@@ -49,7 +53,9 @@ public final class GrpcServing {
     return health.getHealthService();
   }
 
-  /** @throws IllegalStateException when {@link #start} already ran */
+  /**
+   * @throws IllegalStateException when {@link #start} already ran
+   */
   public synchronized void checkNotStarted() {
     if (server != null) {
       throw new IllegalStateException(app + " already started");
@@ -57,15 +63,18 @@ public final class GrpcServing {
   }
 
   /**
-   * Builds and starts the main server, then the health-only listener when {@code healthOnly} is not null, and
-   * reports {@code serviceName} (and the overall "" service) SERVING.
+   * Builds and starts the main server, then the health-only listener when {@code healthOnly} is not
+   * null, and reports {@code serviceName} (and the overall "" service) SERVING.
    *
-   * @param builder    the main server, with its services and {@link #healthService()} added
-   * @param address    the main server's address, for the error message
+   * @param builder the main server, with its services and {@link #healthService()} added
+   * @param address the main server's address, for the error message
    * @param healthOnly plaintext address serving only health, or null for none
    * @throws UncheckedIOException when a port cannot be bound (nothing is left running)
    */
-  public synchronized void start(ServerBuilder<?> builder, InetSocketAddress address, String serviceName,
+  public synchronized void start(
+      ServerBuilder<?> builder,
+      InetSocketAddress address,
+      String serviceName,
       InetSocketAddress healthOnly) {
     checkNotStarted();
     Server main;
@@ -76,15 +85,19 @@ public final class GrpcServing {
     }
     if (healthOnly != null) {
       try {
-        healthServer = NettyServerBuilder.forAddress(healthOnly, InsecureServerCredentials.create())
-            .addService(health.getHealthService())
-            .build()
-            .start();
+        healthServer =
+            NettyServerBuilder.forAddress(healthOnly, InsecureServerCredentials.create())
+                .addService(health.getHealthService())
+                .build()
+                .start();
       } catch (IOException e) {
         main.shutdownNow();
         throw cannotListen(" for health", healthOnly, e);
       }
-      LOG.info("{} serves plaintext grpc.health.v1.Health only on {}:{}", app, healthOnly.getHostString(),
+      LOG.info(
+          "{} serves plaintext grpc.health.v1.Health only on {}:{}",
+          app,
+          healthOnly.getHostString(),
           healthServer.getPort());
     }
     server = main;
@@ -93,9 +106,10 @@ public final class GrpcServing {
   }
 
   /**
-   * What health reports until the drain: SERVING when {@code canServe}, else NOT_SERVING (the app is up but
-   * cannot serve its calls now, e.g. the edge while every cloud worker is down and it has no fallback). May be
-   * called before {@link #start}, which then starts with that status; ignored once closing.
+   * What health reports until the drain: SERVING when {@code canServe}, else NOT_SERVING (the app
+   * is up but cannot serve its calls now, e.g. the edge while every cloud worker is down and it has
+   * no fallback). May be called before {@link #start}, which then starts with that status; ignored
+   * once closing.
    */
   public synchronized void reportServing(boolean canServe) {
     serving = canServe;
@@ -112,19 +126,31 @@ public final class GrpcServing {
   }
 
   /**
-   * The bind failure said plainly: a port in use is the usual cause, and gRPC's message ("Failed to bind to
-   * address") does not say so.
+   * The bind failure said plainly: a port in use is the usual cause, and gRPC's message ("Failed to
+   * bind to address") does not say so.
    */
   private UncheckedIOException cannotListen(String what, InetSocketAddress address, IOException e) {
-    String where = app + " cannot listen" + what + " on " + address.getHostString() + ":" + address.getPort() + ": ";
-    return new UncheckedIOException(where + (portInUse(address)
-        ? "port " + address.getPort() + " is already in use (another process listens on it)"
-        : e.getMessage()), e);
+    String where =
+        app
+            + " cannot listen"
+            + what
+            + " on "
+            + address.getHostString()
+            + ":"
+            + address.getPort()
+            + ": ";
+    return new UncheckedIOException(
+        where
+            + (portInUse(address)
+                ? "port " + address.getPort() + " is already in use (another process listens on it)"
+                : e.getMessage()),
+        e);
   }
 
   /**
-   * True when the host accepts a listener on some port but not on this one. Asks the OS again rather than reading
-   * the transport's error text, which differs between netty's native and JDK transports.
+   * True when the host accepts a listener on some port but not on this one. Asks the OS again
+   * rather than reading the transport's error text, which differs between netty's native and JDK
+   * transports.
    */
   private static boolean portInUse(InetSocketAddress address) {
     if (address.getPort() == 0 || address.isUnresolved()) {
@@ -177,8 +203,8 @@ public final class GrpcServing {
   /**
    * First step of close: reports NOT_SERVING on every listener. Idempotent.
    *
-   * @return true the first time after a start: the caller then drains and calls the other steps; false when
-   *         the app never started or is already closing
+   * @return true the first time after a start: the caller then drains and calls the other steps;
+   *     false when the app never started or is already closing
    */
   public synchronized boolean beginClose() {
     if (closed || server == null) {
@@ -209,7 +235,10 @@ public final class GrpcServing {
     if (s.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       return true;
     }
-    LOG.warn("{} drain timeout of {} ms passed: cancelling the calls still running", app, timeout.toMillis());
+    LOG.warn(
+        "{} drain timeout of {} ms passed: cancelling the calls still running",
+        app,
+        timeout.toMillis());
     s.shutdownNow();
     return false;
   }

@@ -16,13 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves Prometheus text ({@code GET /metrics}) with the JDK's HTTP server on one daemon thread. Loopback unless
- * told otherwise; a non-loopback address is logged, since the endpoint has no authentication. The caller
- * closes it.
+ * Serves Prometheus text ({@code GET /metrics}) with the JDK's HTTP server on one daemon thread.
+ * Loopback unless told otherwise; a non-loopback address is logged, since the endpoint has no
+ * authentication. The caller closes it.
  */
 public final class MetricsHttpServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(MetricsHttpServer.class);
+
   /** Prometheus text exposition format 0.0.4. */
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -47,22 +48,27 @@ public final class MetricsHttpServer implements AutoCloseable {
         LOG.warn("metrics endpoint on non-loopback address {}: it is unauthenticated", host);
       }
       HttpServer server = HttpServer.create(new InetSocketAddress(address, port), 16);
-      ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "metrics-http");
-        t.setDaemon(true);
-        return t;
-      });
+      ExecutorService executor =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, "metrics-http");
+                t.setDaemon(true);
+                return t;
+              });
       server.setExecutor(executor);
       server.createContext("/metrics", exchange -> serve(exchange, scrape));
-      server.createContext("/", exchange -> {
-        exchange.sendResponseHeaders(404, -1);
-        exchange.close();
-      });
+      server.createContext(
+          "/",
+          exchange -> {
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+          });
       server.start();
       LOG.info("metrics on http://{}:{}/metrics", host, server.getAddress().getPort());
       return new MetricsHttpServer(server, executor);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
     }
   }
 
@@ -77,14 +83,16 @@ public final class MetricsHttpServer implements AutoCloseable {
     }
     int colon = listen.lastIndexOf(':');
     if (colon <= 0) {
-      throw new IllegalArgumentException("metrics.listen must be HOST:PORT or off, got '" + listen + "'");
+      throw new IllegalArgumentException(
+          "metrics.listen must be HOST:PORT or off, got '" + listen + "'");
     }
     String host = listen.substring(0, colon).replace("[", "").replace("]", "");
     int port;
     try {
       port = Integer.parseInt(listen.substring(colon + 1));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("metrics.listen port is not a number: '" + listen + "'", e);
+      throw new IllegalArgumentException(
+          "metrics.listen port is not a number: '" + listen + "'", e);
     }
     return start(host, port, scrape);
   }
@@ -96,7 +104,8 @@ public final class MetricsHttpServer implements AutoCloseable {
 
   private static void serve(HttpExchange exchange, Supplier<String> scrape) throws IOException {
     try (exchange) {
-      if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
+      if (!"GET".equals(exchange.getRequestMethod())
+          && !"HEAD".equals(exchange.getRequestMethod())) {
         exchange.sendResponseHeaders(405, -1);
         return;
       }

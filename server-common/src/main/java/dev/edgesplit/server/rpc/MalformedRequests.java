@@ -20,38 +20,39 @@ import java.io.UncheckedIOException;
 import java.util.Objects;
 
 /**
- * Answers a request message that does not parse (truncated or garbage protobuf, invalid UTF-8 in a string field)
- * with INVALID_ARGUMENT and a short reason. Left to gRPC, such a message ends the call with UNKNOWN "Application
- * error processing RPC" and a SEVERE stack trace per request, so a client could flood the log; here each one
- * costs at most a rate-limited warning.
+ * Answers a request message that does not parse (truncated or garbage protobuf, invalid UTF-8 in a
+ * string field) with INVALID_ARGUMENT and a short reason. Left to gRPC, such a message ends the
+ * call with UNKNOWN "Application error processing RPC" and a SEVERE stack trace per request, so a
+ * client could flood the log; here each one costs at most a rate-limited warning.
  *
- * <p>gRPC parses a request before any interceptor sees it, so the guarded service receives raw bytes
- * ({@link ServerInterceptors#useMarshalledMessages}) and parses them inside the interceptor chain, where this
- * interceptor catches the failure. Stateless apart from the log; thread-safe.
+ * <p>gRPC parses a request before any interceptor sees it, so the guarded service receives raw
+ * bytes ({@link ServerInterceptors#useMarshalledMessages}) and parses them inside the interceptor
+ * chain, where this interceptor catches the failure. Stateless apart from the log; thread-safe.
  */
 public final class MalformedRequests implements ServerInterceptor {
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
 
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
 
   private final RateLimitedLog log;
   private final Runnable onRejected;
 
   /**
-   * @param log        where a refusal is reported (rate-limited)
+   * @param log where a refusal is reported (rate-limited)
    * @param onRejected called once per refused call (a metric); must be quick and not throw
    */
   public MalformedRequests(RateLimitedLog log, Runnable onRejected) {
@@ -61,14 +62,16 @@ public final class MalformedRequests implements ServerInterceptor {
 
   /** {@code service} (with its own interceptors already applied) behind this guard. */
   public ServerServiceDefinition guard(ServerServiceDefinition service) {
-    return ServerInterceptors.intercept(ServerInterceptors.useMarshalledMessages(service, BYTES), this);
+    return ServerInterceptors.intercept(
+        ServerInterceptors.useMarshalledMessages(service, BYTES), this);
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-      ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     ClosingCall<Q, R> tracked = new ClosingCall<>(call);
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(tracked, headers)) {
+    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+        next.startCall(tracked, headers)) {
       private boolean refused;
 
       @Override
@@ -89,7 +92,8 @@ public final class MalformedRequests implements ServerInterceptor {
 
       @Override
       public void onHalfClose() {
-        // The handler never got the message: half-closing it would make it close the call a second time.
+        // The handler never got the message: half-closing it would make it close the call a second
+        // time.
         if (!refused) {
           super.onHalfClose();
         }
@@ -101,12 +105,13 @@ public final class MalformedRequests implements ServerInterceptor {
     String method = call.getMethodDescriptor().getFullMethodName();
     onRejected.run();
     log.warn("refused a malformed " + method + " request from " + peer(call) + ": " + parseError);
-    call.closeUnlessClosed(Status.INVALID_ARGUMENT.withDescription("malformed " + method + " request: "
-        + parseError));
+    call.closeUnlessClosed(
+        Status.INVALID_ARGUMENT.withDescription("malformed " + method + " request: " + parseError));
   }
 
   /** The call, remembering whether an inner interceptor (authentication, say) already closed it. */
-  private static final class ClosingCall<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
+  private static final class ClosingCall<Q, R>
+      extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
     private boolean closed;
 
     ClosingCall(ServerCall<Q, R> call) {

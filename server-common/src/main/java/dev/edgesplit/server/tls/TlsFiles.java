@@ -15,10 +15,11 @@ import java.util.Collection;
 import java.util.Objects;
 
 /**
- * Builds gRPC TLS credentials from PEM files (certificate chains as X.509 PEM, private keys as PKCS#8 PEM), the
- * layout {@code deploy/tls/make-test-ca.sh} and cert-manager write. Every file is read and checked here, so a
- * wrong path or a swapped file fails at start with the configuration key and path in the message. Messages
- * name files, never their contents: nothing of a private key reaches a log or an exception. Stateless.
+ * Builds gRPC TLS credentials from PEM files (certificate chains as X.509 PEM, private keys as
+ * PKCS#8 PEM), the layout {@code deploy/tls/make-test-ca.sh} and cert-manager write. Every file is
+ * read and checked here, so a wrong path or a swapped file fails at start with the configuration
+ * key and path in the message. Messages name files, never their contents: nothing of a private key
+ * reaches a log or an exception. Stateless.
  */
 public final class TlsFiles {
 
@@ -38,62 +39,78 @@ public final class TlsFiles {
   /**
    * Server credentials presenting {@code cert} with {@code privateKey}.
    *
-   * @param clientCa      CA certificates that sign accepted client certificates; null = no client certificate
-   * @param requireClient with a client CA: refuse a handshake without a valid client certificate (mutual TLS);
-   *                      false = ask for one and verify it if sent (then the application decides)
+   * @param clientCa CA certificates that sign accepted client certificates; null = no client
+   *     certificate
+   * @param requireClient with a client CA: refuse a handshake without a valid client certificate
+   *     (mutual TLS); false = ask for one and verify it if sent (then the application decides)
    * @throws TlsConfigException a file is missing, unreadable, or not what its key says
    */
-  public static ServerCredentials server(Pem cert, Pem privateKey, Pem clientCa, boolean requireClient) {
+  public static ServerCredentials server(
+      Pem cert, Pem privateKey, Pem clientCa, boolean requireClient) {
     byte[] chain = certificates(cert);
     byte[] keyBytes = privateKey(privateKey);
     byte[] trusted = clientCa == null ? null : certificates(clientCa);
-    return build(() -> {
-      TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder()
-          .keyManager(new ByteArrayInputStream(chain), new ByteArrayInputStream(keyBytes));
-      if (trusted != null) {
-        b.trustManager(new ByteArrayInputStream(trusted));
-        b.clientAuth(requireClient ? TlsServerCredentials.ClientAuth.REQUIRE
-            : TlsServerCredentials.ClientAuth.OPTIONAL);
-      }
-      return b.build();
-    }, cert, privateKey);
+    return build(
+        () -> {
+          TlsServerCredentials.Builder b =
+              TlsServerCredentials.newBuilder()
+                  .keyManager(new ByteArrayInputStream(chain), new ByteArrayInputStream(keyBytes));
+          if (trusted != null) {
+            b.trustManager(new ByteArrayInputStream(trusted));
+            b.clientAuth(
+                requireClient
+                    ? TlsServerCredentials.ClientAuth.REQUIRE
+                    : TlsServerCredentials.ClientAuth.OPTIONAL);
+          }
+          return b.build();
+        },
+        cert,
+        privateKey);
   }
 
   /**
-   * Channel credentials trusting {@code ca} (null = the JDK's default trust store) and, when {@code cert} and
-   * {@code privateKey} are given, presenting that client certificate (mutual TLS).
+   * Channel credentials trusting {@code ca} (null = the JDK's default trust store) and, when {@code
+   * cert} and {@code privateKey} are given, presenting that client certificate (mutual TLS).
    *
    * @throws TlsConfigException a file is missing, unreadable, or not what its key says
    */
   public static ChannelCredentials channel(Pem ca, Pem cert, Pem privateKey) {
     if ((cert == null) != (privateKey == null)) {
-      throw new TlsConfigException("a client certificate needs both its certificate and its private key");
+      throw new TlsConfigException(
+          "a client certificate needs both its certificate and its private key");
     }
     byte[] trusted = ca == null ? null : certificates(ca);
     byte[] chain = cert == null ? null : certificates(cert);
     byte[] keyBytes = cert == null ? null : privateKey(privateKey);
-    return build(() -> {
-      TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
-      if (trusted != null) {
-        b.trustManager(new ByteArrayInputStream(trusted));
-      }
-      if (chain != null) {
-        b.keyManager(new ByteArrayInputStream(chain), new ByteArrayInputStream(keyBytes));
-      }
-      return b.build();
-    }, cert, privateKey);
+    return build(
+        () -> {
+          TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+          if (trusted != null) {
+            b.trustManager(new ByteArrayInputStream(trusted));
+          }
+          if (chain != null) {
+            b.keyManager(new ByteArrayInputStream(chain), new ByteArrayInputStream(keyBytes));
+          }
+          return b.build();
+        },
+        cert,
+        privateKey);
   }
 
   /** Reads {@code pem} and checks it holds at least one X.509 certificate. */
   static byte[] certificates(Pem pem) {
     byte[] bytes = read(pem);
     try {
-      Collection<?> certs = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes));
+      Collection<?> certs =
+          CertificateFactory.getInstance("X.509")
+              .generateCertificates(new ByteArrayInputStream(bytes));
       if (certs.isEmpty()) {
-        throw new TlsConfigException(pem.key() + " " + pem.path() + ": no PEM certificate in the file");
+        throw new TlsConfigException(
+            pem.key() + " " + pem.path() + ": no PEM certificate in the file");
       }
     } catch (CertificateException e) {
-      throw new TlsConfigException(pem.key() + " " + pem.path() + ": not a PEM X.509 certificate file");
+      throw new TlsConfigException(
+          pem.key() + " " + pem.path() + ": not a PEM X.509 certificate file");
     }
     return bytes;
   }
@@ -103,12 +120,18 @@ public final class TlsFiles {
     byte[] bytes = read(pem);
     String text = new String(bytes, StandardCharsets.US_ASCII);
     if (text.contains(ENCRYPTED_KEY_BEGIN)) {
-      throw new TlsConfigException(pem.key() + " " + pem.path() + ": encrypted private keys are not supported");
+      throw new TlsConfigException(
+          pem.key() + " " + pem.path() + ": encrypted private keys are not supported");
     }
     if (!text.contains(KEY_BEGIN)) {
       // Deliberately no excerpt of the file: it may be key material in another encoding.
-      throw new TlsConfigException(pem.key() + " " + pem.path() + ": not a PKCS#8 PEM private key (expected a '"
-          + KEY_BEGIN + "' block; convert with `openssl pkcs8 -topk8 -nocrypt`)");
+      throw new TlsConfigException(
+          pem.key()
+              + " "
+              + pem.path()
+              + ": not a PKCS#8 PEM private key (expected a '"
+              + KEY_BEGIN
+              + "' block; convert with `openssl pkcs8 -topk8 -nocrypt`)");
     }
     return bytes;
   }
@@ -120,8 +143,8 @@ public final class TlsFiles {
     try {
       return Files.readAllBytes(pem.path());
     } catch (IOException e) {
-      throw new TlsConfigException(pem.key() + " " + pem.path() + ": cannot read (" + e.getClass().getSimpleName()
-          + ")");
+      throw new TlsConfigException(
+          pem.key() + " " + pem.path() + ": cannot read (" + e.getClass().getSimpleName() + ")");
     }
   }
 
@@ -133,8 +156,11 @@ public final class TlsFiles {
     try {
       return build.get();
     } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-      throw new TlsConfigException("TLS material rejected (" + (cert == null ? "trust only" : cert.path() + ", "
-          + key.path()) + "): " + e.getClass().getSimpleName());
+      throw new TlsConfigException(
+          "TLS material rejected ("
+              + (cert == null ? "trust only" : cert.path() + ", " + key.path())
+              + "): "
+              + e.getClass().getSimpleName());
     }
   }
 }

@@ -48,7 +48,9 @@ class LayeredConfigTest {
   @Test
   void listenShorthand_withoutPort_isRejectedNamingTheKey() {
     assertThatThrownBy(() -> loadYaml("listen: 0.0.0.0\n"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'listen'").hasMessageContaining("HOST:PORT");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'listen'")
+        .hasMessageContaining("HOST:PORT");
   }
 
   @Test
@@ -63,43 +65,53 @@ class LayeredConfigTest {
     LayeredConfig c = loadYaml("drain_timeout: 20s\nlimits:\n  idle_ttl_ms: 5m\n");
     assertThat(c.millis("drain_timeout_ms")).isEqualTo(Duration.ofSeconds(20));
     assertThat(c.millis("limits.idle_ttl_ms")).isEqualTo(Duration.ofMinutes(5));
-    assertThat(loadYaml("drain_timeout: 500ms\n").millis("drain_timeout_ms")).isEqualTo(Duration.ofMillis(500));
-    assertThat(loadYaml("drain_timeout: 2h\n").millis("drain_timeout_ms")).isEqualTo(Duration.ofHours(2));
+    assertThat(loadYaml("drain_timeout: 500ms\n").millis("drain_timeout_ms"))
+        .isEqualTo(Duration.ofMillis(500));
+    assertThat(loadYaml("drain_timeout: 2h\n").millis("drain_timeout_ms"))
+        .isEqualTo(Duration.ofHours(2));
   }
 
   @Test
   void durations_plainNumbersStayMilliseconds() throws IOException {
-    assertThat(loadYaml("drain_timeout_ms: 250\n").millis("drain_timeout_ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(loadYaml("drain_timeout_ms: 250\n").millis("drain_timeout_ms"))
+        .isEqualTo(Duration.ofMillis(250));
   }
 
   @Test
   void durations_fromEnvironmentAcceptUnits() {
-    LayeredConfig c = LayeredConfig.load(defaults(), null, Map.of("EDGESPLIT_DRAIN_TIMEOUT_MS", "3s"), Map.of());
+    LayeredConfig c =
+        LayeredConfig.load(defaults(), null, Map.of("EDGESPLIT_DRAIN_TIMEOUT_MS", "3s"), Map.of());
     assertThat(c.millis("drain_timeout_ms")).isEqualTo(Duration.ofSeconds(3));
   }
 
   @Test
   void badDuration_isRejectedNamingKeyAndValue() throws IOException {
     LayeredConfig c = loadYaml("drain_timeout: 20 sec\n");
-    assertThatThrownBy(() -> c.millis("drain_timeout_ms")).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("drain_timeout_ms").hasMessageContaining("20 sec");
+    assertThatThrownBy(() -> c.millis("drain_timeout_ms"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("drain_timeout_ms")
+        .hasMessageContaining("20 sec");
   }
 
   @Test
   void sameKeyUnderTwoSpellings_isRejected() {
     assertThatThrownBy(() -> loadYaml("drain_timeout: 20s\ndrain_timeout_ms: 100\n"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("given twice");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("given twice");
   }
 
   @Test
   void unknownKeys_areStillRejected() {
-    assertThatThrownBy(() -> loadYaml("name_timeout: 1s\n")).hasMessageContaining("unknown configuration key 'name_timeout'");
-    assertThatThrownBy(() -> loadYaml("name: {host: a}\n")).hasMessageContaining("unknown configuration key 'name.host'");
+    assertThatThrownBy(() -> loadYaml("name_timeout: 1s\n"))
+        .hasMessageContaining("unknown configuration key 'name_timeout'");
+    assertThatThrownBy(() -> loadYaml("name: {host: a}\n"))
+        .hasMessageContaining("unknown configuration key 'name.host'");
   }
 
   @Test
   void shorthandWorksInOverridesToo() {
-    LayeredConfig c = LayeredConfig.load(defaults(), null, Map.of(), Map.of("listen", "10.0.0.1:80"));
+    LayeredConfig c =
+        LayeredConfig.load(defaults(), null, Map.of(), Map.of("listen", "10.0.0.1:80"));
     assertThat(c.string("listen.host")).isEqualTo("10.0.0.1");
     assertThat(c.integer("listen.port")).isEqualTo(80);
   }

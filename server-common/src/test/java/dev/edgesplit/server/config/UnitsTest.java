@@ -25,7 +25,8 @@ class UnitsTest {
   @Test
   void duration_refusesOtherText_withWhatItWanted() {
     for (String bad : new String[] {"", "ms", "-5s", "5 minutes", "1e3", "5d", "1.2.3s"}) {
-      assertThatThrownBy(() -> Units.duration(bad, ChronoUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> Units.duration(bad, ChronoUnit.SECONDS))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("'" + bad + "'");
     }
     assertThatThrownBy(() -> Units.duration("99999999999999999999h", ChronoUnit.SECONDS))

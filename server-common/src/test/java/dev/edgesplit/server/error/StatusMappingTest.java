@@ -34,35 +34,47 @@ class StatusMappingTest {
         Arguments.of(new RejectedExecutionException("queue full"), Status.Code.RESOURCE_EXHAUSTED),
         Arguments.of(new TimeoutException("slow"), Status.Code.DEADLINE_EXCEEDED),
         Arguments.of(new CancellationException("client left"), Status.Code.CANCELLED),
-        Arguments.of(Status.ABORTED.withDescription("peer").asRuntimeException(), Status.Code.ABORTED),
-        Arguments.of(Status.UNAUTHENTICATED.withDescription("who").asException(), Status.Code.UNAUTHENTICATED),
+        Arguments.of(
+            Status.ABORTED.withDescription("peer").asRuntimeException(), Status.Code.ABORTED),
+        Arguments.of(
+            Status.UNAUTHENTICATED.withDescription("who").asException(),
+            Status.Code.UNAUTHENTICATED),
         Arguments.of(new IllegalStateException("secret detail"), Status.Code.INTERNAL));
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
   @MethodSource("table")
   void mapsByType_withADescription(Throwable failure, Status.Code code) {
-    Status status = StatusMapping.toStatus(failure, APP, LoggerFactory.getLogger(StatusMappingTest.class));
+    Status status =
+        StatusMapping.toStatus(failure, APP, LoggerFactory.getLogger(StatusMappingTest.class));
     assertThat(status.getCode()).isEqualTo(code);
     assertThat(status.getDescription()).isNotBlank();
     if (code == Status.Code.INTERNAL) {
-      assertThat(status.getDescription()).doesNotContain("secret detail").contains("IllegalStateException");
-    } else if (!(failure instanceof io.grpc.StatusRuntimeException || failure instanceof io.grpc.StatusException)) {
+      assertThat(status.getDescription())
+          .doesNotContain("secret detail")
+          .contains("IllegalStateException");
+    } else if (!(failure instanceof io.grpc.StatusRuntimeException
+        || failure instanceof io.grpc.StatusException)) {
       assertThat(status.getDescription()).isEqualTo(failure.getMessage());
     }
   }
 
   @Test
   void appTable_winsOverTheCommonOne() {
-    Function<Throwable, Status> app = t -> t instanceof TimeoutException ? Status.UNAVAILABLE : null;
-    assertThat(StatusMapping.toStatus(new TimeoutException("t"), app, LoggerFactory.getLogger(getClass())).getCode())
+    Function<Throwable, Status> app =
+        t -> t instanceof TimeoutException ? Status.UNAVAILABLE : null;
+    assertThat(
+            StatusMapping.toStatus(
+                    new TimeoutException("t"), app, LoggerFactory.getLogger(getClass()))
+                .getCode())
         .isEqualTo(Status.Code.UNAVAILABLE);
   }
 
   @Test
   void unwrap_removesCompletionAndExecutionWrappers_only() {
     AppException cause = new AppException("inner");
-    assertThat(StatusMapping.unwrap(new CompletionException(new ExecutionException(cause)))).isSameAs(cause);
+    assertThat(StatusMapping.unwrap(new CompletionException(new ExecutionException(cause))))
+        .isSameAs(cause);
     RuntimeException plain = new RuntimeException(cause);
     assertThat(StatusMapping.unwrap(plain)).isSameAs(plain);
     CompletionException empty = new CompletionException("no cause", null);

@@ -25,8 +25,14 @@ class GrpcServingTest {
     try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       InetSocketAddress address = new InetSocketAddress("127.0.0.1", busy.getLocalPort());
       GrpcServing serving = new GrpcServing("test server");
-      assertThatThrownBy(() -> serving.start(NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
-          .addService(serving.healthService()), address, "svc", null))
+      assertThatThrownBy(
+              () ->
+                  serving.start(
+                      NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
+                          .addService(serving.healthService()),
+                      address,
+                      "svc",
+                      null))
           .isInstanceOf(UncheckedIOException.class)
           .hasMessageContaining("test server cannot listen on 127.0.0.1:" + busy.getLocalPort())
           .hasMessageContaining("port " + busy.getLocalPort() + " is already in use");
@@ -38,11 +44,18 @@ class GrpcServingTest {
     InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
     GrpcServing serving = new GrpcServing("test server");
     serving.reportServing(false);
-    serving.start(NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
-        .addService(serving.healthService()), address, "svc", null);
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", serving.port()).usePlaintext().build();
+    serving.start(
+        NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
+            .addService(serving.healthService()),
+        address,
+        "svc",
+        null);
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", serving.port()).usePlaintext().build();
     try {
-      assertThat(health(channel, "")).as("reported before start").isEqualTo(ServingStatus.NOT_SERVING);
+      assertThat(health(channel, ""))
+          .as("reported before start")
+          .isEqualTo(ServingStatus.NOT_SERVING);
       assertThat(health(channel, "svc")).isEqualTo(ServingStatus.NOT_SERVING);
       serving.reportServing(true);
       assertThat(health(channel, "")).isEqualTo(ServingStatus.SERVING);
@@ -58,7 +71,9 @@ class GrpcServingTest {
   }
 
   private static ServingStatus health(ManagedChannel channel, String service) {
-    return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+    return HealthGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build())
+        .getStatus();
   }
 }

@@ -31,8 +31,8 @@ class RateLimitedLogTest {
       now.addAndGet(Duration.ofSeconds(10).toNanos());
       log.warn("bad request again");
       assertThat(lines.list).hasSize(2);
-      assertThat(lines.list.get(1).getFormattedMessage()).isEqualTo("bad request again (999 more like it not logged "
-          + "in the previous 10 s)");
+      assertThat(lines.list.get(1).getFormattedMessage())
+          .isEqualTo("bad request again (999 more like it not logged " + "in the previous 10 s)");
     } finally {
       logger.detachAppender(lines);
     }

@@ -1,8 +1,8 @@
 package dev.edgesplit.partitioner.model.gguf;
 
 /**
- * The GGML tensor types edgesplit reads, with their block geometry: {@code blockValues} values are stored in
- * {@code blockBytes} bytes, along the first (contiguous) dimension.
+ * The GGML tensor types edgesplit reads, with their block geometry: {@code blockValues} values are
+ * stored in {@code blockBytes} bytes, along the first (contiguous) dimension.
  */
 enum GgmlType {
   F32(0, 1, 4),
@@ -39,7 +39,10 @@ enum GgmlType {
     return this == Q4_K || this == Q5_K || this == Q6_K;
   }
 
-  /** True for the block formats that map onto MatMulNBits without rounding (blocks of 32, integer zero point). */
+  /**
+   * True for the block formats that map onto MatMulNBits without rounding (blocks of 32, integer
+   * zero point).
+   */
   boolean exactInMatMulNBits() {
     return this == Q4_0 || this == Q8_0;
   }

@@ -6,9 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Decodes GGML tensor data: every supported type to fp32 (as GGML's reference {@code dequantize_row_*} does,
- * same float operations in the same order, so the values are bit-identical), and Q8_0 / Q4_0 to MatMulNBits
- * blocks that stand for exactly the same values.
+ * Decodes GGML tensor data: every supported type to fp32 (as GGML's reference {@code
+ * dequantize_row_*} does, same float operations in the same order, so the values are
+ * bit-identical), and Q8_0 / Q4_0 to MatMulNBits blocks that stand for exactly the same values.
  */
 final class GgufBlocks {
 
@@ -72,8 +72,12 @@ final class GgufBlocks {
     return out;
   }
 
-  /** Q4_K: fp16 d, fp16 dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles; Q5_K adds 32 high-bit bytes. */
-  private static void dequantizeQ45K(GgmlType type, byte[] data, ByteBuffer in, int base, float[] out, int at) {
+  /**
+   * Q4_K: fp16 d, fp16 dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles; Q5_K adds 32
+   * high-bit bytes.
+   */
+  private static void dequantizeQ45K(
+      GgmlType type, byte[] data, ByteBuffer in, int base, float[] out, int at) {
     float d = HalfFloats.halfToFloat(in.getShort(base));
     float min = HalfFloats.halfToFloat(in.getShort(base + 2));
     int scales = base + 4;
@@ -104,12 +108,16 @@ final class GgufBlocks {
 
   /** GGML's get_scale_min_k4, the scale half. */
   private static int scale(byte[] data, int q, int j) {
-    return j < 4 ? data[q + j] & 63 : (data[q + j + 4] & 0x0f) | (((data[q + j - 4] & 0xff) >>> 6) << 4);
+    return j < 4
+        ? data[q + j] & 63
+        : (data[q + j + 4] & 0x0f) | (((data[q + j - 4] & 0xff) >>> 6) << 4);
   }
 
   /** GGML's get_scale_min_k4, the min half. */
   private static int mins(byte[] data, int q, int j) {
-    return j < 4 ? data[q + j + 4] & 63 : ((data[q + j + 4] & 0xff) >>> 4) | (((data[q + j] & 0xff) >>> 6) << 4);
+    return j < 4
+        ? data[q + j + 4] & 63
+        : ((data[q + j + 4] & 0xff) >>> 4) | (((data[q + j] & 0xff) >>> 6) << 4);
   }
 
   /** Q6_K: 128 bytes low nibbles, 64 bytes high 2-bit pairs, 16 int8 scales, fp16 d. */
@@ -141,9 +149,9 @@ final class GgufBlocks {
 
   /**
    * Q8_0 or Q4_0 data of a {@code [n, k]} matrix as MatMulNBits blocks of 32 with the same values:
-   * Q8_0's int8 q becomes the uint8 q + 128 with zero point 128; Q4_0's nibbles (low nibbles hold elements
-   * 0-15, high nibbles 16-31) are reordered so that the low nibble holds the even element, zero point 8.
-   * Scales are the fp16 block scales, widened exactly.
+   * Q8_0's int8 q becomes the uint8 q + 128 with zero point 128; Q4_0's nibbles (low nibbles hold
+   * elements 0-15, high nibbles 16-31) are reordered so that the low nibble holds the even element,
+   * zero point 8. Scales are the fp16 block scales, widened exactly.
    */
   static ExactBlocks toMatMulNBits(GgmlType type, byte[] data, int n, int k) {
     ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);

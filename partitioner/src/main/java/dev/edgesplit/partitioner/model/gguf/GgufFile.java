@@ -17,12 +17,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A GGUF file (versions 2 and 3, little-endian): header, metadata key/values of every GGUF type (arrays
- * included), the tensor table, and the data section aligned to {@code general.alignment} (default 32).
+ * A GGUF file (versions 2 and 3, little-endian): header, metadata key/values of every GGUF type
+ * (arrays included), the tensor table, and the data section aligned to {@code general.alignment}
+ * (default 32).
  *
- * <p>Every count, length and offset is checked against the file's size before it is used, so a truncated or
- * corrupt file is a {@link ModelFormatException} naming the file and the field, never an underflow or a huge
- * allocation. Tensor data is read on demand. Not thread-safe; close it.
+ * <p>Every count, length and offset is checked against the file's size before it is used, so a
+ * truncated or corrupt file is a {@link ModelFormatException} naming the file and the field, never
+ * an underflow or a huge allocation. Tensor data is read on demand. Not thread-safe; close it.
  */
 final class GgufFile implements AutoCloseable {
 
@@ -55,8 +56,14 @@ final class GgufFile implements AutoCloseable {
   private final Map<String, GgufTensorInfo> tensors;
   private final long dataStart;
 
-  private GgufFile(Path path, FileChannel channel, long size, int version, GgufMetadata metadata,
-      Map<String, GgufTensorInfo> tensors, long dataStart) {
+  private GgufFile(
+      Path path,
+      FileChannel channel,
+      long size,
+      int version,
+      GgufMetadata metadata,
+      Map<String, GgufTensorInfo> tensors,
+      long dataStart) {
     this.path = path;
     this.channel = channel;
     this.size = size;
@@ -77,8 +84,10 @@ final class GgufFile implements AutoCloseable {
       throw new ModelFormatException(path + ": cannot open: " + e.getMessage(), e);
     }
     try {
-      // The header is read through a mapping of (at most) the first 2 GiB; tensor data by positional reads.
-      MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, Integer.MAX_VALUE));
+      // The header is read through a mapping of (at most) the first 2 GiB; tensor data by
+      // positional reads.
+      MappedByteBuffer map =
+          channel.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, Integer.MAX_VALUE));
       Header h = new Header(path, map.order(ByteOrder.LITTLE_ENDIAN), size);
       return h.read(channel);
     } catch (IOException e) {
@@ -116,11 +125,13 @@ final class GgufFile implements AutoCloseable {
       while (buf.hasRemaining()) {
         int r = channel.read(buf, at + buf.position());
         if (r < 0) {
-          throw new ModelFormatException(path + ": file shrank while reading tensor '" + tensor.name() + "'");
+          throw new ModelFormatException(
+              path + ": file shrank while reading tensor '" + tensor.name() + "'");
         }
       }
     } catch (IOException e) {
-      throw new ModelFormatException(path + ": cannot read tensor '" + tensor.name() + "': " + e.getMessage(), e);
+      throw new ModelFormatException(
+          path + ": cannot read tensor '" + tensor.name() + "': " + e.getMessage(), e);
     }
     return out;
   }
@@ -162,8 +173,14 @@ final class GgufFile implements AutoCloseable {
         throw bad("GGUF version 1 is not supported (versions 2 and 3 are)");
       }
       if (version != 2 && version != 3) {
-        throw bad("version " + Integer.toUnsignedString(version) + " is not supported (2 and 3 are"
-            + (Integer.reverseBytes(version) <= 3 ? "; this looks like a big-endian file, which is not" : "") + ")");
+        throw bad(
+            "version "
+                + Integer.toUnsignedString(version)
+                + " is not supported (2 and 3 are"
+                + (Integer.reverseBytes(version) <= 3
+                    ? "; this looks like a big-endian file, which is not"
+                    : "")
+                + ")");
       }
       long tensorCount = count("tensor_count", 8 + 4 + 8 + 4 + 8);
       long kvCount = count("metadata_kv_count", 8 + 4);
@@ -178,9 +195,15 @@ final class GgufFile implements AutoCloseable {
         }
       }
       GgufMetadata metadata = new GgufMetadata(path, kv);
-      long alignment = kv.containsKey(ALIGNMENT_KEY) ? metadata.integer(ALIGNMENT_KEY) : DEFAULT_ALIGNMENT;
+      long alignment =
+          kv.containsKey(ALIGNMENT_KEY) ? metadata.integer(ALIGNMENT_KEY) : DEFAULT_ALIGNMENT;
       if (alignment <= 0 || alignment > (1 << 20) || Long.bitCount(alignment) != 1) {
-        throw bad("metadata '" + ALIGNMENT_KEY + "' = " + alignment + " is not a power of two up to 1 MiB");
+        throw bad(
+            "metadata '"
+                + ALIGNMENT_KEY
+                + "' = "
+                + alignment
+                + " is not a power of two up to 1 MiB");
       }
       List<GgufTensorInfo> infos = new ArrayList<>();
       for (long i = 0; i < tensorCount; i++) {
@@ -191,14 +214,23 @@ final class GgufFile implements AutoCloseable {
       for (GgufTensorInfo t : infos) {
         long end = dataStart + t.offset() + t.bytes();
         if (t.offset() > size || end > size || end < 0) {
-          throw bad("tensor '" + t.name() + "' data [" + (dataStart + t.offset()) + ", " + end
-              + ") lies outside the file (" + size + " bytes)");
+          throw bad(
+              "tensor '"
+                  + t.name()
+                  + "' data ["
+                  + (dataStart + t.offset())
+                  + ", "
+                  + end
+                  + ") lies outside the file ("
+                  + size
+                  + " bytes)");
         }
         if (tensors.put(t.name(), t) != null) {
           throw bad("tensor '" + t.name() + "' appears twice in the tensor table");
         }
       }
-      return new GgufFile(path, channel, size, version, metadata, Collections.unmodifiableMap(tensors), dataStart);
+      return new GgufFile(
+          path, channel, size, version, metadata, Collections.unmodifiableMap(tensors), dataStart);
     }
 
     private GgufTensorInfo tensorInfo(long index, long alignment) {
@@ -206,8 +238,14 @@ final class GgufFile implements AutoCloseable {
       need(4, "n_dimensions of tensor '" + name + "'");
       int nDims = in.getInt();
       if (nDims < 1 || nDims > MAX_DIMS) {
-        throw bad("tensor '" + name + "' has " + Integer.toUnsignedString(nDims) + " dimensions (1.." + MAX_DIMS
-            + " supported)");
+        throw bad(
+            "tensor '"
+                + name
+                + "' has "
+                + Integer.toUnsignedString(nDims)
+                + " dimensions (1.."
+                + MAX_DIMS
+                + " supported)");
       }
       long[] dims = new long[nDims];
       long elements = 1;
@@ -215,71 +253,119 @@ final class GgufFile implements AutoCloseable {
         need(8, "dimension " + d + " of tensor '" + name + "'");
         dims[d] = in.getLong();
         if (dims[d] <= 0 || dims[d] > Integer.MAX_VALUE) {
-          throw bad("tensor '" + name + "' has dimension " + d + " = " + Long.toUnsignedString(dims[d]));
+          throw bad(
+              "tensor '" + name + "' has dimension " + d + " = " + Long.toUnsignedString(dims[d]));
         }
         elements *= dims[d];
         if (elements > Integer.MAX_VALUE - 8) {
-          throw bad("tensor '" + name + "' " + Arrays.toString(dims) + " has more than 2^31 values");
+          throw bad(
+              "tensor '" + name + "' " + Arrays.toString(dims) + " has more than 2^31 values");
         }
       }
       need(4, "type of tensor '" + name + "'");
       int typeId = in.getInt();
       GgmlType type = GgmlType.byId(typeId & 0xffffffffL);
       if (type == null) {
-        throw bad("tensor '" + name + "' has GGML type " + Integer.toUnsignedString(typeId)
-            + ", which edgesplit does not read (it reads " + Arrays.toString(GgmlType.values()) + ")");
+        throw bad(
+            "tensor '"
+                + name
+                + "' has GGML type "
+                + Integer.toUnsignedString(typeId)
+                + ", which edgesplit does not read (it reads "
+                + Arrays.toString(GgmlType.values())
+                + ")");
       }
       if (dims[0] % type.blockValues != 0) {
-        throw bad("tensor '" + name + "' of type " + type + " has a row of " + dims[0] + " values, not a multiple"
-            + " of its block of " + type.blockValues);
+        throw bad(
+            "tensor '"
+                + name
+                + "' of type "
+                + type
+                + " has a row of "
+                + dims[0]
+                + " values, not a multiple"
+                + " of its block of "
+                + type.blockValues);
       }
       need(8, "offset of tensor '" + name + "'");
       long offset = in.getLong();
       if (offset < 0 || offset % alignment != 0) {
-        throw bad("tensor '" + name + "' offset " + Long.toUnsignedString(offset) + " is not a multiple of the"
-            + " alignment " + alignment);
+        throw bad(
+            "tensor '"
+                + name
+                + "' offset "
+                + Long.toUnsignedString(offset)
+                + " is not a multiple of the"
+                + " alignment "
+                + alignment);
       }
       long bytes = elements / type.blockValues * type.blockBytes;
       if (bytes > Integer.MAX_VALUE - 8) {
-        throw bad("tensor '" + name + "' holds " + bytes + " bytes; tensors over 2 GiB are not supported");
+        throw bad(
+            "tensor '"
+                + name
+                + "' holds "
+                + bytes
+                + " bytes; tensors over 2 GiB are not supported");
       }
       return new GgufTensorInfo(name, dims, type, offset, bytes);
     }
 
     private Object value(int type, String what, int depth) {
       switch (type) {
-        case UINT8: need(1, what); return (long) (in.get() & 0xff);
-        case INT8: need(1, what); return (long) in.get();
-        case UINT16: need(2, what); return (long) (in.getShort() & 0xffff);
-        case INT16: need(2, what); return (long) in.getShort();
-        case UINT32: need(4, what); return in.getInt() & 0xffffffffL;
-        case INT32: need(4, what); return (long) in.getInt();
-        case UINT64:
-        case INT64: need(8, what); return in.getLong();
-        case FLOAT32: need(4, what); return (double) in.getFloat();
-        case FLOAT64: need(8, what); return in.getDouble();
-        case BOOL: {
+        case UINT8:
           need(1, what);
-          byte b = in.get();
-          if (b != 0 && b != 1) {
-            throw bad(what + " is a bool of value " + b);
+          return (long) (in.get() & 0xff);
+        case INT8:
+          need(1, what);
+          return (long) in.get();
+        case UINT16:
+          need(2, what);
+          return (long) (in.getShort() & 0xffff);
+        case INT16:
+          need(2, what);
+          return (long) in.getShort();
+        case UINT32:
+          need(4, what);
+          return in.getInt() & 0xffffffffL;
+        case INT32:
+          need(4, what);
+          return (long) in.getInt();
+        case UINT64:
+        case INT64:
+          need(8, what);
+          return in.getLong();
+        case FLOAT32:
+          need(4, what);
+          return (double) in.getFloat();
+        case FLOAT64:
+          need(8, what);
+          return in.getDouble();
+        case BOOL:
+          {
+            need(1, what);
+            byte b = in.get();
+            if (b != 0 && b != 1) {
+              throw bad(what + " is a bool of value " + b);
+            }
+            return b == 1;
           }
-          return b == 1;
-        }
-        case STRING: return string(what);
-        case ARRAY: {
-          if (depth >= MAX_ARRAY_DEPTH) {
-            throw bad(what + " nests arrays deeper than " + MAX_ARRAY_DEPTH);
+        case STRING:
+          return string(what);
+        case ARRAY:
+          {
+            if (depth >= MAX_ARRAY_DEPTH) {
+              throw bad(what + " nests arrays deeper than " + MAX_ARRAY_DEPTH);
+            }
+            need(4, "element type of " + what);
+            int elementType = in.getInt();
+            long n = count("length of " + what, minBytes(elementType, what));
+            List<Object> list = new ArrayList<>((int) Math.min(n, 1 << 16));
+            for (long i = 0; i < n; i++) {
+              list.add(value(elementType, what + "[" + i + "]", depth + 1));
+            }
+            return Collections.unmodifiableList(list);
           }
-          need(4, "element type of " + what);
-          int elementType = in.getInt();
-          long n = count("length of " + what, minBytes(elementType, what));
-          List<Object> list = new ArrayList<>((int) Math.min(n, 1 << 16));
-          for (long i = 0; i < n; i++) {
-            list.add(value(elementType, what + "[" + i + "]", depth + 1));
-          }
-          return Collections.unmodifiableList(list);
-        }
         default:
           throw bad(what + " has unknown value type " + Integer.toUnsignedString(type));
       }
@@ -287,22 +373,40 @@ final class GgufFile implements AutoCloseable {
 
     private int minBytes(int type, String what) {
       switch (type) {
-        case UINT8: case INT8: case BOOL: return 1;
-        case UINT16: case INT16: return 2;
-        case UINT32: case INT32: case FLOAT32: return 4;
-        case UINT64: case INT64: case FLOAT64: case STRING: return 8;
-        case ARRAY: return 12;
-        default: throw bad(what + " has unknown element type " + Integer.toUnsignedString(type));
+        case UINT8:
+        case INT8:
+        case BOOL:
+          return 1;
+        case UINT16:
+        case INT16:
+          return 2;
+        case UINT32:
+        case INT32:
+        case FLOAT32:
+          return 4;
+        case UINT64:
+        case INT64:
+        case FLOAT64:
+        case STRING:
+          return 8;
+        case ARRAY:
+          return 12;
+        default:
+          throw bad(what + " has unknown element type " + Integer.toUnsignedString(type));
       }
     }
 
-    /** A uint64 count whose entries take at least {@code minEntryBytes} each: more than the file holds is bad. */
+    /**
+     * A uint64 count whose entries take at least {@code minEntryBytes} each: more than the file
+     * holds is bad.
+     */
     private long count(String what, int minEntryBytes) {
       need(8, what);
       long n = in.getLong();
       long room = size - in.position();
       if (n < 0 || n > room / minEntryBytes) {
-        throw bad(what + " = " + Long.toUnsignedString(n) + " cannot fit in the " + room + " bytes left");
+        throw bad(
+            what + " = " + Long.toUnsignedString(n) + " cannot fit in the " + room + " bytes left");
       }
       return n;
     }
@@ -328,8 +432,15 @@ final class GgufFile implements AutoCloseable {
       if (in.limit() < size) {
         return bad(what + " lies beyond the first 2 GiB: a header that large is not supported");
       }
-      return bad("truncated: " + what + " needs " + Long.toUnsignedString(bytes) + " bytes at offset "
-          + in.position() + " but the file has " + size);
+      return bad(
+          "truncated: "
+              + what
+              + " needs "
+              + Long.toUnsignedString(bytes)
+              + " bytes at offset "
+              + in.position()
+              + " but the file has "
+              + size);
     }
 
     private ModelFormatException bad(String what) {

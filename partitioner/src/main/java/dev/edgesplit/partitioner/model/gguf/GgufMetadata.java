@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * The metadata key/values of a GGUF file with typed accessors. Integers of every width are held as
- * {@code Long}, floats as {@code Double}, arrays as lists. A missing or mistyped key is a
- * {@link ModelFormatException} naming the file and the key. Immutable.
+ * {@code Long}, floats as {@code Double}, arrays as lists. A missing or mistyped key is a {@link
+ * ModelFormatException} naming the file and the key. Immutable.
  */
 public final class GgufMetadata {
 
@@ -43,7 +43,8 @@ public final class GgufMetadata {
   public int positiveInt(String key, int max) {
     long v = integer(key);
     if (v < 1 || v > max) {
-      throw new ModelFormatException(path + ": metadata '" + key + "' = " + v + " is outside 1.." + max);
+      throw new ModelFormatException(
+          path + ": metadata '" + key + "' = " + v + " is outside 1.." + max);
     }
     return (int) v;
   }
@@ -100,8 +101,15 @@ public final class GgufMetadata {
     List<?> list = (List<?>) v;
     for (int i = 0; i < list.size(); i++) {
       if (!type.isInstance(list.get(i))) {
-        throw new ModelFormatException(path + ": metadata '" + key + "'[" + i + "] is not "
-            + type.getSimpleName().toLowerCase(java.util.Locale.ROOT) + " like the others");
+        throw new ModelFormatException(
+            path
+                + ": metadata '"
+                + key
+                + "'["
+                + i
+                + "] is not "
+                + type.getSimpleName().toLowerCase(java.util.Locale.ROOT)
+                + " like the others");
       }
     }
     @SuppressWarnings("unchecked")
@@ -124,6 +132,7 @@ public final class GgufMetadata {
 
   private ModelFormatException wrongType(String key, String expected, Object v) {
     String got = v instanceof List ? "an array" : v.getClass().getSimpleName();
-    return new ModelFormatException(path + ": metadata '" + key + "' must be " + expected + ", got " + got);
+    return new ModelFormatException(
+        path + ": metadata '" + key + "' must be " + expected + ", got " + got);
   }
 }

@@ -30,11 +30,15 @@ class GgufImporterTest {
   private final ModelWeights random = RandomModels.tiny(32, true, false, 7);
 
   @ParameterizedTest
-  @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
+  @EnumSource(
+      value = GgmlType.class,
+      names = {"F32", "F16", "BF16"})
   void floatTypes_importAsTheValuesTheFileHolds(GgmlType type) throws Exception {
     Path file = GgufModels.writer(random, type).write(dir.resolve("m.gguf"));
     ModelWeights m = ModelImporter.load(file);
-    assertThat(m.config().ropeInterleaved()).as("GGML's llama RoPE rotates adjacent pairs").isTrue();
+    assertThat(m.config().ropeInterleaved())
+        .as("GGML's llama RoPE rotates adjacent pairs")
+        .isTrue();
     assertThat(m.config().tiedEmbeddings()).isFalse();
     assertThat(m.config().dim()).isEqualTo(random.config().dim());
     assertThat(m.exactBlocks()).isEmpty();
@@ -42,8 +46,12 @@ class GgufImporterTest {
       float[] expected = e.getValue().data().clone();
       if (e.getValue().shape().length == 2) {
         for (int i = 0; i < expected.length; i++) {
-          expected[i] = type == GgmlType.F16 ? HalfFloats.halfToFloat(HalfFloats.floatToHalf(expected[i]))
-              : type == GgmlType.BF16 ? HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(expected[i])) : expected[i];
+          expected[i] =
+              type == GgmlType.F16
+                  ? HalfFloats.halfToFloat(HalfFloats.floatToHalf(expected[i]))
+                  : type == GgmlType.BF16
+                      ? HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(expected[i]))
+                      : expected[i];
         }
       }
       assertThat(m.tensor(e.getKey()).data()).as(e.getKey()).containsExactly(expected);
@@ -51,30 +59,45 @@ class GgufImporterTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+  @EnumSource(
+      value = GgmlType.class,
+      names = {"Q8_0", "Q4_0"})
   void q8AndQ4Blocks_areKeptExactly_andDequantizeToTheFilesValues(GgmlType type) throws Exception {
     Path file = GgufModels.writer(random, type).write(dir.resolve("m.gguf"));
     ModelWeights m = ModelImporter.load(file);
     FloatTensor wq = random.tensor("layers.0.wq");
     byte[] raw = GgufWriter.encode(wq.data(), type);
-    // The file's values, decoded here from the GGUF spec: x = d * q (Q8_0) or d * (q - 8), low nibbles first (Q4_0).
+    // The file's values, decoded here from the GGUF spec: x = d * q (Q8_0) or d * (q - 8), low
+    // nibbles first (Q4_0).
     float[] fileValues = new float[wq.data().length];
     ByteBuffer in = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
     for (int b = 0; b < fileValues.length / 32; b++) {
       int base = b * type.blockBytes;
       float d = HalfFloats.halfToFloat(in.getShort(base));
       for (int j = 0; j < 32; j++) {
-        int q = type == GgmlType.Q8_0 ? raw[base + 2 + j]
-            : (j < 16 ? raw[base + 2 + j] & 0xf : (raw[base + 2 + j - 16] & 0xff) >> 4) - 8;
+        int q =
+            type == GgmlType.Q8_0
+                ? raw[base + 2 + j]
+                : (j < 16 ? raw[base + 2 + j] & 0xf : (raw[base + 2 + j - 16] & 0xff) >> 4) - 8;
         fileValues[b * 32 + j] = q * d;
       }
     }
     assertThat(m.tensor("layers.0.wq").data()).containsExactly(fileValues);
     ExactBlocks blocks = m.exactBlocks().get("layers.0.wq");
     assertThat(blocks.bits()).isEqualTo(type == GgmlType.Q8_0 ? 8 : 4);
-    float[] viaMatMulNBits = new QuantizedMatrix(blocks.n(), blocks.k(), blocks.bits(), blocks.blockSize(),
-        blocks.packed(), blocks.scales(), blocks.zeroPoints()).dequantize();
-    assertThat(viaMatMulNBits).as("MatMulNBits' reading of the converted blocks").containsExactly(fileValues);
+    float[] viaMatMulNBits =
+        new QuantizedMatrix(
+                blocks.n(),
+                blocks.k(),
+                blocks.bits(),
+                blocks.blockSize(),
+                blocks.packed(),
+                blocks.scales(),
+                blocks.zeroPoints())
+            .dequantize();
+    assertThat(viaMatMulNBits)
+        .as("MatMulNBits' reading of the converted blocks")
+        .containsExactly(fileValues);
     assertThat(m.exactBlocks()).doesNotContainKey("layers.0.w2"); // 48 columns: stored F32
     assertThat(m.exactBlocks()).containsKeys("layers.2.w1", "output", "tok_embeddings");
   }
@@ -82,7 +105,8 @@ class GgufImporterTest {
   @Test
   void qwen2_hasBiases_rotatesHalves_andTiesTheHeadWhenOutputIsAbsent() throws Exception {
     ModelWeights biased = RandomModels.tiny(32, false, true, 3);
-    Path file = GgufModels.writer(without(biased, "output"), GgmlType.F32).write(dir.resolve("q.gguf"));
+    Path file =
+        GgufModels.writer(without(biased, "output"), GgmlType.F32).write(dir.resolve("q.gguf"));
     ModelWeights m = ModelImporter.load(file);
     assertThat(m.config().architecture()).isEqualTo("qwen2");
     assertThat(m.config().attentionBias()).isTrue();
@@ -100,7 +124,8 @@ class GgufImporterTest {
 
   @Test
   void kQuantBlocks_decodeAsGgmlDefinesThem() {
-    // Q4_K: d = 1, dmin = 0.5; sub-block j has scale j+1 and min j (6-bit packing of get_scale_min_k4).
+    // Q4_K: d = 1, dmin = 0.5; sub-block j has scale j+1 and min j (6-bit packing of
+    // get_scale_min_k4).
     byte[] q4k = new byte[144];
     ByteBuffer b = ByteBuffer.wrap(q4k).order(ByteOrder.LITTLE_ENDIAN);
     b.putShort(0, HalfFloats.floatToHalf(1f)).putShort(2, HalfFloats.floatToHalf(0.5f));
@@ -111,7 +136,8 @@ class GgufImporterTest {
       q4k[4 + j + 4] = (byte) mn[j];
     }
     for (int j = 4; j < 8; j++) {
-      q4k[4 + j + 4] = (byte) ((sc[j] & 0xf) | (mn[j] & 0xf) << 4); // high bits of these small values are 0
+      q4k[4 + j + 4] =
+          (byte) ((sc[j] & 0xf) | (mn[j] & 0xf) << 4); // high bits of these small values are 0
     }
     for (int i = 0; i < 128; i++) {
       q4k[16 + i] = (byte) ((i % 16) | ((15 - i % 16) << 4));
@@ -121,7 +147,8 @@ class GgufImporterTest {
       for (int l = 0; l < 32; l++) {
         int i = chunk * 32 + l;
         assertThat(y[chunk * 64 + l]).isEqualTo(sc[2 * chunk] * (i % 16) - 0.5f * mn[2 * chunk]);
-        assertThat(y[chunk * 64 + 32 + l]).isEqualTo(sc[2 * chunk + 1] * (15 - i % 16) - 0.5f * mn[2 * chunk + 1]);
+        assertThat(y[chunk * 64 + 32 + l])
+            .isEqualTo(sc[2 * chunk + 1] * (15 - i % 16) - 0.5f * mn[2 * chunk + 1]);
       }
     }
     // Q6_K: every 6-bit code 33 (value 1), scales 1..16, d = 0.25: y = 0.25 * scale(sub-block) * 1.
@@ -131,7 +158,9 @@ class GgufImporterTest {
     for (int i = 0; i < 16; i++) {
       q6k[192 + i] = (byte) (i + 1);
     }
-    ByteBuffer.wrap(q6k).order(ByteOrder.LITTLE_ENDIAN).putShort(208, HalfFloats.floatToHalf(0.25f));
+    ByteBuffer.wrap(q6k)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putShort(208, HalfFloats.floatToHalf(0.25f));
     float[] y6 = GgufBlocks.dequantize(GgmlType.Q6_K, q6k, 256);
     for (int i = 0; i < 256; i++) {
       assertThat(y6[i]).as("value %d", i).isEqualTo(0.25f * (i / 16 + 1));
@@ -140,9 +169,11 @@ class GgufImporterTest {
 
   @Test
   void kQuantTensor_isDequantized_withANotice() throws Exception {
-    ModelWeights small = RandomModels.tiny(64, true, false, 5); // d = 256: rows fit 256-value super-blocks
-    GgufWriter w = GgufModels.writer(without(small, "output"), GgmlType.F32)
-        .rawTensor("output.weight", new long[] {256, 97}, GgmlType.Q6_K.id, new byte[97 * 210]);
+    ModelWeights small =
+        RandomModels.tiny(64, true, false, 5); // d = 256: rows fit 256-value super-blocks
+    GgufWriter w =
+        GgufModels.writer(without(small, "output"), GgmlType.F32)
+            .rawTensor("output.weight", new long[] {256, 97}, GgmlType.Q6_K.id, new byte[97 * 210]);
     ModelWeights m = ModelImporter.load(w.write(dir.resolve("k.gguf")));
     assertThat(m.notices()).singleElement().asString().contains("Q6_K=1").contains("re-quantize");
     for (float v : m.tensor("output").data()) {
@@ -178,21 +209,25 @@ class GgufImporterTest {
     for (int cut = 0; cut < bytes.length; cut += Math.max(1, cut / 16)) {
       Files.write(file, Arrays.copyOf(bytes, cut));
       int at = cut;
-      assertThatThrownBy(() -> ModelImporter.load(file)).as("cut at %d", at)
-          .isInstanceOf(ModelFormatException.class).hasMessageContaining("cut.gguf");
+      assertThatThrownBy(() -> ModelImporter.load(file))
+          .as("cut at %d", at)
+          .isInstanceOf(ModelFormatException.class)
+          .hasMessageContaining("cut.gguf");
     }
   }
 
   @Test
   void unknownTensorType_isRefused() throws Exception {
-    GgufWriter w = GgufModels.writer(random, GgmlType.F32).rawTensor("blk.0.extra.weight", new long[] {32}, 99,
-        new byte[32]);
+    GgufWriter w =
+        GgufModels.writer(random, GgmlType.F32)
+            .rawTensor("blk.0.extra.weight", new long[] {32}, 99, new byte[32]);
     assertRefused(w.bytes(), "tensor 'blk.0.extra.weight' has GGML type 99");
   }
 
   @Test
   void unknownMetadataType_isRefused() throws Exception {
-    assertRefused(GgufModels.writer(random, GgmlType.F32).raw("general.weird", 42, 0L).bytes(),
+    assertRefused(
+        GgufModels.writer(random, GgmlType.F32).raw("general.weird", 42, 0L).bytes(),
         "metadata 'general.weird' has unknown value type 42");
   }
 
@@ -207,7 +242,8 @@ class GgufImporterTest {
   @Test
   void shapeMismatch_isRefused() throws Exception {
     GgufWriter w = GgufModels.writer(random, GgmlType.F32).u32("llama.feed_forward_length", 64);
-    assertRefused(w.bytes(), "tensor 'blk.0.ffn_gate.weight' has shape [48, 128], expected [64, 128]");
+    assertRefused(
+        w.bytes(), "tensor 'blk.0.ffn_gate.weight' has shape [48, 128], expected [64, 128]");
   }
 
   @Test
@@ -219,19 +255,23 @@ class GgufImporterTest {
 
   @Test
   void badAlignment_isRefused() throws Exception {
-    assertRefused(GgufModels.writer(random, GgmlType.F32).alignment(32).u32("general.alignment", 48).bytes(),
+    assertRefused(
+        GgufModels.writer(random, GgmlType.F32).alignment(32).u32("general.alignment", 48).bytes(),
         "general.alignment");
   }
 
   @Test
   void unsupportedArchitecture_isNamed() throws Exception {
-    assertRefused(GgufModels.writer(random, GgmlType.F32).string("general.architecture", "gemma3").bytes(),
+    assertRefused(
+        GgufModels.writer(random, GgmlType.F32).string("general.architecture", "gemma3").bytes(),
         "'general.architecture' = 'gemma3'");
   }
 
   private void assertRefused(byte[] bytes, String field) throws Exception {
     Path file = Files.write(dir.resolve("bad.gguf"), bytes);
-    assertThatThrownBy(() -> ModelImporter.load(file)).isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("bad.gguf").hasMessageContaining(field);
+    assertThatThrownBy(() -> ModelImporter.load(file))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("bad.gguf")
+        .hasMessageContaining(field);
   }
 }

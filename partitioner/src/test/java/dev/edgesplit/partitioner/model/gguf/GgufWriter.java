@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small GGUF v3 writer for tests, written from the format's specification (not from the reader): typed
- * metadata values, tensors as raw bytes, data aligned to {@code general.alignment}. Quantizes Q8_0 and Q4_0
- * as GGML's reference {@code quantize_row_q8_0/q4_0} do.
+ * A small GGUF v3 writer for tests, written from the format's specification (not from the reader):
+ * typed metadata values, tensors as raw bytes, data aligned to {@code general.alignment}. Quantizes
+ * Q8_0 and Q4_0 as GGML's reference {@code quantize_row_q8_0/q4_0} do.
  */
 final class GgufWriter {
 
@@ -86,7 +86,10 @@ final class GgufWriter {
     return this;
   }
 
-  /** A tensor {@code [rows, cols]} (row-major) or 1-D {@code [cols]} when rows is 0, stored as {@code type}. */
+  /**
+   * A tensor {@code [rows, cols]} (row-major) or 1-D {@code [cols]} when rows is 0, stored as
+   * {@code type}.
+   */
   GgufWriter tensor(String name, int rows, int cols, float[] values, GgmlType type) {
     long[] dims = rows == 0 ? new long[] {cols} : new long[] {cols, rows};
     tensors.add(new Tensor(name, dims, type.id, encode(values, type)));
@@ -255,14 +258,15 @@ final class GgufWriter {
         case GgufFile.STRING:
           str((String) v);
           break;
-        case GgufFile.ARRAY: {
-          List<Object> list = (List<Object>) v;
-          u32(elementType).u64(list.size());
-          for (Object o : list) {
-            value(elementType, 0, o);
+        case GgufFile.ARRAY:
+          {
+            List<Object> list = (List<Object>) v;
+            u32(elementType).u64(list.size());
+            for (Object o : list) {
+              value(elementType, 0, o);
+            }
+            break;
           }
-          break;
-        }
         default:
           u32(0); // an unknown type: the reader must refuse it before reading a value
       }
