@@ -33,6 +33,7 @@ import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.HandshakeRequest;
+import dev.edgesplit.server.config.Listen;
 import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.server.lifecycle.GrpcServing;
 import dev.edgesplit.server.logging.RateLimitedLog;
@@ -443,8 +444,7 @@ public final class EdgeAgent implements AutoCloseable {
     EdgeConfig.Http h = config.http();
     EdgeConfig.Security security = config.security();
     InetSocketAddress httpAddress =
-        ListenerSecurity.bindAddress(
-            new EdgeConfig.Listen(h.host(), h.port(), security.insecure()), security);
+        ListenerSecurity.bindAddress(new Listen(h.host(), h.port(), security.insecure()), security);
     String name = "edgesplit-http-" + System.identityHashCode(this);
     try {
       inProcess =

@@ -1,6 +1,8 @@
 package dev.edgesplit.cloud.config;
 
 import dev.edgesplit.server.config.LayeredConfig;
+import dev.edgesplit.server.config.Listen;
+import dev.edgesplit.server.config.ServerTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -27,7 +29,7 @@ import java.util.Objects;
  */
 public record CloudConfig(
     Listen listen,
-    Tls tls,
+    ServerTls tls,
     Path modelDir,
     int cut,
     Runtime runtime,
@@ -67,47 +69,6 @@ public record CloudConfig(
   /** True when {@code health.listen} asks for no health-only listener ("off" or empty). */
   public static boolean healthOff(String healthListen) {
     return healthListen.isBlank() || healthListen.trim().equalsIgnoreCase("off");
-  }
-
-  /**
-   * @param host interface to bind; a non-loopback address needs mutual TLS unless {@code insecure}
-   * @param port TCP port, 0 for any free port
-   * @param insecure (key {@code insecure}) allow a non-loopback address without mutual TLS (logged
-   *     loudly)
-   */
-  public record Listen(String host, int port, boolean insecure) {
-    public Listen {
-      Objects.requireNonNull(host, "host");
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("listen.port must be in [0, 65535], got " + port);
-      }
-    }
-  }
-
-  /**
-   * Server TLS (keys {@code tls.*}). PEM files: the certificate chain, its PKCS#8 private key, and
-   * the CA that signs edge agents' client certificates.
-   *
-   * @param enabled serve TLS (the files are ignored while false)
-   * @param cert server certificate chain (PEM); required when enabled
-   * @param key private key of {@code cert} (PKCS#8 PEM); required when enabled
-   * @param clientCa CA certificates (PEM) that sign accepted client certificates; null = no client
-   *     certificate asked (a non-loopback listener then needs {@code insecure})
-   */
-  public record Tls(boolean enabled, Path cert, Path key, Path clientCa) {
-    public Tls {
-      if (enabled && (cert == null || key == null)) {
-        throw new IllegalArgumentException("tls.enabled=true needs tls.cert and tls.key");
-      }
-    }
-
-    /**
-     * Mutual TLS: the server asks for, and requires, a client certificate signed by {@code
-     * clientCa}.
-     */
-    public boolean mutual() {
-      return enabled && clientCa != null;
-    }
   }
 
   /**
@@ -187,8 +148,12 @@ public record CloudConfig(
     LayeredConfig c = LayeredConfig.load(defaults(), file, env, overrides);
     return new CloudConfig(
         new Listen(c.string("listen.host"), c.integer("listen.port"), c.bool("insecure")),
-        new Tls(
-            c.bool("tls.enabled"), c.path("tls.cert"), c.path("tls.key"), c.path("tls.client_ca")),
+        new ServerTls(
+            "tls",
+            c.bool("tls.enabled"),
+            c.path("tls.cert"),
+            c.path("tls.key"),
+            c.path("tls.client_ca")),
         c.path("model.dir"),
         c.integer("model.cut"),
         new Runtime(

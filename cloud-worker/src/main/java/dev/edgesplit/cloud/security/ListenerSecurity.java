@@ -1,15 +1,13 @@
 package dev.edgesplit.cloud.security;
 
 import dev.edgesplit.cloud.config.CloudConfig;
-import dev.edgesplit.server.tls.TlsFiles;
-import dev.edgesplit.server.tls.TlsFiles.Pem;
-import io.grpc.InsecureServerCredentials;
+import dev.edgesplit.server.config.Listen;
+import dev.edgesplit.server.config.ServerTls;
+import dev.edgesplit.server.security.ListenerPolicy;
 import io.grpc.ServerCredentials;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Decides how the worker's segment listener is secured. A loopback address may serve plaintext; any
@@ -19,34 +17,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class ListenerSecurity {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ListenerSecurity.class);
-
   private ListenerSecurity() {}
 
-  /** The resolved bind address after the policy check. */
-  public static InetSocketAddress bindAddress(CloudConfig.Listen listen, CloudConfig.Tls tls) {
-    InetAddress host;
-    try {
-      host = InetAddress.getByName(listen.host());
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("listen.host '" + listen.host() + "' does not resolve", e);
-    }
-    if (!host.isLoopbackAddress() && !tls.mutual()) {
-      if (!listen.insecure()) {
-        throw new IllegalArgumentException(
-            "listen.host "
-                + listen.host()
-                + " is not a loopback address: configure "
-                + "mutual TLS (tls.enabled, tls.cert, tls.key, tls.client_ca) or set insecure: true to serve it "
-                + (tls.enabled() ? "to any client" : "in plaintext"));
-      }
-      LOG.warn(
-          "INSECURE: serving the segment service on non-loopback address {} {}; anyone who can reach it may "
-              + "use this worker",
-          listen.host(),
-          tls.enabled() ? "without client certificates" : "in PLAINTEXT");
-    }
-    return new InetSocketAddress(host, listen.port());
+  /** The resolved bind address after the policy check (mutual TLS, or insecure). */
+  public static InetSocketAddress bindAddress(Listen listen, ServerTls tls) {
+    return ListenerPolicy.bindAddress(
+        listen,
+        tls.mutual(),
+        listen.insecure(),
+        "configure mutual TLS (tls.enabled, tls.cert, tls.key, tls.client_ca) or set insecure: true"
+            + " to serve it "
+            + (tls.enabled() ? "to any client" : "in plaintext"),
+        "serving the segment service on non-loopback address "
+            + listen.host()
+            + " "
+            + (tls.enabled() ? "without client certificates" : "in PLAINTEXT")
+            + "; anyone who can reach it may use this worker");
   }
 
   /**
@@ -76,14 +62,7 @@ public final class ListenerSecurity {
    * Plaintext when TLS is off, else TLS with the configured files (client certificate required with
    * a CA).
    */
-  public static ServerCredentials credentials(CloudConfig.Tls tls) {
-    if (!tls.enabled()) {
-      return InsecureServerCredentials.create();
-    }
-    return TlsFiles.server(
-        new Pem("tls.cert", tls.cert()),
-        new Pem("tls.key", tls.key()),
-        tls.clientCa() == null ? null : new Pem("tls.client_ca", tls.clientCa()),
-        true);
+  public static ServerCredentials credentials(ServerTls tls) {
+    return ListenerPolicy.credentials(tls, true);
   }
 }

@@ -4,6 +4,8 @@ import dev.edgesplit.edge.speculate.DraftSources;
 import dev.edgesplit.proto.v1.DType;
 import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.server.config.LayeredConfig;
+import dev.edgesplit.server.config.Listen;
+import dev.edgesplit.server.config.ServerTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -103,22 +105,6 @@ public record EdgeConfig(
       Objects.requireNonNull(source, "speculate.source");
       if (maxWindow < 0) {
         throw new IllegalArgumentException("speculate.max_window must be >= 0, got " + maxWindow);
-      }
-    }
-  }
-
-  /**
-   * @param host a non-loopback address needs server TLS and client authentication unless {@code
-   *     insecure}
-   * @param port 0 for any free port
-   * @param insecure (key {@code insecure}) allow a non-loopback listener without TLS or
-   *     authentication (logged loudly)
-   */
-  public record Listen(String host, int port, boolean insecure) {
-    public Listen {
-      Objects.requireNonNull(host, "host");
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("listen.port must be in [0, 65535], got " + port);
       }
     }
   }
@@ -378,22 +364,6 @@ public record EdgeConfig(
   }
 
   /**
-   * @param enabled serve Generate over TLS (the files are ignored while false)
-   * @param cert server certificate chain (PEM)
-   * @param key PKCS#8 PEM private key of {@code cert}
-   * @param clientCa CA certificates (PEM) that sign client certificates; needed by
-   *     auth.mode=client_cert
-   */
-  public record ServerTls(boolean enabled, Path cert, Path key, Path clientCa) {
-    public ServerTls {
-      if (enabled && (cert == null || key == null)) {
-        throw new IllegalArgumentException(
-            "server_tls.enabled=true needs server_tls.cert and server_tls.key");
-      }
-    }
-  }
-
-  /**
    * Limits applied before a Generate request costs anything. Excess gets RESOURCE_EXHAUSTED.
    *
    * @param ratePerSecond sustained Generate calls per second per client; 0 = unlimited
@@ -509,6 +479,7 @@ public record EdgeConfig(
                 c.path("tls.key"),
                 emptyToNull(c.string("tls.server_name_override"))),
             new ServerTls(
+                "server_tls",
                 c.bool("server_tls.enabled"),
                 c.path("server_tls.cert"),
                 c.path("server_tls.key"),

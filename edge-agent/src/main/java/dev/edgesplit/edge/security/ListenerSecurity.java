@@ -2,13 +2,10 @@ package dev.edgesplit.edge.security;
 
 import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.edge.config.EdgeConfig.AuthMode;
-import dev.edgesplit.server.tls.TlsFiles;
-import dev.edgesplit.server.tls.TlsFiles.Pem;
-import io.grpc.InsecureServerCredentials;
+import dev.edgesplit.server.config.Listen;
+import dev.edgesplit.server.security.ListenerPolicy;
 import io.grpc.ServerCredentials;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,33 +20,24 @@ public final class ListenerSecurity {
 
   private ListenerSecurity() {}
 
-  /** The resolved bind address after the policy check. */
-  public static InetSocketAddress bindAddress(
-      EdgeConfig.Listen listen, EdgeConfig.Security security) {
-    InetAddress host;
-    try {
-      host = InetAddress.getByName(listen.host());
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("listen.host '" + listen.host() + "' does not resolve", e);
-    }
+  /**
+   * The resolved bind address after the policy check (server TLS and an auth mode, or insecure).
+   */
+  public static InetSocketAddress bindAddress(Listen listen, EdgeConfig.Security security) {
     boolean protectedListener =
         security.serverTls().enabled() && security.authMode() != AuthMode.NONE;
-    if (!host.isLoopbackAddress() && !protectedListener) {
-      if (!security.insecure()) {
-        throw new IllegalArgumentException(
-            "listen.host "
-                + listen.host()
-                + " is not a loopback address: configure "
-                + "server_tls (enabled, cert, key) and auth.mode (token or client_cert), or set insecure: true");
-      }
-      LOG.warn(
-          "INSECURE: serving Generate on non-loopback address {} {}",
-          listen.host(),
-          security.serverTls().enabled()
-              ? "WITHOUT client authentication"
-              : "in PLAINTEXT without authentication");
-    }
-    return new InetSocketAddress(host, listen.port());
+    return ListenerPolicy.bindAddress(
+        listen,
+        protectedListener,
+        security.insecure(),
+        "configure server_tls (enabled, cert, key) and auth.mode (token or client_cert), or set"
+            + " insecure: true",
+        "serving Generate on non-loopback address "
+            + listen.host()
+            + " "
+            + (security.serverTls().enabled()
+                ? "WITHOUT client authentication"
+                : "in PLAINTEXT without authentication"));
   }
 
   /**
@@ -57,15 +45,8 @@ public final class ListenerSecurity {
    * set (and requiring one with {@code auth.mode=client_cert}).
    */
   public static ServerCredentials credentials(EdgeConfig.Security security) {
-    EdgeConfig.ServerTls tls = security.serverTls();
-    if (!tls.enabled()) {
-      return InsecureServerCredentials.create();
-    }
-    return TlsFiles.server(
-        new Pem("server_tls.cert", tls.cert()),
-        new Pem("server_tls.key", tls.key()),
-        tls.clientCa() == null ? null : new Pem("server_tls.client_ca", tls.clientCa()),
-        security.authMode() == AuthMode.CLIENT_CERT);
+    return ListenerPolicy.credentials(
+        security.serverTls(), security.authMode() == AuthMode.CLIENT_CERT);
   }
 
   /**
