@@ -114,6 +114,16 @@ final class PlanCommand implements Callable<Integer> {
   Double rttMs;
 
   @Option(
+      names = "--tokens-per-round-trip",
+      paramLabel = "T",
+      defaultValue = "1",
+      description =
+          "Generated tokens per round trip measured with speculative decoding (the summary's "
+              + "tokens_per_round_trip, >= 1): each token pays RTT/T of the link (default: ${DEFAULT-VALUE}, "
+              + "one token per round trip).")
+  double tokensPerRoundTrip;
+
+  @Option(
       names = "--min-edge-layers",
       defaultValue = "1",
       description =
@@ -188,6 +198,10 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter outw = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (!(tokensPerRoundTrip >= 1) || Double.isInfinite(tokensPerRoundTrip)) {
+      throw new IllegalArgumentException(
+          "--tokens-per-round-trip must be >= 1, got " + tokensPerRoundTrip);
+    }
     CompiledModel compiled = model.compiled(err, null);
     if ((bandwidthMbit == null) != (rttMs == null)) {
       throw new IllegalArgumentException("--bandwidth and --rtt go together");
@@ -256,7 +270,8 @@ final class PlanCommand implements Callable<Integer> {
       }
       PlanConstraints constraints =
           PlanConstraints.defaults(compiled.manifest().maxContext())
-              .withMinEdgeLayers(minEdgeLayers);
+              .withMinEdgeLayers(minEdgeLayers)
+              .withTokensPerRoundTrip(tokensPerRoundTrip);
       if (latencyTargetMs != null) {
         constraints = constraints.withLatencyTarget(latencyTargetMs);
       }

@@ -12,16 +12,19 @@ import java.util.Objects;
  * cut k:
  *
  * <pre>
- * latency(k)     = t_embed + sum_{i&lt;k} t_edge(i) + bytes/bandwidth + RTT + sum_{i&gt;=k} t_cloud(i) + t_head
+ * latency(k)     = t_embed + sum_{i&lt;k} t_edge(i) + bytes/bandwidth + RTT/t + sum_{i&gt;=k} t_cloud(i) + t_head
  * edge energy(k) = E_embed + sum_{i&lt;k} E_edge(i) + E_radio x bytes + P_idle x (link + cloud time)
  * cloud energy(k)= P_cloud x (sum_{i&gt;=k} t_cloud(i) + t_head)
  * memory(k)      = k x layer parameters x bytes/parameter + embedding + 2 x k x kvDim x context x 4
  * </pre>
  *
- * Cut N still sends d floats to the cloud for the head; when the profile has an edge head time, one
- * more "edge-only" row prices running the head on the board with no link at all. The embedding
- * terms are the same for every cut, so they never change the choice, only the absolute numbers.
- * Receiving the token id back is a few bytes and is left out. Stateless and thread-safe.
+ * where t is the measured tokens per round trip of speculative decoding ({@link
+ * PlanConstraints#tokensPerRoundTrip}, 1 without it): a window of positions shares one RTT, but
+ * each position's hidden state is still sent. Cut N still sends d floats to the cloud for the head;
+ * when the profile has an edge head time, one more "edge-only" row prices running the head on the
+ * board with no link at all. The embedding terms are the same for every cut, so they never change
+ * the choice, only the absolute numbers. Receiving the token id back is a few bytes and is left
+ * out. Stateless and thread-safe.
  */
 public final class CutPlanner {
 
@@ -67,7 +70,7 @@ public final class CutPlanner {
     CloudCosts cloud = p.cloud();
     long bytes = wire.bytesPerToken(p.shape().dim());
     double edgeMs = edge.embeddingMillis() + sum(edge.layerMillis(), 0, k);
-    double linkMs = link.roundTripMillis(bytes);
+    double linkMs = link.rttMillis() / c.tokensPerRoundTrip() + link.transferMillis(bytes);
     double cloudMs = sum(cloud.layerMillis(), k, p.shape().nLayers()) + cloud.headMillis();
     double edgeJ =
         edge.embeddingJoules()

@@ -8,7 +8,7 @@ import java.util.List;
  * @param cut edge runs layers [0, cut); the cloud runs [cut, N) and the head
  * @param edgeOnly true for the row where the edge also runs the head and nothing crosses the link
  * @param edgeMillis embedding + edge layers (+ edge head when edge-only)
- * @param linkMillis RTT + bytes / bandwidth; 0 when edge-only
+ * @param linkMillis RTT / tokens per round trip + bytes / bandwidth; 0 when edge-only
  * @param cloudMillis cloud layers + cloud head; 0 when edge-only
  * @param latencyMillis edgeMillis + linkMillis + cloudMillis
  * @param edgeJoulesPerToken edge compute + radio + idle power while waiting for the cloud

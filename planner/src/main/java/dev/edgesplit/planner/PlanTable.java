@@ -67,10 +67,12 @@ public final class PlanTable {
     out.append(
         String.format(
             Locale.ROOT,
-            "Link: RTT %.3f ms, %.3f Mbit/s (%d samples); edge energy: %s%n",
+            "Link: RTT %.3f ms, %.3f Mbit/s (%d samples), %s tokens per round trip; edge energy:"
+                + " %s%n",
             plan.link().rttMillis(),
             plan.link().bandwidthBitsPerSecond() / 1e6,
             plan.link().samples(),
+            tokensPerRoundTrip(plan.constraints().tokensPerRoundTrip()),
             plan.edgeEnergySource()));
     out.append(
         String.format(
@@ -126,6 +128,11 @@ public final class PlanTable {
   }
 
   /** "512 B", "1.50 KiB", "12.00 MiB", "1.25 GiB". */
+  /** "1" for one token per round trip, else the measured t with two decimals. */
+  static String tokensPerRoundTrip(double t) {
+    return t == 1 ? "1" : String.format(Locale.ROOT, "%.2f", t);
+  }
+
   static String bytes(long bytes) {
     if (bytes < 1024) {
       return bytes + " B";

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.edgesplit.engine.model.ModelConfig;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.planner.link.LinkEstimate;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +53,49 @@ class CutPlannerTest {
     assertThat(p.rows().get(4).cut()).isEqualTo(3);
     assertThat(p.rows().get(1).linkMillis()).isCloseTo(26, within(EPS));
     assertThat(p.edgeEnergySource()).isEqualTo("fixture (measured)");
+  }
+
+  /*
+   * RTT 50 ms, t tokens per round trip, fp32 wire: link = 50 / t + 16 ms (every position's 16 bytes
+   * still cross). Energy goal, privacy floor 1: cut 1 costs 0.03 + 0.0016 + 2 x (50/t + 16 + 11) / 1000
+   * = 0.0856 + 0.1 / t J against edge-only's 0.115 J, so the split wins once t > 3.40:
+   * t = 1: 0.1856, t = 3: 0.1190 (edge-only); t = 4: 0.1106 (cut 1, link 28.5 ms).
+   */
+  @Test
+  void tokensPerRoundTrip_shareTheRtt_andMoveTheChoiceFromEdgeOnlyToASplit() {
+    LinkEstimate slow = new LinkEstimate(50.0, 8000.0, 12);
+    PlanConstraints c = PlanConstraints.defaults(8);
+    assertThat(c.tokensPerRoundTrip()).isEqualTo(1);
+    CutPlan one =
+        planner.plan(PlanFixtures.profile(true), slow, WireDType.FP32, c, PlanGoal.energy());
+    assertThat(one.rows().get(1).linkMillis()).isCloseTo(66, within(EPS));
+    assertThat(one.rows().get(1).edgeJoulesPerToken()).isCloseTo(0.1856, within(EPS));
+    assertThat(one.chosen().orElseThrow().edgeOnly()).isTrue();
+    CutPlan three =
+        planner.plan(
+            PlanFixtures.profile(true),
+            slow,
+            WireDType.FP32,
+            c.withTokensPerRoundTrip(3),
+            PlanGoal.energy());
+    assertThat(three.chosen().orElseThrow().edgeOnly()).isTrue();
+    CutPlan four =
+        planner.plan(
+            PlanFixtures.profile(true),
+            slow,
+            WireDType.FP32,
+            c.withTokensPerRoundTrip(4),
+            PlanGoal.energy());
+    CutRow chosen = four.chosen().orElseThrow();
+    assertThat(chosen.edgeOnly()).isFalse();
+    assertThat(chosen.cut()).isEqualTo(1);
+    assertThat(chosen.linkMillis()).isCloseTo(28.5, within(EPS));
+    assertThat(chosen.bytesPerToken()).isEqualTo(16);
+    assertThat(chosen.edgeJoulesPerToken()).isCloseTo(0.1106, within(EPS));
+    assertThat(four.rows().get(4).edgeJoulesPerToken()).isCloseTo(0.115, within(EPS));
+    assertThatThrownBy(() -> c.withTokensPerRoundTrip(0.5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(">= 1");
   }
 
   @Test

@@ -268,6 +268,8 @@ public final class Generation {
             .setRoundTrips(roundTrips)
             .setTokensPerRoundTrip((double) generated / Math.max(1, roundTrips))
             .setAcceptanceRate(sizer.acceptanceRate())
+            .setDraftedTokens((int) sizer.drafted())
+            .setAcceptedDraftTokens((int) sizer.accepted())
             .setDraftMsPerToken(draftNanos / 1e6 / perToken);
     if (tail != null) {
       summary

@@ -4,8 +4,10 @@ import dev.edgesplit.edge.generate.RequestOutcome;
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.generate.StepRecord;
 import dev.edgesplit.edge.link.CloudBreaker;
+import dev.edgesplit.edge.speculate.DraftSources;
 import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.planner.link.LinkEstimate;
+import dev.edgesplit.proto.v1.GenerationSummary;
 import dev.edgesplit.server.energy.PowerGauge;
 import dev.edgesplit.server.metrics.JvmProcessMetrics;
 import io.micrometer.core.instrument.Counter;
@@ -26,9 +28,11 @@ import java.util.function.Supplier;
  * The edge agent's Prometheus metrics (names shared with deploy/grafana): tokens, J/token
  * histogram, cut, link bandwidth and RTT, active sessions, KV bytes, power, bytes sent and step
  * latency; Generate calls by status ({@code edgesplit_requests_total{status}}), cloud recoveries
- * and local fallbacks of finished generations, the cloud circuit breaker ({@link #watch}); and the
- * JVM and process metrics of {@link JvmProcessMetrics}. Fed by the generations as a {@link
- * StepListener}; gauges read their sources at scrape time. Thread-safe.
+ * and local fallbacks of finished generations, the cloud circuit breaker ({@link #watch});
+ * speculation by draft source (round trips, tokens per round trip, drafted tokens accepted and
+ * rejected, from each generation's summary); and the JVM and process metrics of {@link
+ * JvmProcessMetrics}. Fed by the generations as a {@link StepListener}; gauges read their sources
+ * at scrape time. Thread-safe.
  */
 public final class EdgeMetrics implements StepListener {
 
@@ -177,6 +181,41 @@ public final class EdgeMetrics implements StepListener {
     if (outcome.finishedLocally()) {
       fallbacks.increment();
     }
+  }
+
+  /**
+   * Speculation of a finished generation, tagged by its draft source: {@code
+   * edgesplit_round_trips_total}, {@code edgesplit_tokens_per_round_trip} (one sample per
+   * generation) and {@code edgesplit_draft_tokens_total{outcome="accepted"|"rejected"}}.
+   */
+  @Override
+  public void onSummary(String sessionId, GenerationSummary summary) {
+    if (summary.getRoundTrips() == 0) {
+      return;
+    }
+    String source = DraftSources.name(summary.getDraftSource());
+    Counter.builder("edgesplit.round.trips")
+        .description("Round trips to the cloud after the prefill, by draft source")
+        .tag("draft_source", source)
+        .register(registry)
+        .increment(summary.getRoundTrips());
+    DistributionSummary.builder("edgesplit.tokens.per.round.trip")
+        .description("Generated tokens per round trip, one sample per generation")
+        .tag("draft_source", source)
+        .register(registry)
+        .record(summary.getTokensPerRoundTrip());
+    int drafted = summary.getDraftedTokens();
+    int accepted = Math.min(drafted, summary.getAcceptedDraftTokens());
+    draftTokens(source, "accepted").increment(accepted);
+    draftTokens(source, "rejected").increment(drafted - accepted);
+  }
+
+  private Counter draftTokens(String source, String outcome) {
+    return Counter.builder("edgesplit.draft.tokens")
+        .description("Draft tokens sent for verification, by draft source and outcome")
+        .tag("draft_source", source)
+        .tag("outcome", outcome)
+        .register(registry);
   }
 
   @Override

@@ -9,6 +9,11 @@ import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
+import dev.edgesplit.edge.generate.EdgeSlowdown;
+import dev.edgesplit.edge.generate.StepHooks;
+import dev.edgesplit.edge.generate.StepListener;
+import dev.edgesplit.edge.metrics.EdgeMetrics;
+import dev.edgesplit.edge.plan.EdgeChains;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -25,17 +30,24 @@ import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.GenerationSummary;
 import dev.edgesplit.server.energy.StepEnergy;
+import dev.edgesplit.server.metrics.MetricsHttpServer;
 import dev.edgesplit.testkit.SharedModels;
 import dev.edgesplit.testkit.Stories260k;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,6 +167,50 @@ class SpeculativeSplitTest {
     }
   }
 
+  @Test
+  void metrics_countRoundTripsAndDraftTokensByDraftSource() throws Exception {
+    EdgeMetrics metrics = new EdgeMetrics(() -> 3, Optional::empty, Optional.empty());
+    try (Split split = new Split(3, Map.of(), metrics);
+        MetricsHttpServer http = MetricsHttpServer.start("127.0.0.1", 0, metrics::scrape)) {
+      GenerateRequest request =
+          GenerateRequest.newBuilder().setText(Stories260k.PROMPT).setMaxNewTokens(60).build();
+      GenerationSummary plain =
+          split.generate(request.toBuilder().setDraftSource(DraftSource.DRAFT_SOURCE_NONE).build())
+              .summary;
+      GenerationSummary s =
+          split.generate(request.toBuilder().setDraftSource(DraftSource.DRAFT_SOURCE_MODEL).build())
+              .summary;
+      assertThat(s.getDraftedTokens()).isPositive();
+      assertThat(s.getAcceptedDraftTokens()).isBetween(1, s.getDraftedTokens());
+      assertThat(s.getAcceptanceRate())
+          .isCloseTo(
+              (double) s.getAcceptedDraftTokens() / s.getDraftedTokens(),
+              org.assertj.core.data.Offset.offset(1e-12));
+      String scrape =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(scrape)
+          .contains(
+              "edgesplit_round_trips_total{draft_source=\"model\"} " + (double) s.getRoundTrips())
+          .contains(
+              "edgesplit_round_trips_total{draft_source=\"none\"} "
+                  + (double) plain.getRoundTrips())
+          .contains(
+              "edgesplit_draft_tokens_total{draft_source=\"model\",outcome=\"accepted\"} "
+                  + (double) s.getAcceptedDraftTokens())
+          .contains(
+              "edgesplit_draft_tokens_total{draft_source=\"model\",outcome=\"rejected\"} "
+                  + (double) (s.getDraftedTokens() - s.getAcceptedDraftTokens()))
+          .contains("edgesplit_draft_tokens_total{draft_source=\"none\",outcome=\"accepted\"} 0.0")
+          .contains("edgesplit_tokens_per_round_trip_count{draft_source=\"model\"} 1")
+          .contains("edgesplit_tokens_per_round_trip_sum{draft_source=\"none\"} 1.0");
+    }
+  }
+
   record Result(String text, GenerationSummary summary) {}
 
   /**
@@ -169,6 +225,10 @@ class SpeculativeSplitTest {
     final ManagedChannel toEdge;
 
     Split(int cut, Map<String, String> edgeSettings) {
+      this(cut, edgeSettings, StepListener.NONE);
+    }
+
+    Split(int cut, Map<String, String> edgeSettings, StepListener listener) {
       cloudChain = compiled.openCloud(cut, RuntimeOptions.defaults());
       edgeChain = compiled.openEdge(cut, RuntimeOptions.defaults());
       CloudConfig cloudConfig =
@@ -205,7 +265,12 @@ class SpeculativeSplitTest {
       EdgeConfig config = EdgeConfig.load(null, Map.of(), overrides);
       edge =
           new EdgeAgent(
-                  config, edgeChain, compiled.fingerprint(), tokenizer, toCloud, StepEnergy.none())
+                  config,
+                  EdgeChains.fixed(edgeChain, null),
+                  compiled.fingerprint(),
+                  tokenizer,
+                  List.<Channel>of(toCloud),
+                  new StepHooks(StepEnergy.none(), listener, EdgeSlowdown.none()))
               .speculation(
                   new Speculation(
                       DraftSource.DRAFT_SOURCE_NONE,
