@@ -5,20 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.edgesplit.cloud.CloudWorker;
-import dev.edgesplit.cloud.compute.ChainCloudCompute;
-import dev.edgesplit.cloud.compute.EngineSamplerFactory;
-import dev.edgesplit.cloud.config.CloudConfig;
-import dev.edgesplit.edge.config.EdgeConfig;
 import dev.edgesplit.engine.segment.CompiledModel;
-import dev.edgesplit.engine.segment.RuntimeOptions;
-import dev.edgesplit.engine.segment.SegmentChain;
-import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
-import dev.edgesplit.engine.tokenizer.Tokenizers;
-import dev.edgesplit.partitioner.CompileOptions;
-import dev.edgesplit.partitioner.Compiler;
-import dev.edgesplit.partitioner.model.ModelImporter;
-import dev.edgesplit.partitioner.onnx.SegmentOptions;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.FinishReason;
 import dev.edgesplit.proto.v1.GenerateRequest;
@@ -26,15 +14,14 @@ import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.GenerationSummary;
 import dev.edgesplit.proto.v1.SamplingParams;
 import dev.edgesplit.proto.v1.TokenIds;
-import dev.edgesplit.server.energy.StepEnergy;
-import dev.edgesplit.testkit.SharedModels;
+import dev.edgesplit.systest.CompiledStories;
+import dev.edgesplit.systest.Generated;
+import dev.edgesplit.systest.LoopbackAgent;
+import dev.edgesplit.systest.LoopbackWorker;
 import dev.edgesplit.testkit.Stories260k;
 import io.grpc.Context;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -45,7 +32,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -58,20 +44,13 @@ class SplitServingTest {
   static final String REFERENCE = Stories260k.REFERENCE;
   static final String PROMPT = Stories260k.PROMPT;
 
-  @TempDir static Path dir;
   static CompiledModel compiled;
   static Tokenizer tokenizer;
 
   @BeforeAll
-  static void compile() throws Exception {
-    Path models = SharedModels.require("stories260K").getParent();
-    Path checkpoint = models.resolve("stories260K/stories260K.bin");
-    compiled =
-        new Compiler(
-                new CompileOptions(
-                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
-            .compile(ModelImporter.load(checkpoint), dir);
-    tokenizer = Tokenizers.load(compiled.tokenizerFile());
+  static void compile() {
+    compiled = CompiledStories.model();
+    tokenizer = CompiledStories.tokenizer();
   }
 
   @ParameterizedTest(name = "cut {0}")
@@ -79,9 +58,9 @@ class SplitServingTest {
   void greedyText_overLoopbackGrpc_equalsLlama2cReference_atEveryCut(int cut) throws Exception {
     try (Split split = new Split(cut)) {
       int promptTokens = tokenizer.encode(PROMPT, true).length;
-      Result r = split.generate(textRequest(PROMPT, 100 - promptTokens + 1));
-      assertThat(PROMPT + r.text).isEqualTo(REFERENCE);
-      GenerationSummary s = r.summary;
+      Generated r = split.generate(textRequest(PROMPT, 100 - promptTokens + 1));
+      assertThat(PROMPT + r.text()).isEqualTo(REFERENCE);
+      GenerationSummary s = r.summary();
       assertThat(s.getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_MAX_TOKENS);
       assertThat(s.getPromptTokens()).isEqualTo(promptTokens);
       assertThat(s.getGeneratedTokens()).isEqualTo(100 - promptTokens + 1);
@@ -117,10 +96,10 @@ class SplitServingTest {
     String chunked;
     String whole;
     try (Split split = new Split(cut, Map.of("cloud.prefill_chunk", "8"))) {
-      chunked = split.generate(request).text;
+      chunked = split.generate(request).text();
     }
     try (Split split = new Split(cut, Map.of("cloud.prefill_chunk", "512"))) {
-      whole = split.generate(request).text;
+      whole = split.generate(request).text();
     }
     assertThat(chunked).isNotEmpty().isEqualTo(whole);
     assertThat(REFERENCE).contains(chunked.strip());
@@ -158,19 +137,19 @@ class SplitServingTest {
               .build(),
           Status.Code.INVALID_ARGUMENT,
           "outside the vocabulary");
-      assertThat(PROMPT + split.generate(textRequest(PROMPT, 10)).text)
+      assertThat(PROMPT + split.generate(textRequest(PROMPT, 10)).text())
           .isEqualTo(
               REFERENCE.substring(
-                  0, (PROMPT + split.generate(textRequest(PROMPT, 10)).text).length()));
+                  0, (PROMPT + split.generate(textRequest(PROMPT, 10)).text()).length()));
     }
   }
 
   @Test
   void stopString_endsTheGeneration() throws Exception {
     try (Split split = new Split(3)) {
-      Result r = split.generate(textRequest(PROMPT, 90).toBuilder().addStop("Lily.").build());
-      assertThat(r.summary.getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_STOP_STRING);
-      assertThat(PROMPT + r.text)
+      Generated r = split.generate(textRequest(PROMPT, 90).toBuilder().addStop("Lily.").build());
+      assertThat(r.summary().getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_STOP_STRING);
+      assertThat(PROMPT + r.text())
           .isEqualTo("Once upon a time, there was a little girl named Lily.");
     }
   }
@@ -180,12 +159,12 @@ class SplitServingTest {
     try (Split split = new Split(2)) {
       ExecutorService clients = Executors.newFixedThreadPool(16);
       try {
-        List<Future<Result>> results = new ArrayList<>();
+        List<Future<Generated>> results = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
           results.add(clients.submit(() -> split.generate(textRequest(PROMPT, 40))));
         }
-        for (Future<Result> f : results) {
-          String text = PROMPT + f.get(120, TimeUnit.SECONDS).text;
+        for (Future<Generated> f : results) {
+          String text = PROMPT + f.get(120, TimeUnit.SECONDS).text();
           assertThat(REFERENCE).startsWith(text);
           assertThat(text.length()).isGreaterThan(PROMPT.length() + 100);
         }
@@ -227,100 +206,37 @@ class SplitServingTest {
     return GenerateRequest.newBuilder().setText(text).setMaxNewTokens(maxNewTokens).build();
   }
 
-  private record Result(String text, GenerationSummary summary) {}
-
-  /**
-   * A cloud worker and an edge agent for one cut, on loopback port 0, and a client channel to the
-   * agent.
-   */
+  /** A worker and an agent for one cut on loopback port 0. */
   private static final class Split implements AutoCloseable {
-    final SegmentChain cloudChain;
-    final SegmentChain edgeChain;
+    final LoopbackWorker worker;
+    final LoopbackAgent agent;
     final CloudWorker cloud;
-    final ManagedChannel toCloud;
     final EdgeAgent edge;
-    final ManagedChannel toEdge;
 
     Split(int cut) {
       this(cut, Map.of());
     }
 
     Split(int cut, Map<String, String> edgeSettings) {
-      cloudChain = compiled.openCloud(cut, RuntimeOptions.defaults());
-      edgeChain = compiled.openEdge(cut, RuntimeOptions.defaults());
-      CloudConfig cloudConfig =
-          CloudConfig.load(
-              null,
-              Map.of(),
-              Map.of(
-                  "listen.port",
-                  "0",
-                  "model.cut",
-                  String.valueOf(cut),
-                  "runtime.step_threads",
-                  "2"));
-      cloud =
-          new CloudWorker(
-                  cloudConfig,
-                  new ChainCloudCompute(cloudChain, compiled.fingerprint()),
-                  new EngineSamplerFactory(),
-                  dev.edgesplit.server.energy.StepEnergy.none())
-              .start();
-      toCloud = NettyChannelBuilder.forAddress("127.0.0.1", cloud.port()).usePlaintext().build();
-      Map<String, String> edgeOverrides =
-          new java.util.HashMap<>(
-              Map.of(
-                  "listen.port",
-                  "0",
-                  "model.cut",
-                  String.valueOf(cut),
-                  "cloud.hidden_dtype",
-                  "fp32",
-                  "cloud.target",
-                  "127.0.0.1:" + cloud.port()));
-      edgeOverrides.putAll(edgeSettings);
-      EdgeConfig edgeConfig = EdgeConfig.load(null, Map.of(), edgeOverrides);
-      edge =
-          new EdgeAgent(
-                  edgeConfig,
-                  edgeChain,
-                  compiled.fingerprint(),
-                  tokenizer,
-                  toCloud,
-                  StepEnergy.none())
-              .start();
-      toEdge = NettyChannelBuilder.forAddress("127.0.0.1", edge.port()).usePlaintext().build();
+      worker = LoopbackWorker.at(cut).start();
+      agent = LoopbackAgent.at(cut).clouds(worker.port()).config(edgeSettings).start();
+      cloud = worker.server();
+      edge = agent.server();
     }
 
     EdgeServiceGrpc.EdgeServiceBlockingStub stub() {
-      return EdgeServiceGrpc.newBlockingStub(toEdge).withDeadlineAfter(60, TimeUnit.SECONDS);
+      return EdgeServiceGrpc.newBlockingStub(agent.client())
+          .withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
-    Result generate(GenerateRequest request) {
-      StringBuilder text = new StringBuilder();
-      GenerationSummary summary = null;
-      Iterator<GenerateResponse> it = stub().generate(request);
-      while (it.hasNext()) {
-        GenerateResponse r = it.next();
-        assertThat(summary).as("nothing may follow the summary").isNull();
-        if (r.hasToken()) {
-          text.append(r.getToken().getText());
-        } else {
-          summary = r.getSummary();
-        }
-      }
-      assertThat(summary).isNotNull();
-      return new Result(text.toString(), summary);
+    Generated generate(GenerateRequest request) {
+      return agent.generate(request);
     }
 
     @Override
     public void close() throws Exception {
-      toEdge.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      edge.close();
-      toCloud.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      cloud.close();
-      edgeChain.close();
-      cloudChain.close();
+      agent.close();
+      worker.close();
     }
   }
 }

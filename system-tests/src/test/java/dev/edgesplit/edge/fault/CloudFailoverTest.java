@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.edgesplit.edge.fault.Harness.Agent;
-import dev.edgesplit.edge.fault.Harness.Result;
-import dev.edgesplit.edge.fault.Harness.Worker;
+import dev.edgesplit.systest.CompiledStories;
+import dev.edgesplit.systest.Generated;
+import dev.edgesplit.systest.LoopbackAgent;
+import dev.edgesplit.systest.LoopbackWorker;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -31,12 +32,13 @@ class CloudFailoverTest {
   @Test
   void workerStopsMidGeneration_sessionMovesToTheOtherWorker_sameText() throws Exception {
     StepGate gate = new StepGate(HOLD_AT);
-    try (Worker a = new Worker(3, 0, Map.of("drain_timeout_ms", "1"), gate);
-        Worker b = new Worker(3, 0, Map.of());
-        Agent edge = new Agent(3, List.of(a.port(), b.port()), Map.of())) {
-      Result r = Harness.stopWhileHeld(gate, a, () -> edge.generate(i -> {}));
+    try (LoopbackWorker a =
+            LoopbackWorker.at(3).config(Map.of("drain_timeout_ms", "1")).wrap(gate::wrap).start();
+        LoopbackWorker b = LoopbackWorker.at(3).start();
+        LoopbackAgent edge = LoopbackAgent.at(3).clouds(List.of(a.port(), b.port())).start()) {
+      Generated r = StepGate.stopWhileHeld(gate, a, () -> edge.generate(i -> {}));
 
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(r.summary().getCloudRecoveries()).isEqualTo(1);
       // The held step finishes on its own thread after the gate opens; then its session is freed.
       await().atMost(10, TimeUnit.SECONDS).until(() -> a.sessions() == 0);
@@ -53,13 +55,17 @@ class CloudFailoverTest {
     // second, with the third already sent: the new worker gets the acknowledged frame as a replay,
     // then both.
     StepGate gate = new StepGate(2);
-    try (Worker a = new Worker(3, 0, Map.of("drain_timeout_ms", "1"), gate);
-        Worker b = new Worker(3, 0, Map.of());
-        Agent edge =
-            new Agent(3, List.of(a.port(), b.port()), Map.of("cloud.prefill_chunk", "2"))) {
-      Result r = Harness.stopWhileHeld(gate, a, () -> edge.generate(i -> {}));
+    try (LoopbackWorker a =
+            LoopbackWorker.at(3).config(Map.of("drain_timeout_ms", "1")).wrap(gate::wrap).start();
+        LoopbackWorker b = LoopbackWorker.at(3).start();
+        LoopbackAgent edge =
+            LoopbackAgent.at(3)
+                .clouds(List.of(a.port(), b.port()))
+                .config(Map.of("cloud.prefill_chunk", "2"))
+                .start()) {
+      Generated r = StepGate.stopWhileHeld(gate, a, () -> edge.generate(i -> {}));
 
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(r.summary().getCloudRecoveries()).isEqualTo(1);
     } finally {
       gate.release();
@@ -70,12 +76,20 @@ class CloudFailoverTest {
   void drainingWorker_finishesItsRunningSession_whileNewSessionsGoToTheOtherWorker()
       throws Exception {
     StepGate gate = new StepGate(HOLD_AT);
-    try (Worker a = new Worker(2, 0, Map.of("drain_timeout_ms", "60000"), gate);
-        Worker b = new Worker(2, 0, Map.of());
+    try (LoopbackWorker a =
+            LoopbackWorker.at(2)
+                .config(Map.of("drain_timeout_ms", "60000"))
+                .wrap(gate::wrap)
+                .start();
+        LoopbackWorker b = LoopbackWorker.at(2).start();
         // A step timeout beyond the test's bound: the held step must not time out at the edge.
-        Agent edge =
-            new Agent(2, List.of(a.port(), b.port()), Map.of("cloud.step_timeout_ms", "120000"))) {
-      CompletableFuture<Result> first = CompletableFuture.supplyAsync(() -> edge.generate(i -> {}));
+        LoopbackAgent edge =
+            LoopbackAgent.at(2)
+                .clouds(List.of(a.port(), b.port()))
+                .config(Map.of("cloud.step_timeout_ms", "120000"))
+                .start()) {
+      CompletableFuture<Generated> first =
+          CompletableFuture.supplyAsync(() -> edge.generate(i -> {}));
       gate.awaitReached();
       assertThat(a.health()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
       CompletableFuture<Void> stop = CompletableFuture.runAsync(a::close);
@@ -85,8 +99,8 @@ class CloudFailoverTest {
       await()
           .atMost(10, TimeUnit.SECONDS)
           .until(() -> a.health() != HealthCheckResponse.ServingStatus.SERVING);
-      Result second = edge.generate(i -> {});
-      assertThat(Harness.PROMPT + second.text()).isEqualTo(Harness.REFERENCE);
+      Generated second = edge.generate(i -> {});
+      assertThat(CompiledStories.PROMPT + second.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(second.summary().getCloudRecoveries()).isLessThanOrEqualTo(1);
       assertThat(stop).isNotDone();
       assertThat(a.sessions())
@@ -94,9 +108,9 @@ class CloudFailoverTest {
           .isEqualTo(1);
 
       gate.release();
-      Result r = first.get(60, TimeUnit.SECONDS);
+      Generated r = first.get(60, TimeUnit.SECONDS);
       stop.get(30, TimeUnit.SECONDS);
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(r.summary().getCloudRecoveries())
           .as("the draining worker finished the running session")
           .isZero();
@@ -114,7 +128,7 @@ class CloudFailoverTest {
     // Down at start: the cloud is marked down from the first request on (OutageTest covers the
     // window that
     // marks it down when the workers go away later).
-    try (Agent edge = new Agent(2, List.of(dead1, dead2), Map.of())) {
+    try (LoopbackAgent edge = LoopbackAgent.at(2).clouds(List.of(dead1, dead2)).start()) {
       long t0 = System.nanoTime();
       assertThatThrownBy(() -> edge.generate(i -> {}))
           .isInstanceOfSatisfying(
@@ -135,13 +149,13 @@ class CloudFailoverTest {
 
   @Test
   void localFallback_noWorkerReachable_finishesOnTheBoard_sameText() throws Exception {
-    try (Agent edge =
-        new Agent(
-            1,
-            List.of(deadPort()),
-            Map.of("cloud.fallback", "local", "cloud.retry.deadline_ms", "300"))) {
-      Result r = edge.generate(i -> {});
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+    try (LoopbackAgent edge =
+        LoopbackAgent.at(1)
+            .clouds(List.of(deadPort()))
+            .config(Map.of("cloud.fallback", "local", "cloud.retry.deadline_ms", "300"))
+            .start()) {
+      Generated r = edge.generate(i -> {});
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(r.summary().getFinishedLocally()).isTrue();
       assertThat(r.summary().getFallbackReason()).contains("no cloud worker");
       assertThat(r.summary().getCut()).isEqualTo(1);
@@ -152,15 +166,16 @@ class CloudFailoverTest {
   void localFallback_workerLostMidGeneration_replaysAndContinuesOnTheBoard_sameText()
       throws Exception {
     StepGate gate = new StepGate(HOLD_AT);
-    try (Worker a = new Worker(4, 0, Map.of("drain_timeout_ms", "1"), gate);
-        Agent edge =
-            new Agent(
-                4,
-                List.of(a.port()),
-                Map.of("cloud.fallback", "local", "cloud.retry.deadline_ms", "500"))) {
-      Result r = Harness.stopWhileHeld(gate, a, () -> edge.generate(i -> {}));
+    try (LoopbackWorker a =
+            LoopbackWorker.at(4).config(Map.of("drain_timeout_ms", "1")).wrap(gate::wrap).start();
+        LoopbackAgent edge =
+            LoopbackAgent.at(4)
+                .clouds(List.of(a.port()))
+                .config(Map.of("cloud.fallback", "local", "cloud.retry.deadline_ms", "500"))
+                .start()) {
+      Generated r = StepGate.stopWhileHeld(gate, a, () -> edge.generate(i -> {}));
 
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(r.summary().getFinishedLocally()).isTrue();
       assertThat(r.summary().getCloudRecoveries()).isEqualTo(1);
       assertThat(r.summary().getFallbackReason())

@@ -3,8 +3,10 @@ package dev.edgesplit.edge.fault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.edgesplit.edge.fault.Harness.Agent;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
+import dev.edgesplit.systest.CompiledStories;
+import dev.edgesplit.systest.Generated;
+import dev.edgesplit.systest.LoopbackAgent;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -73,7 +75,11 @@ class MalformedRequestTest {
 
   @Test
   void malformedRequests_getInvalidArgument_withAShortReason() throws Exception {
-    try (Agent edge = new Agent(2, List.of(deadPort()), Map.of("cloud.fallback", "local"))) {
+    try (LoopbackAgent edge =
+        LoopbackAgent.at(2)
+            .clouds(List.of(deadPort()))
+            .config(Map.of("cloud.fallback", "local"))
+            .start()) {
       assertThat(refusal(edge, INVALID_UTF8))
           .contains("malformed edgesplit.v1.EdgeService/Generate request")
           .contains("UTF-8");
@@ -85,7 +91,11 @@ class MalformedRequestTest {
 
   @Test
   void aThousandMalformedRequests_addAtMostAFewLogLines_andTheAgentKeepsServing() throws Exception {
-    try (Agent edge = new Agent(2, List.of(deadPort()), Map.of("cloud.fallback", "local"));
+    try (LoopbackAgent edge =
+            LoopbackAgent.at(2)
+                .clouds(List.of(deadPort()))
+                .config(Map.of("cloud.fallback", "local"))
+                .start();
         LogLines log = new LogLines(true)) {
       byte[][] kinds = {INVALID_UTF8, GARBAGE, truncated()};
       for (int i = 0; i < 1000; i++) {
@@ -95,25 +105,25 @@ class MalformedRequestTest {
       assertThat(lines).as("log lines for 1,000 malformed requests").hasSizeLessThanOrEqualTo(3);
       assertThat(String.join("\n", lines)).doesNotContain("SEVERE").doesNotContain("Exception");
 
-      Harness.Result r = edge.generate(t -> {});
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      Generated r = edge.generate(t -> {});
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
     }
   }
 
   /** A valid request cut short inside its text field. */
   private static byte[] truncated() {
-    byte[] whole = Harness.referenceRequest().toByteArray();
+    byte[] whole = CompiledStories.referenceRequest().toByteArray();
     return Arrays.copyOf(whole, 5);
   }
 
   /** Sends {@code bytes} as the Generate request; returns the INVALID_ARGUMENT description. */
-  static String refusal(Agent edge, byte[] bytes) {
+  static String refusal(LoopbackAgent edge, byte[] bytes) {
     String[] description = new String[1];
     assertThatThrownBy(
             () -> {
               Iterator<byte[]> it =
                   ClientCalls.blockingServerStreamingCall(
-                      edge.client,
+                      edge.client(),
                       RAW_GENERATE,
                       CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
                       bytes);

@@ -3,9 +3,10 @@ package dev.edgesplit.edge.fault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.edgesplit.edge.fault.Harness.Agent;
-import dev.edgesplit.edge.fault.Harness.Result;
-import dev.edgesplit.edge.fault.Harness.Worker;
+import dev.edgesplit.systest.CompiledStories;
+import dev.edgesplit.systest.Generated;
+import dev.edgesplit.systest.LoopbackAgent;
+import dev.edgesplit.systest.LoopbackWorker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,17 +26,21 @@ class NetworkFaultTest {
   @Test
   void droppedConnections_midGeneration_reconnectAndReplay_sameText() throws Exception {
     StepGate gate = new StepGate(HOLD_AT);
-    try (Worker cloud = new Worker(2, 0, Map.of(), gate);
+    try (LoopbackWorker cloud = LoopbackWorker.at(2).wrap(gate::wrap).start();
         FaultProxy proxy = new FaultProxy(cloud.port());
-        Agent edge =
-            new Agent(2, List.of(proxy.port()), Map.of("cloud.retry.deadline_ms", "20000"))) {
-      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate(i -> {}));
+        LoopbackAgent edge =
+            LoopbackAgent.at(2)
+                .clouds(List.of(proxy.port()))
+                .config(Map.of("cloud.retry.deadline_ms", "20000"))
+                .start()) {
+      CompletableFuture<Generated> run =
+          CompletableFuture.supplyAsync(() -> edge.generate(i -> {}));
       gate.awaitReached();
       proxy.dropConnections();
       gate.release();
-      Result r = run.get(60, TimeUnit.SECONDS);
+      Generated r = run.get(60, TimeUnit.SECONDS);
 
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(r.summary().getCloudRecoveries()).isEqualTo(1);
       assertThat(r.summary().getFinishedLocally()).isFalse();
       assertThat(proxy.accepted()).isGreaterThanOrEqualTo(2);
@@ -49,20 +54,26 @@ class NetworkFaultTest {
   void stalledLink_workerReapsTheSilentSession_afterItsIdleTtl_generationRecoversAfterResume()
       throws Exception {
     StepGate gate = new StepGate(HOLD_AT);
-    try (Worker cloud = new Worker(2, 0, Map.of("limits.idle_ttl_ms", "300"), gate);
+    try (LoopbackWorker cloud =
+            LoopbackWorker.at(2)
+                .config(Map.of("limits.idle_ttl_ms", "300"))
+                .wrap(gate::wrap)
+                .start();
         FaultProxy proxy = new FaultProxy(cloud.port());
-        Agent edge =
-            new Agent(
-                2,
-                List.of(proxy.port()),
-                Map.of(
-                    "cloud.step_timeout_ms",
-                    "1000",
-                    "cloud.handshake_timeout_ms",
-                    "1000",
-                    "cloud.retry.deadline_ms",
-                    "30000"))) {
-      CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> edge.generate(i -> {}));
+        LoopbackAgent edge =
+            LoopbackAgent.at(2)
+                .clouds(List.of(proxy.port()))
+                .config(
+                    Map.of(
+                        "cloud.step_timeout_ms",
+                        "1000",
+                        "cloud.handshake_timeout_ms",
+                        "1000",
+                        "cloud.retry.deadline_ms",
+                        "30000"))
+                .start()) {
+      CompletableFuture<Generated> run =
+          CompletableFuture.supplyAsync(() -> edge.generate(i -> {}));
       gate.awaitReached();
       proxy.stall();
       gate.release();
@@ -73,9 +84,9 @@ class NetworkFaultTest {
       // the stall outlasted its step timeout, reconnects; either way it replays and continues.
       await().atMost(20, TimeUnit.SECONDS).until(() -> cloud.sessions() == 0);
       proxy.resume();
-      Result r = run.get(60, TimeUnit.SECONDS);
+      Generated r = run.get(60, TimeUnit.SECONDS);
 
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(r.summary().getCloudRecoveries()).isEqualTo(1);
       await().atMost(Duration.ofSeconds(10)).until(() -> cloud.sessions() == 0);
     } finally {

@@ -3,14 +3,16 @@ package dev.edgesplit.edge.fault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.edgesplit.edge.fault.Harness.Agent;
-import dev.edgesplit.edge.fault.Harness.Worker;
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.metrics.EdgeMetrics;
 import dev.edgesplit.edge.metrics.EnergyLogListener;
 import dev.edgesplit.engine.energy.EnergyLog;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.server.metrics.MetricsHttpServer;
+import dev.edgesplit.systest.CompiledStories;
+import dev.edgesplit.systest.Generated;
+import dev.edgesplit.systest.LoopbackAgent;
+import dev.edgesplit.systest.LoopbackWorker;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.URI;
@@ -39,19 +41,23 @@ class ObservabilityTest {
     StepListener listeners =
         StepListener.all(
             List.of(metrics, new EnergyLogListener(new EnergyLog(energyLines::add), false)));
-    Worker a = new Worker(2, 0, Map.of("drain_timeout_ms", "1"));
+    LoopbackWorker a = LoopbackWorker.at(2).config(Map.of("drain_timeout_ms", "1")).start();
     List<String> lines;
     try (LogLines log = new LogLines(true)) {
-      try (Agent edge =
-              new Agent(
-                  2, List.of(a.port()), Map.of("cloud.retry.deadline_ms", "1000"), listeners);
+      try (LoopbackAgent edge =
+              LoopbackAgent.at(2)
+                  .clouds(List.of(a.port()))
+                  .config(Map.of("cloud.retry.deadline_ms", "1000"))
+                  .listener(listeners)
+                  .start();
           MetricsHttpServer http = MetricsHttpServer.start("127.0.0.1", 0, metrics::scrape)) {
-        metrics.watch(edge.agent.breaker());
-        assertThat(Harness.PROMPT + edge.generate(i -> {}).text()).isEqualTo(Harness.REFERENCE);
+        metrics.watch(edge.server().breaker());
+        assertThat(CompiledStories.PROMPT + edge.generate(i -> {}).text())
+            .isEqualTo(CompiledStories.REFERENCE);
         assertThatThrownBy(
                 () ->
-                    Harness.generate(
-                        edge.client, GenerateRequest.newBuilder().setText("").build(), i -> {}))
+                    Generated.generate(
+                        edge.client(), GenerateRequest.newBuilder().setText("").build(), i -> {}))
             .isInstanceOf(StatusRuntimeException.class);
         MalformedRequestTest.refusal(edge, MalformedRequestTest.GARBAGE);
         a.close();
@@ -108,7 +114,7 @@ class ObservabilityTest {
     assertThat(access.get(2)).contains("status=UNAVAILABLE").contains("127.0.0.1:" + a.port());
     assertThat(String.join("\n", lines))
         .as("the prompt never reaches the log")
-        .doesNotContain(Harness.PROMPT);
+        .doesNotContain(CompiledStories.PROMPT);
     assertThat(lines)
         .anyMatch(l -> l.contains("edge agent draining"))
         .anyMatch(l -> l.contains("edge agent stopped"));

@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.edgesplit.edge.fault.Harness.Agent;
-import dev.edgesplit.edge.fault.Harness.Result;
-import dev.edgesplit.edge.fault.Harness.Worker;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateResponse;
+import dev.edgesplit.systest.CompiledStories;
+import dev.edgesplit.systest.Generated;
+import dev.edgesplit.systest.LoopbackAgent;
+import dev.edgesplit.systest.LoopbackWorker;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -43,11 +44,12 @@ class OutageTest {
 
   @Test
   void allWorkersGone_failsAtOnceWithUnavailable_notServing_untilAWorkerReturns() throws Exception {
-    Worker a = new Worker(2, 0, Map.of("drain_timeout_ms", "1"));
+    LoopbackWorker a = LoopbackWorker.at(2).config(Map.of("drain_timeout_ms", "1")).start();
     int port = a.port();
-    try (Agent edge = new Agent(2, List.of(port), WINDOW)) {
-      assertThat(Harness.PROMPT + edge.generate(i -> {}).text()).isEqualTo(Harness.REFERENCE);
-      assertThat(health(edge.client)).isEqualTo(ServingStatus.SERVING);
+    try (LoopbackAgent edge = LoopbackAgent.at(2).clouds(List.of(port)).config(WINDOW).start()) {
+      assertThat(CompiledStories.PROMPT + edge.generate(i -> {}).text())
+          .isEqualTo(CompiledStories.REFERENCE);
+      assertThat(health(edge.client())).isEqualTo(ServingStatus.SERVING);
 
       a.close();
       // The first request after the outage spends one reconnect window, then marks the cloud down.
@@ -55,8 +57,8 @@ class OutageTest {
           .isInstanceOfSatisfying(
               StatusRuntimeException.class,
               e -> assertThat(e.getStatus().getDescription()).contains("reachable within 1500 ms"));
-      assertThat(edge.agent.breaker().isOpen()).isTrue();
-      assertThat(health(edge.client)).isEqualTo(ServingStatus.NOT_SERVING);
+      assertThat(edge.server().breaker().isOpen()).isTrue();
+      assertThat(health(edge.client())).isEqualTo(ServingStatus.NOT_SERVING);
 
       for (int i = 0; i < 3; i++) {
         long t0 = System.nanoTime();
@@ -72,20 +74,20 @@ class OutageTest {
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(AT_ONCE);
       }
 
-      try (Worker back = restart(2, port)) {
+      try (LoopbackWorker back = restart(2, port)) {
         long t0 = System.nanoTime();
         await()
             .atMost(10, TimeUnit.SECONDS)
-            .until(() -> health(edge.client) == ServingStatus.SERVING);
+            .until(() -> health(edge.client()) == ServingStatus.SERVING);
         assertThat(Duration.ofNanos(System.nanoTime() - t0))
             .as("breaker closed within seconds")
             .isLessThan(Duration.ofSeconds(5));
-        assertThat(edge.agent.breaker().isOpen()).isFalse();
-        Result r = edge.generate(i -> {});
-        assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+        assertThat(edge.server().breaker().isOpen()).isFalse();
+        Generated r = edge.generate(i -> {});
+        assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
         assertThat(r.summary().getFinishedLocally()).isFalse();
-        assertThat(edge.agent.breaker().openings()).isEqualTo(1);
-        assertThat(edge.agent.breaker().closings()).isEqualTo(1);
+        assertThat(edge.server().breaker().openings()).isEqualTo(1);
+        assertThat(edge.server().breaker().closings()).isEqualTo(1);
       }
     } finally {
       a.close();
@@ -94,22 +96,23 @@ class OutageTest {
 
   @Test
   void localFallback_allWorkersGone_fallsBackAtOnce_andStaysServing() throws Exception {
-    Worker a = new Worker(3, 0, Map.of("drain_timeout_ms", "1"));
-    try (Agent edge = new Agent(3, List.of(a.port()), withFallback(WINDOW))) {
+    LoopbackWorker a = LoopbackWorker.at(3).config(Map.of("drain_timeout_ms", "1")).start();
+    try (LoopbackAgent edge =
+        LoopbackAgent.at(3).clouds(List.of(a.port())).config(withFallback(WINDOW)).start()) {
       a.close();
-      Result first = edge.generate(i -> {});
+      Generated first = edge.generate(i -> {});
       assertThat(first.summary().getFinishedLocally()).isTrue();
       assertThat(first.summary().getFallbackReason()).contains("reachable within 1500 ms");
-      assertThat(edge.agent.breaker().isOpen()).isTrue();
-      assertThat(health(edge.client))
+      assertThat(edge.server().breaker().isOpen()).isTrue();
+      assertThat(health(edge.client()))
           .as("the board can still serve")
           .isEqualTo(ServingStatus.SERVING);
 
       long t0 = System.nanoTime();
-      Duration firstToken = timeToFirstToken(edge.client);
+      Duration firstToken = timeToFirstToken(edge.client());
       assertThat(firstToken).isLessThan(AT_ONCE);
-      Result r = edge.generate(i -> {});
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      Generated r = edge.generate(i -> {});
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(r.summary().getFinishedLocally()).isTrue();
       assertThat(r.summary().getFallbackReason()).contains("cloud marked down");
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
@@ -122,9 +125,12 @@ class OutageTest {
   void edgeBootsDuringAnOutage_withoutFallback_notServingUntilAWorkerAnswers() throws Exception {
     int port = deadPort();
     // The default window of 30 s: nothing here may wait for it.
-    try (Agent edge =
-        new Agent(1, List.of(port), Map.of("cloud.breaker.probe_interval_ms", "200"))) {
-      assertThat(health(edge.client)).isEqualTo(ServingStatus.NOT_SERVING);
+    try (LoopbackAgent edge =
+        LoopbackAgent.at(1)
+            .clouds(List.of(port))
+            .config(Map.of("cloud.breaker.probe_interval_ms", "200"))
+            .start()) {
+      assertThat(health(edge.client())).isEqualTo(ServingStatus.NOT_SERVING);
       long t0 = System.nanoTime();
       assertThatThrownBy(() -> edge.generate(i -> {}))
           .isInstanceOfSatisfying(
@@ -138,22 +144,27 @@ class OutageTest {
               });
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(AT_ONCE);
 
-      try (Worker w = restart(1, port)) {
+      try (LoopbackWorker w = restart(1, port)) {
         await()
             .atMost(10, TimeUnit.SECONDS)
-            .until(() -> health(edge.client) == ServingStatus.SERVING);
-        assertThat(Harness.PROMPT + edge.generate(i -> {}).text()).isEqualTo(Harness.REFERENCE);
+            .until(() -> health(edge.client()) == ServingStatus.SERVING);
+        assertThat(CompiledStories.PROMPT + edge.generate(i -> {}).text())
+            .isEqualTo(CompiledStories.REFERENCE);
       }
     }
   }
 
   @Test
   void edgeBootsDuringAnOutage_withLocalFallback_servesOnTheBoardAtOnce() throws Exception {
-    try (Agent edge = new Agent(2, List.of(deadPort()), Map.of("cloud.fallback", "local"))) {
-      assertThat(health(edge.client)).isEqualTo(ServingStatus.SERVING);
-      assertThat(timeToFirstToken(edge.client)).isLessThan(AT_ONCE);
-      Result r = edge.generate(i -> {});
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+    try (LoopbackAgent edge =
+        LoopbackAgent.at(2)
+            .clouds(List.of(deadPort()))
+            .config(Map.of("cloud.fallback", "local"))
+            .start()) {
+      assertThat(health(edge.client())).isEqualTo(ServingStatus.SERVING);
+      assertThat(timeToFirstToken(edge.client())).isLessThan(AT_ONCE);
+      Generated r = edge.generate(i -> {});
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(r.summary().getFinishedLocally()).isTrue();
       assertThat(r.summary().getFallbackReason()).contains("cloud marked down");
     }
@@ -171,7 +182,7 @@ class OutageTest {
     Iterator<GenerateResponse> it =
         EdgeServiceGrpc.newBlockingStub(client)
             .withDeadlineAfter(60, TimeUnit.SECONDS)
-            .generate(Harness.referenceRequest());
+            .generate(CompiledStories.referenceRequest());
     GenerateResponse first = it.next();
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     assertThat(first.hasToken()).isTrue();
@@ -187,14 +198,14 @@ class OutageTest {
   }
 
   /** A worker on {@code port} again (the old one's connections may hold the port for a moment). */
-  private static Worker restart(int cut, int port) {
-    Worker[] started = new Worker[1];
+  private static LoopbackWorker restart(int cut, int port) {
+    LoopbackWorker[] started = new LoopbackWorker[1];
     await()
         .atMost(30, TimeUnit.SECONDS)
         .ignoreExceptions()
         .until(
             () -> {
-              started[0] = new Worker(cut, port, Map.of());
+              started[0] = LoopbackWorker.at(cut).port(port).start();
               return true;
             });
     return started[0];

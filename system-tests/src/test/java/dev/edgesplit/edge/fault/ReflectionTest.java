@@ -2,12 +2,11 @@ package dev.edgesplit.edge.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.edgesplit.edge.fault.Harness.Agent;
-import dev.edgesplit.edge.fault.Harness.Worker;
+import dev.edgesplit.systest.LoopbackAgent;
+import dev.edgesplit.systest.LoopbackWorker;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -20,13 +19,13 @@ class ReflectionTest {
 
   @Test
   void edgeAndWorker_listTheirServices_overReflectionV1AndV1alpha() throws Exception {
-    try (Worker worker = new Worker(2, 0, Map.of());
-        Agent edge = new Agent(2, List.of(worker.port()), Map.of())) {
-      ManagedChannel cloud = Harness.channel(worker.port());
+    try (LoopbackWorker worker = LoopbackWorker.at(2).start();
+        LoopbackAgent edge = LoopbackAgent.at(2).clouds(List.of(worker.port())).start()) {
+      ManagedChannel cloud = LoopbackAgent.channel(worker.port());
       try {
-        assertThat(v1alpha(edge.client))
+        assertThat(v1alpha(edge.client()))
             .contains("edgesplit.v1.EdgeService", "grpc.health.v1.Health");
-        assertThat(v1(edge.client)).contains("edgesplit.v1.EdgeService");
+        assertThat(v1(edge.client())).contains("edgesplit.v1.EdgeService");
         assertThat(v1alpha(cloud)).contains("edgesplit.v1.CloudService");
         assertThat(v1(cloud)).contains("edgesplit.v1.CloudService");
       } finally {

@@ -3,27 +3,20 @@ package dev.edgesplit.edge.fault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.edgesplit.edge.EdgeAgent;
-import dev.edgesplit.edge.config.EdgeConfig;
-import dev.edgesplit.edge.fault.Harness.Result;
-import dev.edgesplit.edge.fault.Harness.Worker;
 import dev.edgesplit.edge.generate.EdgeSlowdown;
 import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.generate.StepRecord;
-import dev.edgesplit.edge.plan.EdgeChains;
 import dev.edgesplit.engine.energy.EnergyMeter;
-import dev.edgesplit.engine.segment.RuntimeOptions;
-import dev.edgesplit.engine.tokenizer.Tokenizers;
 import dev.edgesplit.proto.v1.GenerationSummary;
 import dev.edgesplit.server.energy.StepEnergy;
-import io.grpc.Channel;
-import io.grpc.ManagedChannel;
+import dev.edgesplit.systest.CompiledStories;
+import dev.edgesplit.systest.Generated;
+import dev.edgesplit.systest.LoopbackAgent;
+import dev.edgesplit.systest.LoopbackWorker;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,13 +43,18 @@ class RoutedFailoverTest {
       throws Exception {
     StepGate gate = new StepGate(HOLD_AT);
     Recorder recorder = new Recorder();
-    try (Worker a = new Worker(START_CUT, 0, Map.of("drain_timeout_ms", "1"), gate, true);
-        Worker b = new Worker(START_CUT, 0, Map.of(), null, true);
-        RoutedAgent edge = new RoutedAgent(List.of(a.port(), b.port()), Map.of(), recorder)) {
-      edge.agent.useCut(ROUTE_CUT);
-      Result r = Harness.stopWhileHeld(gate, a, () -> edge.generate());
+    try (LoopbackWorker a =
+            LoopbackWorker.at(START_CUT)
+                .config(Map.of("drain_timeout_ms", "1"))
+                .wrap(gate::wrap)
+                .anyCut()
+                .start();
+        LoopbackWorker b = LoopbackWorker.at(START_CUT).anyCut().start();
+        LoopbackAgent edge = routedAgent(List.of(a.port(), b.port()), Map.of(), recorder)) {
+      edge.server().useCut(ROUTE_CUT);
+      Generated r = StepGate.stopWhileHeld(gate, a, () -> edge.generate(i -> {}));
 
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(r.summary().getCut()).isEqualTo(ROUTE_CUT);
       assertThat(r.summary().getCloudRecoveries()).isEqualTo(1);
       recorder.assertSawOneGenerationOf(r.summary(), ROUTE_CUT);
@@ -70,15 +68,15 @@ class RoutedFailoverTest {
   void noWorkerReachableAfterAReplan_localFallbackRunsTheRoutesCutOnTheBoard_andHooksSeeEveryStep()
       throws Exception {
     Recorder recorder = new Recorder();
-    try (RoutedAgent edge =
-        new RoutedAgent(
+    try (LoopbackAgent edge =
+        routedAgent(
             List.of(deadPort()),
             Map.of("cloud.fallback", "local", "cloud.retry.deadline_ms", "300"),
             recorder)) {
-      edge.agent.useCut(ROUTE_CUT);
-      Result r = edge.generate();
+      edge.server().useCut(ROUTE_CUT);
+      Generated r = edge.generate(i -> {});
 
-      assertThat(Harness.PROMPT + r.text()).isEqualTo(Harness.REFERENCE);
+      assertThat(CompiledStories.PROMPT + r.text()).isEqualTo(CompiledStories.REFERENCE);
       assertThat(r.summary().getFinishedLocally()).isTrue();
       assertThat(r.summary().getCut()).isEqualTo(ROUTE_CUT);
       recorder.assertSawOneGenerationOf(r.summary(), ROUTE_CUT);
@@ -139,58 +137,15 @@ class RoutedFailoverTest {
     }
   }
 
-  /**
-   * An edge agent over per-layer chains (so it can move its cut) with the recorder as its hooks.
-   */
-  private static final class RoutedAgent implements AutoCloseable {
-    final EdgeChains chains = EdgeChains.perLayer(Harness.model(), RuntimeOptions.defaults());
-    final List<ManagedChannel> clouds = new ArrayList<>();
-    final EdgeAgent agent;
-    final ManagedChannel client;
-
-    RoutedAgent(List<Integer> cloudPorts, Map<String, String> config, Recorder recorder) {
-      List<String> targets = new ArrayList<>();
-      for (int p : cloudPorts) {
-        targets.add("127.0.0.1:" + p);
-        clouds.add(Harness.channel(p));
-      }
-      Map<String, String> c =
-          new HashMap<>(
-              Map.of(
-                  "listen.port",
-                  "0",
-                  "model.cut",
-                  String.valueOf(START_CUT),
-                  "cloud.hidden_dtype",
-                  "fp32",
-                  "cloud.target",
-                  String.join(",", targets)));
-      c.putAll(config);
-      agent =
-          new EdgeAgent(
-                  EdgeConfig.load(null, Map.of(), c),
-                  chains,
-                  Harness.model().fingerprint(),
-                  Tokenizers.load(Harness.model().tokenizerFile()),
-                  List.<Channel>copyOf(clouds),
-                  new StepHooks(recorder, recorder, EdgeSlowdown.none()))
-              .start();
-      client = Harness.channel(agent.port());
-    }
-
-    Result generate() {
-      return Harness.generate(client, Harness.referenceRequest(), i -> {});
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      client.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      agent.close();
-      for (ManagedChannel ch : clouds) {
-        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      }
-      chains.close();
-    }
+  /** An agent over per-layer chains (so it can move its cut) with the recorder as its hooks. */
+  private static LoopbackAgent routedAgent(
+      List<Integer> cloudPorts, Map<String, String> config, Recorder recorder) {
+    return LoopbackAgent.at(START_CUT)
+        .perLayer()
+        .clouds(cloudPorts)
+        .config(config)
+        .hooks(new StepHooks(recorder, recorder, EdgeSlowdown.none()))
+        .start();
   }
 
   private static int deadPort() throws IOException {

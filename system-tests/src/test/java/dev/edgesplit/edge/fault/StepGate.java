@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.edgesplit.cloud.compute.CloudCompute;
 import dev.edgesplit.cloud.compute.CloudModelInfo;
 import dev.edgesplit.cloud.compute.ComputeState;
+import dev.edgesplit.systest.Generated;
+import dev.edgesplit.systest.LoopbackWorker;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Holds a worker's step at one position until the test releases it, so a fault can be injected
@@ -71,5 +75,20 @@ final class StepGate {
 
   void release() {
     released.countDown();
+  }
+
+  /**
+   * Runs {@code generation} until {@code gate} holds a step on {@code worker}, stops that worker,
+   * and returns the generation's result once the rest of it ran elsewhere; the gate opens after it.
+   */
+  static Generated stopWhileHeld(
+      StepGate gate, LoopbackWorker worker, Supplier<Generated> generation) throws Exception {
+    CompletableFuture<Generated> run = CompletableFuture.supplyAsync(generation);
+    gate.awaitReached();
+    CompletableFuture<Void> stop = CompletableFuture.runAsync(worker::close);
+    Generated r = run.get(60, TimeUnit.SECONDS);
+    gate.release();
+    stop.get(30, TimeUnit.SECONDS);
+    return r;
   }
 }

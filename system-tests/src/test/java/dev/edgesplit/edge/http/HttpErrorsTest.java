@@ -8,14 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.generate.StepRecord;
 import dev.edgesplit.engine.segment.CompiledModel;
-import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
-import dev.edgesplit.engine.tokenizer.Tokenizers;
-import dev.edgesplit.partitioner.CompileOptions;
-import dev.edgesplit.partitioner.Compiler;
-import dev.edgesplit.partitioner.model.ModelImporter;
-import dev.edgesplit.partitioner.onnx.SegmentOptions;
-import dev.edgesplit.testkit.SharedModels;
+import dev.edgesplit.systest.CompiledStories;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -86,22 +80,13 @@ class HttpErrorsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Path checkpoint =
-        SharedModels.require("stories260K").getParent().resolve("stories260K/stories260K.bin");
-    compiled =
-        new Compiler(
-                new CompileOptions(
-                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
-            .compile(ModelImporter.load(checkpoint), dir);
-    tokenizer = Tokenizers.load(compiled.tokenizerFile());
-    open =
-        new HttpSplit(compiled, tokenizer, 1, Map.of("http.max_body_bytes", "8192"), gate, false);
+    compiled = CompiledStories.model();
+    tokenizer = CompiledStories.tokenizer();
+    open = new HttpSplit(1, Map.of("http.max_body_bytes", "8192"), gate, false);
     Path tokens = dir.resolve("tokens");
     Files.writeString(tokens, "app " + TOKEN + "\n");
     guarded =
         new HttpSplit(
-            compiled,
-            tokenizer,
             1,
             Map.of(
                 "auth.mode",
@@ -280,8 +265,7 @@ class HttpErrorsTest {
 
   @Test
   void noCloudAndNoFallback_is503() throws Exception {
-    try (HttpSplit cloudless =
-        new HttpSplit(compiled, tokenizer, 1, Map.of(), StepListener.NONE, true)) {
+    try (HttpSplit cloudless = new HttpSplit(1, Map.of(), StepListener.NONE, true)) {
       JsonNode error =
           assertError(
               post(cloudless, "/chat/completions", chat(""), null),

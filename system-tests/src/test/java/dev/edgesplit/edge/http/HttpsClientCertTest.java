@@ -5,15 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgesplit.edge.generate.StepListener;
-import dev.edgesplit.engine.segment.CompiledModel;
-import dev.edgesplit.engine.segment.WeightFormat;
-import dev.edgesplit.engine.tokenizer.Tokenizer;
-import dev.edgesplit.engine.tokenizer.Tokenizers;
-import dev.edgesplit.partitioner.CompileOptions;
-import dev.edgesplit.partitioner.Compiler;
-import dev.edgesplit.partitioner.model.ModelImporter;
-import dev.edgesplit.partitioner.onnx.SegmentOptions;
-import dev.edgesplit.testkit.SharedModels;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,14 +41,6 @@ class HttpsClientCertTest {
     String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(log).isZero();
-    Path checkpoint =
-        SharedModels.require("stories260K").getParent().resolve("stories260K/stories260K.bin");
-    CompiledModel compiled =
-        new Compiler(
-                new CompileOptions(
-                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
-            .compile(ModelImporter.load(checkpoint), dir.resolve("model"));
-    Tokenizer tokenizer = Tokenizers.load(compiled.tokenizerFile());
     Map<String, String> settings =
         Map.of(
             "server_tls.enabled",
@@ -70,8 +53,7 @@ class HttpsClientCertTest {
             tls.resolve("ca.crt").toString(),
             "auth.mode",
             "client_cert");
-    try (HttpSplit split =
-        new HttpSplit(compiled, tokenizer, 1, settings, StepListener.NONE, false)) {
+    try (HttpSplit split = new HttpSplit(1, settings, StepListener.NONE, false)) {
       String url = "https://127.0.0.1:" + split.edge.httpPort() + "/v1/chat/completions";
       String body =
           "{\"model\":\"stories260K\",\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}],"

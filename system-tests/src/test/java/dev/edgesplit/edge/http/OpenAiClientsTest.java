@@ -14,17 +14,12 @@ import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.completions.CompletionUsage;
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.engine.segment.CompiledModel;
-import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
-import dev.edgesplit.engine.tokenizer.Tokenizers;
-import dev.edgesplit.partitioner.CompileOptions;
-import dev.edgesplit.partitioner.Compiler;
-import dev.edgesplit.partitioner.model.ModelImporter;
-import dev.edgesplit.partitioner.onnx.SegmentOptions;
 import dev.edgesplit.proto.v1.FinishReason;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.SamplingParams;
-import dev.edgesplit.testkit.SharedModels;
+import dev.edgesplit.systest.CompiledStories;
+import dev.edgesplit.systest.Generated;
 import dev.edgesplit.testkit.Stories260k;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
@@ -58,20 +53,14 @@ class OpenAiClientsTest {
   static CompiledModel compiled;
   static Tokenizer tokenizer;
   static HttpSplit split;
-  static HttpSplit.Result grpc;
+  static Generated grpc;
   static int promptTokens;
 
   @BeforeAll
   static void start() throws Exception {
-    Path checkpoint =
-        SharedModels.require("stories260K").getParent().resolve("stories260K/stories260K.bin");
-    compiled =
-        new Compiler(
-                new CompileOptions(
-                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
-            .compile(ModelImporter.load(checkpoint), dir);
-    tokenizer = Tokenizers.load(compiled.tokenizerFile());
-    split = new HttpSplit(compiled, tokenizer, 2, Map.of(), StepListener.NONE, false);
+    compiled = CompiledStories.model();
+    tokenizer = CompiledStories.tokenizer();
+    split = new HttpSplit(2, Map.of(), StepListener.NONE, false);
     grpc =
         split.generate(
             GenerateRequest.newBuilder()
@@ -207,7 +196,7 @@ class OpenAiClientsTest {
     int[] all = tokenizer.encode(Stories260k.PROMPT + grpc.text(), true);
     int[] prompt = tokenizer.encode(Stories260k.PROMPT, true);
     int stopAt = prompt.length + 6;
-    HttpSplit.Result cut =
+    Generated cut =
         split.generate(
             GenerateRequest.newBuilder()
                 .setText(Stories260k.PROMPT)

@@ -106,7 +106,7 @@ class SpeculativeSamplingTest {
     int[] tokens = new int[TOKENS];
     java.util.Arrays.fill(tokens, -1); // -1: the generation ended (EOS) before this position
     Iterator<GenerateResponse> it =
-        EdgeServiceGrpc.newBlockingStub(split.toEdge)
+        EdgeServiceGrpc.newBlockingStub(split.agent.client())
             .withDeadlineAfter(60, TimeUnit.SECONDS)
             .generate(request);
     while (it.hasNext()) {
