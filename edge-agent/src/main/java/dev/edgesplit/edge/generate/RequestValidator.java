@@ -1,6 +1,5 @@
 package dev.edgesplit.edge.generate;
 
-import dev.edgesplit.edge.error.CapacityExceededException;
 import dev.edgesplit.edge.error.InvalidRequestException;
 import dev.edgesplit.edge.error.PromptTooLongException;
 import dev.edgesplit.edge.error.TextPromptUnsupportedException;
@@ -51,10 +50,9 @@ public final class RequestValidator {
   /**
    * @param context positions available to a session (the smaller of the edge's and the worker's)
    * @throws InvalidRequestException malformed request (INVALID_ARGUMENT)
-   * @throws PromptTooLongException prompt or prompt + max_new_tokens beyond the context
-   *     (OUT_OF_RANGE)
-   * @throws CapacityExceededException prompt or max_new_tokens beyond the operator's limits
-   *     (RESOURCE_EXHAUSTED)
+   * @throws InvalidRequestException also max_new_tokens beyond {@code limits.max_new_tokens}
+   * @throws PromptTooLongException prompt or prompt + max_new_tokens beyond the context, or a
+   *     prompt beyond {@code limits.max_prompt_tokens} (OUT_OF_RANGE)
    * @throws TextPromptUnsupportedException a text prompt for a tokenizer that cannot encode text
    *     (FAILED_PRECONDITION)
    */
@@ -70,8 +68,10 @@ public final class RequestValidator {
               + context
               + " positions, leaving none to generate");
     }
+    // Per-request limits refuse for good (a retry cannot pass them), so they are not
+    // RESOURCE_EXHAUSTED: HTTP clients retry that status (429) on their own.
     if (maxPromptTokens > 0 && prompt.length > maxPromptTokens) {
-      throw new CapacityExceededException(
+      throw new PromptTooLongException(
           "prompt has "
               + prompt.length
               + " tokens; this edge agent accepts at most "
@@ -80,7 +80,7 @@ public final class RequestValidator {
     }
     long maxNew = Integer.toUnsignedLong(request.getMaxNewTokens());
     if (maxNewTokens > 0 && maxNew > maxNewTokens) {
-      throw new CapacityExceededException(
+      throw new InvalidRequestException(
           "max_new_tokens "
               + maxNew
               + " exceeds this edge agent's limit of "
@@ -117,7 +117,7 @@ public final class RequestValidator {
           long positions = maxPromptTokens > 0 ? Math.min(context, maxPromptTokens) : context;
           if ((long) text.length() > positions * MAX_CHARS_PER_POSITION) {
             if (positions < context) {
-              throw new CapacityExceededException(
+              throw new PromptTooLongException(
                   "prompt of "
                       + text.length()
                       + " characters cannot fit this edge "

@@ -264,6 +264,41 @@ class HttpErrorsTest {
   }
 
   @Test
+  void requestLimits_are400_soClientsDoNotRetryThem() throws Exception {
+    // OpenAI clients retry a 429 on their own; a prompt or a max_tokens beyond the operator's
+    // limits
+    // fails the same way every time, so it must be a 400.
+    try (HttpSplit limited =
+        new HttpSplit(
+            1,
+            Map.of("limits.max_prompt_tokens", "3", "limits.max_new_tokens", "5"),
+            StepListener.NONE,
+            false)) {
+      JsonNode longPrompt =
+          assertError(
+              post(
+                  limited,
+                  "/completions",
+                  "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\",\"max_tokens\":2}",
+                  null),
+              400,
+              "invalid_request_error");
+      assertThat(longPrompt.get("code").asText()).isEqualTo("context_length_exceeded");
+      assertThat(longPrompt.get("message").asText()).contains("limits.max_prompt_tokens");
+      JsonNode longGeneration =
+          assertError(
+              post(
+                  limited,
+                  "/completions",
+                  "{\"model\":\"stories260K\",\"prompt\":\"Once\",\"max_tokens\":6}",
+                  null),
+              400,
+              "invalid_request_error");
+      assertThat(longGeneration.get("message").asText()).contains("limits.max_new_tokens");
+    }
+  }
+
+  @Test
   void noCloudAndNoFallback_is503() throws Exception {
     try (HttpSplit cloudless = new HttpSplit(1, Map.of(), StepListener.NONE, true)) {
       JsonNode error =

@@ -374,17 +374,16 @@ class SecureServingTest {
   }
 
   @Test
-  void lengthLimits_refuseLongPromptsAndLongGenerations_withResourceExhausted() {
+  void lengthLimits_refuseLongPromptsWithOutOfRange_andLongGenerationsWithInvalidArgument() {
     startSplit("client", Map.of("limits.max_prompt_tokens", "3", "limits.max_new_tokens", "5"));
     EdgeServiceGrpc.EdgeServiceBlockingStub alice = client(trustOnly(), ALICE);
-    assertRefused(
-        () -> generate(alice, 2), Status.Code.RESOURCE_EXHAUSTED, "limits.max_prompt_tokens");
+    assertRefused(() -> generate(alice, 2), Status.Code.OUT_OF_RANGE, "limits.max_prompt_tokens");
     assertRefused(
         () ->
             alice
                 .generate(GenerateRequest.newBuilder().setText("Once").setMaxNewTokens(6).build())
                 .hasNext(),
-        Status.Code.RESOURCE_EXHAUSTED,
+        Status.Code.INVALID_ARGUMENT,
         "limits.max_new_tokens");
   }
 
