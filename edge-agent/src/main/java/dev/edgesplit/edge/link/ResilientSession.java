@@ -310,17 +310,7 @@ public final class ResilientSession implements AutoCloseable {
       SessionReply reply =
           target.exchange(replayFrame(id, position, chunk), settings.stepTimeout());
       position += chunk.getShape(0);
-      if (reply.getPosition() != position || reply.getHasToken()) {
-        throw new CloudLinkException(
-            "replay",
-            Status.INTERNAL.withDescription(
-                "replay reply at position "
-                    + reply.getPosition()
-                    + " (token: "
-                    + reply.getHasToken()
-                    + ") does not answer the frame ending at "
-                    + position));
-      }
+      ReplyCheck.requireAnswer("replay", reply, position, false, returnCut >= 0);
     }
   }
 

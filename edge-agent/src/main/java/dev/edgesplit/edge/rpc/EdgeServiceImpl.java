@@ -5,6 +5,7 @@ import dev.edgesplit.edge.error.DrainingException;
 import dev.edgesplit.edge.error.InvalidRequestException;
 import dev.edgesplit.edge.error.StatusMapper;
 import dev.edgesplit.edge.generate.Generation;
+import dev.edgesplit.edge.generate.GenerationJob;
 import dev.edgesplit.edge.generate.OutputGate;
 import dev.edgesplit.edge.generate.RequestValidator;
 import dev.edgesplit.edge.generate.StepHooks;
@@ -117,17 +118,18 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
       }
       Generation generation =
           new Generation(
-              valid,
-              route.edge(),
-              tokenizer,
-              route.cloud(),
-              settings,
-              hooks,
+              new GenerationJob(
+                  valid,
+                  route.edge(),
+                  tokenizer,
+                  route.cloud(),
+                  settings,
+                  hooks,
+                  speculation,
+                  drafts),
               out,
               gate,
-              arrival,
-              speculation,
-              drafts);
+              arrival);
       try {
         generations.execute(Context.current().wrap(() -> runGuarded(generation, out)));
       } catch (RejectedExecutionException e) {

@@ -1,0 +1,155 @@
+package dev.edgesplit.edge.generate;
+
+import dev.edgesplit.edge.error.CloudLinkException;
+import dev.edgesplit.edge.speculate.Draft;
+import dev.edgesplit.edge.speculate.Drafter;
+import dev.edgesplit.edge.speculate.TokenHistory;
+import dev.edgesplit.edge.speculate.WindowSizer;
+import dev.edgesplit.engine.sampling.DraftDistribution;
+import dev.edgesplit.proto.v1.FramePhase;
+import dev.edgesplit.proto.v1.HiddenTensor;
+import dev.edgesplit.proto.v1.SessionFrame;
+import dev.edgesplit.proto.v1.SessionReply;
+import io.grpc.Status;
+import java.nio.FloatBuffer;
+
+/**
+ * Several tokens per round trip: drafts n tokens after the last one, runs the edge layers over the
+ * last token and the drafts (unless drafting computed them), sends the n + 1 rows in one window
+ * frame and keeps what the worker accepted: the sent log and the edge's KV cache drop the rejected
+ * rows, so the next step (and a replay on another worker) starts right after the accepted ones.
+ * Falls back to one decode step when no draft fits. Used by the generation's thread only.
+ */
+final class WindowStep {
+
+  private final CloudSteps steps;
+  private final Drafter drafter;
+  private final int maxWindow;
+  private final int maxNewTokens;
+  private final WindowSizer sizer;
+  private final GenerationTally tally;
+
+  WindowStep(
+      CloudSteps steps,
+      Drafter drafter,
+      int maxWindow,
+      int maxNewTokens,
+      WindowSizer sizer,
+      GenerationTally tally) {
+    this.steps = steps;
+    this.drafter = drafter;
+    this.maxWindow = maxWindow;
+    this.maxNewTokens = maxNewTokens;
+    this.sizer = sizer;
+    this.tally = tally;
+  }
+
+  /**
+   * @param history every token so far; its last one has not been run through the edge layers
+   * @param generated tokens generated so far
+   */
+  StepTokens run(TokenHistory history, int generated) {
+    int token = history.get(history.size() - 1);
+    int cap = Math.min(maxWindow, steps.call().worker().getMaxWindowDrafts());
+    cap = Math.min(cap, maxNewTokens - generated - 1);
+    cap = Math.min(cap, steps.contextLeft() - 1);
+    if (cap < 1) {
+      return decode(token);
+    }
+    int want = sizer.next(cap);
+    long d0 = System.nanoTime();
+    Draft draft = steps.timedEdge(() -> drafter.propose(history, want));
+    long drafting = System.nanoTime() - d0;
+    tally.drafted(drafting);
+    int n = draft.size();
+    if (n == 0) {
+      return decode(token);
+    }
+    long e0 = System.nanoTime();
+    float[] rows = draft.hidden();
+    if (rows == null) {
+      int[] window = new int[n + 1];
+      window[0] = token;
+      System.arraycopy(draft.tokens(), 0, window, 1, n);
+      rows = steps.timedEdge(() -> steps.decodeRows(window));
+    }
+    long edgeNanos = System.nanoTime() - e0;
+    int start = steps.sent().positions();
+    HiddenTensor tensor = steps.encode(FloatBuffer.wrap(rows), n + 1);
+    long t0 = System.nanoTime();
+    SessionReply reply = steps.call().exchange(windowFrame(tensor, start, draft));
+    tally.exchanged(reply, System.nanoTime() - t0, tensor.getData().size());
+    StepTokens kept = verified(reply, draft, start);
+    int m = kept.size();
+    steps.sent().add(tensor, m);
+    steps.state().rewind(start + m);
+    tally.keptPositions(m);
+    sizer.observeRoundTrip(tally.stepLinkMillis());
+    sizer.observeWindow(n, m - 1, edgeNanos / 1e6 + tally.stepCloudMillis(), drafting / 1e6);
+    return kept;
+  }
+
+  private StepTokens decode(int token) {
+    StepTokens next = steps.decode(token);
+    sizer.observeRoundTrip(tally.stepLinkMillis());
+    return next;
+  }
+
+  private SessionFrame windowFrame(HiddenTensor tensor, int start, Draft draft) {
+    SessionFrame.Builder frame =
+        steps.frame(tensor, start, FramePhase.FRAME_PHASE_WINDOW, true).toBuilder();
+    for (int d : draft.tokens()) {
+      frame.addDraftTokens(d);
+    }
+    if (draft.q() != null) {
+      for (DraftDistribution q : draft.q()) {
+        dev.edgesplit.proto.v1.DraftDistribution.Builder b =
+            dev.edgesplit.proto.v1.DraftDistribution.newBuilder();
+        for (int i = 0; i < q.tokens().length; i++) {
+          b.addTokenIds(q.tokens()[i]).addProbs(q.probs()[i]);
+        }
+        frame.addDraftDistributions(b);
+      }
+    }
+    return frame.build();
+  }
+
+  /**
+   * The worker's verdict on a window of drafts sent at {@code start}: the accepted drafts and its
+   * own token, checked to be a prefix of the drafts plus one token ending where the reply says.
+   */
+  private StepTokens verified(SessionReply reply, Draft draft, int start) {
+    int n = draft.size();
+    int m = reply.getWindowTokensCount();
+    boolean agrees =
+        m >= 1 && m <= n + 1 && reply.getHasToken() && reply.getPosition() == start + m;
+    for (int i = 0; agrees && i < m - 1; i++) {
+      agrees = reply.getWindowTokens(i) == draft.tokens()[i];
+    }
+    if (!agrees) {
+      throw new CloudLinkException(
+          "session step",
+          Status.INTERNAL.withDescription(
+              "window reply ("
+                  + m
+                  + " tokens, position "
+                  + reply.getPosition()
+                  + ") does not answer a window of "
+                  + n
+                  + " drafts at "
+                  + start));
+    }
+    int[] tokens = new int[m];
+    for (int i = 0; i < m; i++) {
+      tokens[i] = steps.tokenOf(reply.getWindowTokens(i));
+    }
+    float[] logprobs = null;
+    if (reply.getWindowLogprobsCount() == m) {
+      logprobs = new float[m];
+      for (int i = 0; i < m; i++) {
+        logprobs[i] = reply.getWindowLogprobs(i);
+      }
+    }
+    return new StepTokens(tokens, logprobs);
+  }
+}
