@@ -298,9 +298,8 @@ public final class EdgeAgent implements AutoCloseable {
                   .setCut(c)
                   .setHiddenDtype(config.cloud().hiddenDtype())
                   .setMaxContext(edge.maxContext())
-                  // The edge keeps the head in a U-shaped split, so the worker cannot verify
-                  // drafts: no windows there.
-                  .setMaxWindowDrafts(u ? 0 : speculation.maxWindow());
+                  // In a U-shaped split the board verifies: windows carry hidden rows only.
+                  .setMaxWindowDrafts(speculation.maxWindow());
           HandshakeRequest hello =
               u ? helloBuilder.setReturnCut(returnCut).build() : helloBuilder.build();
           List<CloudLink> links = new ArrayList<>();

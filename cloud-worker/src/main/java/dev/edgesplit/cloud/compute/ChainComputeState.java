@@ -61,6 +61,11 @@ final class ChainComputeState implements ComputeState {
   }
 
   @Override
+  public void rewind(int position) {
+    state.rewind(position);
+  }
+
+  @Override
   public long kvBytes() {
     return state.kvBytes();
   }

@@ -44,6 +44,15 @@ public interface CloudCompute {
   }
 
   /**
+   * True when its states can {@link ComputeState#rewind}: a U-shaped session's speculative windows
+   * need it (the edge verifies and the worker drops the rows it rejected). Without it, the
+   * handshake offers U-shaped sessions no windows.
+   */
+  default boolean rewindsSessions() {
+    return false;
+  }
+
+  /**
    * A fresh KV cache for a session running layers {@code [cut, returnCut)}; its {@link #forward}
    * returns the hidden states of every position, {@code [seqLen, dim]}, when {@code returnCut <
    * nLayers}.

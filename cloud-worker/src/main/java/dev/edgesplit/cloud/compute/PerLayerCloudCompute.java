@@ -100,6 +100,11 @@ public final class PerLayerCloudCompute implements CloudCompute, AutoCloseable {
   }
 
   @Override
+  public boolean rewindsSessions() {
+    return true;
+  }
+
+  @Override
   public boolean servesRange(int cut, int returnCut) {
     int n = info.nLayers();
     return returnCut == n

@@ -89,6 +89,7 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
     try {
       check(request);
       CloudModelInfo info = compute.info();
+      boolean uShaped = request.hasReturnCut() && request.getReturnCut() < info.nLayers();
       response.onNext(
           HandshakeResponse.newBuilder()
               .setProtocolVersion(Protocol.VERSION)
@@ -107,8 +108,13 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
               .setVocabSize(info.vocabSize())
               // Speculation only when the edge asks for it: an older edge keeps one token per round
               // trip.
+              // A U-shaped session's windows rewind the session: a compute that cannot, offers
+              // none.
               .setMaxWindowDrafts(
-                  Math.max(0, Math.min(request.getMaxWindowDrafts(), validator.maxWindowDrafts())))
+                  uShaped && !compute.rewindsSessions()
+                      ? 0
+                      : Math.max(
+                          0, Math.min(request.getMaxWindowDrafts(), validator.maxWindowDrafts())))
               .build());
       response.onCompleted();
     } catch (RuntimeException e) {

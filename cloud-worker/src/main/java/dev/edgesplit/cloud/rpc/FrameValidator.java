@@ -81,6 +81,11 @@ final class FrameValidator {
               + info.maxContext()
               + " positions");
     }
+    if (window && frame.hasReturnCut()) {
+      WindowFrames.checkHiddenOnly(frame, seqLen, maxWindowDrafts());
+      return new ValidFrame(
+          id, (int) start, hidden, seqLen, true, frame.getClose(), sampling, new int[0], null);
+    }
     if (window) {
       WindowFrames.Drafts drafts =
           WindowFrames.check(frame, seqLen, maxWindowDrafts(), info.vocabSize());

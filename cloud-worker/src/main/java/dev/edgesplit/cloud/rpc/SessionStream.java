@@ -22,6 +22,7 @@ import dev.edgesplit.server.energy.StepEnergy;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,7 +161,13 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       return session;
     }
     int held = session.position();
-    if (frame.startPosition() != held) {
+    // A U-shaped session's window may rewind: the edge verified the last window and rejected the
+    // rows past its start.
+    boolean rewinds =
+        frame.hiddenOnlyWindow()
+            && returnCuts.containsKey(frame.sessionId())
+            && frame.startPosition() < held;
+    if (frame.startPosition() != held && !rewinds) {
       throw new InvalidFrameException(
           "session '"
               + frame.sessionId()
@@ -176,6 +183,10 @@ final class SessionStream implements StreamObserver<SessionFrame> {
   private record StepOutcome(SessionReply reply, CloudStep step) {}
 
   private StepOutcome runStep(CloudSession session, ValidFrame frame, int cut, DType dtype) {
+    if (frame.startPosition() < session.state().position()) {
+      // Only a U-shaped window gets here with an earlier start (checked in sessionFor).
+      session.state().rewind(frame.startPosition());
+    }
     int start = session.state().position();
     StepEnergy.Span span = energy.begin(frame.sessionId(), start, frame.seqLen());
     long t0 = nanoTime.getAsLong();
@@ -187,15 +198,22 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       uShaped = returnCuts.containsKey(frame.sessionId());
     }
     try {
-      if (frame.window()) {
-        if (uShaped) {
-          // The edge keeps the head in a U-shaped split, so only it could verify drafts.
-          throw new InvalidFrameException(
-              "session '"
-                  + frame.sessionId()
-                  + "' is U-shaped: window frames need the "
-                  + "worker to hold the LM head");
-        }
+      if (frame.window() && uShaped != frame.hiddenOnlyWindow()) {
+        // The edge keeps the head in a U-shaped split, so only it verifies, and the worker must
+        // never see the draft ids; a plain session's window needs them.
+        throw new InvalidFrameException(
+            uShaped
+                ? "session '"
+                    + frame.sessionId()
+                    + "' is U-shaped: its window frames carry hidden states only, no draft tokens"
+                : "session '"
+                    + frame.sessionId()
+                    + "' keeps the LM head on the worker: its window frames need draft tokens");
+      }
+      if (frame.hiddenOnlyWindow()) {
+        choice = null;
+        hiddenBack = middleWindow(session, frame, dtype);
+      } else if (frame.window()) {
         window =
             WindowVerifier.verify(
                 compute,
@@ -263,6 +281,23 @@ final class SessionStream implements StreamObserver<SessionFrame> {
             nanos / 1e6,
             joules);
     return new StepOutcome(reply.build(), step);
+  }
+
+  /**
+   * A U-shaped session's window: layers [cut, returnCut) over the rows one position at a time, as
+   * that many decode frames would run them (same kernels, so greedy text equals one token per round
+   * trip), and every row's output back to the edge, which verifies.
+   */
+  private HiddenTensor middleWindow(CloudSession session, ValidFrame frame, DType dtype) {
+    int dim = compute.info().dim();
+    float[] rows = new float[frame.seqLen() * dim];
+    for (int row = 0; row < frame.seqLen(); row++) {
+      float[] out =
+          compute.forward(
+              session.state(), Arrays.copyOfRange(frame.hidden(), row * dim, (row + 1) * dim), 1);
+      System.arraycopy(out, 0, rows, row * dim, dim);
+    }
+    return HiddenCodec.encode(FloatBuffer.wrap(rows), frame.seqLen(), dim, dtype);
   }
 
   private synchronized void afterStep(

@@ -9,8 +9,8 @@ import dev.edgesplit.engine.sampling.SamplingParams;
  * @param hidden decoded hidden states {@code [seqLen, dim]}, finite; null for a close-only frame
  * @param seqLen positions S in the frame (0 for a close-only frame)
  * @param sample true when the worker must sample a token (decode frames and the last prefill chunk)
- * @param drafts a speculative window's draft tokens ({@code seqLen - 1} ids), or null for other
- *     frames
+ * @param drafts a speculative window's draft tokens ({@code seqLen - 1} ids), empty for a U-shaped
+ *     session's window (hidden rows only: the edge verifies), or null for other frames
  * @param draftQ the drafts' distributions (one per draft), or null when deterministic or not a
  *     window
  */
@@ -39,6 +39,11 @@ record ValidFrame(
   /** True for a speculative window. */
   boolean window() {
     return drafts != null;
+  }
+
+  /** True for a U-shaped session's window: hidden rows only, no draft ids. */
+  boolean hiddenOnlyWindow() {
+    return drafts != null && drafts.length == 0;
   }
 
   boolean closeOnly() {

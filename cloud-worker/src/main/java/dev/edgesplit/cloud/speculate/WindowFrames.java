@@ -24,6 +24,30 @@ public final class WindowFrames {
   public record Drafts(int[] tokens, DraftDistribution[] distributions) {}
 
   /**
+   * The checks of a U-shaped session's window (the frame names a {@code return_cut}): the hidden
+   * rows of the last token and 0 to {@code maxDrafts} drafts, flagged {@code last}, and nothing
+   * else. The edge keeps the LM head and verifies; the worker must never hold a token id, so draft
+   * tokens and draft distributions are refused.
+   *
+   * @param rows rows of the frame's validated hidden tensor
+   * @throws InvalidFrameException on any violation
+   */
+  public static void checkHiddenOnly(SessionFrame frame, int rows, int maxDrafts) {
+    if (frame.getDraftTokensCount() > 0 || frame.getDraftDistributionsCount() > 0) {
+      throw new InvalidFrameException(
+          "a U-shaped session's window frame carries hidden states only: the worker never holds a"
+              + " token id, so draft tokens and draft distributions are refused");
+    }
+    if (rows < 1 || rows > maxDrafts + 1) {
+      throw new InvalidFrameException(
+          "a U-shaped window carries 1 to " + (maxDrafts + 1) + " hidden rows, got " + rows);
+    }
+    if (!frame.getLast()) {
+      throw new InvalidFrameException("a window frame must set last");
+    }
+  }
+
+  /**
    * @param rows rows of the frame's validated hidden tensor
    * @throws InvalidFrameException on any violation
    */

@@ -1,11 +1,14 @@
 package dev.edgesplit.edge.generate;
 
+import dev.edgesplit.engine.sampling.DraftDistribution;
 import dev.edgesplit.engine.sampling.Sampler;
+import dev.edgesplit.engine.sampling.SpeculativeAcceptance;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.proto.tensor.HiddenCodec;
 import dev.edgesplit.proto.v1.HiddenTensor;
 import dev.edgesplit.proto.v1.SamplingParams;
+import java.util.Arrays;
 
 /**
  * The board's end of a U-shaped split for one generation: layers {@code [returnCut, N)}, the final
@@ -65,6 +68,55 @@ final class EdgeTail implements AutoCloseable {
       token = sampler.sample(logits);
       logprob = logprobs ? sampler.logprob(logits, token) : 0f;
     }
+  }
+
+  /**
+   * Verifies a speculative window the worker ran: {@code hidden} holds h_returnCut of the last
+   * token and of the drafts, {@code [drafts.length + 1, dim]}. Runs the tail over the rows one
+   * position at a time (as that many decode steps would) and judges each draft with the rule a
+   * worker holding the head uses ({@link SpeculativeAcceptance}; greedy: a draft is kept exactly
+   * when it is the argmax), stopping at the first rejection, so the tail's KV cache ends right
+   * after the tokens kept.
+   *
+   * @param q one distribution per draft, or null when the drafts were chosen deterministically
+   * @return the accepted drafts followed by one token of the tail's own (1 to n + 1 tokens)
+   */
+  StepTokens verify(HiddenTensor hidden, int[] drafts, DraftDistribution[] q) {
+    int dim = chain.config().dim();
+    int rows = drafts.length + 1;
+    float[] h = HiddenCodec.decode(hidden, dim, rows);
+    if (h.length != rows * dim) {
+      throw new IllegalArgumentException(
+          "worker sent " + h.length / dim + " rows back for a window of " + rows);
+    }
+    int[] tokens = new int[rows];
+    float[] logprob = logprobs ? new float[rows] : null;
+    int kept = 0;
+    while (kept < rows) {
+      float[] logits =
+          chain.forwardHidden(state, Arrays.copyOfRange(h, kept * dim, (kept + 1) * dim), 1);
+      int t =
+          kept == drafts.length
+              ? sampler.sample(logits)
+              : SpeculativeAcceptance.judge(
+                  sampler, logits, drafts[kept], q == null ? null : q[kept]);
+      tokens[kept] = t;
+      if (logprobs) {
+        logprob[kept] = sampler.logprob(logits, t);
+      }
+      kept++;
+      if (kept <= drafts.length && t != drafts[kept - 1]) {
+        break;
+      }
+    }
+    token = tokens[kept - 1];
+    return new StepTokens(
+        Arrays.copyOf(tokens, kept), logprobs ? Arrays.copyOf(logprob, kept) : null);
+  }
+
+  /** Positions the tail's KV cache holds. */
+  int position() {
+    return state.position();
   }
 
   /** The token sampled by the last {@link #accept} that sampled. */

@@ -73,7 +73,7 @@ public final class Generation {
   private void generate(EdgeTail tail) throws InterruptedException {
     Context context = Context.current();
     int[] prompt = job.request().prompt();
-    DraftSource drafts = tail != null ? DraftSource.DRAFT_SOURCE_NONE : job.draftSource();
+    DraftSource drafts = job.draftSource();
     TokenOutput tokens = new TokenOutput(job.request(), job.tokenizer(), out, gate);
     FinishReason finish;
     ResilientSession ended;

@@ -1,6 +1,7 @@
 package dev.edgesplit.edge.generate;
 
 import dev.edgesplit.edge.error.CloudLinkException;
+import dev.edgesplit.edge.link.ReplyCheck;
 import dev.edgesplit.edge.speculate.Draft;
 import dev.edgesplit.edge.speculate.Drafter;
 import dev.edgesplit.edge.speculate.TokenHistory;
@@ -18,7 +19,10 @@ import java.nio.FloatBuffer;
  * last token and the drafts (unless drafting computed them), sends the n + 1 rows in one window
  * frame and keeps what the worker accepted: the sent log and the edge's KV cache drop the rejected
  * rows, so the next step (and a replay on another worker) starts right after the accepted ones.
- * Falls back to one decode step when no draft fits. Used by the generation's thread only.
+ * Falls back to one decode step when no draft fits. In a U-shaped split the worker runs its middle
+ * layers over the rows and sends them back, and the board's tail verifies ({@link
+ * EdgeTail#verify}); the worker drops the rejected rows when the next window rewinds it. Used by
+ * the generation's thread only.
  */
 final class WindowStep {
 
@@ -28,6 +32,9 @@ final class WindowStep {
   private final int maxNewTokens;
   private final WindowSizer sizer;
   private final GenerationTally tally;
+
+  /** True while the worker holds rows of a U-shaped window the board rejected. */
+  private boolean rewindPending;
 
   WindowStep(
       CloudSteps steps,
@@ -53,16 +60,18 @@ final class WindowStep {
     int cap = Math.min(maxWindow, steps.call().worker().getMaxWindowDrafts());
     cap = Math.min(cap, maxNewTokens - generated - 1);
     cap = Math.min(cap, steps.contextLeft() - 1);
-    if (cap < 1) {
-      return decode(token);
+    Draft draft = Draft.EMPTY;
+    long drafting = 0;
+    if (cap >= 1) {
+      int want = sizer.next(cap);
+      long d0 = System.nanoTime();
+      draft = steps.timedEdge(() -> drafter.propose(history, want));
+      drafting = System.nanoTime() - d0;
+      tally.drafted(drafting);
     }
-    int want = sizer.next(cap);
-    long d0 = System.nanoTime();
-    Draft draft = steps.timedEdge(() -> drafter.propose(history, want));
-    long drafting = System.nanoTime() - d0;
-    tally.drafted(drafting);
     int n = draft.size();
-    if (n == 0) {
+    // A worker still holding rejected rows of a U-shaped window is rewound by the next window.
+    if (n == 0 && !rewindPending) {
       return decode(token);
     }
     long e0 = System.nanoTime();
@@ -79,13 +88,23 @@ final class WindowStep {
     long t0 = System.nanoTime();
     SessionReply reply = steps.call().exchange(windowFrame(tensor, start, draft));
     tally.exchanged(reply, System.nanoTime() - t0, tensor.getData().size());
-    StepTokens kept = verified(reply, draft, start);
+    StepTokens kept;
+    if (steps.tail() == null) {
+      kept = verified(reply, draft, start);
+    } else {
+      long v0 = System.nanoTime();
+      kept = verifiedOnBoard(reply, draft, start);
+      edgeNanos += System.nanoTime() - v0;
+    }
     int m = kept.size();
     steps.sent().add(tensor, m);
     steps.state().rewind(start + m);
+    rewindPending = reply.getPosition() > start + m;
     tally.keptPositions(m);
     sizer.observeRoundTrip(tally.stepLinkMillis());
-    sizer.observeWindow(n, m - 1, edgeNanos / 1e6 + tally.stepCloudMillis(), drafting / 1e6);
+    if (n > 0) {
+      sizer.observeWindow(n, m - 1, edgeNanos / 1e6 + tally.stepCloudMillis(), drafting / 1e6);
+    }
     return kept;
   }
 
@@ -95,9 +114,16 @@ final class WindowStep {
     return next;
   }
 
+  /**
+   * The window frame: the rows, and for a plain session the drafts. A U-shaped session's worker
+   * never holds a token id, so its window carries the rows only and the board verifies.
+   */
   private SessionFrame windowFrame(HiddenTensor tensor, int start, Draft draft) {
     SessionFrame.Builder frame =
         steps.frame(tensor, start, FramePhase.FRAME_PHASE_WINDOW, true).toBuilder();
+    if (steps.tail() != null) {
+      return frame.build();
+    }
     for (int d : draft.tokens()) {
       frame.addDraftTokens(d);
     }
@@ -112,6 +138,16 @@ final class WindowStep {
       }
     }
     return frame.build();
+  }
+
+  /**
+   * A U-shaped window's verdict, given on the board: the reply must carry h_returnCut of every row
+   * ({@link ReplyCheck}), which the tail runs and judges. The worker holds all n + 1 rows until the
+   * next window rewinds it.
+   */
+  private StepTokens verifiedOnBoard(SessionReply reply, Draft draft, int start) {
+    ReplyCheck.requireAnswer("session step", reply, start + draft.size() + 1, false, true);
+    return steps.timedEdge(() -> steps.tail().verify(reply.getHidden(), draft.tokens(), draft.q()));
   }
 
   /**

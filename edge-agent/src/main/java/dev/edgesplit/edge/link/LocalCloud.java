@@ -12,6 +12,7 @@ import dev.edgesplit.proto.v1.SamplingParams;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * The cloud's half of the model run on the board: the fallback when no cloud worker is reachable.
@@ -78,6 +79,12 @@ public final class LocalCloud {
 
     /** Runs the frame's positions and samples when the frame is flagged {@code last}. */
     public SessionReply exchange(SessionFrame frame) {
+      boolean middleWindow =
+          frame.getPhase() == FramePhase.FRAME_PHASE_WINDOW && !chain.emitsLogits();
+      if (middleWindow && frame.getStartPosition() < state.position()) {
+        // A U-shaped window rewinds past the rows the edge rejected, as a worker does.
+        state.rewind(frame.getStartPosition());
+      }
       if (frame.getStartPosition() != state.position()) {
         throw new IllegalStateException(
             "local session holds "
@@ -89,6 +96,11 @@ public final class LocalCloud {
       int rows = frame.getHidden().getShape(0);
       float[] hidden =
           HiddenCodec.decode(frame.getHidden(), chain.config().dim(), chain.maxContext());
+      if (middleWindow) {
+        return middleWindow(frame, hidden, rows)
+            .setComputeTimeUs((System.nanoTime() - t0) / 1000)
+            .build();
+      }
       if (frame.getPhase() == FramePhase.FRAME_PHASE_WINDOW) {
         return window(frame, hidden, rows)
             .setComputeTimeUs((System.nanoTime() - t0) / 1000)
@@ -111,6 +123,32 @@ public final class LocalCloud {
         }
       }
       return reply.setComputeTimeUs((System.nanoTime() - t0) / 1000).build();
+    }
+
+    /**
+     * A U-shaped session's window: the middle layers over the rows one position at a time and every
+     * row's output back (the edge verifies), as a worker does.
+     */
+    private SessionReply.Builder middleWindow(SessionFrame frame, float[] hidden, int rows) {
+      if (frame.getDraftTokensCount() > 0 || rows > MAX_WINDOW_DRAFTS + 1) {
+        throw new IllegalStateException(
+            "a U-shaped window of "
+                + rows
+                + " rows carries "
+                + frame.getDraftTokensCount()
+                + " drafts");
+      }
+      int dim = chain.config().dim();
+      float[] out = new float[rows * dim];
+      for (int row = 0; row < rows; row++) {
+        float[] h =
+            chain.forwardHidden(state, Arrays.copyOfRange(hidden, row * dim, (row + 1) * dim), 1);
+        System.arraycopy(h, 0, out, row * dim, dim);
+      }
+      return SessionReply.newBuilder()
+          .setSessionId(frame.getSessionId())
+          .setPosition(state.position())
+          .setHidden(HiddenCodec.encode(out, 0, rows, dim, frame.getHidden().getDtype()));
     }
 
     /** Verifies a speculative window one position at a time, as a worker's WindowVerifier does. */

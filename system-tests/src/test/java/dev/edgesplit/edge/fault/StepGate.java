@@ -52,6 +52,21 @@ final class StepGate {
       }
 
       @Override
+      public boolean rewindsSessions() {
+        return compute.rewindsSessions();
+      }
+
+      @Override
+      public boolean servesRange(int cut, int returnCut) {
+        return compute.servesRange(cut, returnCut);
+      }
+
+      @Override
+      public ComputeState newState(int cut, int returnCut) {
+        return compute.newState(cut, returnCut);
+      }
+
+      @Override
       public float[] forward(ComputeState state, float[] hidden, int seqLen) {
         if (state.position() == position && released.getCount() > 0) {
           reached.countDown();

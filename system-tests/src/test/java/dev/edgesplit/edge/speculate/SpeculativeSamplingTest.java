@@ -42,10 +42,14 @@ class SpeculativeSamplingTest {
   @Test
   void perPositionDistribution_withSpeculation_equalsOneTokenPerRoundTrip() throws Exception {
     try (SpeculativeSplitTest.Split split = new SpeculativeSplitTest.Split(2, Map.of())) {
-      List<int[]> plain = sample(split, DraftSource.DRAFT_SOURCE_NONE, 0.8f, 1_000_000L);
-      List<int[]> model = sample(split, DraftSource.DRAFT_SOURCE_MODEL, 0.8f, 2_000_000L);
-      List<int[]> ngram = sample(split, DraftSource.DRAFT_SOURCE_NGRAM, 0.8f, 3_000_000L);
-      List<int[]> hotter = sample(split, DraftSource.DRAFT_SOURCE_NONE, 1.3f, 4_000_000L);
+      List<int[]> plain =
+          sample(split.agent.client(), DraftSource.DRAFT_SOURCE_NONE, 0.8f, 1_000_000L);
+      List<int[]> model =
+          sample(split.agent.client(), DraftSource.DRAFT_SOURCE_MODEL, 0.8f, 2_000_000L);
+      List<int[]> ngram =
+          sample(split.agent.client(), DraftSource.DRAFT_SOURCE_NGRAM, 0.8f, 3_000_000L);
+      List<int[]> hotter =
+          sample(split.agent.client(), DraftSource.DRAFT_SOURCE_NONE, 1.3f, 4_000_000L);
       double worstModel = 0;
       double worstNgram = 0;
       double bestControl = 0;
@@ -70,15 +74,15 @@ class SpeculativeSamplingTest {
    * Token ids of {@value #GENERATIONS} generations, seeds {@code firstSeed ..}, four clients at a
    * time.
    */
-  private static List<int[]> sample(
-      SpeculativeSplitTest.Split split, DraftSource source, float temperature, long firstSeed)
+  static List<int[]> sample(
+      io.grpc.Channel edge, DraftSource source, float temperature, long firstSeed)
       throws Exception {
     ExecutorService clients = Executors.newFixedThreadPool(4);
     try {
       List<Future<int[]>> futures = new ArrayList<>();
       for (int i = 0; i < GENERATIONS; i++) {
         long seed = firstSeed + i;
-        futures.add(clients.submit(() -> generate(split, source, temperature, seed)));
+        futures.add(clients.submit(() -> generate(edge, source, temperature, seed)));
       }
       List<int[]> out = new ArrayList<>();
       for (Future<int[]> f : futures) {
@@ -91,7 +95,7 @@ class SpeculativeSamplingTest {
   }
 
   private static int[] generate(
-      SpeculativeSplitTest.Split split, DraftSource source, float temperature, long seed) {
+      io.grpc.Channel edge, DraftSource source, float temperature, long seed) {
     GenerateRequest request =
         GenerateRequest.newBuilder()
             .setText(PROMPT)
@@ -106,7 +110,7 @@ class SpeculativeSamplingTest {
     int[] tokens = new int[TOKENS];
     java.util.Arrays.fill(tokens, -1); // -1: the generation ended (EOS) before this position
     Iterator<GenerateResponse> it =
-        EdgeServiceGrpc.newBlockingStub(split.agent.client())
+        EdgeServiceGrpc.newBlockingStub(edge)
             .withDeadlineAfter(60, TimeUnit.SECONDS)
             .generate(request);
     while (it.hasNext()) {
