@@ -33,6 +33,7 @@ final class GenerationTally {
   private long bytesSent;
   private long bytesReceived;
   private long draftNanos;
+  private int windowsDraftedAhead;
   private int decodeSteps;
   private double decodeEdgeMs;
   private double decodeCloudMs;
@@ -66,6 +67,11 @@ final class GenerationTally {
   /** Edge compute of the open step (including an injected slowdown). */
   void edge(long nanos) {
     stepEdgeNanos += nanos;
+  }
+
+  /** Counts a window whose drafts were made while the window before it was in flight. */
+  void windowDraftedAhead() {
+    windowsDraftedAhead++;
   }
 
   /** Drafting time (also counted as edge time by the caller). */
@@ -171,7 +177,8 @@ final class GenerationTally {
         .setLinkMsPerToken(decodeLinkMs / decodes)
         .setRoundTrips(roundTrips)
         .setTokensPerRoundTrip((double) generated / Math.max(1, roundTrips))
-        .setDraftMsPerToken(draftNanos / 1e6 / perToken);
+        .setDraftMsPerToken(draftNanos / 1e6 / perToken)
+        .setWindowsDraftedAhead(windowsDraftedAhead);
     if (uShaped) {
       summary.setBytesReceivedPerToken((double) bytesReceived / perToken);
     }

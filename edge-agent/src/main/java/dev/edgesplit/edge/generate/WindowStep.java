@@ -13,6 +13,7 @@ import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
 import io.grpc.Status;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * Several tokens per round trip: drafts n tokens after the last one, runs the edge layers over the
@@ -32,6 +33,16 @@ final class WindowStep {
   private final int maxNewTokens;
   private final WindowSizer sizer;
   private final GenerationTally tally;
+
+  /**
+   * Drafts for the next window made while the last one was in flight (first: the guessed token).
+   */
+  private Draft ahead;
+
+  /** History size when {@link #ahead} was drafted, and the tokens it assumed would follow. */
+  private int aheadBase;
+
+  private int[] aheadAssumed;
 
   /** True while the worker holds rows of a U-shaped window the board rejected. */
   private boolean rewindPending;
@@ -62,8 +73,12 @@ final class WindowStep {
     cap = Math.min(cap, steps.contextLeft() - 1);
     Draft draft = Draft.EMPTY;
     long drafting = 0;
-    if (cap >= 1) {
-      int want = sizer.next(cap);
+    int want = cap >= 1 ? sizer.next(cap) : 0;
+    Draft early = takeAhead(history, cap);
+    if (early != null) {
+      draft = early;
+      tally.windowDraftedAhead();
+    } else if (cap >= 1) {
       long d0 = System.nanoTime();
       draft = steps.timedEdge(() -> drafter.propose(history, want));
       drafting = System.nanoTime() - d0;
@@ -85,8 +100,11 @@ final class WindowStep {
     long edgeNanos = System.nanoTime() - e0;
     int start = steps.sent().positions();
     HiddenTensor tensor = steps.encode(FloatBuffer.wrap(rows), n + 1);
+    steps.call().send(windowFrame(tensor, start, draft));
+    // Hidden in the wait for the reply: not a cost of this window's critical path.
+    draftAhead(history, draft, want);
     long t0 = System.nanoTime();
-    SessionReply reply = steps.call().exchange(windowFrame(tensor, start, draft));
+    SessionReply reply = steps.call().awaitReply();
     tally.exchanged(reply, System.nanoTime() - t0, tensor.getData().size());
     StepTokens kept;
     if (steps.tail() == null) {
@@ -106,6 +124,54 @@ final class WindowStep {
       sizer.observeWindow(n, m - 1, edgeNanos / 1e6 + tally.stepCloudMillis(), drafting / 1e6);
     }
     return kept;
+  }
+
+  /**
+   * While {@code draft}'s window is in flight: drafts the window after it, assuming every draft is
+   * accepted, its first token being the guess of the token the verification adds. Only for drafters
+   * that leave the edge layers alone (their rows are computed afterwards) and when {@link
+   * WindowSizer#draftAheadPays} says the guess is likely to hold; drafts only, so a wrong guess
+   * costs board time and never changes a token.
+   */
+  private void draftAhead(TokenHistory history, Draft draft, int want) {
+    ahead = null;
+    int n = draft.size();
+    if (n == 0 || want < 1 || draft.hidden() != null || !sizer.draftAheadPays(n)) {
+      return;
+    }
+    TokenHistory assumed = history.followedBy(draft.tokens());
+    long d0 = System.nanoTime();
+    Draft next = steps.timedEdge(() -> drafter.propose(assumed, want + 1));
+    long took = System.nanoTime() - d0;
+    tally.drafted(took);
+    if (next.size() >= 2 && next.hidden() == null) {
+      ahead = next;
+      aheadBase = history.size();
+      aheadAssumed = Arrays.copyOf(draft.tokens(), n + 1);
+      aheadAssumed[n] = next.tokens()[0];
+    }
+  }
+
+  /**
+   * The drafts made ahead, when the history went as they assumed (at most {@code cap} of them);
+   * else null.
+   */
+  private Draft takeAhead(TokenHistory history, int cap) {
+    Draft a = ahead;
+    ahead = null;
+    if (a == null || cap < 1 || history.size() != aheadBase + aheadAssumed.length) {
+      return null;
+    }
+    for (int i = 0; i < aheadAssumed.length; i++) {
+      if (history.get(aheadBase + i) != aheadAssumed[i]) {
+        return null;
+      }
+    }
+    int k = Math.min(cap, a.size() - 1);
+    return new Draft(
+        Arrays.copyOfRange(a.tokens(), 1, 1 + k),
+        a.q() == null ? null : Arrays.copyOfRange(a.q(), 1, 1 + k),
+        null);
   }
 
   private StepTokens decode(int token) {

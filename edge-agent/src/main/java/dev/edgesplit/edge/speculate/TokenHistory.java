@@ -31,6 +31,15 @@ public final class TokenHistory {
     return tokens[i];
   }
 
+  /** A new history: these tokens followed by {@code more}. */
+  public TokenHistory followedBy(int[] more) {
+    TokenHistory h = new TokenHistory(range(0, size));
+    for (int t : more) {
+      h.add(t);
+    }
+    return h;
+  }
+
   /** Tokens {@code [from, to)} in a new array. */
   public int[] range(int from, int to) {
     return Arrays.copyOfRange(tokens, from, to);

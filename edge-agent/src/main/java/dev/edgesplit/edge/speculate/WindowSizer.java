@@ -51,6 +51,16 @@ public final class WindowSizer {
     return accepted;
   }
 
+  /**
+   * True when drafting the next window while this one's {@code n} drafts are verified is likely to
+   * be used: only when all n are accepted and the token after them is guessed, estimated a^(n + 1)
+   * with a from the same prior as {@link #next}; at least one in two.
+   */
+  public boolean draftAheadPays(int n) {
+    double a = (accepted + 1.0) / (drafted + 2.0);
+    return Math.pow(a, n + 1) >= 0.5;
+  }
+
   /** Drafts for the next window, in [1, cap] ({@code cap} >= 1). */
   public int next(int cap) {
     if (roundTrips == 0 || positions == 0) {

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Speculative decoding in the U-shaped split over real loopback sockets: the board drafts, the
@@ -123,6 +124,24 @@ class UShapedSpeculationTest {
         }
       }
       await().until(() -> worker.sessions() == 0);
+    }
+  }
+
+  @ParameterizedTest(name = "worker runs [2, {0})")
+  @ValueSource(ints = {3, 5})
+  void draftingTheNextWindowWhileOneIsVerified_keepsTheReferenceText(int m) throws Exception {
+    // Windows of at most 2 drafts from the int4 copy: nearly all accepted, so the board drafts the
+    // window after each one while it is verified (WindowSizer.draftAheadPays), and its guess of
+    // the token the verification adds often holds. M = N is the plain split.
+    try (Edge edge = new Edge(2, m, worker.port(), Map.of("speculate.max_window", "2"))) {
+      int promptTokens = SpeculativeSplitTest.tokenizer.encode(Stories260k.PROMPT, true).length;
+      Generated r =
+          edge.generate(
+              request(Stories260k.PROMPT, 100 - promptTokens + 1)
+                  .setDraftSource(DraftSource.DRAFT_SOURCE_MODEL));
+      assertThat(Stories260k.PROMPT + r.text()).isEqualTo(Stories260k.REFERENCE);
+      assertThat(r.summary().getWindowsDraftedAhead()).isPositive();
+      assertThat(r.summary().getRoundTrips()).isLessThan(r.summary().getGeneratedTokens());
     }
   }
 
