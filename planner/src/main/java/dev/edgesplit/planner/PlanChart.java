@@ -1,5 +1,6 @@
 package dev.edgesplit.planner;
 
+import dev.edgesplit.engine.chart.SvgDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,20 +38,8 @@ public final class PlanChart {
     double maxLatency = niceMax(rows.stream().mapToDouble(CutRow::latencyMillis).max().orElse(1));
     double plotW = WIDTH - LEFT - RIGHT;
     double plotH = HEIGHT - TOP - BOTTOM;
-    StringBuilder svg = new StringBuilder();
-    svg.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-                + "font-family=\"sans-serif\" font-size=\"12\">%n",
-            WIDTH,
-            HEIGHT,
-            WIDTH,
-            HEIGHT));
-    svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-    text(
-        svg,
+    SvgDocument svg = new SvgDocument(WIDTH, HEIGHT);
+    svg.text(
         WIDTH / 2.0,
         24,
         "middle",
@@ -63,41 +52,30 @@ public final class PlanChart {
             + plan.edgeEnergySource()
             + ")");
     // axes
-    line(svg, LEFT, TOP, LEFT, TOP + plotH, "black", "");
-    line(svg, LEFT + plotW, TOP, LEFT + plotW, TOP + plotH, "black", "");
-    line(svg, LEFT, TOP + plotH, LEFT + plotW, TOP + plotH, "black", "");
+    svg.line(LEFT, TOP, LEFT, TOP + plotH, "black", "");
+    svg.line(LEFT + plotW, TOP, LEFT + plotW, TOP + plotH, "black", "");
+    svg.line(LEFT, TOP + plotH, LEFT + plotW, TOP + plotH, "black", "");
     for (int t = 0; t <= 4; t++) {
       double y = TOP + plotH - plotH * t / 4.0;
-      line(svg, LEFT - 4, y, LEFT, y, "black", "");
-      line(svg, LEFT + plotW, y, LEFT + plotW + 4, y, "black", "");
-      text(svg, LEFT - 6, y + 4, "end", 11, format(maxEnergy * t / 4.0));
-      text(svg, LEFT + plotW + 6, y + 4, "start", 11, format(maxLatency * t / 4.0));
+      svg.line(LEFT - 4, y, LEFT, y, "black", "");
+      svg.line(LEFT + plotW, y, LEFT + plotW + 4, y, "black", "");
+      svg.text(LEFT - 6, y + 4, "end", 11, format(maxEnergy * t / 4.0));
+      svg.text(LEFT + plotW + 6, y + 4, "start", 11, format(maxLatency * t / 4.0));
     }
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(-90 20 %.1f)\">"
-                + "edge J/token</text>%n",
-            TOP + plotH / 2,
-            ENERGY_COLOR,
-            TOP + plotH / 2));
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(90 %d %.1f)\">"
-                + "latency ms/token</text>%n",
-            WIDTH - 20,
-            TOP + plotH / 2,
-            LATENCY_COLOR,
-            WIDTH - 20,
-            TOP + plotH / 2));
-    text(svg, LEFT + plotW / 2, HEIGHT - 15, "middle", 12, "cut k (layers on the edge)");
+    svg.element(
+        "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(-90 20 %.1f)\">"
+            + "edge J/token</text>",
+        TOP + plotH / 2, ENERGY_COLOR, TOP + plotH / 2);
+    svg.element(
+        "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(90 %d %.1f)\">"
+            + "latency ms/token</text>",
+        WIDTH - 20, TOP + plotH / 2, LATENCY_COLOR, WIDTH - 20, TOP + plotH / 2);
+    svg.text(LEFT + plotW / 2, HEIGHT - 15, "middle", 12, "cut k (layers on the edge)");
     double step = rows.size() > 1 ? plotW / (rows.size() - 1) : 0;
     double[] xs = new double[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
       xs[i] = rows.size() > 1 ? LEFT + step * i : LEFT + plotW / 2;
-      text(
-          svg,
+      svg.text(
           xs[i],
           TOP + plotH + 18,
           "middle",
@@ -108,52 +86,38 @@ public final class PlanChart {
     }
     if (plan.chosenRow() >= 0) {
       double x = xs[plan.chosenRow()];
-      line(svg, x, TOP, x, TOP + plotH, "#2ca02c", " stroke-dasharray=\"6 4\" stroke-width=\"2\"");
-      text(svg, x, TOP - 6, "middle", 12, "chosen: " + rows.get(plan.chosenRow()).label());
+      svg.line(x, TOP, x, TOP + plotH, "#2ca02c", " stroke-dasharray=\"6 4\" stroke-width=\"2\"");
+      svg.text(x, TOP - 6, "middle", 12, "chosen: " + rows.get(plan.chosenRow()).label());
     }
     series(svg, rows, xs, plotH, maxEnergy, ENERGY_COLOR, true);
     series(svg, rows, xs, plotH, maxLatency, LATENCY_COLOR, false);
     // legend
-    line(svg, LEFT + 10, TOP + 10, LEFT + 30, TOP + 10, ENERGY_COLOR, " stroke-width=\"2\"");
-    text(svg, LEFT + 34, TOP + 14, "start", 11, "edge J/token");
-    line(svg, LEFT + 10, TOP + 26, LEFT + 30, TOP + 26, LATENCY_COLOR, " stroke-width=\"2\"");
-    text(svg, LEFT + 34, TOP + 30, "start", 11, "latency ms (hollow: rejected)");
-    svg.append("</svg>\n");
-    return svg.toString();
+    svg.line(LEFT + 10, TOP + 10, LEFT + 30, TOP + 10, ENERGY_COLOR, " stroke-width=\"2\"");
+    svg.text(LEFT + 34, TOP + 14, "start", 11, "edge J/token");
+    svg.line(LEFT + 10, TOP + 26, LEFT + 30, TOP + 26, LATENCY_COLOR, " stroke-width=\"2\"");
+    svg.text(LEFT + 34, TOP + 30, "start", 11, "latency ms (hollow: rejected)");
+    return svg.finish();
   }
 
   private static void series(
-      StringBuilder svg,
+      SvgDocument svg,
       List<CutRow> rows,
       double[] xs,
       double plotH,
       double max,
       String color,
       boolean energy) {
-    StringBuilder points = new StringBuilder();
     double[] ys = new double[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
       double v = energy ? rows.get(i).edgeJoulesPerToken() : rows.get(i).latencyMillis();
       ys[i] = TOP + plotH - plotH * v / max;
-      points.append(String.format(Locale.ROOT, "%.1f,%.1f ", xs[i], ys[i]));
     }
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>%n",
-            color,
-            points.toString().trim()));
+    svg.polyline(xs, ys, color);
     for (int i = 0; i < rows.size(); i++) {
       boolean ok = rows.get(i).feasible();
-      svg.append(
-          String.format(
-              Locale.ROOT,
-              "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" stroke=\"%s\" fill=\"%s\"><title>%s</title></circle>%n",
-              xs[i],
-              ys[i],
-              color,
-              ok ? color : "white",
-              escape(tooltip(rows.get(i)))));
+      svg.element(
+          "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" stroke=\"%s\" fill=\"%s\"><title>%s</title></circle>",
+          xs[i], ys[i], color, ok ? color : "white", SvgDocument.escape(tooltip(rows.get(i))));
     }
   }
 
@@ -165,33 +129,6 @@ public final class PlanChart {
         r.latencyMillis(),
         r.edgeJoulesPerToken(),
         r.feasible() ? "" : " - rejected: " + String.join("; ", r.rejections()));
-  }
-
-  private static void line(
-      StringBuilder svg, double x1, double y1, double x2, double y2, String color, String extra) {
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"%s/>%n",
-            x1,
-            y1,
-            x2,
-            y2,
-            color,
-            extra));
-  }
-
-  private static void text(
-      StringBuilder svg, double x, double y, String anchor, int size, String content) {
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">%s</text>%n",
-            x,
-            y,
-            anchor,
-            size,
-            escape(content)));
   }
 
   /** A round axis maximum at or above {@code v}: 1, 2 or 5 times a power of ten. */
@@ -210,12 +147,5 @@ public final class PlanChart {
 
   private static String format(double v) {
     return v == 0 ? "0" : String.format(Locale.ROOT, "%.3g", v);
-  }
-
-  static String escape(String s) {
-    return s.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\"", "&quot;");
   }
 }
