@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.compute.InlineStepExecutor;
+import dev.edgesplit.cloud.metrics.CloudStepListener;
 import dev.edgesplit.cloud.session.SessionRegistry;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.FramePhase;
@@ -66,7 +67,8 @@ final class InProcessCloud implements AutoCloseable {
                     StepEnergy.none(),
                     WireLimits.forModel(FakeCompute.DIM, maxFramePositions, 1024),
                     Clock.systemUTC(),
-                    now::get))
+                    now::get,
+                    CloudStepListener.NONE))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
