@@ -1,5 +1,6 @@
 package dev.edgesplit.planner;
 
+import dev.edgesplit.engine.chart.ChartPage;
 import dev.edgesplit.engine.chart.SvgDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,12 +15,7 @@ import java.util.Locale;
  */
 public final class PlanChart {
 
-  private static final int WIDTH = 760;
-  private static final int HEIGHT = 420;
-  private static final int LEFT = 80;
-  private static final int RIGHT = 80;
-  private static final int TOP = 50;
-  private static final int BOTTOM = 60;
+  private static final ChartPage PAGE = new ChartPage(760, 420, 80, 80, 50, 60);
   private static final String ENERGY_COLOR = "#1f77b4";
   private static final String LATENCY_COLOR = "#d62728";
 
@@ -36,13 +32,9 @@ public final class PlanChart {
     double maxEnergy =
         niceMax(rows.stream().mapToDouble(CutRow::edgeJoulesPerToken).max().orElse(1));
     double maxLatency = niceMax(rows.stream().mapToDouble(CutRow::latencyMillis).max().orElse(1));
-    double plotW = WIDTH - LEFT - RIGHT;
-    double plotH = HEIGHT - TOP - BOTTOM;
-    SvgDocument svg = new SvgDocument(WIDTH, HEIGHT);
-    svg.text(
-        WIDTH / 2.0,
+    SvgDocument svg = new SvgDocument(PAGE);
+    svg.centered(
         24,
-        "middle",
         15,
         "Cut plan: "
             + plan.modelFingerprint()
@@ -51,33 +43,36 @@ public final class PlanChart {
             + " (edge energy: "
             + plan.edgeEnergySource()
             + ")");
+    double left = PAGE.left();
+    double top = PAGE.top();
+    double right = PAGE.plotRight();
+    double bottom = PAGE.plotBottom();
     // axes
-    svg.line(LEFT, TOP, LEFT, TOP + plotH, "black", "");
-    svg.line(LEFT + plotW, TOP, LEFT + plotW, TOP + plotH, "black", "");
-    svg.line(LEFT, TOP + plotH, LEFT + plotW, TOP + plotH, "black", "");
+    svg.line(left, top, left, bottom, "black", "");
+    svg.line(right, top, right, bottom, "black", "");
+    svg.line(left, bottom, right, bottom, "black", "");
     for (int t = 0; t <= 4; t++) {
-      double y = TOP + plotH - plotH * t / 4.0;
-      svg.line(LEFT - 4, y, LEFT, y, "black", "");
-      svg.line(LEFT + plotW, y, LEFT + plotW + 4, y, "black", "");
-      svg.text(LEFT - 6, y + 4, "end", 11, format(maxEnergy * t / 4.0));
-      svg.text(LEFT + plotW + 6, y + 4, "start", 11, format(maxLatency * t / 4.0));
+      double y = PAGE.y(t / 4.0);
+      svg.line(left - 4, y, left, y, "black", "");
+      svg.line(right, y, right + 4, y, "black", "");
+      svg.text(left - 6, y + 4, "end", 11, format(maxEnergy * t / 4.0));
+      svg.text(right + 6, y + 4, "start", 11, format(maxLatency * t / 4.0));
     }
     svg.element(
         "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(-90 20 %.1f)\">"
             + "edge J/token</text>",
-        TOP + plotH / 2, ENERGY_COLOR, TOP + plotH / 2);
+        PAGE.y(0.5), ENERGY_COLOR, PAGE.y(0.5));
     svg.element(
         "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(90 %d %.1f)\">"
             + "latency ms/token</text>",
-        WIDTH - 20, TOP + plotH / 2, LATENCY_COLOR, WIDTH - 20, TOP + plotH / 2);
-    svg.text(LEFT + plotW / 2, HEIGHT - 15, "middle", 12, "cut k (layers on the edge)");
-    double step = rows.size() > 1 ? plotW / (rows.size() - 1) : 0;
+        PAGE.width() - 20, PAGE.y(0.5), LATENCY_COLOR, PAGE.width() - 20, PAGE.y(0.5));
+    svg.text((left + right) / 2, PAGE.height() - 15, "middle", 12, "cut k (layers on the edge)");
     double[] xs = new double[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
-      xs[i] = rows.size() > 1 ? LEFT + step * i : LEFT + plotW / 2;
+      xs[i] = PAGE.x(i, rows.size());
       svg.text(
           xs[i],
-          TOP + plotH + 18,
+          bottom + 18,
           "middle",
           11,
           rows.get(i).edgeOnly()
@@ -86,31 +81,25 @@ public final class PlanChart {
     }
     if (plan.chosenRow() >= 0) {
       double x = xs[plan.chosenRow()];
-      svg.line(x, TOP, x, TOP + plotH, "#2ca02c", " stroke-dasharray=\"6 4\" stroke-width=\"2\"");
-      svg.text(x, TOP - 6, "middle", 12, "chosen: " + rows.get(plan.chosenRow()).label());
+      svg.line(x, top, x, bottom, "#2ca02c", " stroke-dasharray=\"6 4\" stroke-width=\"2\"");
+      svg.text(x, top - 6, "middle", 12, "chosen: " + rows.get(plan.chosenRow()).label());
     }
-    series(svg, rows, xs, plotH, maxEnergy, ENERGY_COLOR, true);
-    series(svg, rows, xs, plotH, maxLatency, LATENCY_COLOR, false);
+    series(svg, rows, xs, maxEnergy, ENERGY_COLOR, true);
+    series(svg, rows, xs, maxLatency, LATENCY_COLOR, false);
     // legend
-    svg.line(LEFT + 10, TOP + 10, LEFT + 30, TOP + 10, ENERGY_COLOR, " stroke-width=\"2\"");
-    svg.text(LEFT + 34, TOP + 14, "start", 11, "edge J/token");
-    svg.line(LEFT + 10, TOP + 26, LEFT + 30, TOP + 26, LATENCY_COLOR, " stroke-width=\"2\"");
-    svg.text(LEFT + 34, TOP + 30, "start", 11, "latency ms (hollow: rejected)");
+    svg.line(left + 10, top + 10, left + 30, top + 10, ENERGY_COLOR, " stroke-width=\"2\"");
+    svg.text(left + 34, top + 14, "start", 11, "edge J/token");
+    svg.line(left + 10, top + 26, left + 30, top + 26, LATENCY_COLOR, " stroke-width=\"2\"");
+    svg.text(left + 34, top + 30, "start", 11, "latency ms (hollow: rejected)");
     return svg.finish();
   }
 
   private static void series(
-      SvgDocument svg,
-      List<CutRow> rows,
-      double[] xs,
-      double plotH,
-      double max,
-      String color,
-      boolean energy) {
+      SvgDocument svg, List<CutRow> rows, double[] xs, double max, String color, boolean energy) {
     double[] ys = new double[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
       double v = energy ? rows.get(i).edgeJoulesPerToken() : rows.get(i).latencyMillis();
-      ys[i] = TOP + plotH - plotH * v / max;
+      ys[i] = PAGE.y(v / max);
     }
     svg.polyline(xs, ys, color);
     for (int i = 0; i < rows.size(); i++) {

@@ -10,9 +10,12 @@ import java.util.Locale;
 public final class SvgDocument {
 
   private final StringBuilder svg = new StringBuilder();
+  private final int width;
 
-  /** Starts a document {@code width} by {@code height} pixels on a white background. */
-  public SvgDocument(int width, int height) {
+  /** Starts a document the size of {@code page} on a white background. */
+  public SvgDocument(ChartPage page) {
+    this.width = page.width();
+    int height = page.height();
     svg.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     element(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -44,6 +47,11 @@ public final class SvgDocument {
     return element(
         "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>",
         color, points.toString().trim());
+  }
+
+  /** Text centred on the page at height {@code y} (titles); {@code content} is escaped. */
+  public SvgDocument centered(double y, int size, String content) {
+    return text(width / 2.0, y, "middle", size, content);
   }
 
   /**

@@ -14,9 +14,9 @@ class SvgDocumentTest {
   @Test
   void document_isWellFormed_withEscapedTextAndRootLocaleNumbers() throws Exception {
     String svg =
-        new SvgDocument(200, 100)
+        new SvgDocument(new ChartPage(200, 100, 10, 10, 10, 10))
             .line(0, 0, 10.25, 20, "black", " stroke-width=\"2\"")
-            .text(5, 6, "middle", 11, "a <&> \"b\"")
+            .centered(6, 11, "a <&> \"b\"")
             .polyline(new double[] {1, 2.5}, new double[] {3, 4.04}, "red")
             .finish();
 
@@ -28,6 +28,8 @@ class SvgDocumentTest {
     assertThat(root.getTagName()).isEqualTo("svg");
     assertThat(root.getAttribute("width")).isEqualTo("200");
     assertThat(root.getTextContent()).contains("a <&> \"b\"");
+    assertThat(((Element) doc.getElementsByTagName("text").item(0)).getAttribute("x"))
+        .isEqualTo("100.0");
     Element line = (Element) doc.getElementsByTagName("line").item(0);
     assertThat(line.getAttribute("x2")).isEqualTo("10.3");
     assertThat(line.getAttribute("stroke-width")).isEqualTo("2");
