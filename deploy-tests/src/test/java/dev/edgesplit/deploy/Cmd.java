@@ -45,6 +45,11 @@ final class Cmd {
     return new Cmd(command);
   }
 
+  /** {@code tar -czf archive -C parent folder}: packs {@code parent/folder} as {@code folder/}. */
+  static Cmd tarGz(Path archive, Path parent, String folder) {
+    return of("tar", "-czf", archive.toString(), "-C", parent.toString(), folder);
+  }
+
   Cmd env(String name, String value) {
     env.put(name, value);
     return this;

@@ -42,15 +42,7 @@ class RootLauncherTest {
     Files.writeString(launcher, "#!/bin/sh\necho \"dist-launcher $* in $(pwd)\"\n");
     Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path archive = work.resolve("edgesplit-1.2.3.tar.gz");
-    Cmd.Result tar =
-        Cmd.of(
-                "tar",
-                "-czf",
-                archive.toString(),
-                "-C",
-                work.resolve("pack").toString(),
-                "edgesplit-1.2.3")
-            .run();
+    Cmd.Result tar = Cmd.tarGz(archive, work.resolve("pack"), "edgesplit-1.2.3").run();
     assertThat(tar.exitCode()).as(tar.describe()).isZero();
 
     Path bin = Files.createDirectories(work.resolve("bin"));

@@ -43,15 +43,7 @@ class SystemdInstallTest {
       }
     }
     archive = work.resolve("edgesplit-9.9.9.tar.gz");
-    Cmd.Result tar =
-        Cmd.of(
-                "tar",
-                "-czf",
-                archive.toString(),
-                "-C",
-                work.resolve("pack").toString(),
-                "edgesplit-9.9.9")
-            .run();
+    Cmd.Result tar = Cmd.tarGz(archive, work.resolve("pack"), "edgesplit-9.9.9").run();
     assertThat(tar.exitCode()).as(tar.describe()).isZero();
   }
 

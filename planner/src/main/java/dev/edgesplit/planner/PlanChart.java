@@ -1,5 +1,7 @@
 package dev.edgesplit.planner;
 
+import dev.edgesplit.engine.chart.ChartPage;
+import dev.edgesplit.engine.chart.SvgDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,12 +15,7 @@ import java.util.Locale;
  */
 public final class PlanChart {
 
-  private static final int WIDTH = 760;
-  private static final int HEIGHT = 420;
-  private static final int LEFT = 80;
-  private static final int RIGHT = 80;
-  private static final int TOP = 50;
-  private static final int BOTTOM = 60;
+  private static final ChartPage PAGE = new ChartPage(760, 420, 80, 80, 50, 60);
   private static final String ENERGY_COLOR = "#1f77b4";
   private static final String LATENCY_COLOR = "#d62728";
 
@@ -35,25 +32,9 @@ public final class PlanChart {
     double maxEnergy =
         niceMax(rows.stream().mapToDouble(CutRow::edgeJoulesPerToken).max().orElse(1));
     double maxLatency = niceMax(rows.stream().mapToDouble(CutRow::latencyMillis).max().orElse(1));
-    double plotW = WIDTH - LEFT - RIGHT;
-    double plotH = HEIGHT - TOP - BOTTOM;
-    StringBuilder svg = new StringBuilder();
-    svg.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-                + "font-family=\"sans-serif\" font-size=\"12\">%n",
-            WIDTH,
-            HEIGHT,
-            WIDTH,
-            HEIGHT));
-    svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-    text(
-        svg,
-        WIDTH / 2.0,
+    SvgDocument svg = new SvgDocument(PAGE);
+    svg.centered(
         24,
-        "middle",
         15,
         "Cut plan: "
             + plan.modelFingerprint()
@@ -62,44 +43,36 @@ public final class PlanChart {
             + " (edge energy: "
             + plan.edgeEnergySource()
             + ")");
+    double left = PAGE.left();
+    double top = PAGE.top();
+    double right = PAGE.plotRight();
+    double bottom = PAGE.plotBottom();
     // axes
-    line(svg, LEFT, TOP, LEFT, TOP + plotH, "black", "");
-    line(svg, LEFT + plotW, TOP, LEFT + plotW, TOP + plotH, "black", "");
-    line(svg, LEFT, TOP + plotH, LEFT + plotW, TOP + plotH, "black", "");
+    svg.line(left, top, left, bottom, "black", "");
+    svg.line(right, top, right, bottom, "black", "");
+    svg.line(left, bottom, right, bottom, "black", "");
     for (int t = 0; t <= 4; t++) {
-      double y = TOP + plotH - plotH * t / 4.0;
-      line(svg, LEFT - 4, y, LEFT, y, "black", "");
-      line(svg, LEFT + plotW, y, LEFT + plotW + 4, y, "black", "");
-      text(svg, LEFT - 6, y + 4, "end", 11, format(maxEnergy * t / 4.0));
-      text(svg, LEFT + plotW + 6, y + 4, "start", 11, format(maxLatency * t / 4.0));
+      double y = PAGE.y(t / 4.0);
+      svg.line(left - 4, y, left, y, "black", "");
+      svg.line(right, y, right + 4, y, "black", "");
+      svg.text(left - 6, y + 4, "end", 11, format(maxEnergy * t / 4.0));
+      svg.text(right + 6, y + 4, "start", 11, format(maxLatency * t / 4.0));
     }
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(-90 20 %.1f)\">"
-                + "edge J/token</text>%n",
-            TOP + plotH / 2,
-            ENERGY_COLOR,
-            TOP + plotH / 2));
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(90 %d %.1f)\">"
-                + "latency ms/token</text>%n",
-            WIDTH - 20,
-            TOP + plotH / 2,
-            LATENCY_COLOR,
-            WIDTH - 20,
-            TOP + plotH / 2));
-    text(svg, LEFT + plotW / 2, HEIGHT - 15, "middle", 12, "cut k (layers on the edge)");
-    double step = rows.size() > 1 ? plotW / (rows.size() - 1) : 0;
+    svg.element(
+        "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(-90 20 %.1f)\">"
+            + "edge J/token</text>",
+        PAGE.y(0.5), ENERGY_COLOR, PAGE.y(0.5));
+    svg.element(
+        "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\" transform=\"rotate(90 %d %.1f)\">"
+            + "latency ms/token</text>",
+        PAGE.width() - 20, PAGE.y(0.5), LATENCY_COLOR, PAGE.width() - 20, PAGE.y(0.5));
+    svg.text((left + right) / 2, PAGE.height() - 15, "middle", 12, "cut k (layers on the edge)");
     double[] xs = new double[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
-      xs[i] = rows.size() > 1 ? LEFT + step * i : LEFT + plotW / 2;
-      text(
-          svg,
+      xs[i] = PAGE.x(i, rows.size());
+      svg.text(
           xs[i],
-          TOP + plotH + 18,
+          bottom + 18,
           "middle",
           11,
           rows.get(i).edgeOnly()
@@ -108,52 +81,32 @@ public final class PlanChart {
     }
     if (plan.chosenRow() >= 0) {
       double x = xs[plan.chosenRow()];
-      line(svg, x, TOP, x, TOP + plotH, "#2ca02c", " stroke-dasharray=\"6 4\" stroke-width=\"2\"");
-      text(svg, x, TOP - 6, "middle", 12, "chosen: " + rows.get(plan.chosenRow()).label());
+      svg.line(x, top, x, bottom, "#2ca02c", " stroke-dasharray=\"6 4\" stroke-width=\"2\"");
+      svg.text(x, top - 6, "middle", 12, "chosen: " + rows.get(plan.chosenRow()).label());
     }
-    series(svg, rows, xs, plotH, maxEnergy, ENERGY_COLOR, true);
-    series(svg, rows, xs, plotH, maxLatency, LATENCY_COLOR, false);
+    series(svg, rows, xs, maxEnergy, ENERGY_COLOR, true);
+    series(svg, rows, xs, maxLatency, LATENCY_COLOR, false);
     // legend
-    line(svg, LEFT + 10, TOP + 10, LEFT + 30, TOP + 10, ENERGY_COLOR, " stroke-width=\"2\"");
-    text(svg, LEFT + 34, TOP + 14, "start", 11, "edge J/token");
-    line(svg, LEFT + 10, TOP + 26, LEFT + 30, TOP + 26, LATENCY_COLOR, " stroke-width=\"2\"");
-    text(svg, LEFT + 34, TOP + 30, "start", 11, "latency ms (hollow: rejected)");
-    svg.append("</svg>\n");
-    return svg.toString();
+    svg.line(left + 10, top + 10, left + 30, top + 10, ENERGY_COLOR, " stroke-width=\"2\"");
+    svg.text(left + 34, top + 14, "start", 11, "edge J/token");
+    svg.line(left + 10, top + 26, left + 30, top + 26, LATENCY_COLOR, " stroke-width=\"2\"");
+    svg.text(left + 34, top + 30, "start", 11, "latency ms (hollow: rejected)");
+    return svg.finish();
   }
 
   private static void series(
-      StringBuilder svg,
-      List<CutRow> rows,
-      double[] xs,
-      double plotH,
-      double max,
-      String color,
-      boolean energy) {
-    StringBuilder points = new StringBuilder();
+      SvgDocument svg, List<CutRow> rows, double[] xs, double max, String color, boolean energy) {
     double[] ys = new double[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
       double v = energy ? rows.get(i).edgeJoulesPerToken() : rows.get(i).latencyMillis();
-      ys[i] = TOP + plotH - plotH * v / max;
-      points.append(String.format(Locale.ROOT, "%.1f,%.1f ", xs[i], ys[i]));
+      ys[i] = PAGE.y(v / max);
     }
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>%n",
-            color,
-            points.toString().trim()));
+    svg.polyline(xs, ys, color);
     for (int i = 0; i < rows.size(); i++) {
       boolean ok = rows.get(i).feasible();
-      svg.append(
-          String.format(
-              Locale.ROOT,
-              "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" stroke=\"%s\" fill=\"%s\"><title>%s</title></circle>%n",
-              xs[i],
-              ys[i],
-              color,
-              ok ? color : "white",
-              escape(tooltip(rows.get(i)))));
+      svg.element(
+          "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" stroke=\"%s\" fill=\"%s\"><title>%s</title></circle>",
+          xs[i], ys[i], color, ok ? color : "white", SvgDocument.escape(tooltip(rows.get(i))));
     }
   }
 
@@ -165,33 +118,6 @@ public final class PlanChart {
         r.latencyMillis(),
         r.edgeJoulesPerToken(),
         r.feasible() ? "" : " - rejected: " + String.join("; ", r.rejections()));
-  }
-
-  private static void line(
-      StringBuilder svg, double x1, double y1, double x2, double y2, String color, String extra) {
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"%s/>%n",
-            x1,
-            y1,
-            x2,
-            y2,
-            color,
-            extra));
-  }
-
-  private static void text(
-      StringBuilder svg, double x, double y, String anchor, int size, String content) {
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">%s</text>%n",
-            x,
-            y,
-            anchor,
-            size,
-            escape(content)));
   }
 
   /** A round axis maximum at or above {@code v}: 1, 2 or 5 times a power of ten. */
@@ -210,12 +136,5 @@ public final class PlanChart {
 
   private static String format(double v) {
     return v == 0 ? "0" : String.format(Locale.ROOT, "%.3g", v);
-  }
-
-  static String escape(String s) {
-    return s.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\"", "&quot;");
   }
 }

@@ -54,25 +54,14 @@ class LiveCalibrationTest {
 
   @Test
   void liveComputeAtOneCut_scalesEachSidesProfile_soThatCutPredictsIt() {
-    EdgeCosts edge =
-        new EdgeCosts(
-            List.of(2.0, 3.0, 4.0),
-            List.of(0.02, 0.03, 0.04),
-            1.0,
-            0.01,
-            null,
-            null,
-            2.0,
-            1e-4,
-            "fixture (measured)");
     LayerProfile profile =
         new LayerProfile(
             "board",
             "model",
             WeightFormat.INT4,
-            new ModelShape(3, 4, 2, 100, 1000, 50),
-            edge,
-            new CloudCosts(List.of(5.0, 5.0, 5.0), 1.0, 100.0));
+            PlanFixtures.SHAPE,
+            PlanFixtures.edge(false),
+            PlanFixtures.CLOUD);
     CutRow atTwo = row(plan(profile), 2);
     assertThat(atTwo.edgeMillis()).isCloseTo(6.0, within(1e-9)); // embedding 1 + layers 2 + 3
     assertThat(atTwo.cloudMillis()).isCloseTo(6.0, within(1e-9)); // layer 5 + head 1

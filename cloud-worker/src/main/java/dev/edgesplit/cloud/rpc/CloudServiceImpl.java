@@ -50,17 +50,6 @@ public final class CloudServiceImpl extends CloudServiceGrpc.CloudServiceImplBas
   private final LongSupplier nanoTime;
   private final CloudStepListener listener;
 
-  public CloudServiceImpl(
-      CloudCompute compute,
-      SessionRegistry registry,
-      StepExecutor steps,
-      StepEnergy energy,
-      WireLimits limits,
-      Clock clock,
-      LongSupplier nanoTime) {
-    this(compute, registry, steps, energy, limits, clock, nanoTime, CloudStepListener.NONE);
-  }
-
   /**
    * @param listener told about every step (metrics, energy log)
    */

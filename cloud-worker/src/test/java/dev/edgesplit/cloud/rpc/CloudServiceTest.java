@@ -1,16 +1,14 @@
 package dev.edgesplit.cloud.rpc;
 
+import static dev.edgesplit.cloud.rpc.InProcessCloud.frame;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import dev.edgesplit.cloud.compute.EngineSamplerFactory;
-import dev.edgesplit.cloud.compute.InlineStepExecutor;
-import dev.edgesplit.cloud.session.SessionRegistry;
+import dev.edgesplit.cloud.rpc.InProcessCloud.Stream;
 import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.proto.tensor.HiddenCodec;
-import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.DType;
 import dev.edgesplit.proto.v1.FramePhase;
 import dev.edgesplit.proto.v1.HandshakeRequest;
@@ -20,20 +18,10 @@ import dev.edgesplit.proto.v1.ProbeRequest;
 import dev.edgesplit.proto.v1.SamplingParams;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
-import dev.edgesplit.server.energy.StepEnergy;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.StreamObserver;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,55 +31,21 @@ import org.junit.jupiter.api.Test;
 class CloudServiceTest {
 
   private static final int MAX_SESSIONS = 3;
-  private final FakeCompute compute = new FakeCompute();
-  private final AtomicLong now = new AtomicLong();
-  private SessionRegistry registry;
-  private InlineStepExecutor steps;
-  private Server server;
-  private ManagedChannel channel;
+  private InProcessCloud cloud;
 
   @BeforeEach
   void start() throws Exception {
-    registry =
-        new SessionRegistry(
-            compute,
-            new EngineSamplerFactory(),
-            FakeCompute.KV_BYTES * MAX_SESSIONS,
-            100,
-            Duration.ofSeconds(30),
-            now::get);
-    registry.start();
-    steps = new InlineStepExecutor(2, 16, Duration.ofSeconds(1));
-    String name = InProcessServerBuilder.generateName();
-    server =
-        InProcessServerBuilder.forName(name)
-            .directExecutor()
-            .addService(
-                new CloudServiceImpl(
-                    compute,
-                    registry,
-                    steps,
-                    StepEnergy.none(),
-                    WireLimits.forModel(FakeCompute.DIM, 4, 1024),
-                    Clock.systemUTC(),
-                    now::get))
-            .build()
-            .start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    cloud = new InProcessCloud(MAX_SESSIONS, 4);
   }
 
   @AfterEach
   void stop() throws Exception {
-    channel.shutdownNow();
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    steps.close();
-    registry.close();
-    assertThat(compute.openStates.get()).as("KV caches leaked").isZero();
+    cloud.close();
   }
 
   @Test
   void handshake_returnsLimits_whenEverythingMatches() {
-    HandshakeResponse r = stub().handshake(hello(UnaryOperator.identity()));
+    HandshakeResponse r = cloud.stub().handshake(hello(UnaryOperator.identity()));
     assertThat(r.getHiddenDim()).isEqualTo(FakeCompute.DIM);
     assertThat(r.getMaxContext()).isEqualTo(FakeCompute.CONTEXT);
     assertThat(r.getMaxFramePositions()).isEqualTo(4);
@@ -112,7 +66,7 @@ class CloudServiceTest {
 
   @Test
   void session_prefillThenDecode_repliesWithTokensAndPositions() throws Exception {
-    Stream s = new Stream();
+    Stream s = cloud.stream();
     SessionReply r1 =
         s.send(
             frame("a", 0, rows(3, 2f), FramePhase.FRAME_PHASE_PREFILL, true).toBuilder()
@@ -128,12 +82,12 @@ class CloudServiceTest {
     assertThat(r2.getTokenId()).isEqualTo(4);
     assertThat(r2.getPosition()).isEqualTo(4);
     s.complete();
-    await().until(() -> registry.activeSessions() == 0);
+    await().until(() -> cloud.registry.activeSessions() == 0);
   }
 
   @Test
   void session_chunkedPrefill_samplesOnlyOnTheLastChunk() throws Exception {
-    Stream s = new Stream();
+    Stream s = cloud.stream();
     SessionReply first = s.send(frame("a", 0, rows(4, 1f), FramePhase.FRAME_PHASE_PREFILL, false));
     assertThat(first.getHasToken()).isFalse();
     SessionReply last = s.send(frame("a", 4, rows(2, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
@@ -145,7 +99,7 @@ class CloudServiceTest {
 
   @Test
   void session_rejectsEachMalformedFrame_beforeTheModel_andKeepsServingOthers() throws Exception {
-    Stream healthy = new Stream();
+    Stream healthy = cloud.stream();
     healthy.send(frame("ok", 0, rows(2, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
     HiddenTensor good = rows(1, 1f);
     assertRejected(
@@ -187,7 +141,9 @@ class CloudServiceTest {
         Status.Code.INVALID_ARGUMENT,
         "temperature");
     assertRejected(f -> f.clearHidden(), Status.Code.INVALID_ARGUMENT, "no hidden tensor");
-    assertThat(compute.forwards.get()).as("rejected frames must not reach the model").isEqualTo(1);
+    assertThat(cloud.compute.forwards.get())
+        .as("rejected frames must not reach the model")
+        .isEqualTo(1);
 
     SessionReply still =
         healthy.send(frame("ok", 2, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
@@ -197,33 +153,33 @@ class CloudServiceTest {
 
   @Test
   void session_rejectsPositionMismatch_andFreesTheStreamsSessions() throws Exception {
-    Stream s = new Stream();
+    Stream s = cloud.stream();
     s.send(frame("a", 0, rows(2, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
-    assertThat(registry.activeSessions()).isEqualTo(1);
+    assertThat(cloud.registry.activeSessions()).isEqualTo(1);
     StatusRuntimeException e =
         s.sendExpectingError(frame("a", 5, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(e.getStatus().getDescription())
         .contains("holds 2 positions but the frame starts at 5");
-    await().until(() -> registry.activeSessions() == 0);
+    await().until(() -> cloud.registry.activeSessions() == 0);
   }
 
   @Test
   void session_failsWithResourceExhausted_whenKvBudgetFull() throws Exception {
     Stream[] held = new Stream[MAX_SESSIONS];
     for (int i = 0; i < MAX_SESSIONS; i++) {
-      held[i] = new Stream();
+      held[i] = cloud.stream();
       held[i].send(frame("s" + i, 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
     }
     StatusRuntimeException e =
-        new Stream()
+        cloud.stream()
             .sendExpectingError(
                 frame("extra", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     assertThat(e.getStatus().getDescription()).contains("KV-cache budget full");
     held[0].cancel();
-    await().until(() -> registry.activeSessions() == MAX_SESSIONS - 1);
-    Stream again = new Stream();
+    await().until(() -> cloud.registry.activeSessions() == MAX_SESSIONS - 1);
+    Stream again = cloud.stream();
     assertThat(
             again
                 .send(frame("again", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true))
@@ -237,13 +193,13 @@ class CloudServiceTest {
 
   @Test
   void session_closeFlag_freesTheSession() throws Exception {
-    Stream s = new Stream();
+    Stream s = cloud.stream();
     SessionFrame f =
         frame("a", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true).toBuilder()
             .setClose(true)
             .build();
     assertThat(s.send(f).getHasToken()).isTrue();
-    await().until(() -> registry.activeSessions() == 0);
+    await().until(() -> cloud.registry.activeSessions() == 0);
     StatusRuntimeException e =
         s.sendExpectingError(frame("a", 1, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
@@ -251,13 +207,13 @@ class CloudServiceTest {
 
   @Test
   void idleSessions_areReapedAfterTheTtl_andThenNotFound() throws Exception {
-    Stream s = new Stream();
+    Stream s = cloud.stream();
     s.send(frame("a", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true));
-    now.addAndGet(Duration.ofSeconds(29).toNanos());
-    assertThat(registry.reapIdle()).isZero();
-    now.addAndGet(Duration.ofSeconds(2).toNanos());
-    assertThat(registry.reapIdle()).isEqualTo(1);
-    assertThat(compute.openStates.get()).isZero();
+    cloud.now.addAndGet(Duration.ofSeconds(29).toNanos());
+    assertThat(cloud.registry.reapIdle()).isZero();
+    cloud.now.addAndGet(Duration.ofSeconds(2).toNanos());
+    assertThat(cloud.registry.reapIdle()).isEqualTo(1);
+    assertThat(cloud.compute.openStates.get()).isZero();
     StatusRuntimeException e =
         s.sendExpectingError(frame("a", 1, rows(1, 1f), FramePhase.FRAME_PHASE_DECODE, true));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
@@ -267,7 +223,8 @@ class CloudServiceTest {
   @Test
   void probe_echoesSizes_andRejectsOversizePayloads() {
     var r =
-        stub()
+        cloud
+            .stub()
             .probe(
                 ProbeRequest.newBuilder()
                     .setPayload(ByteString.copyFrom(new byte[100]))
@@ -279,7 +236,8 @@ class CloudServiceTest {
     assertThat(r.getPadding().size()).isEqualTo(10);
     assertThat(r.getServerSendUnixMicros()).isGreaterThanOrEqualTo(r.getServerReceiveUnixMicros());
     assertThatThrownBy(
-            () -> stub().probe(ProbeRequest.newBuilder().setReplyPaddingBytes(1 << 20).build()))
+            () ->
+                cloud.stub().probe(ProbeRequest.newBuilder().setReplyPaddingBytes(1 << 20).build()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
@@ -290,14 +248,14 @@ class CloudServiceTest {
       throws Exception {
     SessionFrame base = frame("bad", 0, rows(1, 1f), FramePhase.FRAME_PHASE_PREFILL, true);
     StatusRuntimeException e =
-        new Stream().sendExpectingError(change.apply(base.toBuilder()).build());
+        cloud.stream().sendExpectingError(change.apply(base.toBuilder()).build());
     assertThat(e.getStatus().getCode()).as(message).isEqualTo(code);
     assertThat(e.getStatus().getDescription()).contains(message);
   }
 
   private void assertHandshakeRefused(
       UnaryOperator<HandshakeRequest.Builder> change, String message) {
-    assertThatThrownBy(() -> stub().handshake(hello(change)))
+    assertThatThrownBy(() -> cloud.stub().handshake(hello(change)))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
@@ -318,76 +276,9 @@ class CloudServiceTest {
         .build();
   }
 
-  private CloudServiceGrpc.CloudServiceBlockingStub stub() {
-    return CloudServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
-  }
-
   private static HiddenTensor rows(int n, float value) {
     float[] v = new float[n * FakeCompute.DIM];
     Arrays.fill(v, value);
     return HiddenCodec.encode(v, 0, n, FakeCompute.DIM, DType.DTYPE_FP32);
-  }
-
-  private static SessionFrame frame(
-      String id, int start, HiddenTensor hidden, FramePhase phase, boolean last) {
-    return SessionFrame.newBuilder()
-        .setSessionId(id)
-        .setStartPosition(start)
-        .setHidden(hidden)
-        .setPhase(phase)
-        .setLast(last)
-        .build();
-  }
-
-  /** One Session stream driven synchronously. */
-  private final class Stream {
-    private final LinkedBlockingQueue<Object> replies = new LinkedBlockingQueue<>();
-    private final StreamObserver<SessionFrame> requests;
-
-    Stream() {
-      requests =
-          CloudServiceGrpc.newStub(channel)
-              .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .session(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(SessionReply value) {
-                      replies.add(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      replies.add(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                      replies.add("completed");
-                    }
-                  });
-    }
-
-    SessionReply send(SessionFrame frame) throws InterruptedException {
-      requests.onNext(frame);
-      Object r = replies.poll(5, TimeUnit.SECONDS);
-      assertThat(r).isInstanceOf(SessionReply.class);
-      return (SessionReply) r;
-    }
-
-    StatusRuntimeException sendExpectingError(SessionFrame frame) throws InterruptedException {
-      requests.onNext(frame);
-      Object r = replies.poll(5, TimeUnit.SECONDS);
-      assertThat(r).isInstanceOf(StatusRuntimeException.class);
-      return (StatusRuntimeException) r;
-    }
-
-    void complete() throws InterruptedException {
-      requests.onCompleted();
-      assertThat(replies.poll(5, TimeUnit.SECONDS)).isEqualTo("completed");
-    }
-
-    void cancel() {
-      requests.onError(Status.CANCELLED.asRuntimeException());
-    }
   }
 }

@@ -1,13 +1,11 @@
 package dev.edgesplit.cloud.rpc;
 
+import static dev.edgesplit.cloud.rpc.InProcessCloud.frame;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.edgesplit.cloud.compute.EngineSamplerFactory;
-import dev.edgesplit.cloud.compute.InlineStepExecutor;
-import dev.edgesplit.cloud.session.SessionRegistry;
+import dev.edgesplit.cloud.rpc.InProcessCloud.Stream;
 import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.proto.tensor.HiddenCodec;
-import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.DType;
 import dev.edgesplit.proto.v1.DraftDistribution;
 import dev.edgesplit.proto.v1.FramePhase;
@@ -15,20 +13,9 @@ import dev.edgesplit.proto.v1.HandshakeRequest;
 import dev.edgesplit.proto.v1.HiddenTensor;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
-import dev.edgesplit.server.energy.StepEnergy;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.StreamObserver;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,50 +29,16 @@ import org.junit.jupiter.api.Test;
 class WindowFrameTest {
 
   private static final int MAX_FRAME_POSITIONS = 8;
-  private final FakeCompute compute = new FakeCompute();
-  private final AtomicLong now = new AtomicLong();
-  private SessionRegistry registry;
-  private InlineStepExecutor steps;
-  private Server server;
-  private ManagedChannel channel;
+  private InProcessCloud cloud;
 
   @BeforeEach
   void start() throws Exception {
-    registry =
-        new SessionRegistry(
-            compute,
-            new EngineSamplerFactory(),
-            FakeCompute.KV_BYTES * 4,
-            100,
-            Duration.ofSeconds(30),
-            now::get);
-    registry.start();
-    steps = new InlineStepExecutor(2, 16, Duration.ofSeconds(1));
-    String name = InProcessServerBuilder.generateName();
-    server =
-        InProcessServerBuilder.forName(name)
-            .directExecutor()
-            .addService(
-                new CloudServiceImpl(
-                    compute,
-                    registry,
-                    steps,
-                    StepEnergy.none(),
-                    WireLimits.forModel(FakeCompute.DIM, MAX_FRAME_POSITIONS, 1024),
-                    Clock.systemUTC(),
-                    now::get))
-            .build()
-            .start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    cloud = new InProcessCloud(4, MAX_FRAME_POSITIONS);
   }
 
   @AfterEach
   void stop() throws Exception {
-    channel.shutdownNow();
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    steps.close();
-    registry.close();
-    assertThat(compute.openStates.get()).as("KV caches leaked").isZero();
+    cloud.close();
   }
 
   @Test
@@ -99,15 +52,15 @@ class WindowFrameTest {
 
   @Test
   void window_keepsTheAgreeingDrafts_plusOneOwnToken_andNeverRunsRejectedRows() throws Exception {
-    Stream s = new Stream();
+    Stream s = cloud.stream();
     s.send(frame("a", 0, rows(1f), FramePhase.FRAME_PHASE_PREFILL, true));
-    int before = compute.forwards.get();
+    int before = cloud.compute.forwards.get();
     // Rows 1, 2, 3, 4 sample 8, 16, 24, 0; drafts 8 (right), 16 (right), 5 (wrong), 0.
     SessionReply r = s.send(window("a", 1, rows(1f, 2f, 3f, 4f), List.of(8, 16, 5)));
     assertThat(r.getWindowTokensList()).containsExactly(8, 16, 24);
     assertThat(r.getTokenId()).isEqualTo(24);
     assertThat(r.getPosition()).isEqualTo(4);
-    assertThat(compute.forwards.get() - before).as("rows run").isEqualTo(3);
+    assertThat(cloud.compute.forwards.get() - before).as("rows run").isEqualTo(3);
     // Every draft right: the worker adds the token after the last one.
     r = s.send(window("a", 4, rows(1f, 2f, 3f), List.of(8, 16)));
     assertThat(r.getWindowTokensList()).containsExactly(8, 16, 24);
@@ -117,7 +70,7 @@ class WindowFrameTest {
 
   @Test
   void badWindows_areInvalidArgument_andOtherSessionsKeepGoing() throws Exception {
-    Stream good = new Stream();
+    Stream good = cloud.stream();
     good.send(frame("good", 0, rows(1f), FramePhase.FRAME_PHASE_PREFILL, true));
     int position = 1;
     List<UnaryOperator<SessionFrame.Builder>> bad =
@@ -149,7 +102,7 @@ class WindowFrameTest {
                         DraftDistribution.newBuilder().addTokenIds(16).addProbs(1f)),
             f -> f.setPhase(FramePhase.FRAME_PHASE_DECODE)); // drafts on a decode frame
     for (UnaryOperator<SessionFrame.Builder> change : bad) {
-      Stream s = new Stream();
+      Stream s = cloud.stream();
       s.send(frame("s", 0, rows(1f), FramePhase.FRAME_PHASE_PREFILL, true));
       SessionFrame f =
           change.apply(window("s", 1, rows(1f, 2f, 3f), List.of(8, 16)).toBuilder()).build();
@@ -161,7 +114,7 @@ class WindowFrameTest {
       assertThat(r.getTokenId()).isEqualTo(16);
     }
     // Too many rows for a frame: the tensor check refuses it before the window check.
-    Stream s = new Stream();
+    Stream s = cloud.stream();
     s.send(frame("t", 0, rows(1f), FramePhase.FRAME_PHASE_PREFILL, true));
     float[] nine = new float[MAX_FRAME_POSITIONS + 1];
     StatusRuntimeException e =
@@ -171,8 +124,8 @@ class WindowFrameTest {
   }
 
   private dev.edgesplit.proto.v1.HandshakeResponse hello(int window) {
-    return CloudServiceGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(5, TimeUnit.SECONDS)
+    return cloud
+        .stub()
         .handshake(
             HandshakeRequest.newBuilder()
                 .setProtocolVersion(Protocol.VERSION)
@@ -194,69 +147,10 @@ class WindowFrameTest {
     return HiddenCodec.encode(v, 0, values.length, FakeCompute.DIM, DType.DTYPE_FP32);
   }
 
-  private static SessionFrame frame(
-      String id, int start, HiddenTensor hidden, FramePhase phase, boolean last) {
-    return SessionFrame.newBuilder()
-        .setSessionId(id)
-        .setStartPosition(start)
-        .setHidden(hidden)
-        .setPhase(phase)
-        .setLast(last)
-        .build();
-  }
-
   private static SessionFrame window(
       String id, int start, HiddenTensor hidden, List<Integer> drafts) {
     return frame(id, start, hidden, FramePhase.FRAME_PHASE_WINDOW, true).toBuilder()
         .addAllDraftTokens(drafts)
         .build();
-  }
-
-  /** One Session stream driven synchronously. */
-  private final class Stream {
-    private final LinkedBlockingQueue<Object> replies = new LinkedBlockingQueue<>();
-    private final StreamObserver<SessionFrame> requests;
-
-    Stream() {
-      requests =
-          CloudServiceGrpc.newStub(channel)
-              .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .session(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(SessionReply value) {
-                      replies.add(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      replies.add(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                      replies.add("completed");
-                    }
-                  });
-    }
-
-    SessionReply send(SessionFrame frame) throws InterruptedException {
-      requests.onNext(frame);
-      Object r = replies.poll(5, TimeUnit.SECONDS);
-      assertThat(r).isInstanceOf(SessionReply.class);
-      return (SessionReply) r;
-    }
-
-    StatusRuntimeException sendExpectingError(SessionFrame frame) throws InterruptedException {
-      requests.onNext(frame);
-      Object r = replies.poll(5, TimeUnit.SECONDS);
-      assertThat(r).as(frame.toString()).isInstanceOf(StatusRuntimeException.class);
-      return (StatusRuntimeException) r;
-    }
-
-    void complete() throws InterruptedException {
-      requests.onCompleted();
-      assertThat(replies.poll(5, TimeUnit.SECONDS)).isEqualTo("completed");
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.edgesplit.edge.config;
 
+import dev.edgesplit.edge.link.RetryPolicy;
 import dev.edgesplit.edge.speculate.DraftSources;
 import dev.edgesplit.proto.v1.DType;
 import dev.edgesplit.proto.v1.DraftSource;
@@ -198,11 +199,7 @@ public record EdgeConfig(
       Duration probeInterval) {
     public Recovery {
       Objects.requireNonNull(fallback, "fallback");
-      if (initialBackoff.isNegative()
-          || initialBackoff.isZero()
-          || maxBackoff.compareTo(initialBackoff) < 0
-          || deadline.isNegative()
-          || deadline.isZero()) {
+      if (!RetryPolicy.valid(initialBackoff, maxBackoff, deadline)) {
         throw new IllegalArgumentException(
             "cloud.retry: backoffs and deadline must be positive and "
                 + "max_backoff_ms >= initial_backoff_ms");

@@ -10,14 +10,17 @@ import java.time.Duration;
 public record RetryPolicy(Duration initialBackoff, Duration maxBackoff, Duration deadline) {
 
   public RetryPolicy {
-    if (initialBackoff.isNegative()
-        || initialBackoff.isZero()
-        || maxBackoff.compareTo(initialBackoff) < 0
-        || deadline.isNegative()
-        || deadline.isZero()) {
+    if (!valid(initialBackoff, maxBackoff, deadline)) {
       throw new IllegalArgumentException(
           "retry backoffs and deadline must be positive and max >= initial");
     }
+  }
+
+  /** True when both backoffs and the deadline are positive and {@code max >= initial}. */
+  public static boolean valid(Duration initialBackoff, Duration maxBackoff, Duration deadline) {
+    return initialBackoff.compareTo(Duration.ZERO) > 0
+        && maxBackoff.compareTo(initialBackoff) >= 0
+        && deadline.compareTo(Duration.ZERO) > 0;
   }
 
   /**

@@ -8,14 +8,12 @@ import dev.edgesplit.edge.speculate.DraftSources;
 import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.planner.link.LinkEstimate;
 import dev.edgesplit.proto.v1.GenerationSummary;
-import dev.edgesplit.server.energy.PowerGauge;
-import dev.edgesplit.server.metrics.JvmProcessMetrics;
+import dev.edgesplit.server.metrics.SideMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Optional;
@@ -30,22 +28,14 @@ import java.util.function.Supplier;
  * latency; Generate calls by status ({@code edgesplit_requests_total{status}}), cloud recoveries
  * and local fallbacks of finished generations, the cloud circuit breaker ({@link #watch});
  * speculation by draft source (round trips, tokens per round trip, drafted tokens accepted and
- * rejected, from each generation's summary); and the JVM and process metrics of {@link
- * JvmProcessMetrics}. Fed by the generations as a {@link StepListener}; gauges read their sources
- * at scrape time. Thread-safe.
+ * rejected, from each generation's summary); and, through {@link SideMetrics}, the JVM and process
+ * metrics. Fed by the generations as a {@link StepListener}; gauges read their sources at scrape
+ * time. Thread-safe.
  */
 public final class EdgeMetrics implements StepListener {
 
-  /**
-   * Bucket bounds of the J/token histogram: from a tiny board's millijoules to a server's tens of
-   * joules.
-   */
-  static final double[] JOULE_BUCKETS = {
-    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50
-  };
-
-  private final PrometheusMeterRegistry registry =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final SideMetrics side = new SideMetrics("edge");
+  private final PrometheusMeterRegistry registry = side.registry();
   private final Counter tokens;
   private final DistributionSummary joules;
   private final DistributionSummary cloudJoules;
@@ -63,23 +53,14 @@ public final class EdgeMetrics implements StepListener {
    */
   public EdgeMetrics(
       IntSupplier cut, Supplier<Optional<LinkEstimate>> link, Optional<EnergyMeter> meter) {
-    tokens =
-        Counter.builder("edgesplit.tokens")
-            .description("Tokens generated")
-            .tag("side", "edge")
-            .register(registry);
-    joules = joules("edge");
-    cloudJoules = joules("cloud");
+    tokens = side.tokens("Tokens generated");
+    joules = side.tokenJoules("edge", "Energy per generated token");
+    cloudJoules = side.tokenJoules("cloud", "Energy per generated token");
     bytesSent =
         Counter.builder("edgesplit.bytes.sent")
             .description("Hidden-state payload bytes sent to the cloud")
             .register(registry);
-    stepLatency =
-        Timer.builder("edgesplit.step.latency")
-            .description("Edge compute + cloud round trip per step")
-            .tag("side", "edge")
-            .publishPercentileHistogram()
-            .register(registry);
+    stepLatency = side.stepLatency("Edge compute + cloud round trip per step");
     recoveries =
         Counter.builder("edgesplit.cloud.recoveries")
             .description(
@@ -89,10 +70,7 @@ public final class EdgeMetrics implements StepListener {
         Counter.builder("edgesplit.fallbacks")
             .description("Generations that finished on the board's local fallback")
             .register(registry);
-    JvmProcessMetrics.bindTo(registry);
-    Gauge.builder("edgesplit.cut", cut::getAsInt)
-        .description("Layers run on the edge for new generations")
-        .register(registry);
+    side.cut(cut::getAsInt, "Layers run on the edge for new generations");
     Gauge.builder(
             "edgesplit.link.bandwidth.bits.per.second",
             () -> link.get().map(LinkEstimate::bandwidthBitsPerSecond).orElse(Double.NaN))
@@ -103,32 +81,9 @@ public final class EdgeMetrics implements StepListener {
             () -> link.get().map(l -> l.rttMillis() / 1000).orElse(Double.NaN))
         .description("Estimated edge-to-cloud round-trip time")
         .register(registry);
-    Gauge.builder("edgesplit.active.sessions", active::get)
-        .description("Generations running")
-        .tag("side", "edge")
-        .register(registry);
-    Gauge.builder("edgesplit.kv.bytes", kvBytes::get)
-        .description("KV-cache bytes held by running generations")
-        .tag("side", "edge")
-        .register(registry);
-    meter.ifPresent(
-        m -> {
-          PowerGauge power = new PowerGauge(m);
-          Gauge.builder("edgesplit.power.watts", power::watts)
-              .description("Mean power since the previous scrape")
-              .tag("side", "edge")
-              .tag("source", m.source().kind())
-              .tag("measured", String.valueOf(m.source().measured()))
-              .register(registry);
-        });
-  }
-
-  private DistributionSummary joules(String side) {
-    return DistributionSummary.builder("edgesplit.token.joules")
-        .description("Energy per generated token")
-        .tag("side", side)
-        .serviceLevelObjectives(JOULE_BUCKETS)
-        .register(registry);
+    side.activeSessions(active::get, "Generations running");
+    side.kvBytes(kvBytes::get, "KV-cache bytes held by running generations");
+    side.power(meter);
   }
 
   /**
@@ -151,7 +106,7 @@ public final class EdgeMetrics implements StepListener {
 
   /** Prometheus text exposition of every metric. */
   public String scrape() {
-    return registry.scrape();
+    return side.scrape();
   }
 
   public PrometheusMeterRegistry registry() {

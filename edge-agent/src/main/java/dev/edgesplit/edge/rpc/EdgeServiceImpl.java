@@ -46,31 +46,8 @@ public final class EdgeServiceImpl extends EdgeServiceGrpc.EdgeServiceImplBase {
   /**
    * @param routes the cut, edge chain and cloud sessions a new generation uses (read once per
    *     generation)
-   */
-  public EdgeServiceImpl(
-      Supplier<Route> routes,
-      Tokenizer tokenizer,
-      GenerationSettings settings,
-      StepHooks hooks,
-      ExecutorService generations) {
-    this(routes, tokenizer, settings, hooks, generations, new RequestValidator(tokenizer));
-  }
-
-  /**
    * @param validator checks requests (and applies the operator's prompt and generation length
    *     limits)
-   */
-  public EdgeServiceImpl(
-      Supplier<Route> routes,
-      Tokenizer tokenizer,
-      GenerationSettings settings,
-      StepHooks hooks,
-      ExecutorService generations,
-      RequestValidator validator) {
-    this(routes, tokenizer, settings, hooks, generations, validator, Speculation.none());
-  }
-
-  /**
    * @param speculation how generations may draft several tokens per round trip
    */
   public EdgeServiceImpl(

@@ -1,5 +1,6 @@
 package dev.edgesplit.engine.energy;
 
+import dev.edgesplit.engine.energy.SysfsSensorSearch.Probe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,43 +51,34 @@ public final class HwmonMeter extends IntegratedMeter {
    */
   public static HwmonMeter open(Path sysRoot, MeterClock clock, Duration samplePeriod) {
     Path hwmon = sysRoot.resolve("class/hwmon");
-    List<String> skipped = new ArrayList<>();
-    try {
-      for (Path chip : SysfsFiles.list(hwmon, HWMON)) {
-        String name = SysfsFiles.readOptionalText(chip.resolve("name")).orElse("");
-        if (!POWER_MONITOR_CHIPS.contains(name.toLowerCase(Locale.ROOT))) {
-          continue;
-        }
-        List<Channel> channels = channels(chip);
-        if (channels.isEmpty()) {
-          skipped.add(chip + " (" + name + ") has no power or current+voltage channel");
-          continue;
-        }
-        String description =
-            "hwmon "
-                + name
-                + " at "
-                + chip
-                + ": "
-                + channels.stream().map(Channel::describe).collect(Collectors.joining(" + "));
-        PowerSensor sensor = () -> sum(channels);
-        try {
-          EnergySource source = new EnergySource("hwmon", description, true);
-          return new HwmonMeter(new PowerIntegrator(sensor, source, clock, samplePeriod));
-        } catch (IOException e) {
-          skipped.add(e.getMessage());
-        }
-      }
-    } catch (IOException e) {
-      throw new MeterUnavailableException(
-          "hwmon under " + hwmon + " unreadable: " + e.getMessage(), e);
-    }
-    throw new MeterUnavailableException(
+    String noneFound =
         "no readable hwmon power monitor ("
             + String.join("/", POWER_MONITOR_CHIPS.stream().sorted().toList())
             + ") under "
-            + hwmon
-            + (skipped.isEmpty() ? "" : ": " + String.join("; ", skipped)));
+            + hwmon;
+    return new HwmonMeter(
+        SysfsSensorSearch.first(
+            hwmon, HWMON, "hwmon", HwmonMeter::probe, clock, samplePeriod, noneFound));
+  }
+
+  private static Optional<Probe> probe(Path chip) throws IOException {
+    String name = SysfsFiles.readOptionalText(chip.resolve("name")).orElse("");
+    if (!POWER_MONITOR_CHIPS.contains(name.toLowerCase(Locale.ROOT))) {
+      return Optional.empty();
+    }
+    List<Channel> channels = channels(chip);
+    if (channels.isEmpty()) {
+      return Optional.of(
+          Probe.skipped(chip + " (" + name + ") has no power or current+voltage channel"));
+    }
+    String description =
+        "hwmon "
+            + name
+            + " at "
+            + chip
+            + ": "
+            + channels.stream().map(Channel::describe).collect(Collectors.joining(" + "));
+    return Optional.of(Probe.found(() -> sum(channels), description));
   }
 
   private static List<Channel> channels(Path chip) throws IOException {
@@ -117,7 +110,7 @@ public final class HwmonMeter extends IntegratedMeter {
         .or(
             () ->
                 alternative == null
-                    ? java.util.Optional.empty()
+                    ? Optional.empty()
                     : SysfsFiles.readOptionalText(chip.resolve(alternative + "_label")))
         .orElse("");
   }

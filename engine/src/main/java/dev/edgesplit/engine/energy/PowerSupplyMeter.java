@@ -1,11 +1,10 @@
 package dev.edgesplit.engine.energy;
 
-import java.io.IOException;
+import dev.edgesplit.engine.energy.SysfsSensorSearch.Probe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -34,42 +33,36 @@ public final class PowerSupplyMeter extends IntegratedMeter {
    */
   public static PowerSupplyMeter open(Path sysRoot, MeterClock clock, Duration samplePeriod) {
     Path supplies = sysRoot.resolve("class/power_supply");
-    List<String> skipped = new ArrayList<>();
-    try {
-      for (Path supply : SysfsFiles.list(supplies, ANY)) {
-        Path power = supply.resolve("power_now");
-        Path current = supply.resolve("current_now");
-        Path voltage = supply.resolve("voltage_now");
-        PowerSensor sensor;
-        String description;
-        if (Files.exists(power)) {
-          sensor = () -> Math.abs(SysfsFiles.readLong(power)) * 1e-6;
-          description = "power_supply " + power + " uW";
-        } else if (Files.exists(current) && Files.exists(voltage)) {
-          sensor =
+    return new PowerSupplyMeter(
+        SysfsSensorSearch.first(
+            supplies,
+            ANY,
+            "power_supply",
+            PowerSupplyMeter::probe,
+            clock,
+            samplePeriod,
+            "no readable power_now or current_now+voltage_now under " + supplies));
+  }
+
+  private static Optional<Probe> probe(Path supply) {
+    Path power = supply.resolve("power_now");
+    Path current = supply.resolve("current_now");
+    Path voltage = supply.resolve("voltage_now");
+    if (Files.exists(power)) {
+      return Optional.of(
+          Probe.found(
+              () -> Math.abs(SysfsFiles.readLong(power)) * 1e-6, "power_supply " + power + " uW"));
+    }
+    if (Files.exists(current) && Files.exists(voltage)) {
+      return Optional.of(
+          Probe.found(
               () ->
                   Math.abs(SysfsFiles.readLong(current))
                       * 1e-6
                       * SysfsFiles.readLong(voltage)
-                      * 1e-6;
-          description = "power_supply " + current + " uA x " + voltage + " uV";
-        } else {
-          continue;
-        }
-        try {
-          EnergySource source = new EnergySource("power_supply", description, true);
-          return new PowerSupplyMeter(new PowerIntegrator(sensor, source, clock, samplePeriod));
-        } catch (IOException e) {
-          skipped.add(e.getMessage());
-        }
-      }
-    } catch (IOException e) {
-      throw new MeterUnavailableException(
-          "power_supply under " + supplies + " unreadable: " + e.getMessage(), e);
+                      * 1e-6,
+              "power_supply " + current + " uA x " + voltage + " uV"));
     }
-    throw new MeterUnavailableException(
-        "no readable power_now or current_now+voltage_now under "
-            + supplies
-            + (skipped.isEmpty() ? "" : ": " + String.join("; ", skipped)));
+    return Optional.empty();
   }
 }

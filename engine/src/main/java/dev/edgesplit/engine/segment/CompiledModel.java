@@ -101,7 +101,7 @@ public final class CompiledModel {
    * Embedding + layers {@code [0,cut)} in the edge weight format: token ids in, hidden states out.
    */
   public SegmentChain openEdge(int cut, RuntimeOptions options) {
-    return open(0, cut, true, false, manifest.edgeWeights(), options);
+    return openLayers(0, cut, true, false, manifest.edgeWeights(), options);
   }
 
   /**
@@ -109,7 +109,7 @@ public final class CompiledModel {
    * logits out.
    */
   public SegmentChain openCloud(int cut, RuntimeOptions options) {
-    return open(cut, config().nLayers(), false, true, manifest.cloudWeights(), options);
+    return openLayers(cut, config().nLayers(), false, true, manifest.cloudWeights(), options);
   }
 
   /**
@@ -128,7 +128,7 @@ public final class CompiledModel {
    * model).
    */
   public SegmentChain openWhole(WeightFormat format, RuntimeOptions options) {
-    return open(0, config().nLayers(), true, true, format, options);
+    return openLayers(0, config().nLayers(), true, true, format, options);
   }
 
   /**
@@ -139,16 +139,6 @@ public final class CompiledModel {
    * @throws IllegalArgumentException when the directory has no segments computing that range
    */
   public SegmentChain openLayers(
-      int from,
-      int to,
-      boolean embedding,
-      boolean head,
-      WeightFormat format,
-      RuntimeOptions options) {
-    return open(from, to, embedding, head, format, options);
-  }
-
-  private SegmentChain open(
       int from,
       int to,
       boolean embedding,

@@ -118,19 +118,15 @@ public final class BenchModel {
       log.printf("bench: wrote %s in %.1f s%n", file, (System.nanoTime() - started) / 1e9);
       log.flush();
       // The manifest after every file: an interrupted compile keeps what it finished.
-      CompiledModel.writeManifest(
-          dir,
-          new CompiledManifest(
-              CompiledManifest.FORMAT,
-              model.config(),
-              model.fingerprint(),
-              tokenizer,
-              settings.maxContext(),
-              null,
-              format,
-              format,
-              present));
+      writeManifest(dir, model, tokenizer, present);
     }
+    writeManifest(dir, model, tokenizer, present);
+    return CompiledModel.load(dir);
+  }
+
+  private void writeManifest(
+      Path dir, ModelWeights model, String tokenizer, List<SegmentEntry> present)
+      throws IOException {
     CompiledModel.writeManifest(
         dir,
         new CompiledManifest(
@@ -143,7 +139,6 @@ public final class BenchModel {
             format,
             format,
             present));
-    return CompiledModel.load(dir);
   }
 
   private List<Wanted> wanted(Collection<Integer> cuts, int nLayers) {

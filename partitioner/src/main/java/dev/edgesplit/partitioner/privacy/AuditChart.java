@@ -1,11 +1,12 @@
 package dev.edgesplit.partitioner.privacy;
 
+import dev.edgesplit.engine.chart.ChartPage;
+import dev.edgesplit.engine.chart.SvgDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Draws an {@link AuditReport} as an SVG line chart: percent of tokens recovered against the cut,
@@ -13,12 +14,7 @@ import java.util.Locale;
  */
 public final class AuditChart {
 
-  private static final int WIDTH = 760;
-  private static final int HEIGHT = 440;
-  private static final int LEFT = 70;
-  private static final int RIGHT = 180;
-  private static final int TOP = 50;
-  private static final int BOTTOM = 60;
+  private static final ChartPage PAGE = new ChartPage(760, 440, 70, 180, 50, 60);
   private static final String[] COLORS = {
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22"
@@ -32,32 +28,10 @@ public final class AuditChart {
 
   public static String render(AuditReport report) {
     List<CutRecovery> rows = report.cuts();
-    double plotW = WIDTH - LEFT - RIGHT;
-    double plotH = HEIGHT - TOP - BOTTOM;
-    StringBuilder svg = new StringBuilder();
-    svg.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n",
-            WIDTH,
-            HEIGHT,
-            WIDTH,
-            HEIGHT));
-    svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-    text(
-        svg,
-        WIDTH / 2.0,
-        22,
-        "middle",
-        14,
-        "Tokens a cloud operator recovers from what crosses the link");
-    text(
-        svg,
-        WIDTH / 2.0,
+    SvgDocument svg = new SvgDocument(PAGE);
+    svg.centered(22, 14, "Tokens a cloud operator recovers from what crosses the link");
+    svg.centered(
         38,
-        "middle",
         11,
         report.model()
             + ": "
@@ -65,93 +39,40 @@ public final class AuditChart {
             + ", "
             + report.testPositions()
             + " held-out positions");
-    line(svg, LEFT, TOP, LEFT, TOP + plotH, "black", "");
-    line(svg, LEFT, TOP + plotH, LEFT + plotW, TOP + plotH, "black", "");
+    svg.line(PAGE.left(), PAGE.top(), PAGE.left(), PAGE.plotBottom(), "black", "");
+    svg.line(PAGE.left(), PAGE.plotBottom(), PAGE.plotRight(), PAGE.plotBottom(), "black", "");
     for (int t = 0; t <= 4; t++) {
-      double y = TOP + plotH - plotH * t / 4.0;
-      line(svg, LEFT - 4, y, LEFT + plotW, y, "#dddddd", "");
-      text(svg, LEFT - 6, y + 4, "end", 11, (25 * t) + "%");
+      double y = PAGE.y(t / 4.0);
+      svg.line(PAGE.left() - 4, y, PAGE.plotRight(), y, "#dddddd", "");
+      svg.text(PAGE.left() - 6, y + 4, "end", 11, (25 * t) + "%");
     }
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" "
-                + "transform=\"rotate(-90 20 %.1f)\">tokens recovered</text>%n",
-            TOP + plotH / 2,
-            TOP + plotH / 2));
-    text(
-        svg,
-        LEFT + plotW / 2,
-        HEIGHT - 15,
+    svg.element(
+        "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" "
+            + "transform=\"rotate(-90 20 %.1f)\">tokens recovered</text>",
+        PAGE.y(0.5), PAGE.y(0.5));
+    svg.text(
+        (PAGE.left() + PAGE.plotRight()) / 2,
+        PAGE.height() - 15,
         "middle",
         12,
         "cut k (0: token ids sent; N: h_N sent to the head on the cloud)");
-    double step = rows.size() > 1 ? plotW / (rows.size() - 1) : 0;
+    double[] xs = new double[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
-      text(
-          svg,
-          LEFT + step * i,
-          TOP + plotH + 18,
-          "middle",
-          11,
-          Integer.toString(rows.get(i).cut()));
+      xs[i] = PAGE.x(i, rows.size());
+      svg.text(xs[i], PAGE.plotBottom() + 18, "middle", 11, Integer.toString(rows.get(i).cut()));
     }
     for (int a = 0; a < report.attacks().size(); a++) {
       String color = COLORS[a % COLORS.length];
-      StringBuilder points = new StringBuilder();
+      double[] ys = new double[rows.size()];
       for (int i = 0; i < rows.size(); i++) {
-        double y = TOP + plotH - plotH * rows.get(i).recovery()[a];
-        points.append(String.format(Locale.ROOT, "%.1f,%.1f ", LEFT + step * i, y));
-        svg.append(
-            String.format(
-                Locale.ROOT,
-                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>%n",
-                LEFT + step * i,
-                y,
-                color));
+        ys[i] = PAGE.y(rows.get(i).recovery()[a]);
+        svg.element("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", xs[i], ys[i], color);
       }
-      svg.append(
-          String.format(
-              Locale.ROOT,
-              "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" " + "stroke-width=\"2\"/>%n",
-              points.toString().trim(),
-              color));
-      double ly = TOP + 10 + 18 * a;
-      line(svg, LEFT + plotW + 15, ly, LEFT + plotW + 35, ly, color, " stroke-width=\"2\"");
-      text(svg, LEFT + plotW + 40, ly + 4, "start", 11, report.attacks().get(a).name());
+      svg.polyline(xs, ys, color);
+      double ly = PAGE.top() + 10 + 18 * a;
+      svg.line(PAGE.plotRight() + 15, ly, PAGE.plotRight() + 35, ly, color, " stroke-width=\"2\"");
+      svg.text(PAGE.plotRight() + 40, ly + 4, "start", 11, report.attacks().get(a).name());
     }
-    svg.append("</svg>\n");
-    return svg.toString();
-  }
-
-  private static void line(
-      StringBuilder svg, double x1, double y1, double x2, double y2, String color, String extra) {
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"%s/>%n",
-            x1,
-            y1,
-            x2,
-            y2,
-            color,
-            extra));
-  }
-
-  private static void text(
-      StringBuilder svg, double x, double y, String anchor, int size, String s) {
-    svg.append(
-        String.format(
-            Locale.ROOT,
-            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">%s</text>%n",
-            x,
-            y,
-            anchor,
-            size,
-            escape(s)));
-  }
-
-  private static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    return svg.finish();
   }
 }

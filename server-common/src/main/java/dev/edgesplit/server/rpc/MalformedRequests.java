@@ -5,7 +5,6 @@ import dev.edgesplit.server.logging.RateLimitedLog;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -13,10 +12,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Objects;
 
 /**
@@ -30,23 +25,6 @@ import java.util.Objects;
  * chain, where this interceptor catches the failure. Stateless apart from the log; thread-safe.
  */
 public final class MalformedRequests implements ServerInterceptor {
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
 
   private final RateLimitedLog log;
   private final Runnable onRejected;
@@ -63,7 +41,7 @@ public final class MalformedRequests implements ServerInterceptor {
   /** {@code service} (with its own interceptors already applied) behind this guard. */
   public ServerServiceDefinition guard(ServerServiceDefinition service) {
     return ServerInterceptors.intercept(
-        ServerInterceptors.useMarshalledMessages(service, BYTES), this);
+        ServerInterceptors.useMarshalledMessages(service, RawBytes.MARSHALLER), this);
   }
 
   @Override

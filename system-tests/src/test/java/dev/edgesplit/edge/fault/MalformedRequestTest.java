@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
+import dev.edgesplit.server.rpc.RawBytes;
 import dev.edgesplit.systest.CompiledStories;
 import dev.edgesplit.systest.Generated;
 import dev.edgesplit.systest.LoopbackAgent;
@@ -12,10 +13,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.Arrays;
@@ -53,25 +51,9 @@ class MalformedRequestTest {
     (byte) 0xff
   };
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
-
   static final MethodDescriptor<byte[], byte[]> RAW_GENERATE =
-      EdgeServiceGrpc.getGenerateMethod().toBuilder(BYTES, BYTES).build();
+      EdgeServiceGrpc.getGenerateMethod().toBuilder(RawBytes.MARSHALLER, RawBytes.MARSHALLER)
+          .build();
 
   @Test
   void malformedRequests_getInvalidArgument_withAShortReason() throws Exception {
