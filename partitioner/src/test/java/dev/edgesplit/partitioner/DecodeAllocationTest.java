@@ -7,8 +7,6 @@ import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
-import dev.edgesplit.engine.segment.WeightFormat;
-import dev.edgesplit.partitioner.onnx.SegmentOptions;
 import java.lang.management.ManagementFactory;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -30,11 +28,7 @@ class DecodeAllocationTest {
 
   @BeforeAll
   static void compile() throws Exception {
-    compiled =
-        new Compiler(
-                new CompileOptions(
-                    2, WeightFormat.INT4, WeightFormat.FP32, SegmentOptions.defaults(256)))
-            .compile(RandomModels.tiny(16, true, false, 5), dir);
+    compiled = RandomModels.compiledTiny(dir, 256);
   }
 
   @Test

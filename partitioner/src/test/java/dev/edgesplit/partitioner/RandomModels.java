@@ -1,8 +1,13 @@
 package dev.edgesplit.partitioner;
 
 import dev.edgesplit.engine.model.ModelConfig;
+import dev.edgesplit.engine.segment.CompiledModel;
+import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.partitioner.model.FloatTensor;
 import dev.edgesplit.partitioner.model.ModelWeights;
+import dev.edgesplit.partitioner.onnx.SegmentOptions;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +17,17 @@ import java.util.SplittableRandom;
 public final class RandomModels {
 
   private RandomModels() {}
+
+  /**
+   * {@code tiny(16, true, false, 5)} compiled into {@code dir}: cut 2, int4 edge and fp32 cloud
+   * weights, segments for {@code maxContext} positions.
+   */
+  public static CompiledModel compiledTiny(Path dir, int maxContext) throws IOException {
+    return new Compiler(
+            new CompileOptions(
+                2, WeightFormat.INT4, WeightFormat.FP32, SegmentOptions.defaults(maxContext)))
+        .compile(tiny(16, true, false, 5), dir);
+  }
 
   public static ModelWeights tiny(int headSize, boolean interleaved, boolean bias, long seed) {
     int heads = 4;

@@ -6,10 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import dev.edgesplit.engine.EngineException;
-import dev.edgesplit.partitioner.CompileOptions;
-import dev.edgesplit.partitioner.Compiler;
 import dev.edgesplit.partitioner.RandomModels;
-import dev.edgesplit.partitioner.onnx.SegmentOptions;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.Map;
@@ -28,11 +25,7 @@ class BoundRunTest {
 
   @BeforeAll
   static void compile() throws Exception {
-    compiled =
-        new Compiler(
-                new CompileOptions(
-                    2, WeightFormat.INT4, WeightFormat.FP32, SegmentOptions.defaults(64)))
-            .compile(RandomModels.tiny(16, true, false, 5), dir);
+    compiled = RandomModels.compiledTiny(dir, 64);
   }
 
   @Test
