@@ -123,6 +123,41 @@ class WindowFrameTest {
     good.complete();
   }
 
+  @Test
+  void uShapedWindows_carryingDraftsOrBadlyShaped_areInvalidArgument() throws Exception {
+    // A U-shaped session's window (it names return_cut) holds hidden rows only: the worker must
+    // never hold a token id.
+    SessionFrame u =
+        frame("u", 0, rows(1f, 2f), FramePhase.FRAME_PHASE_WINDOW, true).toBuilder()
+            .setCut(2)
+            .setReturnCut(3)
+            .build();
+    List<UnaryOperator<SessionFrame.Builder>> bad =
+        List.of(
+            f -> f.addDraftTokens(8),
+            f ->
+                f.addDraftDistributions(DraftDistribution.newBuilder().addTokenIds(8).addProbs(1f)),
+            f -> f.setLast(false));
+    for (UnaryOperator<SessionFrame.Builder> change : bad) {
+      SessionFrame f = change.apply(u.toBuilder()).build();
+      StatusRuntimeException e = cloud.stream().sendExpectingError(f);
+      assertThat(e.getStatus().getCode()).as(f.toString()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
+    StatusRuntimeException e =
+        cloud.stream().sendExpectingError(u.toBuilder().addDraftTokens(8).build());
+    assertThat(e.getStatus().getDescription()).contains("hidden states only");
+    // A plain session's window without drafts is refused too: its worker verifies.
+    Stream s = cloud.stream();
+    s.send(frame("p", 0, rows(1f), FramePhase.FRAME_PHASE_PREFILL, true));
+    e =
+        s.sendExpectingError(
+            frame("p", 1, rows(1f), FramePhase.FRAME_PHASE_WINDOW, true).toBuilder()
+                .setReturnCut(3)
+                .build());
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription()).contains("need draft tokens");
+  }
+
   private dev.edgesplit.proto.v1.HandshakeResponse hello(int window) {
     return cloud
         .stub()
