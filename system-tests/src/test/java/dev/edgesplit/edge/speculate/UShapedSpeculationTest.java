@@ -3,6 +3,13 @@ package dev.edgesplit.edge.speculate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.edgesplit.cloud.metrics.CloudEnergyLogListener;
+import dev.edgesplit.cloud.metrics.CloudMetrics;
+import dev.edgesplit.engine.energy.EnergyLog;
 import dev.edgesplit.proto.tensor.HiddenCodec;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.DType;
@@ -33,6 +40,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -43,6 +51,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * Speculative decoding in the U-shaped split over real loopback sockets: the board drafts, the
@@ -143,6 +152,52 @@ class UShapedSpeculationTest {
       assertThat(r.summary().getWindowsDraftedAhead()).isPositive();
       assertThat(r.summary().getRoundTrips()).isLessThan(r.summary().getGeneratedTokens());
     }
+  }
+
+  @Test
+  void workerLogsMetricsAndEnergyLines_holdNoTokenOrText_whenUSessionsSpeculate() throws Exception {
+    CloudMetrics metrics = new CloudMetrics(() -> 1, () -> 0, () -> 0L, Optional.empty());
+    List<String> energyLines = Collections.synchronizedList(new ArrayList<>());
+    CloudEnergyLogListener energyLog = new CloudEnergyLogListener(new EnergyLog(energyLines::add));
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    Level before = root.getLevel();
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    root.addAppender(logs);
+    root.setLevel(Level.DEBUG);
+    String text;
+    try (LoopbackWorker listened =
+            LoopbackWorker.at(2)
+                .anyCut()
+                .listener(
+                    step -> {
+                      metrics.onStep(step);
+                      energyLog.onStep(step);
+                    })
+                .start();
+        Edge edge = new Edge(2, 4, listened.port(), Map.of())) {
+      Generated r =
+          edge.generate(
+              request(Stories260k.PROMPT, 60).setDraftSource(DraftSource.DRAFT_SOURCE_MODEL));
+      text = r.text();
+      assertThat(r.summary().getTokensPerRoundTrip()).isGreaterThan(1.5);
+      assertHiddenOnly(edge);
+    } finally {
+      root.detachAppender(logs);
+      root.setLevel(before);
+    }
+    assertThat(text).contains("Lily");
+    List<String> workerLines =
+        logs.list.stream()
+            .filter(e -> e.getLoggerName().startsWith("dev.edgesplit.cloud"))
+            .map(ILoggingEvent::getFormattedMessage)
+            .toList();
+    for (String w : List.of("Lily", "park", "ball", "Once upon")) {
+      assertThat(workerLines).noneMatch(l -> l.contains(w));
+      assertThat(metrics.scrape()).doesNotContain(w);
+    }
+    assertThat(energyLines).isNotEmpty().noneMatch(l -> l.contains("token_id"));
+    assertThat(metrics.scrape()).doesNotContain("token_id").contains("edgesplit_tokens_total");
   }
 
   @Test
