@@ -41,12 +41,12 @@ public class SamplerBenchmark {
 
   @Benchmark
   public int greedy() {
-    return sampler.sample(logits);
+    return sampler.sample(logits, 0);
   }
 
   @Benchmark
   public float greedyWithLogprob() {
-    int token = sampler.sample(logits);
+    int token = sampler.sample(logits, 0);
     return sampler.logprob(logits, token);
   }
 }

@@ -1,13 +1,12 @@
 package dev.edgesplit.cloud.compute;
 
-import dev.edgesplit.engine.sampling.DraftDistribution;
 import dev.edgesplit.engine.sampling.Sampler;
 import dev.edgesplit.engine.sampling.SamplingParams;
 import dev.edgesplit.engine.sampling.SpeculativeAcceptance;
 
 /**
- * Samples with the engine's seeded {@link Sampler}: one sampler, and so one random stream, per
- * session.
+ * Samples with the engine's seeded {@link Sampler} (draws keyed on seed and position): one sampler
+ * per session.
  */
 public final class EngineSamplerFactory implements SamplerFactory {
 
@@ -16,13 +15,13 @@ public final class EngineSamplerFactory implements SamplerFactory {
     Sampler sampler = new Sampler(params, vocabSize);
     return new TokenSampler() {
       @Override
-      public TokenChoice sample(float[] logits) {
-        return choice(logits, sampler.sample(logits));
+      public TokenChoice sample(float[] logits, int position) {
+        return choice(logits, sampler.sample(logits, position));
       }
 
       @Override
-      public TokenChoice judge(float[] logits, int draft, DraftDistribution q) {
-        return choice(logits, SpeculativeAcceptance.judge(sampler, logits, draft, q));
+      public TokenChoice judge(float[] logits, int position) {
+        return choice(logits, SpeculativeAcceptance.judge(sampler, logits, position));
       }
 
       private TokenChoice choice(float[] logits, int token) {

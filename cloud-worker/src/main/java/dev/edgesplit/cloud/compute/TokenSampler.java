@@ -1,19 +1,19 @@
 package dev.edgesplit.cloud.compute;
 
-import dev.edgesplit.engine.sampling.DraftDistribution;
-
-/** Chooses tokens for one session; keeps the session's random stream. Not thread-safe. */
+/**
+ * Chooses tokens for one session. Draws are keyed on the session's seed and the token's absolute
+ * position (see {@link dev.edgesplit.engine.sampling.Sampler}), so the same logits at the same
+ * position give the same token whatever came before. Not thread-safe.
+ */
 public interface TokenSampler {
 
-  /** The next token for {@code logits [vocabSize]}. */
-  TokenChoice sample(float[] logits);
+  /** The token at absolute position {@code position} for {@code logits [vocabSize]}. */
+  TokenChoice sample(float[] logits, int position);
 
   /**
-   * Judges a draft token against {@code logits [vocabSize]} with the speculative-sampling rule:
-   * returns the draft when it is accepted, else the token chosen in its place (see {@link
-   * dev.edgesplit.engine.sampling.SpeculativeAcceptance}).
-   *
-   * @param q how the draft was chosen; null when deterministically
+   * Judges a draft at {@code position} (see {@link
+   * dev.edgesplit.engine.sampling.SpeculativeAcceptance}): returns the session's own token there;
+   * the draft is accepted exactly when it is that token.
    */
-  TokenChoice judge(float[] logits, int draft, DraftDistribution q);
+  TokenChoice judge(float[] logits, int position);
 }

@@ -216,17 +216,15 @@ final class SessionStream implements StreamObserver<SessionFrame> {
       } else if (frame.window()) {
         window =
             WindowVerifier.verify(
-                compute,
-                session.state(),
-                session.sampler(),
-                frame.hidden(),
-                frame.drafts(),
-                frame.draftQ());
+                compute, session.state(), session.sampler(), frame.hidden(), frame.drafts());
         choice = window.get(window.size() - 1);
       } else {
         float[] out = compute.forward(session.state(), frame.hidden(), frame.seqLen());
         // A U-shaped session gets h_return_cut back and is never sampled: the edge keeps the head.
-        choice = frame.sample() && !uShaped ? session.sampler().sample(out) : null;
+        choice =
+            frame.sample() && !uShaped
+                ? session.sampler().sample(out, session.state().position())
+                : null;
         if (uShaped) {
           hiddenBack =
               HiddenCodec.encode(

@@ -1,6 +1,5 @@
 package dev.edgesplit.edge.generate;
 
-import dev.edgesplit.engine.sampling.DraftDistribution;
 import dev.edgesplit.engine.sampling.Sampler;
 import dev.edgesplit.engine.sampling.SpeculativeAcceptance;
 import dev.edgesplit.engine.segment.ChainState;
@@ -65,7 +64,7 @@ final class EdgeTail implements AutoCloseable {
     }
     float[] logits = chain.forwardHidden(state, h, rows);
     if (sample) {
-      token = sampler.sample(logits);
+      token = sampler.sample(logits, state.position());
       logprob = logprobs ? sampler.logprob(logits, token) : 0f;
     }
   }
@@ -74,14 +73,13 @@ final class EdgeTail implements AutoCloseable {
    * Verifies a speculative window the worker ran: {@code hidden} holds h_returnCut of the last
    * token and of the drafts, {@code [drafts.length + 1, dim]}. Runs the tail over the rows one
    * position at a time (as that many decode steps would) and judges each draft with the rule a
-   * worker holding the head uses ({@link SpeculativeAcceptance}; greedy: a draft is kept exactly
-   * when it is the argmax), stopping at the first rejection, so the tail's KV cache ends right
-   * after the tokens kept.
+   * worker holding the head uses ({@link SpeculativeAcceptance}: a draft is kept exactly when it is
+   * the tail's own token at its position), stopping at the first rejection, so the tail's KV cache
+   * ends right after the tokens kept.
    *
-   * @param q one distribution per draft, or null when the drafts were chosen deterministically
    * @return the accepted drafts followed by one token of the tail's own (1 to n + 1 tokens)
    */
-  StepTokens verify(HiddenTensor hidden, int[] drafts, DraftDistribution[] q) {
+  StepTokens verify(HiddenTensor hidden, int[] drafts) {
     int dim = chain.config().dim();
     int rows = drafts.length + 1;
     float[] h = HiddenCodec.decode(hidden, dim, rows);
@@ -95,11 +93,11 @@ final class EdgeTail implements AutoCloseable {
     while (kept < rows) {
       float[] logits =
           chain.forwardHidden(state, Arrays.copyOfRange(h, kept * dim, (kept + 1) * dim), 1);
+      // The token chosen here stands at the position the tail's state has just reached.
       int t =
           kept == drafts.length
-              ? sampler.sample(logits)
-              : SpeculativeAcceptance.judge(
-                  sampler, logits, drafts[kept], q == null ? null : q[kept]);
+              ? sampler.sample(logits, state.position())
+              : SpeculativeAcceptance.judge(sampler, logits, state.position());
       tokens[kept] = t;
       if (logprobs) {
         logprob[kept] = sampler.logprob(logits, t);

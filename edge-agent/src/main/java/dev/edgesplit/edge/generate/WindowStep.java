@@ -213,7 +213,7 @@ final class WindowStep {
    */
   private StepTokens verifiedOnBoard(SessionReply reply, Draft draft, int start) {
     ReplyCheck.requireAnswer("session step", reply, start + draft.size() + 1, false, true);
-    return steps.timedEdge(() -> steps.tail().verify(reply.getHidden(), draft.tokens(), draft.q()));
+    return steps.timedEdge(() -> steps.tail().verify(reply.getHidden(), draft.tokens()));
   }
 
   /**

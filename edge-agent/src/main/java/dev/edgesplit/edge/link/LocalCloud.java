@@ -1,6 +1,5 @@
 package dev.edgesplit.edge.link;
 
-import dev.edgesplit.engine.sampling.DraftDistribution;
 import dev.edgesplit.engine.sampling.Sampler;
 import dev.edgesplit.engine.sampling.SpeculativeAcceptance;
 import dev.edgesplit.engine.segment.ChainState;
@@ -116,7 +115,7 @@ public final class LocalCloud {
             HiddenCodec.encode(
                 logits, 0, rows, chain.config().dim(), frame.getHidden().getDtype()));
       } else if (frame.getLast()) {
-        int token = sampler.sample(logits);
+        int token = sampler.sample(logits, state.position());
         reply.setHasToken(true).setTokenId(token);
         if (frame.getSampling().getLogprobs()) {
           reply.setLogprob(sampler.logprob(logits, token));
@@ -166,11 +165,9 @@ public final class LocalCloud {
         chain.decodeHidden(state, FloatBuffer.wrap(hidden, row * dim, dim)).get(logits);
         int token;
         if (row == drafts) {
-          token = sampler.sample(logits);
+          token = sampler.sample(logits, state.position());
         } else {
-          DraftDistribution q =
-              frame.getDraftDistributionsCount() == 0 ? null : distribution(frame, row);
-          token = SpeculativeAcceptance.judge(sampler, logits, frame.getDraftTokens(row), q);
+          token = SpeculativeAcceptance.judge(sampler, logits, state.position());
         }
         reply.addWindowTokens(token).setTokenId(token);
         if (frame.getSampling().getLogprobs()) {
@@ -181,16 +178,6 @@ public final class LocalCloud {
         }
       }
       return reply.setPosition(state.position());
-    }
-
-    private static DraftDistribution distribution(SessionFrame frame, int row) {
-      dev.edgesplit.proto.v1.DraftDistribution d = frame.getDraftDistributions(row);
-      int[] ids = d.getTokenIdsList().stream().mapToInt(Integer::intValue).toArray();
-      float[] probs = new float[d.getProbsCount()];
-      for (int i = 0; i < probs.length; i++) {
-        probs[i] = d.getProbs(i);
-      }
-      return new DraftDistribution(ids, probs);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.edgesplit.edge.speculate;
 
-import dev.edgesplit.engine.sampling.DraftDistribution;
 import dev.edgesplit.engine.sampling.Sampler;
 import dev.edgesplit.engine.sampling.SamplingParams;
 import dev.edgesplit.engine.segment.ChainState;
@@ -9,10 +8,12 @@ import java.nio.FloatBuffer;
 
 /**
  * Drafts with a small model of the same vocabulary run whole on the board (embedding, every layer,
- * LM head): the same sampling as the target (greedy, or the request's temperature, top-k and top-p
- * with its own seeded stream, sending q so the worker can apply the speculative-sampling rule). Its
- * KV cache follows the generation: before each draft it keeps the longest prefix it has already run
- * that the history still agrees with and runs the rest.
+ * LM head): the same sampling as the target (greedy, or the request's temperature, top-k and top-p)
+ * with the request's own seed, so the draft at a position is drawn with the very noise the worker's
+ * sampler uses there: where the two models agree closely, so do their draws (see {@link
+ * dev.edgesplit.engine.sampling.SpeculativeAcceptance}), and a draft depends only on the seed, its
+ * position and the text before it. Its KV cache follows the generation: before each draft it keeps
+ * the longest prefix it has already run that the history still agrees with and runs the rest.
  */
 final class ModelDrafter implements Drafter {
 
@@ -27,15 +28,7 @@ final class ModelDrafter implements Drafter {
     }
     this.chain = chain;
     this.state = chain.newState();
-    // Its own stream: the worker's sampler must not see draws it did not make.
-    this.sampler =
-        new Sampler(
-            new SamplingParams(
-                sampling.temperature(),
-                sampling.topK(),
-                sampling.topP(),
-                sampling.seed() ^ 0x5DEECE66DL),
-            chain.config().vocabSize());
+    this.sampler = new Sampler(sampling, chain.config().vocabSize());
     this.fed = new int[chain.maxContext()];
   }
 
@@ -59,15 +52,8 @@ final class ModelDrafter implements Drafter {
     float[] logits = chain.forwardTokens(state, rest);
     System.arraycopy(rest, 0, fed, common, rest.length);
     int[] tokens = new int[max];
-    DraftDistribution[] q = sampler.params().greedy() ? null : new DraftDistribution[max];
     for (int i = 0; i < max; i++) {
-      if (q == null) {
-        tokens[i] = Sampler.argmax(logits);
-      } else {
-        double[] p = sampler.probabilities(logits);
-        tokens[i] = sampler.draw(p);
-        q[i] = DraftDistribution.ofDense(p);
-      }
+      tokens[i] = sampler.sample(logits, n + i); // the draft's absolute position
       if (i + 1 < max) {
         fed[state.position()] = tokens[i];
         FloatBuffer next = chain.decodeToken(state, tokens[i]);
@@ -77,7 +63,7 @@ final class ModelDrafter implements Drafter {
         next.get(logits);
       }
     }
-    return new Draft(tokens, q, null);
+    return new Draft(tokens, null, null);
   }
 
   @Override

@@ -61,7 +61,7 @@ public final class LocalGenerator {
         }
         float[] hidden = edge.forwardTokens(edgeState, input);
         float[] logits = cloud.forwardHidden(cloudState, hidden, input.length);
-        int next = sampler.sample(logits);
+        int next = sampler.sample(logits, cloudState.position());
         if (firstToken == 0) {
           firstToken = System.nanoTime() - start;
         }

@@ -1,21 +1,24 @@
 package dev.edgesplit.engine.sampling;
 
-import java.util.SplittableRandom;
-
 /**
  * Chooses the next token from logits: greedy (argmax, lowest id on ties) at temperature 0,
  * otherwise a draw from the temperature softmax restricted by top-k, then top-p (nucleus, relative
  * to what top-k kept).
  *
- * <p>Seeded: the same seed and the same sequence of logits give the same tokens. {@link
- * #sample(float[])} allocates nothing: its work arrays are sized to the vocabulary once. Not
- * thread-safe: one sampler per generation stream.
+ * <p>Counter-based, not a stream: the draw for the token at absolute position {@code position} is
+ * an exponential race (the Gumbel-max trick) whose noise for each token id is a hash of (seed,
+ * position, token id). So a token depends only on the seed, its position and the logits, never on
+ * how many draws came before: a speculative window, a replay on another worker or a resumed session
+ * draws what one token per step would. Two samplers with the same seed and position whose
+ * distributions are close choose the same token with high probability (at least (1 - TV) / (1 +
+ * TV), TV their total variation distance): that is how a draft model's guesses are coupled to the
+ * target's draws. {@link #sample} allocates nothing: its work arrays are sized to the vocabulary
+ * once. Not thread-safe: one sampler per generation stream.
  */
 public final class Sampler {
 
   private final SamplingParams params;
   private final int vocabSize;
-  private final SplittableRandom random;
   private final double[] weights; // [vocab] exp((logit - max) / temperature), unnormalized
   private final int[] order; // [vocab] candidate ids, best first once sorted
 
@@ -28,7 +31,6 @@ public final class Sampler {
     }
     this.params = params;
     this.vocabSize = vocabSize;
-    this.random = new SplittableRandom(params.seed());
     this.weights = new double[vocabSize];
     this.order = new int[vocabSize];
   }
@@ -37,29 +39,44 @@ public final class Sampler {
     return params;
   }
 
-  /** The next token id for {@code logits} (length = vocabulary size). */
-  public int sample(float[] logits) {
+  /**
+   * The token for absolute position {@code position} (the index it will have in the sequence,
+   * prompt included) from {@code logits} (length = vocabulary size): a function of (seed, position,
+   * logits) only.
+   */
+  public int sample(float[] logits, int position) {
     int best = checkAndArgmax(logits);
     if (params.greedy()) {
       return best;
     }
+    if (position < 0) {
+      throw new IllegalArgumentException("position must be >= 0, got " + position);
+    }
     int candidates = candidates(logits, best);
-    if (candidates < 0) {
-      return drawInIdOrder();
-    }
-    double total = 0;
-    for (int i = 0; i < candidates; i++) {
-      total += weights[order[i]];
-    }
-    double r = random.nextDouble() * total;
-    double cumulative = 0;
-    for (int i = 0; i < candidates; i++) {
-      cumulative += weights[order[i]];
-      if (r < cumulative) {
-        return order[i];
+    long key = DrawKeys.position(params.seed(), position);
+    // Exponential race: token i wins with E_i / w_i smallest, E_i ~ Exp(1) from its hash; the
+    // winner is distributed as w_i / sum(w). E_i >= u_i, so u_i >= best * w_i rules a token out
+    // without a log.
+    double bestScore = Double.POSITIVE_INFINITY;
+    int winner = best;
+    int n = candidates < 0 ? vocabSize : candidates;
+    for (int i = 0; i < n; i++) {
+      int id = candidates < 0 ? i : order[i];
+      double w = weights[id];
+      if (w <= 0) {
+        continue;
+      }
+      double u = DrawKeys.uniform(key, id);
+      if (u >= bestScore * w) {
+        continue;
+      }
+      double score = -Math.log1p(-u) / w;
+      if (score < bestScore || (score == bestScore && id < winner)) {
+        bestScore = score;
+        winner = id;
       }
     }
-    return order[0]; // unreachable unless rounding leaves r at the very top
+    return winner;
   }
 
   /**
@@ -90,44 +107,6 @@ public final class Sampler {
       p[i] /= total;
     }
     return p;
-  }
-
-  /** A uniform draw in [0, 1) from this sampler's random stream. */
-  public double uniform() {
-    return random.nextDouble();
-  }
-
-  /**
-   * A token drawn from this sampler's random stream with probability proportional to {@code weights
-   * [vocab]} (non-negative, not all zero).
-   */
-  public int draw(double[] weights) {
-    if (weights.length != vocabSize) {
-      throw new IllegalArgumentException(
-          "expected " + vocabSize + " weights, got " + weights.length);
-    }
-    double total = 0;
-    int last = -1;
-    for (int i = 0; i < vocabSize; i++) {
-      if (weights[i] > 0) {
-        total += weights[i];
-        last = i;
-      }
-    }
-    if (last < 0) {
-      throw new IllegalArgumentException("every weight is zero: no token can be drawn");
-    }
-    double r = random.nextDouble() * total;
-    double cumulative = 0;
-    for (int i = 0; i < vocabSize; i++) {
-      if (weights[i] > 0) {
-        cumulative += weights[i];
-        if (r < cumulative) {
-          return i;
-        }
-      }
-    }
-    return last;
   }
 
   /**
@@ -223,26 +202,6 @@ public final class Sampler {
       throw new IllegalArgumentException("every logit is -Infinity: no token can be sampled");
     }
     return best;
-  }
-
-  private int drawInIdOrder() {
-    double total = 0;
-    for (int i = 0; i < vocabSize; i++) {
-      total += weights[i];
-    }
-    double r = random.nextDouble() * total;
-    double cumulative = 0;
-    int last = 0;
-    for (int i = 0; i < vocabSize; i++) {
-      if (weights[i] > 0) {
-        cumulative += weights[i];
-        last = i;
-        if (r < cumulative) {
-          return i;
-        }
-      }
-    }
-    return last;
   }
 
   /** Puts the k best ids (any order) into order[0..k) with a min-heap of the best seen so far. */

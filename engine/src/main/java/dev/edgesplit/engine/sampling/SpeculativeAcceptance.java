@@ -1,57 +1,32 @@
 package dev.edgesplit.engine.sampling;
 
 /**
- * The speculative-sampling acceptance rule (Leviathan et al. 2023; Chen et al. 2023): a draft token
- * x drafted with probability q(x) is kept with probability min(1, p(x) / q(x)), where p is the
- * distribution the target's sampler draws from; when it is not, the token is drawn from max(0, p -
- * q) normalised. The tokens that come out are distributed exactly as the target's own samples. At
- * temperature 0 p is one-hot on the argmax, so a draft is kept exactly when it is the argmax and
- * greedy output does not change. Uses the sampler's random stream, so a seed makes it reproducible.
+ * The acceptance rule for speculative decoding with position-keyed draws: the target draws its own
+ * token at the draft's position exactly as one token per step would ({@link Sampler#sample}, keyed
+ * on seed and position), and the draft is accepted exactly when it is that token. Every token that
+ * comes out is therefore the target's own sample: the output has the target's distribution, and
+ * under a seed it is the very text of one token per step, whatever the window sizes and the draft
+ * source.
+ *
+ * <p>Against the rule of Leviathan et al. (2023) (keep x with probability min(1, p(x)/q(x)), else
+ * draw from max(0, p - q)): a deterministic draft (greedy, prompt lookup, early exit) is accepted
+ * with the same probability p(x) both ways. A sampled draft is accepted with probability at least
+ * (1 - TV) / (1 + TV) instead of 1 - TV (TV the total variation distance of p and q), when the
+ * drafter draws with the same seed and position ({@link Sampler} couples the two draws). That
+ * rule's output cannot be reproducible across window sizes: a position that is a draft in one
+ * window and the worker's own token in another is drawn by different rules.
  */
 public final class SpeculativeAcceptance {
 
   private SpeculativeAcceptance() {}
 
   /**
-   * @param logits the target's logits at the draft's position {@code [vocab]}
-   * @param draft the drafted token
-   * @param q how the draft chose it; null when it was chosen deterministically (q(draft) = 1)
-   * @return {@code draft} when accepted, else the token drawn in its place (never {@code draft})
+   * The token that stands at {@code position}: a draft there is accepted exactly when it equals it.
+   *
+   * @param logits the target's logits for that position {@code [vocab]}
+   * @param position the draft's absolute position
    */
-  public static int judge(Sampler sampler, float[] logits, int draft, DraftDistribution q) {
-    if (sampler.params().greedy()) {
-      return sampler.sample(logits);
-    }
-    double[] p = sampler.probabilities(logits);
-    double qDraft = q == null ? 1.0 : q.probability(draft);
-    if (qDraft <= 0) {
-      throw new IllegalArgumentException(
-          "draft token " + draft + " is outside its own draft distribution");
-    }
-    if (sampler.uniform() < Math.min(1.0, p[draft] / qDraft)) {
-      return draft;
-    }
-    double[] residual = p.clone();
-    if (q == null) {
-      residual[draft] = 0;
-    } else {
-      for (int i = 0; i < q.tokens().length; i++) {
-        int t = q.tokens()[i];
-        residual[t] = Math.max(0, p[t] - q.probs()[i]);
-      }
-    }
-    // Rejection needs p(draft) < q(draft), so p - q has positive mass left wherever p exceeds q.
-    residual[draft] = 0;
-    double mass = 0;
-    for (double r : residual) {
-      mass += r;
-    }
-    // Only float32 rounding of q can leave nothing: then p itself, without the draft, is the
-    // closest rule.
-    if (mass <= 0) {
-      residual = p;
-      residual[draft] = 0;
-    }
-    return sampler.draw(residual);
+  public static int judge(Sampler sampler, float[] logits, int position) {
+    return sampler.sample(logits, position);
   }
 }

@@ -56,7 +56,7 @@ public final class ActivationCollector implements AutoCloseable {
           s,
           bos,
           Math.min(length, maxContext()),
-          (position, logits) -> sampler.sample(logits),
+          (position, logits) -> sampler.sample(logits, position),
           recorder);
     }
     return recorder.bank();

@@ -71,7 +71,7 @@ public final class QualityEvaluator {
             klSum += kl;
             klMax = Math.max(klMax, kl);
             compared++;
-            token = sampler.sample(p);
+            token = sampler.sample(p, pos + 1);
           }
         }
       }

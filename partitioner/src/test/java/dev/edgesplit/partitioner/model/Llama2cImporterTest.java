@@ -66,7 +66,7 @@ class Llama2cImporterTest {
     int token = prompt[0];
     for (int pos = 0; pos < 99; pos++) {
       float[] logits = f.step(token);
-      int next = pos + 1 < prompt.length ? prompt[pos + 1] : greedy.sample(logits);
+      int next = pos + 1 < prompt.length ? prompt[pos + 1] : greedy.sample(logits, pos + 1);
       if (next == 1) {
         break;
       }

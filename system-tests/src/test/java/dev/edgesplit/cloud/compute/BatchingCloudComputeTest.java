@@ -191,7 +191,8 @@ class BatchingCloudComputeTest {
     void step() {
       int next =
           greedy.sample(
-              compute.forward(cloudState, edge.forwardTokens(edgeState, input), input.length));
+              compute.forward(cloudState, edge.forwardTokens(edgeState, input), input.length),
+              cloudState.position());
       tokens.add(next);
       input = new int[] {next};
     }
@@ -221,7 +222,7 @@ class BatchingCloudComputeTest {
       for (int step = 0; step < 40; step++) {
         float[] logits = compute.forward(c, edge.forwardTokens(e, input), input.length);
         largestBatch.accumulateAndGet(compute.lastBatchSize(), Math::max);
-        int next = greedy.sample(logits);
+        int next = greedy.sample(logits, c.position());
         text.append(decoder.next(next));
         input = new int[] {next};
       }
