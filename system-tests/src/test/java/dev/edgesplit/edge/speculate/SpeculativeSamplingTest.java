@@ -34,6 +34,10 @@ class SpeculativeSamplingTest {
   static final double Z_LIMIT = 4.0;
   static final String PROMPT = "Lily and Tom";
 
+  /** Drafted and accepted tokens per source, over all generations (for the printout). */
+  static final Map<DraftSource, java.util.concurrent.atomic.AtomicLongArray> DRAFTS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   @BeforeAll
   static void setUp() throws Exception {
     SpeculativeSplitTest.compile();
@@ -62,6 +66,14 @@ class SpeculativeSamplingTest {
           "speculative sampling, worst per-position z over %d positions: model %.2f, ngram %.2f; "
               + "control (temperature 1.3) %.2f; limit %.1f%n",
           TOKENS, worstModel, worstNgram, bestControl, Z_LIMIT);
+      DRAFTS.forEach(
+          (source, counts) -> {
+            if (counts.get(0) > 0) {
+              System.out.printf(
+                  "acceptance at temperature 0.8, %s: %d of %d drafts (%.1f%%)%n",
+                  source, counts.get(1), counts.get(0), 100.0 * counts.get(1) / counts.get(0));
+            }
+          });
       assertThat(worstModel).as("draft model vs none, worst position z").isLessThan(Z_LIMIT);
       assertThat(worstNgram).as("prompt lookup vs none, worst position z").isLessThan(Z_LIMIT);
       assertThat(bestControl)
@@ -115,6 +127,11 @@ class SpeculativeSamplingTest {
             .generate(request);
     while (it.hasNext()) {
       GenerateResponse r = it.next();
+      if (r.hasSummary()) {
+        DRAFTS.computeIfAbsent(source, k -> new java.util.concurrent.atomic.AtomicLongArray(2));
+        DRAFTS.get(source).addAndGet(0, r.getSummary().getDraftedTokens());
+        DRAFTS.get(source).addAndGet(1, r.getSummary().getAcceptedDraftTokens());
+      }
       if (r.hasToken()) {
         tokens[r.getToken().getIndex()] = r.getToken().getTokenId();
       }
