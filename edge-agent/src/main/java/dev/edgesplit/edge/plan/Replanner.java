@@ -13,6 +13,7 @@ import dev.edgesplit.planner.WireDType;
 import dev.edgesplit.planner.link.LinkEstimate;
 import dev.edgesplit.planner.link.LinkEstimator;
 import dev.edgesplit.planner.link.TransferSample;
+import dev.edgesplit.proto.v1.GenerationSummary;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,11 +30,20 @@ import org.slf4j.LoggerFactory;
  * is first served). When bandwidth or RTT drifted past the estimator's threshold, or the edge
  * slowdown moved by more than {@code edgeDriftThreshold}, it prices every cut again with the edge
  * times scaled by the observed slowdown and the current link, and switches new generations to the
- * chosen cut (running ones finish on theirs). Thread-safe.
+ * chosen cut (running ones finish on theirs).
+ *
+ * <p>With speculative decoding a round trip carries several tokens, so each pays only RTT / t of
+ * the link's latency: every finished generation's round trips and tokens feed t, generated tokens
+ * over round trips (prefill included, as in the summary) of the last {@value #GENERATIONS}
+ * generations that reached the cloud, and each plan prices the link with it. When t moved by more
+ * than {@code edgeDriftThreshold} since the last plan, the cut is planned again. Thread-safe.
  */
 public final class Replanner implements StepListener {
 
   private static final Logger LOG = LoggerFactory.getLogger(Replanner.class);
+
+  /** Finished generations whose tokens per round trip the plans use. */
+  static final int GENERATIONS = 8;
 
   private final LayerProfile profile;
   private final WireDType wire;
@@ -56,6 +66,8 @@ public final class Replanner implements StepListener {
   private final java.util.Map<Integer, Double> baselineRatio = new java.util.HashMap<>();
 
   private double edgeScale = 1.0;
+  private final java.util.ArrayDeque<int[]> trips = new java.util.ArrayDeque<>(); // {tokens, trips}
+  private double plannedTokensPerRoundTrip = 1.0;
   private int replans;
   private CutPlan lastPlan;
 
@@ -113,9 +125,16 @@ public final class Replanner implements StepListener {
 
   /** Plans with the current link and edge scale, switches to the choice, and returns the plan. */
   public synchronized CutPlan planNow(String reason) {
+    double t = tokensPerRoundTrip();
     CutPlan plan =
-        planner.plan(profile.scaled(edgeScale, 1.0), link.current(), wire, constraints, goal);
+        planner.plan(
+            profile.scaled(edgeScale, 1.0),
+            link.current(),
+            wire,
+            constraints.withTokensPerRoundTrip(t),
+            goal);
     lastPlan = plan;
+    plannedTokensPerRoundTrip = t;
     Optional<CutRow> chosen = plan.chosen().filter(r -> !r.edgeOnly());
     if (chosen.isEmpty()) {
       LOG.warn(
@@ -128,11 +147,13 @@ public final class Replanner implements StepListener {
     LOG.info(
         String.format(
             Locale.ROOT,
-            "re-plan (%s): edge x%.2f, link RTT %.3f ms, %.3f Mbit/s: cut %d -> %d",
+            "re-plan (%s): edge x%.2f, link RTT %.3f ms, %.3f Mbit/s, %.2f tokens per round trip:"
+                + " cut %d -> %d",
             reason,
             edgeScale,
             link.current().rttMillis(),
             link.current().bandwidthBitsPerSecond() / 1e6,
+            t,
             from,
             to));
     if (to != from) {
@@ -196,6 +217,47 @@ public final class Replanner implements StepListener {
     } else if (link.drifted()) {
       planNow("link drifted");
     }
+  }
+
+  /**
+   * Counts a finished generation's round trips; plans again when the tokens per round trip moved
+   * past the drift threshold since the last plan. Generations finished on the board, or that made
+   * no round trip (an older agent's summary), say nothing about the link.
+   */
+  @Override
+  public synchronized void onSummary(String sessionId, GenerationSummary summary) {
+    if (summary.getRoundTrips() == 0
+        || summary.getFinishedLocally()
+        || summary.getGeneratedTokens() == 0) {
+      return;
+    }
+    trips.addLast(new int[] {summary.getGeneratedTokens(), summary.getRoundTrips()});
+    while (trips.size() > GENERATIONS) {
+      trips.removeFirst();
+    }
+    double t = tokensPerRoundTrip();
+    if (Math.abs(t / plannedTokensPerRoundTrip - 1) > settings.edgeDriftThreshold()) {
+      planNow(
+          String.format(
+              Locale.ROOT,
+              "%.2f tokens per round trip (planned with %.2f)",
+              t,
+              plannedTokensPerRoundTrip));
+    }
+  }
+
+  /**
+   * Generated tokens per round trip over the last {@value #GENERATIONS} generations (at least 1; 1
+   * before any).
+   */
+  public synchronized double tokensPerRoundTrip() {
+    long tokens = 0;
+    long roundTrips = 0;
+    for (int[] g : trips) {
+      tokens += g[0];
+      roundTrips += g[1];
+    }
+    return roundTrips == 0 ? 1.0 : Math.max(1.0, (double) tokens / roundTrips);
   }
 
   /** Re-plans done so far (including the initial one). */
