@@ -56,8 +56,8 @@ final class SummaryFormat {
                 || s.getDraftSource() == dev.edgesplit.proto.v1.DraftSource.DRAFT_SOURCE_UNSPECIFIED
             ? ""
             : String.format(
-                ", %.0f%% accepted, %.3f ms drafting per token",
-                100 * s.getAcceptanceRate(), s.getDraftMsPerToken()));
+                ", %.0f%% accepted, %.3f ms and ~%.2g J drafting per token, estimated",
+                100 * s.getAcceptanceRate(), s.getDraftMsPerToken(), s.getDraftJoulesPerToken()));
   }
 
   /**

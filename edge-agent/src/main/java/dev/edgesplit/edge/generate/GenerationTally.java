@@ -33,6 +33,10 @@ final class GenerationTally {
   private long bytesSent;
   private long bytesReceived;
   private long draftNanos;
+  // Drafting's share of the edge joules: each step's joules x its drafting time / its wall time.
+  private double draftJoules;
+  private long stepStartNanos;
+  private long stepDraftNanos;
   private int windowsDraftedAhead;
   private int decodeSteps;
   private double decodeEdgeMs;
@@ -52,6 +56,8 @@ final class GenerationTally {
   void beginStep(StepEnergy energy, int positions) {
     openSpan = energy.begin(sessionId, steps++);
     stepPositions = positions;
+    stepStartNanos = System.nanoTime();
+    stepDraftNanos = 0;
     stepEdgeNanos = 0;
     stepRoundTripNanos = 0;
     stepCloudMicros = 0;
@@ -77,6 +83,7 @@ final class GenerationTally {
   /** Drafting time (also counted as edge time by the caller). */
   void drafted(long nanos) {
     draftNanos += nanos;
+    stepDraftNanos += nanos;
   }
 
   /**
@@ -124,6 +131,10 @@ final class GenerationTally {
     EnergyReading e = openSpan.end();
     openSpan = null;
     edgeJoules += e.joules();
+    long wall = System.nanoTime() - stepStartNanos;
+    if (stepDraftNanos > 0 && wall > 0) {
+      draftJoules += e.joules() * Math.min(1.0, (double) stepDraftNanos / wall);
+    }
     edgeSource =
         EnergySource.newBuilder()
             .setKind(e.kind())
@@ -178,6 +189,7 @@ final class GenerationTally {
         .setRoundTrips(roundTrips)
         .setTokensPerRoundTrip((double) generated / Math.max(1, roundTrips))
         .setDraftMsPerToken(draftNanos / 1e6 / perToken)
+        .setDraftJoulesPerToken(draftJoules / perToken)
         .setWindowsDraftedAhead(windowsDraftedAhead);
     if (uShaped) {
       summary.setBytesReceivedPerToken((double) bytesReceived / perToken);

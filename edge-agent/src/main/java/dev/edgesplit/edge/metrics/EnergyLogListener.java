@@ -2,6 +2,7 @@ package dev.edgesplit.edge.metrics;
 
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.generate.StepRecord;
+import dev.edgesplit.edge.speculate.DraftSources;
 import dev.edgesplit.engine.energy.EnergyLog;
 import dev.edgesplit.proto.v1.GenerationSummary;
 import java.util.LinkedHashMap;
@@ -11,7 +12,9 @@ import java.util.Map;
 /**
  * Writes one JSON line per summary and, when asked ({@code log.tokens}), one per generated token to
  * the {@code edgesplit.energy} logger, each with the edge's and the cloud's joules and the source
- * of each (kind and measured or estimated).
+ * of each (kind and measured or estimated). A summary also carries how it spoke to the cloud: draft
+ * source, round trips, tokens per round trip, acceptance rate, drafting time and drafting's share
+ * of the edge joules (estimated).
  */
 public final class EnergyLogListener implements StepListener {
 
@@ -80,6 +83,16 @@ public final class EnergyLogListener implements StepListener {
         EnergyLog.source(
             kind(s.getCloudEnergySource().getKind()), s.getCloudEnergySource().getMeasured()));
     m.put("bytes_sent_per_token", s.getBytesSentPerToken());
+    m.put("draft_source", DraftSources.name(s.getDraftSource()));
+    m.put("round_trips", s.getRoundTrips());
+    m.put("tokens_per_round_trip", round(s.getTokensPerRoundTrip()));
+    m.put("acceptance_rate", round(s.getAcceptanceRate()));
+    m.put("drafted_tokens", s.getDraftedTokens());
+    m.put("accepted_draft_tokens", s.getAcceptedDraftTokens());
+    m.put("draft_ms_per_token", round(s.getDraftMsPerToken()));
+    // Inside edge_joules_per_token; an estimate (time share of each step's joules) whatever the
+    // meter.
+    m.put("draft_joules_per_token", s.getDraftJoulesPerToken());
     log.write(m);
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.SamplingParams;
+import dev.edgesplit.systest.Generated;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -48,7 +49,7 @@ class SeededSpeculationTest {
           }
           assertThat(plain).as("none, cap %s, seed %d", cap, seeds[s]).isEqualTo(reference.get(s));
           for (DraftSource source : SpeculativeSplitTest.SOURCES) {
-            SpeculativeSplitTest.Result r = split.generate(request(seeds[s], source));
+            Generated r = split.generate(request(seeds[s], source));
             assertThat(r.text())
                 .as("%s, cap %s, seed %d", source, cap, seeds[s])
                 .isEqualTo(reference.get(s));

@@ -3,8 +3,14 @@ package dev.edgesplit.edge.speculate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.edgesplit.edge.generate.EdgeSlowdown;
+import dev.edgesplit.edge.generate.StepHooks;
 import dev.edgesplit.edge.generate.StepListener;
 import dev.edgesplit.edge.metrics.EdgeMetrics;
+import dev.edgesplit.edge.metrics.EnergyLogListener;
+import dev.edgesplit.engine.energy.DeviceProfile;
+import dev.edgesplit.engine.energy.EnergyLog;
+import dev.edgesplit.engine.energy.EstimatedMeter;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -13,6 +19,8 @@ import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.GenerationSummary;
+import dev.edgesplit.server.energy.MeteredStepEnergy;
+import dev.edgesplit.server.energy.StepEnergy;
 import dev.edgesplit.server.metrics.MetricsHttpServer;
 import dev.edgesplit.systest.CompiledStories;
 import dev.edgesplit.systest.Generated;
@@ -192,6 +200,62 @@ class SpeculativeSplitTest {
     }
   }
 
+  @Test
+  void energyLog_carriesRoundTripsAcceptanceDraftSourceAndDraftJoules() throws Exception {
+    List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (EstimatedMeter meter = EstimatedMeter.forThisProcess(DeviceProfile.RASPBERRY_PI_5);
+        Split split =
+            new Split(
+                3,
+                Map.of(),
+                new StepHooks(
+                    new MeteredStepEnergy(meter),
+                    new EnergyLogListener(new EnergyLog(lines::add), false),
+                    EdgeSlowdown.none()))) {
+      GenerateRequest request =
+          GenerateRequest.newBuilder().setText(Stories260k.PROMPT).setMaxNewTokens(60).build();
+      GenerationSummary plain =
+          split
+              .generate(request.toBuilder().setDraftSource(DraftSource.DRAFT_SOURCE_NONE).build())
+              .summary();
+      GenerationSummary s =
+          split
+              .generate(request.toBuilder().setDraftSource(DraftSource.DRAFT_SOURCE_MODEL).build())
+              .summary();
+      assertThat(plain.getDraftJoulesPerToken()).isZero();
+      assertThat(s.getDraftJoulesPerToken())
+          .as("drafting costs edge energy, inside the edge's joules")
+          .isPositive()
+          .isLessThan(s.getEdgeJoulesPerToken());
+      assertThat(lines).hasSize(2);
+      com.fasterxml.jackson.databind.JsonNode none =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0));
+      com.fasterxml.jackson.databind.JsonNode model =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(1));
+      assertThat(none.get("draft_source").asText()).isEqualTo("none");
+      assertThat(none.get("round_trips").asInt()).isEqualTo(plain.getRoundTrips());
+      assertThat(none.get("tokens_per_round_trip").asDouble()).isEqualTo(1.0);
+      assertThat(model.get("event").asText()).isEqualTo("summary");
+      assertThat(model.get("draft_source").asText()).isEqualTo("model");
+      assertThat(model.get("round_trips").asInt()).isEqualTo(s.getRoundTrips());
+      assertThat(model.get("tokens_per_round_trip").asDouble())
+          .isCloseTo(s.getTokensPerRoundTrip(), org.assertj.core.data.Offset.offset(1e-3));
+      assertThat(model.get("acceptance_rate").asDouble())
+          .isCloseTo(s.getAcceptanceRate(), org.assertj.core.data.Offset.offset(1e-3))
+          .isPositive();
+      assertThat(model.get("drafted_tokens").asInt()).isEqualTo(s.getDraftedTokens());
+      assertThat(model.get("accepted_draft_tokens").asInt()).isEqualTo(s.getAcceptedDraftTokens());
+      assertThat(model.get("draft_joules_per_token").asDouble())
+          .isEqualTo(s.getDraftJoulesPerToken());
+      System.out.printf(
+          "model drafts: %.3f ms and %.6f J drafting per token of %.6f edge J per token (%s)%n",
+          s.getDraftMsPerToken(),
+          s.getDraftJoulesPerToken(),
+          s.getEdgeJoulesPerToken(),
+          s.getEdgeEnergySource().getKind());
+    }
+  }
+
   /**
    * A worker and an agent for one cut on loopback port 0; the agent drafts with all three sources.
    */
@@ -204,12 +268,16 @@ class SpeculativeSplitTest {
     }
 
     Split(int cut, Map<String, String> edgeSettings, StepListener listener) {
+      this(cut, edgeSettings, new StepHooks(StepEnergy.none(), listener, EdgeSlowdown.none()));
+    }
+
+    Split(int cut, Map<String, String> edgeSettings, StepHooks hooks) {
       worker = LoopbackWorker.at(cut).start();
       agent =
           LoopbackAgent.at(cut)
               .clouds(worker.port())
               .config(edgeSettings)
-              .listener(listener)
+              .hooks(hooks)
               .speculation(draftChain, head)
               .start();
     }
