@@ -421,6 +421,39 @@ final class SpeculateCommand implements Callable<Integer> {
           draftMs,
           same ? "yes" : "NO");
     }
+    // Whether drafting the next window during a verification would pay: it can hide at most the
+    // board's part of a round trip (drafting + the window's edge layers) behind the link and the
+    // worker.
+    out.printf(
+        "%nper decode round trip, ms (mean over prompts): | source | edge (drafting included) | "
+            + "drafting | worker | link | board share of the trip |%n|---|---|---|---|---|---|%n");
+    for (DraftSource source : chosen) {
+      List<Row> mine = rows.stream().filter(r -> r.source == source).toList();
+      double edge =
+          mine.stream().mapToDouble(r -> r.summary.getEdgeMsPerToken()).average().orElse(0);
+      double cloud =
+          mine.stream().mapToDouble(r -> r.summary.getCloudMsPerToken()).average().orElse(0);
+      double link =
+          mine.stream().mapToDouble(r -> r.summary.getLinkMsPerToken()).average().orElse(0);
+      double drafting =
+          mine.stream()
+              .mapToDouble(
+                  r ->
+                      r.summary.getDraftMsPerToken()
+                          * r.summary.getGeneratedTokens()
+                          / Math.max(1, r.summary.getRoundTrips() - 1))
+              .average()
+              .orElse(0);
+      out.printf(
+          Locale.ROOT,
+          "| %s | %.2f | %.2f | %.2f | %.2f | %.0f%% |%n",
+          DraftSources.name(source),
+          edge,
+          drafting,
+          cloud,
+          link,
+          100 * edge / Math.max(1e-9, edge + cloud + link));
+    }
     out.printf("%nper prompt, tokens/s (tokens per round trip):%n| prompt |");
     chosen.forEach(s -> out.printf(" %s |", DraftSources.name(s)));
     out.printf("%n|---|%s%n", "---|".repeat(chosen.size()));
