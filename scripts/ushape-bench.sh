@@ -1,14 +1,14 @@
 #!/bin/sh
 # scripts/ushape-bench.sh: the U-shaped split against the plain split at the same cut, one edge agent and one
 # cloud worker as two processes on loopback: tokens/s, hidden-state bytes per token each way, edge J/token.
-# Usage: scripts/ushape-bench.sh [--model synthetic:smollm2-135m] [--cut 10] [--return-cuts "20 29"]
+# Usage: scripts/ushape-bench.sh [--model synthetic:smollm2-135m] [--cut 10] [--return-cuts "15 20 25 29"]
 #                                [--quant int4] [--max-tokens 128] [--rounds 3] [--out DIR]
 # Both shapes run the same per-layer build (int4 both sides, fp16 on the wire, 1 thread each). Writes DIR/ushape-bench.md.
 set -eu
 
 model=synthetic:smollm2-135m
 cut=10
-return_cuts="20 29"
+return_cuts="15 20 25 29"
 quant=int4
 max_tokens=128
 rounds=3
@@ -66,7 +66,8 @@ report=$out/ushape-bench.md
   echo "$(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg). $model (synthetic: random weights, real shapes),"
   echo "$quant weights on both sides from one per-layer build, fp16 hidden states, 1 ONNX Runtime thread per process,"
   echo "edge and worker as two processes on loopback. Medians of $rounds generations of $max_tokens tokens after a warm-up"
-  echo "generation; tokens/s is the summary's (prefill included); edge J/token is the CPU-utilisation estimate (labelled)."
+  echo "generation; tokens/s is the summary's (prefill included); edge J/token is the edge agent's meter, whose source"
+  echo "is written under the table (on a machine without a power sensor: an estimate from the process's CPU time)."
   echo
   echo "| shape | worker runs | tokens/s | decode ms/token (edge + link + cloud) | bytes/token sent | bytes/token received | edge J/token |"
   echo "|---|---|---|---|---|---|---|"
@@ -84,6 +85,7 @@ for m in "" $return_cuts; do
     received=$(sed -n 's/^  link .*, \([0-9.]*\) received.*/\1/p' "$logs/gen.txt")
     parts=$(sed -n 's/^  per decode token *edge \([0-9.]*\) ms + link \([0-9.]*\) ms + cloud \([0-9.]*\) ms.*/\1 \2 \3/p' "$logs/gen.txt")
     joules=$(sed -n 's/^  edge energy *\([0-9.]*\) J\/token.*/\1/p' "$logs/gen.txt")
+    sed -n 's/^  edge energy *[0-9.]* J\/token, *//p' "$logs/gen.txt" > "$logs/energy-source.txt"
     echo "$speed ${sent:-0} ${received:-0} $parts $joules" >> "$logs/rounds.txt"
     i=$((i + 1))
   done
@@ -91,6 +93,14 @@ for m in "" $return_cuts; do
   if [ -z "$m" ]; then shape="plain, cut $cut"; worker="[$cut,N) + head + sampling"
   else shape="U, cut $cut, return cut $m"; worker="[$cut,$m)"; fi
   echo "| $shape | $worker | $(col 1) | $(col 4) + $(col 5) + $(col 6) | $(col 2) | $(col 3) | $(col 7) |" >> "$report"
+  echo "$shape: $(awk '{printf "%s%s", sep, $1; sep=" / "}' "$logs/rounds.txt") tok/s" >> "$logs/per-round.txt"
   stop_servers
 done
+{
+  echo
+  echo "Edge energy source (the edge agent's summary): $(cat "$logs/energy-source.txt")."
+  echo "Each column is the median of its own rounds. Per-round tokens/s:"
+  echo
+  sed 's/^/- /' "$logs/per-round.txt"
+} >> "$report"
 cat "$report"

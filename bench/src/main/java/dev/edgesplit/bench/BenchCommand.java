@@ -5,6 +5,7 @@ import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.partitioner.cache.BenchModel;
 import dev.edgesplit.partitioner.cache.ModelCache;
 import dev.edgesplit.partitioner.cache.Workspace;
+import dev.edgesplit.partitioner.options.ReturnCut;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,6 +60,14 @@ public final class BenchCommand implements Callable<Integer> {
       split = ",",
       description = "Cuts to benchmark (edge runs embedding + layers [0,K)); a list runs each.")
   List<Integer> cuts;
+
+  @Option(
+      names = "--return-cut",
+      paramLabel = "M",
+      description =
+          "U-shaped split in every split mode: the worker side runs only [K,M); the edge side also "
+              + "[M,N), the head and sampling. M = N is the plain split.")
+  Integer returnCut;
 
   @Option(
       names = "--prompt-tokens",
@@ -207,6 +216,8 @@ public final class BenchCommand implements Callable<Integer> {
     CompiledModel compiled =
         new ModelCache(cache != null ? cache : Workspace.compiledCache(), err)
             .bench(model, format, settings, cuts);
+    int n = compiled.config().nLayers();
+    ReturnCut.check(spec, cuts.stream().mapToInt(Integer::intValue).max().getAsInt(), returnCut, n);
     BenchRunner.Plan plan =
         new BenchRunner.Plan(
             promptTokens,
@@ -217,7 +228,8 @@ public final class BenchCommand implements Callable<Integer> {
             !noSpin,
             42L,
             pairedRounds,
-            rounds);
+            rounds,
+            returnCut == null || returnCut == n ? null : returnCut);
     BenchRunner.LoopbackSplit loopback = null;
     if (!noLoopback) {
       Path bin = launcher != null ? launcher : defaultLauncher();

@@ -13,8 +13,11 @@ import java.util.Map;
  * @param quant weight format of every layer and the head
  * @param threads ONNX Runtime intra-op threads per run
  * @param cut edge runs embedding + layers [0,cut)
+ * @param returnCut the U-shaped split's m (the worker side runs [cut,m), the edge side also [m,N) +
+ *     head), or null for the plain split
  * @param nLayers layers in the model
- * @param modes unsplit, split in one process, split over loopback gRPC (when run)
+ * @param modes unsplit, split in one process, split over loopback gRPC (when run); the U shape's
+ *     are named u-in-process and u-loopback
  * @param splitBreakdown where a split decode step goes
  * @param roofline unsplit decode against this machine's copy bandwidth
  * @param allocation heap bytes per decode step after warm-up
@@ -28,6 +31,7 @@ public record BenchResult(
     String quant,
     int threads,
     int cut,
+    Integer returnCut,
     int nLayers,
     List<Mode> modes,
     SplitBreakdown splitBreakdown,
@@ -53,6 +57,7 @@ public record BenchResult(
         quant,
         threads,
         cut,
+        returnCut,
         nLayers,
         modes,
         splitBreakdown,
@@ -95,8 +100,9 @@ public record BenchResult(
   }
 
   /**
-   * @param edgeMedianMs edge chain (embedding + [0,k)) per decode token
-   * @param cloudMedianMs cloud chain ([k,N) + head) per decode token
+   * @param edgeMedianMs edge chain (embedding + [0,k), in the U shape also [m,N) + head) per decode
+   *     token
+   * @param cloudMedianMs cloud chain ([k,N) + head, in the U shape [k,m)) per decode token
    * @param serializationMedianMs fp16 encode + decode of h_k, per token, in process
    * @param linkMsPerToken in the loopback run, the edge's round trip minus the worker's compute,
    *     mean per decode token (NaN when not run)
@@ -104,9 +110,11 @@ public record BenchResult(
    *     run)
    * @param loopbackCloudMs in the loopback run, the worker's compute per decode token (NaN when not
    *     run)
-   * @param bytesPerToken h_k payload per decode token (fp16)
+   * @param bytesPerToken h_k payload per decode token (fp16); in the U shape as many come back
    * @param edgeReportedBytesPerToken the edge's bytes sent per generated token over loopback,
    *     prompt frame included (NaN when not run)
+   * @param edgeReportedBytesReceivedPerToken the edge's bytes of h_m received per generated token
+   *     over loopback in the U shape, 0 in the plain split (NaN when not run)
    * @param pairedRounds unsplit and loopback decode tokens/s of each paired round (empty when not
    *     run)
    */
@@ -119,6 +127,7 @@ public record BenchResult(
       double loopbackCloudMs,
       long bytesPerToken,
       double edgeReportedBytesPerToken,
+      double edgeReportedBytesReceivedPerToken,
       List<PairedRound> pairedRounds) {
 
     public SplitBreakdown {

@@ -42,6 +42,8 @@ public final class BenchRunner {
    * @param rounds rounds of the in-process modes (unsplit, then the split at each cut),
    *     interleaved; each mode reports its median round, so one generation slowed by the machine
    *     does not stand for the mode
+   * @param returnCut the U-shaped split's m for every split mode (the worker side runs [k,m), the
+   *     edge side also [m,N) + head), or null for the plain split
    */
   public record Plan(
       int promptTokens,
@@ -52,12 +54,18 @@ public final class BenchRunner {
       boolean spinning,
       long seed,
       int pairedRounds,
-      int rounds) {
+      int rounds,
+      Integer returnCut) {
 
     public Plan {
       if (rounds < 1) {
         throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
       }
+    }
+
+    /** True when the split modes run the U shape. */
+    public boolean uShaped() {
+      return returnCut != null;
     }
   }
 
@@ -73,6 +81,8 @@ public final class BenchRunner {
   /**
    * @param timing the generation as the client saw it
    * @param bytesPerToken h_k bytes sent per token, as the edge reported it
+   * @param bytesReceivedPerToken h_m bytes received per token in the U shape, as the edge reported
+   *     it (0 in the plain split)
    * @param linkMsPerToken the edge's round trip minus the worker's compute, mean per decode token,
    *     as the edge reported it
    * @param edgeMsPerToken the edge's own compute, mean per decode token, as the edge reported it
@@ -83,6 +93,7 @@ public final class BenchRunner {
   public record LoopbackResult(
       GenerationTiming timing,
       double bytesPerToken,
+      double bytesReceivedPerToken,
       double linkMsPerToken,
       double edgeMsPerToken,
       double cloudMsPerToken,
@@ -239,9 +250,16 @@ public final class BenchRunner {
 
   private SplitRun split(int cut, RuntimeOptions runtime, DecodeLoop loop) {
     boolean ownPeak = memory.resetPeak();
+    int n = model.config().nLayers();
+    Integer m = plan.returnCut();
     try (SegmentChain edge = model.openEdge(cut, runtime);
-        SegmentChain cloud = model.openCloud(cut, runtime);
-        SplitSession session = new SplitSession(edge, cloud, plan.decodeTokens())) {
+        SegmentChain cloud =
+            m == null
+                ? model.openCloud(cut, runtime)
+                : model.openLayers(cut, m, false, false, format, runtime);
+        SegmentChain tail =
+            m == null ? null : model.openLayers(m, n, false, true, format, runtime);
+        SplitSession session = new SplitSession(edge, cloud, tail, plan.decodeTokens())) {
       GenerationTiming timing = loop.run(session);
       return new SplitRun(
           timing,
@@ -301,15 +319,16 @@ public final class BenchRunner {
             base,
             unsplitRun.peak(),
             tokensPerSecond(unsplitRuns.stream().map(UnsplitRun::timing).toList())));
+    String shape = plan.uShaped() ? "u" : "split";
     modes.add(
         mode(
-            "split-in-process",
+            shape + "-in-process",
             split.timing(),
             base,
             split.peak(),
             tokensPerSecond(splitRuns.stream().map(SplitRun::timing).toList())));
     remote.ifPresent(
-        r -> modes.add(mode("split-loopback", r.timing(), base, r.peakRssBytes(), List.of())));
+        r -> modes.add(mode(shape + "-loopback", r.timing(), base, r.peakRssBytes(), List.of())));
     // Allocations: the most any round saw, so that one round cannot hide them.
     long edgeAllocMax = splitRuns.stream().mapToLong(SplitRun::edgeAllocMax).max().orElse(0);
     double edgeAllocMean =
@@ -327,12 +346,7 @@ public final class BenchRunner {
     double achieved = perToken / (unsplit.decode().meanMs() / 1000.0) / 1e9;
     List<BenchResult.Part> partRows = new ArrayList<>();
     for (LayerProfiler.PartTime p : parts) {
-      String side =
-          p.part().equals("embedding")
-                  || (p.part().startsWith("layer ")
-                      && Integer.parseInt(p.part().substring(6)) < cut)
-              ? "edge"
-              : "cloud";
+      String side = onEdge(p.part(), cut) ? "edge" : "cloud";
       partRows.add(new BenchResult.Part(p.part(), side, p.medianMs(), p.p90Ms()));
     }
     return new BenchResult(
@@ -341,6 +355,7 @@ public final class BenchRunner {
         quantLabel(),
         threads,
         cut,
+        plan.returnCut(),
         model.config().nLayers(),
         modes,
         new BenchResult.SplitBreakdown(
@@ -352,11 +367,28 @@ public final class BenchRunner {
             remote.map(LoopbackResult::cloudMsPerToken).orElse(Double.NaN),
             bytes,
             remote.map(LoopbackResult::bytesPerToken).orElse(Double.NaN),
+            remote.map(LoopbackResult::bytesReceivedPerToken).orElse(Double.NaN),
             remote.map(LoopbackResult::pairedRounds).orElse(List.of())),
         new BenchResult.Roofline(perToken, achieved, Double.NaN, Double.NaN),
         new BenchResult.Allocation(edgeAllocMax, edgeAllocMean, unsplitAlloc),
         partRows,
         operators);
+  }
+
+  /**
+   * Whether a profiled part ("embedding", "layer 7", "head") runs on the edge at {@code cut}: below
+   * the cut, and in the U shape also from the return cut on, the head included.
+   */
+  private boolean onEdge(String part, int cut) {
+    Integer m = plan.returnCut();
+    if (part.equals("embedding")) {
+      return true;
+    }
+    if (part.startsWith("layer ")) {
+      int layer = Integer.parseInt(part.substring(6));
+      return layer < cut || (m != null && layer >= m);
+    }
+    return m != null; // the head
   }
 
   /** A row per operator type, decode's slowest first, then the time outside operators. */

@@ -135,6 +135,7 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
           new BenchRunner.LoopbackResult(
               timing,
               m.summary.getBytesSentPerToken(),
+              m.summary.getBytesReceivedPerToken(),
               m.summary.getLinkMsPerToken(),
               m.summary.getEdgeMsPerToken(),
               m.summary.getCloudMsPerToken(),
@@ -200,6 +201,9 @@ public final class LoopbackProcesses implements BenchRunner.LoopbackSplit {
     List<String> command = new ArrayList<>();
     command.add(launcher.toString());
     command.addAll(List.of(args));
+    if (plan.uShaped()) {
+      command.addAll(List.of("--return-cut", plan.returnCut().toString()));
+    }
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().put("EDGESPLIT_RUNTIME_INTRA_OP_THREADS", Integer.toString(threads));
     pb.environment().put("EDGESPLIT_NO_BUILD", "1");

@@ -318,12 +318,22 @@ public final class ReportWriter {
   private String title() {
     BenchResult r = results.get(0);
     return String.format(
-        Locale.ROOT,
-        "edgesplit bench (%s): %s, %s, %d layers",
-        r.label(),
-        r.model(),
-        r.quant(),
-        r.nLayers());
+            Locale.ROOT,
+            "edgesplit bench (%s): %s, %s, %d layers",
+            r.label(),
+            r.model(),
+            r.quant(),
+            r.nLayers())
+        + (r.returnCut() == null
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                "; U-shaped split, return cut %d: the worker side runs [cut,%d), the edge side also "
+                    + "[%d,%d) + head (edge ms); B/token goes out and as many come back",
+                r.returnCut(),
+                r.returnCut(),
+                r.returnCut(),
+                r.nLayers()));
   }
 
   private static String rss(Map<String, Long> peak) {

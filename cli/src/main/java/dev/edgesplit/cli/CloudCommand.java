@@ -17,6 +17,7 @@ import dev.edgesplit.engine.energy.MeterChoice;
 import dev.edgesplit.engine.energy.ProbeOptions;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
+import dev.edgesplit.partitioner.options.ReturnCut;
 import dev.edgesplit.server.energy.MeteredStepEnergy;
 import dev.edgesplit.server.metrics.MetricsHttpServer;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import dev.edgesplit.bench.DelayProxy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.partitioner.cache.ModelCache;
 import dev.edgesplit.partitioner.cache.Workspace;
+import dev.edgesplit.partitioner.options.ReturnCut;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse;

@@ -24,6 +24,7 @@ import dev.edgesplit.engine.profile.ProfileSettings;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
+import dev.edgesplit.partitioner.options.ReturnCut;
 import dev.edgesplit.planner.LayerProfile;
 import dev.edgesplit.planner.PlanConstraints;
 import dev.edgesplit.planner.PlanGoal;

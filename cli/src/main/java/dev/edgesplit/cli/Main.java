@@ -40,6 +40,20 @@ public final class Main implements Runnable {
   /** The configured command line (tests call it without exiting the JVM). */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    // A usage error: its one-line message and where to look, not the whole usage text (exit 2).
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          CommandLine line = ex.getCommandLine();
+          line.getErr().println(line.getColorScheme().errorText("edgesplit: " + ex.getMessage()));
+          if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, line.getErr())) {
+            line.getErr()
+                .println(
+                    "Try '"
+                        + line.getCommandSpec().qualifiedName(" ")
+                        + " --help' for the options.");
+          }
+          return line.getCommandSpec().exitCodeOnInvalidInput();
+        });
     cl.setExecutionExceptionHandler(
         (ex, line, parsed) -> {
           line.getErr().println(line.getColorScheme().errorText("edgesplit: " + describe(ex)));

@@ -10,6 +10,7 @@ import dev.edgesplit.engine.profile.ProfileSettings;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.partitioner.cache.Workspace;
+import dev.edgesplit.partitioner.options.ReturnCut;
 import dev.edgesplit.partitioner.privacy.AuditReport;
 import dev.edgesplit.planner.CutPlan;
 import dev.edgesplit.planner.CutPlanner;
@@ -46,6 +47,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -122,6 +124,14 @@ final class PlanCommand implements Callable<Integer> {
               + "tokens_per_round_trip, >= 1): each token pays RTT/T of the link (default: ${DEFAULT-VALUE}, "
               + "one token per round trip).")
   double tokensPerRoundTrip;
+
+  @Option(
+      names = "--return-cut",
+      paramLabel = "M",
+      description =
+          "Price the U-shaped split: the worker runs only [k,M), the board also [M,N), the head and "
+              + "sampling; the link carries h_k out and h_M back each token. M = N is the plain split.")
+  Integer returnCut;
 
   @Option(
       names = "--min-edge-layers",
@@ -203,6 +213,11 @@ final class PlanCommand implements Callable<Integer> {
           "--tokens-per-round-trip must be >= 1, got " + tokensPerRoundTrip);
     }
     CompiledModel compiled = model.compiled(err, null);
+    ReturnCut.check(spec, returnCut, compiled.config().nLayers());
+    if (returnCut != null && measureTokens > 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--measure-tokens measures the plain split: not with --return-cut");
+    }
     if ((bandwidthMbit == null) != (rttMs == null)) {
       throw new IllegalArgumentException("--bandwidth and --rtt go together");
     }
@@ -283,7 +298,7 @@ final class PlanCommand implements Callable<Integer> {
             constraints.withTokenRecovery(
                 new TokenRecoveryLimit(maxTokenRecovery, auditFor(compiled, outw).bestByCut()));
       }
-      CutPlan plan = new CutPlanner().plan(profile, link, wireType(), constraints, goal());
+      CutPlan plan = plan(profile, link, constraints);
       Files.createDirectories(out);
       show(outw, plan);
       if (measureTokens > 0) {
@@ -362,7 +377,7 @@ final class PlanCommand implements Callable<Integer> {
         LiveCalibration.ratio(liveEdgeMs, row.edgeMillis()),
         LiveCalibration.ratio(liveCloudMs, row.cloudMillis()));
     LayerProfile calibrated = LiveCalibration.calibrated(profile, row, liveEdgeMs, liveCloudMs);
-    CutPlan again = new CutPlanner().plan(calibrated, link, wireType(), constraints, goal());
+    CutPlan again = plan(calibrated, link, constraints);
     show(outw, again);
     return again;
   }
@@ -391,10 +406,17 @@ final class PlanCommand implements Callable<Integer> {
         spec.commandLine().getErr(), model, PrivacyCommand.Settings.defaults());
   }
 
+  /** Every cut priced in the plain split, or in the U shape with --return-cut. */
+  private CutPlan plan(LayerProfile profile, LinkEstimate link, PlanConstraints constraints) {
+    return returnCut == null
+        ? new CutPlanner().plan(profile, link, wireType(), constraints, goal())
+        : new CutPlanner().planUShaped(profile, link, wireType(), constraints, goal(), returnCut);
+  }
+
   /** Prints the plan's table and writes plan.json and plan.svg to --out. */
   private void show(PrintWriter outw, CutPlan plan) throws IOException {
     outw.print(PlanTable.render(plan));
-    outw.print(PlanTable.visibility(plan.constraints().tokenRecovery()));
+    outw.print(PlanTable.visibility(plan));
     new PlanJson().writePlan(plan, out.resolve("plan.json"));
     PlanChart.write(plan, out.resolve("plan.svg"));
     outw.printf("wrote %s and %s%n", out.resolve("plan.json"), out.resolve("plan.svg"));

@@ -3,17 +3,20 @@ package dev.edgesplit.cli;
 import dev.edgesplit.engine.generate.GenerationRequest;
 import dev.edgesplit.engine.generate.GenerationResult;
 import dev.edgesplit.engine.generate.LocalGenerator;
+import dev.edgesplit.engine.segment.CompiledManifest;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
+import dev.edgesplit.partitioner.options.ReturnCut;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code edgesplit run}: generates through the edge and cloud segments chained in this process. */
@@ -33,6 +36,14 @@ final class RunCommand implements Callable<Integer> {
       description = "Layer cut (default: ${DEFAULT-VALUE}).")
   int cut;
 
+  @Option(
+      names = "--return-cut",
+      paramLabel = "M",
+      description =
+          "U-shaped split: the cloud side runs only [K,M); [M,N), the head and sampling run on the edge "
+              + "side. M = N is the plain split.")
+  Integer returnCut;
+
   @Mixin SamplingOptions sampling;
 
   @Spec CommandSpec spec;
@@ -41,35 +52,51 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    CompiledModel compiled = model.compiled(err, cut);
-    if (cut < 0 || cut > compiled.config().nLayers()) {
-      throw new IllegalArgumentException(
-          "cut " + cut + " outside 0.." + compiled.config().nLayers());
+    // The U shape's three ranges need a per-layer build (null cut); the plain split, one cut's.
+    CompiledModel compiled = model.compiled(err, returnCut == null ? cut : null);
+    int n = compiled.config().nLayers();
+    if (cut < 0 || cut > n) {
+      throw new ParameterException(spec.commandLine(), "--cut " + cut + " outside 0.." + n);
     }
+    ReturnCut.check(spec, cut, returnCut, n);
+    boolean uShaped = returnCut != null && returnCut < n;
     RuntimeOptions runtime = new RuntimeOptions(model.threads, 0);
     Tokenizer tokenizer = Tokenizers.load(compiled.tokenizerFile());
+    CompiledManifest manifest = compiled.manifest();
     try (SegmentChain edge = compiled.openEdge(cut, runtime);
-        SegmentChain cloud = compiled.openCloud(cut, runtime)) {
+        SegmentChain cloud =
+            uShaped
+                ? compiled.openLayers(
+                    cut, returnCut, false, false, manifest.cloudWeights(), runtime)
+                : compiled.openCloud(cut, runtime);
+        SegmentChain tail =
+            uShaped
+                ? compiled.openLayers(returnCut, n, false, true, manifest.edgeWeights(), runtime)
+                : null) {
       GenerationRequest request = sampling.request();
       out.print(request.prompt());
       out.flush();
+      LocalGenerator generator =
+          uShaped
+              ? new LocalGenerator(edge, cloud, tail, tokenizer)
+              : new LocalGenerator(edge, cloud, tokenizer);
       GenerationResult result =
-          new LocalGenerator(edge, cloud, tokenizer)
-              .generate(
-                  request,
-                  (id, text, lp) -> {
-                    out.print(text);
-                    out.flush();
-                  });
+          generator.generate(
+              request,
+              (id, text, lp) -> {
+                out.print(text);
+                out.flush();
+              });
       out.println();
       err.printf(
-          "%d prompt + %d generated tokens, %s; first token %.1f ms, decode %.1f tokens/s (cut %d, %s edge)%n",
+          "%d prompt + %d generated tokens, %s; first token %.1f ms, decode %.1f tokens/s (cut %d%s, %s edge)%n",
           result.promptTokens(),
           result.generatedTokens(),
           result.reason(),
           result.firstTokenNanos() / 1e6,
           result.decodeTokensPerSecond(),
           cut,
+          uShaped ? ", U-shaped: cloud side [" + cut + "," + returnCut + ")" : "",
           model.edge());
     }
     return 0;

@@ -24,7 +24,21 @@ import java.util.Objects;
  * when the profile has an edge head time, one more "edge-only" row prices running the head on the
  * board with no link at all. The embedding terms are the same for every cut, so they never change
  * the choice, only the absolute numbers. Receiving the token id back is a few bytes and is left
- * out. Stateless and thread-safe.
+ * out.
+ *
+ * <p>The U-shaped split with return cut m ({@link #planUShaped}): the worker runs only [k,m) and
+ * sends h_m back; the edge runs [0,k), [m,N), the head and sampling. Per decode token:
+ *
+ * <pre>
+ * latency(k)     = t_embed + sum_{i&lt;k} t_edge(i) + sum_{i&gt;=m} t_edge(i) + t_head,edge
+ *                  + RTT/t + 2 x bytes/bandwidth + sum_{k&lt;=i&lt;m} t_cloud(i)
+ * edge energy(k) = E_embed + sum_{i&lt;k} E_edge(i) + sum_{i&gt;=m} E_edge(i) + E_head,edge
+ *                  + E_radio x 2 x bytes + P_idle x (link + cloud time)
+ * </pre>
+ *
+ * h_m has the shape and wire encoding of h_k, so as many bytes come back as go out; the link is
+ * taken as symmetric and receiving a byte is priced as sending one (an assumption, like the radio
+ * figure itself). Stateless and thread-safe.
  */
 public final class CutPlanner {
 
@@ -51,6 +65,50 @@ public final class CutPlanner {
     if (profile.edge().hasHead()) {
       rows.add(reject(edgeOnlyRow(profile, constraints), constraints));
     }
+    return finish(profile, link, wire, constraints, goal, rows);
+  }
+
+  /**
+   * Prices the U-shaped split with return cut {@code m} at every cut {@code k < m}, and the
+   * edge-only row; {@code m == N} is the plain split ({@link #plan}).
+   *
+   * @throws IllegalArgumentException when {@code m} is outside 1..N or the profile has no edge head
+   *     time (the U shape runs the head on the board)
+   */
+  public CutPlan planUShaped(
+      LayerProfile profile,
+      LinkEstimate link,
+      WireDType wire,
+      PlanConstraints constraints,
+      PlanGoal goal,
+      int returnCut) {
+    int n = profile.shape().nLayers();
+    if (returnCut < 1 || returnCut > n) {
+      throw new IllegalArgumentException("return cut " + returnCut + " outside 1.." + n);
+    }
+    if (returnCut == n) {
+      return plan(profile, link, wire, constraints, goal);
+    }
+    if (!profile.edge().hasHead()) {
+      throw new IllegalArgumentException(
+          "the layer profile has no edge head time, which the U shape runs on the board: "
+              + "profile again (plan --reprofile)");
+    }
+    List<CutRow> rows = new ArrayList<>();
+    for (int k = 0; k < returnCut; k++) {
+      rows.add(reject(uRow(profile, link, wire, constraints, k, returnCut), constraints));
+    }
+    rows.add(reject(edgeOnlyRow(profile, constraints), constraints));
+    return finish(profile, link, wire, constraints, goal, rows);
+  }
+
+  private static CutPlan finish(
+      LayerProfile profile,
+      LinkEstimate link,
+      WireDType wire,
+      PlanConstraints constraints,
+      PlanGoal goal,
+      List<CutRow> rows) {
     return new CutPlan(
         profile.device(),
         profile.modelFingerprint(),
@@ -88,7 +146,44 @@ public final class CutPlanner {
         edgeJ,
         cloudJ,
         bytes,
+        0,
+        null,
         memory(p, c, k, false),
+        List.of());
+  }
+
+  private static CutRow uRow(
+      LayerProfile p, LinkEstimate link, WireDType wire, PlanConstraints c, int k, int m) {
+    EdgeCosts edge = p.edge();
+    int n = p.shape().nLayers();
+    long bytes = wire.bytesPerToken(p.shape().dim());
+    double edgeMs =
+        edge.embeddingMillis()
+            + sum(edge.layerMillis(), 0, k)
+            + sum(edge.layerMillis(), m, n)
+            + edge.headMillis();
+    double linkMs = link.rttMillis() / c.tokensPerRoundTrip() + link.transferMillis(2 * bytes);
+    double cloudMs = sum(p.cloud().layerMillis(), k, m);
+    double edgeJ =
+        edge.embeddingJoules()
+            + sum(edge.layerJoules(), 0, k)
+            + sum(edge.layerJoules(), m, n)
+            + edge.headJoules()
+            + edge.radioJoulesPerByte() * 2 * bytes
+            + edge.idleWatts() * (linkMs + cloudMs) / 1000.0;
+    return new CutRow(
+        k,
+        false,
+        edgeMs,
+        linkMs,
+        cloudMs,
+        edgeMs + linkMs + cloudMs,
+        edgeJ,
+        p.cloud().watts() * cloudMs / 1000.0,
+        bytes,
+        bytes,
+        m,
+        memory(p, c, k + n - m, true),
         List.of());
   }
 
@@ -97,16 +192,18 @@ public final class CutPlanner {
     int n = p.shape().nLayers();
     double edgeMs = edge.embeddingMillis() + sum(edge.layerMillis(), 0, n) + edge.headMillis();
     double edgeJ = edge.embeddingJoules() + sum(edge.layerJoules(), 0, n) + edge.headJoules();
-    return new CutRow(n, true, edgeMs, 0, 0, edgeMs, edgeJ, 0, 0, memory(p, c, n, true), List.of());
+    return new CutRow(
+        n, true, edgeMs, 0, 0, edgeMs, edgeJ, 0, 0, 0, null, memory(p, c, n, true), List.of());
   }
 
   /**
-   * Edge bytes: weights of [0,k) (+ head when edge-only) + embedding + fp32 K and V for k layers.
+   * Edge bytes: weights of its {@code layers} (+ head when it runs it) + embedding + fp32 K and V
+   * for those layers.
    */
-  static long memory(LayerProfile p, PlanConstraints c, int k, boolean withHead) {
+  static long memory(LayerProfile p, PlanConstraints c, int layers, boolean withHead) {
     ModelShape s = p.shape();
-    double weights = (double) k * s.layerParameters() * WeightBytes.perParameter(p.weights());
-    long kv = 2L * k * s.kvDim() * (long) c.maxContext() * 4L;
+    double weights = (double) layers * s.layerParameters() * WeightBytes.perParameter(p.weights());
+    long kv = 2L * layers * s.kvDim() * (long) c.maxContext() * 4L;
     return (long) Math.ceil(weights) + s.embeddingBytes() + (withHead ? s.headBytes() : 0) + kv;
   }
 
@@ -116,7 +213,11 @@ public final class CutPlanner {
       reasons.add("below privacy floor min_edge_layers=" + c.minEdgeLayers());
     }
     String leak =
-        c.tokenRecovery() == null ? null : c.tokenRecovery().rejection(row.cut(), row.edgeOnly());
+        c.tokenRecovery() == null
+            ? null
+            : row.uShaped()
+                ? c.tokenRecovery().rejection(row.cut(), row.returnCut())
+                : c.tokenRecovery().rejection(row.cut(), row.edgeOnly());
     if (leak != null) {
       reasons.add(leak);
     }
@@ -146,6 +247,8 @@ public final class CutPlanner {
         row.edgeJoulesPerToken(),
         row.cloudJoulesPerToken(),
         row.bytesPerToken(),
+        row.bytesReceivedPerToken(),
+        row.returnCut(),
         row.edgeMemoryBytes(),
         reasons);
   }

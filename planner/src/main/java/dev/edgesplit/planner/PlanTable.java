@@ -26,7 +26,8 @@ public final class PlanTable {
 
   /** The table, header lines first, one line per row, ending with a newline. */
   public static String render(CutPlan plan) {
-    int n = plan.rows().stream().filter(r -> !r.edgeOnly()).mapToInt(CutRow::cut).max().orElse(0);
+    // N: the last plain cut, or the edge-only row's (a U plan's rows stop below its return cut).
+    int n = plan.rows().stream().mapToInt(CutRow::cut).max().orElse(0);
     List<String[]> lines = new ArrayList<>();
     lines.add(HEADER);
     for (int i = 0; i < plan.rows().size(); i++) {
@@ -40,11 +41,13 @@ public final class PlanTable {
           new String[] {
             chosen ? "*" : "",
             r.label(),
-            r.edgeOnly() ? r.cut() + "/0+head" : r.cut() + "/" + (n - r.cut()),
+            split(r, n),
             String.format(Locale.ROOT, "%.3f", r.latencyMillis()),
             String.format(Locale.ROOT, "%.5f", r.edgeJoulesPerToken()),
             String.format(Locale.ROOT, "%.5f", r.cloudJoulesPerToken()),
-            Long.toString(r.bytesPerToken()),
+            r.uShaped()
+                ? r.bytesPerToken() + "+" + r.bytesReceivedPerToken()
+                : Long.toString(r.bytesPerToken()),
             bytes(r.edgeMemoryBytes()),
             status
           });
@@ -80,6 +83,20 @@ public final class PlanTable {
             "Objective: %s; %s%n",
             goal(plan.goal()),
             constraints(plan.constraints())));
+    uShape(plan)
+        .ifPresent(
+            m ->
+                out.append(
+                    String.format(
+                        Locale.ROOT,
+                        "U-shaped split, return cut %d: the edge also runs layers [%d,%d), the head and "
+                            + "sampling; the worker runs only [k,%d); the link carries h_k out and h_%d back "
+                            + "each token (bytes/tok: out+back)%n",
+                        m,
+                        m,
+                        n,
+                        m,
+                        m)));
     for (String[] cells : lines) {
       StringBuilder line = new StringBuilder();
       for (int c = 0; c < cells.length; c++) {
@@ -100,6 +117,55 @@ public final class PlanTable {
       out.append("No cut meets every constraint.\n");
     }
     return out.toString();
+  }
+
+  /**
+   * Layers on each side: "3/2", "3+2+head/10" (U: [0,k) + [m,N) + head on the edge), "5/0+head".
+   */
+  private static String split(CutRow r, int n) {
+    if (r.edgeOnly()) {
+      return r.cut() + "/0+head";
+    }
+    if (r.uShaped()) {
+      return r.cut() + "+" + (n - r.returnCut()) + "+head/" + (r.returnCut() - r.cut());
+    }
+    return r.cut() + "/" + (n - r.cut());
+  }
+
+  /** The return cut m when the plan prices the U-shaped split. */
+  static java.util.Optional<Integer> uShape(CutPlan plan) {
+    return plan.rows().stream().filter(CutRow::uShaped).map(CutRow::returnCut).findFirst();
+  }
+
+  /**
+   * What the cloud can see in {@code plan}'s shape: {@link #visibility(TokenRecoveryLimit)} for the
+   * plain split; for the U shape, hidden states only.
+   */
+  public static String visibility(CutPlan plan) {
+    TokenRecoveryLimit audit = plan.constraints().tokenRecovery();
+    return uShape(plan)
+        .map(
+            m -> {
+              StringBuilder s =
+                  new StringBuilder(
+                      "What the cloud sees (U shape, return cut "
+                          + m
+                          + "): every position's hidden state h_k, from which it computes h_k..h_"
+                          + m
+                          + "; no token id, logit or text");
+              if (audit != null) {
+                double[] share = audit.shareByCut();
+                s.append(" (an operator with the weights recovers");
+                for (int k = 1; k < share.length; k++) {
+                  s.append(
+                      String.format(
+                          Locale.ROOT, "%s %.0f%% at h_%d", k == 1 ? "" : ",", 100 * share[k], k));
+                }
+                s.append(" of tokens: edgesplit privacy; a row counts the worst state it sees)");
+              }
+              return s.append(". Edge-only: nothing.\n").toString();
+            })
+        .orElseGet(() -> visibility(audit));
   }
 
   /**

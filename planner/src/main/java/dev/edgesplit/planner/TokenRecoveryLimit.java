@@ -29,13 +29,29 @@ public record TokenRecoveryLimit(double maxShare, double[] shareByCut) {
    * Why {@code cut} breaks the limit, or null when it keeps it (or the audit has no row for it).
    */
   String rejection(int cut, boolean edgeOnly) {
-    if (edgeOnly || cut >= shareByCut.length || shareByCut[cut] <= maxShare) {
+    return edgeOnly ? null : rejection(cut, cut);
+  }
+
+  /**
+   * Why a worker that receives {@code h_from} and computes up to {@code h_to} (the U shape's range,
+   * {@code from == to} for a plain cut) breaks the limit: the best attack on any of those states.
+   * Null when it keeps it (or the audit has no row for them).
+   */
+  String rejection(int from, int to) {
+    int worst = -1;
+    for (int k = from; k <= Math.min(to, shareByCut.length - 1); k++) {
+      if (worst < 0 || shareByCut[k] > shareByCut[worst]) {
+        worst = k;
+      }
+    }
+    if (worst < 0 || shareByCut[worst] <= maxShare) {
       return null;
     }
     return String.format(
         Locale.ROOT,
-        "audit recovers %.1f%% of tokens > max %.1f%%",
-        100 * shareByCut[cut],
+        "audit recovers %.1f%% of tokens%s > max %.1f%%",
+        100 * shareByCut[worst],
+        from == to ? "" : " at h_" + worst,
         100 * maxShare);
   }
 }

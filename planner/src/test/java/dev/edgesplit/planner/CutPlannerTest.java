@@ -239,4 +239,101 @@ class CutPlannerTest {
     assertThat(s.embeddingBytes()).isEqualTo(4L * 49152 * 576);
     assertThat(s.layerParameters()).isEqualTo(smol.layerParameters());
   }
+
+  /*
+   * The U shape, return cut 2 of 3, fp32 wire: 16 bytes out and 16 back, link = 10 + 32 = 42 ms.
+   *  k  edge ms (embed + [0,k) + [2,3) + head)  cloud ms ([k,2))  latency  edge J
+   *  0  1 + 0 + 4 + 1.5 = 6.5                    10                58.5     0.01 + 0.04 + 0.015 + 0.0032 + 2 x 52/1000 = 0.1722
+   *  1  1 + 2 + 4 + 1.5 = 8.5                    5                 55.5     0.01 + 0.02 + 0.04 + 0.015 + 0.0032 + 2 x 47/1000 = 0.1822
+   * Memory: the edge holds k + 1 layers and the head: 400 (k + 1) + 1000 + 50 + 2 (k + 1) x 2 x 8 x 4 = 1578, 2106.
+   */
+  @Test
+  void planUShaped_matchesHandComputedPredictions_bytesBothWays() {
+    CutPlan p =
+        planner.planUShaped(
+            PlanFixtures.profile(true),
+            PlanFixtures.LINK,
+            WireDType.FP32,
+            PlanConstraints.defaults(8).withMinEdgeLayers(0),
+            PlanGoal.latency(),
+            2);
+    assertThat(p.rows())
+        .extracting(CutRow::label)
+        .containsExactly("0 U[0,2)", "1 U[1,2)", "3 edge-only");
+    double[] latency = {58.5, 55.5};
+    double[] edgeJ = {0.1722, 0.1822};
+    double[] cloudJ = {1.0, 0.5};
+    long[] memory = {1578, 2106};
+    for (int k = 0; k < 2; k++) {
+      CutRow r = p.rows().get(k);
+      assertThat(r.latencyMillis()).as("latency at k=%d", k).isCloseTo(latency[k], within(EPS));
+      assertThat(r.edgeJoulesPerToken()).as("edge J at k=%d", k).isCloseTo(edgeJ[k], within(EPS));
+      assertThat(r.cloudJoulesPerToken())
+          .as("cloud J at k=%d", k)
+          .isCloseTo(cloudJ[k], within(EPS));
+      assertThat(r.edgeMemoryBytes()).as("memory at k=%d", k).isEqualTo(memory[k]);
+      assertThat(r.linkMillis()).isCloseTo(42, within(EPS));
+      assertThat(r.bytesPerToken()).isEqualTo(16);
+      assertThat(r.bytesReceivedPerToken()).isEqualTo(16);
+      assertThat(r.returnCut()).isEqualTo(2);
+    }
+    assertThat(p.chosen()).map(CutRow::label).contains("3 edge-only");
+    assertThat(PlanTable.render(p))
+        .contains("U-shaped split, return cut 2: the edge also runs layers [2,3)")
+        .contains("1+1+head/1", "16+16");
+  }
+
+  @Test
+  void planUShaped_rejectsByTheWorstStateTheWorkerSees() {
+    // The worker of U[1,2) receives h_1 and computes h_2: the audit's worse of the two counts.
+    TokenRecoveryLimit audit = new TokenRecoveryLimit(0.5, new double[] {1.0, 0.9, 0.4, 0.2});
+    CutPlan u =
+        planner.planUShaped(
+            PlanFixtures.profile(true),
+            PlanFixtures.LINK,
+            WireDType.FP32,
+            PlanConstraints.defaults(8).withTokenRecovery(audit),
+            PlanGoal.latency(),
+            2);
+    assertThat(u.rows().get(1).rejections())
+        .containsExactly("audit recovers 90.0% of tokens at h_1 > max 50.0%");
+    CutPlan plain =
+        plan(true, PlanConstraints.defaults(8).withTokenRecovery(audit), PlanGoal.latency());
+    assertThat(plain.rows().get(2).feasible()).isTrue();
+  }
+
+  @Test
+  void planUShaped_returnCutN_isThePlainPlan_andNeedsAnEdgeHeadOtherwise() {
+    PlanConstraints c = PlanConstraints.defaults(8);
+    assertThat(
+            planner.planUShaped(
+                PlanFixtures.profile(true),
+                PlanFixtures.LINK,
+                WireDType.FP32,
+                c,
+                PlanGoal.energy(),
+                3))
+        .isEqualTo(plan(true, c, PlanGoal.energy()));
+    assertThatThrownBy(
+            () ->
+                planner.planUShaped(
+                    PlanFixtures.profile(false),
+                    PlanFixtures.LINK,
+                    WireDType.FP32,
+                    c,
+                    PlanGoal.energy(),
+                    2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no edge head time");
+    assertThatThrownBy(
+            () ->
+                planner.planUShaped(
+                    PlanFixtures.profile(true),
+                    PlanFixtures.LINK,
+                    WireDType.FP32,
+                    c,
+                    PlanGoal.energy(),
+                    4))
+        .hasMessageContaining("return cut 4 outside 1..3");
+  }
 }

@@ -9,12 +9,14 @@ import java.util.function.BooleanSupplier;
 /**
  * Generates text with an edge chain and a cloud chain in one process: the split computed without a
  * link. This is what {@code ./edgesplit run} does, and the in-process baseline of the benchmarks.
- * Thread-safe: every call has its own KV caches.
+ * With a tail chain it is the U-shaped split: the cloud chain runs {@code [k,m)} and hands its
+ * hidden states to the tail, {@code [m,N)} + head. Thread-safe: every call has its own KV caches.
  */
 public final class LocalGenerator {
 
   private final SegmentChain edge;
   private final SegmentChain cloud;
+  private final SegmentChain tail; // null in the plain split
   private final Tokenizer tokenizer;
 
   /** Neither chain is closed by this class. */
@@ -24,6 +26,27 @@ public final class LocalGenerator {
     }
     this.edge = edge;
     this.cloud = cloud;
+    this.tail = null;
+    this.tokenizer = tokenizer;
+  }
+
+  /**
+   * The U-shaped split: {@code edge} runs embedding + {@code [0,k)}, {@code cloud} {@code [k,m)}
+   * without the head, {@code tail} {@code [m,N)} + head. No chain is closed by this class.
+   */
+  public LocalGenerator(
+      SegmentChain edge, SegmentChain cloud, SegmentChain tail, Tokenizer tokenizer) {
+    if (!edge.takesTokens()
+        || cloud.emitsLogits()
+        || !tail.emitsLogits()
+        || edge.endLayer() != cloud.firstLayer()
+        || cloud.endLayer() != tail.firstLayer()) {
+      throw new IllegalArgumentException(
+          "edge must run embedding + [0,k), cloud [k,m) and tail [m,N) + head");
+    }
+    this.edge = edge;
+    this.cloud = cloud;
+    this.tail = tail;
     this.tokenizer = tokenizer;
   }
 
@@ -36,6 +59,9 @@ public final class LocalGenerator {
     long start = System.nanoTime();
     int[] prompt = tokenizer.encode(request.prompt(), true);
     int context = Math.min(edge.maxContext(), cloud.maxContext());
+    if (tail != null) {
+      context = Math.min(context, tail.maxContext());
+    }
     if (prompt.length >= context) {
       throw new IllegalArgumentException(
           "prompt of " + prompt.length + " tokens does not fit the context of " + context);
@@ -52,7 +78,8 @@ public final class LocalGenerator {
     int generated = 0;
     FinishReason reason = FinishReason.LENGTH;
     try (ChainState edgeState = edge.newState();
-        ChainState cloudState = cloud.newState()) {
+        ChainState cloudState = cloud.newState();
+        ChainState tailState = tail == null ? null : tail.newState()) {
       int[] input = prompt;
       while (true) {
         if (cancelled.getAsBoolean()) {
@@ -60,7 +87,10 @@ public final class LocalGenerator {
           break;
         }
         float[] hidden = edge.forwardTokens(edgeState, input);
-        float[] logits = cloud.forwardHidden(cloudState, hidden, input.length);
+        float[] cloudOut = cloud.forwardHidden(cloudState, hidden, input.length);
+        float[] logits =
+            tail == null ? cloudOut : tail.forwardHidden(tailState, cloudOut, input.length);
+        // Every chain has advanced past the same positions: the draw is keyed on that count.
         int next = sampler.sample(logits, cloudState.position());
         if (firstToken == 0) {
           firstToken = System.nanoTime() - start;
