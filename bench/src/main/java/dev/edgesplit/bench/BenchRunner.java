@@ -1,5 +1,7 @@
 package dev.edgesplit.bench;
 
+import dev.edgesplit.engine.profile.ProfileSettings;
+import dev.edgesplit.engine.profile.SegmentProfiler;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
@@ -148,7 +150,7 @@ public final class BenchRunner {
       }
       List<UnsplitRun> unsplitRuns = new ArrayList<>();
       Map<Integer, List<SplitRun>> splitRuns = new LinkedHashMap<>();
-      List<LayerProfiler.PartTime> parts = List.of();
+      List<SegmentProfiler.PartSteps> parts = List.of();
       List<BenchResult.Operator> operators = List.of();
       for (int round = 1; round <= plan.rounds(); round++) {
         log.printf(
@@ -157,13 +159,23 @@ public final class BenchRunner {
         settle();
         unsplitRuns.add(unsplit(runtime, loop));
         if (round == 1 && plan.profileParts()) {
-          LayerProfiler profiler =
-              new LayerProfiler(model, format, runtime, plan.promptTokens(), profileSteps());
-          parts = profiler.profile();
+          // Each part alone, as the planner's profiler times it: after a prefill of the prompt,
+          // as many warm-up steps as timed ones.
+          int steps = profileSteps();
+          parts =
+              new SegmentProfiler(
+                      model, runtime, new ProfileSettings(plan.promptTokens(), steps, steps))
+                  .stepsAlone(format);
           try {
             operators =
                 operatorRows(
-                    profiler.operators(LayerProfiler.operatorLayer(model.config().nLayers())));
+                    OperatorBreakdown.of(
+                        model,
+                        format,
+                        runtime,
+                        plan.promptTokens(),
+                        steps,
+                        OperatorBreakdown.layer(model.config().nLayers())));
           } catch (IOException e) {
             throw new UncheckedIOException("cannot read ONNX Runtime's operator profile", e);
           }
@@ -305,7 +317,7 @@ public final class BenchRunner {
       List<UnsplitRun> unsplitRuns,
       List<SplitRun> splitRuns,
       Optional<LoopbackResult> remote,
-      List<LayerProfiler.PartTime> parts,
+      List<SegmentProfiler.PartSteps> parts,
       List<BenchResult.Operator> operators) {
     UnsplitRun unsplitRun = median(unsplitRuns, UnsplitRun::timing);
     GenerationTiming unsplit = unsplitRun.timing();
@@ -345,9 +357,10 @@ public final class BenchRunner {
     double perToken = traffic.perToken();
     double achieved = perToken / (unsplit.decode().meanMs() / 1000.0) / 1e9;
     List<BenchResult.Part> partRows = new ArrayList<>();
-    for (LayerProfiler.PartTime p : parts) {
+    for (SegmentProfiler.PartSteps p : parts) {
       String side = onEdge(p.part(), cut) ? "edge" : "cloud";
-      partRows.add(new BenchResult.Part(p.part(), side, p.medianMs(), p.p90Ms()));
+      LatencyStats steps = LatencyStats.ofNanos(p.stepNanos(), p.stepNanos().length);
+      partRows.add(new BenchResult.Part(p.part(), side, steps.medianMs(), steps.p90Ms()));
     }
     return new BenchResult(
         ModelCache.isSynthetic(modelName) ? "synthetic" : "real",
@@ -392,7 +405,7 @@ public final class BenchRunner {
   }
 
   /** A row per operator type, decode's slowest first, then the time outside operators. */
-  private static List<BenchResult.Operator> operatorRows(LayerProfiler.LayerOperators ops) {
+  private static List<BenchResult.Operator> operatorRows(OperatorBreakdown.Windows ops) {
     List<BenchResult.Operator> rows = new ArrayList<>();
     ops.decode()
         .msByType()

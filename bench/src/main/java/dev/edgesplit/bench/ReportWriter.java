@@ -289,7 +289,7 @@ public final class ReportWriter {
             Locale.ROOT,
             "%nLayer %d by operator, %d thread(s): one decode step and the prompt's "
                 + "prefill (ONNX Runtime's profiler, which slows every operator a little), ms:%n%n",
-            LayerProfiler.operatorLayer(r.nLayers()),
+            OperatorBreakdown.layer(r.nLayers()),
             r.threads()));
     sb.append(
         "| operator | nodes | decode step | share | prefill | share |\n|---|---|---|---|---|---|\n");

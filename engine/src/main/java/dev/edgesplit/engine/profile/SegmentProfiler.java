@@ -2,6 +2,7 @@ package dev.edgesplit.engine.profile;
 
 import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.engine.energy.EnergyReading;
+import dev.edgesplit.engine.energy.EnergySource;
 import dev.edgesplit.engine.energy.EstimatedMeter;
 import dev.edgesplit.engine.segment.ChainState;
 import dev.edgesplit.engine.segment.CompiledModel;
@@ -9,6 +10,7 @@ import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.segment.WeightFormat;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -34,6 +36,28 @@ public final class SegmentProfiler {
 
   /** Times each layer is timed alone; the fastest counts. */
   private static final int ALONE_ROUNDS = 2;
+
+  /**
+   * One part's decode steps timed alone.
+   *
+   * @param part "embedding", "layer 7" or "final norm + LM head"
+   * @param stepNanos each timed step, nanoseconds
+   */
+  public record PartSteps(String part, long[] stepNanos) {
+    public PartSteps {
+      stepNanos = stepNanos.clone();
+    }
+
+    @Override
+    public long[] stepNanos() {
+      return stepNanos.clone();
+    }
+  }
+
+  /** A profiler that only times ({@link #stepsAlone}); its joules are 0. */
+  public SegmentProfiler(CompiledModel model, RuntimeOptions runtime, ProfileSettings settings) {
+    this(model, runtime, new NoMeter(), settings);
+  }
 
   public SegmentProfiler(
       CompiledModel model, RuntimeOptions runtime, EnergyMeter meter, ProfileSettings settings) {
@@ -126,6 +150,32 @@ public final class SegmentProfiler {
   }
 
   /**
+   * The embedding, every layer and the head, each alone as {@link #profile} times them before it
+   * scales the layers to the whole stack: every timed step, for a distribution (median, p90) rather
+   * than the planner's mean.
+   */
+  public List<PartSteps> stepsAlone(WeightFormat format) {
+    int n = model.config().nLayers();
+    int dim = model.config().dim();
+    List<PartSteps> parts = new ArrayList<>();
+    parts.add(
+        new PartSteps(
+            "embedding", timeTokens(model.openLayers(0, 0, true, false, format, runtime)).nanos));
+    for (int layer = 0; layer < n; layer++) {
+      parts.add(
+          new PartSteps(
+              "layer " + layer,
+              timeHidden(model.openLayers(layer, layer + 1, false, false, format, runtime), dim)
+                  .nanos));
+    }
+    parts.add(
+        new PartSteps(
+            "final norm + LM head",
+            timeHidden(model.openLayers(n, n, false, true, format, runtime), dim).nanos));
+    return parts;
+  }
+
+  /**
    * The head as a token runs it: after the layers, with its weights (the largest matrix of a small
    * model) out of the caches. Alone it ran 30% faster than that (1.33 against 1.9 ms, int8
    * SmolLM2-135M head on a 2-core VM), so it is the stack with the head minus the stack, and never
@@ -173,12 +223,15 @@ public final class SegmentProfiler {
       for (int i = 0; i < settings.warmupTokens(); i++) {
         chain.forwardHidden(state, one, 1);
       }
+      long[] nanos = new long[settings.decodeTokens()];
       EnergyReading before = meter.read();
       long t0 = System.nanoTime();
-      for (int i = 0; i < settings.decodeTokens(); i++) {
+      for (int i = 0; i < nanos.length; i++) {
+        long t = System.nanoTime();
         chain.forwardHidden(state, one, 1);
+        nanos[i] = System.nanoTime() - t;
       }
-      return cost(t0, before);
+      return cost(t0, before, nanos);
     }
   }
 
@@ -190,20 +243,23 @@ public final class SegmentProfiler {
       for (int i = 0; i < settings.warmupTokens(); i++) {
         chain.forwardTokens(state, new int[] {1});
       }
+      long[] nanos = new long[settings.decodeTokens()];
       EnergyReading before = meter.read();
       long t0 = System.nanoTime();
-      for (int i = 0; i < settings.decodeTokens(); i++) {
+      for (int i = 0; i < nanos.length; i++) {
+        long t = System.nanoTime();
         chain.forwardTokens(state, new int[] {1 + i % Math.max(1, model.config().vocabSize() - 1)});
+        nanos[i] = System.nanoTime() - t;
       }
-      return cost(t0, before);
+      return cost(t0, before, nanos);
     }
   }
 
-  private Cost cost(long t0, EnergyReading before) {
+  private Cost cost(long t0, EnergyReading before, long[] nanos) {
     long elapsed = System.nanoTime() - t0;
     EnergyReading after = meter.read();
     int steps = settings.decodeTokens();
-    return new Cost(elapsed / 1e6 / steps, Math.max(0, after.joulesSince(before)) / steps);
+    return new Cost(elapsed / 1e6 / steps, Math.max(0, after.joulesSince(before)) / steps, nanos);
   }
 
   private static float[] gaussian(Random random, int n) {
@@ -217,10 +273,35 @@ public final class SegmentProfiler {
   private static final class Cost {
     final double millis;
     final double joules;
+    final long[] nanos; // each timed step; empty for a derived cost
 
     Cost(double millis, double joules) {
+      this(millis, joules, new long[0]);
+    }
+
+    Cost(double millis, double joules, long[] nanos) {
       this.millis = millis;
       this.joules = joules;
+      this.nanos = nanos;
     }
+  }
+
+  /** No energy source: for timing only. */
+  private static final class NoMeter implements EnergyMeter {
+    private static final EnergySource SOURCE =
+        new EnergySource("none", "timing only: no energy read", false);
+
+    @Override
+    public EnergyReading read() {
+      return new EnergyReading(0, Instant.now(), SOURCE);
+    }
+
+    @Override
+    public EnergySource source() {
+      return SOURCE;
+    }
+
+    @Override
+    public void close() {}
   }
 }
