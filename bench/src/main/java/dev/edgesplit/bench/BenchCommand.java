@@ -5,6 +5,7 @@ import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.partitioner.cache.BenchModel;
 import dev.edgesplit.partitioner.cache.ModelCache;
 import dev.edgesplit.partitioner.cache.Workspace;
+import dev.edgesplit.partitioner.options.QuantOptions;
 import dev.edgesplit.partitioner.options.ReturnCut;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -108,22 +110,8 @@ public final class BenchCommand implements Callable<Integer> {
               + "spinning within a run (in-process runs only, so with --no-loopback): the comparison for the default.")
   boolean noSpin;
 
-  @Option(
-      names = "--accuracy-level",
-      paramLabel = "L",
-      defaultValue = "4",
-      description =
-          "MatMulNBits accuracy_level: 4 int8 compute, 0 exact (default: ${DEFAULT-VALUE}, as compile's).")
-  int accuracyLevel;
-
-  @Option(
-      names = "--block-size",
-      paramLabel = "B",
-      defaultValue = "32",
-      description =
-          "Quantization block size of int8/int4 weights (default: ${DEFAULT-VALUE}, as compile's); larger "
-              + "blocks read fewer scale bytes per token and run faster, at some cost in quality (see quality).")
-  int blockSize;
+  // --accuracy-level and --block-size, as compile's (cli's model options share the mixin).
+  @Mixin QuantOptions quantization;
 
   @Option(
       names = "--max-context",
@@ -212,7 +200,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
     // Other work on the machine skews every figure: the report states the load it ran under.
     String loadBefore = loadAverage();
-    BenchModel.Settings settings = new BenchModel.Settings(maxContext, blockSize, accuracyLevel);
+    BenchModel.Settings settings =
+        new BenchModel.Settings(maxContext, quantization.blockSize(), quantization.accuracyLevel());
     CompiledModel compiled =
         new ModelCache(cache != null ? cache : Workspace.compiledCache(), err)
             .bench(model, format, settings, cuts);

@@ -58,7 +58,8 @@ final class CompileCommand implements Callable<Integer> {
                 perLayer ? null : cut,
                 model.edge(),
                 model.cloud(),
-                new SegmentOptions(context, model.blockSize, model.accuracyLevel, true),
+                new SegmentOptions(
+                    context, model.quant.blockSize(), model.quant.accuracyLevel(), true),
                 model.quantMethod()));
     CompiledModel compiled = compiler.compile(weights, this.out);
     out.printf(

@@ -4,9 +4,11 @@ import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.partitioner.cache.CompileSettings;
 import dev.edgesplit.partitioner.cache.ModelCache;
+import dev.edgesplit.partitioner.options.QuantOptions;
 import dev.edgesplit.partitioner.quant.QuantMethod;
 import java.io.IOException;
 import java.io.PrintWriter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options shared by every command that loads a model. */
@@ -42,24 +44,8 @@ final class ModelOptions {
       description = "Longest context to compile for; 0 = the model's, capped at 4096.")
   int maxContext;
 
-  // 4 keeps the quality bars (stories260K, ./edgesplit quality: int8 99.37% top-1 agreement against
-  // 99.61% exact,
-  // int4 91.31% against 91.21%) and decodes 1.8x faster than 0 (docs/quantization.md).
-  @Option(
-      names = "--accuracy-level",
-      paramLabel = "L",
-      defaultValue = "4",
-      description =
-          "MatMulNBits accuracy_level of int8/int4 weights: 4 int8 compute (default, faster), 0 exact fp32.")
-  int accuracyLevel;
-
-  @Option(
-      names = "--block-size",
-      paramLabel = "B",
-      defaultValue = "32",
-      description =
-          "Quantization block size along the input dimension (default: ${DEFAULT-VALUE}).")
-  int blockSize;
+  // --accuracy-level and --block-size, shared with bench.
+  @Mixin QuantOptions quant = new QuantOptions();
 
   @Option(
       names = "--quantizer",
@@ -85,8 +71,7 @@ final class ModelOptions {
     copy.edgeQuant = format;
     copy.cloudQuant = format;
     copy.maxContext = maxContext;
-    copy.accuracyLevel = accuracyLevel;
-    copy.blockSize = blockSize;
+    copy.quant = quant.copy();
     copy.quantizer = quantizer;
     copy.threads = threads;
     return copy;
@@ -106,7 +91,7 @@ final class ModelOptions {
 
   CompileSettings settings() {
     return new CompileSettings(
-        edge(), cloud(), maxContext, accuracyLevel, blockSize, quantMethod());
+        edge(), cloud(), maxContext, quant.accuracyLevel(), quant.blockSize(), quantMethod());
   }
 
   /**

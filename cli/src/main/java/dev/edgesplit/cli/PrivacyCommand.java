@@ -119,8 +119,7 @@ final class PrivacyCommand implements Callable<Integer> {
     fp32.edgeQuant = "fp32";
     fp32.cloudQuant = "fp32";
     fp32.maxContext = options.maxContext;
-    fp32.accuracyLevel = options.accuracyLevel;
-    fp32.blockSize = options.blockSize;
+    fp32.quant = options.quant.copy();
     fp32.quantizer = "rtn";
     fp32.threads = options.threads;
     CompiledModel compiled = fp32.compiled(name, log, null);
