@@ -5,9 +5,12 @@ import dev.edgesplit.cloud.compute.BatchingCloudCompute;
 import dev.edgesplit.cloud.compute.ChainCloudCompute;
 import dev.edgesplit.cloud.compute.CloudCompute;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
+import dev.edgesplit.cloud.compute.PerLayerCloudCompute;
 import dev.edgesplit.cloud.config.CloudConfig;
 import dev.edgesplit.edge.EdgeAgent;
 import dev.edgesplit.edge.config.EdgeConfig;
+import dev.edgesplit.edge.generate.StepHooks;
+import dev.edgesplit.edge.plan.EdgeChains;
 import dev.edgesplit.edge.speculate.DraftSources;
 import dev.edgesplit.edge.speculate.Speculation;
 import dev.edgesplit.engine.segment.CompiledModel;
@@ -18,6 +21,7 @@ import dev.edgesplit.engine.tokenizer.Tokenizers;
 import dev.edgesplit.partitioner.cache.BenchModel;
 import dev.edgesplit.partitioner.cache.ModelCache;
 import dev.edgesplit.partitioner.cache.Workspace;
+import dev.edgesplit.partitioner.options.ReturnCut;
 import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
@@ -40,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -149,6 +154,14 @@ final class SpeculateCommand implements Callable<Integer> {
   int concurrent;
 
   @Option(
+      names = "--return-cut",
+      paramLabel = "M",
+      description =
+          "U-shaped split: the worker runs only [--cut,M) (a per-layer worker), the board verifies each "
+              + "window through [M,N) and the head. M = N is the plain split.")
+  Integer returnCut;
+
+  @Option(
       names = "--batch",
       description =
           "The worker batches the decode steps of its sessions (one KV slot each, "
@@ -174,6 +187,15 @@ final class SpeculateCommand implements Callable<Integer> {
     CompiledModel draft =
         models.bench(draftModel == null ? model : draftModel, draftFormat, settings, List.of());
     int n = target.config().nLayers();
+    ReturnCut.check(spec, cut, returnCut, n);
+    boolean uShaped = returnCut != null && returnCut < n;
+    if (uShaped && batch) {
+      // The batching compute cannot rewind a session, so U windows would shrink to one token.
+      throw new ParameterException(
+          spec.commandLine(),
+          "--batch with --return-cut: the batching worker does not speculate U-shaped sessions; "
+              + "drop one of them");
+    }
     RuntimeOptions runtime = RuntimeOptions.defaults();
     List<Row> rows = new ArrayList<>();
     List<Aggregate> aggregates = new ArrayList<>();
@@ -186,9 +208,18 @@ final class SpeculateCommand implements Callable<Integer> {
                     target.fingerprint())
                 : () -> {};
         SegmentChain head = target.openLayers(n, n, false, true, targetFormat, runtime);
-        SegmentChain draftChain = draft.openWhole(draftFormat, runtime)) {
+        SegmentChain draftChain = draft.openWhole(draftFormat, runtime);
+        // The U shape: a worker serving [cut, returnCut) from the per-layer segments, and the
+        // board's chains for [0, cut) and [returnCut, N) + head.
+        PerLayerCloudCompute ranges =
+            uShaped ? new PerLayerCloudCompute(target, runtime, cut) : null;
+        EdgeChains chains = uShaped ? EdgeChains.perLayer(target, runtime) : null) {
       CloudCompute compute =
-          batch ? (CloudCompute) batched : new ChainCloudCompute(cloudChain, target.fingerprint());
+          uShaped
+              ? ranges
+              : batch
+                  ? (CloudCompute) batched
+                  : new ChainCloudCompute(cloudChain, target.fingerprint());
       CloudWorker worker =
           new CloudWorker(
                   CloudConfig.load(
@@ -230,14 +261,24 @@ final class SpeculateCommand implements Callable<Integer> {
                     "metrics.listen",
                     "off"));
         EdgeConfig config = EdgeConfig.load(null, Map.of(), edgeSettings);
+        var tokenizer = Tokenizers.load(target.tokenizerFile(), target.config().vocabSize());
         EdgeAgent agent =
-            new EdgeAgent(
-                    config,
-                    edgeChain,
-                    target.fingerprint(),
-                    Tokenizers.load(target.tokenizerFile(), target.config().vocabSize()),
-                    toCloud,
-                    StepEnergy.none())
+            (uShaped
+                    ? new EdgeAgent(
+                        config,
+                        chains,
+                        target.fingerprint(),
+                        tokenizer,
+                        List.of(toCloud),
+                        StepHooks.of(StepEnergy.none()),
+                        returnCut)
+                    : new EdgeAgent(
+                        config,
+                        edgeChain,
+                        target.fingerprint(),
+                        tokenizer,
+                        toCloud,
+                        StepEnergy.none()))
                 .speculation(
                     new Speculation(DraftSource.DRAFT_SOURCE_NONE, maxWindow, draftChain, head))
                 .start();
@@ -245,11 +286,12 @@ final class SpeculateCommand implements Callable<Integer> {
             NettyChannelBuilder.forAddress("127.0.0.1", agent.port()).usePlaintext().build();
         try {
           log.printf(
-              "bench speculate: %s (%s) cut %d, draft %s (%s), link RTT %.0f ms through a delay proxy, "
+              "bench speculate: %s (%s) cut %d%s, draft %s (%s), link RTT %.0f ms through a delay proxy, "
                   + "%d tokens, greedy%n",
               model,
               quant,
               cut,
+              uShaped ? ", U-shaped: the worker runs [" + cut + "," + returnCut + ")" : "",
               draftModel == null ? model : draftModel,
               draftQuant,
               linkRtt,

@@ -135,6 +135,60 @@ class BenchReturnCutTest {
         .doesNotContain("Exception", "\tat ");
   }
 
+  @Test
+  void benchSpeculate_returnCut_speculatesTheUShape_withNoneText() {
+    StringWriter out = new StringWriter();
+    CommandLine cl = new CommandLine(new SpeculateCommand());
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(log);
+    int code =
+        cl.execute(
+            "--model",
+            SharedModels.require("stories260K").toString(),
+            "--cut",
+            "1",
+            "--return-cut",
+            "3",
+            "--speculate",
+            "none,ngram",
+            "--link-rtt",
+            "5",
+            "--tokens",
+            "48",
+            "--prompt",
+            "Once upon a time");
+    assertThat(code).as(logText.toString()).isZero();
+    assertThat(logText.toString()).contains("U-shaped: the worker runs [1,3)");
+    // ngram drafts over a U session: several tokens per round trip, the text of one per trip
+    assertThat(out.toString())
+        .containsPattern("\\| ngram \\| [0-9.]+ \\| [0-9.]+x \\| [0-9.]+ \\|");
+    assertThat(
+            out.toString().lines().filter(l -> l.startsWith("| ngram |")).findFirst().orElseThrow())
+        .endsWith("| yes |");
+  }
+
+  @Test
+  void benchSpeculate_returnCutWithBatch_isAUsageError() {
+    StringWriter out = new StringWriter();
+    CommandLine cl = new CommandLine(new SpeculateCommand());
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(log);
+    int code =
+        cl.execute(
+            "--model",
+            SharedModels.require("stories260K").toString(),
+            "--cut",
+            "1",
+            "--return-cut",
+            "3",
+            "--batch");
+    assertThat(code).isEqualTo(2);
+    assertThat(logText.toString())
+        .contains(
+            "--batch with --return-cut: the batching worker does not speculate U-shaped sessions")
+        .doesNotContain("\tat ");
+  }
+
   private CommandLine command(StringWriter out) {
     CommandLine cl = new CommandLine(new BenchCommand());
     cl.setOut(new PrintWriter(out, true));
