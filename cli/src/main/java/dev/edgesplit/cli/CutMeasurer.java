@@ -2,6 +2,7 @@ package dev.edgesplit.cli;
 
 import dev.edgesplit.edge.link.CloudLink;
 import dev.edgesplit.edge.link.CloudSessionCall;
+import dev.edgesplit.edge.link.ReplyCheck;
 import dev.edgesplit.engine.energy.EnergyMeter;
 import dev.edgesplit.engine.energy.EnergyReading;
 import dev.edgesplit.engine.segment.ChainState;
@@ -30,8 +31,11 @@ import java.util.function.IntConsumer;
 
 /**
  * Runs real decode steps at one cut against a cloud worker, over the same link classes the edge
- * agent uses, and measures per-token latency and edge energy: the ground truth the plan's
- * predictions are compared with.
+ * agent uses ({@link CloudLink}, {@link CloudSessionCall}, the wire codec and {@link ReplyCheck}),
+ * and measures per-token latency and edge energy: the ground truth the plan's predictions are
+ * compared with. It drives the session itself rather than through the agent's {@code
+ * ResilientSession}: a step must be timed as one round trip, and a recovery (reconnect, replay)
+ * inside a timed step would be measured as link time instead of failing the measurement.
  */
 final class CutMeasurer {
 
@@ -168,8 +172,20 @@ final class CutMeasurer {
       }
       float[] hidden = edge.forwardTokens(state, prompt);
       SessionReply reply =
-          exchange(
-              call, session, cut, hidden, 0, promptTokens, FramePhase.FRAME_PHASE_PREFILL, greedy);
+          ReplyCheck.requireAnswer(
+              "measured prefill",
+              exchange(
+                  call,
+                  session,
+                  cut,
+                  hidden,
+                  0,
+                  promptTokens,
+                  FramePhase.FRAME_PHASE_PREFILL,
+                  greedy),
+              promptTokens,
+              true,
+              false);
       int position = promptTokens;
       EnergyReading start = null;
       for (int step = 0; step < warmup + timed && System.nanoTime() - deadlineNanos < 0; step++) {
@@ -184,6 +200,7 @@ final class CutMeasurer {
             exchange(
                 call, session, cut, hidden, position, 1, FramePhase.FRAME_PHASE_DECODE, greedy);
         long t2 = System.nanoTime();
+        ReplyCheck.requireAnswer("measured step", reply, position + 1, true, false);
         if (step >= warmup) {
           double cloudMs = reply.getComputeTimeUs() / 1e3;
           millis.add((t2 - t0) / 1e6);
