@@ -4,7 +4,6 @@ import dev.edgesplit.bench.DelayProxy;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.partitioner.cache.ModelCache;
 import dev.edgesplit.partitioner.cache.Workspace;
-import dev.edgesplit.partitioner.options.ReturnCut;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -38,19 +37,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
 
-  @Option(
-      names = "--cut",
-      paramLabel = "K",
-      defaultValue = "2",
-      description = "Layer cut (default: ${DEFAULT-VALUE}).")
-  int cut;
-
-  @Option(
-      names = "--return-cut",
-      paramLabel = "M",
-      description =
-          "U-shaped split: the cloud runs only [K,M) and the board keeps [M,N), the head and sampling.")
-  Integer returnCut;
+  @Mixin SplitShape shape;
 
   @Option(
       names = "--hidden-dtype",
@@ -104,12 +91,9 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     // Compile once here so that both children load the same directory instead of racing to compile
     // it.
-    CompiledModel compiled = model.compiled(err, returnCut == null ? cut : null);
-    if (cut < 0 || cut > compiled.config().nLayers()) {
-      throw new IllegalArgumentException(
-          "cut " + cut + " outside 0.." + compiled.config().nLayers());
-    }
-    ReturnCut.check(spec, cut, returnCut, compiled.config().nLayers());
+    CompiledModel compiled = shape.compiled(spec, model);
+    int cut = shape.cut;
+    Integer returnCut = shape.returnCut;
     List<String> uShape =
         returnCut == null ? List.of() : List.of("--return-cut", String.valueOf(returnCut));
     int cloudPort = freePort();

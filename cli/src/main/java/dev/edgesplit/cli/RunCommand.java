@@ -9,14 +9,11 @@ import dev.edgesplit.engine.segment.RuntimeOptions;
 import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
-import dev.edgesplit.partitioner.options.ReturnCut;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code edgesplit run}: generates through the edge and cloud segments chained in this process. */
@@ -29,20 +26,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin ModelOptions model;
 
-  @Option(
-      names = "--cut",
-      paramLabel = "K",
-      defaultValue = "2",
-      description = "Layer cut (default: ${DEFAULT-VALUE}).")
-  int cut;
-
-  @Option(
-      names = "--return-cut",
-      paramLabel = "M",
-      description =
-          "U-shaped split: the cloud side runs only [K,M); [M,N), the head and sampling run on the edge "
-              + "side. M = N is the plain split.")
-  Integer returnCut;
+  @Mixin SplitShape shape;
 
   @Mixin SamplingOptions sampling;
 
@@ -52,14 +36,11 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    // The U shape's three ranges need a per-layer build (null cut); the plain split, one cut's.
-    CompiledModel compiled = model.compiled(err, returnCut == null ? cut : null);
+    CompiledModel compiled = shape.compiled(spec, model);
     int n = compiled.config().nLayers();
-    if (cut < 0 || cut > n) {
-      throw new ParameterException(spec.commandLine(), "--cut " + cut + " outside 0.." + n);
-    }
-    ReturnCut.check(spec, cut, returnCut, n);
-    boolean uShaped = returnCut != null && returnCut < n;
+    int cut = shape.cut;
+    Integer returnCut = shape.returnCut;
+    boolean uShaped = shape.uShaped(n);
     RuntimeOptions runtime = new RuntimeOptions(model.threads, 0);
     Tokenizer tokenizer = Tokenizers.load(compiled.tokenizerFile());
     CompiledManifest manifest = compiled.manifest();
