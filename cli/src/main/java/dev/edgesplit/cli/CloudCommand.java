@@ -63,8 +63,8 @@ final class CloudCommand implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "16",
       description =
-          "Sessions whose decode steps run as one batch (KV slots) for a fixed cut; 1 = no batching "
-              + "(default: ${DEFAULT-VALUE}).")
+          "Sessions whose decode steps run as one batch (KV slots per layer range: each cut, each "
+              + "U-shaped range); 1 = no batching (default: ${DEFAULT-VALUE}).")
   int batch;
 
   @Option(
@@ -104,7 +104,7 @@ final class CloudCommand implements Callable<Integer> {
             spec, model, base.modelDir(), anyCut || returnCut != null ? null : base.cut());
     ReturnCut.check(spec, base.cut(), returnCut, compiled.config().nLayers());
     overrides.put("model.dir", compiled.directory().toString());
-    boolean batching = batch > 1 && compiled.manifest().cut() != null;
+    boolean batching = batch > 1;
     if (batching) {
       // Step threads block while their step waits for its batch: enough of them to fill one.
       overrides.putIfAbsent(
@@ -118,12 +118,10 @@ final class CloudCommand implements Callable<Integer> {
     MeterChoice meterChoice = EnergyMeters.probe(Path.of("/sys"), ProbeOptions.defaults());
     try (EnergyMeter meter = meterChoice.meter();
         AutoCloseable compute =
-            compiled.manifest().cut() == null
-                ? new PerLayerCloudCompute(compiled, runtime, cfg.cut())
-                : batching
-                    ? BatchingCloudCompute.owning(
-                        compiled.openCloudBatched(cfg.cut(), runtime, batch),
-                        compiled.fingerprint())
+            batching
+                ? BatchingCloudCompute.forModel(compiled, runtime, cfg.cut(), batch)
+                : compiled.manifest().cut() == null
+                    ? new PerLayerCloudCompute(compiled, runtime, cfg.cut())
                     : new ChainCloudCompute.Owning(
                         compiled.openCloud(cfg.cut(), runtime), compiled.fingerprint())) {
       CloudMetrics metrics =

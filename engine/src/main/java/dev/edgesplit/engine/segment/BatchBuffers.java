@@ -69,8 +69,8 @@ final class BatchBuffers {
     return prefix(all, batch * (all.capacity() / seqlens.capacity()));
   }
 
-  /** The last segment's output: logits of every row. */
-  FloatBuffer logits() {
+  /** The last segment's output: logits (or, without the head, hidden states) of every row. */
+  FloatBuffer lastOutput() {
     return outputs.get(outputs.size() - 1).duplicate();
   }
 

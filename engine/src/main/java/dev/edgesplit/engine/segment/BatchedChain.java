@@ -53,6 +53,7 @@ public final class BatchedChain implements AutoCloseable {
   private final Map<Integer, Binding> bindings = new HashMap<>(); // by batch size
   private final Map<Integer, Binding> slotBindings = new HashMap<>(); // by slot, for prefill
   private final boolean batches;
+  private final int width; // floats per row of the last segment's output: vocab (head) or dim
 
   BatchedChain(
       OrtEnvironment env,
@@ -90,6 +91,7 @@ public final class BatchedChain implements AutoCloseable {
     this.used = new boolean[maxBatch];
     this.buffers = new BatchBuffers(maxBatch, config, segments);
     this.batches = segments.stream().allMatch(s -> s.spec().weights() == WeightFormat.FP32);
+    this.width = emitsLogits() ? config.vocabSize() : config.dim();
   }
 
   /**
@@ -103,6 +105,19 @@ public final class BatchedChain implements AutoCloseable {
   /** First layer the chain runs (the cut). */
   public int firstLayer() {
     return segments.get(0).spec().firstLayer();
+  }
+
+  /** End of the layers the chain runs: N with the head, the return cut of a U-shaped range. */
+  public int endLayer() {
+    return segments.get(segments.size() - 1).spec().endLayer();
+  }
+
+  /**
+   * True when the chain ends with the final norm and LM head (logits out); false for a U-shaped
+   * range, whose steps return the hidden states of its last layer.
+   */
+  public boolean emitsLogits() {
+    return segments.get(segments.size() - 1).spec().head();
   }
 
   public int maxBatch() {
@@ -150,9 +165,26 @@ public final class BatchedChain implements AutoCloseable {
   }
 
   /**
+   * Forgets the positions of {@code slot} from {@code position} on (speculative rows that were
+   * rejected): its next run starts there and overwrites their stale keys and values.
+   *
+   * @throws IllegalArgumentException when {@code position} is negative or beyond what the slot
+   *     holds
+   */
+  public void rewind(int slot, int position) {
+    checkSlot(slot);
+    if (position < 0 || position > positions[slot]) {
+      throw new IllegalArgumentException(
+          "cannot rewind slot " + slot + " to position " + position + " of " + positions[slot]);
+    }
+    positions[slot] = position;
+  }
+
+  /**
    * Runs {@code seqLen} positions of one slot (a prefill, or a lone decode step).
    *
-   * @return logits {@code [vocab]} of the last position
+   * @return logits {@code [vocab]} of the last position, or without the head the hidden states of
+   *     every position, {@code [seqLen, dim]}
    */
   public float[] forward(int slot, float[] hidden, int seqLen) {
     checkSlot(slot);
@@ -205,7 +237,8 @@ public final class BatchedChain implements AutoCloseable {
    * {@code [dim]} each: in one run when this chain {@link #batches()}, else one run per slot in the
    * order given (a failure then leaves the steps before it done).
    *
-   * @return logits {@code [vocab]} per slot, in the order given
+   * @return logits {@code [vocab]} per slot (without the head: hidden states {@code [dim]}), in the
+   *     order given
    */
   public float[][] decode(int[] slots, float[][] hidden) {
     int batch = 0;
@@ -258,11 +291,11 @@ public final class BatchedChain implements AutoCloseable {
       throw new EngineException(
           "batched decode of " + slots.length + " sessions failed: " + e.getMessage(), e);
     }
-    float[][] out = new float[slots.length][config.vocabSize()];
-    FloatBuffer logits = buffers.logits();
+    float[][] out = new float[slots.length][width];
+    FloatBuffer rows = buffers.lastOutput();
     for (int i = 0; i < slots.length; i++) {
-      logits.position(slots[i] * config.vocabSize());
-      logits.get(out[i]);
+      rows.position(slots[i] * width);
+      rows.get(out[i]);
       positions[slots[i]]++;
     }
     return out;

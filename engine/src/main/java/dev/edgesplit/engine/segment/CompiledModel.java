@@ -117,8 +117,26 @@ public final class CompiledModel {
    * with their decode steps batched into single runs.
    */
   public BatchedChain openCloudBatched(int cut, RuntimeOptions options, int maxBatch) {
+    return openCloudBatched(cut, config().nLayers(), options, maxBatch);
+  }
+
+  /**
+   * Layers {@code [cut, returnCut)} in the cloud weight format serving up to {@code maxBatch}
+   * sessions from one KV-cache pool: with the head when {@code returnCut} is N (the plain split),
+   * else hidden states out (a U-shaped range). A per-layer build chains one segment per layer, so
+   * it serves every range.
+   *
+   * @throws IllegalArgumentException when the directory has no segments computing that range
+   */
+  public BatchedChain openCloudBatched(
+      int cut, int returnCut, RuntimeOptions options, int maxBatch) {
+    boolean head = returnCut == config().nLayers();
+    if (!head && cut >= returnCut) {
+      throw new IllegalArgumentException(
+          "a U-shaped range [" + cut + "," + returnCut + ") must hold at least one layer");
+    }
     List<Segment> segments =
-        openSegments(cut, config().nLayers(), false, true, manifest.cloudWeights(), options);
+        openSegments(cut, returnCut, false, head, manifest.cloudWeights(), options);
     return new BatchedChain(
         OrtEnvironment.getEnvironment(), config(), segments, maxBatch, context(options));
   }
