@@ -146,6 +146,13 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
     return decodeRuns.get();
   }
 
+  /** Ranges with an open chain (for tests). */
+  int openRanges() {
+    synchronized (groups) {
+      return groups.size();
+    }
+  }
+
   @Override
   public boolean servesCut(int cut) {
     return servesRange(cut, info.nLayers());
