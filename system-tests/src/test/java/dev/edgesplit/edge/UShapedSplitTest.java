@@ -9,6 +9,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.edgesplit.cloud.CloudWorker;
+import dev.edgesplit.cloud.compute.BatchingCloudCompute;
 import dev.edgesplit.cloud.compute.ChainCloudCompute;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.compute.PerLayerCloudCompute;
@@ -62,6 +63,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -72,6 +76,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -88,6 +93,13 @@ class UShapedSplitTest {
   static CloudWorker worker;
   static CloudMetrics metrics;
   static final List<String> energyLines = Collections.synchronizedList(new ArrayList<>());
+
+  /** A batching worker over the same build ({@code cloud --return-cut M --batch N}). */
+  static BatchingCloudCompute batchingCompute;
+
+  static CloudWorker batchingWorker;
+  static CloudMetrics batchingMetrics;
+  static final List<String> batchingEnergyLines = Collections.synchronizedList(new ArrayList<>());
 
   @BeforeAll
   static void start() throws Exception {
@@ -114,12 +126,32 @@ class UShapedSplitTest {
                   energyLog.onStep(step);
                 })
             .start();
+    batchingCompute = BatchingCloudCompute.forModel(compiled, RuntimeOptions.defaults(), 1, 4);
+    batchingMetrics = new CloudMetrics(() -> 1, () -> 0, () -> 0L, Optional.empty());
+    CloudEnergyLogListener batchingLog =
+        new CloudEnergyLogListener(new EnergyLog(batchingEnergyLines::add));
+    batchingWorker =
+        new CloudWorker(
+                CloudConfig.load(
+                    null,
+                    Map.of(),
+                    Map.of("listen.port", "0", "model.cut", "1", "runtime.step_threads", "6")),
+                batchingCompute,
+                new EngineSamplerFactory(),
+                StepEnergy.none(),
+                step -> {
+                  batchingMetrics.onStep(step);
+                  batchingLog.onStep(step);
+                })
+            .start();
   }
 
   @AfterAll
   static void stop() {
     worker.close();
     compute.close();
+    batchingWorker.close();
+    batchingCompute.close();
   }
 
   static Stream<Arguments> ranges() {
@@ -166,8 +198,18 @@ class UShapedSplitTest {
     }
   }
 
-  @Test
-  void workerLogsMetricsAndEnergyLines_holdNoTokenOrText_inUMode() throws Exception {
+  /**
+   * Alone on the per-layer worker, and three sessions at once on the batching worker (their steps
+   * run through its batcher): no worker log line, energy line or metric holds a token or a word.
+   */
+  @ParameterizedTest(name = "batching worker: {0}")
+  @ValueSource(booleans = {false, true})
+  void workerLogsMetricsAndEnergyLines_holdNoTokenOrText_inUMode(boolean batching)
+      throws Exception {
+    CloudMetrics metrics = batching ? batchingMetrics : UShapedSplitTest.metrics;
+    List<String> energyLines = batching ? batchingEnergyLines : UShapedSplitTest.energyLines;
+    int port = batching ? batchingWorker.port() : worker.port();
+    long batchedBefore = batchingCompute.decodeSteps();
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     Level before = root.getLevel();
     ListAppender<ILoggingEvent> logs = new ListAppender<>();
@@ -175,14 +217,30 @@ class UShapedSplitTest {
     root.addAppender(logs);
     root.setLevel(Level.DEBUG);
     energyLines.clear();
-    String text;
-    try (Edge edge = new Edge(2, 4)) {
-      text = edge.generate(Stories260k.PROMPT, 60).text;
+    List<String> texts = new ArrayList<>();
+    try (Edge edge = new Edge(2, 4, Map.of("cloud.target", "127.0.0.1:" + port))) {
+      ExecutorService clients = Executors.newFixedThreadPool(3);
+      try {
+        List<Future<String>> runs = new ArrayList<>();
+        for (int i = 0; i < (batching ? 3 : 1); i++) {
+          runs.add(clients.submit(() -> edge.generate(Stories260k.PROMPT, 60).text));
+        }
+        for (Future<String> run : runs) {
+          texts.add(run.get(2, TimeUnit.MINUTES));
+        }
+      } finally {
+        clients.shutdownNow();
+      }
     } finally {
       root.detachAppender(logs);
       root.setLevel(before);
     }
-    assertThat(text).contains("Lily");
+    assertThat(texts).allSatisfy(text -> assertThat(text).contains("Lily"));
+    if (batching) {
+      assertThat(batchingCompute.decodeSteps() - batchedBefore)
+          .as("the steps ran through the batcher")
+          .isPositive();
+    }
     List<String> words = List.of("Lily", "park", "ball", "Once upon");
     List<String> workerLines =
         logs.list.stream()
