@@ -119,7 +119,12 @@ final class CloudCommand implements Callable<Integer> {
     try (EnergyMeter meter = meterChoice.meter();
         AutoCloseable compute =
             batching
-                ? BatchingCloudCompute.forModel(compiled, runtime, cfg.cut(), batch)
+                ? BatchingCloudCompute.forModel(
+                    compiled,
+                    runtime,
+                    cfg.cut(),
+                    returnCut == null ? compiled.config().nLayers() : returnCut,
+                    batch)
                 : compiled.manifest().cut() == null
                     ? new PerLayerCloudCompute(compiled, runtime, cfg.cut())
                     : new ChainCloudCompute.Owning(

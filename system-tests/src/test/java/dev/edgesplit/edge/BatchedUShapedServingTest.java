@@ -214,7 +214,11 @@ class BatchedUShapedServingTest {
     Servers(List<Shape> shapes) {
       compute =
           BatchingCloudCompute.forModel(
-              compiled, RuntimeOptions.defaults(), shapes.get(0).cut, SESSIONS);
+              compiled,
+              RuntimeOptions.defaults(),
+              shapes.get(0).cut,
+              shapes.get(0).returnCut,
+              SESSIONS);
       worker =
           new CloudWorker(
                   CloudConfig.load(

@@ -126,7 +126,7 @@ class UShapedSplitTest {
                   energyLog.onStep(step);
                 })
             .start();
-    batchingCompute = BatchingCloudCompute.forModel(compiled, RuntimeOptions.defaults(), 1, 4);
+    batchingCompute = BatchingCloudCompute.forModel(compiled, RuntimeOptions.defaults(), 1, 5, 4);
     batchingMetrics = new CloudMetrics(() -> 1, () -> 0, () -> 0L, Optional.empty());
     CloudEnergyLogListener batchingLog =
         new CloudEnergyLogListener(new EnergyLog(batchingEnergyLines::add));

@@ -79,15 +79,20 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
 
   /**
    * A compute serving every range {@code model} has segments for (a per-layer build: all of them; a
-   * single-cut build: its cut), {@code maxBatch} slots per range. It opens the plain chain of
-   * {@code defaultCut} now, the others on first use, and owns every chain it opens.
+   * single-cut build: its cut), {@code maxBatch} slots per range. It opens the range {@code
+   * [defaultCut, defaultReturnCut)} now (sessions that name no range get it), the others on first
+   * use, and owns every chain it opens.
    *
-   * @throws IllegalArgumentException when the model cannot serve {@code defaultCut}
+   * @param defaultReturnCut N for the plain split, less for a worker started for U-shaped sessions
+   * @throws IllegalArgumentException when the model cannot serve that range
    */
   public static BatchingCloudCompute forModel(
-      CompiledModel model, RuntimeOptions runtime, int defaultCut, int maxBatch) {
-    BatchedChain first =
-        model.openCloudBatched(defaultCut, model.config().nLayers(), runtime, maxBatch);
+      CompiledModel model,
+      RuntimeOptions runtime,
+      int defaultCut,
+      int defaultReturnCut,
+      int maxBatch) {
+    BatchedChain first = model.openCloudBatched(defaultCut, defaultReturnCut, runtime, maxBatch);
     return new BatchingCloudCompute(first, model.fingerprint(), model, runtime, true);
   }
 

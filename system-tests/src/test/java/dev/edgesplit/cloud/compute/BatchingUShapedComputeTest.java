@@ -73,7 +73,7 @@ class BatchingUShapedComputeTest {
         PerLayerCloudCompute alone =
             new PerLayerCloudCompute(compiled, RuntimeOptions.defaults(), 1);
         BatchingCloudCompute compute =
-            BatchingCloudCompute.forModel(compiled, RuntimeOptions.defaults(), 1, maxBatch)) {
+            BatchingCloudCompute.forModel(compiled, RuntimeOptions.defaults(), 1, N, maxBatch)) {
       List<Stepper> waiting = new ArrayList<>();
       List<List<Integer>> solo = new ArrayList<>();
       for (int i = 0; i < sessions; i++) {
@@ -137,7 +137,7 @@ class BatchingUShapedComputeTest {
         PerLayerCloudCompute alone =
             new PerLayerCloudCompute(compiled, RuntimeOptions.defaults(), 1);
         BatchingCloudCompute compute =
-            BatchingCloudCompute.forModel(compiled, RuntimeOptions.defaults(), 1, 2)) {
+            BatchingCloudCompute.forModel(compiled, RuntimeOptions.defaults(), 1, N, 2)) {
       List<Integer> expected = run(new Stepper(chains, alone, 1, 3, prompt, 20));
       assertThat(run(new Stepper(chains, compute, 1, 3, prompt, 20))).isEqualTo(expected);
       for (int k = 0; k < N - 1; k++) {
