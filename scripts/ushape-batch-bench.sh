@@ -48,8 +48,8 @@ report=$out/ushape-batch-bench.md
   echo "$(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg). Model: $model, per-layer build, edge $edge_quant, cloud fp32,"
   echo "1 ONNX Runtime thread per process; the worker runs layers [$cut,$return_cut), the edge the rest, the head and sampling."
   echo
-  echo "| cloud | clients | requests | tokens/s | vs 1 client | p50 ms | p99 ms |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| cloud | clients | requests ok | failed | tokens/s | vs 1 client | p50 ms | p99 ms |"
+  echo "|---|---|---|---|---|---|---|---|"
 } > "$report"
 
 for batch in 16 1; do
@@ -70,12 +70,13 @@ for batch in 16 1; do
       --max-tokens "$max_tokens" 2>&1 | tee "$logs/load-$batch-$clients.txt")
     rate=$(printf '%s\n' "$line" | sed -n 's/.*tokens  *[0-9]* (\([0-9.]*\) tokens\/s.*/\1/p')
     requests=$(printf '%s\n' "$line" | sed -n 's/.*requests *\([0-9]*\) ok.*/\1/p')
+    failed=$(printf '%s\n' "$line" | sed -n 's/.*requests *[0-9]* ok, \([0-9]*\) failed.*/\1/p')
     p50=$(printf '%s\n' "$line" | sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p')
     p99=$(printf '%s\n' "$line" | sed -n 's/.*p99 \([0-9.]*\) ms.*/\1/p')
     single=${single:-$rate}
     ratio=$(awk -v a="$rate" -v b="$single" 'BEGIN { printf "%.2fx", a / b }')
     label=$([ "$batch" -gt 1 ] && echo "batched (up to $batch)" || echo "one session per run")
-    echo "| $label | $clients | $requests | $rate | $ratio | $p50 | $p99 |" >> "$report"
+    echo "| $label | $clients | $requests | $failed | $rate | $ratio | $p50 | $p99 |" >> "$report"
   done
   stop_servers
 done

@@ -7,6 +7,7 @@ import dev.edgesplit.cloud.compute.CloudCompute;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.compute.PerLayerCloudCompute;
 import dev.edgesplit.cloud.config.CloudConfig;
+import dev.edgesplit.cloud.metrics.BatchMetrics;
 import dev.edgesplit.cloud.metrics.CloudEnergyLogListener;
 import dev.edgesplit.cloud.metrics.CloudMetrics;
 import dev.edgesplit.cloud.metrics.CloudStepListener;
@@ -141,6 +142,9 @@ final class CloudCommand implements Callable<Integer> {
                       ? 0
                       : running.get().sessions().reservedBytes(),
               Optional.of(meter));
+      if (compute instanceof BatchingCloudCompute batcher) {
+        BatchMetrics.bindTo(metrics.registry(), batcher);
+      }
       CloudStepListener listener =
           CloudStepListener.all(
               List.of(metrics, new CloudEnergyLogListener(new EnergyLog(), cfg.logTokens())));

@@ -14,6 +14,7 @@ import dev.edgesplit.cloud.compute.ChainCloudCompute;
 import dev.edgesplit.cloud.compute.EngineSamplerFactory;
 import dev.edgesplit.cloud.compute.PerLayerCloudCompute;
 import dev.edgesplit.cloud.config.CloudConfig;
+import dev.edgesplit.cloud.metrics.BatchMetrics;
 import dev.edgesplit.cloud.metrics.CloudEnergyLogListener;
 import dev.edgesplit.cloud.metrics.CloudMetrics;
 import dev.edgesplit.edge.config.EdgeConfig;
@@ -128,6 +129,7 @@ class UShapedSplitTest {
             .start();
     batchingCompute = BatchingCloudCompute.forModel(compiled, RuntimeOptions.defaults(), 1, 5, 4);
     batchingMetrics = new CloudMetrics(() -> 1, () -> 0, () -> 0L, Optional.empty());
+    BatchMetrics.bindTo(batchingMetrics.registry(), batchingCompute);
     CloudEnergyLogListener batchingLog =
         new CloudEnergyLogListener(new EnergyLog(batchingEnergyLines::add));
     batchingWorker =
@@ -240,6 +242,10 @@ class UShapedSplitTest {
       assertThat(batchingCompute.decodeSteps() - batchedBefore)
           .as("the steps ran through the batcher")
           .isPositive();
+      // U steps count in the batch figures like plain ones.
+      assertThat(metrics.registry().get("edgesplit.batch.decode.steps").functionCounter().count())
+          .isGreaterThanOrEqualTo(batchingCompute.decodeSteps() - batchedBefore);
+      assertThat(metrics.scrape()).contains("edgesplit_batch_decode_runs_total");
     }
     List<String> words = List.of("Lily", "park", "ball", "Once upon");
     List<String> workerLines =
