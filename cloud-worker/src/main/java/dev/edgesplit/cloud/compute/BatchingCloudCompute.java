@@ -178,6 +178,12 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
             cut, returnCut, false, returnCut == n, model.manifest().cloudWeights());
   }
 
+  /** Every slot rewinds (a U-shaped window's rejected rows), whatever its range. */
+  @Override
+  public boolean rewindsSessions() {
+    return true;
+  }
+
   @Override
   public ComputeState newState() {
     return newState(defaultRange);

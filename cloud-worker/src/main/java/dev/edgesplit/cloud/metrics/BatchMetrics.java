@@ -6,9 +6,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * A batching worker's batch figures on its Prometheus registry: decode steps and decode runs
- * (steps / runs is the mean batch) and the largest batch so far, counting plain and U-shaped
- * sessions alike. Counts only: nothing here names a session, a token or a range.
+ * A batching worker's batch figures on its Prometheus registry: decode steps and decode runs (steps
+ * / runs is the mean batch) and the largest batch so far, counting plain and U-shaped sessions
+ * alike. Counts only: nothing here names a session, a token or a range.
  */
 public final class BatchMetrics {
 
