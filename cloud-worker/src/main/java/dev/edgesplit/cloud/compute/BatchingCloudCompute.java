@@ -238,20 +238,29 @@ public final class BatchingCloudCompute implements CloudCompute, AutoCloseable {
     }
   }
 
-  /** The open group of {@code range}, opening its chain (on the caller's thread) if needed. */
+  /**
+   * The open group of {@code range}, opening its chain on the caller's thread if needed: loading a
+   * range's segments takes a while, and neither the batcher nor other ranges' callers wait for it.
+   */
   private Group group(Range range) {
     synchronized (groups) {
       Group g = groups.get(range);
       if (g != null) {
         return g;
       }
-      if (closed.get()) {
+    }
+    BatchedChain chain = model.openCloudBatched(range.cut(), range.end(), runtime, maxBatch);
+    synchronized (groups) {
+      Group g = groups.get(range);
+      if (g == null && !closed.get()) {
+        g = new Group(range, chain);
+        groups.put(range, g);
+        return g;
+      }
+      chain.close(); // another session opened it meanwhile, or the compute closed
+      if (g == null) {
         throw new IllegalStateException("the batching compute is closed");
       }
-      // Loading a range's segments takes a while: other ranges keep batching meanwhile (the
-      // batcher never takes this lock).
-      g = new Group(range, model.openCloudBatched(range.cut(), range.end(), runtime, maxBatch));
-      groups.put(range, g);
       return g;
     }
   }
