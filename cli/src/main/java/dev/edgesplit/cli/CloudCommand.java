@@ -64,8 +64,8 @@ final class CloudCommand implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "16",
       description =
-          "Sessions whose decode steps run as one batch (KV slots per layer range: each cut, each "
-              + "U-shaped range); 1 = no batching (default: ${DEFAULT-VALUE}).")
+          "Sessions whose decode steps run as one batch (KV slots per layer range) for a fixed cut or "
+              + "a --return-cut worker; 1 = no batching (default: ${DEFAULT-VALUE}).")
   int batch;
 
   @Option(
@@ -105,7 +105,9 @@ final class CloudCommand implements Callable<Integer> {
             spec, model, base.modelDir(), anyCut || returnCut != null ? null : base.cut());
     ReturnCut.check(spec, base.cut(), returnCut, compiled.config().nLayers());
     overrides.put("model.dir", compiled.directory().toString());
-    boolean batching = batch > 1;
+    // A single-cut build and a U worker batch; a plain per-layer (--any-cut) worker runs each
+    // session's step on its own (docs/batching.md).
+    boolean batching = batch > 1 && (compiled.manifest().cut() != null || returnCut != null);
     if (batching) {
       // Step threads block while their step waits for its batch: enough of them to fill one.
       overrides.putIfAbsent(
