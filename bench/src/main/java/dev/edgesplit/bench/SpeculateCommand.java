@@ -44,7 +44,6 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -189,37 +188,31 @@ final class SpeculateCommand implements Callable<Integer> {
     int n = target.config().nLayers();
     ReturnCut.check(spec, cut, returnCut, n);
     boolean uShaped = returnCut != null && returnCut < n;
-    if (uShaped && batch) {
-      // The batching compute cannot rewind a session, so U windows would shrink to one token.
-      throw new ParameterException(
-          spec.commandLine(),
-          "--batch with --return-cut: the batching worker does not speculate U-shaped sessions; "
-              + "drop one of them");
-    }
     RuntimeOptions runtime = RuntimeOptions.defaults();
     List<Row> rows = new ArrayList<>();
     List<Aggregate> aggregates = new ArrayList<>();
     try (SegmentChain edgeChain = target.openEdge(cut, runtime);
         SegmentChain cloudChain = target.openCloud(cut, runtime);
         AutoCloseable batched =
-            batch
-                ? BatchingCloudCompute.owning(
-                    target.openCloudBatched(cut, runtime, Math.max(2, concurrent)),
-                    target.fingerprint())
-                : () -> {};
+            !batch
+                ? () -> {}
+                : uShaped
+                    ? BatchingCloudCompute.forModel(
+                        target, runtime, cut, returnCut, Math.max(2, concurrent))
+                    : BatchingCloudCompute.owning(
+                        target.openCloudBatched(cut, runtime, Math.max(2, concurrent)),
+                        target.fingerprint());
         SegmentChain head = target.openLayers(n, n, false, true, targetFormat, runtime);
         SegmentChain draftChain = draft.openWhole(draftFormat, runtime);
         // The U shape: a worker serving [cut, returnCut) from the per-layer segments, and the
         // board's chains for [0, cut) and [returnCut, N) + head.
         PerLayerCloudCompute ranges =
-            uShaped ? new PerLayerCloudCompute(target, runtime, cut) : null;
+            uShaped && !batch ? new PerLayerCloudCompute(target, runtime, cut) : null;
         EdgeChains chains = uShaped ? EdgeChains.perLayer(target, runtime) : null) {
       CloudCompute compute =
-          uShaped
-              ? ranges
-              : batch
-                  ? (CloudCompute) batched
-                  : new ChainCloudCompute(cloudChain, target.fingerprint());
+          batch
+              ? (CloudCompute) batched
+              : uShaped ? ranges : new ChainCloudCompute(cloudChain, target.fingerprint());
       CloudWorker worker =
           new CloudWorker(
                   CloudConfig.load(

@@ -168,7 +168,7 @@ class BenchReturnCutTest {
   }
 
   @Test
-  void benchSpeculate_returnCutWithBatch_isAUsageError() {
+  void benchSpeculate_returnCutWithBatch_speculatesUSessionsOnTheBatchingWorker_withNoneText() {
     StringWriter out = new StringWriter();
     CommandLine cl = new CommandLine(new SpeculateCommand());
     cl.setOut(new PrintWriter(out, true));
@@ -181,12 +181,22 @@ class BenchReturnCutTest {
             "1",
             "--return-cut",
             "3",
-            "--batch");
-    assertThat(code).isEqualTo(2);
-    assertThat(logText.toString())
-        .contains(
-            "--batch with --return-cut: the batching worker does not speculate U-shaped sessions")
-        .doesNotContain("\tat ");
+            "--batch",
+            "--concurrent",
+            "3",
+            "--speculate",
+            "none,ngram",
+            "--link-rtt",
+            "5",
+            "--tokens",
+            "48",
+            "--prompt",
+            "Once upon a time");
+    assertThat(code).as(logText.toString()).isZero();
+    assertThat(logText.toString()).contains("U-shaped: the worker runs [1,3)");
+    assertThat(
+            out.toString().lines().filter(l -> l.startsWith("| ngram |")).findFirst().orElseThrow())
+        .endsWith("| yes |");
   }
 
   private CommandLine command(StringWriter out) {
