@@ -206,23 +206,31 @@ public final class BatchedChain implements AutoCloseable {
       Binding b = slotBindings.computeIfAbsent(slot, s -> bind(s, 1, false));
       OnnxTensor x = in;
       float[] out = null;
-      for (int i = 0; i < segments.size(); i++) {
-        Segment seg = segments.get(i);
-        Map<String, OnnxTensorLike> inputs = new HashMap<>(b.kvInputs.get(i));
-        inputs.put(SegmentIo.HIDDEN_IN, x);
-        seg.putStepInputs(inputs, seq, total, pos);
-        try (var result = seg.session().run(inputs, seg.mainOutput(), b.kvOutputs.get(i))) {
-          FloatBuffer fb =
-              ((OnnxTensor) result.get(seg.mainOutput().iterator().next()).orElseThrow())
-                  .getFloatBuffer();
-          out = new float[fb.remaining()];
-          fb.get(out);
+      try {
+        for (int i = 0; i < segments.size(); i++) {
+          Segment seg = segments.get(i);
+          Map<String, OnnxTensorLike> inputs = new HashMap<>(b.kvInputs.get(i));
+          inputs.put(SegmentIo.HIDDEN_IN, x);
+          seg.putStepInputs(inputs, seq, total, pos);
+          try (var result = seg.session().run(inputs, seg.mainOutput(), b.kvOutputs.get(i))) {
+            FloatBuffer fb =
+                ((OnnxTensor) result.get(seg.mainOutput().iterator().next()).orElseThrow())
+                    .getFloatBuffer();
+            out = new float[fb.remaining()];
+            fb.get(out);
+          }
+          if (i + 1 < segments.size()) {
+            if (x != in) {
+              x.close(); // an intermediate; the try above owns (and closes) the first input
+            }
+            x =
+                OnnxTensor.createTensor(
+                    env, FloatBuffer.wrap(out), new long[] {1, seqLen, config.dim()});
+          }
         }
-        if (i + 1 < segments.size()) {
+      } finally {
+        if (x != in) {
           x.close();
-          x =
-              OnnxTensor.createTensor(
-                  env, FloatBuffer.wrap(out), new long[] {1, seqLen, config.dim()});
         }
       }
       positions[slot] += seqLen;
