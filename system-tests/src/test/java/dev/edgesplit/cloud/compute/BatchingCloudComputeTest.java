@@ -14,11 +14,7 @@ import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
-import dev.edgesplit.partitioner.CompileOptions;
-import dev.edgesplit.partitioner.Compiler;
-import dev.edgesplit.partitioner.model.ModelImporter;
-import dev.edgesplit.partitioner.onnx.SegmentOptions;
-import dev.edgesplit.testkit.SharedModels;
+import dev.edgesplit.systest.CompiledStories;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +22,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,10 +37,7 @@ class BatchingCloudComputeTest {
   @Test
   void concurrentSessions_batchTheirDecodeSteps_andEachGetsTheReferenceText() throws Exception {
     CompiledModel compiled =
-        new Compiler(
-                new CompileOptions(
-                    2, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(128)))
-            .compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
+        CompiledStories.compile(2, WeightFormat.FP32, WeightFormat.FP32, 128, dir);
     Tokenizer tokenizer = Tokenizers.load(compiled.tokenizerFile());
     int sessions = 8;
     AtomicInteger largestBatch = new AtomicInteger();
@@ -88,10 +80,7 @@ class BatchingCloudComputeTest {
   @Test
   void sessionsOutOfLockstep_joiningAndLeaving_eachGetTheTokensOfTheirSoloRun() throws Exception {
     CompiledModel compiled =
-        new Compiler(
-                new CompileOptions(
-                    2, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(128)))
-            .compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
+        CompiledStories.compile(2, WeightFormat.FP32, WeightFormat.FP32, 128, dir);
     Tokenizer tokenizer = Tokenizers.load(compiled.tokenizerFile());
     String[] prompts = {
       "Once upon a time",
@@ -110,48 +99,15 @@ class BatchingCloudComputeTest {
     try (SegmentChain edge = compiled.openEdge(2, RuntimeOptions.defaults());
         BatchedChain chain = compiled.openCloudBatched(2, RuntimeOptions.defaults(), maxBatch);
         BatchingCloudCompute compute = new BatchingCloudCompute(chain, compiled.fingerprint())) {
-      List<Stepper> waiting = new ArrayList<>();
+      List<Stepper> all = new ArrayList<>();
       List<List<Integer>> solo = new ArrayList<>();
       for (int i = 0; i < sessions; i++) {
         int[] prompt = tokenizer.encode(prompts[i % prompts.length], true);
         int length = 3 + rnd.nextInt(40);
-        try (Stepper alone = new Stepper(edge, compute, prompt, length).start()) {
-          while (!alone.done()) {
-            alone.step();
-          }
-          solo.add(alone.tokens);
-        }
-        waiting.add(new Stepper(edge, compute, prompt, length));
+        solo.add(SteppedSessions.solo(new Stepper(edge, compute, prompt, length)));
+        all.add(new Stepper(edge, compute, prompt, length));
       }
-      List<Stepper> all = List.copyOf(waiting);
-      List<Stepper> live = new ArrayList<>();
-      int largest = 0;
-      while (!waiting.isEmpty() || !live.isEmpty()) {
-        if (!waiting.isEmpty()
-            && live.size() < maxBatch
-            && (live.isEmpty() || rnd.nextInt(3) == 0)) {
-          live.add(waiting.remove(0).start());
-        }
-        List<Future<?>> round = new ArrayList<>();
-        for (Stepper s : live) {
-          if (rnd.nextInt(3) > 0) {
-            round.add(pool.submit(s::step));
-          }
-        }
-        for (Future<?> f : round) {
-          f.get(60, TimeUnit.SECONDS);
-        }
-        largest = Math.max(largest, compute.lastBatchSize());
-        for (Stepper s : List.copyOf(live)) {
-          if (s.done()) {
-            s.close();
-            live.remove(s);
-          }
-        }
-      }
-      for (int i = 0; i < sessions; i++) {
-        assertThat(all.get(i).tokens).as("session %d", i).isEqualTo(solo.get(i));
-      }
+      int largest = SteppedSessions.runAndCheck(all, solo, compute, pool, rnd, maxBatch, s -> {});
       assertThat(largest).as("steps of different sessions shared a batch").isGreaterThan(1);
     } finally {
       pool.shutdownNow();
@@ -159,7 +115,7 @@ class BatchingCloudComputeTest {
   }
 
   /** One greedy session driven a step at a time: its prompt first, then one token per step. */
-  private static final class Stepper implements AutoCloseable {
+  private static final class Stepper implements SteppedSessions.Session {
     final SegmentChain edge;
     final BatchingCloudCompute compute;
     final Sampler greedy;
@@ -177,18 +133,25 @@ class BatchingCloudComputeTest {
       this.input = prompt;
     }
 
-    /** Takes a slot of the compute (the session joins). */
-    Stepper start() {
+    @Override
+    public Stepper start() {
       edgeState = edge.newState();
       cloudState = compute.newState();
       return this;
     }
 
-    boolean done() {
+    @Override
+    public boolean done() {
       return tokens.size() >= length;
     }
 
-    void step() {
+    @Override
+    public List<Integer> tokens() {
+      return tokens;
+    }
+
+    @Override
+    public void step() {
       int next =
           greedy.sample(
               compute.forward(cloudState, edge.forwardTokens(edgeState, input), input.length),

@@ -11,11 +11,7 @@ import dev.edgesplit.engine.segment.SegmentChain;
 import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.engine.tokenizer.Tokenizers;
-import dev.edgesplit.partitioner.CompileOptions;
-import dev.edgesplit.partitioner.Compiler;
-import dev.edgesplit.partitioner.model.ModelImporter;
-import dev.edgesplit.partitioner.onnx.SegmentOptions;
-import dev.edgesplit.testkit.SharedModels;
+import dev.edgesplit.systest.CompiledStories;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,8 +20,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,11 +42,7 @@ class BatchingUShapedComputeTest {
 
   @BeforeAll
   static void compile() throws Exception {
-    compiled =
-        new Compiler(
-                new CompileOptions(
-                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(128)))
-            .compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
+    compiled = CompiledStories.compile(null, WeightFormat.FP32, WeightFormat.FP32, 128, dir);
     tokenizer = Tokenizers.load(compiled.tokenizerFile());
   }
 
@@ -74,52 +66,32 @@ class BatchingUShapedComputeTest {
             new PerLayerCloudCompute(compiled, RuntimeOptions.defaults(), 1);
         BatchingCloudCompute compute =
             BatchingCloudCompute.forModel(compiled, RuntimeOptions.defaults(), 1, N, maxBatch)) {
-      List<Stepper> waiting = new ArrayList<>();
+      List<Stepper> all = new ArrayList<>();
       List<List<Integer>> solo = new ArrayList<>();
       for (int i = 0; i < sessions; i++) {
         int[] shape = shapes[i % shapes.length];
         int[] prompt = tokenizer.encode(prompts[i % prompts.length], true);
         int length = 3 + rnd.nextInt(40);
-        try (Stepper s = new Stepper(chains, alone, shape[0], shape[1], prompt, length).start()) {
-          while (!s.done()) {
-            s.step();
-          }
-          solo.add(List.copyOf(s.tokens));
-        }
-        waiting.add(new Stepper(chains, compute, shape[0], shape[1], prompt, length));
+        solo.add(
+            SteppedSessions.solo(new Stepper(chains, alone, shape[0], shape[1], prompt, length)));
+        all.add(new Stepper(chains, compute, shape[0], shape[1], prompt, length));
       }
-      List<Stepper> all = List.copyOf(waiting);
-      List<Stepper> live = new ArrayList<>();
-      int largest = 0;
-      int rewinds = 0;
-      while (!waiting.isEmpty() || !live.isEmpty()) {
-        if (!waiting.isEmpty() && (live.isEmpty() || rnd.nextInt(3) == 0)) {
-          live.add(waiting.remove(0).start());
-        }
-        List<Future<?>> round = new ArrayList<>();
-        for (Stepper s : live) {
-          if (rnd.nextInt(3) > 0) {
-            round.add(pool.submit(s::step));
-          } else if (rnd.nextInt(4) == 0 && s.tokens.size() > 2) {
-            s.rewind(1 + rnd.nextInt(2));
-            rewinds++;
-          }
-        }
-        for (Future<?> f : round) {
-          f.get(60, TimeUnit.SECONDS);
-        }
-        largest = Math.max(largest, compute.lastBatchSize());
-        for (Stepper s : List.copyOf(live)) {
-          if (s.done()) {
-            s.close();
-            live.remove(s);
-          }
-        }
-      }
-      for (int i = 0; i < sessions; i++) {
-        assertThat(all.get(i).tokens).as("session %d", i).isEqualTo(solo.get(i));
-      }
-      assertThat(rewinds).isPositive();
+      AtomicInteger rewinds = new AtomicInteger();
+      int largest =
+          SteppedSessions.runAndCheck(
+              all,
+              solo,
+              compute,
+              pool,
+              rnd,
+              Integer.MAX_VALUE,
+              s -> {
+                if (rnd.nextInt(4) == 0 && s.tokens.size() > 2) {
+                  s.rewind(1 + rnd.nextInt(2));
+                  rewinds.incrementAndGet();
+                }
+              });
+      assertThat(rewinds.get()).isPositive();
       assertThat(largest).as("steps of different sessions shared a run").isGreaterThan(1);
     } finally {
       pool.shutdownNow();
@@ -138,28 +110,20 @@ class BatchingUShapedComputeTest {
             new PerLayerCloudCompute(compiled, RuntimeOptions.defaults(), 1);
         BatchingCloudCompute compute =
             BatchingCloudCompute.forModel(compiled, RuntimeOptions.defaults(), 1, N, 2)) {
-      List<Integer> expected = run(new Stepper(chains, alone, 1, 3, prompt, 20));
-      assertThat(run(new Stepper(chains, compute, 1, 3, prompt, 20))).isEqualTo(expected);
+      List<Integer> expected = SteppedSessions.solo(new Stepper(chains, alone, 1, 3, prompt, 20));
+      assertThat(SteppedSessions.solo(new Stepper(chains, compute, 1, 3, prompt, 20)))
+          .isEqualTo(expected);
       for (int k = 0; k < N - 1; k++) {
         for (int m = k + 1; m < N; m++) {
           compute.newState(k, m).close(); // opens every U range once, then leaves it idle
         }
       }
-      assertThat(run(new Stepper(chains, compute, 1, 3, prompt, 20))).isEqualTo(expected);
+      assertThat(SteppedSessions.solo(new Stepper(chains, compute, 1, 3, prompt, 20)))
+          .isEqualTo(expected);
       // The last session's slot is released on the batcher thread, after close() returns.
       await()
           .atMost(1, TimeUnit.MINUTES)
           .until(() -> compute.openRanges() == 1 + BatchingCloudCompute.MAX_IDLE_RANGES);
-    }
-  }
-
-  private static List<Integer> run(Stepper s) {
-    try (s) {
-      s.start();
-      while (!s.done()) {
-        s.step();
-      }
-      return List.copyOf(s.tokens);
     }
   }
 
@@ -191,7 +155,7 @@ class BatchingUShapedComputeTest {
    * One greedy session driven a step at a time: the edge runs [0,k), the compute [k,m), the edge
    * [m,N) and the head (or the compute all of [k,N) and the head when m is N).
    */
-  private static final class Stepper implements AutoCloseable {
+  private static final class Stepper implements SteppedSessions.Session {
     final SegmentChain front;
     final SegmentChain back;
     final CloudCompute compute;
@@ -216,18 +180,26 @@ class BatchingUShapedComputeTest {
       this.promptLength = prompt.length;
     }
 
-    Stepper start() {
+    @Override
+    public Stepper start() {
       frontState = front.newState();
       backState = back == null ? null : back.newState();
       cloudState = compute.newState(cut, returnCut);
       return this;
     }
 
-    boolean done() {
+    @Override
+    public boolean done() {
       return tokens.size() >= length;
     }
 
-    void step() {
+    @Override
+    public List<Integer> tokens() {
+      return tokens;
+    }
+
+    @Override
+    public void step() {
       float[] out =
           compute.forward(cloudState, front.forwardTokens(frontState, input), input.length);
       float[] logits = back == null ? out : back.forwardHidden(backState, out, input.length);
