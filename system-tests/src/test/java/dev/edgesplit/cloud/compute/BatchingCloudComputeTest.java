@@ -115,43 +115,31 @@ class BatchingCloudComputeTest {
   }
 
   /** One greedy session driven a step at a time: its prompt first, then one token per step. */
-  private static final class Stepper implements SteppedSessions.Session {
+  private static final class Stepper extends SteppedSessions.Session {
     final SegmentChain edge;
     final BatchingCloudCompute compute;
     final Sampler greedy;
-    final int length;
-    final List<Integer> tokens = new ArrayList<>();
     int[] input;
     ChainState edgeState;
     ComputeState cloudState;
 
     Stepper(SegmentChain edge, BatchingCloudCompute compute, int[] prompt, int length) {
+      super(length);
       this.edge = edge;
       this.compute = compute;
       this.greedy = new Sampler(SamplingParams.GREEDY, edge.config().vocabSize());
-      this.length = length;
       this.input = prompt;
     }
 
     @Override
-    public Stepper start() {
+    Stepper start() {
       edgeState = edge.newState();
       cloudState = compute.newState();
       return this;
     }
 
     @Override
-    public boolean done() {
-      return tokens.size() >= length;
-    }
-
-    @Override
-    public List<Integer> tokens() {
-      return tokens;
-    }
-
-    @Override
-    public void step() {
+    void step() {
       int next =
           greedy.sample(
               compute.forward(cloudState, edge.forwardTokens(edgeState, input), input.length),

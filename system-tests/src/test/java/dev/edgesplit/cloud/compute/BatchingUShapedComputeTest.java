@@ -155,14 +155,12 @@ class BatchingUShapedComputeTest {
    * One greedy session driven a step at a time: the edge runs [0,k), the compute [k,m), the edge
    * [m,N) and the head (or the compute all of [k,N) and the head when m is N).
    */
-  private static final class Stepper implements SteppedSessions.Session {
+  private static final class Stepper extends SteppedSessions.Session {
     final SegmentChain front;
     final SegmentChain back;
     final CloudCompute compute;
     final int cut;
     final int returnCut;
-    final int length;
-    final List<Integer> tokens = new ArrayList<>();
     final int promptLength;
     int[] input;
     ChainState frontState;
@@ -170,18 +168,18 @@ class BatchingUShapedComputeTest {
     ComputeState cloudState;
 
     Stepper(Chains chains, CloudCompute compute, int k, int m, int[] prompt, int length) {
+      super(length);
       this.front = chains.front(k);
       this.back = m < N ? chains.back(m) : null;
       this.compute = compute;
       this.cut = k;
       this.returnCut = m;
-      this.length = length;
       this.input = prompt;
       this.promptLength = prompt.length;
     }
 
     @Override
-    public Stepper start() {
+    Stepper start() {
       frontState = front.newState();
       backState = back == null ? null : back.newState();
       cloudState = compute.newState(cut, returnCut);
@@ -189,17 +187,7 @@ class BatchingUShapedComputeTest {
     }
 
     @Override
-    public boolean done() {
-      return tokens.size() >= length;
-    }
-
-    @Override
-    public List<Integer> tokens() {
-      return tokens;
-    }
-
-    @Override
-    public void step() {
+    void step() {
       float[] out =
           compute.forward(cloudState, front.forwardTokens(frontState, input), input.length);
       float[] logits = back == null ? out : back.forwardHidden(backState, out, input.length);

@@ -19,19 +19,27 @@ final class SteppedSessions {
 
   private SteppedSessions() {}
 
-  /** One session: its prompt first, then one token per step. */
-  interface Session extends AutoCloseable {
+  /** One greedy session: its prompt first, then one token per step, until it has its length. */
+  abstract static class Session implements AutoCloseable {
+    final List<Integer> tokens = new ArrayList<>();
+    private final int length;
+
+    Session(int length) {
+      this.length = length;
+    }
+
     /** Takes a slot of the compute (the session joins). */
-    Session start();
+    abstract Session start();
 
-    boolean done();
-
-    void step();
-
-    List<Integer> tokens();
+    /** Runs one step and adds the token it samples. */
+    abstract void step();
 
     @Override
-    void close();
+    public abstract void close();
+
+    final boolean done() {
+      return tokens.size() >= length;
+    }
   }
 
   /** The tokens of {@code s} run alone from start to end; closes it. */
@@ -41,7 +49,7 @@ final class SteppedSessions {
       while (!s.done()) {
         s.step();
       }
-      return List.copyOf(s.tokens());
+      return List.copyOf(s.tokens);
     }
   }
 
@@ -88,7 +96,7 @@ final class SteppedSessions {
       }
     }
     for (int i = 0; i < sessions.size(); i++) {
-      assertThat(sessions.get(i).tokens()).as("session %d", i).isEqualTo(solo.get(i));
+      assertThat(sessions.get(i).tokens).as("session %d", i).isEqualTo(solo.get(i));
     }
     return largest;
   }
