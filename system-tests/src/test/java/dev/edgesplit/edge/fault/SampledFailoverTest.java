@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.proto.v1.GenerateRequest;
-import dev.edgesplit.proto.v1.SamplingParams;
 import dev.edgesplit.systest.Generated;
 import dev.edgesplit.systest.LoopbackAgent;
 import dev.edgesplit.systest.LoopbackWorker;
+import dev.edgesplit.systest.SampledRuns;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,14 +29,7 @@ class SampledFailoverTest {
       names = {"DRAFT_SOURCE_NONE", "DRAFT_SOURCE_NGRAM"})
   void sampledGeneration_workerStopsMidway_replayElsewhere_sameTextAsUndisturbed(DraftSource source)
       throws Exception {
-    GenerateRequest request =
-        GenerateRequest.newBuilder()
-            .setText("Lily and Tom")
-            .setMaxNewTokens(60)
-            .setSampling(
-                SamplingParams.newBuilder().setTemperature(0.8f).setTopP(0.95f).setSeed(4242L))
-            .setDraftSource(source)
-            .build();
+    GenerateRequest request = SampledRuns.request(60, 0.8f, 4242L, source);
     StepGate gate = new StepGate(HOLD_AT);
     try (LoopbackWorker a =
             LoopbackWorker.at(3).config(Map.of("drain_timeout_ms", "1")).wrap(gate::wrap).start();

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.proto.v1.GenerateRequest;
-import dev.edgesplit.proto.v1.SamplingParams;
 import dev.edgesplit.systest.Generated;
+import dev.edgesplit.systest.SampledRuns;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -77,11 +77,6 @@ class SeededSpeculationTest {
   }
 
   private static GenerateRequest request(long seed, DraftSource source) {
-    return GenerateRequest.newBuilder()
-        .setText("Lily and Tom")
-        .setMaxNewTokens(TOKENS)
-        .setSampling(SamplingParams.newBuilder().setTemperature(0.8f).setTopP(0.95f).setSeed(seed))
-        .setDraftSource(source)
-        .build();
+    return SampledRuns.request(TOKENS, 0.8f, seed, source);
   }
 }

@@ -159,16 +159,8 @@ class SpeculativeSplitTest {
     EdgeMetrics metrics = new EdgeMetrics(() -> 3, Optional::empty, Optional.empty());
     try (Split split = new Split(3, Map.of(), metrics);
         MetricsHttpServer http = MetricsHttpServer.start("127.0.0.1", 0, metrics::scrape)) {
-      GenerateRequest request =
-          GenerateRequest.newBuilder().setText(Stories260k.PROMPT).setMaxNewTokens(60).build();
-      GenerationSummary plain =
-          split
-              .generate(request.toBuilder().setDraftSource(DraftSource.DRAFT_SOURCE_NONE).build())
-              .summary();
-      GenerationSummary s =
-          split
-              .generate(request.toBuilder().setDraftSource(DraftSource.DRAFT_SOURCE_MODEL).build())
-              .summary();
+      GenerationSummary plain = split.summary(DraftSource.DRAFT_SOURCE_NONE);
+      GenerationSummary s = split.summary(DraftSource.DRAFT_SOURCE_MODEL);
       assertThat(s.getDraftedTokens()).isPositive();
       assertThat(s.getAcceptedDraftTokens()).isBetween(1, s.getDraftedTokens());
       assertThat(s.getAcceptanceRate())
@@ -212,16 +204,8 @@ class SpeculativeSplitTest {
                     new MeteredStepEnergy(meter),
                     new EnergyLogListener(new EnergyLog(lines::add), false),
                     EdgeSlowdown.none()))) {
-      GenerateRequest request =
-          GenerateRequest.newBuilder().setText(Stories260k.PROMPT).setMaxNewTokens(60).build();
-      GenerationSummary plain =
-          split
-              .generate(request.toBuilder().setDraftSource(DraftSource.DRAFT_SOURCE_NONE).build())
-              .summary();
-      GenerationSummary s =
-          split
-              .generate(request.toBuilder().setDraftSource(DraftSource.DRAFT_SOURCE_MODEL).build())
-              .summary();
+      GenerationSummary plain = split.summary(DraftSource.DRAFT_SOURCE_NONE);
+      GenerationSummary s = split.summary(DraftSource.DRAFT_SOURCE_MODEL);
       assertThat(plain.getDraftJoulesPerToken()).isZero();
       assertThat(s.getDraftJoulesPerToken())
           .as("drafting costs edge energy, inside the edge's joules")
@@ -284,6 +268,17 @@ class SpeculativeSplitTest {
 
     Generated generate(GenerateRequest request) {
       return agent.generate(request);
+    }
+
+    /** The summary of 60 greedy tokens after the reference prompt, drafted by {@code source}. */
+    GenerationSummary summary(DraftSource source) {
+      return generate(
+              GenerateRequest.newBuilder()
+                  .setText(Stories260k.PROMPT)
+                  .setMaxNewTokens(60)
+                  .setDraftSource(source)
+                  .build())
+          .summary();
     }
 
     @Override

@@ -3,13 +3,6 @@ package dev.edgesplit.edge.speculate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
-import dev.edgesplit.cloud.metrics.CloudEnergyLogListener;
-import dev.edgesplit.cloud.metrics.CloudMetrics;
-import dev.edgesplit.engine.energy.EnergyLog;
 import dev.edgesplit.proto.tensor.HiddenCodec;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.DType;
@@ -19,28 +12,21 @@ import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.SamplingParams;
 import dev.edgesplit.proto.v1.SessionFrame;
 import dev.edgesplit.proto.v1.SessionReply;
+import dev.edgesplit.systest.CloudLogs;
 import dev.edgesplit.systest.Generated;
+import dev.edgesplit.systest.LinkRecorder;
 import dev.edgesplit.systest.LoopbackAgent;
 import dev.edgesplit.systest.LoopbackWorker;
+import dev.edgesplit.systest.WorkerRecords;
 import dev.edgesplit.testkit.Stories260k;
-import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
-import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
-import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -51,7 +37,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * Speculative decoding in the U-shaped split over real loopback sockets: the board drafts, the
@@ -98,13 +83,9 @@ class UShapedSpeculationTest {
   void greedyText_withEverySource_equalsLlama2cReferenceAndOneTokenPerRoundTrip(int k, int m)
       throws Exception {
     try (Edge edge = new Edge(k, m, worker.port(), Map.of())) {
-      int promptTokens = SpeculativeSplitTest.tokenizer.encode(Stories260k.PROMPT, true).length;
       for (DraftSource source : SOURCES) {
-        edge.frames.clear();
-        edge.replies.clear();
-        Generated r =
-            edge.generate(
-                request(Stories260k.PROMPT, 100 - promptTokens + 1).setDraftSource(source));
+        edge.link.clear();
+        Generated r = edge.reference(source);
         String what = source + " on [" + k + ", " + m + ")";
         assertThat(Stories260k.PROMPT + r.text()).as(what).isEqualTo(Stories260k.REFERENCE);
         assertThat(r.summary().getReturnCut()).isEqualTo(m);
@@ -114,7 +95,7 @@ class UShapedSpeculationTest {
           // The int4 copy agrees with fp32 on most tokens.
           assertThat(r.summary().getTokensPerRoundTrip()).as(what).isGreaterThan(1.5);
         }
-        assertThat(edge.frames)
+        assertThat(edge.link.frames())
             .as(what)
             .anyMatch(f -> f.getPhase() == FramePhase.FRAME_PHASE_WINDOW);
         assertHiddenOnly(edge);
@@ -143,11 +124,7 @@ class UShapedSpeculationTest {
     // window after each one while it is verified (WindowSizer.draftAheadPays), and its guess of
     // the token the verification adds often holds. M = N is the plain split.
     try (Edge edge = new Edge(2, m, worker.port(), Map.of("speculate.max_window", "2"))) {
-      int promptTokens = SpeculativeSplitTest.tokenizer.encode(Stories260k.PROMPT, true).length;
-      Generated r =
-          edge.generate(
-              request(Stories260k.PROMPT, 100 - promptTokens + 1)
-                  .setDraftSource(DraftSource.DRAFT_SOURCE_MODEL));
+      Generated r = edge.reference(DraftSource.DRAFT_SOURCE_MODEL);
       assertThat(Stories260k.PROMPT + r.text()).isEqualTo(Stories260k.REFERENCE);
       assertThat(r.summary().getWindowsDraftedAhead()).isPositive();
       assertThat(r.summary().getRoundTrips()).isLessThan(r.summary().getGeneratedTokens());
@@ -156,48 +133,24 @@ class UShapedSpeculationTest {
 
   @Test
   void workerLogsMetricsAndEnergyLines_holdNoTokenOrText_whenUSessionsSpeculate() throws Exception {
-    CloudMetrics metrics = new CloudMetrics(() -> 1, () -> 0, () -> 0L, Optional.empty());
-    List<String> energyLines = Collections.synchronizedList(new ArrayList<>());
-    CloudEnergyLogListener energyLog = new CloudEnergyLogListener(new EnergyLog(energyLines::add));
-    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    Level before = root.getLevel();
-    ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    logs.start();
-    root.addAppender(logs);
-    root.setLevel(Level.DEBUG);
+    WorkerRecords records = new WorkerRecords();
     String text;
-    try (LoopbackWorker listened =
-            LoopbackWorker.at(2)
-                .anyCut()
-                .listener(
-                    step -> {
-                      metrics.onStep(step);
-                      energyLog.onStep(step);
-                    })
-                .start();
-        Edge edge = new Edge(2, 4, listened.port(), Map.of())) {
-      Generated r =
-          edge.generate(
-              request(Stories260k.PROMPT, 60).setDraftSource(DraftSource.DRAFT_SOURCE_MODEL));
-      text = r.text();
-      assertThat(r.summary().getTokensPerRoundTrip()).isGreaterThan(1.5);
-      assertHiddenOnly(edge);
-    } finally {
-      root.detachAppender(logs);
-      root.setLevel(before);
+    List<String> workerLines;
+    try (CloudLogs logs = CloudLogs.capture()) {
+      try (LoopbackWorker listened =
+              LoopbackWorker.at(2).anyCut().listener(records.listener()).start();
+          Edge edge = new Edge(2, 4, listened.port(), Map.of())) {
+        Generated r =
+            edge.generate(
+                request(Stories260k.PROMPT, 60).setDraftSource(DraftSource.DRAFT_SOURCE_MODEL));
+        text = r.text();
+        assertThat(r.summary().getTokensPerRoundTrip()).isGreaterThan(1.5);
+        assertHiddenOnly(edge);
+      }
+      workerLines = logs.workerLines();
     }
     assertThat(text).contains("Lily");
-    List<String> workerLines =
-        logs.list.stream()
-            .filter(e -> e.getLoggerName().startsWith("dev.edgesplit.cloud"))
-            .map(ILoggingEvent::getFormattedMessage)
-            .toList();
-    for (String w : List.of("Lily", "park", "ball", "Once upon")) {
-      assertThat(workerLines).noneMatch(l -> l.contains(w));
-      assertThat(metrics.scrape()).doesNotContain(w);
-    }
-    assertThat(energyLines).isNotEmpty().noneMatch(l -> l.contains("token_id"));
-    assertThat(metrics.scrape()).doesNotContain("token_id").contains("edgesplit_tokens_total");
+    records.assertHoldNoTokenOrText(workerLines);
   }
 
   @Test
@@ -209,11 +162,7 @@ class UShapedSpeculationTest {
     try (Edge edge =
         new Edge(
             1, 3, deadPort, Map.of("cloud.fallback", "local", "cloud.retry.deadline_ms", "500"))) {
-      int promptTokens = SpeculativeSplitTest.tokenizer.encode(Stories260k.PROMPT, true).length;
-      Generated r =
-          edge.generate(
-              request(Stories260k.PROMPT, 100 - promptTokens + 1)
-                  .setDraftSource(DraftSource.DRAFT_SOURCE_MODEL));
+      Generated r = edge.reference(DraftSource.DRAFT_SOURCE_MODEL);
       assertThat(Stories260k.PROMPT + r.text()).isEqualTo(Stories260k.REFERENCE);
       assertThat(r.summary().getFinishedLocally()).isTrue();
       assertThat(r.summary().getTokensPerRoundTrip()).isGreaterThan(1.5);
@@ -307,7 +256,7 @@ class UShapedSpeculationTest {
 
   /** The worker's frames and replies in a U session carry no token id, no drafts, no sampling. */
   private static void assertHiddenOnly(Edge edge) {
-    assertThat(edge.frames)
+    assertThat(edge.link.frames())
         .isNotEmpty()
         .allSatisfy(
             f -> {
@@ -315,8 +264,8 @@ class UShapedSpeculationTest {
               assertThat(f.getDraftTokensCount()).as("draft ids stay on the board").isZero();
               assertThat(f.getDraftDistributionsCount()).isZero();
             });
-    assertThat(edge.replies)
-        .hasSameSizeAs(edge.frames)
+    assertThat(edge.link.replies())
+        .hasSameSizeAs(edge.link.frames())
         .allSatisfy(
             reply -> {
               assertThat(reply.getHasToken()).isFalse();
@@ -337,8 +286,7 @@ class UShapedSpeculationTest {
 
   /** An edge agent running [0, k) and [m, N) with every draft source, recording the link. */
   private static final class Edge implements AutoCloseable {
-    final List<SessionFrame> frames = Collections.synchronizedList(new ArrayList<>());
-    final List<SessionReply> replies = Collections.synchronizedList(new ArrayList<>());
+    final LinkRecorder link = new LinkRecorder();
     final LoopbackAgent agent;
 
     Edge(int k, int m, int cloudPort, Map<String, String> settings) {
@@ -347,7 +295,7 @@ class UShapedSpeculationTest {
               .returnCut(m)
               .clouds(List.of(cloudPort))
               .config(settings)
-              .intercept(new Recorder())
+              .intercept(link)
               .speculation(SpeculativeSplitTest.draftChain, SpeculativeSplitTest.head)
               .start();
     }
@@ -356,41 +304,17 @@ class UShapedSpeculationTest {
       return agent.generate(request.build());
     }
 
+    /**
+     * Greedy from the reference prompt to the reference text's length, drafted by {@code source}.
+     */
+    Generated reference(DraftSource source) {
+      int promptTokens = SpeculativeSplitTest.tokenizer.encode(Stories260k.PROMPT, true).length;
+      return generate(request(Stories260k.PROMPT, 100 - promptTokens + 1).setDraftSource(source));
+    }
+
     @Override
     public void close() throws Exception {
       agent.close();
-    }
-
-    /** Records the session frames the worker receives and the replies it sends. */
-    private final class Recorder implements ClientInterceptor {
-      @Override
-      public <Q, A> ClientCall<Q, A> interceptCall(
-          MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
-          @Override
-          public void sendMessage(Q message) {
-            if (message instanceof SessionFrame f) {
-              frames.add(f);
-            }
-            super.sendMessage(message);
-          }
-
-          @Override
-          public void start(Listener<A> listener, Metadata headers) {
-            super.start(
-                new SimpleForwardingClientCallListener<>(listener) {
-                  @Override
-                  public void onMessage(A message) {
-                    if (message instanceof SessionReply r) {
-                      replies.add(r);
-                    }
-                    super.onMessage(message);
-                  }
-                },
-                headers);
-          }
-        };
-      }
     }
   }
 }

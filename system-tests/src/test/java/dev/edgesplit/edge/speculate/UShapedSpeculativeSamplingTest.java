@@ -1,15 +1,11 @@
 package dev.edgesplit.edge.speculate;
 
-import static dev.edgesplit.edge.speculate.SpeculativeSamplingTest.TOKENS;
-import static dev.edgesplit.edge.speculate.SpeculativeSamplingTest.Z_LIMIT;
-import static dev.edgesplit.edge.speculate.SpeculativeSamplingTest.sample;
-import static dev.edgesplit.edge.speculate.SpeculativeSamplingTest.z;
+import static dev.edgesplit.systest.SampledRuns.Z_LIMIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.edgesplit.proto.v1.DraftSource;
 import dev.edgesplit.systest.LoopbackAgent;
 import dev.edgesplit.systest.LoopbackWorker;
-import io.grpc.ManagedChannel;
+import dev.edgesplit.systest.SampledRuns;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,26 +33,11 @@ class UShapedSpeculativeSamplingTest {
                 .clouds(List.of(worker.port()))
                 .speculation(SpeculativeSplitTest.draftChain, SpeculativeSplitTest.head)
                 .start()) {
-      ManagedChannel toEdge = edge.client();
-      List<int[]> plain = sample(toEdge, DraftSource.DRAFT_SOURCE_NONE, 0.8f, 1_000_000L);
-      List<int[]> model = sample(toEdge, DraftSource.DRAFT_SOURCE_MODEL, 0.8f, 2_000_000L);
-      List<int[]> ngram = sample(toEdge, DraftSource.DRAFT_SOURCE_NGRAM, 0.8f, 3_000_000L);
-      List<int[]> hotter = sample(toEdge, DraftSource.DRAFT_SOURCE_NONE, 1.3f, 4_000_000L);
-      double worstModel = 0;
-      double worstNgram = 0;
-      double bestControl = 0;
-      for (int pos = 0; pos < TOKENS; pos++) {
-        worstModel = Math.max(worstModel, z(plain, model, pos));
-        worstNgram = Math.max(worstNgram, z(plain, ngram, pos));
-        bestControl = Math.max(bestControl, z(plain, hotter, pos));
-      }
-      System.out.printf(
-          "U-shaped speculative sampling, worst per-position z over %d positions: model %.2f,"
-              + " ngram %.2f; control (temperature 1.3) %.2f; limit %.1f%n",
-          TOKENS, worstModel, worstNgram, bestControl, Z_LIMIT);
-      assertThat(worstModel).as("draft model vs none, worst position z").isLessThan(Z_LIMIT);
-      assertThat(worstNgram).as("prompt lookup vs none, worst position z").isLessThan(Z_LIMIT);
-      assertThat(bestControl)
+      SampledRuns.Comparison c = SampledRuns.compare(edge.client());
+      System.out.println(c.describe("U-shaped speculative sampling"));
+      assertThat(c.worstModel()).as("draft model vs none, worst position z").isLessThan(Z_LIMIT);
+      assertThat(c.worstNgram()).as("prompt lookup vs none, worst position z").isLessThan(Z_LIMIT);
+      assertThat(c.control())
           .as("temperature 1.3 vs 0.8: the test can tell")
           .isGreaterThan(Z_LIMIT);
     }
