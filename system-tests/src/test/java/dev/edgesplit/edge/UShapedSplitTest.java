@@ -194,10 +194,7 @@ class UShapedSplitTest {
   @Test
   void noReachableWorker_localFallbackRunsTheWorkersRangeOnTheBoard_withTheSameText()
       throws Exception {
-    int deadPort;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      deadPort = s.getLocalPort();
-    }
+    int deadPort = LoopbackWorker.deadPort();
     try (Edge edge =
         new Edge(
             1, 3, deadPort, Map.of("cloud.fallback", "local", "cloud.retry.deadline_ms", "500"))) {

@@ -17,6 +17,8 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +45,13 @@ public final class LoopbackWorker implements AutoCloseable {
   /** A worker whose sessions run from {@code cut} on (the default; see {@link Builder}). */
   public static Builder at(int cut) {
     return new Builder(cut);
+  }
+
+  /** A loopback port nothing listens on, as a worker that is down looks to an edge. */
+  public static int deadPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   /** The running server. */

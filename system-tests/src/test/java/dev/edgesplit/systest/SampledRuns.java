@@ -1,16 +1,13 @@
 package dev.edgesplit.systest;
 
 import dev.edgesplit.proto.v1.DraftSource;
-import dev.edgesplit.proto.v1.EdgeServiceGrpc;
 import dev.edgesplit.proto.v1.GenerateRequest;
-import dev.edgesplit.proto.v1.GenerateResponse;
 import dev.edgesplit.proto.v1.GenerationSummary;
 import dev.edgesplit.proto.v1.SamplingParams;
 import io.grpc.Channel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,23 +113,12 @@ public final class SampledRuns {
       Channel edge, GenerateRequest request, Map<DraftSource, AtomicLongArray> drafts) {
     int[] tokens = new int[TOKENS];
     Arrays.fill(tokens, -1);
-    Iterator<GenerateResponse> it =
-        EdgeServiceGrpc.newBlockingStub(edge)
-            .withDeadlineAfter(60, TimeUnit.SECONDS)
-            .generate(request);
-    while (it.hasNext()) {
-      GenerateResponse r = it.next();
-      if (r.hasSummary()) {
-        GenerationSummary s = r.getSummary();
-        AtomicLongArray counts =
-            drafts.computeIfAbsent(request.getDraftSource(), k -> new AtomicLongArray(2));
-        counts.addAndGet(0, s.getDraftedTokens());
-        counts.addAndGet(1, s.getAcceptedDraftTokens());
-      }
-      if (r.hasToken()) {
-        tokens[r.getToken().getIndex()] = r.getToken().getTokenId();
-      }
-    }
+    GenerationSummary s =
+        Generated.stream(edge, request, t -> tokens[t.getIndex()] = t.getTokenId()).summary();
+    AtomicLongArray counts =
+        drafts.computeIfAbsent(request.getDraftSource(), k -> new AtomicLongArray(2));
+    counts.addAndGet(0, s.getDraftedTokens());
+    counts.addAndGet(1, s.getAcceptedDraftTokens());
     return tokens;
   }
 

@@ -155,10 +155,7 @@ class UShapedSpeculationTest {
 
   @Test
   void localFallback_verifiesUWindowsOnTheBoard_withTheSameText() throws Exception {
-    int deadPort;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      deadPort = s.getLocalPort();
-    }
+    int deadPort = LoopbackWorker.deadPort();
     try (Edge edge =
         new Edge(
             1, 3, deadPort, Map.of("cloud.fallback", "local", "cloud.retry.deadline_ms", "500"))) {
