@@ -8,32 +8,25 @@ import dev.edgesplit.cloud.compute.BatchingCloudCompute;
 import dev.edgesplit.cloud.metrics.BatchMetrics;
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.RuntimeOptions;
-import dev.edgesplit.engine.segment.WeightFormat;
 import dev.edgesplit.engine.tokenizer.Tokenizer;
-import dev.edgesplit.engine.tokenizer.Tokenizers;
-import dev.edgesplit.partitioner.CompileOptions;
-import dev.edgesplit.partitioner.Compiler;
-import dev.edgesplit.partitioner.model.ModelImporter;
-import dev.edgesplit.partitioner.onnx.SegmentOptions;
 import dev.edgesplit.proto.Protocol;
 import dev.edgesplit.proto.v1.CloudServiceGrpc;
 import dev.edgesplit.proto.v1.DType;
 import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.proto.v1.HandshakeRequest;
 import dev.edgesplit.systest.CloudLogs;
+import dev.edgesplit.systest.CompiledStories;
 import dev.edgesplit.systest.Generated;
 import dev.edgesplit.systest.LinkRecorder;
 import dev.edgesplit.systest.LoopbackAgent;
 import dev.edgesplit.systest.LoopbackWorker;
 import dev.edgesplit.systest.WorkerRecords;
-import dev.edgesplit.testkit.SharedModels;
 import dev.edgesplit.testkit.Stories260k;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +39,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -59,7 +51,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class UShapedSplitTest {
 
-  @TempDir static Path dir;
   static CompiledModel compiled;
   static Tokenizer tokenizer;
   static LoopbackWorker worker;
@@ -73,18 +64,13 @@ class UShapedSplitTest {
 
   @BeforeAll
   static void start() throws Exception {
-    compiled =
-        new Compiler(
-                new CompileOptions(
-                    null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
-            .compile(ModelImporter.load(SharedModels.require("stories260K")), dir);
-    tokenizer = Tokenizers.load(compiled.tokenizerFile());
-    worker = LoopbackWorker.at(1).model(compiled).anyCut().listener(records.listener()).start();
+    compiled = CompiledStories.model();
+    tokenizer = CompiledStories.tokenizer();
+    worker = LoopbackWorker.at(1).anyCut().listener(records.listener()).start();
     batchingCompute = BatchingCloudCompute.forModel(compiled, RuntimeOptions.defaults(), 1, 5, 4);
     BatchMetrics.bindTo(batchingRecords.metrics().registry(), batchingCompute);
     batchingWorker =
         LoopbackWorker.at(1)
-            .model(compiled)
             .compute(batchingCompute, batchingCompute)
             .config(Map.of("runtime.step_threads", "6"))
             .listener(batchingRecords.listener())
@@ -210,7 +196,7 @@ class UShapedSplitTest {
   void handshake_refusesARangeTheWorkerCannotServe_withFailedPrecondition() throws Exception {
     ManagedChannel channel =
         NettyChannelBuilder.forAddress("127.0.0.1", worker.port()).usePlaintext().build();
-    LoopbackWorker fixed = LoopbackWorker.at(2).model(compiled).start();
+    LoopbackWorker fixed = LoopbackWorker.at(2).start();
     ManagedChannel toFixed =
         NettyChannelBuilder.forAddress("127.0.0.1", fixed.port()).usePlaintext().build();
     try {
@@ -271,7 +257,6 @@ class UShapedSplitTest {
       agent =
           LoopbackAgent.at(k)
               .returnCut(m)
-              .model(compiled)
               .clouds(cloudPort)
               .config(settings)
               .intercept(link)
