@@ -54,13 +54,7 @@ class EdgeProcessKillTest {
                     CloudConfig.load(
                         null,
                         Map.of(),
-                        Map.of(
-                            "listen.port",
-                            "0",
-                            "model.cut",
-                            String.valueOf(cut),
-                            "limits.idle_ttl_ms",
-                            "600000")),
+                        Processes.loopbackSettings(cut, "limits.idle_ttl_ms", "600000")),
                     held(new ChainCloudCompute(chain, compiled.fingerprint()), reached, released),
                     new EngineSamplerFactory(),
                     StepEnergy.none())

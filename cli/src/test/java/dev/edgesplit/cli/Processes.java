@@ -4,10 +4,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.edgesplit.engine.segment.CompiledModel;
 import dev.edgesplit.engine.segment.WeightFormat;
+import dev.edgesplit.engine.tokenizer.Tokenizer;
 import dev.edgesplit.partitioner.CompileOptions;
 import dev.edgesplit.partitioner.Compiler;
 import dev.edgesplit.partitioner.model.ModelImporter;
 import dev.edgesplit.partitioner.onnx.SegmentOptions;
+import dev.edgesplit.proto.v1.GenerateRequest;
 import dev.edgesplit.testkit.SharedModels;
 import dev.edgesplit.testkit.Stories260k;
 import io.grpc.ManagedChannel;
@@ -20,7 +22,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Real edgesplit child JVMs (the CLI's own commands) for the process-fault tests. */
@@ -38,6 +42,15 @@ final class Processes {
             new CompileOptions(
                 null, WeightFormat.FP32, WeightFormat.FP32, SegmentOptions.defaults(512)))
         .compile(ModelImporter.load(checkpoint), dir);
+  }
+
+  /** The prompt, greedy, to the reference's 100 tokens (llama2.c's {@code -n 100}). */
+  static GenerateRequest referenceRequest(Tokenizer tokenizer) {
+    int promptTokens = tokenizer.encode(PROMPT, true).length;
+    return GenerateRequest.newBuilder()
+        .setText(PROMPT)
+        .setMaxNewTokens(100 - promptTokens + 1)
+        .build();
   }
 
   /**
@@ -85,6 +98,20 @@ final class Processes {
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  /**
+   * Config overrides for a server in this JVM on a free loopback port holding cut {@code cut}, and
+   * {@code more} as key, value, key, value.
+   */
+  static Map<String, String> loopbackSettings(int cut, String... more) {
+    Map<String, String> settings = new HashMap<>();
+    settings.put("listen.port", "0");
+    settings.put("model.cut", String.valueOf(cut));
+    for (int i = 0; i < more.length; i += 2) {
+      settings.put(more[i], more[i + 1]);
+    }
+    return Map.copyOf(settings);
   }
 
   static int freePort() throws IOException {
