@@ -11,9 +11,6 @@ import dev.edgesplit.systest.LoopbackWorker;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -123,8 +120,8 @@ class CloudFailoverTest {
   @Test
   void noWorkerReachable_failsWithUnavailable_namingTheWorkers_withoutWaitingOutTheRetryDeadline()
       throws Exception {
-    int dead1 = deadPort();
-    int dead2 = deadPort();
+    int dead1 = LoopbackWorker.deadPort();
+    int dead2 = LoopbackWorker.deadPort();
     // Down at start: the cloud is marked down from the first request on (OutageTest covers the
     // window that
     // marks it down when the workers go away later).
@@ -151,7 +148,7 @@ class CloudFailoverTest {
   void localFallback_noWorkerReachable_finishesOnTheBoard_sameText() throws Exception {
     try (LoopbackAgent edge =
         LoopbackAgent.at(1)
-            .clouds(List.of(deadPort()))
+            .clouds(List.of(LoopbackWorker.deadPort()))
             .config(Map.of("cloud.fallback", "local", "cloud.retry.deadline_ms", "300"))
             .start()) {
       Generated r = edge.generate(i -> {});
@@ -186,9 +183,4 @@ class CloudFailoverTest {
   }
 
   /** A loopback port nothing listens on. */
-  private static int deadPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

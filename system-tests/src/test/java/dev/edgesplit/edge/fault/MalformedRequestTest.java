@@ -8,14 +8,12 @@ import dev.edgesplit.server.rpc.RawBytes;
 import dev.edgesplit.systest.CompiledStories;
 import dev.edgesplit.systest.Generated;
 import dev.edgesplit.systest.LoopbackAgent;
+import dev.edgesplit.systest.LoopbackWorker;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -59,7 +57,7 @@ class MalformedRequestTest {
   void malformedRequests_getInvalidArgument_withAShortReason() throws Exception {
     try (LoopbackAgent edge =
         LoopbackAgent.at(2)
-            .clouds(List.of(deadPort()))
+            .clouds(List.of(LoopbackWorker.deadPort()))
             .config(Map.of("cloud.fallback", "local"))
             .start()) {
       assertThat(refusal(edge, INVALID_UTF8))
@@ -75,7 +73,7 @@ class MalformedRequestTest {
   void aThousandMalformedRequests_addAtMostAFewLogLines_andTheAgentKeepsServing() throws Exception {
     try (LoopbackAgent edge =
             LoopbackAgent.at(2)
-                .clouds(List.of(deadPort()))
+                .clouds(List.of(LoopbackWorker.deadPort()))
                 .config(Map.of("cloud.fallback", "local"))
                 .start();
         LogLines log = new LogLines(true)) {
@@ -118,11 +116,5 @@ class MalformedRequestTest {
               description[0] = e.getStatus().getDescription();
             });
     return description[0];
-  }
-
-  private static int deadPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

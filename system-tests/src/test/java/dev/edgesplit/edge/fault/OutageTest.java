@@ -16,9 +16,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
@@ -123,7 +120,7 @@ class OutageTest {
 
   @Test
   void edgeBootsDuringAnOutage_withoutFallback_notServingUntilAWorkerAnswers() throws Exception {
-    int port = deadPort();
+    int port = LoopbackWorker.deadPort();
     // The default window of 30 s: nothing here may wait for it.
     try (LoopbackAgent edge =
         LoopbackAgent.at(1)
@@ -158,7 +155,7 @@ class OutageTest {
   void edgeBootsDuringAnOutage_withLocalFallback_servesOnTheBoardAtOnce() throws Exception {
     try (LoopbackAgent edge =
         LoopbackAgent.at(2)
-            .clouds(List.of(deadPort()))
+            .clouds(List.of(LoopbackWorker.deadPort()))
             .config(Map.of("cloud.fallback", "local"))
             .start()) {
       assertThat(health(edge.client())).isEqualTo(ServingStatus.SERVING);
@@ -212,9 +209,4 @@ class OutageTest {
   }
 
   /** A loopback port nothing listens on. */
-  private static int deadPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

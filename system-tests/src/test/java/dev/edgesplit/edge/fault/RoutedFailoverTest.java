@@ -14,9 +14,6 @@ import dev.edgesplit.systest.CompiledStories;
 import dev.edgesplit.systest.Generated;
 import dev.edgesplit.systest.LoopbackAgent;
 import dev.edgesplit.systest.LoopbackWorker;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,7 +67,7 @@ class RoutedFailoverTest {
     Recorder recorder = new Recorder();
     try (LoopbackAgent edge =
         routedAgent(
-            List.of(deadPort()),
+            List.of(LoopbackWorker.deadPort()),
             Map.of("cloud.fallback", "local", "cloud.retry.deadline_ms", "300"),
             recorder)) {
       edge.server().useCut(ROUTE_CUT);
@@ -146,11 +143,5 @@ class RoutedFailoverTest {
         .config(config)
         .hooks(new StepHooks(recorder, recorder, EdgeSlowdown.none()))
         .start();
-  }
-
-  private static int deadPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }
