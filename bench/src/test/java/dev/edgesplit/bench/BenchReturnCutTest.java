@@ -14,9 +14,12 @@ import dev.edgesplit.testkit.SharedModels;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /**
@@ -135,65 +138,40 @@ class BenchReturnCutTest {
         .doesNotContain("Exception", "\tat ");
   }
 
-  @Test
-  void benchSpeculate_returnCut_speculatesTheUShape_withNoneText() {
+  /** U-shaped speculation on the one-session worker and on the batching worker (which rewinds). */
+  @ParameterizedTest(name = "batch {0}")
+  @ValueSource(booleans = {false, true})
+  void benchSpeculate_returnCut_speculatesTheUShape_withNoneText(boolean batch) {
     StringWriter out = new StringWriter();
     CommandLine cl = new CommandLine(new SpeculateCommand());
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(log);
-    int code =
-        cl.execute(
-            "--model",
-            SharedModels.require("stories260K").toString(),
-            "--cut",
-            "1",
-            "--return-cut",
-            "3",
-            "--speculate",
-            "none,ngram",
-            "--link-rtt",
-            "5",
-            "--tokens",
-            "48",
-            "--prompt",
-            "Once upon a time");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--model",
+                SharedModels.require("stories260K").toString(),
+                "--cut",
+                "1",
+                "--return-cut",
+                "3",
+                "--speculate",
+                "none,ngram",
+                "--link-rtt",
+                "5",
+                "--tokens",
+                "48",
+                "--prompt",
+                "Once upon a time"));
+    if (batch) {
+      args.addAll(List.of("--batch", "--concurrent", "3"));
+    }
+    int code = cl.execute(args.toArray(String[]::new));
     assertThat(code).as(logText.toString()).isZero();
     assertThat(logText.toString()).contains("U-shaped: the worker runs [1,3)");
     // ngram drafts over a U session: several tokens per round trip, the text of one per trip
     assertThat(out.toString())
         .containsPattern("\\| ngram \\| [0-9.]+ \\| [0-9.]+x \\| [0-9.]+ \\|");
-    assertThat(
-            out.toString().lines().filter(l -> l.startsWith("| ngram |")).findFirst().orElseThrow())
-        .endsWith("| yes |");
-  }
-
-  @Test
-  void benchSpeculate_returnCutWithBatch_speculatesUSessionsOnTheBatchingWorker_withNoneText() {
-    StringWriter out = new StringWriter();
-    CommandLine cl = new CommandLine(new SpeculateCommand());
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(log);
-    int code =
-        cl.execute(
-            "--model",
-            SharedModels.require("stories260K").toString(),
-            "--cut",
-            "1",
-            "--return-cut",
-            "3",
-            "--batch",
-            "--concurrent",
-            "3",
-            "--speculate",
-            "none,ngram",
-            "--link-rtt",
-            "5",
-            "--tokens",
-            "48",
-            "--prompt",
-            "Once upon a time");
-    assertThat(code).as(logText.toString()).isZero();
-    assertThat(logText.toString()).contains("U-shaped: the worker runs [1,3)");
     assertThat(
             out.toString().lines().filter(l -> l.startsWith("| ngram |")).findFirst().orElseThrow())
         .endsWith("| yes |");
