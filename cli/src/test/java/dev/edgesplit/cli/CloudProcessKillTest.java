@@ -36,7 +36,9 @@ class CloudProcessKillTest {
   @TempDir Path dir;
 
   @Test
-  @Timeout(value = 150, unit = TimeUnit.SECONDS)
+  @Timeout(
+      value = 900,
+      unit = TimeUnit.SECONDS) // 88 s on a quiet CI, over 150 s under load: not a time property
   void sigkilledCloudWorkers_twentyGenerations_everyCut_exactReferenceText() throws Exception {
     killAndCompare(GENERATIONS, null);
   }
