@@ -102,24 +102,14 @@ public record ModelConfig(
    * The same model with its usable context limited to {@code maxSeqLen} (e.g. to size a KV cache).
    */
   public ModelConfig withMaxSeqLen(int maxSeqLen) {
-    return new ModelConfig(
-        architecture,
-        dim,
-        hiddenDim,
-        nLayers,
-        nHeads,
-        nKvHeads,
-        vocabSize,
-        maxSeqLen,
-        ropeTheta,
-        normEps,
-        ropeInterleaved,
-        tiedEmbeddings,
-        attentionBias,
-        ropeScaling);
+    return with(maxSeqLen, ropeScaling);
   }
 
   public ModelConfig withRopeScaling(RopeScaling scaling) {
+    return with(maxSeqLen, scaling);
+  }
+
+  private ModelConfig with(int maxSeqLen, RopeScaling scaling) {
     return new ModelConfig(
         architecture,
         dim,
