@@ -56,10 +56,7 @@ for batch in 16 1; do
   for clients in $clients_list; do
     line=$("$es" load --target "127.0.0.1:$edge_port" --clients "$clients" --duration "$duration" \
       --max-tokens "$max_tokens" 2>&1 | tee "$logs/load-$batch-$clients.txt")
-    rate=$(printf '%s\n' "$line" | sed -n 's/.*tokens  *[0-9]* (\([0-9.]*\) tokens\/s.*/\1/p')
-    requests=$(printf '%s\n' "$line" | sed -n 's/.*requests *\([0-9]*\) ok.*/\1/p')
-    p50=$(printf '%s\n' "$line" | sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p')
-    p99=$(printf '%s\n' "$line" | sed -n 's/.*p99 \([0-9.]*\) ms.*/\1/p')
+    parse_load "$line"
     single=${single:-$rate}
     ratio=$(awk -v a="$rate" -v b="$single" 'BEGIN { printf "%.2fx", a / b }')
     label=$([ "$batch" -gt 1 ] && echo "batched (up to $batch)" || echo "no batching")

@@ -53,26 +53,13 @@ report=$out/ushape-batch-bench.md
 } > "$report"
 
 for batch in 16 1; do
-  cloud_port=$(free_port)
-  edge_port=$(free_port)
-  "$es" cloud --model "$compiled" --cut "$cut" --return-cut "$return_cut" --batch "$batch" --threads 1 \
-    --listen "127.0.0.1:$cloud_port" --metrics off >"$logs/cloud-$batch.log" 2>&1 &
-  cloud_pid=$!
-  await_serving "$cloud_port" cloud
-  "$es" edge --model "$compiled" --cut "$cut" --return-cut "$return_cut" --threads 1 \
-    --listen "127.0.0.1:$edge_port" --metrics off --cloud "127.0.0.1:$cloud_port" --hidden-dtype fp16 \
-    >"$logs/edge-$batch.log" 2>&1 &
-  edge_pid=$!
-  await_serving "$edge_port" edge
+  edge_opts="--return-cut $return_cut --threads 1" \
+    start_servers "$compiled" "$cut" --return-cut "$return_cut" --batch "$batch" --threads 1
   single=
   for clients in $clients_list; do
     line=$("$es" load --target "127.0.0.1:$edge_port" --clients "$clients" --duration "$duration" \
       --max-tokens "$max_tokens" 2>&1 | tee "$logs/load-$batch-$clients.txt")
-    rate=$(printf '%s\n' "$line" | sed -n 's/.*tokens  *[0-9]* (\([0-9.]*\) tokens\/s.*/\1/p')
-    requests=$(printf '%s\n' "$line" | sed -n 's/.*requests *\([0-9]*\) ok.*/\1/p')
-    failed=$(printf '%s\n' "$line" | sed -n 's/.*requests *[0-9]* ok, \([0-9]*\) failed.*/\1/p')
-    p50=$(printf '%s\n' "$line" | sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p')
-    p99=$(printf '%s\n' "$line" | sed -n 's/.*p99 \([0-9.]*\) ms.*/\1/p')
+    parse_load "$line"
     single=${single:-$rate}
     ratio=$(awk -v a="$rate" -v b="$single" 'BEGIN { printf "%.2fx", a / b }')
     label=$([ "$batch" -gt 1 ] && echo "batched (up to $batch)" || echo "one session per run")

@@ -39,7 +39,8 @@ await_serving() {
   done
 }
 
-# start_servers MODEL CUT [extra cloud options...]; an empty MODEL means the default model.
+# start_servers MODEL CUT [extra cloud options...]; an empty MODEL means the default model. $edge_opts, when set,
+# adds options to the edge agent's command line (a U shape's --return-cut, say).
 start_servers() {
   model_opt=${1:+--model=$1}
   cut_arg=$2
@@ -53,7 +54,16 @@ start_servers() {
   await_serving "$cloud_port" cloud
   # shellcheck disable=SC2086
   "$es" edge $model_opt --cut "$cut_arg" --listen "127.0.0.1:$edge_port" --metrics off \
-    --cloud "127.0.0.1:$cloud_port" --hidden-dtype fp16 >"$logs/edge.log" 2>&1 &
+    --cloud "127.0.0.1:$cloud_port" --hidden-dtype fp16 ${edge_opts:-} >"$logs/edge.log" 2>&1 &
   edge_pid=$!
   await_serving "$edge_port" edge
+}
+
+# parse_load LINES: reads `edgesplit load`'s report into $rate (tokens/s), $requests, $failed, $p50 and $p99 (ms).
+parse_load() {
+  rate=$(printf '%s\n' "$1" | sed -n 's/.*tokens  *[0-9]* (\([0-9.]*\) tokens\/s.*/\1/p')
+  requests=$(printf '%s\n' "$1" | sed -n 's/.*requests *\([0-9]*\) ok.*/\1/p')
+  failed=$(printf '%s\n' "$1" | sed -n 's/.*requests *[0-9]* ok, \([0-9]*\) failed.*/\1/p')
+  p50=$(printf '%s\n' "$1" | sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p')
+  p99=$(printf '%s\n' "$1" | sed -n 's/.*p99 \([0-9.]*\) ms.*/\1/p')
 }
